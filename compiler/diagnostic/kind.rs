@@ -1,0 +1,441 @@
+//! The catalogue of diagnostics. Code, message, label and help come from matches without a
+//! wildcard arm, so a new kind does not compile until it has all four.
+
+use std::fmt::Write as _;
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// What kind of thing a name refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefKind {
+    Tenant,
+    Environment,
+    Service,
+    Account,
+    Region,
+    Size,
+}
+
+impl RefKind {
+    pub fn noun(self) -> &'static str {
+        match self {
+            RefKind::Tenant => "tenant",
+            RefKind::Environment => "environment",
+            RefKind::Service => "service",
+            RefKind::Account => "account",
+            RefKind::Region => "region",
+            RefKind::Size => "size class",
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            RefKind::Tenant => "unknown-tenant",
+            RefKind::Environment => "unknown-environment",
+            RefKind::Service => "unknown-service",
+            RefKind::Account => "unknown-account",
+            RefKind::Region => "unknown-region",
+            RefKind::Size => "unknown-size",
+        }
+    }
+
+    fn where_defined(self) -> &'static str {
+        match self {
+            RefKind::Tenant => "tenants are defined by `kind: Tenant` documents",
+            RefKind::Environment => "environments are defined by `kind: Environment` documents",
+            RefKind::Service => {
+                "services are defined by `kind: Service` documents; name another tenant's as `tenant/name`"
+            }
+            RefKind::Account => "accounts are listed in the Platform's `spec.accounts`",
+            RefKind::Region => "regions are listed in the Platform's `spec.regions`",
+            RefKind::Size => {
+                "size classes come from the stdlib (small, medium, large, xlarge) and the Platform's `spec.sizes`"
+            }
+        }
+    }
+}
+
+/// Every problem pave reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DiagnosticKind {
+    /// A file or folder could not be read or written.
+    Io { path: String, message: String },
+    /// The YAML text does not parse.
+    YamlSyntax { message: String },
+    /// A tab where YAML allows only spaces.
+    TabIndentation,
+    /// A mapping holds the same key twice.
+    DuplicateKey { key: String },
+    /// YAML that parses but that specs do not allow (complex keys, unknown tags, deep aliases).
+    UnsupportedYaml { what: String },
+    /// A document that is not a mapping.
+    NotAMapping,
+    /// A document without `kind`.
+    MissingKind,
+    UnknownApiVersion { found: String },
+    UnknownKind { found: String },
+    UnknownField { field: String, known: Vec<String> },
+    MissingField { field: String },
+    WrongType { expected: String, found: String },
+    /// A value the schema rejects for a reason other than its type.
+    InvalidValue { message: String, help: Option<String> },
+    /// No `kind: Platform` document in `pave.yaml`.
+    NoPlatform,
+    /// A `kind: Platform` document outside `pave.yaml`, or a second one.
+    MisplacedPlatform,
+    DuplicateName { kind: String, name: String },
+    UnknownReference { kind: RefKind, name: String, known: Vec<String> },
+    /// A per-environment setting for an environment the tenant does not use.
+    EnvironmentNotUsed { environment: String, tenant: String },
+    DependencyCycle { cycle: Vec<String> },
+    PromotionCycle { cycle: Vec<String> },
+    ReplicasOutOfOrder { min: i64, max: i64 },
+    MissingSchedule,
+    UnexpectedSchedule { workload: String },
+    /// A workload kind that cannot take the setting (ingress on a Job, say).
+    UnsupportedSetting { setting: String, workload: String },
+    NameTooLong { name: String, max: usize },
+    /// The output folder would leave the platform root.
+    OutputOutsideRoot { path: String },
+    /// The writer would overwrite or delete a file pave did not generate.
+    UnownedFile { path: String },
+    /// A bug in pave.
+    Internal { message: String },
+}
+
+impl DiagnosticKind {
+    pub fn severity(&self) -> Severity {
+        match self {
+            DiagnosticKind::Io { .. }
+            | DiagnosticKind::YamlSyntax { .. }
+            | DiagnosticKind::TabIndentation
+            | DiagnosticKind::DuplicateKey { .. }
+            | DiagnosticKind::UnsupportedYaml { .. }
+            | DiagnosticKind::NotAMapping
+            | DiagnosticKind::MissingKind
+            | DiagnosticKind::UnknownApiVersion { .. }
+            | DiagnosticKind::UnknownKind { .. }
+            | DiagnosticKind::UnknownField { .. }
+            | DiagnosticKind::MissingField { .. }
+            | DiagnosticKind::WrongType { .. }
+            | DiagnosticKind::InvalidValue { .. }
+            | DiagnosticKind::NoPlatform
+            | DiagnosticKind::MisplacedPlatform
+            | DiagnosticKind::DuplicateName { .. }
+            | DiagnosticKind::UnknownReference { .. }
+            | DiagnosticKind::EnvironmentNotUsed { .. }
+            | DiagnosticKind::DependencyCycle { .. }
+            | DiagnosticKind::PromotionCycle { .. }
+            | DiagnosticKind::ReplicasOutOfOrder { .. }
+            | DiagnosticKind::MissingSchedule
+            | DiagnosticKind::UnexpectedSchedule { .. }
+            | DiagnosticKind::UnsupportedSetting { .. }
+            | DiagnosticKind::NameTooLong { .. }
+            | DiagnosticKind::OutputOutsideRoot { .. }
+            | DiagnosticKind::UnownedFile { .. }
+            | DiagnosticKind::Internal { .. } => Severity::Error,
+        }
+    }
+
+    /// The stable code: names the problem, not the fix.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DiagnosticKind::Io { .. } => "io",
+            DiagnosticKind::YamlSyntax { .. } => "yaml-syntax",
+            DiagnosticKind::TabIndentation => "tab-indentation",
+            DiagnosticKind::DuplicateKey { .. } => "duplicate-key",
+            DiagnosticKind::UnsupportedYaml { .. } => "unsupported-yaml",
+            DiagnosticKind::NotAMapping => "document-not-a-mapping",
+            DiagnosticKind::MissingKind => "missing-kind",
+            DiagnosticKind::UnknownApiVersion { .. } => "unknown-api-version",
+            DiagnosticKind::UnknownKind { .. } => "unknown-kind",
+            DiagnosticKind::UnknownField { .. } => "unknown-field",
+            DiagnosticKind::MissingField { .. } => "missing-field",
+            DiagnosticKind::WrongType { .. } => "wrong-type",
+            DiagnosticKind::InvalidValue { .. } => "invalid-value",
+            DiagnosticKind::NoPlatform => "missing-platform",
+            DiagnosticKind::MisplacedPlatform => "misplaced-platform",
+            DiagnosticKind::DuplicateName { .. } => "duplicate-name",
+            DiagnosticKind::UnknownReference { kind, .. } => kind.code(),
+            DiagnosticKind::EnvironmentNotUsed { .. } => "environment-not-used",
+            DiagnosticKind::DependencyCycle { .. } => "dependency-cycle",
+            DiagnosticKind::PromotionCycle { .. } => "promotion-cycle",
+            DiagnosticKind::ReplicasOutOfOrder { .. } => "replicas-min-above-max",
+            DiagnosticKind::MissingSchedule => "missing-schedule",
+            DiagnosticKind::UnexpectedSchedule { .. } => "unexpected-schedule",
+            DiagnosticKind::UnsupportedSetting { .. } => "unsupported-setting",
+            DiagnosticKind::NameTooLong { .. } => "name-too-long",
+            DiagnosticKind::OutputOutsideRoot { .. } => "output-outside-root",
+            DiagnosticKind::UnownedFile { .. } => "unowned-file",
+            DiagnosticKind::Internal { .. } => "internal",
+        }
+    }
+
+    /// One short line, lower case, no trailing period; user names in backticks.
+    pub fn message(&self) -> String {
+        match self {
+            DiagnosticKind::Io { path, message } => format!("cannot access `{path}`: {message}"),
+            DiagnosticKind::YamlSyntax { message } => format!("invalid YAML: {message}"),
+            DiagnosticKind::TabIndentation => "tab character in YAML indentation".into(),
+            DiagnosticKind::DuplicateKey { key } => format!("duplicate key `{key}`"),
+            DiagnosticKind::UnsupportedYaml { what } => format!("unsupported YAML: {what}"),
+            DiagnosticKind::NotAMapping => "document is not a mapping".into(),
+            DiagnosticKind::MissingKind => "document has no `kind`".into(),
+            DiagnosticKind::UnknownApiVersion { found } => {
+                format!("unknown apiVersion `{found}`")
+            }
+            DiagnosticKind::UnknownKind { found } => format!("unknown kind `{found}`"),
+            DiagnosticKind::UnknownField { field, .. } => format!("unknown field `{field}`"),
+            DiagnosticKind::MissingField { field } => format!("missing field `{field}`"),
+            DiagnosticKind::WrongType { expected, found } => {
+                format!("expected {expected}, found {found}")
+            }
+            DiagnosticKind::InvalidValue { message, .. } => message.clone(),
+            DiagnosticKind::NoPlatform => "no `kind: Platform` document in `pave.yaml`".into(),
+            DiagnosticKind::MisplacedPlatform => {
+                "`kind: Platform` is allowed only once, in `pave.yaml`".into()
+            }
+            DiagnosticKind::DuplicateName { kind, name } => {
+                format!("{kind} `{name}` is defined twice")
+            }
+            DiagnosticKind::UnknownReference { kind, name, .. } => {
+                format!("unknown {} `{name}`", kind.noun())
+            }
+            DiagnosticKind::EnvironmentNotUsed {
+                environment,
+                tenant,
+            } => format!("tenant `{tenant}` does not use environment `{environment}`"),
+            DiagnosticKind::DependencyCycle { cycle } => {
+                format!("dependency cycle: {}", cycle.join(" → "))
+            }
+            DiagnosticKind::PromotionCycle { cycle } => {
+                format!("promotion cycle: {}", cycle.join(" → "))
+            }
+            DiagnosticKind::ReplicasOutOfOrder { min, max } => {
+                format!("replicas min {min} is above max {max}")
+            }
+            DiagnosticKind::MissingSchedule => "a CronJob needs a `schedule`".into(),
+            DiagnosticKind::UnexpectedSchedule { workload } => {
+                format!("`schedule` is only for CronJob, not {workload}")
+            }
+            DiagnosticKind::UnsupportedSetting { setting, workload } => {
+                format!("`{setting}` does not apply to a {workload}")
+            }
+            DiagnosticKind::NameTooLong { name, max } => {
+                format!("name `{name}` is longer than {max} characters")
+            }
+            DiagnosticKind::OutputOutsideRoot { path } => {
+                format!("output path `{path}` is outside the platform root")
+            }
+            DiagnosticKind::UnownedFile { path } => {
+                format!("refusing to overwrite `{path}`: pave did not generate it")
+            }
+            DiagnosticKind::Internal { message } => format!("internal error: {message}"),
+        }
+    }
+
+    /// The text under the underlined node.
+    pub fn label(&self) -> String {
+        match self {
+            DiagnosticKind::Io { .. } => "here".into(),
+            DiagnosticKind::YamlSyntax { .. } => "syntax error here".into(),
+            DiagnosticKind::TabIndentation => "tab".into(),
+            DiagnosticKind::DuplicateKey { .. } => "defined again here".into(),
+            DiagnosticKind::UnsupportedYaml { .. } => "not supported".into(),
+            DiagnosticKind::NotAMapping => "expected `apiVersion`, `kind`, `metadata`, `spec`".into(),
+            DiagnosticKind::MissingKind => "this document".into(),
+            DiagnosticKind::UnknownApiVersion { .. } => "unknown apiVersion".into(),
+            DiagnosticKind::UnknownKind { .. } => "unknown kind".into(),
+            DiagnosticKind::UnknownField { .. } => "unknown field".into(),
+            DiagnosticKind::MissingField { field } => format!("`{field}` is missing here"),
+            DiagnosticKind::WrongType { expected, .. } => format!("expected {expected}"),
+            DiagnosticKind::InvalidValue { .. } => "invalid value".into(),
+            DiagnosticKind::NoPlatform => "this file".into(),
+            DiagnosticKind::MisplacedPlatform => "Platform document".into(),
+            DiagnosticKind::DuplicateName { .. } => "defined again here".into(),
+            DiagnosticKind::UnknownReference { kind, .. } => format!("no such {}", kind.noun()),
+            DiagnosticKind::EnvironmentNotUsed { .. } => "environment not in the tenant's list".into(),
+            DiagnosticKind::DependencyCycle { .. } => "this dependency closes the cycle".into(),
+            DiagnosticKind::PromotionCycle { .. } => "this closes the cycle".into(),
+            DiagnosticKind::ReplicasOutOfOrder { .. } => "min above max".into(),
+            DiagnosticKind::MissingSchedule => "CronJob without a schedule".into(),
+            DiagnosticKind::UnexpectedSchedule { .. } => "not a CronJob".into(),
+            DiagnosticKind::UnsupportedSetting { .. } => "not applicable".into(),
+            DiagnosticKind::NameTooLong { .. } => "too long".into(),
+            DiagnosticKind::OutputOutsideRoot { .. } => "leaves the platform root".into(),
+            DiagnosticKind::UnownedFile { .. } => "not generated by pave".into(),
+            DiagnosticKind::Internal { .. } => "here".into(),
+        }
+    }
+
+    /// What to do about it.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            DiagnosticKind::Io { .. } => Some("check that the path exists and is readable".into()),
+            DiagnosticKind::YamlSyntax { .. } => {
+                Some("fix the YAML syntax; `yamllint` shows the same position".into())
+            }
+            DiagnosticKind::TabIndentation => {
+                Some("YAML indentation must use spaces; replace the tab with spaces".into())
+            }
+            DiagnosticKind::DuplicateKey { key } => {
+                Some(format!("remove one of the two `{key}` keys; YAML keeps only one"))
+            }
+            DiagnosticKind::UnsupportedYaml { .. } => {
+                Some("write the value out as a plain mapping, list or scalar".into())
+            }
+            DiagnosticKind::NotAMapping => Some(
+                "a spec document looks like `apiVersion: pave.dev/v1alpha1`, `kind: Service`, `metadata: {name: ...}`, `spec: {...}`".into(),
+            ),
+            DiagnosticKind::MissingKind => {
+                Some("add `kind:` with one of Platform, Environment, Tenant, Service".into())
+            }
+            DiagnosticKind::UnknownApiVersion { .. } => {
+                Some("pave specs use `apiVersion: pave.dev/v1alpha1`".into())
+            }
+            DiagnosticKind::UnknownKind { found } => Some(match suggest(found, KINDS) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!("the kinds are {}", KINDS.join(", ")),
+            }),
+            DiagnosticKind::UnknownField { field, known } => {
+                let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                Some(match suggest(field, &known) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None if known.is_empty() => "remove this field".into(),
+                    None => format!("the fields here are {}", list(&known)),
+                })
+            }
+            DiagnosticKind::MissingField { field } => Some(format!("add `{field}`")),
+            DiagnosticKind::WrongType { expected, .. } => {
+                Some(format!("write {expected} here"))
+            }
+            DiagnosticKind::InvalidValue { help, .. } => help.clone(),
+            DiagnosticKind::NoPlatform => Some(
+                "`pave.yaml` marks the platform root and holds the `kind: Platform` document".into(),
+            ),
+            DiagnosticKind::MisplacedPlatform => {
+                Some("keep one Platform document, in `pave.yaml` at the platform root".into())
+            }
+            DiagnosticKind::DuplicateName { kind, .. } => {
+                Some(format!("each {kind} needs a unique name; rename or remove one"))
+            }
+            DiagnosticKind::UnknownReference { kind, name, known } => {
+                let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                Some(match suggest(name, &known) {
+                    Some(best) => format!("did you mean `{best}`? {}", kind.where_defined()),
+                    None if known.is_empty() => kind.where_defined().to_string(),
+                    None => format!("known: {}; {}", list(&known), kind.where_defined()),
+                })
+            }
+            DiagnosticKind::EnvironmentNotUsed {
+                environment,
+                tenant,
+            } => Some(format!(
+                "add `{environment}` to the `environments` of tenant `{tenant}`, or remove this entry"
+            )),
+            DiagnosticKind::DependencyCycle { .. } => {
+                Some("services cannot depend on each other in a circle; remove one dependency".into())
+            }
+            DiagnosticKind::PromotionCycle { .. } => {
+                Some("promotion order must be a line or tree; remove one `promotion.after`".into())
+            }
+            DiagnosticKind::ReplicasOutOfOrder { .. } => {
+                Some("set `min` at most `max`; for a fixed count write `replicas: N`".into())
+            }
+            DiagnosticKind::MissingSchedule => {
+                Some("add `schedule:` with a cron expression, e.g. `\"0 3 * * *\"`".into())
+            }
+            DiagnosticKind::UnexpectedSchedule { .. } => {
+                Some("remove `schedule`, or set `workload: CronJob`".into())
+            }
+            DiagnosticKind::UnsupportedSetting { setting, .. } => Some(format!(
+                "remove `{setting}`, or use a Deployment or StatefulSet"
+            )),
+            DiagnosticKind::NameTooLong { max, .. } => Some(format!(
+                "Kubernetes names are at most 63 characters and pave derives longer names from this one; keep it within {max}"
+            )),
+            DiagnosticKind::OutputOutsideRoot { .. } => Some(
+                "give a relative path without `..`, or pass `--out DIR` to write elsewhere".into(),
+            ),
+            DiagnosticKind::UnownedFile { .. } => Some(
+                "move the file away, or choose another output folder with `--out`".into(),
+            ),
+            DiagnosticKind::Internal { .. } => {
+                Some("this is a bug in pave; please report it with the input that caused it".into())
+            }
+        }
+    }
+}
+
+/// The spec kinds, for suggestions.
+const KINDS: &[&str] = &["Platform", "Environment", "Tenant", "Service"];
+
+/// The candidate closest to `name`, if it is close enough to be a typo.
+fn suggest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), *c))
+        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn list(items: &[&str]) -> String {
+    const SHOWN: usize = 12;
+    let mut out = String::new();
+    for (i, item) in items.iter().take(SHOWN).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "`{item}`");
+    }
+    if items.len() > SHOWN {
+        let _ = write!(out, " and {} more", items.len() - SHOWN);
+    }
+    out
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(row[j]).min(row[j + 1])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(suggest("replcas", &["replicas", "size"]), Some("replicas"));
+        assert_eq!(suggest("colour", &["replicas", "size"]), None);
+        assert_eq!(suggest("payment", &["payments", "web"]), Some("payments"));
+    }
+}

@@ -1,0 +1,86 @@
+//! The one [`Diagnostic`] type every stage reports, the catalogue of kinds
+//! ([`DiagnosticKind`]), and the renderers (human, through miette, and JSON).
+
+mod kind;
+mod render;
+
+pub use kind::{DiagnosticKind, RefKind, Severity};
+pub use render::{RenderOptions, render_human, render_json};
+
+use crate::source::Span;
+
+/// A problem found in the input (or, for [`DiagnosticKind::Internal`], in pave itself).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub kind: DiagnosticKind,
+    /// Where the problem is; `None` only for problems with no place in a file (I/O, internal).
+    pub span: Option<Span>,
+    /// The JSON path of the node within its document, e.g. `spec.replicas.min`.
+    pub path: Option<String>,
+    /// Secondary labels: other places that take part ("first defined here").
+    pub related: Vec<(Span, String)>,
+}
+
+impl Diagnostic {
+    pub fn new(kind: DiagnosticKind, span: Span) -> Self {
+        Diagnostic {
+            kind,
+            span: Some(span),
+            path: None,
+            related: Vec::new(),
+        }
+    }
+
+    /// A diagnostic with no place in any file.
+    pub fn unplaced(kind: DiagnosticKind) -> Self {
+        Diagnostic {
+            kind,
+            span: None,
+            path: None,
+            related: Vec::new(),
+        }
+    }
+
+    #[must_use]
+    pub fn with_path(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    #[must_use]
+    pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related.push((span, label.into()));
+        self
+    }
+
+    pub fn severity(&self) -> Severity {
+        self.kind.severity()
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity() == Severity::Error
+    }
+
+    fn sort_key(&self) -> (Option<Span>, &'static str, String) {
+        (self.span, self.kind.code(), self.kind.message())
+    }
+}
+
+/// Sorts diagnostics by file and offset and removes duplicates, as every stage reports them.
+pub fn sort_and_dedup(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
+}
+
+/// The diagnostics of a stage; `Err` when any of them is an error, so the pipeline stops there.
+pub type StageResult<T> = Result<(T, Vec<Diagnostic>), Vec<Diagnostic>>;
+
+/// Ends a stage: sorts what it found, and fails if anything is an error.
+pub fn finish<T>(value: T, mut diagnostics: Vec<Diagnostic>) -> StageResult<T> {
+    sort_and_dedup(&mut diagnostics);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        Err(diagnostics)
+    } else {
+        Ok((value, diagnostics))
+    }
+}

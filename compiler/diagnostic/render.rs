@@ -1,0 +1,183 @@
+//! Renderers: human (miette's graphical report) and JSON (for CI).
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::Diagnostic;
+use crate::source::{SourceFile, SourceMap};
+
+/// How human diagnostics look.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    pub color: bool,
+    pub unicode: bool,
+    pub width: usize,
+}
+
+impl RenderOptions {
+    /// The stable form used by golden tests: unicode, no colour, 80 columns.
+    pub fn plain() -> Self {
+        RenderOptions {
+            color: false,
+            unicode: true,
+            width: 80,
+        }
+    }
+}
+
+/// A diagnostic with its source, as miette wants it.
+struct Report<'a> {
+    diagnostic: &'a Diagnostic,
+    source: Option<&'a SourceFile>,
+    message: String,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.diagnostic.kind.code()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity() {
+            super::Severity::Error => miette::Severity::Error,
+            super::Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.diagnostic
+            .kind
+            .help()
+            .map(|help| Box::new(help) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.map(|file| file as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let span = self.diagnostic.span?;
+        let primary = miette::LabeledSpan::new_primary_with_span(
+            Some(self.diagnostic.kind.label()),
+            span,
+        );
+        // Only labels in the same file can be shown in this snippet.
+        let related = self
+            .diagnostic
+            .related
+            .iter()
+            .filter(move |(other, _)| other.file == span.file)
+            .map(|(other, label)| miette::LabeledSpan::new_with_span(Some(label.clone()), *other));
+        Some(Box::new(std::iter::once(primary).chain(related)))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        None
+    }
+}
+
+/// Renders diagnostics as miette reports, one after another.
+pub fn render_human(
+    diagnostics: &[Diagnostic],
+    source_map: &SourceMap,
+    options: RenderOptions,
+) -> String {
+    let theme = match (options.unicode, options.color) {
+        (true, true) => miette::GraphicalTheme::unicode(),
+        (true, false) => miette::GraphicalTheme::unicode_nocolor(),
+        (false, true) => miette::GraphicalTheme::ascii(),
+        (false, false) => miette::GraphicalTheme::none(),
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(options.width)
+        .with_links(false);
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let source = diagnostic.span.map(|span| source_map.get(span.file));
+        let mut message = diagnostic.kind.message();
+        // Labels in other files cannot be drawn in this snippet: name them in the message.
+        for (other, label) in &diagnostic.related {
+            if Some(other.file) != diagnostic.span.map(|s| s.file) {
+                let file = source_map.get(other.file);
+                let (line, column) = file.line_col(other.start as usize);
+                message.push_str(&format!("\n  {label}: {}:{line}:{column}", file.name));
+            }
+        }
+        let report = Report {
+            diagnostic,
+            source,
+            message,
+        };
+        if handler.render_report(&mut out, &report).is_err() {
+            out.push_str(&report.message);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// One diagnostic in the JSON format. Documented in the README; fields are stable.
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    severity: &'static str,
+    code: &'static str,
+    message: String,
+    file: Option<&'a str>,
+    line: Option<usize>,
+    column: Option<usize>,
+    end_line: Option<usize>,
+    end_column: Option<usize>,
+    path: Option<&'a str>,
+    label: String,
+    help: Option<String>,
+}
+
+/// Renders diagnostics as a JSON document: `{"diagnostics": [...], "errors": N, "warnings": N}`.
+pub fn render_json(diagnostics: &[Diagnostic], source_map: &SourceMap) -> String {
+    let items: Vec<JsonDiagnostic<'_>> = diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let located = diagnostic.span.map(|span| {
+                let file = source_map.get(span.file);
+                (file, file.line_col(span.start as usize), file.line_col(span.end as usize))
+            });
+            JsonDiagnostic {
+                severity: diagnostic.severity().as_str(),
+                code: diagnostic.kind.code(),
+                message: diagnostic.kind.message(),
+                file: located.map(|(file, _, _)| file.name.as_str()),
+                line: located.map(|(_, start, _)| start.0),
+                column: located.map(|(_, start, _)| start.1),
+                end_line: located.map(|(_, _, end)| end.0),
+                end_column: located.map(|(_, _, end)| end.1),
+                path: diagnostic.path.as_deref(),
+                label: diagnostic.kind.label(),
+                help: diagnostic.kind.help(),
+            }
+        })
+        .collect();
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let report = serde_json::json!({
+        "diagnostics": items,
+        "errors": errors,
+        "warnings": diagnostics.len() - errors,
+    });
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    text.push('\n');
+    text
+}

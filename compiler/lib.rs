@@ -1,0 +1,23 @@
+//! pave: a declarative platform configuration compiler.
+//!
+//! The pipeline, one module per stage, each a pure function of the previous stage's output:
+//!
+//! 1. [`source`]: find the platform root and read its spec files ([`source::SourceMap`]).
+//! 2. [`parse`]: YAML with exact spans, checked against the JSON Schemas ([`parse::ParsedSpecs`]).
+//! 3. [`resolve`]: names resolved, defaults and per-environment overrides merged
+//!    ([`resolve::ResolvedSpec`]).
+//! 4. [`validate`]: semantic checks across documents ([`validate::ValidatedSpec`]).
+//! 5. [`lower`]: the target-neutral plan of namespaces and workloads ([`lower::Plan`]).
+//! 6. [`emit`]: Kubernetes objects serialized into an in-memory [`emit::OutputTree`].
+//! 7. The CLI writes that tree to disk ([`cli`]).
+//!
+//! Diagnostics ([`diagnostic`]) are collected per stage; a stage with errors stops the pipeline.
+
+pub mod cli;
+pub mod diagnostic;
+pub mod emit;
+pub mod lower;
+pub mod parse;
+pub mod resolve;
+pub mod source;
+pub mod validate;

@@ -1,0 +1,199 @@
+//! Parse: source files to typed specs.
+//!
+//! In: a [`SourceMap`]. Out: [`ParsedSpecs`], every document checked against its kind's JSON
+//! Schema (embedded from `schemas/`) and read into the typed model, each keeping its spanned
+//! [`Document`] so later stages can place diagnostics. The schema check lives here rather than in
+//! `validate` because the typed model can only be built from a document of the right shape;
+//! cross-document checks come later. Never reads files.
+
+mod common;
+mod document;
+mod environment;
+mod platform;
+mod schema;
+mod service;
+mod tenant;
+pub mod yaml;
+
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+
+pub use common::{CpuMemory, Metadata, PartialCpuMemory, Quantity, Quota, Replicas, Resources};
+pub use document::{Document, display_path};
+pub use environment::{EnvironmentDefaults, EnvironmentSpec, Promotion, Tier};
+pub use platform::{GitOps, IngressSettings, PlatformDefaults, PlatformSpec};
+pub use schema::{SchemaSet, SpecKind};
+pub use service::{
+    Autoscaling, EnvValue, Ingress, Port, Probe, Probes, ServiceAccountSettings, ServiceOverride,
+    ServiceSpec, WorkloadKind,
+};
+pub use tenant::{Owners, TenantNetwork, TenantSpec};
+
+use crate::diagnostic::{Diagnostic, DiagnosticKind, StageResult, finish};
+use crate::source::{FileId, SourceMap};
+
+/// The `apiVersion` of every pave spec.
+pub const API_VERSION: &str = "pave.dev/v1alpha1";
+
+/// A spec document read into its typed form.
+#[derive(Debug, Clone)]
+pub struct Parsed<T> {
+    pub doc: Document,
+    pub metadata: Metadata,
+    pub spec: T,
+}
+
+impl<T> Parsed<T> {
+    pub fn name(&self) -> &str {
+        &self.metadata.name
+    }
+}
+
+/// Every spec of a platform, in file order.
+#[derive(Debug, Clone)]
+pub struct ParsedSpecs {
+    pub platform: Parsed<PlatformSpec>,
+    pub environments: Vec<Parsed<EnvironmentSpec>>,
+    pub tenants: Vec<Parsed<TenantSpec>>,
+    pub services: Vec<Parsed<ServiceSpec>>,
+}
+
+/// One parsed document of any kind.
+enum AnySpec {
+    Platform(Parsed<PlatformSpec>),
+    Environment(Parsed<EnvironmentSpec>),
+    Tenant(Parsed<TenantSpec>),
+    Service(Parsed<ServiceSpec>),
+}
+
+/// Parses and schema-checks every user file of `source_map`.
+pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
+    let schemas = match SchemaSet::new() {
+        Ok(schemas) => schemas,
+        Err(message) => {
+            return Err(vec![Diagnostic::unplaced(DiagnosticKind::Internal { message })]);
+        }
+    };
+    let files: Vec<(FileId, &str, bool)> = source_map
+        .files()
+        .filter(|(_, file)| file.origin == crate::source::Origin::User)
+        .map(|(id, file)| (id, file.text.as_str(), file.name == crate::source::ROOT_FILE))
+        .collect();
+    let per_file: Vec<(Vec<AnySpec>, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|&(file, text, is_root)| parse_file(&schemas, file, text, is_root))
+        .collect();
+
+    let mut diagnostics = Vec::new();
+    let mut platform = None;
+    let mut environments = Vec::new();
+    let mut tenants = Vec::new();
+    let mut services = Vec::new();
+    for (specs, file_diagnostics) in per_file {
+        diagnostics.extend(file_diagnostics);
+        for spec in specs {
+            match spec {
+                AnySpec::Platform(p) if platform.is_none() => platform = Some(p),
+                AnySpec::Platform(p) => diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::MisplacedPlatform,
+                    p.doc.head_span(),
+                )),
+                AnySpec::Environment(e) => environments.push(e),
+                AnySpec::Tenant(t) => tenants.push(t),
+                AnySpec::Service(s) => services.push(s),
+            }
+        }
+    }
+    let Some(platform) = platform else {
+        let root_file = source_map
+            .files()
+            .find(|(_, f)| f.name == crate::source::ROOT_FILE)
+            .map(|(id, _)| id);
+        diagnostics.push(match root_file {
+            Some(file) => Diagnostic::new(DiagnosticKind::NoPlatform, crate::source::Span::new(file, 0, 0)),
+            None => Diagnostic::unplaced(DiagnosticKind::NoPlatform),
+        });
+        crate::diagnostic::sort_and_dedup(&mut diagnostics);
+        return Err(diagnostics);
+    };
+    finish(
+        ParsedSpecs {
+            platform,
+            environments,
+            tenants,
+            services,
+        },
+        diagnostics,
+    )
+}
+
+fn parse_file(
+    schemas: &SchemaSet,
+    file: FileId,
+    text: &str,
+    is_root: bool,
+) -> (Vec<AnySpec>, Vec<Diagnostic>) {
+    let (nodes, mut diagnostics) = yaml::parse_yaml(file, text);
+    let mut specs = Vec::new();
+    for root in nodes {
+        let doc = Document { file, root };
+        let kind = match schemas.kind_of(&doc) {
+            Ok(kind) => kind,
+            Err(diagnostic) => {
+                diagnostics.push(diagnostic);
+                continue;
+            }
+        };
+        if kind == SpecKind::Platform && !is_root {
+            diagnostics.push(Diagnostic::new(DiagnosticKind::MisplacedPlatform, doc.head_span()));
+            continue;
+        }
+        let json = doc.root.to_json();
+        let errors = schemas.check(kind, &doc, &json);
+        if !errors.is_empty() {
+            diagnostics.extend(errors);
+            continue;
+        }
+        let spec = match kind {
+            SpecKind::Platform => typed(doc, json).map(AnySpec::Platform),
+            SpecKind::Environment => typed(doc, json).map(AnySpec::Environment),
+            SpecKind::Tenant => typed(doc, json).map(AnySpec::Tenant),
+            SpecKind::Service => typed(doc, json).map(AnySpec::Service),
+        };
+        match spec {
+            Ok(spec) => specs.push(spec),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    (specs, diagnostics)
+}
+
+/// Reads a schema-valid document into its typed form. The schema is meant to accept exactly
+/// what the model reads, so a failure here is a bug in pave.
+fn typed<T: DeserializeOwned>(doc: Document, json: serde_json::Value) -> Result<Parsed<T>, Diagnostic> {
+    #[derive(serde::Deserialize)]
+    struct Whole<T> {
+        metadata: Metadata,
+        spec: T,
+    }
+    let head = doc.head_span();
+    let mut json = json;
+    if let Some(object) = json.as_object_mut() {
+        object.remove("apiVersion");
+        object.remove("kind");
+        object.entry("spec").or_insert_with(|| serde_json::json!({}));
+    }
+    match serde_json::from_value::<Whole<T>>(json) {
+        Ok(whole) => Ok(Parsed {
+            doc,
+            metadata: whole.metadata,
+            spec: whole.spec,
+        }),
+        Err(error) => Err(Diagnostic::new(
+            DiagnosticKind::Internal {
+                message: format!("the schema accepted a document the model rejects: {error}"),
+            },
+            head,
+        )),
+    }
+}

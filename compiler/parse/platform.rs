@@ -1,0 +1,89 @@
+//! The `Platform` spec.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::common::{Replicas, Resources};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlatformSpec {
+    pub cloud: String,
+    pub accounts: BTreeMap<String, String>,
+    pub regions: Vec<String>,
+    pub domain: String,
+    pub registry: String,
+    #[serde(default)]
+    pub gitops: GitOps,
+    #[serde(default)]
+    pub ingress: IngressSettings,
+    #[serde(default)]
+    pub defaults: PlatformDefaults,
+    #[serde(default)]
+    pub sizes: BTreeMap<String, Resources>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GitOps {
+    pub repository: Option<String>,
+    #[serde(default = "default_branch")]
+    pub branch: String,
+    #[serde(default = "default_path")]
+    pub path: String,
+}
+
+impl Default for GitOps {
+    fn default() -> Self {
+        GitOps {
+            repository: None,
+            branch: default_branch(),
+            path: default_path(),
+        }
+    }
+}
+
+fn default_branch() -> String {
+    "main".into()
+}
+
+fn default_path() -> String {
+    "gitops".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IngressSettings {
+    #[serde(default = "default_class")]
+    pub class_name: String,
+    #[serde(default = "default_controller_namespace")]
+    pub controller_namespace: String,
+    #[serde(default, rename = "sourceCIDRs")]
+    pub source_cidrs: Vec<String>,
+}
+
+impl Default for IngressSettings {
+    fn default() -> Self {
+        IngressSettings {
+            class_name: default_class(),
+            controller_namespace: default_controller_namespace(),
+            source_cidrs: Vec::new(),
+        }
+    }
+}
+
+fn default_class() -> String {
+    "alb".into()
+}
+
+fn default_controller_namespace() -> String {
+    "kube-system".into()
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlatformDefaults {
+    pub size: Option<String>,
+    pub replicas: Option<Replicas>,
+}

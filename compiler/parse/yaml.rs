@@ -1,0 +1,477 @@
+//! YAML text to a spanned tree ([`Node`]), one per document, through `saphyr-parser` events.
+//!
+//! Plain scalars are resolved by the YAML 1.2 core schema (so `yes` is a string, `1.0` a float).
+//! Anchors and aliases work; complex keys, custom tags and duplicate keys are errors.
+
+use std::borrow::Cow;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan, Tag};
+
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::source::{FileId, Span};
+
+/// A YAML node with its place in the source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub span: Span,
+    pub value: Value,
+}
+
+/// The value of a [`Node`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+/// A mapping entry; keys are always strings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+impl Node {
+    /// The entry of a mapping node by key.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|e| e.key == key),
+            _ => None,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A short name of the node's type, for messages.
+    pub fn type_name(&self) -> &'static str {
+        self.value.type_name()
+    }
+
+    /// The node as JSON, for schema validation and typed deserialization.
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.value {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Int(i) => serde_json::Value::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::Seq(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl Value {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// Nesting deeper than this is refused rather than risking the stack of later stages.
+const MAX_DEPTH: usize = 128;
+/// Alias expansion beyond this many nodes is refused ("billion laughs").
+const MAX_ALIAS_NODES: usize = 100_000;
+
+/// Parses every document of a file. Empty documents are skipped. On a syntax error the
+/// documents before it are returned along with the error.
+pub fn parse_yaml(file: FileId, text: &str) -> (Vec<Node>, Vec<Diagnostic>) {
+    let mut builder = Builder {
+        file,
+        offsets: CharOffsets::new(text),
+        stack: Vec::new(),
+        anchors: Vec::new(),
+        documents: Vec::new(),
+        diagnostics: Vec::new(),
+        alias_nodes: 0,
+    };
+    let mut parser = Parser::new_from_str(text);
+    while let Some(event) = parser.next_event() {
+        match event {
+            Ok((Event::StreamEnd, _)) => break,
+            Ok((event, span)) => {
+                if let Err(diagnostic) = builder.event(event, span) {
+                    builder.diagnostics.push(diagnostic);
+                    break;
+                }
+            }
+            Err(error) => {
+                builder.diagnostics.push(builder.scan_error(&error));
+                break;
+            }
+        }
+    }
+    (builder.documents, builder.diagnostics)
+}
+
+/// Converts saphyr's character indices to byte offsets.
+struct CharOffsets {
+    /// Byte offset of each character; empty when the text is ASCII (index == offset).
+    table: Vec<u32>,
+    len: usize,
+}
+
+impl CharOffsets {
+    fn new(text: &str) -> Self {
+        let table = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices()
+                .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
+                .collect()
+        };
+        CharOffsets {
+            table,
+            len: text.len(),
+        }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        if self.table.is_empty() {
+            char_index.min(self.len)
+        } else {
+            self.table
+                .get(char_index)
+                .map_or(self.len, |&b| b as usize)
+        }
+    }
+}
+
+enum Frame {
+    Seq {
+        start: usize,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: usize,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<(String, Span)>,
+    },
+}
+
+struct Builder {
+    file: FileId,
+    offsets: CharOffsets,
+    stack: Vec<Frame>,
+    anchors: Vec<(usize, Node)>,
+    documents: Vec<Node>,
+    diagnostics: Vec<Diagnostic>,
+    alias_nodes: usize,
+}
+
+impl Builder {
+    fn span(&self, span: YamlSpan) -> Span {
+        Span::new(
+            self.file,
+            self.offsets.byte(span.start.index()),
+            self.offsets.byte(span.end.index()),
+        )
+    }
+
+    fn scan_error(&self, error: &ScanError) -> Diagnostic {
+        let offset = self.offsets.byte(error.marker().index());
+        let span = Span::new(self.file, offset, offset + 1);
+        let info = error.info();
+        let kind = if info.contains("tab") {
+            DiagnosticKind::TabIndentation
+        } else {
+            DiagnosticKind::YamlSyntax {
+                message: info.to_string(),
+            }
+        };
+        Diagnostic::new(kind, span)
+    }
+
+    fn unsupported(&self, what: &str, span: Span) -> Diagnostic {
+        Diagnostic::new(
+            DiagnosticKind::UnsupportedYaml {
+                what: what.to_string(),
+            },
+            span,
+        )
+    }
+
+    fn event(&mut self, event: Event<'_>, yaml_span: YamlSpan) -> Result<(), Diagnostic> {
+        let span = self.span(yaml_span);
+        match event {
+            Event::Nothing
+            | Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart(_)
+            | Event::DocumentEnd => Ok(()),
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = resolve_scalar(text, style, tag.as_deref())
+                    .ok_or_else(|| self.unsupported("custom tags", span))?;
+                self.finish_node(Node { span, value }, anchor)
+            }
+            Event::Alias(id) => {
+                let node = self
+                    .anchors
+                    .iter()
+                    .rev()
+                    .find(|(a, _)| *a == id)
+                    .map(|(_, node)| node.clone())
+                    .ok_or_else(|| self.unsupported("an alias to an unknown anchor", span))?;
+                self.alias_nodes += count_nodes(&node);
+                if self.alias_nodes > MAX_ALIAS_NODES {
+                    return Err(self.unsupported("aliases that expand to too many nodes", span));
+                }
+                // The alias node keeps its own place, so diagnostics point at the alias.
+                self.finish_node(Node { span, ..node }, 0)
+            }
+            Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) if tag.is_some() => {
+                let _ = anchor;
+                Err(self.unsupported("custom tags", span))
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.push(Frame::Seq {
+                    start: span.start as usize,
+                    anchor,
+                    items: Vec::new(),
+                }, span)
+            }
+            Event::MappingStart(anchor, _) => {
+                self.push(Frame::Map {
+                    start: span.start as usize,
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                }, span)
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = self.stack.pop() else {
+                    return Err(self.unsupported("unbalanced collection", span));
+                };
+                let end = span.end as usize;
+                let (node, anchor) = match frame {
+                    Frame::Seq { start, anchor, items } => {
+                        let end = items.last().map_or(end, |n| (n.span.end as usize).max(end.min(n.span.end as usize)));
+                        (Node { span: Span::new(self.file, start, end), value: Value::Seq(items) }, anchor)
+                    }
+                    Frame::Map { start, anchor, entries, .. } => {
+                        let end = entries.last().map_or(end, |e| e.value.span.end as usize);
+                        (Node { span: Span::new(self.file, start, end), value: Value::Map(entries) }, anchor)
+                    }
+                };
+                self.finish_node(node, anchor)
+            }
+        }
+    }
+
+    fn push(&mut self, frame: Frame, span: Span) -> Result<(), Diagnostic> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.unsupported("nesting deeper than 128 levels", span));
+        }
+        if let Some(Frame::Map { key: None, .. }) = self.stack.last() {
+            return Err(self.unsupported("a mapping or list as a mapping key", span));
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    /// Places a complete node: into the enclosing collection, or as a document root.
+    fn finish_node(&mut self, node: Node, anchor: usize) -> Result<(), Diagnostic> {
+        if anchor != 0 {
+            self.anchors.push((anchor, node.clone()));
+        }
+        match self.stack.last_mut() {
+            None => {
+                if node.value != Value::Null {
+                    self.documents.push(node);
+                }
+                Ok(())
+            }
+            Some(Frame::Seq { items, .. }) => {
+                items.push(node);
+                Ok(())
+            }
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => {
+                    let name = match node.value {
+                        Value::String(s) => s,
+                        Value::Int(i) => i.to_string(),
+                        Value::Bool(b) => b.to_string(),
+                        Value::Float(f) => f.to_string(),
+                        Value::Null => "null".to_string(),
+                        Value::Seq(_) | Value::Map(_) => {
+                            return Err(self.unsupported("a mapping or list as a mapping key", node.span));
+                        }
+                    };
+                    if let Some(first) = entries.iter().find(|e| e.key == name) {
+                        let first_span = first.key_span;
+                        return Err(Diagnostic::new(
+                            DiagnosticKind::DuplicateKey { key: name },
+                            node.span,
+                        )
+                        .with_related(first_span, "first defined here"));
+                    }
+                    *key = Some((name, node.span));
+                    Ok(())
+                }
+                Some((name, key_span)) => {
+                    entries.push(Entry {
+                        key: name,
+                        key_span,
+                        value: node,
+                    });
+                    Ok(())
+                }
+            },
+        }
+    }
+}
+
+fn count_nodes(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Seq(items) => items.iter().map(count_nodes).sum(),
+        Value::Map(entries) => entries.iter().map(|e| count_nodes(&e.value)).sum(),
+        _ => 0,
+    }
+}
+
+/// Resolves a scalar by the YAML 1.2 core schema; `None` for a tag pave does not know.
+fn resolve_scalar(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Option<Value> {
+    if let Some(tag) = tag {
+        if !tag.is_yaml_core_schema() {
+            return None;
+        }
+        return match tag.suffix.as_str() {
+            "str" => Some(Value::String(text.into_owned())),
+            "int" => text.parse().ok().map(Value::Int),
+            "float" => text.parse().ok().map(Value::Float),
+            "bool" => text.parse().ok().map(Value::Bool),
+            "null" => Some(Value::Null),
+            _ => None,
+        };
+    }
+    if style != ScalarStyle::Plain {
+        return Some(Value::String(text.into_owned()));
+    }
+    Some(match text.as_ref() {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => Value::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => Value::Float(f64::NAN),
+        s => parse_number(s).unwrap_or_else(|| Value::String(text.into_owned())),
+    })
+}
+
+fn parse_number(s: &str) -> Option<Value> {
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let first = digits.chars().next()?;
+    if !(first.is_ascii_digit() || first == '.') {
+        return None;
+    }
+    if let Some(hex) = s.strip_prefix("0x") {
+        return i64::from_str_radix(hex, 16).ok().map(Value::Int);
+    }
+    if let Some(oct) = s.strip_prefix("0o") {
+        return i64::from_str_radix(oct, 8).ok().map(Value::Int);
+    }
+    if digits.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse().ok().map(Value::Int);
+    }
+    let is_float = digits
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+    if is_float {
+        return s.parse().ok().map(Value::Float);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (Vec<Node>, Vec<Diagnostic>) {
+        parse_yaml(FileId::new(0), text)
+    }
+
+    #[test]
+    fn resolves_core_schema_scalars() {
+        let (docs, errors) = parse("a: 1\nb: yes\nc: true\nd: 1.5\ne: ~\nf: '1'\n");
+        assert!(errors.is_empty());
+        let json = docs[0].to_json();
+        assert_eq!(json, serde_json::json!({"a": 1, "b": "yes", "c": true, "d": 1.5, "e": null, "f": "1"}));
+    }
+
+    #[test]
+    fn spans_are_byte_offsets_after_non_ascii_text() {
+        let text = "name: café\nport: 80\n";
+        let (docs, _) = parse(text);
+        let port = docs[0].get("port").map(|n| n.span);
+        let port = port.map(|s| &text[s.start as usize..s.end as usize]);
+        assert_eq!(port, Some("80"));
+    }
+
+    #[test]
+    fn duplicate_key_points_at_second_key() {
+        let text = "a: 1\nb: 2\na: 3\n";
+        let (_, errors) = parse(text);
+        let span = errors[0].span.map(|s| s.start);
+        assert_eq!(errors[0].kind, DiagnosticKind::DuplicateKey { key: "a".into() });
+        assert_eq!(span, Some(10));
+    }
+
+    #[test]
+    fn splits_documents_and_skips_empty_ones() {
+        let (docs, errors) = parse("---\na: 1\n---\n---\nb: 2\n");
+        assert!(errors.is_empty());
+        assert_eq!(docs.len(), 2);
+    }
+
+    #[test]
+    fn aliases_expand_and_bombs_are_refused() {
+        let (docs, errors) = parse("a: &x {k: v}\nb: *x\n");
+        assert!(errors.is_empty());
+        assert_eq!(docs[0].to_json()["b"], serde_json::json!({"k": "v"}));
+
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..8 {
+            let prev = if i == 0 { "a".to_string() } else { format!("a{}", i - 1) };
+            bomb.push_str(&format!("a{i}: &a{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        let (_, errors) = parse(&bomb);
+        assert_eq!(errors.len(), 1);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_overflow() {
+        let text = "[".repeat(10_000);
+        let (_, errors) = parse(&text);
+        assert_eq!(errors.len(), 1);
+    }
+}
