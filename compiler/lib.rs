@@ -11,13 +11,15 @@
 //! 6. [`emit`]: Kubernetes objects serialized into an in-memory [`emit::OutputTree`].
 //! 7. The CLI writes that tree to disk ([`cli`]).
 //!
-//! Diagnostics ([`diagnostic`]) are collected per stage; a stage with errors stops the pipeline.
+//! Diagnostics ([`diagnostic`]) are collected per stage; a stage with errors stops the pipeline
+//! ([`pipeline`] runs the stages in order).
 
 pub mod cli;
 pub mod diagnostic;
 pub mod emit;
 pub mod lower;
 pub mod parse;
+pub mod pipeline;
 pub mod resolve;
 pub mod source;
 pub mod validate;

@@ -1,1 +1,194 @@
-//! stub
+//! The `pave` command line: clap types, one file per subcommand. The CLI is the only place that
+//! writes files; it runs the [`pipeline`](crate::pipeline) and renders diagnostics.
+
+mod check;
+mod compile;
+mod completions;
+mod schema;
+mod write;
+
+use std::io::{IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diagnostic::{Diagnostic, DiagnosticKind, RenderOptions, render_human, render_json};
+use crate::source::{DiscoverError, SourceMap, find_root, read_platform};
+
+/// Exit status: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: the input has errors (or, with `--check`, the tree is stale).
+pub const EXIT_INVALID: i32 = 1;
+/// Exit status: pave itself failed (I/O, internal error).
+pub const EXIT_FAILURE: i32 = 2;
+
+const AFTER_HELP: &str = "\
+Exit status: 0 success, 1 the specs have errors, 2 pave could not run (I/O, internal error).
+
+Examples:
+  pave compile                      compile the platform around the current folder
+  pave compile examples/techcorp    compile a given platform root
+  pave check --output json          validate only, diagnostics as JSON (for CI)";
+
+/// pave compiles platform specs (Platform, Environment, Tenant, Service) into a validated,
+/// deterministic GitOps tree of Kubernetes manifests.
+#[derive(Debug, Parser)]
+#[command(name = "pave", version, about, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    /// When to colour diagnostics.
+    #[arg(long, value_enum, global = true, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Compile(compile::CompileArgs),
+    Check(check::CheckArgs),
+    Schema(schema::SchemaArgs),
+    Completions(completions::CompletionsArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum OutputFormat {
+    /// Rendered for people, on standard error.
+    #[default]
+    Human,
+    /// A JSON document on standard output: `{"diagnostics": [...], "errors": N, "warnings": N}`.
+    Json,
+}
+
+/// Where the platform is; shared by every command that reads specs.
+#[derive(Debug, Args)]
+pub struct RootArgs {
+    /// The platform root (the folder holding `pave.yaml`); by default the nearest folder from the
+    /// current one upwards that holds one.
+    #[arg(value_name = "ROOT")]
+    root: Option<PathBuf>,
+
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    output: OutputFormat,
+}
+
+/// Runs pave with the process arguments and returns the exit status.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    run(cli)
+}
+
+/// Runs a parsed command line.
+pub(super) fn run(cli: Cli) -> i32 {
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let ui = Ui {
+        render: RenderOptions {
+            color,
+            unicode: true,
+            width: if std::io::stderr().is_terminal() { 100 } else { 80 },
+        },
+    };
+    match cli.command {
+        Command::Compile(args) => compile::run(&args, &ui),
+        Command::Check(args) => check::run(&args, &ui),
+        Command::Schema(args) => schema::run(&args),
+        Command::Completions(args) => completions::run(&args),
+    }
+}
+
+/// Terminal settings shared by the commands.
+pub struct Ui {
+    render: RenderOptions,
+}
+
+impl Ui {
+    /// Prints diagnostics in the chosen format.
+    fn report(&self, format: OutputFormat, diagnostics: &[Diagnostic], source_map: &SourceMap) {
+        match format {
+            OutputFormat::Human => {
+                if !diagnostics.is_empty() {
+                    let text = render_human(diagnostics, source_map, self.render);
+                    let _ = std::io::stderr().write_all(text.as_bytes());
+                    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+                    let warnings = diagnostics.len() - errors;
+                    eprintln!("{}", summary(errors, warnings));
+                }
+            }
+            OutputFormat::Json => {
+                let _ = std::io::stdout().write_all(render_json(diagnostics, source_map).as_bytes());
+            }
+        }
+    }
+}
+
+fn summary(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (0, w) => format!("{} found", plural(w, "warning")),
+        (e, 0) => format!("{} found", plural(e, "error")),
+        (e, w) => format!("{} and {} found", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+/// Finds the platform root and reads its specs.
+fn load(args: &RootArgs) -> Result<SourceMap, DiscoverError> {
+    let cwd = std::env::current_dir().map_err(|error| DiscoverError::Io {
+        path: PathBuf::from("."),
+        error,
+    })?;
+    let root = find_root(args.root.as_deref(), &cwd)?;
+    read_platform(&root)
+}
+
+/// Reports a failure to find or read the specs; returns the exit status.
+fn report_discover_error(error: &DiscoverError, format: OutputFormat, ui: &Ui) -> i32 {
+    let (kind, status) = match error {
+        DiscoverError::NoRoot { .. } | DiscoverError::NotARoot { .. } => (
+            DiagnosticKind::Io {
+                path: match error {
+                    DiscoverError::NoRoot { start } => display(start),
+                    DiscoverError::NotARoot { root } => display(&root.join(crate::source::ROOT_FILE)),
+                    DiscoverError::Io { path, .. } => display(path),
+                },
+                message: "no platform root: `pave.yaml` not found".into(),
+            },
+            EXIT_INVALID,
+        ),
+        DiscoverError::Io { path, error } => (
+            DiagnosticKind::Io {
+                path: display(path),
+                message: error.to_string(),
+            },
+            EXIT_FAILURE,
+        ),
+    };
+    ui.report(format, &[Diagnostic::unplaced(kind)], &SourceMap::default());
+    status
+}
+
+/// A path for messages: relative to the working directory where possible.
+fn display(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd).unwrap_or(path).display().to_string()
+}
+
+/// The exit status for a failed pipeline: internal errors are pave's fault.
+fn failure_status(diagnostics: &[Diagnostic]) -> i32 {
+    let internal = diagnostics
+        .iter()
+        .any(|d| matches!(d.kind, DiagnosticKind::Internal { .. } | DiagnosticKind::Io { .. }));
+    if internal { EXIT_FAILURE } else { EXIT_INVALID }
+}

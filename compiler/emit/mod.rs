@@ -1,1 +1,19 @@
-//! stub
+//! Emit: a [`Plan`] to the files of the GitOps tree, in memory ([`OutputTree`]).
+//!
+//! One module per target; each takes the same plan. Only `emit/` knows Kubernetes field names.
+//! The whole tree exists before the disk is touched. Never reads or writes files.
+
+pub mod kubernetes;
+mod output_tree;
+
+pub use output_tree::{OutputFile, OutputTree};
+
+use crate::lower::Plan;
+use crate::source::SourceMap;
+
+/// Every file of the GitOps tree for a plan.
+pub fn emit(plan: &Plan, source_map: &SourceMap) -> Result<OutputTree, String> {
+    let mut tree = OutputTree::default();
+    kubernetes::emit(plan, source_map, &mut tree)?;
+    Ok(tree)
+}

@@ -1,1 +1,499 @@
-//! stub
+//! Resolve: names looked up, defaults and per-environment overrides merged.
+//!
+//! In: [`ParsedSpecs`]. Out: a [`ResolvedSpec`] where every reference (tenant, environment,
+//! account, region, size class, dependency) points at something that exists, and every service
+//! has one [`ServiceInstance`] per environment its tenant uses, with every setting decided.
+//! Each decided value keeps the span of the spec node it came from. Never reads files.
+
+mod stdlib;
+
+use std::collections::{BTreeMap, HashMap};
+
+pub use stdlib::{StdDefaults, StdLimitRange, StdProbes, Stdlib};
+
+use crate::diagnostic::{Diagnostic, DiagnosticKind, RefKind, StageResult, finish};
+use crate::parse::{
+    Document, EnvValue, EnvironmentSpec, Ingress, Parsed, ParsedSpecs, PlatformSpec, Quota,
+    Replicas, Resources, ServiceOverride, ServiceSpec, TenantSpec, Tier,
+};
+use crate::source::Span;
+
+/// A value with the span of the spec node that decided it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sourced<T> {
+    pub value: T,
+    /// `None` when a built-in default decided it.
+    pub span: Option<Span>,
+}
+
+/// The whole platform, resolved.
+#[derive(Debug, Clone)]
+pub struct ResolvedSpec {
+    pub platform: Parsed<PlatformSpec>,
+    pub stdlib: Stdlib,
+    /// Size classes: stdlib's, overridden and extended by the Platform's.
+    pub sizes: BTreeMap<String, Resources>,
+    pub environments: BTreeMap<String, Environment>,
+    pub tenants: BTreeMap<String, Tenant>,
+    /// Sorted by tenant, then name.
+    pub services: Vec<Service>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub parsed: Parsed<EnvironmentSpec>,
+    pub tier: Tier,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub parsed: Parsed<TenantSpec>,
+    /// Quota per environment the tenant uses, defaults merged.
+    pub quotas: BTreeMap<String, Quota>,
+}
+
+impl Tenant {
+    pub fn name(&self) -> &str {
+        self.parsed.name()
+    }
+}
+
+/// A reference from one service to another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dependency {
+    pub tenant: String,
+    pub service: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub parsed: Parsed<ServiceSpec>,
+    pub tenant: String,
+    /// The services it calls, resolved.
+    pub dependencies: Vec<Dependency>,
+    /// One per environment of the tenant, sorted by environment name.
+    pub instances: Vec<ServiceInstance>,
+}
+
+impl Service {
+    pub fn name(&self) -> &str {
+        self.parsed.name()
+    }
+}
+
+/// A secret key a service reads into an env var.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRef {
+    pub secret: String,
+    pub key: String,
+}
+
+/// A service as it runs in one environment.
+#[derive(Debug, Clone)]
+pub struct ServiceInstance {
+    pub environment: String,
+    pub image: Sourced<String>,
+    pub replicas: Sourced<Replicas>,
+    pub autoscaling_cpu: u8,
+    pub resources: Sourced<Resources>,
+    pub env: BTreeMap<String, String>,
+    pub secrets: BTreeMap<String, SecretRef>,
+    pub ingress: Option<Sourced<Ingress>>,
+    pub schedule: Option<Sourced<String>>,
+}
+
+/// Resolves every reference and merges defaults and overrides.
+pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
+    let mut diagnostics = Vec::new();
+    let stdlib = match Stdlib::load() {
+        Ok(stdlib) => stdlib,
+        Err(diagnostic) => return Err(vec![diagnostic]),
+    };
+    let platform = specs.platform;
+    let mut sizes = stdlib.sizes.clone();
+    sizes.extend(platform.spec.sizes.clone());
+
+    let environments = index_unique(specs.environments, "environment", &mut diagnostics);
+    let environments: BTreeMap<String, Environment> = environments
+        .into_iter()
+        .map(|(name, parsed)| {
+            let tier = parsed.spec.tier;
+            (name, Environment { parsed, tier })
+        })
+        .collect();
+    for env in environments.values() {
+        check_environment(&platform, env, &environments, &sizes, &mut diagnostics);
+    }
+    let platform_doc = &platform.doc;
+    if let Some(size) = &platform.spec.defaults.size {
+        check_ref(RefKind::Size, size, &sizes, platform_doc.span(&["spec", "defaults", "size"]), &mut diagnostics);
+    }
+
+    let tenants = index_unique(specs.tenants, "tenant", &mut diagnostics);
+    let tenants: BTreeMap<String, Tenant> = tenants
+        .into_iter()
+        .map(|(name, parsed)| {
+            let quotas = tenant_quotas(&parsed, &environments, &stdlib, &mut diagnostics);
+            (name, Tenant { parsed, quotas })
+        })
+        .collect();
+    for tenant in tenants.values() {
+        for (i, other) in tenant.parsed.spec.network.allow_from.iter().enumerate() {
+            let span = tenant.parsed.doc.span(&["spec".into(), "network".into(), "allowFrom".into(), i.to_string()]);
+            check_ref(RefKind::Tenant, other, &tenants, span, &mut diagnostics);
+        }
+    }
+
+    // Services are unique per tenant; the key is `tenant/name`.
+    let mut seen: HashMap<(String, String), Span> = HashMap::new();
+    let mut services = Vec::new();
+    for parsed in specs.services {
+        let tenant_name = parsed.metadata.tenant.clone().unwrap_or_default();
+        let tenant_span = parsed.doc.span(&["metadata", "tenant"]);
+        let Some(tenant) = tenants.get(&tenant_name) else {
+            check_ref(RefKind::Tenant, &tenant_name, &tenants, tenant_span, &mut diagnostics);
+            continue;
+        };
+        let key = (tenant_name.clone(), parsed.name().to_string());
+        let name_span = parsed.doc.span(&["metadata", "name"]);
+        if let Some(first) = seen.get(&key) {
+            diagnostics.push(
+                Diagnostic::new(
+                    DiagnosticKind::DuplicateName {
+                        kind: "service".into(),
+                        name: format!("{}/{}", key.0, key.1),
+                    },
+                    name_span,
+                )
+                .with_related(*first, "first defined here"),
+            );
+            continue;
+        }
+        seen.insert(key, name_span);
+        let instances = service_instances(&parsed, tenant, &platform, &environments, &sizes, &stdlib, &mut diagnostics);
+        services.push(Service {
+            tenant: tenant_name,
+            dependencies: Vec::new(),
+            instances,
+            parsed,
+        });
+    }
+    services.sort_by(|a, b| (&a.tenant, a.name()).cmp(&(&b.tenant, b.name())));
+
+    // Dependencies, once every service is known.
+    let known: BTreeMap<String, ()> = services
+        .iter()
+        .map(|s| (format!("{}/{}", s.tenant, s.name()), ()))
+        .collect();
+    for service in &mut services {
+        for (i, target) in service.parsed.spec.depends_on.iter().enumerate() {
+            let span = service.parsed.doc.span(&["spec".into(), "dependsOn".into(), i.to_string()]);
+            let (tenant, name) = match target.split_once('/') {
+                Some((tenant, name)) => (tenant.to_string(), name.to_string()),
+                None => (service.tenant.clone(), target.clone()),
+            };
+            let full = format!("{tenant}/{name}");
+            if check_ref(RefKind::Service, &full, &known, span, &mut diagnostics) {
+                service.dependencies.push(Dependency { tenant, service: name, span });
+            }
+        }
+    }
+
+    finish(
+        ResolvedSpec {
+            platform,
+            stdlib,
+            sizes,
+            environments,
+            tenants,
+            services,
+        },
+        diagnostics,
+    )
+}
+
+/// Indexes documents by name; a second document of the same name is an error.
+fn index_unique<T>(items: Vec<Parsed<T>>, kind: &str, diagnostics: &mut Vec<Diagnostic>) -> BTreeMap<String, Parsed<T>> {
+    let mut out: BTreeMap<String, Parsed<T>> = BTreeMap::new();
+    for item in items {
+        if let Some(first) = out.get(item.name()) {
+            diagnostics.push(
+                Diagnostic::new(
+                    DiagnosticKind::DuplicateName {
+                        kind: kind.into(),
+                        name: item.name().into(),
+                    },
+                    item.doc.span(&["metadata", "name"]),
+                )
+                .with_related(first.doc.span(&["metadata", "name"]), "first defined here"),
+            );
+            continue;
+        }
+        out.insert(item.name().to_string(), item);
+    }
+    out
+}
+
+/// Reports `name` unless `known` has it; returns whether it is known.
+fn check_ref<V>(kind: RefKind, name: &str, known: &BTreeMap<String, V>, span: Span, diagnostics: &mut Vec<Diagnostic>) -> bool {
+    if known.contains_key(name) {
+        return true;
+    }
+    diagnostics.push(Diagnostic::new(
+        DiagnosticKind::UnknownReference {
+            kind,
+            name: name.into(),
+            known: known.keys().cloned().collect(),
+        },
+        span,
+    ));
+    false
+}
+
+fn check_environment(
+    platform: &Parsed<PlatformSpec>,
+    env: &Environment,
+    environments: &BTreeMap<String, Environment>,
+    sizes: &BTreeMap<String, Resources>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let doc = &env.parsed.doc;
+    let spec = &env.parsed.spec;
+    check_ref(RefKind::Account, &spec.account, &platform.spec.accounts, doc.span(&["spec", "account"]), diagnostics);
+    let regions: BTreeMap<String, ()> = platform.spec.regions.iter().map(|r| (r.clone(), ())).collect();
+    for (i, region) in spec.regions.iter().enumerate() {
+        let span = doc.span(&["spec".into(), "regions".into(), i.to_string()]);
+        check_ref(RefKind::Region, region, &regions, span, diagnostics);
+    }
+    if let Some(promotion) = &spec.promotion {
+        let span = doc.span(&["spec", "promotion", "after"]);
+        check_ref(RefKind::Environment, &promotion.after, environments, span, diagnostics);
+    }
+    if let Some(size) = &spec.defaults.size {
+        check_ref(RefKind::Size, size, sizes, doc.span(&["spec", "defaults", "size"]), diagnostics);
+    }
+}
+
+fn tenant_quotas(
+    tenant: &Parsed<TenantSpec>,
+    environments: &BTreeMap<String, Environment>,
+    stdlib: &Stdlib,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, Quota> {
+    let doc = &tenant.doc;
+    let mut quotas = BTreeMap::new();
+    for (i, env_name) in tenant.spec.environments.iter().enumerate() {
+        let span = doc.span(&["spec".into(), "environments".into(), i.to_string()]);
+        if !check_ref(RefKind::Environment, env_name, environments, span, diagnostics) {
+            continue;
+        }
+        let Some(env) = environments.get(env_name) else { continue };
+        let builtin = stdlib.defaults.quota.get(env.tier.as_str()).cloned().unwrap_or_default();
+        let env_default = env.parsed.spec.defaults.quota.clone().unwrap_or_default().or(&builtin);
+        let quota = tenant.spec.quotas.get(env_name).map_or(env_default.clone(), |q| q.or(&env_default));
+        quotas.insert(env_name.clone(), quota);
+    }
+    for env_name in tenant.spec.quotas.keys() {
+        if !tenant.spec.environments.contains(env_name) {
+            let span = doc.key_span(&["spec", "quotas", env_name.as_str()]);
+            diagnostics.push(environment_not_used(env_name, tenant.name(), environments, span));
+        }
+    }
+    quotas
+}
+
+fn environment_not_used(env: &str, tenant: &str, environments: &BTreeMap<String, Environment>, span: Span) -> Diagnostic {
+    if environments.contains_key(env) {
+        Diagnostic::new(
+            DiagnosticKind::EnvironmentNotUsed {
+                environment: env.into(),
+                tenant: tenant.into(),
+            },
+            span,
+        )
+    } else {
+        Diagnostic::new(
+            DiagnosticKind::UnknownReference {
+                kind: RefKind::Environment,
+                name: env.into(),
+                known: environments.keys().cloned().collect(),
+            },
+            span,
+        )
+    }
+}
+
+/// One instance per environment the tenant uses, with every setting decided.
+#[allow(clippy::too_many_arguments)]
+fn service_instances(
+    service: &Parsed<ServiceSpec>,
+    tenant: &Tenant,
+    platform: &Parsed<PlatformSpec>,
+    environments: &BTreeMap<String, Environment>,
+    sizes: &BTreeMap<String, Resources>,
+    stdlib: &Stdlib,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<ServiceInstance> {
+    let doc = &service.doc;
+    let spec = &service.spec;
+    for env_name in spec.environments.keys() {
+        if !tenant.parsed.spec.environments.contains(env_name) {
+            let span = doc.key_span(&["spec", "environments", env_name.as_str()]);
+            diagnostics.push(environment_not_used(env_name, tenant.name(), environments, span));
+        }
+    }
+    let no_override = ServiceOverride::default();
+    let mut instances = Vec::new();
+    let mut env_names: Vec<&String> = tenant.parsed.spec.environments.iter().collect();
+    env_names.sort();
+    env_names.dedup();
+    for env_name in env_names {
+        let Some(env) = environments.get(env_name) else { continue };
+        let over = spec.environments.get(env_name).unwrap_or(&no_override);
+        let over_path = |field: &str| ["spec", "environments", env_name.as_str(), field].map(str::to_string);
+        let env_doc = &env.parsed.doc;
+
+        let image = match &over.image {
+            Some(image) => Sourced { value: image.clone(), span: Some(doc.span(&over_path("image"))) },
+            None => Sourced { value: spec.image.clone(), span: Some(doc.span(&["spec", "image"])) },
+        };
+        let image = Sourced { value: qualify_image(&image.value, &platform.spec.registry), span: image.span };
+
+        let replicas = first_of([
+            over.replicas.map(|r| (r, doc.span(&over_path("replicas")))),
+            spec.replicas.map(|r| (r, doc.span(&["spec", "replicas"]))),
+            env.parsed.spec.defaults.replicas.map(|r| (r, env_doc.span(&["spec", "defaults", "replicas"]))),
+            platform.spec.defaults.replicas.map(|r| (r, platform.doc.span(&["spec", "defaults", "replicas"]))),
+        ])
+        .unwrap_or(Sourced { value: stdlib.defaults.replicas, span: None });
+
+        let resources = decide_resources(service, over, env_name, env, platform, sizes, stdlib, diagnostics);
+
+        let autoscaling_cpu = over
+            .autoscaling
+            .and_then(|a| a.cpu)
+            .or(spec.autoscaling.and_then(|a| a.cpu))
+            .unwrap_or(stdlib.defaults.autoscaling.cpu);
+
+        let mut env_vars: BTreeMap<String, String> =
+            spec.env.iter().map(|(k, v)| (k.clone(), EnvValue::to_text(v))).collect();
+        env_vars.extend(over.env.iter().map(|(k, v)| (k.clone(), v.to_text())));
+
+        let mut secrets: BTreeMap<String, SecretRef> = BTreeMap::new();
+        for (name, reference) in spec.secrets.iter().chain(&over.secrets) {
+            // The schema guarantees `secret/key`.
+            if let Some((secret, key)) = reference.split_once('/') {
+                secrets.insert(name.clone(), SecretRef { secret: secret.into(), key: key.into() });
+            }
+        }
+
+        let ingress = match &over.ingress {
+            Some(ingress) => Some(Sourced { value: ingress.clone(), span: Some(doc.span(&over_path("ingress"))) }),
+            None => spec.ingress.clone().map(|ingress| Sourced { value: ingress, span: Some(doc.span(&["spec", "ingress"])) }),
+        };
+        let schedule = match &over.schedule {
+            Some(s) => Some(Sourced { value: s.clone(), span: Some(doc.span(&over_path("schedule"))) }),
+            None => spec.schedule.clone().map(|s| Sourced { value: s, span: Some(doc.span(&["spec", "schedule"])) }),
+        };
+
+        instances.push(ServiceInstance {
+            environment: env_name.clone(),
+            image,
+            replicas,
+            autoscaling_cpu,
+            resources,
+            env: env_vars,
+            secrets,
+            ingress,
+            schedule,
+        });
+    }
+    instances
+}
+
+fn first_of<T, const N: usize>(options: [Option<(T, Span)>; N]) -> Option<Sourced<T>> {
+    options
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|(value, span)| Sourced { value, span: Some(span) })
+}
+
+/// CPU and memory: the most specific layer wins (environment override, service, environment
+/// default, platform default, stdlib); within a layer explicit `resources` beat `size`.
+#[allow(clippy::too_many_arguments)]
+fn decide_resources(
+    service: &Parsed<ServiceSpec>,
+    over: &ServiceOverride,
+    env_name: &str,
+    env: &Environment,
+    platform: &Parsed<PlatformSpec>,
+    sizes: &BTreeMap<String, Resources>,
+    stdlib: &Stdlib,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Sourced<Resources> {
+    let doc = &service.doc;
+    let spec = &service.spec;
+    let over_path = |field: &str| ["spec", "environments", env_name, field].map(str::to_string);
+    if let Some(resources) = &over.resources {
+        return Sourced { value: resources.clone(), span: Some(doc.span(&over_path("resources"))) };
+    }
+    let size = if let Some(size) = &over.size {
+        Some((size, doc, doc.span(&over_path("size"))))
+    } else if let Some(resources) = &spec.resources {
+        return Sourced { value: resources.clone(), span: Some(doc.span(&["spec", "resources"])) };
+    } else if let Some(size) = &spec.size {
+        Some((size, doc, doc.span(&["spec", "size"])))
+    } else if let Some(size) = &env.parsed.spec.defaults.size {
+        Some((size, &env.parsed.doc, env.parsed.doc.span(&["spec", "defaults", "size"])))
+    } else {
+        platform.spec.defaults.size.as_ref().map(|size| (size, &platform.doc, platform.doc.span(&["spec", "defaults", "size"])))
+    };
+    let (name, span) = match size {
+        Some((name, source_doc, span)) => {
+            // Sizes named by the service itself are checked here; defaults were checked once.
+            if std::ptr::eq::<Document>(source_doc, doc) && !sizes.contains_key(name) {
+                check_ref(RefKind::Size, name, sizes, span, diagnostics);
+            }
+            (name.clone(), Some(span))
+        }
+        None => (stdlib.defaults.size.clone(), None),
+    };
+    let value = sizes.get(&name).or_else(|| sizes.get(&stdlib.defaults.size)).cloned();
+    match value {
+        Some(value) => Sourced { value, span },
+        // Unknown size, already reported: any value will do, the stage fails.
+        None => Sourced { value: stdlib.sizes.values().next().cloned().unwrap_or_else(|| empty_resources()), span },
+    }
+}
+
+fn empty_resources() -> Resources {
+    use crate::parse::{CpuMemory, Quantity};
+    let zero = || CpuMemory { cpu: Quantity("0".into()), memory: Quantity("0".into()) };
+    Resources { requests: zero(), limits: zero() }
+}
+
+/// `orders:1.2` becomes `<registry>/orders:1.2`; a reference with a registry host stays.
+fn qualify_image(image: &str, registry: &str) -> String {
+    let first = image.split('/').next().unwrap_or(image);
+    let has_host = image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    if has_host {
+        image.to_string()
+    } else {
+        format!("{}/{image}", registry.trim_end_matches('/'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::qualify_image;
+
+    #[test]
+    fn images_without_a_registry_host_get_the_platform_registry() {
+        assert_eq!(qualify_image("orders:1.2", "r.example.com"), "r.example.com/orders:1.2");
+        assert_eq!(qualify_image("team/orders:1.2", "r.example.com/"), "r.example.com/team/orders:1.2");
+        assert_eq!(qualify_image("ghcr.io/x/y:1", "r.example.com"), "ghcr.io/x/y:1");
+        assert_eq!(qualify_image("localhost:5000/y:1", "r"), "localhost:5000/y:1");
+    }
+}

@@ -1,0 +1,33 @@
+//! `pave check`: validate the specs, write nothing.
+
+use clap::Args;
+
+use super::{EXIT_OK, RootArgs, Ui, failure_status, load, report_discover_error};
+use crate::pipeline::{Timings, check};
+
+/// Validate the specs without writing anything (fast; for pre-commit hooks).
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  pave check\n  pave check examples/techcorp --output json")]
+pub(super) struct CheckArgs {
+    #[command(flatten)]
+    root: RootArgs,
+}
+
+pub(super) fn run(args: &CheckArgs, ui: &Ui) -> i32 {
+    let format = args.root.output;
+    let source_map = match load(&args.root) {
+        Ok(source_map) => source_map,
+        Err(error) => return report_discover_error(&error, format, ui),
+    };
+    let mut timings = Timings::default();
+    match check(&source_map, &mut timings) {
+        Ok((_, warnings)) => {
+            ui.report(format, &warnings, &source_map);
+            EXIT_OK
+        }
+        Err(diagnostics) => {
+            ui.report(format, &diagnostics, &source_map);
+            failure_status(&diagnostics)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! `pave compile`: validate the specs and write the GitOps tree.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+
+use super::write::{WriteReport, write_tree};
+use super::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, RootArgs, Ui, display, failure_status, load, report_discover_error};
+use crate::pipeline::{Timings, compile};
+
+/// Validate the specs and write the GitOps tree (only files whose bytes changed).
+#[derive(Debug, Args)]
+#[command(after_help = "\
+pave never overwrites or deletes a file it did not generate. It records the files it owns in
+`.pave/manifest.json` in the output folder, and removes files it generated earlier that the
+specs no longer produce.
+
+Examples:
+  pave compile
+  pave compile examples/techcorp --out /tmp/gitops
+  pave compile --timings")]
+pub(super) struct CompileArgs {
+    #[command(flatten)]
+    root: RootArgs,
+
+    /// The output folder; by default the Platform's `spec.gitops.path`, relative to ROOT.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// Print how long each stage took, on standard error.
+    #[arg(long)]
+    timings: bool,
+}
+
+pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
+    let format = args.root.output;
+    let mut timings = Timings::default();
+    let start = Instant::now();
+    let source_map = match load(&args.root) {
+        Ok(source_map) => source_map,
+        Err(error) => return report_discover_error(&error, format, ui),
+    };
+    timings.add("load", start.elapsed());
+    let compilation = match compile(&source_map, &mut timings) {
+        Ok(compilation) => compilation,
+        Err(diagnostics) => {
+            ui.report(format, &diagnostics, &source_map);
+            return failure_status(&diagnostics);
+        }
+    };
+    let out_dir = match &args.out {
+        Some(out) => out.clone(),
+        None => source_map.root().join(&compilation.output_path),
+    };
+    let start = Instant::now();
+    let result = write_tree(&out_dir, &compilation.tree);
+    timings.add("write", start.elapsed());
+    let status = match result {
+        Ok(report) => {
+            ui.report(format, &compilation.warnings, &source_map);
+            eprintln!("{}", describe(&report, &out_dir));
+            EXIT_OK
+        }
+        Err(diagnostics) => {
+            ui.report(format, &diagnostics, &source_map);
+            if diagnostics.iter().any(|d| d.kind.code() == "unowned-file") { EXIT_INVALID } else { EXIT_FAILURE }
+        }
+    };
+    if args.timings {
+        eprint!("{}", timings.render());
+    }
+    status
+}
+
+fn describe(report: &WriteReport, out_dir: &std::path::Path) -> String {
+    format!(
+        "compiled {} files into {}: {} written, {} removed, {} unchanged",
+        report.total,
+        display(out_dir),
+        report.written,
+        report.removed,
+        report.unchanged
+    )
+}

@@ -1,0 +1,497 @@
+//! A service in one environment: its ServiceAccount, ConfigMap, workload (Deployment,
+//! StatefulSet, CronJob or Job), Service, HorizontalPodAutoscaler, PodDisruptionBudget, Ingress
+//! and the network policy that admits its callers. Pods are locked down by default.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::autoscaling::v2::{
+    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
+    MetricTarget, ResourceMetricSource,
+};
+use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
+use k8s_openapi::api::core::v1::{
+    Capabilities, ConfigMap, ConfigMapEnvSource, Container, ContainerPort, EmptyDirVolumeSource,
+    EnvFromSource, EnvVar, EnvVarSource, HTTPGetAction, PodSecurityContext, PodSpec,
+    PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretKeySelector,
+    SecurityContext, Service, ServiceAccount, ServicePort, ServiceSpec, TCPSocketAction, Volume,
+    VolumeMount,
+};
+use k8s_openapi::api::networking::v1::{
+    HTTPIngressPath, HTTPIngressRuleValue, IPBlock, Ingress, IngressBackend, IngressRule,
+    IngressServiceBackend, IngressSpec, IngressTLS, NetworkPolicy, NetworkPolicyIngressRule,
+    NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec, ServiceBackendPort,
+};
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::Folder;
+use super::tenancy::{cpu_memory, meta, tenant_namespace_peer};
+use crate::lower::{PlannedProbe, TenantEnvironment, Workload};
+use crate::parse::WorkloadKind;
+
+/// The user and group pods run as: non-root, above the range images usually reserve.
+const RUN_AS_ID: i64 = 10001;
+
+pub(super) fn emit(unit: &TenantEnvironment, workload: &Workload, source: &str, folder: &mut Folder) -> Result<(), String> {
+    let name = workload.name.as_str();
+    folder.add(&service_account(unit, workload), name, source)?;
+    if !workload.env.is_empty() {
+        folder.add(&config_map(unit, workload), &config_map_name(workload), source)?;
+    }
+    let template = pod_template(workload);
+    match workload.kind {
+        WorkloadKind::Deployment => folder.add(&deployment(unit, workload, template), name, source)?,
+        WorkloadKind::StatefulSet => folder.add(&stateful_set(unit, workload, template), name, source)?,
+        WorkloadKind::CronJob => folder.add(&cron_job(unit, workload, template), name, source)?,
+        WorkloadKind::Job => folder.add(&job(unit, workload, template), name, source)?,
+    }
+    if workload.kind.is_long_running() && !workload.ports.is_empty() {
+        folder.add(&service(unit, workload), name, source)?;
+    }
+    if has_autoscaler(workload) {
+        folder.add(&autoscaler(unit, workload), name, source)?;
+    }
+    if workload.kind.is_long_running() && workload.replicas.min() >= 2 {
+        folder.add(&disruption_budget(unit, workload), name, source)?;
+    }
+    if let Some(ingress) = ingress(unit, workload) {
+        folder.add(&ingress, name, source)?;
+    }
+    if let Some(policy) = network_policy(unit, workload) {
+        folder.add(&policy, &format!("allow-to-{name}"), source)?;
+    }
+    Ok(())
+}
+
+fn has_autoscaler(workload: &Workload) -> bool {
+    workload.kind.is_long_running() && workload.replicas.min() != workload.replicas.max()
+}
+
+fn config_map_name(workload: &Workload) -> String {
+    format!("{}-env", workload.name)
+}
+
+fn selector(workload: &Workload) -> LabelSelector {
+    LabelSelector {
+        match_labels: Some(workload.selector.clone()),
+        ..LabelSelector::default()
+    }
+}
+
+fn service_account(unit: &TenantEnvironment, workload: &Workload) -> ServiceAccount {
+    ServiceAccount {
+        metadata: meta(unit, &workload.name, &workload.labels),
+        automount_service_account_token: Some(workload.automount_token),
+        ..ServiceAccount::default()
+    }
+}
+
+fn config_map(unit: &TenantEnvironment, workload: &Workload) -> ConfigMap {
+    ConfigMap {
+        metadata: meta(unit, &config_map_name(workload), &workload.labels),
+        data: Some(workload.env.clone()),
+        ..ConfigMap::default()
+    }
+}
+
+/// FNV-1a over the env, so a change of configuration rolls the pods.
+fn config_hash(env: &BTreeMap<String, String>) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (key, value) in env {
+        for byte in key.bytes().chain([0]).chain(value.bytes()).chain([0]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+fn probe(planned: &PlannedProbe) -> Probe {
+    let port = IntOrString::Int(i32::from(planned.port));
+    let (http_get, tcp_socket) = match &planned.path {
+        Some(path) => (
+            Some(HTTPGetAction {
+                path: Some(path.clone()),
+                port,
+                ..HTTPGetAction::default()
+            }),
+            None,
+        ),
+        None => (None, Some(TCPSocketAction { port, host: None })),
+    };
+    Probe {
+        http_get,
+        tcp_socket,
+        initial_delay_seconds: Some(to_i32(planned.initial_delay_seconds)),
+        period_seconds: Some(to_i32(planned.period_seconds)),
+        timeout_seconds: Some(to_i32(planned.timeout_seconds)),
+        failure_threshold: Some(to_i32(planned.failure_threshold)),
+        ..Probe::default()
+    }
+}
+
+fn to_i32(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+fn runtime_default() -> SeccompProfile {
+    SeccompProfile {
+        type_: "RuntimeDefault".into(),
+        localhost_profile: None,
+    }
+}
+
+fn pod_template(workload: &Workload) -> PodTemplateSpec {
+    let env_from = (!workload.env.is_empty()).then(|| {
+        vec![EnvFromSource {
+            config_map_ref: Some(ConfigMapEnvSource {
+                name: config_map_name(workload),
+                optional: Some(false),
+            }),
+            ..EnvFromSource::default()
+        }]
+    });
+    let env: Vec<EnvVar> = workload
+        .secrets
+        .iter()
+        .map(|(name, secret)| EnvVar {
+            name: name.clone(),
+            value_from: Some(EnvVarSource {
+                secret_key_ref: Some(SecretKeySelector {
+                    name: secret.secret.clone(),
+                    key: secret.key.clone(),
+                    optional: Some(false),
+                }),
+                ..EnvVarSource::default()
+            }),
+            ..EnvVar::default()
+        })
+        .collect();
+    let ports: Vec<ContainerPort> = workload
+        .ports
+        .iter()
+        .map(|p| ContainerPort {
+            name: Some(p.name.clone()),
+            container_port: i32::from(p.port),
+            protocol: Some(p.protocol.clone()),
+            ..ContainerPort::default()
+        })
+        .collect();
+    let container = Container {
+        name: workload.name.clone(),
+        image: Some(workload.image.clone()),
+        image_pull_policy: Some("Always".into()),
+        command: (!workload.command.is_empty()).then(|| workload.command.clone()),
+        args: (!workload.args.is_empty()).then(|| workload.args.clone()),
+        ports: (!ports.is_empty()).then_some(ports),
+        env_from,
+        env: (!env.is_empty()).then_some(env),
+        resources: Some(ResourceRequirements {
+            requests: Some(cpu_memory(&workload.resources.requests)),
+            limits: Some(cpu_memory(&workload.resources.limits)),
+            ..ResourceRequirements::default()
+        }),
+        liveness_probe: workload.liveness.as_ref().map(probe),
+        readiness_probe: workload.readiness.as_ref().map(probe),
+        security_context: Some(SecurityContext {
+            allow_privilege_escalation: Some(false),
+            privileged: Some(false),
+            read_only_root_filesystem: Some(true),
+            run_as_non_root: Some(true),
+            run_as_user: Some(RUN_AS_ID),
+            run_as_group: Some(RUN_AS_ID),
+            capabilities: Some(Capabilities {
+                drop: Some(vec!["ALL".into()]),
+                add: None,
+            }),
+            seccomp_profile: Some(runtime_default()),
+            ..SecurityContext::default()
+        }),
+        volume_mounts: Some(vec![VolumeMount {
+            name: "tmp".into(),
+            mount_path: "/tmp".into(),
+            ..VolumeMount::default()
+        }]),
+        ..Container::default()
+    };
+    let mut annotations = BTreeMap::new();
+    if !workload.env.is_empty() {
+        annotations.insert("pave.dev/config-hash".to_string(), config_hash(&workload.env));
+    }
+    PodTemplateSpec {
+        metadata: Some(ObjectMeta {
+            labels: Some(workload.labels.clone()),
+            annotations: (!annotations.is_empty()).then_some(annotations),
+            ..ObjectMeta::default()
+        }),
+        spec: Some(PodSpec {
+            service_account_name: Some(workload.name.clone()),
+            automount_service_account_token: Some(workload.automount_token),
+            enable_service_links: Some(false),
+            restart_policy: (!workload.kind.is_long_running()).then(|| "OnFailure".into()),
+            security_context: Some(PodSecurityContext {
+                run_as_non_root: Some(true),
+                run_as_user: Some(RUN_AS_ID),
+                run_as_group: Some(RUN_AS_ID),
+                fs_group: Some(RUN_AS_ID),
+                seccomp_profile: Some(runtime_default()),
+                ..PodSecurityContext::default()
+            }),
+            containers: vec![container],
+            volumes: Some(vec![Volume {
+                name: "tmp".into(),
+                empty_dir: Some(EmptyDirVolumeSource {
+                    size_limit: Some(Quantity("1Gi".into())),
+                    medium: None,
+                }),
+                ..Volume::default()
+            }]),
+            ..PodSpec::default()
+        }),
+    }
+}
+
+/// A fixed count is set on the workload; a range is left to the autoscaler, so that a GitOps
+/// sync does not fight it.
+fn fixed_replicas(workload: &Workload) -> Option<i32> {
+    (!has_autoscaler(workload)).then(|| to_i32(workload.replicas.min()))
+}
+
+fn deployment(unit: &TenantEnvironment, workload: &Workload, template: PodTemplateSpec) -> Deployment {
+    Deployment {
+        metadata: meta(unit, &workload.name, &workload.labels),
+        spec: Some(DeploymentSpec {
+            replicas: fixed_replicas(workload),
+            selector: selector(workload),
+            template,
+            ..DeploymentSpec::default()
+        }),
+        ..Deployment::default()
+    }
+}
+
+fn stateful_set(unit: &TenantEnvironment, workload: &Workload, template: PodTemplateSpec) -> StatefulSet {
+    StatefulSet {
+        metadata: meta(unit, &workload.name, &workload.labels),
+        spec: Some(StatefulSetSpec {
+            replicas: fixed_replicas(workload),
+            selector: selector(workload),
+            service_name: (!workload.ports.is_empty()).then(|| workload.name.clone()),
+            template,
+            ..StatefulSetSpec::default()
+        }),
+        ..StatefulSet::default()
+    }
+}
+
+fn job_spec(template: PodTemplateSpec) -> JobSpec {
+    JobSpec {
+        backoff_limit: Some(3),
+        template,
+        ..JobSpec::default()
+    }
+}
+
+fn cron_job(unit: &TenantEnvironment, workload: &Workload, template: PodTemplateSpec) -> CronJob {
+    CronJob {
+        metadata: meta(unit, &workload.name, &workload.labels),
+        spec: Some(CronJobSpec {
+            schedule: workload.schedule.clone().unwrap_or_default(),
+            time_zone: Some("Etc/UTC".into()),
+            concurrency_policy: Some("Forbid".into()),
+            job_template: JobTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(workload.labels.clone()),
+                    ..ObjectMeta::default()
+                }),
+                spec: Some(job_spec(template)),
+            },
+            ..CronJobSpec::default()
+        }),
+        ..CronJob::default()
+    }
+}
+
+fn job(unit: &TenantEnvironment, workload: &Workload, template: PodTemplateSpec) -> Job {
+    Job {
+        metadata: meta(unit, &workload.name, &workload.labels),
+        spec: Some(job_spec(template)),
+        ..Job::default()
+    }
+}
+
+fn service(unit: &TenantEnvironment, workload: &Workload) -> Service {
+    let ports = workload
+        .ports
+        .iter()
+        .map(|p| ServicePort {
+            name: Some(p.name.clone()),
+            port: i32::from(p.port),
+            target_port: Some(IntOrString::String(p.name.clone())),
+            protocol: Some(p.protocol.clone()),
+            ..ServicePort::default()
+        })
+        .collect();
+    Service {
+        metadata: meta(unit, &workload.name, &workload.labels),
+        spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".into()),
+            selector: Some(workload.selector.clone()),
+            ports: Some(ports),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    }
+}
+
+fn autoscaler(unit: &TenantEnvironment, workload: &Workload) -> HorizontalPodAutoscaler {
+    HorizontalPodAutoscaler {
+        metadata: meta(unit, &workload.name, &workload.labels),
+        spec: Some(HorizontalPodAutoscalerSpec {
+            scale_target_ref: CrossVersionObjectReference {
+                api_version: Some("apps/v1".into()),
+                kind: workload.kind.as_str().into(),
+                name: workload.name.clone(),
+            },
+            min_replicas: Some(to_i32(workload.replicas.min())),
+            max_replicas: to_i32(workload.replicas.max()),
+            metrics: Some(vec![MetricSpec {
+                type_: "Resource".into(),
+                resource: Some(ResourceMetricSource {
+                    name: "cpu".into(),
+                    target: MetricTarget {
+                        type_: "Utilization".into(),
+                        average_utilization: Some(i32::from(workload.autoscaling_cpu)),
+                        ..MetricTarget::default()
+                    },
+                }),
+                ..MetricSpec::default()
+            }]),
+            ..HorizontalPodAutoscalerSpec::default()
+        }),
+        ..HorizontalPodAutoscaler::default()
+    }
+}
+
+fn disruption_budget(unit: &TenantEnvironment, workload: &Workload) -> PodDisruptionBudget {
+    PodDisruptionBudget {
+        metadata: meta(unit, &workload.name, &workload.labels),
+        spec: Some(PodDisruptionBudgetSpec {
+            max_unavailable: Some(IntOrString::Int(1)),
+            selector: Some(selector(workload)),
+            ..PodDisruptionBudgetSpec::default()
+        }),
+        ..PodDisruptionBudget::default()
+    }
+}
+
+fn ingress(unit: &TenantEnvironment, workload: &Workload) -> Option<Ingress> {
+    let spec = workload.ingress.as_ref()?;
+    let port = workload.ports.first()?;
+    let is_alb = unit.ingress_class == "alb";
+    let mut metadata = meta(unit, &workload.name, &workload.labels);
+    if is_alb {
+        let scheme = if spec.public { "internet-facing" } else { "internal" };
+        metadata.annotations = Some(BTreeMap::from([
+            ("alb.ingress.kubernetes.io/scheme".to_string(), scheme.to_string()),
+            ("alb.ingress.kubernetes.io/target-type".to_string(), "ip".to_string()),
+            ("alb.ingress.kubernetes.io/listen-ports".to_string(), r#"[{"HTTPS":443}]"#.to_string()),
+            ("alb.ingress.kubernetes.io/ssl-policy".to_string(), "ELBSecurityPolicy-TLS13-1-2-2021-06".to_string()),
+        ]));
+    }
+    Some(Ingress {
+        metadata,
+        spec: Some(IngressSpec {
+            ingress_class_name: Some(unit.ingress_class.clone()),
+            // The AWS Load Balancer Controller finds the ACM certificate by host; other
+            // controllers read it from the Secret (cert-manager writes it).
+            tls: Some(vec![IngressTLS {
+                hosts: Some(vec![spec.host.clone()]),
+                secret_name: (!is_alb).then(|| format!("{}-tls", workload.name)),
+            }]),
+            rules: Some(vec![IngressRule {
+                host: Some(spec.host.clone()),
+                http: Some(HTTPIngressRuleValue {
+                    paths: vec![HTTPIngressPath {
+                        path: Some(spec.path.clone()),
+                        path_type: "Prefix".into(),
+                        backend: IngressBackend {
+                            service: Some(IngressServiceBackend {
+                                name: workload.name.clone(),
+                                port: Some(ServiceBackendPort {
+                                    name: Some(port.name.clone()),
+                                    number: None,
+                                }),
+                            }),
+                            resource: None,
+                        },
+                    }],
+                }),
+            }]),
+            ..IngressSpec::default()
+        }),
+        ..Ingress::default()
+    })
+}
+
+/// Admits the ingress controller (for services with an ingress) and the namespaces of other
+/// tenants whose services depend on this one, on the service's ports only.
+fn network_policy(unit: &TenantEnvironment, workload: &Workload) -> Option<NetworkPolicy> {
+    if !workload.kind.is_long_running() || workload.ports.is_empty() {
+        return None;
+    }
+    let mut peers = Vec::new();
+    if workload.ingress.is_some() {
+        peers.push(NetworkPolicyPeer {
+            namespace_selector: Some(LabelSelector {
+                match_labels: Some(BTreeMap::from([(
+                    "kubernetes.io/metadata.name".to_string(),
+                    unit.ingress_controller_namespace.clone(),
+                )])),
+                ..LabelSelector::default()
+            }),
+            ..NetworkPolicyPeer::default()
+        });
+        peers.extend(unit.ingress_source_cidrs.iter().map(|cidr| NetworkPolicyPeer {
+            ip_block: Some(IPBlock {
+                cidr: cidr.clone(),
+                except: None,
+            }),
+            ..NetworkPolicyPeer::default()
+        }));
+    }
+    peers.extend(
+        workload
+            .called_by_tenants
+            .iter()
+            .filter(|t| !unit.allow_from_tenants.contains(t))
+            .map(|t| tenant_namespace_peer(unit, t)),
+    );
+    if peers.is_empty() {
+        return None;
+    }
+    let ports = workload
+        .ports
+        .iter()
+        .map(|p| NetworkPolicyPort {
+            port: Some(IntOrString::Int(i32::from(p.port))),
+            protocol: Some(p.protocol.clone()),
+            ..NetworkPolicyPort::default()
+        })
+        .collect();
+    Some(NetworkPolicy {
+        metadata: meta(unit, &format!("allow-to-{}", workload.name), &workload.labels),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(selector(workload)),
+            policy_types: Some(vec!["Ingress".into()]),
+            ingress: Some(vec![NetworkPolicyIngressRule {
+                from: Some(peers),
+                ports: Some(ports),
+            }]),
+            ..NetworkPolicySpec::default()
+        }),
+    })
+}

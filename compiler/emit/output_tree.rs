@@ -1,0 +1,42 @@
+//! The generated tree, in memory: relative path to file contents.
+
+use std::collections::BTreeMap;
+
+/// One generated file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// The full contents, header included.
+    pub contents: String,
+    /// The spec file it was generated from (relative to the platform root).
+    pub source: String,
+}
+
+/// Every generated file by `/`-separated path relative to the output root, sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutputTree {
+    pub files: BTreeMap<String, OutputFile>,
+}
+
+impl OutputTree {
+    /// Adds a file; a second file at the same path is a bug in an emitter.
+    pub fn insert(&mut self, path: String, file: OutputFile) -> Result<(), String> {
+        if self.files.contains_key(&path) {
+            return Err(format!("two generated files at `{path}`"));
+        }
+        self.files.insert(path, file);
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Total bytes of all files.
+    pub fn bytes(&self) -> usize {
+        self.files.values().map(|f| f.contents.len()).sum()
+    }
+}
