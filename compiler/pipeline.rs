@@ -33,7 +33,10 @@ impl Timings {
         let mut out = String::from("timings:\n");
         let total: Duration = self.stages.iter().map(|(_, d)| *d).sum();
         for (stage, duration) in self.stages.iter().chain([&("total", total)]) {
-            out.push_str(&format!("  {stage:<10} {:>10.3} ms\n", duration.as_secs_f64() * 1000.0));
+            out.push_str(&format!(
+                "  {stage:<10} {:>10.3} ms\n",
+                duration.as_secs_f64() * 1000.0
+            ));
         }
         out
     }
@@ -41,7 +44,10 @@ impl Timings {
 
 /// The result of checking a platform: the validated spec, and the diagnostics (warnings on
 /// success, errors on failure).
-pub fn check(source_map: &SourceMap, timings: &mut Timings) -> Result<(ValidatedSpec, Vec<Diagnostic>), Vec<Diagnostic>> {
+pub fn check(
+    source_map: &SourceMap,
+    timings: &mut Timings,
+) -> Result<(ValidatedSpec, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (parsed, mut warnings) = timings.time("parse", || parse(source_map))?;
     let (resolved, more) = timings.time("resolve", || resolve(parsed))?;
     warnings.extend(more);
@@ -60,13 +66,22 @@ pub struct Compilation {
 }
 
 /// Checks the platform and generates its whole output tree in memory.
-pub fn compile(source_map: &SourceMap, timings: &mut Timings) -> Result<Compilation, Vec<Diagnostic>> {
+pub fn compile(
+    source_map: &SourceMap,
+    timings: &mut Timings,
+) -> Result<Compilation, Vec<Diagnostic>> {
     let (validated, warnings) = check(source_map, timings)?;
     let output_path = validated.spec().platform.spec.gitops.path.clone();
     let plan = timings.time("lower", || lower(&validated));
     let tree = timings.time("emit", || emit(&plan, source_map));
     match tree {
-        Ok(tree) => Ok(Compilation { tree, output_path, warnings }),
-        Err(message) => Err(vec![Diagnostic::unplaced(crate::diagnostic::DiagnosticKind::Internal { message })]),
+        Ok(tree) => Ok(Compilation {
+            tree,
+            output_path,
+            warnings,
+        }),
+        Err(message) => Err(vec![Diagnostic::unplaced(
+            crate::diagnostic::DiagnosticKind::Internal { message },
+        )]),
     }
 }

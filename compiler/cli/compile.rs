@@ -6,7 +6,10 @@ use std::time::Instant;
 use clap::Args;
 
 use super::write::{WriteReport, write_tree};
-use super::{EXIT_FAILURE, EXIT_INVALID, EXIT_OK, RootArgs, Ui, display, failure_status, load, report_discover_error};
+use super::{
+    EXIT_FAILURE, EXIT_INVALID, EXIT_OK, RootArgs, Ui, display, failure_status, load,
+    report_discover_error,
+};
 use crate::pipeline::{Timings, compile};
 
 /// Validate the specs and write the GitOps tree (only files whose bytes changed).
@@ -64,7 +67,11 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
         }
         Err(diagnostics) => {
             ui.report(format, &diagnostics, &source_map);
-            if diagnostics.iter().any(|d| d.kind.code() == "unowned-file") { EXIT_INVALID } else { EXIT_FAILURE }
+            if diagnostics.iter().any(|d| d.kind.code() == "unowned-file") {
+                EXIT_INVALID
+            } else {
+                EXIT_FAILURE
+            }
         }
     };
     if args.timings {

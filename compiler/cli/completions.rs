@@ -7,7 +7,9 @@ use super::{Cli, EXIT_OK};
 
 /// Print a shell completion script.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  pave completions bash > /etc/bash_completion.d/pave\n  pave completions zsh > ~/.zfunc/_pave")]
+#[command(
+    after_help = "Examples:\n  pave completions bash > /etc/bash_completion.d/pave\n  pave completions zsh > ~/.zfunc/_pave"
+)]
 pub(super) struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]

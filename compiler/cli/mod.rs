@@ -98,7 +98,11 @@ pub(super) fn run(cli: Cli) -> i32 {
         render: RenderOptions {
             color,
             unicode: true,
-            width: if std::io::stderr().is_terminal() { 100 } else { 80 },
+            width: if std::io::stderr().is_terminal() {
+                100
+            } else {
+                80
+            },
         },
     };
     match cli.command {
@@ -128,7 +132,8 @@ impl Ui {
                 }
             }
             OutputFormat::Json => {
-                let _ = std::io::stdout().write_all(render_json(diagnostics, source_map).as_bytes());
+                let _ =
+                    std::io::stdout().write_all(render_json(diagnostics, source_map).as_bytes());
             }
         }
     }
@@ -160,7 +165,9 @@ fn report_discover_error(error: &DiscoverError, format: OutputFormat, ui: &Ui) -
             DiagnosticKind::Io {
                 path: match error {
                     DiscoverError::NoRoot { start } => display(start),
-                    DiscoverError::NotARoot { root } => display(&root.join(crate::source::ROOT_FILE)),
+                    DiscoverError::NotARoot { root } => {
+                        display(&root.join(crate::source::ROOT_FILE))
+                    }
                     DiscoverError::Io { path, .. } => display(path),
                 },
                 message: "no platform root: `pave.yaml` not found".into(),
@@ -182,13 +189,19 @@ fn report_discover_error(error: &DiscoverError, format: OutputFormat, ui: &Ui) -
 /// A path for messages: relative to the working directory where possible.
 fn display(path: &Path) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
-    path.strip_prefix(&cwd).unwrap_or(path).display().to_string()
+    path.strip_prefix(&cwd)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// The exit status for a failed pipeline: internal errors are pave's fault.
 fn failure_status(diagnostics: &[Diagnostic]) -> i32 {
-    let internal = diagnostics
-        .iter()
-        .any(|d| matches!(d.kind, DiagnosticKind::Internal { .. } | DiagnosticKind::Io { .. }));
+    let internal = diagnostics.iter().any(|d| {
+        matches!(
+            d.kind,
+            DiagnosticKind::Internal { .. } | DiagnosticKind::Io { .. }
+        )
+    });
     if internal { EXIT_FAILURE } else { EXIT_INVALID }
 }

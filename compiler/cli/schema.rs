@@ -9,7 +9,9 @@ use crate::source::SCHEMAS;
 
 /// Write the JSON Schemas of every spec kind (for yaml-language-server and other editors).
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  pave schema --out .schemas\n  pave schema            list the schemas")]
+#[command(
+    after_help = "Examples:\n  pave schema --out .schemas\n  pave schema            list the schemas"
+)]
 pub(super) struct SchemaArgs {
     /// The folder to write `<kind>.schema.json` files into; without it, list them.
     #[arg(long, value_name = "DIR")]

@@ -64,7 +64,10 @@ enum Action {
 
 /// Writes `tree` into `out_dir`. Nothing is written when any target is a file pave does not
 /// own; those are returned as `unowned-file` diagnostics.
-pub(super) fn write_tree(out_dir: &Path, tree: &OutputTree) -> Result<WriteReport, Vec<Diagnostic>> {
+pub(super) fn write_tree(
+    out_dir: &Path,
+    tree: &OutputTree,
+) -> Result<WriteReport, Vec<Diagnostic>> {
     let manifest: Manifest = fs::read(manifest_path(out_dir))
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
@@ -85,9 +88,11 @@ pub(super) fn write_tree(out_dir: &Path, tree: &OutputTree) -> Result<WriteRepor
                     let recorded = manifest.files.get(path);
                     if recorded.is_none() && !has_header(&target) {
                         Err(unowned(&target))
-                    } else if recorded == Some(&new_hash) && meta.len() == file.contents.len() as u64 {
-                        Ok(Action::Unchanged)
-                    } else if fs::read(&target).is_ok_and(|old| old == file.contents.as_bytes()) {
+                    } else if (recorded == Some(&new_hash)
+                        && meta.len() == file.contents.len() as u64)
+                        || fs::read(&target).is_ok_and(|old| old == file.contents.as_bytes())
+                    {
+                        // Trust the manifest's hash when the size agrees; read only otherwise.
                         Ok(Action::Unchanged)
                     } else {
                         Ok(Action::Write)
@@ -128,7 +133,11 @@ pub(super) fn write_tree(out_dir: &Path, tree: &OutputTree) -> Result<WriteRepor
     }
 
     // Remove what pave generated before and no longer does; leave anything a user took over.
-    for path in manifest.files.keys().filter(|p| !tree.files.contains_key(*p)) {
+    for path in manifest
+        .files
+        .keys()
+        .filter(|p| !tree.files.contains_key(*p))
+    {
         let target = out_dir.join(path);
         if has_header(&target) {
             fs::remove_file(&target).map_err(|e| vec![io_error(&target, &e)])?;
@@ -163,7 +172,10 @@ fn unowned(path: &Path) -> Diagnostic {
 fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), Diagnostic> {
     let parent = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(|e| io_error(parent, &e))?;
-    let file_name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     let temp = parent.join(format!(".{file_name}.pave-tmp"));
     fs::write(&temp, contents).map_err(|e| io_error(&temp, &e))?;
     fs::rename(&temp, path).map_err(|e| {

@@ -73,48 +73,103 @@ impl RefKind {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DiagnosticKind {
     /// A file or folder could not be read or written.
-    Io { path: String, message: String },
+    Io {
+        path: String,
+        message: String,
+    },
     /// The YAML text does not parse.
-    YamlSyntax { message: String },
+    YamlSyntax {
+        message: String,
+    },
     /// A tab where YAML allows only spaces.
     TabIndentation,
     /// A mapping holds the same key twice.
-    DuplicateKey { key: String },
+    DuplicateKey {
+        key: String,
+    },
     /// YAML that parses but that specs do not allow (complex keys, unknown tags, deep aliases).
-    UnsupportedYaml { what: String },
+    UnsupportedYaml {
+        what: String,
+    },
     /// A document that is not a mapping.
     NotAMapping,
     /// A document without `kind`.
     MissingKind,
-    UnknownApiVersion { found: String },
-    UnknownKind { found: String },
-    UnknownField { field: String, known: Vec<String> },
-    MissingField { field: String },
-    WrongType { expected: String, found: String },
+    UnknownApiVersion {
+        found: String,
+    },
+    UnknownKind {
+        found: String,
+    },
+    UnknownField {
+        field: String,
+        known: Vec<String>,
+    },
+    MissingField {
+        field: String,
+    },
+    WrongType {
+        expected: String,
+        found: String,
+    },
     /// A value the schema rejects for a reason other than its type.
-    InvalidValue { message: String, help: Option<String> },
+    InvalidValue {
+        message: String,
+        help: Option<String>,
+    },
     /// No `kind: Platform` document in `pave.yaml`.
     NoPlatform,
     /// A `kind: Platform` document outside `pave.yaml`, or a second one.
     MisplacedPlatform,
-    DuplicateName { kind: String, name: String },
-    UnknownReference { kind: RefKind, name: String, known: Vec<String> },
+    DuplicateName {
+        kind: String,
+        name: String,
+    },
+    UnknownReference {
+        kind: RefKind,
+        name: String,
+        known: Vec<String>,
+    },
     /// A per-environment setting for an environment the tenant does not use.
-    EnvironmentNotUsed { environment: String, tenant: String },
-    DependencyCycle { cycle: Vec<String> },
-    PromotionCycle { cycle: Vec<String> },
-    ReplicasOutOfOrder { min: i64, max: i64 },
+    EnvironmentNotUsed {
+        environment: String,
+        tenant: String,
+    },
+    DependencyCycle {
+        cycle: Vec<String>,
+    },
+    PromotionCycle {
+        cycle: Vec<String>,
+    },
+    ReplicasOutOfOrder {
+        min: i64,
+        max: i64,
+    },
     MissingSchedule,
-    UnexpectedSchedule { workload: String },
+    UnexpectedSchedule {
+        workload: String,
+    },
     /// A workload kind that cannot take the setting (ingress on a Job, say).
-    UnsupportedSetting { setting: String, workload: String },
-    NameTooLong { name: String, max: usize },
+    UnsupportedSetting {
+        setting: String,
+        workload: String,
+    },
+    NameTooLong {
+        name: String,
+        max: usize,
+    },
     /// The output folder would leave the platform root.
-    OutputOutsideRoot { path: String },
+    OutputOutsideRoot {
+        path: String,
+    },
     /// The writer would overwrite or delete a file pave did not generate.
-    UnownedFile { path: String },
+    UnownedFile {
+        path: String,
+    },
     /// A bug in pave.
-    Internal { message: String },
+    Internal {
+        message: String,
+    },
 }
 
 impl DiagnosticKind {
@@ -256,7 +311,9 @@ impl DiagnosticKind {
             DiagnosticKind::TabIndentation => "tab".into(),
             DiagnosticKind::DuplicateKey { .. } => "defined again here".into(),
             DiagnosticKind::UnsupportedYaml { .. } => "not supported".into(),
-            DiagnosticKind::NotAMapping => "expected `apiVersion`, `kind`, `metadata`, `spec`".into(),
+            DiagnosticKind::NotAMapping => {
+                "expected `apiVersion`, `kind`, `metadata`, `spec`".into()
+            }
             DiagnosticKind::MissingKind => "this document".into(),
             DiagnosticKind::UnknownApiVersion { .. } => "unknown apiVersion".into(),
             DiagnosticKind::UnknownKind { .. } => "unknown kind".into(),
@@ -268,7 +325,9 @@ impl DiagnosticKind {
             DiagnosticKind::MisplacedPlatform => "Platform document".into(),
             DiagnosticKind::DuplicateName { .. } => "defined again here".into(),
             DiagnosticKind::UnknownReference { kind, .. } => format!("no such {}", kind.noun()),
-            DiagnosticKind::EnvironmentNotUsed { .. } => "environment not in the tenant's list".into(),
+            DiagnosticKind::EnvironmentNotUsed { .. } => {
+                "environment not in the tenant's list".into()
+            }
             DiagnosticKind::DependencyCycle { .. } => "this dependency closes the cycle".into(),
             DiagnosticKind::PromotionCycle { .. } => "this closes the cycle".into(),
             DiagnosticKind::ReplicasOutOfOrder { .. } => "min above max".into(),

@@ -72,10 +72,8 @@ impl miette::Diagnostic for Report<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let span = self.diagnostic.span?;
-        let primary = miette::LabeledSpan::new_primary_with_span(
-            Some(self.diagnostic.kind.label()),
-            span,
-        );
+        let primary =
+            miette::LabeledSpan::new_primary_with_span(Some(self.diagnostic.kind.label()), span);
         // Only labels in the same file can be shown in this snippet.
         let related = self
             .diagnostic
@@ -154,7 +152,11 @@ pub fn render_json(diagnostics: &[Diagnostic], source_map: &SourceMap) -> String
         .map(|diagnostic| {
             let located = diagnostic.span.map(|span| {
                 let file = source_map.get(span.file);
-                (file, file.line_col(span.start as usize), file.line_col(span.end as usize))
+                (
+                    file,
+                    file.line_col(span.start as usize),
+                    file.line_col(span.end as usize),
+                )
             });
             JsonDiagnostic {
                 severity: diagnostic.severity().as_str(),

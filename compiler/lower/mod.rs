@@ -101,20 +101,39 @@ pub fn lower(validated: &ValidatedSpec) -> Plan {
     let callers = cross_tenant_callers(spec);
     let mut units = Vec::new();
     for tenant in spec.tenants.values() {
-        let services: Vec<&Service> = spec.services.iter().filter(|s| s.tenant == tenant.name()).collect();
+        let services: Vec<&Service> = spec
+            .services
+            .iter()
+            .filter(|s| s.tenant == tenant.name())
+            .collect();
         for (env_name, quota) in &tenant.quotas {
-            let Some(env) = spec.environments.get(env_name) else { continue };
+            let Some(env) = spec.environments.get(env_name) else {
+                continue;
+            };
             let mut labels = BTreeMap::new();
             labels.insert(MANAGED_BY.to_string(), "pave".to_string());
             labels.insert(TENANT_LABEL.to_string(), tenant.name().to_string());
             labels.insert(ENVIRONMENT_LABEL.to_string(), env_name.clone());
-            labels.insert(COST_CENTER_LABEL.to_string(), tenant.parsed.spec.cost_center.clone());
+            labels.insert(
+                COST_CENTER_LABEL.to_string(),
+                tenant.parsed.spec.cost_center.clone(),
+            );
             let workloads = services
                 .iter()
                 .filter_map(|service| {
-                    let instance = service.instances.iter().find(|i| &i.environment == env_name)?;
-                    let callers = callers.get(&(service.tenant.as_str(), service.name(), env_name.as_str()));
-                    Some(workload(service, instance, &labels, &spec.stdlib.defaults.probes, callers))
+                    let instance = service
+                        .instances
+                        .iter()
+                        .find(|i| &i.environment == env_name)?;
+                    let callers =
+                        callers.get(&(service.tenant.as_str(), service.name(), env_name.as_str()));
+                    Some(workload(
+                        service,
+                        instance,
+                        &labels,
+                        &spec.stdlib.defaults.probes,
+                        callers,
+                    ))
                 })
                 .collect();
             let mut allow_from: Vec<String> = tenant.parsed.spec.network.allow_from.clone();
@@ -131,9 +150,18 @@ pub fn lower(validated: &ValidatedSpec) -> Plan {
                 quota: quota.clone(),
                 limit_range: spec.stdlib.defaults.limit_range.clone(),
                 owners: tenant.parsed.spec.owners.clone(),
-                owner_role: if env.tier == Tier::Production { "view" } else { "edit" },
+                owner_role: if env.tier == Tier::Production {
+                    "view"
+                } else {
+                    "edit"
+                },
                 allow_from_tenants: allow_from,
-                ingress_controller_namespace: spec.platform.spec.ingress.controller_namespace.clone(),
+                ingress_controller_namespace: spec
+                    .platform
+                    .spec
+                    .ingress
+                    .controller_namespace
+                    .clone(),
                 ingress_source_cidrs: spec.platform.spec.ingress.source_cidrs.clone(),
                 ingress_class: spec.platform.spec.ingress.class_name.clone(),
                 workloads,
@@ -151,11 +179,19 @@ pub fn lower(validated: &ValidatedSpec) -> Plan {
 fn cross_tenant_callers(spec: &ResolvedSpec) -> BTreeMap<(&str, &str, &str), BTreeSet<String>> {
     let mut out: BTreeMap<(&str, &str, &str), BTreeSet<String>> = BTreeMap::new();
     for caller in &spec.services {
-        for dependency in caller.dependencies.iter().filter(|d| d.tenant != caller.tenant) {
+        for dependency in caller
+            .dependencies
+            .iter()
+            .filter(|d| d.tenant != caller.tenant)
+        {
             for instance in &caller.instances {
-                out.entry((dependency.tenant.as_str(), dependency.service.as_str(), instance.environment.as_str()))
-                    .or_default()
-                    .insert(caller.tenant.clone());
+                out.entry((
+                    dependency.tenant.as_str(),
+                    dependency.service.as_str(),
+                    instance.environment.as_str(),
+                ))
+                .or_default()
+                .insert(caller.tenant.clone());
             }
         }
     }
@@ -175,13 +211,26 @@ fn workload(
         .iter()
         .enumerate()
         .map(|(i, p)| PlannedPort {
-            name: p.name.clone().unwrap_or_else(|| if i == 0 { "http".into() } else { format!("port-{}", p.port) }),
+            name: p.name.clone().unwrap_or_else(|| {
+                if i == 0 {
+                    "http".into()
+                } else {
+                    format!("port-{}", p.port)
+                }
+            }),
             port: p.port,
             protocol: p.protocol.clone().unwrap_or_else(|| "TCP".into()),
         })
         .collect();
     if let Some(port) = spec.port {
-        ports.insert(0, PlannedPort { name: "http".into(), port, protocol: "TCP".into() });
+        ports.insert(
+            0,
+            PlannedPort {
+                name: "http".into(),
+                port,
+                protocol: "TCP".into(),
+            },
+        );
     }
     let main_port = ports.iter().find(|p| p.protocol == "TCP").map(|p| p.port);
     let probe = |given: &Option<crate::parse::Probe>| -> Option<PlannedProbe> {
@@ -193,10 +242,18 @@ fn workload(
         Some(PlannedProbe {
             path: given.path,
             port,
-            initial_delay_seconds: given.initial_delay_seconds.unwrap_or(probe_defaults.initial_delay_seconds),
-            period_seconds: given.period_seconds.unwrap_or(probe_defaults.period_seconds),
-            timeout_seconds: given.timeout_seconds.unwrap_or(probe_defaults.timeout_seconds),
-            failure_threshold: given.failure_threshold.unwrap_or(probe_defaults.failure_threshold),
+            initial_delay_seconds: given
+                .initial_delay_seconds
+                .unwrap_or(probe_defaults.initial_delay_seconds),
+            period_seconds: given
+                .period_seconds
+                .unwrap_or(probe_defaults.period_seconds),
+            timeout_seconds: given
+                .timeout_seconds
+                .unwrap_or(probe_defaults.timeout_seconds),
+            failure_threshold: given
+                .failure_threshold
+                .unwrap_or(probe_defaults.failure_threshold),
         })
     };
     let name = service.name().to_string();
@@ -205,7 +262,10 @@ fn workload(
     let mut labels = unit_labels.clone();
     labels.extend(service.parsed.metadata.labels.clone());
     labels.extend(selector.clone());
-    labels.insert("app.kubernetes.io/part-of".to_string(), service.tenant.clone());
+    labels.insert(
+        "app.kubernetes.io/part-of".to_string(),
+        service.tenant.clone(),
+    );
     if let Some(version) = image_version(&instance.image.value) {
         labels.insert("app.kubernetes.io/version".to_string(), version);
     }
@@ -226,7 +286,9 @@ fn workload(
         ingress: instance.ingress.as_ref().map(|i| i.value.clone()),
         schedule: instance.schedule.as_ref().map(|s| s.value.clone()),
         automount_token: spec.service_account.automount_token,
-        called_by_tenants: callers.map(|c| c.iter().cloned().collect()).unwrap_or_default(),
+        called_by_tenants: callers
+            .map(|c| c.iter().cloned().collect())
+            .unwrap_or_default(),
         labels,
         selector,
         source: service.parsed.doc.file,
@@ -240,8 +302,13 @@ fn image_version(image: &str) -> Option<String> {
     let (_, tag) = last.split_once(':')?;
     let valid = !tag.is_empty()
         && tag.len() <= 63
-        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        && tag.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && tag
+            .as_bytes()
+            .first()
+            .is_some_and(u8::is_ascii_alphanumeric)
         && tag.as_bytes().last().is_some_and(u8::is_ascii_alphanumeric);
     valid.then(|| tag.to_string())
 }

@@ -80,12 +80,24 @@ impl Quota {
     pub fn or(&self, base: &Quota) -> Quota {
         Quota {
             requests: PartialCpuMemory {
-                cpu: self.requests.cpu.clone().or_else(|| base.requests.cpu.clone()),
-                memory: self.requests.memory.clone().or_else(|| base.requests.memory.clone()),
+                cpu: self
+                    .requests
+                    .cpu
+                    .clone()
+                    .or_else(|| base.requests.cpu.clone()),
+                memory: self
+                    .requests
+                    .memory
+                    .clone()
+                    .or_else(|| base.requests.memory.clone()),
             },
             limits: PartialCpuMemory {
                 cpu: self.limits.cpu.clone().or_else(|| base.limits.cpu.clone()),
-                memory: self.limits.memory.clone().or_else(|| base.limits.memory.clone()),
+                memory: self
+                    .limits
+                    .memory
+                    .clone()
+                    .or_else(|| base.limits.memory.clone()),
             },
             pods: self.pods.or(base.pods),
         }

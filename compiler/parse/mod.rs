@@ -59,6 +59,10 @@ pub struct ParsedSpecs {
 }
 
 /// One parsed document of any kind.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "short-lived, moved once into ParsedSpecs"
+)]
 enum AnySpec {
     Platform(Parsed<PlatformSpec>),
     Environment(Parsed<EnvironmentSpec>),
@@ -71,15 +75,23 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
     let schemas = match SchemaSet::new() {
         Ok(schemas) => schemas,
         Err(message) => {
-            return Err(vec![Diagnostic::unplaced(DiagnosticKind::Internal { message })]);
+            return Err(vec![Diagnostic::unplaced(DiagnosticKind::Internal {
+                message,
+            })]);
         }
     };
     let files: Vec<(FileId, &str, bool)> = source_map
         .files()
         .filter(|(_, file)| file.origin == crate::source::Origin::User)
-        .map(|(id, file)| (id, file.text.as_str(), file.name == crate::source::ROOT_FILE))
+        .map(|(id, file)| {
+            (
+                id,
+                file.text.as_str(),
+                file.name == crate::source::ROOT_FILE,
+            )
+        })
         .collect();
-    let per_file: Vec<(Vec<AnySpec>, Vec<Diagnostic>)> = files
+    let per_file: Vec<FileResult> = files
         .par_iter()
         .map(|&(file, text, is_root)| parse_file(&schemas, file, text, is_root))
         .collect();
@@ -89,7 +101,14 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
     let mut environments = Vec::new();
     let mut tenants = Vec::new();
     let mut services = Vec::new();
-    for (specs, file_diagnostics) in per_file {
+    let mut saw_platform = false;
+    for FileResult {
+        specs,
+        diagnostics: file_diagnostics,
+        saw_platform: saw,
+    } in per_file
+    {
+        saw_platform |= saw;
         diagnostics.extend(file_diagnostics);
         for spec in specs {
             match spec {
@@ -105,12 +124,20 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
         }
     }
     let Some(platform) = platform else {
+        // A Platform document with errors was reported already; only its absence is new.
+        if saw_platform {
+            crate::diagnostic::sort_and_dedup(&mut diagnostics);
+            return Err(diagnostics);
+        }
         let root_file = source_map
             .files()
             .find(|(_, f)| f.name == crate::source::ROOT_FILE)
             .map(|(id, _)| id);
         diagnostics.push(match root_file {
-            Some(file) => Diagnostic::new(DiagnosticKind::NoPlatform, crate::source::Span::new(file, 0, 0)),
+            Some(file) => Diagnostic::new(
+                DiagnosticKind::NoPlatform,
+                crate::source::Span::new(file, 0, 0),
+            ),
             None => Diagnostic::unplaced(DiagnosticKind::NoPlatform),
         });
         crate::diagnostic::sort_and_dedup(&mut diagnostics);
@@ -127,14 +154,19 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
     )
 }
 
-fn parse_file(
-    schemas: &SchemaSet,
-    file: FileId,
-    text: &str,
-    is_root: bool,
-) -> (Vec<AnySpec>, Vec<Diagnostic>) {
+/// What one file holds.
+struct FileResult {
+    specs: Vec<AnySpec>,
+    diagnostics: Vec<Diagnostic>,
+    /// Whether it has a `kind: Platform` document, valid or not.
+    saw_platform: bool,
+}
+
+fn parse_file(schemas: &SchemaSet, file: FileId, text: &str, is_root: bool) -> FileResult {
     let (nodes, mut diagnostics) = yaml::parse_yaml(file, text);
     let mut specs = Vec::new();
+    // A syntax error may hide the Platform document; don't also report it missing.
+    let mut saw_platform = !diagnostics.is_empty();
     for root in nodes {
         let doc = Document { file, root };
         let kind = match schemas.kind_of(&doc) {
@@ -144,8 +176,12 @@ fn parse_file(
                 continue;
             }
         };
+        saw_platform |= kind == SpecKind::Platform;
         if kind == SpecKind::Platform && !is_root {
-            diagnostics.push(Diagnostic::new(DiagnosticKind::MisplacedPlatform, doc.head_span()));
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::MisplacedPlatform,
+                doc.head_span(),
+            ));
             continue;
         }
         let json = doc.root.to_json();
@@ -165,12 +201,19 @@ fn parse_file(
             Err(diagnostic) => diagnostics.push(diagnostic),
         }
     }
-    (specs, diagnostics)
+    FileResult {
+        specs,
+        diagnostics,
+        saw_platform: saw_platform && is_root,
+    }
 }
 
 /// Reads a schema-valid document into its typed form. The schema is meant to accept exactly
 /// what the model reads, so a failure here is a bug in pave.
-fn typed<T: DeserializeOwned>(doc: Document, json: serde_json::Value) -> Result<Parsed<T>, Diagnostic> {
+fn typed<T: DeserializeOwned>(
+    doc: Document,
+    json: serde_json::Value,
+) -> Result<Parsed<T>, Diagnostic> {
     #[derive(serde::Deserialize)]
     struct Whole<T> {
         metadata: Metadata,
@@ -181,7 +224,9 @@ fn typed<T: DeserializeOwned>(doc: Document, json: serde_json::Value) -> Result<
     if let Some(object) = json.as_object_mut() {
         object.remove("apiVersion");
         object.remove("kind");
-        object.entry("spec").or_insert_with(|| serde_json::json!({}));
+        object
+            .entry("spec")
+            .or_insert_with(|| serde_json::json!({}));
     }
     match serde_json::from_value::<Whole<T>>(json) {
         Ok(whole) => Ok(Parsed {

@@ -97,7 +97,10 @@ impl SchemaSet {
             }
         }
         let Some(node) = doc.root.get("kind") else {
-            return Err(Diagnostic::new(DiagnosticKind::MissingKind, doc.head_span()));
+            return Err(Diagnostic::new(
+                DiagnosticKind::MissingKind,
+                doc.head_span(),
+            ));
         };
         node.as_str().and_then(SpecKind::from_name).ok_or_else(|| {
             Diagnostic::new(
@@ -264,8 +267,11 @@ fn report(schema: &Json, doc: &Document, error: &ValidationError<'_>, out: &mut 
             };
             let help = description(schema, &schema_path);
             out.push(
-                Diagnostic::new(DiagnosticKind::InvalidValue { message, help }, doc.span(&path))
-                    .with_path(shown),
+                Diagnostic::new(
+                    DiagnosticKind::InvalidValue { message, help },
+                    doc.span(&path),
+                )
+                .with_path(shown),
             );
         }
     }
@@ -300,7 +306,11 @@ fn type_names(kind: &TypeKind) -> String {
     };
     match kind {
         TypeKind::Single(t) => name(t),
-        TypeKind::Multiple(set) => set.iter().map(|t| name(&t)).collect::<Vec<_>>().join(" or "),
+        TypeKind::Multiple(set) => set
+            .iter()
+            .map(|t| name(&t))
+            .collect::<Vec<_>>()
+            .join(" or "),
     }
 }
 

@@ -71,7 +71,9 @@ impl Node {
             Value::Float(f) => serde_json::Number::from_f64(*f)
                 .map_or(serde_json::Value::Null, serde_json::Value::Number),
             Value::String(s) => serde_json::Value::String(s.clone()),
-            Value::Seq(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
+            Value::Seq(items) => {
+                serde_json::Value::Array(items.iter().map(Node::to_json).collect())
+            }
             Value::Map(entries) => serde_json::Value::Object(
                 entries
                     .iter()
@@ -158,9 +160,7 @@ impl CharOffsets {
         if self.table.is_empty() {
             char_index.min(self.len)
         } else {
-            self.table
-                .get(char_index)
-                .map_or(self.len, |&b| b as usize)
+            self.table.get(char_index).map_or(self.len, |&b| b as usize)
         }
     }
 }
@@ -249,38 +249,65 @@ impl Builder {
                 // The alias node keeps its own place, so diagnostics point at the alias.
                 self.finish_node(Node { span, ..node }, 0)
             }
-            Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) if tag.is_some() => {
+            Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag)
+                if tag.is_some() =>
+            {
                 let _ = anchor;
                 Err(self.unsupported("custom tags", span))
             }
-            Event::SequenceStart(anchor, _) => {
-                self.push(Frame::Seq {
+            Event::SequenceStart(anchor, _) => self.push(
+                Frame::Seq {
                     start: span.start as usize,
                     anchor,
                     items: Vec::new(),
-                }, span)
-            }
-            Event::MappingStart(anchor, _) => {
-                self.push(Frame::Map {
+                },
+                span,
+            ),
+            Event::MappingStart(anchor, _) => self.push(
+                Frame::Map {
                     start: span.start as usize,
                     anchor,
                     entries: Vec::new(),
                     key: None,
-                }, span)
-            }
+                },
+                span,
+            ),
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(frame) = self.stack.pop() else {
                     return Err(self.unsupported("unbalanced collection", span));
                 };
                 let end = span.end as usize;
                 let (node, anchor) = match frame {
-                    Frame::Seq { start, anchor, items } => {
-                        let end = items.last().map_or(end, |n| (n.span.end as usize).max(end.min(n.span.end as usize)));
-                        (Node { span: Span::new(self.file, start, end), value: Value::Seq(items) }, anchor)
+                    Frame::Seq {
+                        start,
+                        anchor,
+                        items,
+                    } => {
+                        let end = items.last().map_or(end, |n| {
+                            (n.span.end as usize).max(end.min(n.span.end as usize))
+                        });
+                        (
+                            Node {
+                                span: Span::new(self.file, start, end),
+                                value: Value::Seq(items),
+                            },
+                            anchor,
+                        )
                     }
-                    Frame::Map { start, anchor, entries, .. } => {
+                    Frame::Map {
+                        start,
+                        anchor,
+                        entries,
+                        ..
+                    } => {
                         let end = entries.last().map_or(end, |e| e.value.span.end as usize);
-                        (Node { span: Span::new(self.file, start, end), value: Value::Map(entries) }, anchor)
+                        (
+                            Node {
+                                span: Span::new(self.file, start, end),
+                                value: Value::Map(entries),
+                            },
+                            anchor,
+                        )
                     }
                 };
                 self.finish_node(node, anchor)
@@ -324,7 +351,9 @@ impl Builder {
                         Value::Float(f) => f.to_string(),
                         Value::Null => "null".to_string(),
                         Value::Seq(_) | Value::Map(_) => {
-                            return Err(self.unsupported("a mapping or list as a mapping key", node.span));
+                            return Err(
+                                self.unsupported("a mapping or list as a mapping key", node.span)
+                            );
                         }
                     };
                     if let Some(first) = entries.iter().find(|e| e.key == name) {
@@ -425,7 +454,10 @@ mod tests {
         let (docs, errors) = parse("a: 1\nb: yes\nc: true\nd: 1.5\ne: ~\nf: '1'\n");
         assert!(errors.is_empty());
         let json = docs[0].to_json();
-        assert_eq!(json, serde_json::json!({"a": 1, "b": "yes", "c": true, "d": 1.5, "e": null, "f": "1"}));
+        assert_eq!(
+            json,
+            serde_json::json!({"a": 1, "b": "yes", "c": true, "d": 1.5, "e": null, "f": "1"})
+        );
     }
 
     #[test]
@@ -442,7 +474,10 @@ mod tests {
         let text = "a: 1\nb: 2\na: 3\n";
         let (_, errors) = parse(text);
         let span = errors[0].span.map(|s| s.start);
-        assert_eq!(errors[0].kind, DiagnosticKind::DuplicateKey { key: "a".into() });
+        assert_eq!(
+            errors[0].kind,
+            DiagnosticKind::DuplicateKey { key: "a".into() }
+        );
         assert_eq!(span, Some(10));
     }
 
@@ -461,7 +496,11 @@ mod tests {
 
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 0..8 {
-            let prev = if i == 0 { "a".to_string() } else { format!("a{}", i - 1) };
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("a{}", i - 1)
+            };
             bomb.push_str(&format!("a{i}: &a{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
         }
         let (_, errors) = parse(&bomb);

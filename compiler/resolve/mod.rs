@@ -127,7 +127,13 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
     }
     let platform_doc = &platform.doc;
     if let Some(size) = &platform.spec.defaults.size {
-        check_ref(RefKind::Size, size, &sizes, platform_doc.span(&["spec", "defaults", "size"]), &mut diagnostics);
+        check_ref(
+            RefKind::Size,
+            size,
+            &sizes,
+            platform_doc.span(&["spec", "defaults", "size"]),
+            &mut diagnostics,
+        );
     }
 
     let tenants = index_unique(specs.tenants, "tenant", &mut diagnostics);
@@ -140,7 +146,12 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
         .collect();
     for tenant in tenants.values() {
         for (i, other) in tenant.parsed.spec.network.allow_from.iter().enumerate() {
-            let span = tenant.parsed.doc.span(&["spec".into(), "network".into(), "allowFrom".into(), i.to_string()]);
+            let span = tenant.parsed.doc.span(&[
+                "spec".into(),
+                "network".into(),
+                "allowFrom".into(),
+                i.to_string(),
+            ]);
             check_ref(RefKind::Tenant, other, &tenants, span, &mut diagnostics);
         }
     }
@@ -152,7 +163,13 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
         let tenant_name = parsed.metadata.tenant.clone().unwrap_or_default();
         let tenant_span = parsed.doc.span(&["metadata", "tenant"]);
         let Some(tenant) = tenants.get(&tenant_name) else {
-            check_ref(RefKind::Tenant, &tenant_name, &tenants, tenant_span, &mut diagnostics);
+            check_ref(
+                RefKind::Tenant,
+                &tenant_name,
+                &tenants,
+                tenant_span,
+                &mut diagnostics,
+            );
             continue;
         };
         let key = (tenant_name.clone(), parsed.name().to_string());
@@ -171,7 +188,15 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
             continue;
         }
         seen.insert(key, name_span);
-        let instances = service_instances(&parsed, tenant, &platform, &environments, &sizes, &stdlib, &mut diagnostics);
+        let instances = service_instances(
+            &parsed,
+            tenant,
+            &platform,
+            &environments,
+            &sizes,
+            &stdlib,
+            &mut diagnostics,
+        );
         services.push(Service {
             tenant: tenant_name,
             dependencies: Vec::new(),
@@ -188,14 +213,21 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
         .collect();
     for service in &mut services {
         for (i, target) in service.parsed.spec.depends_on.iter().enumerate() {
-            let span = service.parsed.doc.span(&["spec".into(), "dependsOn".into(), i.to_string()]);
+            let span = service
+                .parsed
+                .doc
+                .span(&["spec".into(), "dependsOn".into(), i.to_string()]);
             let (tenant, name) = match target.split_once('/') {
                 Some((tenant, name)) => (tenant.to_string(), name.to_string()),
                 None => (service.tenant.clone(), target.clone()),
             };
             let full = format!("{tenant}/{name}");
             if check_ref(RefKind::Service, &full, &known, span, &mut diagnostics) {
-                service.dependencies.push(Dependency { tenant, service: name, span });
+                service.dependencies.push(Dependency {
+                    tenant,
+                    service: name,
+                    span,
+                });
             }
         }
     }
@@ -214,7 +246,11 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
 }
 
 /// Indexes documents by name; a second document of the same name is an error.
-fn index_unique<T>(items: Vec<Parsed<T>>, kind: &str, diagnostics: &mut Vec<Diagnostic>) -> BTreeMap<String, Parsed<T>> {
+fn index_unique<T>(
+    items: Vec<Parsed<T>>,
+    kind: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, Parsed<T>> {
     let mut out: BTreeMap<String, Parsed<T>> = BTreeMap::new();
     for item in items {
         if let Some(first) = out.get(item.name()) {
@@ -236,7 +272,13 @@ fn index_unique<T>(items: Vec<Parsed<T>>, kind: &str, diagnostics: &mut Vec<Diag
 }
 
 /// Reports `name` unless `known` has it; returns whether it is known.
-fn check_ref<V>(kind: RefKind, name: &str, known: &BTreeMap<String, V>, span: Span, diagnostics: &mut Vec<Diagnostic>) -> bool {
+fn check_ref<V>(
+    kind: RefKind,
+    name: &str,
+    known: &BTreeMap<String, V>,
+    span: Span,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> bool {
     if known.contains_key(name) {
         return true;
     }
@@ -260,18 +302,41 @@ fn check_environment(
 ) {
     let doc = &env.parsed.doc;
     let spec = &env.parsed.spec;
-    check_ref(RefKind::Account, &spec.account, &platform.spec.accounts, doc.span(&["spec", "account"]), diagnostics);
-    let regions: BTreeMap<String, ()> = platform.spec.regions.iter().map(|r| (r.clone(), ())).collect();
+    check_ref(
+        RefKind::Account,
+        &spec.account,
+        &platform.spec.accounts,
+        doc.span(&["spec", "account"]),
+        diagnostics,
+    );
+    let regions: BTreeMap<String, ()> = platform
+        .spec
+        .regions
+        .iter()
+        .map(|r| (r.clone(), ()))
+        .collect();
     for (i, region) in spec.regions.iter().enumerate() {
         let span = doc.span(&["spec".into(), "regions".into(), i.to_string()]);
         check_ref(RefKind::Region, region, &regions, span, diagnostics);
     }
     if let Some(promotion) = &spec.promotion {
         let span = doc.span(&["spec", "promotion", "after"]);
-        check_ref(RefKind::Environment, &promotion.after, environments, span, diagnostics);
+        check_ref(
+            RefKind::Environment,
+            &promotion.after,
+            environments,
+            span,
+            diagnostics,
+        );
     }
     if let Some(size) = &spec.defaults.size {
-        check_ref(RefKind::Size, size, sizes, doc.span(&["spec", "defaults", "size"]), diagnostics);
+        check_ref(
+            RefKind::Size,
+            size,
+            sizes,
+            doc.span(&["spec", "defaults", "size"]),
+            diagnostics,
+        );
     }
 }
 
@@ -285,25 +350,59 @@ fn tenant_quotas(
     let mut quotas = BTreeMap::new();
     for (i, env_name) in tenant.spec.environments.iter().enumerate() {
         let span = doc.span(&["spec".into(), "environments".into(), i.to_string()]);
-        if !check_ref(RefKind::Environment, env_name, environments, span, diagnostics) {
+        if !check_ref(
+            RefKind::Environment,
+            env_name,
+            environments,
+            span,
+            diagnostics,
+        ) {
             continue;
         }
-        let Some(env) = environments.get(env_name) else { continue };
-        let builtin = stdlib.defaults.quota.get(env.tier.as_str()).cloned().unwrap_or_default();
-        let env_default = env.parsed.spec.defaults.quota.clone().unwrap_or_default().or(&builtin);
-        let quota = tenant.spec.quotas.get(env_name).map_or(env_default.clone(), |q| q.or(&env_default));
+        let Some(env) = environments.get(env_name) else {
+            continue;
+        };
+        let builtin = stdlib
+            .defaults
+            .quota
+            .get(env.tier.as_str())
+            .cloned()
+            .unwrap_or_default();
+        let env_default = env
+            .parsed
+            .spec
+            .defaults
+            .quota
+            .clone()
+            .unwrap_or_default()
+            .or(&builtin);
+        let quota = tenant
+            .spec
+            .quotas
+            .get(env_name)
+            .map_or(env_default.clone(), |q| q.or(&env_default));
         quotas.insert(env_name.clone(), quota);
     }
     for env_name in tenant.spec.quotas.keys() {
         if !tenant.spec.environments.contains(env_name) {
             let span = doc.key_span(&["spec", "quotas", env_name.as_str()]);
-            diagnostics.push(environment_not_used(env_name, tenant.name(), environments, span));
+            diagnostics.push(environment_not_used(
+                env_name,
+                tenant.name(),
+                environments,
+                span,
+            ));
         }
     }
     quotas
 }
 
-fn environment_not_used(env: &str, tenant: &str, environments: &BTreeMap<String, Environment>, span: Span) -> Diagnostic {
+fn environment_not_used(
+    env: &str,
+    tenant: &str,
+    environments: &BTreeMap<String, Environment>,
+    span: Span,
+) -> Diagnostic {
     if environments.contains_key(env) {
         Diagnostic::new(
             DiagnosticKind::EnvironmentNotUsed {
@@ -340,7 +439,12 @@ fn service_instances(
     for env_name in spec.environments.keys() {
         if !tenant.parsed.spec.environments.contains(env_name) {
             let span = doc.key_span(&["spec", "environments", env_name.as_str()]);
-            diagnostics.push(environment_not_used(env_name, tenant.name(), environments, span));
+            diagnostics.push(environment_not_used(
+                env_name,
+                tenant.name(),
+                environments,
+                span,
+            ));
         }
     }
     let no_override = ServiceOverride::default();
@@ -349,26 +453,58 @@ fn service_instances(
     env_names.sort();
     env_names.dedup();
     for env_name in env_names {
-        let Some(env) = environments.get(env_name) else { continue };
+        let Some(env) = environments.get(env_name) else {
+            continue;
+        };
         let over = spec.environments.get(env_name).unwrap_or(&no_override);
-        let over_path = |field: &str| ["spec", "environments", env_name.as_str(), field].map(str::to_string);
+        let over_path =
+            |field: &str| ["spec", "environments", env_name.as_str(), field].map(str::to_string);
         let env_doc = &env.parsed.doc;
 
         let image = match &over.image {
-            Some(image) => Sourced { value: image.clone(), span: Some(doc.span(&over_path("image"))) },
-            None => Sourced { value: spec.image.clone(), span: Some(doc.span(&["spec", "image"])) },
+            Some(image) => Sourced {
+                value: image.clone(),
+                span: Some(doc.span(&over_path("image"))),
+            },
+            None => Sourced {
+                value: spec.image.clone(),
+                span: Some(doc.span(&["spec", "image"])),
+            },
         };
-        let image = Sourced { value: qualify_image(&image.value, &platform.spec.registry), span: image.span };
+        let image = Sourced {
+            value: qualify_image(&image.value, &platform.spec.registry),
+            span: image.span,
+        };
 
         let replicas = first_of([
             over.replicas.map(|r| (r, doc.span(&over_path("replicas")))),
             spec.replicas.map(|r| (r, doc.span(&["spec", "replicas"]))),
-            env.parsed.spec.defaults.replicas.map(|r| (r, env_doc.span(&["spec", "defaults", "replicas"]))),
-            platform.spec.defaults.replicas.map(|r| (r, platform.doc.span(&["spec", "defaults", "replicas"]))),
+            env.parsed
+                .spec
+                .defaults
+                .replicas
+                .map(|r| (r, env_doc.span(&["spec", "defaults", "replicas"]))),
+            platform
+                .spec
+                .defaults
+                .replicas
+                .map(|r| (r, platform.doc.span(&["spec", "defaults", "replicas"]))),
         ])
-        .unwrap_or(Sourced { value: stdlib.defaults.replicas, span: None });
+        .unwrap_or(Sourced {
+            value: stdlib.defaults.replicas,
+            span: None,
+        });
 
-        let resources = decide_resources(service, over, env_name, env, platform, sizes, stdlib, diagnostics);
+        let resources = decide_resources(
+            service,
+            over,
+            env_name,
+            env,
+            platform,
+            sizes,
+            stdlib,
+            diagnostics,
+        );
 
         let autoscaling_cpu = over
             .autoscaling
@@ -376,25 +512,46 @@ fn service_instances(
             .or(spec.autoscaling.and_then(|a| a.cpu))
             .unwrap_or(stdlib.defaults.autoscaling.cpu);
 
-        let mut env_vars: BTreeMap<String, String> =
-            spec.env.iter().map(|(k, v)| (k.clone(), EnvValue::to_text(v))).collect();
+        let mut env_vars: BTreeMap<String, String> = spec
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), EnvValue::to_text(v)))
+            .collect();
         env_vars.extend(over.env.iter().map(|(k, v)| (k.clone(), v.to_text())));
 
         let mut secrets: BTreeMap<String, SecretRef> = BTreeMap::new();
         for (name, reference) in spec.secrets.iter().chain(&over.secrets) {
             // The schema guarantees `secret/key`.
             if let Some((secret, key)) = reference.split_once('/') {
-                secrets.insert(name.clone(), SecretRef { secret: secret.into(), key: key.into() });
+                secrets.insert(
+                    name.clone(),
+                    SecretRef {
+                        secret: secret.into(),
+                        key: key.into(),
+                    },
+                );
             }
         }
 
         let ingress = match &over.ingress {
-            Some(ingress) => Some(Sourced { value: ingress.clone(), span: Some(doc.span(&over_path("ingress"))) }),
-            None => spec.ingress.clone().map(|ingress| Sourced { value: ingress, span: Some(doc.span(&["spec", "ingress"])) }),
+            Some(ingress) => Some(Sourced {
+                value: ingress.clone(),
+                span: Some(doc.span(&over_path("ingress"))),
+            }),
+            None => spec.ingress.clone().map(|ingress| Sourced {
+                value: ingress,
+                span: Some(doc.span(&["spec", "ingress"])),
+            }),
         };
         let schedule = match &over.schedule {
-            Some(s) => Some(Sourced { value: s.clone(), span: Some(doc.span(&over_path("schedule"))) }),
-            None => spec.schedule.clone().map(|s| Sourced { value: s, span: Some(doc.span(&["spec", "schedule"])) }),
+            Some(s) => Some(Sourced {
+                value: s.clone(),
+                span: Some(doc.span(&over_path("schedule"))),
+            }),
+            None => spec.schedule.clone().map(|s| Sourced {
+                value: s,
+                span: Some(doc.span(&["spec", "schedule"])),
+            }),
         };
 
         instances.push(ServiceInstance {
@@ -417,7 +574,10 @@ fn first_of<T, const N: usize>(options: [Option<(T, Span)>; N]) -> Option<Source
         .into_iter()
         .flatten()
         .next()
-        .map(|(value, span)| Sourced { value, span: Some(span) })
+        .map(|(value, span)| Sourced {
+            value,
+            span: Some(span),
+        })
 }
 
 /// CPU and memory: the most specific layer wins (environment override, service, environment
@@ -437,18 +597,34 @@ fn decide_resources(
     let spec = &service.spec;
     let over_path = |field: &str| ["spec", "environments", env_name, field].map(str::to_string);
     if let Some(resources) = &over.resources {
-        return Sourced { value: resources.clone(), span: Some(doc.span(&over_path("resources"))) };
+        return Sourced {
+            value: resources.clone(),
+            span: Some(doc.span(&over_path("resources"))),
+        };
     }
     let size = if let Some(size) = &over.size {
         Some((size, doc, doc.span(&over_path("size"))))
     } else if let Some(resources) = &spec.resources {
-        return Sourced { value: resources.clone(), span: Some(doc.span(&["spec", "resources"])) };
+        return Sourced {
+            value: resources.clone(),
+            span: Some(doc.span(&["spec", "resources"])),
+        };
     } else if let Some(size) = &spec.size {
         Some((size, doc, doc.span(&["spec", "size"])))
     } else if let Some(size) = &env.parsed.spec.defaults.size {
-        Some((size, &env.parsed.doc, env.parsed.doc.span(&["spec", "defaults", "size"])))
+        Some((
+            size,
+            &env.parsed.doc,
+            env.parsed.doc.span(&["spec", "defaults", "size"]),
+        ))
     } else {
-        platform.spec.defaults.size.as_ref().map(|size| (size, &platform.doc, platform.doc.span(&["spec", "defaults", "size"])))
+        platform.spec.defaults.size.as_ref().map(|size| {
+            (
+                size,
+                &platform.doc,
+                platform.doc.span(&["spec", "defaults", "size"]),
+            )
+        })
     };
     let (name, span) = match size {
         Some((name, source_doc, span)) => {
@@ -460,24 +636,42 @@ fn decide_resources(
         }
         None => (stdlib.defaults.size.clone(), None),
     };
-    let value = sizes.get(&name).or_else(|| sizes.get(&stdlib.defaults.size)).cloned();
+    let value = sizes
+        .get(&name)
+        .or_else(|| sizes.get(&stdlib.defaults.size))
+        .cloned();
     match value {
         Some(value) => Sourced { value, span },
         // Unknown size, already reported: any value will do, the stage fails.
-        None => Sourced { value: stdlib.sizes.values().next().cloned().unwrap_or_else(|| empty_resources()), span },
+        None => Sourced {
+            value: stdlib
+                .sizes
+                .values()
+                .next()
+                .cloned()
+                .unwrap_or_else(empty_resources),
+            span,
+        },
     }
 }
 
 fn empty_resources() -> Resources {
     use crate::parse::{CpuMemory, Quantity};
-    let zero = || CpuMemory { cpu: Quantity("0".into()), memory: Quantity("0".into()) };
-    Resources { requests: zero(), limits: zero() }
+    let zero = || CpuMemory {
+        cpu: Quantity("0".into()),
+        memory: Quantity("0".into()),
+    };
+    Resources {
+        requests: zero(),
+        limits: zero(),
+    }
 }
 
 /// `orders:1.2` becomes `<registry>/orders:1.2`; a reference with a registry host stays.
 fn qualify_image(image: &str, registry: &str) -> String {
     let first = image.split('/').next().unwrap_or(image);
-    let has_host = image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    let has_host =
+        image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
     if has_host {
         image.to_string()
     } else {
@@ -491,9 +685,21 @@ mod tests {
 
     #[test]
     fn images_without_a_registry_host_get_the_platform_registry() {
-        assert_eq!(qualify_image("orders:1.2", "r.example.com"), "r.example.com/orders:1.2");
-        assert_eq!(qualify_image("team/orders:1.2", "r.example.com/"), "r.example.com/team/orders:1.2");
-        assert_eq!(qualify_image("ghcr.io/x/y:1", "r.example.com"), "ghcr.io/x/y:1");
-        assert_eq!(qualify_image("localhost:5000/y:1", "r"), "localhost:5000/y:1");
+        assert_eq!(
+            qualify_image("orders:1.2", "r.example.com"),
+            "r.example.com/orders:1.2"
+        );
+        assert_eq!(
+            qualify_image("team/orders:1.2", "r.example.com/"),
+            "r.example.com/team/orders:1.2"
+        );
+        assert_eq!(
+            qualify_image("ghcr.io/x/y:1", "r.example.com"),
+            "ghcr.io/x/y:1"
+        );
+        assert_eq!(
+            qualify_image("localhost:5000/y:1", "r"),
+            "localhost:5000/y:1"
+        );
     }
 }

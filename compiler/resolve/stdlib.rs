@@ -83,10 +83,17 @@ mod tests {
     #[test]
     fn embedded_stdlib_loads() {
         let stdlib = Stdlib::load().map_err(|d| d.kind.message());
-        let stdlib = stdlib.as_ref().map(|s| s.sizes.keys().cloned().collect::<Vec<_>>());
+        let stdlib = stdlib
+            .as_ref()
+            .map(|s| s.sizes.keys().cloned().collect::<Vec<_>>());
         assert_eq!(
             stdlib,
-            Ok(vec!["large".into(), "medium".into(), "small".into(), "xlarge".into()])
+            Ok(vec![
+                "large".into(),
+                "medium".into(),
+                "small".into(),
+                "xlarge".into()
+            ])
         );
     }
 }

@@ -21,7 +21,10 @@ pub enum DiscoverError {
     NoRoot { start: PathBuf },
     /// The given root has no `pave.yaml`.
     NotARoot { root: PathBuf },
-    Io { path: PathBuf, error: std::io::Error },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
 }
 
 impl fmt::Display for DiscoverError {

@@ -51,7 +51,9 @@ fn check_output_path(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>)
 
 /// A relative path of plain names: no root, no drive, no `..`, not empty.
 pub fn is_safe_relative_path(path: &str) -> bool {
-    let mut parts = path.split(['/', '\\']).filter(|p| !p.is_empty() && *p != ".");
+    let mut parts = path
+        .split(['/', '\\'])
+        .filter(|p| !p.is_empty() && *p != ".");
     !path.starts_with(['/', '\\'])
         && !path.contains(':')
         && parts.clone().next().is_some()
@@ -68,7 +70,9 @@ fn check_promotions(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) 
                 chain.push(start.clone());
                 if chain.iter().min() == Some(start) {
                     diagnostics.push(Diagnostic::new(
-                        DiagnosticKind::PromotionCycle { cycle: chain.clone() },
+                        DiagnosticKind::PromotionCycle {
+                            cycle: chain.clone(),
+                        },
                         env.parsed.doc.span(&["spec", "promotion", "after"]),
                     ));
                 }
@@ -77,7 +81,9 @@ fn check_promotions(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) 
             if chain.contains(&promotion.after) {
                 break; // a cycle not through `start`: reported from one of its members
             }
-            let Some(next) = resolved.environments.get(&promotion.after) else { break };
+            let Some(next) = resolved.environments.get(&promotion.after) else {
+                break;
+            };
             chain.push(promotion.after.clone());
             current = next;
         }
@@ -108,49 +114,75 @@ fn check_workload(service: &Service, diagnostics: &mut Vec<Diagnostic>) {
     let workload_span = || doc.span(&["spec", "workload"]);
     let has_ports = spec.port.is_some() || !spec.ports.is_empty();
     for instance in &service.instances {
-        if let Replicas::Range { min, max } = instance.replicas.value {
-            if min > max {
-                diagnostics.push(Diagnostic::new(
-                    DiagnosticKind::ReplicasOutOfOrder { min: min.into(), max: max.into() },
-                    instance.replicas.span.unwrap_or_else(workload_span),
-                ));
-            }
+        if let Replicas::Range { min, max } = instance.replicas.value
+            && min > max
+        {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::ReplicasOutOfOrder {
+                    min: min.into(),
+                    max: max.into(),
+                },
+                instance.replicas.span.unwrap_or_else(workload_span),
+            ));
         }
         match (&instance.schedule, workload) {
-            (None, WorkloadKind::CronJob) => diagnostics.push(Diagnostic::new(DiagnosticKind::MissingSchedule, workload_span())),
-            (Some(schedule), kind) if kind != WorkloadKind::CronJob => diagnostics.push(Diagnostic::new(
-                DiagnosticKind::UnexpectedSchedule { workload: kind.as_str().into() },
-                schedule.span.unwrap_or_else(workload_span),
+            (None, WorkloadKind::CronJob) => diagnostics.push(Diagnostic::new(
+                DiagnosticKind::MissingSchedule,
+                workload_span(),
             )),
+            (Some(schedule), kind) if kind != WorkloadKind::CronJob => {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::UnexpectedSchedule {
+                        workload: kind.as_str().into(),
+                    },
+                    schedule.span.unwrap_or_else(workload_span),
+                ))
+            }
             _ => {}
         }
         if !workload.is_long_running() {
             let unsupported = |setting: &str, span: Span| {
                 Diagnostic::new(
-                    DiagnosticKind::UnsupportedSetting { setting: setting.into(), workload: workload.as_str().into() },
+                    DiagnosticKind::UnsupportedSetting {
+                        setting: setting.into(),
+                        workload: workload.as_str().into(),
+                    },
                     span,
                 )
             };
             if let Some(ingress) = &instance.ingress {
-                diagnostics.push(unsupported("ingress", ingress.span.unwrap_or_else(workload_span)));
+                diagnostics.push(unsupported(
+                    "ingress",
+                    ingress.span.unwrap_or_else(workload_span),
+                ));
             }
             if let Some(Replicas::Range { .. }) = spec.replicas {
                 diagnostics.push(unsupported("replicas", doc.span(&["spec", "replicas"])));
             }
         }
-        if let Some(ingress) = &instance.ingress {
-            if !has_ports && workload.is_long_running() {
-                diagnostics.push(Diagnostic::new(
-                    DiagnosticKind::MissingField { field: "port".into() },
-                    ingress.span.unwrap_or_else(workload_span),
-                ));
-            }
+        if let Some(ingress) = &instance.ingress
+            && !has_ports
+            && workload.is_long_running()
+        {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::MissingField {
+                    field: "port".into(),
+                },
+                ingress.span.unwrap_or_else(workload_span),
+            ));
         }
     }
     if !workload.is_long_running() && has_ports {
-        let path: &[&str] = if spec.port.is_some() { &["spec", "port"] } else { &["spec", "ports"] };
+        let path: &[&str] = if spec.port.is_some() {
+            &["spec", "port"]
+        } else {
+            &["spec", "ports"]
+        };
         diagnostics.push(Diagnostic::new(
-            DiagnosticKind::UnsupportedSetting { setting: path[1].into(), workload: workload.as_str().into() },
+            DiagnosticKind::UnsupportedSetting {
+                setting: path[1].into(),
+                workload: workload.as_str().into(),
+            },
             doc.span(path),
         ));
     }
@@ -170,7 +202,11 @@ fn check_dependency_cycles(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagno
         .map(|s| {
             s.dependencies
                 .iter()
-                .filter_map(|d| index.get(&(d.tenant.as_str(), d.service.as_str())).map(|&t| (t, d.span)))
+                .filter_map(|d| {
+                    index
+                        .get(&(d.tenant.as_str(), d.service.as_str()))
+                        .map(|&t| (t, d.span))
+                })
                 .collect()
         })
         .collect();
@@ -197,7 +233,10 @@ fn check_dependency_cycles(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagno
                             .map(|(n, _)| full_name(&resolved.services[*n]))
                             .collect();
                         cycle.push(full_name(&resolved.services[target]));
-                        diagnostics.push(Diagnostic::new(DiagnosticKind::DependencyCycle { cycle }, span));
+                        diagnostics.push(Diagnostic::new(
+                            DiagnosticKind::DependencyCycle { cycle },
+                            span,
+                        ));
                     }
                     _ => {}
                 }
@@ -218,8 +257,14 @@ fn check_ingress_hosts(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic
     let mut claimed: BTreeMap<(&str, &str, &str), Option<Span>> = BTreeMap::new();
     for service in &resolved.services {
         for instance in &service.instances {
-            let Some(ingress) = &instance.ingress else { continue };
-            let key = (instance.environment.as_str(), ingress.value.host.as_str(), ingress.value.path.as_str());
+            let Some(ingress) = &instance.ingress else {
+                continue;
+            };
+            let key = (
+                instance.environment.as_str(),
+                ingress.value.host.as_str(),
+                ingress.value.path.as_str(),
+            );
             match claimed.get(&key) {
                 Some(first) if *first != ingress.span => {
                     let mut diagnostic = Diagnostic::new(
@@ -227,7 +272,9 @@ fn check_ingress_hosts(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic
                             kind: "ingress host".into(),
                             name: format!("{}{}", ingress.value.host, ingress.value.path),
                         },
-                        ingress.span.unwrap_or_else(|| service.parsed.doc.head_span()),
+                        ingress
+                            .span
+                            .unwrap_or_else(|| service.parsed.doc.head_span()),
                     );
                     if let Some(first) = first {
                         diagnostic = diagnostic.with_related(*first, "first claimed here");
@@ -252,7 +299,15 @@ mod tests {
         for ok in ["gitops", "out/gitops", "./gitops"] {
             assert!(is_safe_relative_path(ok), "{ok}");
         }
-        for bad in ["", ".", "/etc", "../x", "a/../../x", "C:/x", "\\\\server\\x"] {
+        for bad in [
+            "",
+            ".",
+            "/etc",
+            "../x",
+            "a/../../x",
+            "C:/x",
+            "\\\\server\\x",
+        ] {
             assert!(!is_safe_relative_path(bad), "{bad}");
         }
     }

@@ -63,7 +63,11 @@ impl Folder {
         } else {
             format!("{}_", K::GROUP)
         };
-        let file_name = format!("{group}{}_{}_{name}.yaml", K::VERSION, K::KIND.to_lowercase());
+        let file_name = format!(
+            "{group}{}_{}_{name}.yaml",
+            K::VERSION,
+            K::KIND.to_lowercase()
+        );
         let body = to_yaml(object)?;
         self.resources.push(file_name.clone());
         self.push(file_name, body, source);

@@ -17,7 +17,11 @@ use super::Folder;
 use crate::lower::{ENVIRONMENT_LABEL, TENANT_LABEL, TenantEnvironment};
 use crate::parse::CpuMemory;
 
-pub(super) fn emit(unit: &TenantEnvironment, source: &str, folder: &mut Folder) -> Result<(), String> {
+pub(super) fn emit(
+    unit: &TenantEnvironment,
+    source: &str,
+    folder: &mut Folder,
+) -> Result<(), String> {
     folder.add(&namespace(unit), &unit.namespace, source)?;
     folder.add(&resource_quota(unit), "quota", source)?;
     folder.add(&limit_range(unit), "limits", source)?;
@@ -31,7 +35,11 @@ pub(super) fn emit(unit: &TenantEnvironment, source: &str, folder: &mut Folder) 
     Ok(())
 }
 
-pub(super) fn meta(unit: &TenantEnvironment, name: &str, labels: &BTreeMap<String, String>) -> ObjectMeta {
+pub(super) fn meta(
+    unit: &TenantEnvironment,
+    name: &str,
+    labels: &BTreeMap<String, String>,
+) -> ObjectMeta {
     ObjectMeta {
         name: Some(name.to_string()),
         namespace: Some(unit.namespace.clone()),
@@ -45,8 +53,14 @@ fn namespace(unit: &TenantEnvironment) -> Namespace {
     labels.extend(unit.labels.clone());
     let version = format!("v{}", unit.kubernetes_version);
     for mode in ["enforce", "audit", "warn"] {
-        labels.insert(format!("pod-security.kubernetes.io/{mode}"), "restricted".into());
-        labels.insert(format!("pod-security.kubernetes.io/{mode}-version"), version.clone());
+        labels.insert(
+            format!("pod-security.kubernetes.io/{mode}"),
+            "restricted".into(),
+        );
+        labels.insert(
+            format!("pod-security.kubernetes.io/{mode}-version"),
+            version.clone(),
+        );
     }
     Namespace {
         metadata: ObjectMeta {
@@ -66,10 +80,19 @@ fn resource_quota(unit: &TenantEnvironment) -> ResourceQuota {
             hard.insert(key.to_string(), Quantity(value));
         }
     };
-    set("requests.cpu", quota.requests.cpu.as_ref().map(|q| q.0.clone()));
-    set("requests.memory", quota.requests.memory.as_ref().map(|q| q.0.clone()));
+    set(
+        "requests.cpu",
+        quota.requests.cpu.as_ref().map(|q| q.0.clone()),
+    );
+    set(
+        "requests.memory",
+        quota.requests.memory.as_ref().map(|q| q.0.clone()),
+    );
     set("limits.cpu", quota.limits.cpu.as_ref().map(|q| q.0.clone()));
-    set("limits.memory", quota.limits.memory.as_ref().map(|q| q.0.clone()));
+    set(
+        "limits.memory",
+        quota.limits.memory.as_ref().map(|q| q.0.clone()),
+    );
     set("pods", quota.pods.map(|p| p.to_string()));
     ResourceQuota {
         metadata: meta(unit, "quota", &unit.labels),

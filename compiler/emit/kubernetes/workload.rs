@@ -35,16 +35,29 @@ use crate::parse::WorkloadKind;
 /// The user and group pods run as: non-root, above the range images usually reserve.
 const RUN_AS_ID: i64 = 10001;
 
-pub(super) fn emit(unit: &TenantEnvironment, workload: &Workload, source: &str, folder: &mut Folder) -> Result<(), String> {
+pub(super) fn emit(
+    unit: &TenantEnvironment,
+    workload: &Workload,
+    source: &str,
+    folder: &mut Folder,
+) -> Result<(), String> {
     let name = workload.name.as_str();
     folder.add(&service_account(unit, workload), name, source)?;
     if !workload.env.is_empty() {
-        folder.add(&config_map(unit, workload), &config_map_name(workload), source)?;
+        folder.add(
+            &config_map(unit, workload),
+            &config_map_name(workload),
+            source,
+        )?;
     }
     let template = pod_template(workload);
     match workload.kind {
-        WorkloadKind::Deployment => folder.add(&deployment(unit, workload, template), name, source)?,
-        WorkloadKind::StatefulSet => folder.add(&stateful_set(unit, workload, template), name, source)?,
+        WorkloadKind::Deployment => {
+            folder.add(&deployment(unit, workload, template), name, source)?
+        }
+        WorkloadKind::StatefulSet => {
+            folder.add(&stateful_set(unit, workload, template), name, source)?
+        }
         WorkloadKind::CronJob => folder.add(&cron_job(unit, workload, template), name, source)?,
         WorkloadKind::Job => folder.add(&job(unit, workload, template), name, source)?,
     }
@@ -219,7 +232,10 @@ fn pod_template(workload: &Workload) -> PodTemplateSpec {
     };
     let mut annotations = BTreeMap::new();
     if !workload.env.is_empty() {
-        annotations.insert("pave.dev/config-hash".to_string(), config_hash(&workload.env));
+        annotations.insert(
+            "pave.dev/config-hash".to_string(),
+            config_hash(&workload.env),
+        );
     }
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
@@ -260,7 +276,11 @@ fn fixed_replicas(workload: &Workload) -> Option<i32> {
     (!has_autoscaler(workload)).then(|| to_i32(workload.replicas.min()))
 }
 
-fn deployment(unit: &TenantEnvironment, workload: &Workload, template: PodTemplateSpec) -> Deployment {
+fn deployment(
+    unit: &TenantEnvironment,
+    workload: &Workload,
+    template: PodTemplateSpec,
+) -> Deployment {
     Deployment {
         metadata: meta(unit, &workload.name, &workload.labels),
         spec: Some(DeploymentSpec {
@@ -273,7 +293,11 @@ fn deployment(unit: &TenantEnvironment, workload: &Workload, template: PodTempla
     }
 }
 
-fn stateful_set(unit: &TenantEnvironment, workload: &Workload, template: PodTemplateSpec) -> StatefulSet {
+fn stateful_set(
+    unit: &TenantEnvironment,
+    workload: &Workload,
+    template: PodTemplateSpec,
+) -> StatefulSet {
     StatefulSet {
         metadata: meta(unit, &workload.name, &workload.labels),
         spec: Some(StatefulSetSpec {
@@ -394,12 +418,28 @@ fn ingress(unit: &TenantEnvironment, workload: &Workload) -> Option<Ingress> {
     let is_alb = unit.ingress_class == "alb";
     let mut metadata = meta(unit, &workload.name, &workload.labels);
     if is_alb {
-        let scheme = if spec.public { "internet-facing" } else { "internal" };
+        let scheme = if spec.public {
+            "internet-facing"
+        } else {
+            "internal"
+        };
         metadata.annotations = Some(BTreeMap::from([
-            ("alb.ingress.kubernetes.io/scheme".to_string(), scheme.to_string()),
-            ("alb.ingress.kubernetes.io/target-type".to_string(), "ip".to_string()),
-            ("alb.ingress.kubernetes.io/listen-ports".to_string(), r#"[{"HTTPS":443}]"#.to_string()),
-            ("alb.ingress.kubernetes.io/ssl-policy".to_string(), "ELBSecurityPolicy-TLS13-1-2-2021-06".to_string()),
+            (
+                "alb.ingress.kubernetes.io/scheme".to_string(),
+                scheme.to_string(),
+            ),
+            (
+                "alb.ingress.kubernetes.io/target-type".to_string(),
+                "ip".to_string(),
+            ),
+            (
+                "alb.ingress.kubernetes.io/listen-ports".to_string(),
+                r#"[{"HTTPS":443}]"#.to_string(),
+            ),
+            (
+                "alb.ingress.kubernetes.io/ssl-policy".to_string(),
+                "ELBSecurityPolicy-TLS13-1-2-2021-06".to_string(),
+            ),
         ]));
     }
     Some(Ingress {
@@ -455,13 +495,17 @@ fn network_policy(unit: &TenantEnvironment, workload: &Workload) -> Option<Netwo
             }),
             ..NetworkPolicyPeer::default()
         });
-        peers.extend(unit.ingress_source_cidrs.iter().map(|cidr| NetworkPolicyPeer {
-            ip_block: Some(IPBlock {
-                cidr: cidr.clone(),
-                except: None,
-            }),
-            ..NetworkPolicyPeer::default()
-        }));
+        peers.extend(
+            unit.ingress_source_cidrs
+                .iter()
+                .map(|cidr| NetworkPolicyPeer {
+                    ip_block: Some(IPBlock {
+                        cidr: cidr.clone(),
+                        except: None,
+                    }),
+                    ..NetworkPolicyPeer::default()
+                }),
+        );
     }
     peers.extend(
         workload
@@ -483,7 +527,11 @@ fn network_policy(unit: &TenantEnvironment, workload: &Workload) -> Option<Netwo
         })
         .collect();
     Some(NetworkPolicy {
-        metadata: meta(unit, &format!("allow-to-{}", workload.name), &workload.labels),
+        metadata: meta(
+            unit,
+            &format!("allow-to-{}", workload.name),
+            &workload.labels,
+        ),
         spec: Some(NetworkPolicySpec {
             pod_selector: Some(selector(workload)),
             policy_types: Some(vec!["Ingress".into()]),

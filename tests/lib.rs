@@ -1,0 +1,16 @@
+//! pave's end-to-end tests, in one binary: every golden case folder under `tests/cases/`, every
+//! example under `examples/` (compiled twice and compared byte for byte), and the CLI's
+//! behaviour on disk.
+
+mod cli;
+mod examples;
+mod golden;
+mod support;
+
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
+    let mut trials = golden::trials();
+    trials.extend(examples::trials());
+    trials.extend(cli::trials());
+    libtest_mimic::run(&args, trials).exit();
+}

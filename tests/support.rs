@@ -1,0 +1,89 @@
+//! Running the `pave` binary and reading trees of files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What a run of `pave` did.
+pub struct Run {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the `pave` binary in `cwd`, without colour, as CI would.
+pub fn pave(cwd: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_pave"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run pave: {e}"));
+    Run {
+        status: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Every file under `dir` (relative `/`-separated path -> bytes), hidden folders left out.
+pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    if !dir.exists() {
+        return files;
+    }
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.unwrap_or_else(|e| panic!("walking {}: {e}", dir.display()));
+        let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        if relative
+            .components()
+            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+        {
+            continue;
+        }
+        if entry.file_type().is_file() {
+            let name = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            files.insert(name, std::fs::read(entry.path()).unwrap_or_default());
+        }
+    }
+    files
+}
+
+/// A readable account of how two trees differ, or `None` when they are equal.
+pub fn tree_difference(
+    expected: &BTreeMap<String, Vec<u8>>,
+    actual: &BTreeMap<String, Vec<u8>>,
+) -> Option<String> {
+    let mut out = String::new();
+    for (path, bytes) in expected {
+        match actual.get(path) {
+            None => out.push_str(&format!("missing: {path}\n")),
+            Some(other) if other != bytes => {
+                out.push_str(&format!(
+                    "differs: {path}\n--- expected\n{}\n--- actual\n{}\n",
+                    String::from_utf8_lossy(bytes),
+                    String::from_utf8_lossy(other)
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    for path in actual.keys().filter(|p| !expected.contains_key(*p)) {
+        out.push_str(&format!("unexpected: {path}\n"));
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// Whether expected files should be rewritten (`UPDATE_GOLDEN=1`).
+pub fn updating() -> bool {
+    std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1")
+}
