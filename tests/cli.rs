@@ -6,7 +6,7 @@ use libtest_mimic::{Failed, Trial};
 
 use crate::support::{pave, read_tree, repo};
 
-pub fn trials() -> Vec<Trial> {
+pub(crate) fn trials() -> Vec<Trial> {
     vec![
         Trial::test(
             "cli::unowned_file_is_never_overwritten",

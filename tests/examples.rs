@@ -7,7 +7,7 @@ use libtest_mimic::{Failed, Trial};
 
 use crate::support::{pave, read_tree, repo, tree_difference};
 
-pub fn trials() -> Vec<Trial> {
+pub(crate) fn trials() -> Vec<Trial> {
     let mut examples: Vec<PathBuf> = std::fs::read_dir(repo().join("examples"))
         .map(|dir| {
             dir.filter_map(Result::ok)

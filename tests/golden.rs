@@ -10,7 +10,7 @@ use libtest_mimic::{Failed, Trial};
 
 use crate::support::{pave, read_tree, repo, tree_difference, updating};
 
-pub fn trials() -> Vec<Trial> {
+pub(crate) fn trials() -> Vec<Trial> {
     let root = repo().join("tests/cases");
     let mut cases: Vec<PathBuf> = walkdir::WalkDir::new(&root)
         .sort_by_file_name()

@@ -2,6 +2,8 @@
 //! example under `examples/` (compiled twice and compared byte for byte), and the CLI's
 //! behaviour on disk.
 
+#![allow(clippy::panic, reason = "a test may stop at an impossible setup")]
+
 mod cli;
 mod examples;
 mod golden;

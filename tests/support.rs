@@ -5,19 +5,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The repository root.
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// What a run of `pave` did.
-pub struct Run {
-    pub status: i32,
-    pub stdout: String,
-    pub stderr: String,
+pub(crate) struct Run {
+    pub(crate) status: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 /// Runs the `pave` binary in `cwd`, without colour, as CI would.
-pub fn pave(cwd: &Path, args: &[&str]) -> Run {
+pub(crate) fn pave(cwd: &Path, args: &[&str]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_pave"))
         .args(args)
         .current_dir(cwd)
@@ -32,7 +32,7 @@ pub fn pave(cwd: &Path, args: &[&str]) -> Run {
 }
 
 /// Every file under `dir` (relative `/`-separated path -> bytes), hidden folders left out.
-pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
     if !dir.exists() {
         return files;
@@ -59,7 +59,7 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// A readable account of how two trees differ, or `None` when they are equal.
-pub fn tree_difference(
+pub(crate) fn tree_difference(
     expected: &BTreeMap<String, Vec<u8>>,
     actual: &BTreeMap<String, Vec<u8>>,
 ) -> Option<String> {
@@ -84,6 +84,6 @@ pub fn tree_difference(
 }
 
 /// Whether expected files should be rewritten (`UPDATE_GOLDEN=1`).
-pub fn updating() -> bool {
+pub(crate) fn updating() -> bool {
     std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1")
 }

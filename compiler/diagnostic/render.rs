@@ -105,7 +105,10 @@ pub fn render_human(
         .with_width(options.width)
         .with_links(false);
     let mut out = String::new();
-    for diagnostic in diagnostics {
+    for (i, diagnostic) in diagnostics.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
         let source = diagnostic.span.map(|span| source_map.get(span.file));
         let mut message = diagnostic.kind.message();
         // Labels in other files cannot be drawn in this snippet: name them in the message.

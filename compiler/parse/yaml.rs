@@ -356,13 +356,16 @@ impl Builder {
                             );
                         }
                     };
+                    // Not fatal: the rest of the file is still checked, and the stage fails.
                     if let Some(first) = entries.iter().find(|e| e.key == name) {
                         let first_span = first.key_span;
-                        return Err(Diagnostic::new(
-                            DiagnosticKind::DuplicateKey { key: name },
-                            node.span,
-                        )
-                        .with_related(first_span, "first defined here"));
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                DiagnosticKind::DuplicateKey { key: name.clone() },
+                                node.span,
+                            )
+                            .with_related(first_span, "first defined here"),
+                        );
                     }
                     *key = Some((name, node.span));
                     Ok(())
