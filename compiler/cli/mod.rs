@@ -199,7 +199,7 @@ fn display(path: &Path) -> String {
 fn failure_status(diagnostics: &[Diagnostic]) -> i32 {
     let internal = diagnostics.iter().any(|d| {
         matches!(
-            d.kind,
+            *d.kind,
             DiagnosticKind::Internal { .. } | DiagnosticKind::Io { .. }
         )
     });

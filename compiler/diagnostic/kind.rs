@@ -158,6 +158,45 @@ pub enum DiagnosticKind {
         name: String,
         max: usize,
     },
+    /// The namespace pave derives, `<tenant>-<environment>`, is too long.
+    NamespaceTooLong {
+        namespace: String,
+    },
+    /// Two services claim one ingress host and path in an environment.
+    IngressConflict {
+        host: String,
+        path: String,
+        environment: String,
+        other: String,
+    },
+    /// A service depends on another tenant's service without that tenant's consent.
+    DependencyNotAllowed {
+        caller_tenant: String,
+        target: String,
+    },
+    /// A dependency that does not run in one of the caller's environments.
+    DependencyNotDeployed {
+        target: String,
+        environment: String,
+    },
+    /// A container limit above what the namespace's LimitRange admits.
+    LimitAboveMaximum {
+        resource: String,
+        value: String,
+        max: String,
+    },
+    /// A request above its limit.
+    RequestAboveLimit {
+        resource: String,
+    },
+    /// A probe on a port the service does not declare.
+    ProbePortNotExposed {
+        port: u16,
+    },
+    /// An env var set both as a plain value and from a secret.
+    EnvSecretClash {
+        name: String,
+    },
     /// The output folder would leave the platform root.
     OutputOutsideRoot {
         path: String,
@@ -200,9 +239,17 @@ impl DiagnosticKind {
             | DiagnosticKind::UnexpectedSchedule { .. }
             | DiagnosticKind::UnsupportedSetting { .. }
             | DiagnosticKind::NameTooLong { .. }
+            | DiagnosticKind::NamespaceTooLong { .. }
+            | DiagnosticKind::IngressConflict { .. }
+            | DiagnosticKind::DependencyNotAllowed { .. }
+            | DiagnosticKind::LimitAboveMaximum { .. }
+            | DiagnosticKind::RequestAboveLimit { .. }
+            | DiagnosticKind::ProbePortNotExposed { .. }
+            | DiagnosticKind::EnvSecretClash { .. }
             | DiagnosticKind::OutputOutsideRoot { .. }
             | DiagnosticKind::UnownedFile { .. }
             | DiagnosticKind::Internal { .. } => Severity::Error,
+            DiagnosticKind::DependencyNotDeployed { .. } => Severity::Warning,
         }
     }
 
@@ -234,6 +281,14 @@ impl DiagnosticKind {
             DiagnosticKind::UnexpectedSchedule { .. } => "unexpected-schedule",
             DiagnosticKind::UnsupportedSetting { .. } => "unsupported-setting",
             DiagnosticKind::NameTooLong { .. } => "name-too-long",
+            DiagnosticKind::NamespaceTooLong { .. } => "namespace-too-long",
+            DiagnosticKind::IngressConflict { .. } => "ingress-conflict",
+            DiagnosticKind::DependencyNotAllowed { .. } => "dependency-not-allowed",
+            DiagnosticKind::DependencyNotDeployed { .. } => "dependency-not-deployed",
+            DiagnosticKind::LimitAboveMaximum { .. } => "limit-above-maximum",
+            DiagnosticKind::RequestAboveLimit { .. } => "request-above-limit",
+            DiagnosticKind::ProbePortNotExposed { .. } => "probe-port-not-exposed",
+            DiagnosticKind::EnvSecretClash { .. } => "env-secret-clash",
             DiagnosticKind::OutputOutsideRoot { .. } => "output-outside-root",
             DiagnosticKind::UnownedFile { .. } => "unowned-file",
             DiagnosticKind::Internal { .. } => "internal",
@@ -293,8 +348,39 @@ impl DiagnosticKind {
             DiagnosticKind::NameTooLong { name, max } => {
                 format!("name `{name}` is longer than {max} characters")
             }
+            DiagnosticKind::NamespaceTooLong { namespace } => {
+                format!("namespace `{namespace}` is longer than 63 characters")
+            }
+            DiagnosticKind::IngressConflict {
+                host,
+                path,
+                environment,
+                ..
+            } => format!("host `{host}` path `{path}` is claimed twice in `{environment}`"),
+            DiagnosticKind::DependencyNotAllowed {
+                caller_tenant,
+                target,
+            } => format!("tenant `{caller_tenant}` may not call `{target}`"),
+            DiagnosticKind::DependencyNotDeployed {
+                target,
+                environment,
+            } => format!("`{target}` does not run in `{environment}`"),
+            DiagnosticKind::LimitAboveMaximum {
+                resource,
+                value,
+                max,
+            } => format!("{resource} limit {value} is above the namespace maximum {max}"),
+            DiagnosticKind::RequestAboveLimit { resource } => {
+                format!("{resource} request is above its limit")
+            }
+            DiagnosticKind::ProbePortNotExposed { port } => {
+                format!("probe port {port} is not one of the service's ports")
+            }
+            DiagnosticKind::EnvSecretClash { name } => {
+                format!("`{name}` is set both in `env` and in `secrets`")
+            }
             DiagnosticKind::OutputOutsideRoot { path } => {
-                format!("output path `{path}` is outside the platform root")
+                format!("output path `{path}` is not a folder inside the platform root")
             }
             DiagnosticKind::UnownedFile { path } => {
                 format!("refusing to overwrite `{path}`: pave did not generate it")
@@ -335,6 +421,16 @@ impl DiagnosticKind {
             DiagnosticKind::UnexpectedSchedule { .. } => "not a CronJob".into(),
             DiagnosticKind::UnsupportedSetting { .. } => "not applicable".into(),
             DiagnosticKind::NameTooLong { .. } => "too long".into(),
+            DiagnosticKind::NamespaceTooLong { .. } => "this tenant's namespace is too long".into(),
+            DiagnosticKind::IngressConflict { .. } => "claimed again here".into(),
+            DiagnosticKind::DependencyNotAllowed { .. } => {
+                "not allowed by the called tenant".into()
+            }
+            DiagnosticKind::DependencyNotDeployed { .. } => "missing in that environment".into(),
+            DiagnosticKind::LimitAboveMaximum { .. } => "above the maximum".into(),
+            DiagnosticKind::RequestAboveLimit { .. } => "request above limit".into(),
+            DiagnosticKind::ProbePortNotExposed { .. } => "not a service port".into(),
+            DiagnosticKind::EnvSecretClash { .. } => "set again here".into(),
             DiagnosticKind::OutputOutsideRoot { .. } => "leaves the platform root".into(),
             DiagnosticKind::UnownedFile { .. } => "not generated by pave".into(),
             DiagnosticKind::Internal { .. } => "here".into(),
@@ -379,9 +475,14 @@ impl DiagnosticKind {
                 })
             }
             DiagnosticKind::MissingField { field } => Some(format!("add `{field}`")),
-            DiagnosticKind::WrongType { expected, .. } => {
-                Some(format!("write {expected} here"))
-            }
+            DiagnosticKind::WrongType { expected, found } => Some(
+                if expected.contains("string") && (found == "a number" || found == "an integer") {
+                    "put the value in quotes: unquoted, YAML reads it as a number (`1.30` becomes 1.3)"
+                        .to_string()
+                } else {
+                    format!("write {expected} here")
+                },
+            ),
             DiagnosticKind::InvalidValue { help, .. } => help.clone(),
             DiagnosticKind::NoPlatform => Some(
                 "`pave.yaml` marks the platform root and holds the `kind: Platform` document".into(),
@@ -427,6 +528,33 @@ impl DiagnosticKind {
             DiagnosticKind::NameTooLong { max, .. } => Some(format!(
                 "Kubernetes names are at most 63 characters and pave derives longer names from this one; keep it within {max}"
             )),
+            DiagnosticKind::NamespaceTooLong { .. } => Some(
+                "pave names each namespace `<tenant>-<environment>`; shorten the tenant or the environment name".into(),
+            ),
+            DiagnosticKind::IngressConflict { other, .. } => Some(format!(
+                "`{other}` already serves it; give this service another host or path"
+            )),
+            DiagnosticKind::DependencyNotAllowed {
+                caller_tenant,
+                target,
+            } => Some(format!(
+                "the tenant of `{target}` must consent: add `{caller_tenant}` to its `spec.network.allowFrom`"
+            )),
+            DiagnosticKind::DependencyNotDeployed { .. } => Some(
+                "calls to it fail there; add the environment to the called tenant, or override the dependency away".into(),
+            ),
+            DiagnosticKind::LimitAboveMaximum { .. } => Some(
+                "the namespace's LimitRange (stdlib/defaults.yaml `limitRange.max`) would reject the pod; choose a smaller size".into(),
+            ),
+            DiagnosticKind::RequestAboveLimit { .. } => {
+                Some("a container may not request more than its limit; raise the limit or lower the request".into())
+            }
+            DiagnosticKind::ProbePortNotExposed { .. } => {
+                Some("probe one of the ports under `port`/`ports`, or leave `port` out to use the first".into())
+            }
+            DiagnosticKind::EnvSecretClash { .. } => {
+                Some("a variable comes from one place; remove it from `env` or from `secrets`".into())
+            }
             DiagnosticKind::OutputOutsideRoot { .. } => Some(
                 "give a relative path without `..`, or pass `--out DIR` to write elsewhere".into(),
             ),
@@ -444,7 +572,7 @@ impl DiagnosticKind {
 const KINDS: &[&str] = &["Platform", "Environment", "Tenant", "Service"];
 
 /// The candidate closest to `name`, if it is close enough to be a typo.
-fn suggest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()
         .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), *c))

@@ -4,6 +4,7 @@
 mod kind;
 mod render;
 
+pub(crate) use kind::suggest;
 pub use kind::{DiagnosticKind, RefKind, Severity};
 pub use render::{RenderOptions, render_human, render_json};
 
@@ -12,7 +13,8 @@ use crate::source::Span;
 /// A problem found in the input (or, for [`DiagnosticKind::Internal`], in pave itself).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
-    pub kind: DiagnosticKind,
+    /// Boxed: kinds carry names, and diagnostics travel in `Result`s.
+    pub kind: Box<DiagnosticKind>,
     /// Where the problem is; `None` only for problems with no place in a file (I/O, internal).
     pub span: Option<Span>,
     /// The JSON path of the node within its document, e.g. `spec.replicas.min`.
@@ -24,7 +26,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     pub fn new(kind: DiagnosticKind, span: Span) -> Self {
         Diagnostic {
-            kind,
+            kind: Box::new(kind),
             span: Some(span),
             path: None,
             related: Vec::new(),
@@ -34,7 +36,7 @@ impl Diagnostic {
     /// A diagnostic with no place in any file.
     pub fn unplaced(kind: DiagnosticKind) -> Self {
         Diagnostic {
-            kind,
+            kind: Box::new(kind),
             span: None,
             path: None,
             related: Vec::new(),

@@ -34,8 +34,6 @@ pub struct TenantEnvironment {
     pub owners: Owners,
     /// `edit` outside production, `view` in production.
     pub owner_role: &'static str,
-    /// Other tenants whose namespaces (in the same environment) may reach every workload.
-    pub allow_from_tenants: Vec<String>,
     pub ingress_controller_namespace: String,
     pub ingress_source_cidrs: Vec<String>,
     pub ingress_class: String,
@@ -63,7 +61,8 @@ pub struct Workload {
     pub ingress: Option<Ingress>,
     pub schedule: Option<String>,
     pub automount_token: bool,
-    /// Other tenants with services that call this one (same environment).
+    /// Other tenants with services that call this one (same environment); validation made
+    /// sure each has this tenant's consent.
     pub called_by_tenants: Vec<String>,
     /// Labels of this workload's objects (the unit's plus `app.kubernetes.io/*`).
     pub labels: BTreeMap<String, String>,
@@ -136,9 +135,6 @@ pub fn lower(validated: &ValidatedSpec) -> Plan {
                     ))
                 })
                 .collect();
-            let mut allow_from: Vec<String> = tenant.parsed.spec.network.allow_from.clone();
-            allow_from.sort();
-            allow_from.dedup();
             units.push(TenantEnvironment {
                 tenant: tenant.name().to_string(),
                 environment: env_name.clone(),
@@ -155,7 +151,6 @@ pub fn lower(validated: &ValidatedSpec) -> Plan {
                 } else {
                     "edit"
                 },
-                allow_from_tenants: allow_from,
                 ingress_controller_namespace: spec
                     .platform
                     .spec

@@ -39,6 +39,36 @@ impl<'de> Deserialize<'de> for Quantity {
     }
 }
 
+impl Quantity {
+    /// The value in base units (cores, bytes), for comparisons; `None` if it does not parse.
+    pub fn value(&self) -> Option<f64> {
+        let text = self.0.trim();
+        let split = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(text.len());
+        let (number, suffix) = text.split_at(split);
+        let number: f64 = number.parse().ok()?;
+        let factor = match suffix {
+            "" => 1.0,
+            "m" => 1e-3,
+            "k" => 1e3,
+            "M" => 1e6,
+            "G" => 1e9,
+            "T" => 1e12,
+            "P" => 1e15,
+            "E" => 1e18,
+            "Ki" => 1024.0,
+            "Mi" => 1024.0 * 1024.0,
+            "Gi" => 1024.0 * 1024.0 * 1024.0,
+            "Ti" => 1024.0_f64.powi(4),
+            "Pi" => 1024.0_f64.powi(5),
+            "Ei" => 1024.0_f64.powi(6),
+            _ => return None,
+        };
+        Some(number * factor)
+    }
+}
+
 /// CPU and memory.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -125,5 +155,20 @@ impl Replicas {
             Replicas::Fixed(n) => n,
             Replicas::Range { max, .. } => max,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Quantity;
+
+    #[test]
+    fn quantities_compare_in_base_units() {
+        let q = |s: &str| Quantity(s.into()).value();
+        assert_eq!(q("500m"), Some(0.5));
+        assert_eq!(q("2"), Some(2.0));
+        assert_eq!(q("1Gi"), Some(1073741824.0));
+        assert!(q("1Gi") > q("1G"));
+        assert_eq!(q("12XB"), None);
     }
 }

@@ -27,7 +27,9 @@ impl Document {
     pub fn span<S: AsRef<str>>(&self, path: &[S]) -> Span {
         let (node, key_span) = self.deepest(path);
         match node.value {
-            Value::Map(_) | Value::Seq(_) => key_span.unwrap_or_else(|| self.head_span()),
+            Value::Map(_) | Value::Seq(_) if !node.flow => {
+                key_span.unwrap_or_else(|| self.head_span())
+            }
             _ => node.span,
         }
     }
@@ -65,7 +67,13 @@ impl Document {
                 key_span = Some(entry.key_span);
                 node = &entry.value;
             } else if let Some(item) = child(node, segment) {
-                key_span = Some(item.span);
+                // A block mapping in a list is represented by its first key.
+                key_span = Some(match &item.value {
+                    Value::Map(entries) if !item.flow => {
+                        entries.first().map_or(item.span, |e| e.key_span)
+                    }
+                    _ => item.span,
+                });
                 node = item;
             } else {
                 break;

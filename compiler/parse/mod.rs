@@ -172,6 +172,8 @@ fn parse_file(schemas: &SchemaSet, file: FileId, text: &str, is_root: bool) -> F
         let kind = match schemas.kind_of(&doc) {
             Ok(kind) => kind,
             Err(diagnostic) => {
+                // In `pave.yaml`, a document of unknown kind is likely a misspelt Platform.
+                saw_platform = true;
                 diagnostics.push(diagnostic);
                 continue;
             }

@@ -146,7 +146,57 @@ fn report(schema: &Json, doc: &Document, error: &ValidationError<'_>, out: &mut 
     let path = segments(error.instance_path().as_str());
     let schema_path = segments(error.schema_path().as_str());
     let shown = display_path(&path);
+    let value_text = || {
+        doc.node(&path)
+            .map(|n| json_text(&n.to_json()))
+            .unwrap_or_default()
+    };
+    // A schema may word its own message (`x-pave-message`, `x-pave-help`) for a rule whose
+    // generic message would read poorly; `{value}` stands for the offending value.
+    // Structural keywords (required, unknown keys, types, lengths) keep their precise messages.
+    let structural = matches!(
+        error.kind(),
+        ValidationErrorKind::PropertyNames { .. }
+            | ValidationErrorKind::Required { .. }
+            | ValidationErrorKind::AdditionalProperties { .. }
+            | ValidationErrorKind::UnevaluatedProperties { .. }
+            | ValidationErrorKind::Type { .. }
+            | ValidationErrorKind::MaxLength { .. }
+    );
+    if !structural && let Some((message, help)) = curated(schema, &schema_path) {
+        let span = match error.kind() {
+            ValidationErrorKind::Not { schema: not } => not_required_span(doc, &path, not),
+            _ => doc.span(&path),
+        };
+        let message = message.replace("{value}", &value_text());
+        out.push(
+            Diagnostic::new(DiagnosticKind::InvalidValue { message, help }, span).with_path(shown),
+        );
+        return;
+    }
     match error.kind() {
+        ValidationErrorKind::PropertyNames { error: inner } => {
+            let key = json_text(inner.instance());
+            let mut key_path = path.clone();
+            key_path.push(key.clone());
+            // The keyword location is absolute (`$defs/env/propertyNames/pattern`).
+            let (message, help) = curated(schema, &schema_path).unwrap_or_else(|| {
+                (
+                    format!("`{key}` is not a valid key in `{shown}`"),
+                    description(schema, &schema_path),
+                )
+            });
+            out.push(
+                Diagnostic::new(
+                    DiagnosticKind::InvalidValue {
+                        message: message.replace("{value}", &key),
+                        help,
+                    },
+                    doc.key_span(&key_path),
+                )
+                .with_path(display_path(&key_path)),
+            );
+        }
         ValidationErrorKind::AdditionalProperties { unexpected }
         | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
             let known = known_properties(schema, &schema_path);
@@ -222,15 +272,31 @@ fn report(schema: &Json, doc: &Document, error: &ValidationError<'_>, out: &mut 
                 }
             }
         }
-        kind => {
-            let value = doc
-                .node(&path)
-                .map(|n| json_text(&n.to_json()))
+        ValidationErrorKind::Enum { options } => {
+            let value = value_text();
+            let choices: Vec<String> = options
+                .as_array()
+                .map(|items| items.iter().map(json_text).collect())
                 .unwrap_or_default();
+            let choice_refs: Vec<&str> = choices.iter().map(String::as_str).collect();
+            let help = match crate::diagnostic::suggest(&value, &choice_refs) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!("choose one of {}", options_text(options)),
+            };
+            out.push(
+                Diagnostic::new(
+                    DiagnosticKind::InvalidValue {
+                        message: format!("`{value}` is not one of {}", options_text(options)),
+                        help: Some(help),
+                    },
+                    doc.span(&path),
+                )
+                .with_path(shown),
+            );
+        }
+        kind => {
+            let value = value_text();
             let message = match kind {
-                ValidationErrorKind::Enum { options } => {
-                    format!("`{value}` is not one of {}", options_text(options))
-                }
                 ValidationErrorKind::Constant { expected_value } => {
                     format!("`{value}` must be `{}`", json_text(expected_value))
                 }
@@ -319,6 +385,9 @@ fn schema_at<'a>(root: &'a Json, path: &[String]) -> Option<&'a Json> {
     let mut node = root;
     for segment in path {
         node = resolve_ref(root, node);
+        if segment == "$ref" {
+            continue;
+        }
         node = match node {
             Json::Object(map) => map.get(segment.as_str())?,
             Json::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
@@ -362,4 +431,54 @@ fn description(schema: &Json, schema_path: &[String]) -> Option<String> {
         .and_then(|s| s.get("description"))
         .and_then(Json::as_str)
         .map(str::to_string)
+}
+
+/// A curated message on the schema around a failing keyword: the keyword's own schema object
+/// or one of its two nearest enclosing schema objects.
+fn curated(schema: &Json, schema_path: &[String]) -> Option<(String, Option<String>)> {
+    let parent = schema_path.split_last().map_or(&[][..], |(_, p)| p);
+    let mut candidate = parent;
+    for _ in 0..3 {
+        if let Some(found) = curated_at(schema, candidate) {
+            return Some(found);
+        }
+        // Step out of a combinator branch (`oneOf/0`) or a `$ref` to the schema holding it.
+        let (last, rest) = candidate.split_last()?;
+        candidate = if last.bytes().all(|b| b.is_ascii_digit()) {
+            rest.split_last().map_or(rest, |(_, r)| r)
+        } else {
+            rest
+        };
+        if candidate.last().is_some_and(|s| s == "properties") {
+            return None;
+        }
+    }
+    None
+}
+
+fn curated_at(schema: &Json, location: &[String]) -> Option<(String, Option<String>)> {
+    let node = schema_at(schema, location)?;
+    let message = node.get("x-pave-message")?.as_str()?.to_string();
+    let help = node
+        .get("x-pave-help")
+        .and_then(Json::as_str)
+        .map(str::to_string);
+    Some((message, help))
+}
+
+/// For `not: {required: [a, b]}`, the key of the second property, which is the one in excess.
+fn not_required_span(doc: &Document, path: &[String], not: &Json) -> crate::source::Span {
+    let names = not
+        .get("required")
+        .and_then(Json::as_array)
+        .map(|a| a.iter().filter_map(Json::as_str).collect::<Vec<_>>())
+        .unwrap_or_default();
+    match names.last() {
+        Some(last) => {
+            let mut key_path = path.to_vec();
+            key_path.push((*last).to_string());
+            doc.key_span(&key_path)
+        }
+        None => doc.span(path),
+    }
 }

@@ -15,6 +15,9 @@ use crate::source::{FileId, Span};
 pub struct Node {
     pub span: Span,
     pub value: Value,
+    /// A flow collection (`[a, b]`, `{k: v}`), whose span covers its brackets; block
+    /// collections span from their first to their last child.
+    pub flow: bool,
 }
 
 /// The value of a [`Node`].
@@ -108,6 +111,7 @@ const MAX_ALIAS_NODES: usize = 100_000;
 pub fn parse_yaml(file: FileId, text: &str) -> (Vec<Node>, Vec<Diagnostic>) {
     let mut builder = Builder {
         file,
+        text,
         offsets: CharOffsets::new(text),
         stack: Vec::new(),
         anchors: Vec::new(),
@@ -168,19 +172,22 @@ impl CharOffsets {
 enum Frame {
     Seq {
         start: usize,
+        flow: bool,
         anchor: usize,
         items: Vec<Node>,
     },
     Map {
         start: usize,
+        flow: bool,
         anchor: usize,
         entries: Vec<Entry>,
         key: Option<(String, Span)>,
     },
 }
 
-struct Builder {
+struct Builder<'t> {
     file: FileId,
+    text: &'t str,
     offsets: CharOffsets,
     stack: Vec<Frame>,
     anchors: Vec<(usize, Node)>,
@@ -189,7 +196,7 @@ struct Builder {
     alias_nodes: usize,
 }
 
-impl Builder {
+impl Builder<'_> {
     fn span(&self, span: YamlSpan) -> Span {
         Span::new(
             self.file,
@@ -203,6 +210,20 @@ impl Builder {
         let span = Span::new(self.file, offset, offset + 1);
         let info = error.info();
         let kind = if info.contains("tab") {
+            // The scanner reports the place after the tab; point at the tab itself.
+            let line_start = self.text[..offset.min(self.text.len())]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let line_end = self.text[line_start..]
+                .find('\n')
+                .map_or(self.text.len(), |i| line_start + i);
+            if let Some(tab) = self.text[line_start..line_end].find('\t') {
+                let at = line_start + tab;
+                return Diagnostic::new(
+                    DiagnosticKind::TabIndentation,
+                    Span::new(self.file, at, at + 1),
+                );
+            }
             DiagnosticKind::TabIndentation
         } else {
             DiagnosticKind::YamlSyntax {
@@ -232,7 +253,14 @@ impl Builder {
             Event::Scalar(text, style, anchor, tag) => {
                 let value = resolve_scalar(text, style, tag.as_deref())
                     .ok_or_else(|| self.unsupported("custom tags", span))?;
-                self.finish_node(Node { span, value }, anchor)
+                self.finish_node(
+                    Node {
+                        span,
+                        value,
+                        flow: false,
+                    },
+                    anchor,
+                )
             }
             Event::Alias(id) => {
                 let node = self
@@ -258,6 +286,7 @@ impl Builder {
             Event::SequenceStart(anchor, _) => self.push(
                 Frame::Seq {
                     start: span.start as usize,
+                    flow: self.is_flow(span),
                     anchor,
                     items: Vec::new(),
                 },
@@ -266,6 +295,7 @@ impl Builder {
             Event::MappingStart(anchor, _) => self.push(
                 Frame::Map {
                     start: span.start as usize,
+                    flow: self.is_flow(span),
                     anchor,
                     entries: Vec::new(),
                     key: None,
@@ -276,43 +306,47 @@ impl Builder {
                 let Some(frame) = self.stack.pop() else {
                     return Err(self.unsupported("unbalanced collection", span));
                 };
-                let end = span.end as usize;
-                let (node, anchor) = match frame {
+                let (start, flow, anchor, value, last_end) = match frame {
                     Frame::Seq {
                         start,
+                        flow,
                         anchor,
                         items,
                     } => {
-                        let end = items.last().map_or(end, |n| {
-                            (n.span.end as usize).max(end.min(n.span.end as usize))
-                        });
-                        (
-                            Node {
-                                span: Span::new(self.file, start, end),
-                                value: Value::Seq(items),
-                            },
-                            anchor,
-                        )
+                        let last = items.last().map(|n| n.span.end);
+                        (start, flow, anchor, Value::Seq(items), last)
                     }
                     Frame::Map {
                         start,
+                        flow,
                         anchor,
                         entries,
                         ..
                     } => {
-                        let end = entries.last().map_or(end, |e| e.value.span.end as usize);
-                        (
-                            Node {
-                                span: Span::new(self.file, start, end),
-                                value: Value::Map(entries),
-                            },
-                            anchor,
-                        )
+                        let last = entries.last().map(|e| e.value.span.end);
+                        (start, flow, anchor, Value::Map(entries), last)
                     }
+                };
+                let end = if flow {
+                    span.end as usize
+                } else {
+                    last_end.map_or(start, |e| e as usize)
+                };
+                let node = Node {
+                    span: Span::new(self.file, start, end),
+                    value,
+                    flow,
                 };
                 self.finish_node(node, anchor)
             }
         }
+    }
+
+    fn is_flow(&self, span: Span) -> bool {
+        matches!(
+            self.text.as_bytes().get(span.start as usize),
+            Some(b'[' | b'{')
+        )
     }
 
     fn push(&mut self, frame: Frame, span: Span) -> Result<(), Diagnostic> {
@@ -356,6 +390,14 @@ impl Builder {
                             );
                         }
                     };
+                    if name == "<<" {
+                        self.diagnostics.push(Diagnostic::new(
+                            DiagnosticKind::UnsupportedYaml {
+                                what: "merge keys (`<<`); write the keys out".into(),
+                            },
+                            node.span,
+                        ));
+                    }
                     // Not fatal: the rest of the file is still checked, and the stage fails.
                     if let Some(first) = entries.iter().find(|e| e.key == name) {
                         let first_span = first.key_span;
@@ -370,6 +412,8 @@ impl Builder {
                     *key = Some((name, node.span));
                     Ok(())
                 }
+                // A merge key was reported; its value is dropped rather than read as a key.
+                Some((name, _)) if name == "<<" => Ok(()),
                 Some((name, key_span)) => {
                     entries.push(Entry {
                         key: name,
@@ -478,7 +522,7 @@ mod tests {
         let (_, errors) = parse(text);
         let span = errors[0].span.map(|s| s.start);
         assert_eq!(
-            errors[0].kind,
+            *errors[0].kind,
             DiagnosticKind::DuplicateKey { key: "a".into() }
         );
         assert_eq!(span, Some(10));

@@ -212,6 +212,7 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
         .map(|s| (format!("{}/{}", s.tenant, s.name()), ()))
         .collect();
     for service in &mut services {
+        let own = format!("{}/{}", service.tenant, service.name());
         for (i, target) in service.parsed.spec.depends_on.iter().enumerate() {
             let span = service
                 .parsed
@@ -222,12 +223,19 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
                 None => (service.tenant.clone(), target.clone()),
             };
             let full = format!("{tenant}/{name}");
-            if check_ref(RefKind::Service, &full, &known, span, &mut diagnostics) {
+            if known.contains_key(&full) {
                 service.dependencies.push(Dependency {
                     tenant,
                     service: name,
                     span,
                 });
+            } else {
+                let others: BTreeMap<String, ()> = known
+                    .iter()
+                    .filter(|(k, _)| **k != own)
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect();
+                check_ref(RefKind::Service, &full, &others, span, &mut diagnostics);
             }
         }
     }
@@ -536,11 +544,17 @@ fn service_instances(
         let ingress = match &over.ingress {
             Some(ingress) => Some(Sourced {
                 value: ingress.clone(),
-                span: Some(doc.span(&over_path("ingress"))),
+                span: Some(doc.span(&[
+                    "spec",
+                    "environments",
+                    env_name.as_str(),
+                    "ingress",
+                    "host",
+                ])),
             }),
             None => spec.ingress.clone().map(|ingress| Sourced {
                 value: ingress,
-                span: Some(doc.span(&["spec", "ingress"])),
+                span: Some(doc.span(&["spec", "ingress", "host"])),
             }),
         };
         let schedule = match &over.schedule {

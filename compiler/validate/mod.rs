@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind, StageResult, finish};
 use crate::parse::{Replicas, WorkloadKind};
-use crate::resolve::{ResolvedSpec, Service};
+use crate::resolve::{ResolvedSpec, Service, StdLimitRange};
 use crate::source::Span;
 
 /// A platform that passed every check.
@@ -32,8 +32,16 @@ pub fn validate(resolved: ResolvedSpec) -> StageResult<ValidatedSpec> {
     check_namespace_names(&resolved, &mut diagnostics);
     for service in &resolved.services {
         check_workload(service, &mut diagnostics);
+        check_ports_and_probes(service, &mut diagnostics);
+        check_env(service, &mut diagnostics);
+        check_resources(
+            service,
+            &resolved.stdlib.defaults.limit_range,
+            &mut diagnostics,
+        );
     }
     check_dependency_cycles(&resolved, &mut diagnostics);
+    check_dependency_consent(&resolved, &mut diagnostics);
     check_ingress_hosts(&resolved, &mut diagnostics);
     finish(ValidatedSpec(resolved), diagnostics)
 }
@@ -96,10 +104,7 @@ fn check_namespace_names(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnost
             let namespace = format!("{}-{env}", tenant.name());
             if namespace.len() > MAX_NAME {
                 diagnostics.push(Diagnostic::new(
-                    DiagnosticKind::NameTooLong {
-                        name: namespace,
-                        max: MAX_NAME,
-                    },
+                    DiagnosticKind::NamespaceTooLong { namespace },
                     tenant.parsed.doc.span(&["metadata", "name"]),
                 ));
             }
@@ -254,7 +259,7 @@ fn full_name(service: &Service) -> String {
 
 /// Two services cannot claim the same host and path in one environment.
 fn check_ingress_hosts(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
-    let mut claimed: BTreeMap<(&str, &str, &str), Option<Span>> = BTreeMap::new();
+    let mut claimed: BTreeMap<(&str, &str, &str), (&Service, Option<Span>)> = BTreeMap::new();
     for service in &resolved.services {
         for instance in &service.instances {
             let Some(ingress) = &instance.ingress else {
@@ -266,11 +271,13 @@ fn check_ingress_hosts(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic
                 ingress.value.path.as_str(),
             );
             match claimed.get(&key) {
-                Some(first) if *first != ingress.span => {
+                Some((other, first)) if *first != ingress.span => {
                     let mut diagnostic = Diagnostic::new(
-                        DiagnosticKind::DuplicateName {
-                            kind: "ingress host".into(),
-                            name: format!("{}{}", ingress.value.host, ingress.value.path),
+                        DiagnosticKind::IngressConflict {
+                            host: ingress.value.host.clone(),
+                            path: ingress.value.path.clone(),
+                            environment: instance.environment.clone(),
+                            other: full_name(other),
                         },
                         ingress
                             .span
@@ -283,32 +290,213 @@ fn check_ingress_hosts(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic
                 }
                 Some(_) => {}
                 None => {
-                    claimed.insert(key, ingress.span);
+                    claimed.insert(key, (service, ingress.span));
                 }
             }
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::is_safe_relative_path;
-
-    #[test]
-    fn output_paths_must_stay_inside_the_root() {
-        for ok in ["gitops", "out/gitops", "./gitops"] {
-            assert!(is_safe_relative_path(ok), "{ok}");
+/// A service may call another tenant's service only with that tenant's consent
+/// (`network.allowFrom`), and a dependency should run wherever its caller runs.
+fn check_dependency_consent(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
+    let by_name: HashMap<(&str, &str), &Service> = resolved
+        .services
+        .iter()
+        .map(|s| ((s.tenant.as_str(), s.name()), s))
+        .collect();
+    for service in &resolved.services {
+        for dependency in &service.dependencies {
+            let target = format!("{}/{}", dependency.tenant, dependency.service);
+            if dependency.tenant != service.tenant {
+                let consents = resolved
+                    .tenants
+                    .get(&dependency.tenant)
+                    .is_some_and(|t| t.parsed.spec.network.allow_from.contains(&service.tenant));
+                if !consents {
+                    diagnostics.push(Diagnostic::new(
+                        DiagnosticKind::DependencyNotAllowed {
+                            caller_tenant: service.tenant.clone(),
+                            target: target.clone(),
+                        },
+                        dependency.span,
+                    ));
+                }
+            }
+            let Some(callee) =
+                by_name.get(&(dependency.tenant.as_str(), dependency.service.as_str()))
+            else {
+                continue;
+            };
+            for instance in &service.instances {
+                if !callee
+                    .instances
+                    .iter()
+                    .any(|i| i.environment == instance.environment)
+                {
+                    diagnostics.push(Diagnostic::new(
+                        DiagnosticKind::DependencyNotDeployed {
+                            target: target.clone(),
+                            environment: instance.environment.clone(),
+                        },
+                        dependency.span,
+                    ));
+                }
+            }
         }
-        for bad in [
-            "",
-            ".",
-            "/etc",
-            "../x",
-            "a/../../x",
-            "C:/x",
-            "\\\\server\\x",
-        ] {
-            assert!(!is_safe_relative_path(bad), "{bad}");
+    }
+}
+
+/// Port names and numbers are unique, and probes target a declared port.
+fn check_ports_and_probes(service: &Service, diagnostics: &mut Vec<Diagnostic>) {
+    let spec = &service.parsed.spec;
+    let doc = &service.parsed.doc;
+    let mut names: BTreeMap<String, usize> = BTreeMap::new();
+    let mut numbers: BTreeMap<u16, usize> = BTreeMap::new();
+    for (i, port) in spec.ports.iter().enumerate() {
+        let index = i.to_string();
+        if let Some(name) = &port.name
+            && let Some(first) = names.insert(name.clone(), i)
+        {
+            diagnostics.push(
+                Diagnostic::new(
+                    DiagnosticKind::DuplicateName {
+                        kind: "port".into(),
+                        name: name.clone(),
+                    },
+                    doc.span(&["spec", "ports", index.as_str(), "name"]),
+                )
+                .with_related(
+                    doc.span(&[
+                        "spec".to_string(),
+                        "ports".into(),
+                        first.to_string(),
+                        "name".into(),
+                    ]),
+                    "first defined here",
+                ),
+            );
+        }
+        if let Some(first) = numbers.insert(port.port, i) {
+            diagnostics.push(
+                Diagnostic::new(
+                    DiagnosticKind::DuplicateName {
+                        kind: "port".into(),
+                        name: port.port.to_string(),
+                    },
+                    doc.span(&["spec", "ports", index.as_str(), "port"]),
+                )
+                .with_related(
+                    doc.span(&[
+                        "spec".to_string(),
+                        "ports".into(),
+                        first.to_string(),
+                        "port".into(),
+                    ]),
+                    "first defined here",
+                ),
+            );
+        }
+    }
+    let declared: Vec<u16> = spec
+        .port
+        .into_iter()
+        .chain(spec.ports.iter().map(|p| p.port))
+        .collect();
+    for (which, probe) in [
+        ("liveness", &spec.probes.liveness),
+        ("readiness", &spec.probes.readiness),
+    ] {
+        if let Some(port) = probe.as_ref().and_then(|p| p.port)
+            && !declared.contains(&port)
+        {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::ProbePortNotExposed { port },
+                doc.span(&["spec", "probes", which, "port"]),
+            ));
+        }
+    }
+}
+
+/// A variable comes either from `env` or from `secrets`, in every environment.
+fn check_env(service: &Service, diagnostics: &mut Vec<Diagnostic>) {
+    let doc = &service.parsed.doc;
+    let spec = &service.parsed.spec;
+    for instance in &service.instances {
+        for name in instance
+            .secrets
+            .keys()
+            .filter(|k| instance.env.contains_key(*k))
+        {
+            let over = spec.environments.get(&instance.environment);
+            let path: Vec<&str> = if over.is_some_and(|o| o.secrets.contains_key(name)) {
+                vec![
+                    "spec",
+                    "environments",
+                    instance.environment.as_str(),
+                    "secrets",
+                    name.as_str(),
+                ]
+            } else {
+                vec!["spec", "secrets", name.as_str()]
+            };
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::EnvSecretClash { name: name.clone() },
+                doc.key_span(&path),
+            ));
+        }
+    }
+}
+
+/// Requests within limits, limits within the namespace's LimitRange.
+fn check_resources(
+    service: &Service,
+    limit_range: &StdLimitRange,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for instance in &service.instances {
+        let resources = &instance.resources.value;
+        let span = instance
+            .resources
+            .span
+            .unwrap_or_else(|| service.parsed.doc.head_span());
+        let pairs = [
+            (
+                "cpu",
+                &resources.requests.cpu,
+                &resources.limits.cpu,
+                &limit_range.max.cpu,
+            ),
+            (
+                "memory",
+                &resources.requests.memory,
+                &resources.limits.memory,
+                &limit_range.max.memory,
+            ),
+        ];
+        for (resource, request, limit, max) in pairs {
+            if let (Some(r), Some(l)) = (request.value(), limit.value())
+                && r > l
+            {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::RequestAboveLimit {
+                        resource: resource.into(),
+                    },
+                    span,
+                ));
+            }
+            if let (Some(l), Some(m)) = (limit.value(), max.value())
+                && l > m
+            {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::LimitAboveMaximum {
+                        resource: resource.into(),
+                        value: limit.0.clone(),
+                        max: max.0.clone(),
+                    },
+                    span,
+                ));
+            }
         }
     }
 }

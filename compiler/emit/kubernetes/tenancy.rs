@@ -27,10 +27,6 @@ pub(super) fn emit(
     folder.add(&limit_range(unit), "limits", source)?;
     folder.add(&default_deny(unit), "default-deny", source)?;
     folder.add(&allow_same_namespace(unit), "allow-same-namespace", source)?;
-    for tenant in &unit.allow_from_tenants {
-        let name = format!("allow-from-{tenant}");
-        folder.add(&allow_from_tenant(unit, tenant, &name), &name, source)?;
-    }
     folder.add(&owners(unit), "owners", source)?;
     Ok(())
 }
@@ -171,21 +167,6 @@ pub(super) fn tenant_namespace_peer(unit: &TenantEnvironment, tenant: &str) -> N
             ..LabelSelector::default()
         }),
         ..NetworkPolicyPeer::default()
-    }
-}
-
-fn allow_from_tenant(unit: &TenantEnvironment, tenant: &str, name: &str) -> NetworkPolicy {
-    NetworkPolicy {
-        metadata: meta(unit, name, &unit.labels),
-        spec: Some(NetworkPolicySpec {
-            pod_selector: Some(all_pods()),
-            policy_types: Some(vec!["Ingress".into()]),
-            ingress: Some(vec![NetworkPolicyIngressRule {
-                from: Some(vec![tenant_namespace_peer(unit, tenant)]),
-                ..NetworkPolicyIngressRule::default()
-            }]),
-            ..NetworkPolicySpec::default()
-        }),
     }
 }
 

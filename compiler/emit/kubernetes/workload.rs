@@ -62,7 +62,16 @@ pub(super) fn emit(
         WorkloadKind::Job => folder.add(&job(unit, workload, template), name, source)?,
     }
     if workload.kind.is_long_running() && !workload.ports.is_empty() {
-        folder.add(&service(unit, workload), name, source)?;
+        folder.add(
+            &service(unit, workload, &workload.name, false),
+            name,
+            source,
+        )?;
+        if workload.kind == WorkloadKind::StatefulSet {
+            // The governing Service: stable DNS names for each pod.
+            let headless = headless_name(workload);
+            folder.add(&service(unit, workload, &headless, true), &headless, source)?;
+        }
     }
     if has_autoscaler(workload) {
         folder.add(&autoscaler(unit, workload), name, source)?;
@@ -303,7 +312,7 @@ fn stateful_set(
         spec: Some(StatefulSetSpec {
             replicas: fixed_replicas(workload),
             selector: selector(workload),
-            service_name: (!workload.ports.is_empty()).then(|| workload.name.clone()),
+            service_name: (!workload.ports.is_empty()).then(|| headless_name(workload)),
             template,
             ..StatefulSetSpec::default()
         }),
@@ -347,7 +356,11 @@ fn job(unit: &TenantEnvironment, workload: &Workload, template: PodTemplateSpec)
     }
 }
 
-fn service(unit: &TenantEnvironment, workload: &Workload) -> Service {
+fn headless_name(workload: &Workload) -> String {
+    format!("{}-headless", workload.name)
+}
+
+fn service(unit: &TenantEnvironment, workload: &Workload, name: &str, headless: bool) -> Service {
     let ports = workload
         .ports
         .iter()
@@ -360,9 +373,11 @@ fn service(unit: &TenantEnvironment, workload: &Workload) -> Service {
         })
         .collect();
     Service {
-        metadata: meta(unit, &workload.name, &workload.labels),
+        metadata: meta(unit, name, &workload.labels),
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".into()),
+            cluster_ip: headless.then(|| "None".into()),
+            publish_not_ready_addresses: headless.then_some(true),
             selector: Some(workload.selector.clone()),
             ports: Some(ports),
             ..ServiceSpec::default()
@@ -511,7 +526,6 @@ fn network_policy(unit: &TenantEnvironment, workload: &Workload) -> Option<Netwo
         workload
             .called_by_tenants
             .iter()
-            .filter(|t| !unit.allow_from_tenants.contains(t))
             .map(|t| tenant_namespace_peer(unit, t)),
     );
     if peers.is_empty() {
