@@ -33,6 +33,7 @@ import os
 import platform
 import re
 import shutil
+import stat
 import statistics
 import subprocess
 import sys
@@ -156,14 +157,22 @@ def parse_timings(text: str) -> dict[str, float]:
     return result
 
 
-def median_timings(runs: list[dict[str, float]]) -> dict[str, float]:
-    """Per-stage median over the runs that reported the stage, stages in first-seen order."""
+def merge_stage_order(runs) -> list[str]:
+    """All stage names, each run's order kept: a stage first seen later goes after its
+    predecessor in that run (so load, compile, write stay in pipeline order)."""
     stages: list[str] = []
     for r in runs:
+        prev = None
         for s in r:
             if s not in stages:
-                stages.append(s)
-    return {s: statistics.median([r[s] for r in runs if s in r]) for s in stages}
+                stages.insert(stages.index(prev) + 1 if prev is not None else 0, s)
+            prev = s
+    return stages
+
+
+def median_timings(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Per-stage median over the runs that reported the stage."""
+    return {s: statistics.median([r[s] for r in runs if s in r]) for s in merge_stage_order(runs)}
 
 
 def to_memory_ms(timings: dict[str, float]) -> float | None:
@@ -205,7 +214,10 @@ def _has_content(lines: list[bytes]) -> bool:
 
 
 def scan_tree(root: str) -> dict:
-    """Files (relative paths, grouped by directory, sorted), bytes, kustomizations, objects."""
+    """Files (relative paths, grouped by directory, sorted), bytes, kustomizations, objects.
+
+    Objects: YAML documents (a JSON file counts as one) outside kustomization files and outside
+    hidden files/folders such as pave's `.pave/manifest.json`."""
     paths: list[str] = []
     total = kustomizations = objects = 0
     for dirpath, dirnames, filenames in os.walk(root):
@@ -222,12 +234,26 @@ def scan_tree(root: str) -> dict:
             total += len(data)
             if name in KUSTOMIZATION_NAMES:
                 kustomizations += 1
+            elif any(part.startswith(".") for part in rel.split(os.sep)):
+                pass  # pave's own state (.pave/manifest.json): written, but not an object
             elif name.endswith((".yaml", ".yml")):
                 objects += count_documents(data)
             elif name.endswith(".json"):
                 objects += 1
     return {"paths": paths, "files": len(paths), "bytes": total, "mb": total / 1e6,
             "kustomizations": kustomizations, "objects": objects}
+
+
+def tree_size(root: str) -> tuple[int, int]:
+    """(files, bytes) under root, from stat only."""
+    files = size = 0
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            st = os.lstat(os.path.join(dirpath, name))
+            if stat.S_ISREG(st.st_mode):
+                files += 1
+                size += st.st_size
+    return files, size
 
 
 def rmtree(path: str) -> None:
@@ -349,7 +375,7 @@ def edit_image(root: str, k: int, n: int, new_tag: str, current: str) -> str:
 def bench_size(n: int, args, pave: str, baseline: str | None, workdir: str) -> dict:
     runs = 1 if n >= SINGLE_RUN_FROM else args.runs
     sdir = os.path.join(workdir, f"n{n}")
-    root, out, copy = (os.path.join(sdir, d) for d in ("root", "out", "baseline"))
+    root = os.path.join(sdir, "root")
     cap = os.path.join(sdir, "capture")
     os.makedirs(cap)
     tag = f"[N={n}]"
@@ -377,16 +403,22 @@ def bench_size(n: int, args, pave: str, baseline: str | None, workdir: str) -> d
         "peak_rss_mb": max(r["maxrss_mb"] for r in checks),
     }
 
-    # pave compile from scratch, each run followed by the baseline writing the same tree: pairs run
-    # under the same disk conditions, the write ratio is the median of the per-pair ratios.
+    # pave compile from scratch, paired with baseline runs writing the same tree. Every run writes
+    # into a fresh folder and nothing is deleted until the end: on ext4 mounted with `discard`
+    # (as on the reference machines) creating files right after deleting a large tree is several
+    # times slower and erratic. Pairs alternate which of the two goes first; the write ratio is the
+    # median of the per-pair ratios. The baseline copies the tree of the latest pave run.
     compiles: list[dict] = []
     base_runs: list[dict] = []
     ratios: list[float] = []
     tree: dict = {}
     listing = os.path.join(sdir, "files.txt")
     use_baseline = baseline is not None
-    for i in range(runs):
-        rmtree(out)
+    out = ""
+
+    def compile_once(i: int) -> dict:
+        nonlocal out, tree, use_baseline
+        out = os.path.join(sdir, f"out.{i}")
         settle()
         r = require_ok(run_measured([pave, "compile", root, "--out", out, "--timings"], cap),
                        "pave compile")
@@ -394,9 +426,9 @@ def bench_size(n: int, args, pave: str, baseline: str | None, workdir: str) -> d
         compiles.append(r)
         log(f"{tag} compile {i + 1}/{runs}: {r['wall_s']:.3f} s, {r['maxrss_mb']:.0f} MB"
             + ("" if r["timings"] else " (no timings block on stderr)"))
-        if i == 0:
-            if not os.path.isdir(out):
-                raise BenchError(f"pave compile exited 0 but wrote no output folder at {out}")
+        if not os.path.isdir(out):
+            raise BenchError(f"pave compile exited 0 but wrote no output folder at {out}")
+        if not tree:
             tree = scan_tree(out)
             log(f"{tag} output: {tree['files']} files ({tree['kustomizations']} kustomizations), "
                 f"{tree['objects']} objects, {tree['mb']:.1f} MB")
@@ -405,22 +437,38 @@ def bench_size(n: int, args, pave: str, baseline: str | None, workdir: str) -> d
                 use_baseline = False
             with open(listing, "w", encoding="utf-8") as f:
                 f.writelines(p + "\n" for p in tree["paths"])
-        if not use_baseline:
-            continue
-        rmtree(copy)
+        else:
+            files, size = tree_size(out)
+            if (files, size) != (tree["files"], tree["bytes"]):
+                log(f"{tag} warning: run {i + 1} wrote {files} files / {size} bytes, run 1 wrote "
+                    f"{tree['files']} / {tree['bytes']} (pave output not deterministic?)")
+        return r
+
+    def baseline_once(i: int) -> dict | None:
+        nonlocal use_baseline, base_runs
         settle()
-        b = run_baseline(baseline, out, listing, copy, cap, tree)
+        b = run_baseline(baseline, out, listing, os.path.join(sdir, f"baseline.{i}"), cap, tree)
         if b is None:
             use_baseline = False
             base_runs = []
+        else:
+            base_runs.append(b)
+        return b
+
+    for i in range(runs):
+        if i % 2 == 0 or not use_baseline:
+            r = compile_once(i)
+            b = baseline_once(i) if use_baseline else None
+        else:
+            b = baseline_once(i)   # copies the previous run's (identical) tree
+            r = compile_once(i)
+        if b is None:
             continue
-        base_runs.append(b)
         msg = f"{tag} baseline {i + 1}/{runs}: write {b['write_ms']:.1f} ms"
         if "write" in r["timings"] and b["write_ms"] > 0:
             ratios.append(r["timings"]["write"] / b["write_ms"])
             msg += f" (pave write {r['timings']['write']:.1f} ms, {ratios[-1]:.2f}×)"
         log(msg)
-    rmtree(copy)
     timings = median_timings([r["timings"] for r in compiles if r["timings"]])
     res["compile"] = {
         "wall_s": [r["wall_s"] for r in compiles],
@@ -458,7 +506,8 @@ def bench_size(n: int, args, pave: str, baseline: str | None, workdir: str) -> d
         log(f"{tag} recompile {i + 1}/{runs} ({svc} -> {image.rsplit('/', 1)[1]}): "
             f"{r['wall_s']:.3f} s, {r['maxrss_mb']:.0f} MB")
     # Sanity: the files that name the service should now carry the last image.
-    mentioning = [p for p in tree["paths"] if svc in p]
+    named = re.compile(re.escape(svc) + r"(?![0-9])")
+    mentioning = [p for p in tree["paths"] if named.search(p)]
     if mentioning:
         verified = False
         for p in mentioning:
@@ -482,7 +531,7 @@ def bench_size(n: int, args, pave: str, baseline: str | None, workdir: str) -> d
         "output_updated": verified,
     }
 
-    if not args.keep:
+    if args.clean_between and not args.keep:
         rmtree(sdir)
     return res
 
@@ -497,11 +546,8 @@ def fmt(v, spec: str, none: str = "—") -> str:
 
 
 def table(results: list[dict]) -> str:
-    stages: list[str] = []
-    for r in results:
-        for s in r["compile"]["timings_ms"]:
-            if s != "total" and s not in stages:
-                stages.append(s)
+    stages = [s for s in merge_stage_order(r["compile"]["timings_ms"] for r in results)
+              if s != "total"]
     head = (["N", "services", "objects", "files", "MB written", "check s", "compile s"]
             + [f"{s} ms" for s in stages]
             + ["pave total ms", "to memory ms", "write / baseline", "recompile s",
@@ -625,6 +671,10 @@ def main(argv: list[str] | None = None) -> int:
                          "specs, pave's output and the baseline copy (default $TMPDIR or /tmp; "
                          "use a disk folder, not a tmpfs; e.g. bench/target)")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    ap.add_argument("--clean-between", action="store_true",
+                    help="delete each size's files as soon as it is measured (less disk space; "
+                         "by default everything is deleted at the end, because mass deletions "
+                         "slow down file creation for minutes on ext4 with `discard`)")
     ap.add_argument("--dev-hpa", action="store_true",
                     help="generate dev replicas {min: 1, max: 3} (an HPA in dev, as the reference "
                          "object count assumes) instead of a fixed 1")
@@ -643,10 +693,13 @@ def main(argv: list[str] | None = None) -> int:
     os.makedirs(base_dir, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="pave-bench-", dir=base_dir)
     free = shutil.disk_usage(workdir).free
-    need = max(args.sizes) * 12_000 * 2  # ~10.5 KB of output per service, plus the baseline copy
+    # Per service and tree: ~18 files of ~0.6 KB, each taking a 4 KiB block: ~80 KB. One pave
+    # tree and one baseline copy per run.
+    per_size = [n * 80_000 * 2 * (1 if n >= SINGLE_RUN_FROM else args.runs) for n in args.sizes]
+    need = max(per_size) if args.clean_between else sum(per_size)
     if free < need:
-        log(f"warning: {free / 1e9:.1f} GB free in {workdir}, the largest size may need "
-            f"~{need / 1e9:.1f} GB")
+        log(f"warning: {free / 1e9:.1f} GB free in {base_dir}; this run may need ~{need / 1e9:.1f} GB"
+            + ("" if args.clean_between else " (--clean-between needs less)"))
 
     data = {"meta": meta(pave, args), "results": [], "targets": []}
     status = 0
@@ -675,8 +728,8 @@ def main(argv: list[str] | None = None) -> int:
               f"commit {(m['git_commit'] or 'none')[:12]}{' (dirty)' if m['git_dirty'] else ''}"
               f"{', dev HPA' if args.dev_hpa else ''}\n")
         print(table(data["results"]))
-        print("\nTimes are medians of "
-              f"{args.runs} runs (1 run for N >= {SINGLE_RUN_FROM:,}); stage columns are pave's own "
+        print(f"\nTimes are medians of {args.runs} run{'s' if args.runs != 1 else ''} "
+              f"(1 run for N >= {SINGLE_RUN_FROM:,}); stage columns are pave's own "
               "--timings of the from-scratch compile; \"to memory\" = pave total − write; "
               "write / baseline = median of per-run ratios (medians of pave write and baseline "
               "write in brackets); peak RSS = max over runs; MB = 10^6 bytes.\n")

@@ -500,3 +500,18 @@ fn check_resources(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_safe_relative_path;
+
+    #[test]
+    fn output_paths_must_stay_inside_the_root() {
+        for ok in ["gitops", "out/gitops", "./gitops"] {
+            assert!(is_safe_relative_path(ok), "{ok}");
+        }
+        for bad in ["", ".", "/etc", "../x", "a/../../x", "C:/x", "\\\\server\\x"] {
+            assert!(!is_safe_relative_path(bad), "{bad}");
+        }
+    }
+}
