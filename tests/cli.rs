@@ -38,6 +38,26 @@ pub(crate) fn trials() -> Vec<Trial> {
         ),
         Trial::test("cli::completions_are_generated", completions_are_generated),
         Trial::test("cli::check_writes_nothing", check_writes_nothing),
+        Trial::test(
+            "cli::a_failed_compile_leaves_the_old_tree",
+            a_failed_compile_leaves_the_old_tree,
+        ),
+        Trial::test(
+            "cli::a_compile_killed_while_staging_leaves_the_old_tree",
+            a_compile_killed_while_staging_leaves_the_old_tree,
+        ),
+        Trial::test(
+            "cli::a_compile_killed_mid_commit_is_rolled_back_by_the_next_run",
+            a_compile_killed_mid_commit_is_rolled_back_by_the_next_run,
+        ),
+        Trial::test(
+            "cli::concurrent_runs_on_one_tree_are_refused",
+            concurrent_runs_on_one_tree_are_refused,
+        ),
+        Trial::test(
+            "cli::compile_check_lists_stale_files_and_writes_nothing",
+            compile_check_lists_stale_files_and_writes_nothing,
+        ),
     ]
 }
 
@@ -224,4 +244,169 @@ fn check_writes_nothing() -> Result<(), Failed> {
     let run = pave(&root, &["check"]);
     check(run.status == 0, run.stderr)?;
     check(!root.join("gitops").exists(), "pave check wrote output")
+}
+
+/// A platform copied into a temp folder and compiled once: the "old" tree.
+struct Compiled {
+    temp: tempfile::TempDir,
+}
+
+impl Compiled {
+    fn new() -> Result<Compiled, Failed> {
+        let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+        copy_example(&temp.path().join("platform"))?;
+        let compiled = Compiled { temp };
+        let run = compiled.pave(&["compile", "platform"], &[]);
+        check(run.status == 0, run.stderr)?;
+        Ok(compiled)
+    }
+
+    fn root(&self) -> std::path::PathBuf {
+        self.temp.path().join("platform")
+    }
+
+    fn tree(&self) -> std::collections::BTreeMap<String, Vec<u8>> {
+        read_tree(&self.root().join("gitops"))
+    }
+
+    fn pave(&self, args: &[&str], env: &[(&str, &str)]) -> crate::support::Run {
+        crate::support::pave_with_env(self.temp.path(), args, env)
+    }
+
+    /// Changes the specs so that a compile rewrites many files and removes some.
+    fn change_specs(&self) -> Result<(), Failed> {
+        let prod = self.root().join("environments/prod.yaml");
+        let text = std::fs::read_to_string(&prod).map_err(|e| e.to_string())?;
+        std::fs::write(
+            &prod,
+            text.replace("kubernetesVersion: \"1.33\"", "kubernetesVersion: \"1.34\""),
+        )
+        .map_err(|e| e.to_string())?;
+        std::fs::remove_file(self.root().join("tenants/data/services/etl-worker.yaml"))
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+fn a_failed_compile_leaves_the_old_tree() -> Result<(), Failed> {
+    let compiled = Compiled::new()?;
+    let before = compiled.tree();
+    compiled.change_specs()?;
+    let run = compiled.pave(
+        &["compile", "platform"],
+        &[("PAVE_FAILPOINT", "mid-commit:error")],
+    );
+    check(
+        run.status == 2,
+        format!("exit {}: {}", run.status, run.stderr),
+    )?;
+    check(
+        compiled.tree() == before,
+        "the tree changed although the compile failed",
+    )?;
+    check(
+        !compiled.root().join("gitops/.pave/journal.json").exists(),
+        "the journal was left behind",
+    )
+}
+
+fn a_compile_killed_while_staging_leaves_the_old_tree() -> Result<(), Failed> {
+    let compiled = Compiled::new()?;
+    let before = compiled.tree();
+    compiled.change_specs()?;
+    kill_at(&compiled, "staged")?;
+    check(
+        compiled.tree() == before,
+        "the tree changed although the compile was killed",
+    )
+}
+
+fn a_compile_killed_mid_commit_is_rolled_back_by_the_next_run() -> Result<(), Failed> {
+    let compiled = Compiled::new()?;
+    let before = compiled.tree();
+    let specs_before = read_tree(&compiled.root());
+    compiled.change_specs()?;
+    kill_at(&compiled, "mid-commit")?;
+    check(
+        compiled.tree() != before,
+        "the kill came too early to test a rollback",
+    )?;
+    // Put the old specs back: the next run must first restore the old tree, which then
+    // matches them exactly.
+    for (path, bytes) in specs_before
+        .iter()
+        .filter(|(p, _)| !p.starts_with("gitops/"))
+    {
+        std::fs::write(compiled.root().join(path), bytes).map_err(|e| e.to_string())?;
+    }
+    let run = compiled.pave(&["compile", "platform", "--check"], &[]);
+    check(
+        run.status == 0,
+        format!("exit {}: {}", run.status, run.stderr),
+    )?;
+    check(compiled.tree() == before, "the tree was not rolled back")
+}
+
+/// Runs a compile that pauses at a failpoint, and kills it there.
+fn kill_at(compiled: &Compiled, point: &str) -> Result<(), Failed> {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pave"))
+        .args(["compile", "platform"])
+        .current_dir(compiled.temp.path())
+        .env("PAVE_FAILPOINT", format!("{point}:pause"))
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let stderr = child.stderr.take().ok_or("no stderr")?;
+    let mut line = String::new();
+    BufReader::new(stderr)
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    check(
+        line.contains("failpoint"),
+        format!("the failpoint was not reached: {line}"),
+    )?;
+    child.kill().map_err(|e| e.to_string())?;
+    child.wait().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn concurrent_runs_on_one_tree_are_refused() -> Result<(), Failed> {
+    use std::io::{BufRead, BufReader};
+    let compiled = Compiled::new()?;
+    compiled.change_specs()?;
+    let mut first = std::process::Command::new(env!("CARGO_BIN_EXE_pave"))
+        .args(["compile", "platform"])
+        .current_dir(compiled.temp.path())
+        .env("PAVE_FAILPOINT", "staged:pause")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let stderr = first.stderr.take().ok_or("no stderr")?;
+    BufReader::new(stderr)
+        .read_line(&mut String::new())
+        .map_err(|e| e.to_string())?;
+    let second = compiled.pave(&["compile", "platform"], &[]);
+    let _ = first.kill();
+    let _ = first.wait();
+    check(second.status == 2, format!("exit {}", second.status))?;
+    check(second.stderr.contains("output-locked"), second.stderr)
+}
+
+fn compile_check_lists_stale_files_and_writes_nothing() -> Result<(), Failed> {
+    let compiled = Compiled::new()?;
+    let run = compiled.pave(&["compile", "platform", "--check"], &[]);
+    check(run.status == 0, run.stderr)?;
+    compiled.change_specs()?;
+    let before = compiled.tree();
+    let run = compiled.pave(&["compile", "platform", "--check"], &[]);
+    check(run.status == 1, format!("exit {}", run.status))?;
+    check(
+        run.stderr.contains("stale-file")
+            && run.stderr.contains("etl-worker")
+            && run.stderr.contains("no longer generated"),
+        run.stderr,
+    )?;
+    check(compiled.tree() == before, "--check wrote files")
 }

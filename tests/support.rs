@@ -18,10 +18,16 @@ pub(crate) struct Run {
 
 /// Runs the `pave` binary in `cwd`, without colour, as CI would.
 pub(crate) fn pave(cwd: &Path, args: &[&str]) -> Run {
+    pave_with_env(cwd, args, &[])
+}
+
+/// Runs the `pave` binary with extra environment variables.
+pub(crate) fn pave_with_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_pave"))
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .output()
         .unwrap_or_else(|e| panic!("cannot run pave: {e}"));
     Run {

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::write::{WriteReport, write_tree};
+use super::write::{WriteReport, check_tree, write_tree};
 use super::{
     EXIT_FAILURE, EXIT_INVALID, EXIT_OK, RootArgs, Ui, display, failure_status, load,
     report_discover_error,
@@ -22,7 +22,8 @@ specs no longer produce.
 Examples:
   pave compile
   pave compile examples/techcorp --out /tmp/gitops
-  pave compile --timings")]
+  pave compile --timings
+  pave compile --check              in CI: fail if the committed tree is stale")]
 pub(super) struct CompileArgs {
     #[command(flatten)]
     root: RootArgs,
@@ -34,6 +35,11 @@ pub(super) struct CompileArgs {
     /// Print how long each stage took, on standard error.
     #[arg(long)]
     timings: bool,
+
+    /// Write nothing; exit 1 and list the stale files if the tree on disk is not what the specs
+    /// produce (for CI: catches hand edits and forgotten compiles).
+    #[arg(long)]
+    check: bool,
 }
 
 pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
@@ -56,6 +62,16 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
         Some(out) => out.clone(),
         None => source_map.root().join(&compilation.output_path),
     };
+    if args.check {
+        return check(
+            &out_dir,
+            &compilation.tree,
+            &compilation.warnings,
+            &source_map,
+            format,
+            ui,
+        );
+    }
     let start = Instant::now();
     let result = write_tree(&out_dir, &compilation.tree);
     timings.add("write", start.elapsed());
@@ -89,4 +105,35 @@ fn describe(report: &WriteReport, out_dir: &std::path::Path) -> String {
         report.removed,
         report.unchanged
     )
+}
+
+fn check(
+    out_dir: &std::path::Path,
+    tree: &crate::emit::OutputTree,
+    warnings: &[crate::diagnostic::Diagnostic],
+    source_map: &crate::source::SourceMap,
+    format: super::OutputFormat,
+    ui: &Ui,
+) -> i32 {
+    match check_tree(out_dir, tree) {
+        Ok(stale) if stale.is_empty() => {
+            ui.report(format, warnings, source_map);
+            eprintln!("{} is up to date ({} files)", display(out_dir), tree.len());
+            EXIT_OK
+        }
+        Ok(stale) => {
+            let mut all = warnings.to_vec();
+            all.extend(stale);
+            ui.report(format, &all, source_map);
+            EXIT_INVALID
+        }
+        Err(diagnostics) => {
+            ui.report(format, &diagnostics, source_map);
+            if diagnostics.iter().any(|d| d.kind.code() == "unowned-file") {
+                EXIT_INVALID
+            } else {
+                EXIT_FAILURE
+            }
+        }
+    }
 }

@@ -510,7 +510,15 @@ mod tests {
         for ok in ["gitops", "out/gitops", "./gitops"] {
             assert!(is_safe_relative_path(ok), "{ok}");
         }
-        for bad in ["", ".", "/etc", "../x", "a/../../x", "C:/x", "\\\\server\\x"] {
+        for bad in [
+            "",
+            ".",
+            "/etc",
+            "../x",
+            "a/../../x",
+            "C:/x",
+            "\\\\server\\x",
+        ] {
             assert!(!is_safe_relative_path(bad), "{bad}");
         }
     }
