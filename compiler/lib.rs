@@ -9,13 +9,14 @@
 //! 4. [`validate`]: semantic checks across documents ([`validate::ValidatedSpec`]).
 //! 5. [`lower`]: the target-neutral plan of namespaces and workloads ([`lower::Plan`]).
 //! 6. [`emit`]: Kubernetes objects serialized into an in-memory [`emit::OutputTree`].
-//! 7. The CLI writes that tree to disk ([`cli`]).
+//! 7. The CLI writes that tree to disk ([`cli`]), or [`diff`] compares it with what is there.
 //!
 //! Diagnostics ([`diagnostic`]) are collected per stage; a stage with errors stops the pipeline
 //! ([`pipeline`] runs the stages in order).
 
 pub mod cli;
 pub mod diagnostic;
+pub mod diff;
 pub mod emit;
 pub mod lower;
 pub mod parse;

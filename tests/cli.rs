@@ -58,6 +58,14 @@ pub(crate) fn trials() -> Vec<Trial> {
             "cli::compile_check_lists_stale_files_and_writes_nothing",
             compile_check_lists_stale_files_and_writes_nothing,
         ),
+        Trial::test(
+            "cli::diff_json_report_validates_against_its_schema",
+            diff_json_report_validates_against_its_schema,
+        ),
+        Trial::test(
+            "cli::diff_against_a_revision_reads_the_committed_specs",
+            diff_against_a_revision_reads_the_committed_specs,
+        ),
     ]
 }
 
@@ -409,4 +417,91 @@ fn compile_check_lists_stale_files_and_writes_nothing() -> Result<(), Failed> {
         run.stderr,
     )?;
     check(compiled.tree() == before, "--check wrote files")
+}
+
+fn diff_json_report_validates_against_its_schema() -> Result<(), Failed> {
+    let case = repo().join("tests/cases/diff/json-format/input");
+    let run = pave(&case, &["diff", ".", "--output", "json"]);
+    check(run.status == 0, run.stderr.clone())?;
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).map_err(|e| e.to_string())?;
+    let schema_text = std::fs::read_to_string(repo().join("schemas/diff.schema.json"))
+        .map_err(|e| e.to_string())?;
+    let schema: serde_json::Value =
+        serde_json::from_str(&schema_text).map_err(|e| e.to_string())?;
+    let validator = jsonschema::draft202012::new(&schema).map_err(|e| e.to_string())?;
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    check(errors.is_empty(), errors.join("\n"))?;
+    check(
+        report["summary"]["change"].as_u64() > Some(0),
+        "the case has no changed resource",
+    )?;
+    check(
+        report["resources"].as_array().is_some_and(|r| {
+            r.iter()
+                .any(|r| !r["fields"].as_array().is_none_or(Vec::is_empty))
+        }),
+        "no field-level change in the report",
+    )
+}
+
+fn diff_against_a_revision_reads_the_committed_specs() -> Result<(), Failed> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let repo_dir = temp.path().join("repo");
+    copy_example(&repo_dir.join("platform"))?;
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.com",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(&repo_dir)
+            .output()
+            .map_err(|e| e.to_string())
+    };
+    git(&["init", "-q", "-b", "main"])?;
+    git(&["add", "."])?;
+    let committed = git(&["commit", "-q", "-m", "base"])?;
+    check(
+        committed.status.success(),
+        String::from_utf8_lossy(&committed.stderr).into_owned(),
+    )?;
+    // Nothing is compiled on disk: the base must come from the committed specs alone.
+    let service = repo_dir.join("platform/tenants/backend/services/order-service.yaml");
+    let text = std::fs::read_to_string(&service).map_err(|e| e.to_string())?;
+    std::fs::write(
+        &service,
+        text.replace("order-service:2.7.0", "order-service:2.8.0"),
+    )
+    .map_err(|e| e.to_string())?;
+    let run = pave(
+        &repo_dir,
+        &["diff", "platform", "--against", "HEAD", "--exit-code"],
+    );
+    check(
+        run.status == 1,
+        format!("exit {}: {}{}", run.status, run.stdout, run.stderr),
+    )?;
+    check(run.stdout.contains("image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/backend/order-service:2.7.0 → 123456789012.dkr.ecr.us-east-1.amazonaws.com/backend/order-service:2.8.0"), run.stdout.clone())?;
+    check(
+        run.stdout.contains(
+            "0 to add, 21 to change, 0 to delete; touches 1 tenant, 3 environments, 1 service",
+        ),
+        run.stdout.clone(),
+    )?;
+    let unchanged = pave(
+        &repo_dir,
+        &["diff", "platform", "--against", "HEAD~0", "--exit-code"],
+    );
+    check(
+        unchanged.status == 1,
+        "the working tree differs from HEAD, so a diff against it must show changes",
+    )
 }

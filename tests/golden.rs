@@ -1,5 +1,6 @@
 //! Golden cases: `tests/cases/<area>/<case>/` holds `input/` (a platform root) and either
-//! `expected/` (the tree `pave compile` writes) or `stderr` and `exit-code` (what it reports).
+//! `expected/` (the tree a successful `pave compile` writes) or `stderr`, `exit-code` and, when
+//! the command prints anything there, `stdout` (what it reports).
 //! An optional `args` file gives the command, one argument a line, with `{out}` for the output
 //! folder; the default is `compile . --out {out}`. Missing expectations are written on first run;
 //! `UPDATE_GOLDEN=1 cargo test` rewrites them for review.
@@ -53,12 +54,14 @@ fn run_case(case: &Path) -> Result<(), Failed> {
     let run = pave(&case.join("input"), &args);
     let expected_dir = case.join("expected");
     let stderr_file = case.join("stderr");
+    let stdout_file = case.join("stdout");
     let code_file = case.join("exit-code");
     let has_expectation = expected_dir.exists() || stderr_file.exists();
 
     if updating() || !has_expectation {
         let _ = std::fs::remove_dir_all(&expected_dir);
         let _ = std::fs::remove_file(&stderr_file);
+        let _ = std::fs::remove_file(&stdout_file);
         let _ = std::fs::remove_file(&code_file);
         if run.status == 0 && args.first() == Some(&"compile") {
             for (path, bytes) in read_tree(Path::new(&out_str)) {
@@ -71,6 +74,10 @@ fn run_case(case: &Path) -> Result<(), Failed> {
             std::fs::write(&stderr_file, normalize(&run.stderr, &out_str))
                 .map_err(|e| e.to_string())?;
             std::fs::write(&code_file, format!("{}\n", run.status)).map_err(|e| e.to_string())?;
+            if !run.stdout.is_empty() {
+                std::fs::write(&stdout_file, normalize(&run.stdout, &out_str))
+                    .map_err(|e| e.to_string())?;
+            }
         }
         return Ok(());
     }
@@ -96,6 +103,14 @@ fn run_case(case: &Path) -> Result<(), Failed> {
         .unwrap_or(1);
     let expected_stderr = std::fs::read_to_string(&stderr_file).map_err(|e| e.to_string())?;
     let actual_stderr = normalize(&run.stderr, &out_str);
+    let expected_stdout = std::fs::read_to_string(&stdout_file).unwrap_or_default();
+    let actual_stdout = normalize(&run.stdout, &out_str);
+    if actual_stdout != expected_stdout {
+        return Err(format!(
+            "stdout differs (UPDATE_GOLDEN=1 to accept):\n--- expected\n{expected_stdout}\n--- actual\n{actual_stdout}"
+        )
+        .into());
+    }
     if run.status != expected_code || actual_stderr != expected_stderr {
         return Err(format!(
             "exit {} (expected {expected_code}); stderr differs (UPDATE_GOLDEN=1 to accept):\n--- expected\n{expected_stderr}\n--- actual\n{actual_stderr}",

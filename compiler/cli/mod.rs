@@ -4,6 +4,7 @@
 mod check;
 mod compile;
 mod completions;
+mod diff;
 mod schema;
 mod write;
 
@@ -28,7 +29,8 @@ Exit status: 0 success, 1 the specs have errors, 2 pave could not run (I/O, inte
 Examples:
   pave compile                      compile the platform around the current folder
   pave compile examples/techcorp    compile a given platform root
-  pave check --output json          validate only, diagnostics as JSON (for CI)";
+  pave check --output json          validate only, diagnostics as JSON (for CI)
+  pave diff --against origin/main   what a change does to the GitOps tree";
 
 /// pave compiles platform specs (Platform, Environment, Tenant, Service) into a validated,
 /// deterministic GitOps tree of Kubernetes manifests.
@@ -47,6 +49,7 @@ pub struct Cli {
 enum Command {
     Compile(compile::CompileArgs),
     Check(check::CheckArgs),
+    Diff(diff::DiffArgs),
     Schema(schema::SchemaArgs),
     Completions(completions::CompletionsArgs),
 }
@@ -94,7 +97,13 @@ pub(super) fn run(cli: Cli) -> i32 {
         Color::Never => false,
         Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
+    let stdout_color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
     let ui = Ui {
+        stdout_color,
         render: RenderOptions {
             color,
             unicode: true,
@@ -108,6 +117,7 @@ pub(super) fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Compile(args) => compile::run(&args, &ui),
         Command::Check(args) => check::run(&args, &ui),
+        Command::Diff(args) => diff::run(&args, &ui),
         Command::Schema(args) => schema::run(&args),
         Command::Completions(args) => completions::run(&args),
     }
@@ -116,6 +126,8 @@ pub(super) fn run(cli: Cli) -> i32 {
 /// Terminal settings shared by the commands.
 pub struct Ui {
     render: RenderOptions,
+    /// Whether reports on standard output may be coloured.
+    stdout_color: bool,
 }
 
 impl Ui {
@@ -169,6 +181,7 @@ fn report_discover_error(error: &DiscoverError, format: OutputFormat, ui: &Ui) -
                         display(&root.join(crate::source::ROOT_FILE))
                     }
                     DiscoverError::Io { path, .. } => display(path),
+                    DiscoverError::Git { .. } => String::new(),
                 },
                 message: "no platform root: `pave.yaml` not found".into(),
             },
@@ -178,6 +191,13 @@ fn report_discover_error(error: &DiscoverError, format: OutputFormat, ui: &Ui) -
             DiagnosticKind::Io {
                 path: display(path),
                 message: error.to_string(),
+            },
+            EXIT_FAILURE,
+        ),
+        DiscoverError::Git { message } => (
+            DiagnosticKind::Io {
+                path: "git".into(),
+                message: message.clone(),
             },
             EXIT_FAILURE,
         ),

@@ -25,6 +25,8 @@ pub enum DiscoverError {
         path: PathBuf,
         error: std::io::Error,
     },
+    /// Reading specs at a git revision failed.
+    Git { message: String },
 }
 
 impl fmt::Display for DiscoverError {
@@ -41,6 +43,7 @@ impl fmt::Display for DiscoverError {
             DiscoverError::Io { path, error } => {
                 write!(f, "cannot read `{}`: {error}", path.display())
             }
+            DiscoverError::Git { message } => write!(f, "git: {message}"),
         }
     }
 }
@@ -80,9 +83,7 @@ pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
             error: error.into(),
         })?;
         let path = entry.path();
-        let is_yaml = path
-            .extension()
-            .is_some_and(|ext| ext == "yaml" || ext == "yml");
+        let is_yaml = is_yaml_name(&entry.file_name().to_string_lossy());
         if entry.file_type().is_file() && is_yaml {
             paths.push(path.to_path_buf());
         }
@@ -91,9 +92,7 @@ pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
         .into_iter()
         .map(|path| (display_name(root, &path), path))
         .collect();
-    // Sort on the `/`-separated name so the order is the same on every platform;
-    // `pave.yaml` goes first so the Platform is parsed before anything that refers to it.
-    named.sort_by(|a, b| (a.0 != ROOT_FILE, &a.0).cmp(&(b.0 != ROOT_FILE, &b.0)));
+    named.sort_by(|a, b| spec_order(&a.0, &b.0));
 
     let mut source_map = SourceMap::new(root);
     for (name, path) in named {
@@ -114,14 +113,25 @@ pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
 }
 
 fn is_skipped_dir(entry: &walkdir::DirEntry) -> bool {
-    if !entry.file_type().is_dir() {
-        return false;
-    }
-    let name = entry.file_name().to_string_lossy();
-    name.starts_with('.')
-        || name == "target"
-        || name == "node_modules"
-        || entry.path().join(OUTPUT_MARKER).is_dir()
+    entry.file_type().is_dir()
+        && (is_skipped_dir_name(&entry.file_name().to_string_lossy())
+            || entry.path().join(OUTPUT_MARKER).is_dir())
+}
+
+/// Folders never searched for specs: hidden ones, build output, dependencies.
+pub(super) fn is_skipped_dir_name(name: &str) -> bool {
+    name.starts_with('.') || name == "target" || name == "node_modules"
+}
+
+/// Whether a file name is a YAML spec candidate.
+pub(super) fn is_yaml_name(name: &str) -> bool {
+    name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
+/// The order specs are parsed in: by `/`-separated name, the same on every platform, with
+/// `pave.yaml` first so the Platform is parsed before anything that refers to it.
+pub(super) fn spec_order(a: &str, b: &str) -> std::cmp::Ordering {
+    (a != ROOT_FILE, a).cmp(&(b != ROOT_FILE, b))
 }
 
 /// `path` relative to `root`, with `/` separators.

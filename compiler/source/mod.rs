@@ -6,6 +6,7 @@
 
 mod discover;
 mod embedded;
+mod git;
 mod span;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ pub use discover::{
     DiscoverError, GENERATED_HEADER, OUTPUT_MARKER, ROOT_FILE, find_root, read_platform,
 };
 pub use embedded::{SCHEMAS, STDLIB, schema_source, stdlib_file};
+pub use git::read_platform_at;
 pub use span::{FileId, Span};
 
 /// Where a source file comes from.

@@ -202,7 +202,7 @@ pub(super) fn check_tree(
     out_dir: &Path,
     tree: &OutputTree,
 ) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
-    let manifest = if out_dir.exists() {
+    let manifest = if state_dir(out_dir).exists() {
         let _lock = lock(out_dir)?;
         transaction::recover(out_dir).map_err(|e| vec![e])?;
         Manifest::read(out_dir)
@@ -236,4 +236,55 @@ pub(super) fn check_tree(
         .collect();
     stale_files.sort_by_key(|d| d.kind.message());
     Ok(stale_files)
+}
+
+/// The files pave owns in `out_dir` (path → contents): those in the manifest, or without one,
+/// those with the generated-file header. Rolls back a transaction a killed run left first.
+pub(super) fn read_owned(out_dir: &Path) -> Result<BTreeMap<String, String>, Vec<Diagnostic>> {
+    if !out_dir.exists() {
+        return Ok(BTreeMap::new());
+    }
+    // Without a state folder no pave ever wrote here: nothing to lock or recover, and reading
+    // must not create one.
+    let _lock = if state_dir(out_dir).exists() {
+        let lock = lock(out_dir)?;
+        transaction::recover(out_dir).map_err(|e| vec![e])?;
+        Some(lock)
+    } else {
+        None
+    };
+    let manifest = Manifest::read(out_dir);
+    let paths: Vec<String> = if manifest.files.is_empty() {
+        walkdir::WalkDir::new(out_dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file() && has_header(e.path()))
+            .filter_map(|e| {
+                let relative = e.path().strip_prefix(out_dir).ok()?;
+                Some(
+                    relative
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                )
+            })
+            .collect()
+    } else {
+        manifest.files.keys().cloned().collect()
+    };
+    let mut files = BTreeMap::new();
+    for path in paths {
+        let target = out_dir.join(&path);
+        match fs::read_to_string(&target) {
+            Ok(text) => {
+                files.insert(path, text);
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(vec![io_error(&target, &error)]),
+        }
+    }
+    Ok(files)
 }

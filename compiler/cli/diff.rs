@@ -1,0 +1,144 @@
+//! `pave diff`: what the specs would change in the GitOps tree.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::write::read_owned;
+use super::{
+    EXIT_FAILURE, EXIT_INVALID, EXIT_OK, OutputFormat, RootArgs, Ui, display, load,
+    report_discover_error,
+};
+use crate::diff::{TreeDiff, diff, render};
+use crate::emit::OutputTree;
+use crate::pipeline::{Timings, compile};
+use crate::source::{SourceMap, read_platform_at};
+
+/// Show what the specs would change in the GitOps tree, offline: files, resources and fields.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exit-code,
+2 error (including specs that do not compile).
+
+Examples:
+  pave diff                          against the tree on disk
+  pave diff --against origin/main    against the specs of another revision, read through git
+  pave diff --output unified         exact unified diffs of every file
+  pave diff --output markdown        a pull-request comment
+  pave diff --exit-code              exit 1 when anything changes")]
+pub(super) struct DiffArgs {
+    /// The platform root (the folder holding `pave.yaml`); by default found from the current
+    /// folder upwards.
+    #[arg(value_name = "ROOT")]
+    root: Option<PathBuf>,
+
+    /// The output folder to compare with; by default the Platform's `spec.gitops.path`.
+    #[arg(long, value_name = "DIR", conflicts_with = "against")]
+    out: Option<PathBuf>,
+
+    /// Compare with what the specs at this git revision produce, instead of the tree on disk.
+    #[arg(long, value_name = "REV")]
+    against: Option<String>,
+
+    /// The report format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    output: DiffFormat,
+
+    /// Exit with 1 when there are changes.
+    #[arg(long)]
+    exit_code: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    /// Grouped by tenant, environment and service, with field changes (coloured on a terminal).
+    Human,
+    /// Exact unified diffs of every changed file.
+    Unified,
+    /// A JSON report (schema: `schemas/diff.schema.json`).
+    Json,
+    /// A pull-request comment.
+    Markdown,
+    /// GitHub workflow annotations on the specs that caused each change.
+    Github,
+}
+
+fn compile_tree(source_map: &SourceMap, ui: &Ui, what: &str) -> Result<(OutputTree, String), i32> {
+    match compile(source_map, &mut Timings::default()) {
+        Ok(compilation) => Ok((compilation.tree, compilation.output_path)),
+        Err(diagnostics) => {
+            eprintln!("error: {what} do not compile:");
+            ui.report(OutputFormat::Human, &diagnostics, source_map);
+            Err(EXIT_FAILURE)
+        }
+    }
+}
+
+pub(super) fn run(args: &DiffArgs, ui: &Ui) -> i32 {
+    let root_args = RootArgs {
+        root: args.root.clone(),
+        output: OutputFormat::Human,
+    };
+    let source_map = match load(&root_args) {
+        Ok(source_map) => source_map,
+        Err(error) => {
+            report_discover_error(&error, OutputFormat::Human, ui);
+            return EXIT_FAILURE;
+        }
+    };
+    let (new_tree, output_path) = match compile_tree(&source_map, ui, "the specs") {
+        Ok(compiled) => compiled,
+        Err(status) => return status,
+    };
+    let old_files = match &args.against {
+        Some(rev) => {
+            let old_map = match read_platform_at(source_map.root(), rev) {
+                Ok(old_map) => old_map,
+                Err(error) => {
+                    report_discover_error(&error, OutputFormat::Human, ui);
+                    return EXIT_FAILURE;
+                }
+            };
+            match compile_tree(&old_map, ui, &format!("the specs at `{rev}`")) {
+                Ok((tree, _)) => tree
+                    .files
+                    .into_iter()
+                    .map(|(p, f)| (p, f.contents))
+                    .collect(),
+                Err(status) => return status,
+            }
+        }
+        None => {
+            let out_dir = args
+                .out
+                .clone()
+                .unwrap_or_else(|| source_map.root().join(&output_path));
+            match read_owned(&out_dir) {
+                Ok(files) => files,
+                Err(diagnostics) => {
+                    ui.report(OutputFormat::Human, &diagnostics, &source_map);
+                    return EXIT_FAILURE;
+                }
+            }
+        }
+    };
+    let tree_diff = diff(&old_files, &new_tree);
+    let text = render_diff(&tree_diff, args.output, ui, &display(source_map.root()));
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    if args.exit_code && !tree_diff.is_empty() {
+        EXIT_INVALID
+    } else {
+        EXIT_OK
+    }
+}
+
+fn render_diff(tree_diff: &TreeDiff, format: DiffFormat, ui: &Ui, root: &str) -> String {
+    match format {
+        DiffFormat::Human => render::human(tree_diff, ui.stdout_color),
+        DiffFormat::Unified => render::unified(tree_diff),
+        DiffFormat::Json => render::json(tree_diff),
+        DiffFormat::Markdown => render::markdown(tree_diff),
+        DiffFormat::Github => render::github(tree_diff, root),
+    }
+}

@@ -1,0 +1,169 @@
+//! Reading a platform's specs as they are at a git revision, without a checkout.
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use super::discover::{is_skipped_dir_name, is_yaml_name, spec_order};
+use super::{
+    DiscoverError, GENERATED_HEADER, OUTPUT_MARKER, Origin, ROOT_FILE, SourceFile, SourceMap,
+};
+
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, DiscoverError> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|e| DiscoverError::Git {
+            message: format!("cannot run git: {e}"),
+        })?;
+    if !output.status.success() {
+        return Err(DiscoverError::Git {
+            message: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        });
+    }
+    Ok(output.stdout)
+}
+
+/// The specs under `root` as committed at `rev`, named relative to `root`, filtered and ordered
+/// as [`read_platform`](super::read_platform) does on disk.
+pub fn read_platform_at(root: &Path, rev: &str) -> Result<SourceMap, DiscoverError> {
+    let top = String::from_utf8_lossy(&git(root, &["rev-parse", "--show-toplevel"])?)
+        .trim()
+        .to_string();
+    let canonical = |p: &Path| {
+        p.canonicalize().map_err(|error| DiscoverError::Io {
+            path: p.to_path_buf(),
+            error,
+        })
+    };
+    let top = canonical(Path::new(&top))?;
+    let root_abs = canonical(root)?;
+    let prefix = root_abs
+        .strip_prefix(&top)
+        .map(|p| {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .unwrap_or_default();
+    let spec = format!("{rev}^{{tree}}");
+    let mut args = vec!["ls-tree", "-r", "-z", "--full-name", spec.as_str()];
+    if !prefix.is_empty() {
+        args.extend(["--", prefix.as_str()]);
+    }
+    let listing = git(&top, &args)?;
+
+    // (name relative to root, blob id)
+    let mut blobs: Vec<(String, String)> = Vec::new();
+    let mut output_dirs: BTreeSet<String> = BTreeSet::new();
+    for record in listing.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+        let record = String::from_utf8_lossy(record);
+        let Some((meta, path)) = record.split_once('\t') else {
+            continue;
+        };
+        let mut meta = meta.split(' ');
+        let (Some(_mode), Some(kind), Some(id)) = (meta.next(), meta.next(), meta.next()) else {
+            continue;
+        };
+        let relative = if prefix.is_empty() {
+            path.to_string()
+        } else {
+            match path.strip_prefix(&prefix).and_then(|p| p.strip_prefix('/')) {
+                Some(p) => p.to_string(),
+                None => continue,
+            }
+        };
+        if let Some((dir, _)) = relative.split_once(&format!("{OUTPUT_MARKER}/")) {
+            output_dirs.insert(dir.trim_end_matches('/').to_string());
+        }
+        if kind == "blob" && is_yaml_name(&relative) {
+            blobs.push((relative, id.to_string()));
+        }
+    }
+    blobs.retain(|(name, _)| {
+        let mut parts: Vec<&str> = name.split('/').collect();
+        parts.pop();
+        let hidden = parts.iter().any(|p| is_skipped_dir_name(p));
+        let in_output = output_dirs
+            .iter()
+            .any(|dir| !dir.is_empty() && (name.starts_with(&format!("{dir}/"))));
+        !hidden && !in_output
+    });
+    blobs.sort_by(|a, b| spec_order(&a.0, &b.0));
+
+    let contents = cat_blobs(&top, blobs.iter().map(|(_, id)| id.as_str()))?;
+    let mut source_map = SourceMap::new(root);
+    for ((name, _), text) in blobs.into_iter().zip(contents) {
+        if text.starts_with(GENERATED_HEADER) {
+            continue;
+        }
+        source_map.add(SourceFile {
+            name,
+            text,
+            origin: Origin::User,
+        });
+    }
+    if !source_map.files().any(|(_, f)| f.name == ROOT_FILE) {
+        return Err(DiscoverError::Git {
+            message: format!("no `{ROOT_FILE}` at `{rev}` in `{}`", root.display()),
+        });
+    }
+    Ok(source_map)
+}
+
+/// The contents of several blobs through one `git cat-file --batch`.
+fn cat_blobs<'a>(
+    top: &Path,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<Vec<String>, DiscoverError> {
+    let input: String = ids.map(|id| format!("{id}\n")).collect();
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(top)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| DiscoverError::Git {
+            message: format!("cannot run git: {e}"),
+        })?;
+    let mut stdin = child.stdin.take().ok_or_else(|| DiscoverError::Git {
+        message: "no stdin".into(),
+    })?;
+    // Write from another thread so a large answer cannot block on a full pipe.
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().map_err(|e| DiscoverError::Git {
+        message: e.to_string(),
+    })?;
+    let _ = writer.join();
+    let mut out = Vec::new();
+    let mut rest = output.stdout.as_slice();
+    while !rest.is_empty() {
+        let newline = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(bad_batch)?;
+        let header = String::from_utf8_lossy(&rest[..newline]).to_string();
+        let size: usize = header
+            .rsplit(' ')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(bad_batch)?;
+        let start = newline + 1;
+        let body = rest.get(start..start + size).ok_or_else(bad_batch)?;
+        out.push(String::from_utf8_lossy(body).into_owned());
+        rest = rest.get(start + size + 1..).unwrap_or_default();
+    }
+    Ok(out)
+}
+
+fn bad_batch() -> DiscoverError {
+    DiscoverError::Git {
+        message: "unexpected output from `git cat-file --batch`".into(),
+    }
+}
