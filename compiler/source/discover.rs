@@ -69,7 +69,7 @@ pub fn find_root(root: Option<&Path>, cwd: &Path) -> Result<PathBuf, DiscoverErr
 }
 
 /// Reads every spec file under `root`: `*.yaml` and `*.yml`, sorted by path, skipping hidden
-/// folders, `target/`, `node_modules/`, output trees (folders holding `.pave/`) and files pave
+/// files and folders, `target/`, `node_modules/`, output trees (folders holding `.pave/`) and files pave
 /// generated. `pave.yaml` comes first.
 pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
     let mut paths = Vec::new();
@@ -83,7 +83,9 @@ pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
             error: error.into(),
         })?;
         let path = entry.path();
-        let is_yaml = is_yaml_name(&entry.file_name().to_string_lossy());
+        let file_name = entry.file_name().to_string_lossy();
+        // Hidden files (`.pre-commit-config.yaml`, `.gitlab-ci.yml`) belong to other tools.
+        let is_yaml = is_yaml_name(&file_name) && !file_name.starts_with('.');
         if entry.file_type().is_file() && is_yaml {
             paths.push(path.to_path_buf());
         }

@@ -80,7 +80,8 @@ pub fn read_platform_at(root: &Path, rev: &str) -> Result<SourceMap, DiscoverErr
         if let Some((dir, _)) = relative.split_once(&format!("{OUTPUT_MARKER}/")) {
             output_dirs.insert(dir.trim_end_matches('/').to_string());
         }
-        if kind == "blob" && is_yaml_name(&relative) {
+        let file_name = relative.rsplit('/').next().unwrap_or(&relative);
+        if kind == "blob" && is_yaml_name(file_name) && !file_name.starts_with('.') {
             blobs.push((relative, id.to_string()));
         }
     }
