@@ -5,6 +5,7 @@
 
 pub mod kubernetes;
 mod output_tree;
+pub mod yaml;
 
 pub use output_tree::{OutputFile, OutputTree};
 

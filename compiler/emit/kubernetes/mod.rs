@@ -111,5 +111,5 @@ pub fn header(source: &str) -> String {
 }
 
 fn to_yaml<T: Serialize>(value: &T) -> Result<String, String> {
-    serde_saphyr::to_string(value).map_err(|e| format!("serializing YAML: {e}"))
+    super::yaml::to_string(value).map_err(|e| format!("serializing YAML: {e}"))
 }
