@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use super::{Origin, SourceFile, SourceMap};
+use super::{Origin, STDLIB, STDLIB_ADDONS, SourceFile, SourceMap};
 
 /// The file that marks a platform root.
 pub const ROOT_FILE: &str = "pave.yaml";
@@ -67,7 +67,7 @@ pub fn find_root(root: Option<&Path>, cwd: &Path) -> Result<PathBuf, DiscoverErr
 
 /// Reads every spec file under `root`: `*.yaml` and `*.yml`, sorted by path, skipping hidden
 /// folders, `target/`, `node_modules/`, output trees (folders holding `.pave/`) and files pave
-/// generated. `pave.yaml` comes first.
+/// generated. `pave.yaml` comes first; the embedded add-on catalogue follows the user's files.
 pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
     let mut paths = Vec::new();
     let walker = WalkDir::new(root)
@@ -108,6 +108,13 @@ pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
             name,
             text,
             origin: Origin::User,
+        });
+    }
+    for (path, text) in STDLIB.iter().filter(|(p, _)| p.starts_with(STDLIB_ADDONS)) {
+        source_map.add(SourceFile {
+            name: (*path).to_string(),
+            text: (*text).to_string(),
+            origin: Origin::Stdlib,
         });
     }
     Ok(source_map)
