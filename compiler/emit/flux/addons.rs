@@ -234,7 +234,8 @@ fn tenant_role(cluster: &Cluster) -> ClusterRole {
     ]
     .map(str::to_string)
     .to_vec();
-    let rule = |group: &str, resources: &[&str]| PolicyRule {
+    let read: Vec<String> = ["get", "list", "watch"].map(str::to_string).to_vec();
+    let rule = |group: &str, resources: &[&str], verbs: &Vec<String>| PolicyRule {
         api_groups: Some(vec![group.to_string()]),
         resources: Some(resources.iter().map(|r| (*r).to_string()).collect()),
         verbs: verbs.clone(),
@@ -243,12 +244,15 @@ fn tenant_role(cluster: &Cluster) -> ClusterRole {
     ClusterRole {
         metadata: meta(TENANT_ROLE, None, &cluster.labels),
         rules: Some(vec![
-            rule("", &["configmaps", "serviceaccounts", "services"]),
-            rule("apps", &["deployments", "statefulsets"]),
-            rule("autoscaling", &["horizontalpodautoscalers"]),
-            rule("batch", &["cronjobs", "jobs"]),
-            rule("networking.k8s.io", &["ingresses"]),
-            rule("policy", &["poddisruptionbudgets"]),
+            rule("", &["configmaps", "serviceaccounts", "services"], &verbs),
+            rule("apps", &["deployments", "statefulsets"], &verbs),
+            rule("autoscaling", &["horizontalpodautoscalers"], &verbs),
+            rule("batch", &["cronjobs", "jobs"], &verbs),
+            rule("networking.k8s.io", &["ingresses"], &verbs),
+            rule("policy", &["poddisruptionbudgets"], &verbs),
+            // Flux's health checks (`wait`) read the pods and ReplicaSets of what it applied.
+            rule("", &["pods"], &read),
+            rule("apps", &["replicasets"], &read),
         ]),
         ..ClusterRole::default()
     }
