@@ -141,3 +141,41 @@ pub struct StdlibAddon {
     pub doc: Document,
     pub definition: AddonDefinition,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::yaml::parse_yaml;
+    use crate::source::{FileId, STDLIB, STDLIB_ADDONS, schema_source};
+
+    /// Every catalogue file reads into a definition and is a valid Platform add-on entry, so a
+    /// platform can copy one into its `spec.addons` as is.
+    #[test]
+    fn every_catalogue_file_is_a_valid_definition() {
+        let platform: Json = schema_source("platform.schema.json")
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or_default();
+        let schema = serde_json::json!({
+            "$ref": "#/$defs/platformAddon",
+            "$defs": platform.get("$defs").cloned().unwrap_or_default(),
+        });
+        let validator = jsonschema::draft202012::new(&schema).map_err(|e| e.to_string());
+        assert!(validator.is_ok(), "{validator:?}");
+        let Ok(validator) = validator else { return };
+        let mut problems = Vec::new();
+        for (path, text) in STDLIB.iter().filter(|(p, _)| p.starts_with(STDLIB_ADDONS)) {
+            let (nodes, errors) = parse_yaml(FileId::new(0), text);
+            let json = nodes.first().map(|n| n.to_json()).unwrap_or_default();
+            if !errors.is_empty() {
+                problems.push(format!("{path}: YAML errors"));
+            }
+            if let Err(error) = serde_json::from_value::<AddonDefinition>(json.clone()) {
+                problems.push(format!("{path}: {error}"));
+            }
+            for error in validator.iter_errors(&json) {
+                problems.push(format!("{path}: {error}"));
+            }
+        }
+        assert_eq!(problems, Vec::<String>::new());
+    }
+}
