@@ -297,19 +297,7 @@ fn check_variables_at(doc: &Document, path: &[&str], diagnostics: &mut Vec<Diagn
 /// Reports every `${cluster.*}` or `${platform.*}` that is not one of [`VARIABLES`].
 fn check_variables(node: &Node, diagnostics: &mut Vec<Diagnostic>) {
     match &node.value {
-        Value::String(text) => {
-            for name in variable_names(text) {
-                if !VARIABLES.contains(&name) {
-                    diagnostics.push(Diagnostic::new(
-                        DiagnosticKind::UnknownVariable {
-                            name: name.to_string(),
-                            known: VARIABLES.iter().map(|v| (*v).to_string()).collect(),
-                        },
-                        node.span,
-                    ));
-                }
-            }
-        }
+        Value::String(text) => check_text(text, node.span, diagnostics),
         Value::Seq(items) => {
             for item in items {
                 check_variables(item, diagnostics);
@@ -317,10 +305,25 @@ fn check_variables(node: &Node, diagnostics: &mut Vec<Diagnostic>) {
         }
         Value::Map(entries) => {
             for entry in entries {
+                check_text(&entry.key, entry.key_span, diagnostics);
                 check_variables(&entry.value, diagnostics);
             }
         }
         Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}
+    }
+}
+
+fn check_text(text: &str, span: Span, diagnostics: &mut Vec<Diagnostic>) {
+    for name in variable_names(text) {
+        if !VARIABLES.contains(&name) {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::UnknownVariable {
+                    name: name.to_string(),
+                    known: VARIABLES.iter().map(|v| (*v).to_string()).collect(),
+                },
+                span,
+            ));
+        }
     }
 }
 

@@ -60,6 +60,16 @@ fn check_output_path(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>)
 pub const TENANT_RECONCILER: &str = "flux";
 
 fn check_reserved_names(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
+    // pave names the cluster's GitRepository after the platform, beside bootstrap's own.
+    if resolved.platform.name() == "flux-system" {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::ReservedName {
+                name: "flux-system".into(),
+                reason: "`flux bootstrap` names its GitRepository and Kustomization `flux-system`, and pave names each cluster's GitRepository after the platform; rename the platform",
+            },
+            resolved.platform.doc.span(&["metadata", "name"]),
+        ));
+    }
     for service in &resolved.services {
         if service.name() == TENANT_RECONCILER {
             diagnostics.push(Diagnostic::new(
