@@ -28,6 +28,7 @@ pub enum RefKind {
     Account,
     Region,
     Size,
+    Addon,
 }
 
 impl RefKind {
@@ -39,6 +40,7 @@ impl RefKind {
             RefKind::Account => "account",
             RefKind::Region => "region",
             RefKind::Size => "size class",
+            RefKind::Addon => "add-on",
         }
     }
 
@@ -50,6 +52,7 @@ impl RefKind {
             RefKind::Account => "unknown-account",
             RefKind::Region => "unknown-region",
             RefKind::Size => "unknown-size",
+            RefKind::Addon => "unknown-addon",
         }
     }
 
@@ -65,8 +68,20 @@ impl RefKind {
             RefKind::Size => {
                 "size classes come from the stdlib (small, medium, large, xlarge) and the Platform's `spec.sizes`"
             }
+            RefKind::Addon => {
+                "add-ons come from pave's catalogue (stdlib/addons) and the Platform's `spec.addons` entries that have a `chart`"
+            }
         }
     }
+}
+
+/// An add-on and a dependency of it that is off where it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisabledDependency {
+    pub addon: String,
+    pub dependency: String,
+    /// The environments where the add-on runs and the dependency does not, sorted.
+    pub environments: Vec<String>,
 }
 
 /// Every problem pave reports.
@@ -197,6 +212,30 @@ pub enum DiagnosticKind {
     EnvSecretClash {
         name: String,
     },
+    /// A name pave keeps for an object of its own.
+    ReservedName {
+        name: String,
+        /// Why, and what to do instead.
+        reason: &'static str,
+    },
+    /// Add-ons that depend on each other in a circle.
+    AddonDependencyCycle {
+        cycle: Vec<String>,
+    },
+    /// An add-on runs where an add-on it depends on does not.
+    AddonDependencyDisabled(Box<DisabledDependency>),
+    /// A controllers-layer add-on depends on a configs-layer one, which Flux applies later.
+    AddonDependencyLayer {
+        addon: String,
+        dependency: String,
+    },
+    /// A `${cluster.*}` or `${platform.*}` variable pave does not know.
+    UnknownVariable {
+        name: String,
+        known: Vec<String>,
+    },
+    /// The Platform names no Git repository, so there is nothing for Flux to read.
+    MissingGitopsRepository,
     /// The output folder would leave the platform root.
     OutputOutsideRoot {
         path: String,
@@ -255,12 +294,18 @@ impl DiagnosticKind {
             | DiagnosticKind::RequestAboveLimit { .. }
             | DiagnosticKind::ProbePortNotExposed { .. }
             | DiagnosticKind::EnvSecretClash { .. }
+            | DiagnosticKind::ReservedName { .. }
+            | DiagnosticKind::AddonDependencyCycle { .. }
+            | DiagnosticKind::AddonDependencyDisabled(_)
+            | DiagnosticKind::AddonDependencyLayer { .. }
+            | DiagnosticKind::UnknownVariable { .. }
             | DiagnosticKind::OutputOutsideRoot { .. }
             | DiagnosticKind::UnownedFile { .. }
             | DiagnosticKind::OutputLocked { .. }
             | DiagnosticKind::StaleFile { .. }
             | DiagnosticKind::Internal { .. } => Severity::Error,
             DiagnosticKind::DependencyNotDeployed { .. } => Severity::Warning,
+            DiagnosticKind::MissingGitopsRepository => Severity::Warning,
         }
     }
 
@@ -300,6 +345,12 @@ impl DiagnosticKind {
             DiagnosticKind::RequestAboveLimit { .. } => "request-above-limit",
             DiagnosticKind::ProbePortNotExposed { .. } => "probe-port-not-exposed",
             DiagnosticKind::EnvSecretClash { .. } => "env-secret-clash",
+            DiagnosticKind::ReservedName { .. } => "reserved-name",
+            DiagnosticKind::AddonDependencyCycle { .. } => "addon-dependency-cycle",
+            DiagnosticKind::AddonDependencyDisabled(_) => "addon-dependency-disabled",
+            DiagnosticKind::AddonDependencyLayer { .. } => "addon-dependency-layer",
+            DiagnosticKind::UnknownVariable { .. } => "unknown-variable",
+            DiagnosticKind::MissingGitopsRepository => "missing-gitops-repository",
             DiagnosticKind::OutputOutsideRoot { .. } => "output-outside-root",
             DiagnosticKind::UnownedFile { .. } => "unowned-file",
             DiagnosticKind::OutputLocked { .. } => "output-locked",
@@ -392,6 +443,29 @@ impl DiagnosticKind {
             DiagnosticKind::EnvSecretClash { name } => {
                 format!("`{name}` is set both in `env` and in `secrets`")
             }
+            DiagnosticKind::ReservedName { name, .. } => format!("name `{name}` is reserved"),
+            DiagnosticKind::AddonDependencyCycle { cycle } => {
+                format!("add-on dependency cycle: {}", cycle.join(" → "))
+            }
+            DiagnosticKind::AddonDependencyDisabled(disabled) => {
+                let environments: Vec<&str> =
+                    disabled.environments.iter().map(String::as_str).collect();
+                format!(
+                    "add-on `{}` needs `{}`, which is disabled in {}",
+                    disabled.addon,
+                    disabled.dependency,
+                    list(&environments)
+                )
+            }
+            DiagnosticKind::AddonDependencyLayer { addon, dependency } => {
+                format!("controllers add-on `{addon}` depends on `{dependency}`, a configs add-on")
+            }
+            DiagnosticKind::UnknownVariable { name, .. } => {
+                format!("unknown variable `${{{name}}}`")
+            }
+            DiagnosticKind::MissingGitopsRepository => {
+                "no `spec.gitops.repository`: the Flux wiring is not generated".into()
+            }
             DiagnosticKind::OutputOutsideRoot { path } => {
                 format!("output path `{path}` is not a folder inside the platform root")
             }
@@ -448,6 +522,16 @@ impl DiagnosticKind {
             DiagnosticKind::RequestAboveLimit { .. } => "request above limit".into(),
             DiagnosticKind::ProbePortNotExposed { .. } => "not a service port".into(),
             DiagnosticKind::EnvSecretClash { .. } => "set again here".into(),
+            DiagnosticKind::ReservedName { .. } => "reserved name".into(),
+            DiagnosticKind::AddonDependencyCycle { .. } => {
+                "this dependency closes the cycle".into()
+            }
+            DiagnosticKind::AddonDependencyDisabled(disabled) => {
+                format!("needs `{}`", disabled.dependency)
+            }
+            DiagnosticKind::AddonDependencyLayer { .. } => "applied after this add-on".into(),
+            DiagnosticKind::UnknownVariable { .. } => "in this value".into(),
+            DiagnosticKind::MissingGitopsRepository => "no repository set".into(),
             DiagnosticKind::OutputOutsideRoot { .. } => "leaves the platform root".into(),
             DiagnosticKind::UnownedFile { .. } => "not generated by pave".into(),
             DiagnosticKind::OutputLocked { .. } => "locked".into(),
@@ -574,6 +658,30 @@ impl DiagnosticKind {
             DiagnosticKind::EnvSecretClash { .. } => {
                 Some("a variable comes from one place; remove it from `env` or from `secrets`".into())
             }
+            DiagnosticKind::ReservedName { reason, .. } => Some((*reason).to_string()),
+            DiagnosticKind::AddonDependencyCycle { .. } => Some(
+                "add-ons cannot depend on each other in a circle; remove one `dependsOn` entry".into(),
+            ),
+            DiagnosticKind::AddonDependencyDisabled(disabled) => Some(format!(
+                "Flux would wait for `{dependency}` forever; enable it there (`addons: {{{dependency}: {{enabled: true}}}}`) or disable `{addon}`",
+                dependency = disabled.dependency,
+                addon = disabled.addon,
+            )),
+            DiagnosticKind::AddonDependencyLayer { addon, dependency } => Some(format!(
+                "the controllers layer must be ready before the configs layer is applied; move `{dependency}` to `layer: controllers`, or `{addon}` to `layer: configs`"
+            )),
+            DiagnosticKind::UnknownVariable { name, known } => {
+                let known: Vec<String> = known.iter().map(|k| format!("${{{k}}}")).collect();
+                let shown: Vec<&str> = known.iter().map(String::as_str).collect();
+                let typed = format!("${{{name}}}");
+                Some(match suggest(&typed, &shown) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => format!("the variables are {}", list(&shown)),
+                })
+            }
+            DiagnosticKind::MissingGitopsRepository => Some(
+                "set `spec.gitops.repository` to the Git URL Flux reads this tree from; until then only the Kubernetes manifests are written".into(),
+            ),
             DiagnosticKind::OutputOutsideRoot { .. } => Some(
                 "give a relative path without `..`, or pass `--out DIR` to write elsewhere".into(),
             ),

@@ -3,7 +3,9 @@
 //! One module per target; each takes the same plan. Only `emit/` knows Kubernetes field names.
 //! The whole tree exists before the disk is touched. Never reads or writes files.
 
-pub mod kubernetes;
+mod flux;
+mod folder;
+mod kubernetes;
 mod output_tree;
 pub mod yaml;
 
@@ -16,5 +18,6 @@ use crate::source::SourceMap;
 pub fn emit(plan: &Plan, source_map: &SourceMap) -> Result<OutputTree, String> {
     let mut tree = OutputTree::default();
     kubernetes::emit(plan, source_map, &mut tree)?;
+    flux::emit(plan, source_map, &mut tree)?;
     Ok(tree)
 }

@@ -1,12 +1,20 @@
 //! Lower: the validated platform to a target-neutral [`Plan`]: for each tenant and environment,
-//! the namespace with its guardrails and the workloads in it, every value final (defaults applied,
-//! names and labels derived). Emitters only translate a plan into their target's objects.
-//! Never reads files.
+//! the namespace with its guardrails and the workloads in it; for each cluster (an environment in
+//! one region), the add-ons that run on it and the tenants it hosts. Every value is final
+//! (defaults applied, names and labels derived, add-on variables replaced by the cluster's
+//! values). Emitters only translate a plan into their target's objects. Never reads files.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::parse::{Ingress, Owners, Quota, Replicas, Resources, Tier, WorkloadKind};
-use crate::resolve::{ResolvedSpec, SecretRef, Service, ServiceInstance, StdLimitRange, StdProbes};
+use serde_json::Value as Json;
+
+use crate::parse::{
+    AddonLayer, Ingress, Owners, PodSecurity, Quota, Replicas, Resources, Tier, WorkloadKind,
+};
+use crate::resolve::{
+    Addon, ResolvedSpec, SecretRef, Service, ServiceInstance, StdLimitRange, StdProbes,
+    substitute_json,
+};
 use crate::source::FileId;
 use crate::validate::ValidatedSpec;
 
@@ -15,6 +23,78 @@ use crate::validate::ValidatedSpec;
 pub struct Plan {
     pub platform: String,
     pub units: Vec<TenantEnvironment>,
+    /// Where Flux reads the tree from; `None` when the Platform names no repository.
+    pub gitops: Option<GitOpsSource>,
+    /// One per environment and region, sorted by name.
+    pub clusters: Vec<Cluster>,
+}
+
+/// The Git repository that holds the generated tree.
+#[derive(Debug, Clone)]
+pub struct GitOpsSource {
+    pub url: String,
+    pub branch: String,
+    /// The Secret with the Git credentials, in every namespace that has a GitRepository.
+    pub secret_name: Option<String>,
+    /// The output folder inside the repository (the platform root is the repository root).
+    pub path: String,
+    /// The Platform spec file.
+    pub source: FileId,
+}
+
+/// One Kubernetes cluster: an environment in one region.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    /// `<environment>-<region>`: the folder name, and the EKS cluster name add-ons are told.
+    pub name: String,
+    pub environment: String,
+    pub region: String,
+    pub kubernetes_version: String,
+    /// Labels of the cluster's Flux objects.
+    pub labels: BTreeMap<String, String>,
+    /// The add-ons that run on it, sorted by name.
+    pub addons: Vec<PlannedAddon>,
+    /// The tenants with a namespace in its environment, sorted.
+    pub tenants: Vec<String>,
+    /// The Environment spec file.
+    pub source: FileId,
+}
+
+/// An add-on on one cluster.
+#[derive(Debug, Clone)]
+pub struct PlannedAddon {
+    pub name: String,
+    pub layer: AddonLayer,
+    pub namespace: String,
+    pub pod_security: PodSecurity,
+    pub chart: PlannedChart,
+    /// The add-ons it waits for (all on the same cluster), sorted.
+    pub depends_on: Vec<String>,
+    /// Helm values, variables replaced.
+    pub values: Json,
+    /// Objects for the configs layer, variables replaced.
+    pub manifests: Vec<Json>,
+    /// Labels of its objects.
+    pub labels: BTreeMap<String, String>,
+    /// The file that defines it (a stdlib file or the Platform spec).
+    pub source: FileId,
+}
+
+/// A chart at a pinned version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedChart {
+    pub name: String,
+    pub version: String,
+    pub repository: ChartRepository,
+}
+
+/// Where a chart comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChartRepository {
+    /// A Helm repository index (`https://`).
+    Helm { url: String },
+    /// An OCI artifact: the full reference of the chart, without the tag.
+    Oci { url: String },
 }
 
 /// One tenant in one environment: a namespace and its workloads.
@@ -94,6 +174,8 @@ pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 pub const TENANT_LABEL: &str = "pave.dev/tenant";
 pub const ENVIRONMENT_LABEL: &str = "pave.dev/environment";
 pub const COST_CENTER_LABEL: &str = "pave.dev/cost-center";
+pub const CLUSTER_LABEL: &str = "pave.dev/cluster";
+pub const ADDON_LABEL: &str = "pave.dev/addon";
 
 pub fn lower(validated: &ValidatedSpec) -> Plan {
     let spec = validated.spec();
@@ -164,10 +246,140 @@ pub fn lower(validated: &ValidatedSpec) -> Plan {
             });
         }
     }
+    let platform = &spec.platform;
+    let gitops = platform
+        .spec
+        .gitops
+        .repository
+        .as_ref()
+        .map(|url| GitOpsSource {
+            url: url.clone(),
+            branch: platform.spec.gitops.branch.clone(),
+            secret_name: platform.spec.gitops.secret_name.clone(),
+            path: platform
+                .spec
+                .gitops
+                .path
+                .trim_start_matches("./")
+                .trim_end_matches('/')
+                .to_string(),
+            source: platform.doc.file,
+        });
     Plan {
-        platform: spec.platform.name().to_string(),
+        platform: platform.name().to_string(),
         units,
+        gitops,
+        clusters: clusters(spec),
     }
+}
+
+/// One cluster per environment and region, with the add-ons enabled in that environment.
+fn clusters(spec: &ResolvedSpec) -> Vec<Cluster> {
+    let platform = &spec.platform;
+    let mut clusters = Vec::new();
+    for (env_name, env) in &spec.environments {
+        let account_id = platform
+            .spec
+            .accounts
+            .get(&env.parsed.spec.account)
+            .cloned()
+            .unwrap_or_default();
+        let tenants: Vec<String> = spec
+            .tenants
+            .values()
+            .filter(|t| t.quotas.contains_key(env_name))
+            .map(|t| t.name().to_string())
+            .collect();
+        for region in &env.parsed.spec.regions {
+            let name = format!("{env_name}-{region}");
+            let variables = BTreeMap::from([
+                ("cluster.name", name.clone()),
+                ("cluster.region", region.clone()),
+                ("cluster.environment", env_name.clone()),
+                ("cluster.accountId", account_id.clone()),
+                (
+                    "cluster.domain",
+                    format!("{region}.{env_name}.{}", platform.spec.domain),
+                ),
+                ("platform.name", platform.name().to_string()),
+                ("platform.domain", platform.spec.domain.clone()),
+                (
+                    "platform.ingressClassName",
+                    platform.spec.ingress.class_name.clone(),
+                ),
+            ]);
+            let labels = BTreeMap::from([
+                (MANAGED_BY.to_string(), "pave".to_string()),
+                (ENVIRONMENT_LABEL.to_string(), env_name.clone()),
+                (CLUSTER_LABEL.to_string(), name.clone()),
+            ]);
+            let addons = spec
+                .addons
+                .values()
+                .filter_map(|addon| planned_addon(addon, env_name, &variables, &labels))
+                .collect();
+            clusters.push(Cluster {
+                name,
+                environment: env_name.clone(),
+                region: region.clone(),
+                kubernetes_version: env.parsed.spec.kubernetes_version.clone(),
+                labels,
+                addons,
+                tenants: tenants.clone(),
+                source: env.parsed.doc.file,
+            });
+        }
+    }
+    clusters.sort_by(|a, b| a.name.cmp(&b.name));
+    clusters
+}
+
+/// The add-on on a cluster of `env_name`, if it runs there.
+fn planned_addon(
+    addon: &Addon,
+    env_name: &str,
+    variables: &BTreeMap<&str, String>,
+    cluster_labels: &BTreeMap<String, String>,
+) -> Option<PlannedAddon> {
+    let instance = addon.instances.get(env_name)?;
+    if !instance.enabled.value {
+        return None;
+    }
+    let definition = &addon.definition;
+    let chart = &definition.chart;
+    let repository = match chart.repository.strip_prefix("oci://") {
+        Some(_) => ChartRepository::Oci {
+            url: format!("{}/{}", chart.repository.trim_end_matches('/'), chart.name),
+        },
+        None => ChartRepository::Helm {
+            url: chart.repository.clone(),
+        },
+    };
+    let mut depends_on: Vec<String> = addon.depends_on.iter().map(|d| d.name.clone()).collect();
+    depends_on.sort();
+    depends_on.dedup();
+    let mut labels = cluster_labels.clone();
+    labels.insert(ADDON_LABEL.to_string(), addon.name.clone());
+    Some(PlannedAddon {
+        name: addon.name.clone(),
+        layer: definition.layer,
+        namespace: definition.namespace.clone(),
+        pod_security: definition.pod_security,
+        chart: PlannedChart {
+            name: chart.name.clone(),
+            version: instance.version.clone(),
+            repository,
+        },
+        depends_on,
+        values: substitute_json(&instance.values, variables),
+        manifests: definition
+            .manifests
+            .iter()
+            .map(|m| with_labels(substitute_json(m, variables), &labels))
+            .collect(),
+        labels,
+        source: addon.source,
+    })
 }
 
 /// For each service and environment, the other tenants whose services depend on it there.
@@ -288,6 +500,24 @@ fn workload(
         selector,
         source: service.parsed.doc.file,
     }
+}
+
+/// A manifest with pave's labels added to `metadata.labels` (labels it sets itself win).
+fn with_labels(mut manifest: Json, labels: &BTreeMap<String, String>) -> Json {
+    let Some(metadata) = manifest.get_mut("metadata").and_then(Json::as_object_mut) else {
+        return manifest;
+    };
+    let existing = metadata
+        .entry("labels")
+        .or_insert_with(|| Json::Object(serde_json::Map::new()));
+    if let Some(existing) = existing.as_object_mut() {
+        for (key, value) in labels {
+            existing
+                .entry(key.clone())
+                .or_insert_with(|| Json::String(value.clone()));
+        }
+    }
+    manifest
 }
 
 /// The tag of an image reference, when it is a valid label value.

@@ -1,6 +1,10 @@
 //! The `Environment` spec.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
+
+use super::addon::AddonSettings;
 
 use super::common::{Quota, Replicas};
 
@@ -15,6 +19,9 @@ pub struct EnvironmentSpec {
     pub promotion: Option<Promotion>,
     #[serde(default)]
     pub defaults: EnvironmentDefaults,
+    /// Add-on switches and values for this environment, by add-on name.
+    #[serde(default)]
+    pub addons: BTreeMap<String, AddonSettings>,
 }
 
 /// The environment type.

@@ -6,6 +6,7 @@
 //! `validate` because the typed model can only be built from a document of the right shape;
 //! cross-document checks come later. Never reads files.
 
+mod addon;
 mod common;
 mod document;
 mod environment;
@@ -18,6 +19,9 @@ pub mod yaml;
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 
+pub use addon::{
+    AddonDefinition, AddonLayer, AddonSettings, Chart, PlatformAddon, PodSecurity, StdlibAddon,
+};
 pub use common::{CpuMemory, Metadata, PartialCpuMemory, Quantity, Quota, Replicas, Resources};
 pub use document::{Document, display_path};
 pub use environment::{EnvironmentDefaults, EnvironmentSpec, Promotion, Tier};
@@ -56,13 +60,11 @@ pub struct ParsedSpecs {
     pub environments: Vec<Parsed<EnvironmentSpec>>,
     pub tenants: Vec<Parsed<TenantSpec>>,
     pub services: Vec<Parsed<ServiceSpec>>,
+    /// The embedded add-on catalogue, by file name.
+    pub stdlib_addons: Vec<StdlibAddon>,
 }
 
 /// One parsed document of any kind.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "short-lived, moved once into ParsedSpecs"
-)]
 enum AnySpec {
     Platform(Parsed<PlatformSpec>),
     Environment(Parsed<EnvironmentSpec>),
@@ -143,15 +145,65 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
         crate::diagnostic::sort_and_dedup(&mut diagnostics);
         return Err(diagnostics);
     };
+    let stdlib_addons = stdlib_addons(source_map, &mut diagnostics);
     finish(
         ParsedSpecs {
             platform,
             environments,
             tenants,
             services,
+            stdlib_addons,
         },
         diagnostics,
     )
+}
+
+/// Reads the embedded add-on catalogue. It is pave's own data, so a file that does not read is a
+/// bug in pave (a unit test reads every file).
+fn stdlib_addons(source_map: &SourceMap, diagnostics: &mut Vec<Diagnostic>) -> Vec<StdlibAddon> {
+    let mut addons = Vec::new();
+    for (file, source) in source_map.files() {
+        if source.origin != crate::source::Origin::Stdlib {
+            continue;
+        }
+        let Some(name) = source
+            .name
+            .strip_prefix(crate::source::STDLIB_ADDONS)
+            .and_then(|n| n.strip_suffix(".yaml"))
+        else {
+            continue;
+        };
+        let internal = |message: String, span| {
+            Diagnostic::new(
+                DiagnosticKind::Internal {
+                    message: format!("stdlib file `{}`: {message}", source.name),
+                },
+                span,
+            )
+        };
+        let (nodes, errors) = yaml::parse_yaml(file, &source.text);
+        if let Some(error) = errors.into_iter().next() {
+            diagnostics.push(error);
+            continue;
+        }
+        let Some(root) = nodes.into_iter().next() else {
+            diagnostics.push(internal(
+                "empty".into(),
+                crate::source::Span::new(file, 0, 0),
+            ));
+            continue;
+        };
+        let doc = Document { file, root };
+        match serde_json::from_value(doc.root.to_json()) {
+            Ok(definition) => addons.push(StdlibAddon {
+                name: name.to_string(),
+                doc,
+                definition,
+            }),
+            Err(error) => diagnostics.push(internal(error.to_string(), doc.head_span())),
+        }
+    }
+    addons
 }
 
 /// What one file holds.

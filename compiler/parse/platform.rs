@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::addon::PlatformAddon;
 use super::common::{Replicas, Resources};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -22,6 +23,9 @@ pub struct PlatformSpec {
     pub defaults: PlatformDefaults,
     #[serde(default)]
     pub sizes: BTreeMap<String, Resources>,
+    /// Add-on settings and the platform's own add-on definitions, by add-on name.
+    #[serde(default)]
+    pub addons: BTreeMap<String, PlatformAddon>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -32,6 +36,8 @@ pub struct GitOps {
     pub branch: String,
     #[serde(default = "default_path")]
     pub path: String,
+    /// The Secret (in `flux-system` and in each tenant namespace) with the Git credentials.
+    pub secret_name: Option<String>,
 }
 
 impl Default for GitOps {
@@ -40,6 +46,7 @@ impl Default for GitOps {
             repository: None,
             branch: default_branch(),
             path: default_path(),
+            secret_name: None,
         }
     }
 }

@@ -2,13 +2,18 @@
 //!
 //! In: [`ParsedSpecs`]. Out: a [`ResolvedSpec`] where every reference (tenant, environment,
 //! account, region, size class, dependency) points at something that exists, and every service
-//! has one [`ServiceInstance`] per environment its tenant uses, with every setting decided.
+//! has one [`ServiceInstance`] per environment its tenant uses, with every setting decided; every
+//! add-on of the catalogue has one [`AddonInstance`] per environment.
 //! Each decided value keeps the span of the spec node it came from. Never reads files.
 
+mod addon;
 mod stdlib;
 
 use std::collections::{BTreeMap, HashMap};
 
+pub use addon::{
+    Addon, AddonDependency, AddonInstance, VARIABLES, merge_values, substitute, substitute_json,
+};
 pub use stdlib::{StdDefaults, StdLimitRange, StdProbes, Stdlib};
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind, RefKind, StageResult, finish};
@@ -37,6 +42,8 @@ pub struct ResolvedSpec {
     pub tenants: BTreeMap<String, Tenant>,
     /// Sorted by tenant, then name.
     pub services: Vec<Service>,
+    /// The add-on catalogue: stdlib's, replaced and extended by the Platform's, by name.
+    pub addons: BTreeMap<String, Addon>,
 }
 
 #[derive(Debug, Clone)]
@@ -135,6 +142,13 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
             &mut diagnostics,
         );
     }
+
+    let addons = addon::resolve_addons(
+        &platform,
+        &specs.stdlib_addons,
+        &environments,
+        &mut diagnostics,
+    );
 
     let tenants = index_unique(specs.tenants, "tenant", &mut diagnostics);
     let tenants: BTreeMap<String, Tenant> = tenants
@@ -248,6 +262,7 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
             environments,
             tenants,
             services,
+            addons,
         },
         diagnostics,
     )

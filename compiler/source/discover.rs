@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use super::{Origin, SourceFile, SourceMap};
+use super::{Origin, STDLIB, STDLIB_ADDONS, SourceFile, SourceMap};
 
 /// The file that marks a platform root.
 pub const ROOT_FILE: &str = "pave.yaml";
@@ -70,7 +70,7 @@ pub fn find_root(root: Option<&Path>, cwd: &Path) -> Result<PathBuf, DiscoverErr
 
 /// Reads every spec file under `root`: `*.yaml` and `*.yml`, sorted by path, skipping hidden
 /// files and folders, `target/`, `node_modules/`, output trees (folders holding `.pave/`) and files pave
-/// generated. `pave.yaml` comes first.
+/// generated. `pave.yaml` comes first; the embedded add-on catalogue follows the user's files.
 pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
     let mut paths = Vec::new();
     let walker = WalkDir::new(root)
@@ -111,7 +111,20 @@ pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
             origin: Origin::User,
         });
     }
+    add_stdlib(&mut source_map);
     Ok(source_map)
+}
+
+/// Adds the embedded stdlib files that are parsed like specs (the add-on catalogue), after the
+/// user's files, so diagnostics can point into them.
+pub(super) fn add_stdlib(source_map: &mut SourceMap) {
+    for (path, text) in STDLIB.iter().filter(|(p, _)| p.starts_with(STDLIB_ADDONS)) {
+        source_map.add(SourceFile {
+            name: (*path).to_string(),
+            text: (*text).to_string(),
+            origin: Origin::Stdlib,
+        });
+    }
 }
 
 fn is_skipped_dir(entry: &walkdir::DirEntry) -> bool {

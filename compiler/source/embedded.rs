@@ -1,5 +1,6 @@
 //! The standard library and JSON Schemas compiled into the binary. Each keeps its repository path
-//! so that diagnostics can point into it.
+//! so that diagnostics can point into it. Keep `STDLIB` sorted by path within each folder; a
+//! unit test checks that every file of `stdlib/addons/` is listed.
 
 /// `(path, text)` of every stdlib file.
 pub const STDLIB: &[(&str, &str)] = &[
@@ -8,7 +9,86 @@ pub const STDLIB: &[(&str, &str)] = &[
         include_str!("../../stdlib/defaults.yaml"),
     ),
     ("stdlib/sizes.yaml", include_str!("../../stdlib/sizes.yaml")),
+    (
+        "stdlib/addons/authentik.yaml",
+        include_str!("../../stdlib/addons/authentik.yaml"),
+    ),
+    (
+        "stdlib/addons/aws-load-balancer-controller.yaml",
+        include_str!("../../stdlib/addons/aws-load-balancer-controller.yaml"),
+    ),
+    (
+        "stdlib/addons/capsule.yaml",
+        include_str!("../../stdlib/addons/capsule.yaml"),
+    ),
+    (
+        "stdlib/addons/cert-manager.yaml",
+        include_str!("../../stdlib/addons/cert-manager.yaml"),
+    ),
+    (
+        "stdlib/addons/crossplane.yaml",
+        include_str!("../../stdlib/addons/crossplane.yaml"),
+    ),
+    (
+        "stdlib/addons/external-dns.yaml",
+        include_str!("../../stdlib/addons/external-dns.yaml"),
+    ),
+    (
+        "stdlib/addons/external-secrets.yaml",
+        include_str!("../../stdlib/addons/external-secrets.yaml"),
+    ),
+    (
+        "stdlib/addons/fluent-bit.yaml",
+        include_str!("../../stdlib/addons/fluent-bit.yaml"),
+    ),
+    (
+        "stdlib/addons/gatekeeper.yaml",
+        include_str!("../../stdlib/addons/gatekeeper.yaml"),
+    ),
+    (
+        "stdlib/addons/grafana.yaml",
+        include_str!("../../stdlib/addons/grafana.yaml"),
+    ),
+    (
+        "stdlib/addons/headlamp.yaml",
+        include_str!("../../stdlib/addons/headlamp.yaml"),
+    ),
+    (
+        "stdlib/addons/istio-base.yaml",
+        include_str!("../../stdlib/addons/istio-base.yaml"),
+    ),
+    (
+        "stdlib/addons/istiod.yaml",
+        include_str!("../../stdlib/addons/istiod.yaml"),
+    ),
+    (
+        "stdlib/addons/kubecost.yaml",
+        include_str!("../../stdlib/addons/kubecost.yaml"),
+    ),
+    (
+        "stdlib/addons/metrics-server.yaml",
+        include_str!("../../stdlib/addons/metrics-server.yaml"),
+    ),
+    (
+        "stdlib/addons/opensearch-dashboards.yaml",
+        include_str!("../../stdlib/addons/opensearch-dashboards.yaml"),
+    ),
+    (
+        "stdlib/addons/opensearch.yaml",
+        include_str!("../../stdlib/addons/opensearch.yaml"),
+    ),
+    (
+        "stdlib/addons/opentelemetry-collector.yaml",
+        include_str!("../../stdlib/addons/opentelemetry-collector.yaml"),
+    ),
+    (
+        "stdlib/addons/vault.yaml",
+        include_str!("../../stdlib/addons/vault.yaml"),
+    ),
 ];
+
+/// The folder of the add-on catalogue: one file per add-on, named after it.
+pub const STDLIB_ADDONS: &str = "stdlib/addons/";
 
 /// `(file name, text)` of every spec schema, by kind.
 pub const SCHEMAS: &[(&str, &str)] = &[
@@ -44,4 +124,29 @@ pub fn schema_source(file_name: &str) -> Option<&'static str> {
         .iter()
         .find(|(p, _)| *p == file_name)
         .map(|(_, text)| *text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_addon_file_is_embedded() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/stdlib/addons");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| format!("{STDLIB_ADDONS}{}", e.file_name().to_string_lossy()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        on_disk.sort();
+        let embedded: Vec<String> = STDLIB
+            .iter()
+            .filter(|(path, _)| path.starts_with(STDLIB_ADDONS))
+            .map(|(path, _)| (*path).to_string())
+            .collect();
+        assert_eq!(embedded, on_disk);
+    }
 }

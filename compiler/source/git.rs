@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::discover::{is_skipped_dir_name, is_yaml_name, spec_order};
+use super::discover::{add_stdlib, is_skipped_dir_name, is_yaml_name, spec_order};
 use super::{
     DiscoverError, GENERATED_HEADER, OUTPUT_MARKER, Origin, ROOT_FILE, SourceFile, SourceMap,
 };
@@ -108,6 +108,7 @@ pub fn read_platform_at(root: &Path, rev: &str) -> Result<SourceMap, DiscoverErr
             origin: Origin::User,
         });
     }
+    add_stdlib(&mut source_map);
     if !source_map.files().any(|(_, f)| f.name == ROOT_FILE) {
         return Err(DiscoverError::Git {
             message: format!("no `{ROOT_FILE}` at `{rev}` in `{}`", root.display()),

@@ -1,7 +1,8 @@
 //! Source files: reading specs from disk, the embedded standard library and schemas, and the
 //! [`SourceMap`] that turns a [`Span`] back into a file name, line and column.
 //!
-//! In: a platform root on disk. Out: a [`SourceMap`] of every spec file, sorted by path.
+//! In: a platform root on disk. Out: a [`SourceMap`] of every spec file, sorted by path, then the
+//! embedded add-on catalogue (`stdlib/addons/`), so diagnostics can point into it too.
 //! This is the only module that reads files; every later stage works on values in memory.
 
 mod discover;
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 pub use discover::{
     DiscoverError, GENERATED_HEADER, OUTPUT_MARKER, ROOT_FILE, find_root, read_platform,
 };
-pub use embedded::{SCHEMAS, STDLIB, schema_source, stdlib_file};
+pub use embedded::{SCHEMAS, STDLIB, STDLIB_ADDONS, schema_source, stdlib_file};
 pub use git::read_platform_at;
 pub use span::{FileId, Span};
 
@@ -30,7 +31,8 @@ pub enum Origin {
 /// One source file: its display name (relative to the platform root, with `/` separators) and text.
 #[derive(Debug)]
 pub struct SourceFile {
-    /// The path relative to the platform root, `/`-separated; stdlib files are `<stdlib>/...`.
+    /// The path relative to the platform root, `/`-separated; stdlib files keep their path in
+    /// pave's repository (`stdlib/addons/vault.yaml`).
     pub name: String,
     pub text: String,
     pub origin: Origin,

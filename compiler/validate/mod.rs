@@ -2,8 +2,11 @@
 //!
 //! In: a [`ResolvedSpec`]. Out: a [`ValidatedSpec`], the same platform with the guarantee that
 //! replica ranges are ordered, workload settings fit the workload kind, dependencies and promotions
-//! have no cycles, derived names fit Kubernetes' limits, and the output path stays inside the
-//! platform root. Never reads files and never changes the spec.
+//! have no cycles, derived names fit Kubernetes' limits, the output path stays inside the
+//! platform root, and add-ons can all become ready (no cycles, no dependency that is off or in a
+//! later layer, no clashing namespaces or manifests). Never reads files and never changes the spec.
+
+mod addon;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -43,6 +46,9 @@ pub fn validate(resolved: ResolvedSpec) -> StageResult<ValidatedSpec> {
     check_dependency_cycles(&resolved, &mut diagnostics);
     check_dependency_consent(&resolved, &mut diagnostics);
     check_ingress_hosts(&resolved, &mut diagnostics);
+    check_reserved_names(&resolved, &mut diagnostics);
+    addon::check_addons(&resolved, &mut diagnostics);
+    check_gitops_repository(&resolved, &mut diagnostics);
     finish(ValidatedSpec(resolved), diagnostics)
 }
 
@@ -53,6 +59,47 @@ fn check_output_path(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>)
         diagnostics.push(Diagnostic::new(
             DiagnosticKind::OutputOutsideRoot { path: path.clone() },
             resolved.platform.doc.span(&["spec", "gitops", "path"]),
+        ));
+    }
+}
+
+/// The ServiceAccount that reconciles each tenant namespace (and that Flux's
+/// `--default-service-account` names); a service of that name would take its ServiceAccount.
+pub const TENANT_RECONCILER: &str = "flux";
+
+fn check_reserved_names(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
+    // pave names the cluster's GitRepository after the platform, beside bootstrap's own.
+    if resolved.platform.name() == "flux-system" {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::ReservedName {
+                name: "flux-system".into(),
+                reason: "`flux bootstrap` names its GitRepository and Kustomization `flux-system`, and pave names each cluster's GitRepository after the platform; rename the platform",
+            },
+            resolved.platform.doc.span(&["metadata", "name"]),
+        ));
+    }
+    for service in &resolved.services {
+        if service.name() == TENANT_RECONCILER {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::ReservedName {
+                    name: TENANT_RECONCILER.into(),
+                    reason: "each tenant namespace has a ServiceAccount `flux` that Flux applies the tenant's workloads as, and every service gets a ServiceAccount named after it; rename the service",
+                },
+                service.parsed.doc.span(&["metadata", "name"]),
+            ));
+        }
+    }
+}
+
+/// Without a repository there is no source for Flux: warn that only the manifests are written.
+fn check_gitops_repository(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
+    if resolved.platform.spec.gitops.repository.is_none() {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::MissingGitopsRepository,
+            resolved
+                .platform
+                .doc
+                .span(&["spec", "gitops", "repository"]),
         ));
     }
 }

@@ -1,6 +1,7 @@
 //! A service in one environment: its ServiceAccount, ConfigMap, workload (Deployment,
-//! StatefulSet, CronJob or Job), Service, HorizontalPodAutoscaler, PodDisruptionBudget, Ingress
-//! and the network policy that admits its callers. Pods are locked down by default.
+//! StatefulSet, CronJob or Job), Service, HorizontalPodAutoscaler, PodDisruptionBudget and
+//! Ingress, and, in the tenancy folder (the tenant may not change it), the network policy that
+//! admits its callers. Pods are locked down by default.
 
 use std::collections::BTreeMap;
 
@@ -40,6 +41,7 @@ pub(super) fn emit(
     workload: &Workload,
     source: &str,
     folder: &mut Folder,
+    tenancy: &mut Folder,
 ) -> Result<(), String> {
     let name = workload.name.as_str();
     folder.add(&service_account(unit, workload), name, source)?;
@@ -83,7 +85,7 @@ pub(super) fn emit(
         folder.add(&ingress, name, source)?;
     }
     if let Some(policy) = network_policy(unit, workload) {
-        folder.add(&policy, &format!("allow-to-{name}"), source)?;
+        tenancy.add(&policy, &format!("allow-to-{name}"), source)?;
     }
     Ok(())
 }

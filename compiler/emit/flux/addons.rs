@@ -1,0 +1,259 @@
+//! `infrastructure/<cluster>/{controllers,configs}/`: a cluster's add-ons. Each add-on is a
+//! HelmRelease in `flux-system` (run as `helm-controller`) installing into its own namespace, with
+//! a HelmRepository or OCIRepository beside it (same namespace: no cross-namespace reference),
+//! its chart version pinned and its values final. The configs layer also holds the add-ons'
+//! manifests and the ClusterRole tenants' workloads are applied with.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::super::OutputFile;
+use super::super::folder::Folder;
+use super::objects::{
+    Dependency, DriftDetection, HelmChartTemplate, HelmChartTemplateSpec, HelmRelease,
+    HelmReleaseSpec, HelmRepository, HelmRepositorySpec, Install, InstallRemediation,
+    LayerSelector, OciReference, OciRepository, OciRepositorySpec, SourceReference, Upgrade,
+    UpgradeRemediation,
+};
+use super::{FLUX_NAMESPACE, HELM_CONTROLLER, TENANT_ROLE, meta};
+use crate::lower::{ChartRepository, Cluster, PlannedAddon};
+use crate::parse::{AddonLayer, PodSecurity};
+use crate::source::SourceMap;
+
+/// Namespaces that exist on every cluster (or belong to Flux): pave never creates or owns them.
+const SYSTEM_NAMESPACES: &[&str] = &[
+    "default",
+    "kube-system",
+    "kube-public",
+    "kube-node-lease",
+    FLUX_NAMESPACE,
+];
+
+/// The media type of a Helm chart's layer in an OCI artifact.
+const HELM_CHART_LAYER: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
+
+/// The folder of one layer of a cluster's add-ons.
+pub(super) fn layer_dir(cluster: &Cluster, layer: AddonLayer) -> String {
+    format!("infrastructure/{}/{}", cluster.name, layer.as_str())
+}
+
+pub(super) fn emit(
+    cluster: &Cluster,
+    source_map: &SourceMap,
+) -> Result<Vec<(String, OutputFile)>, String> {
+    let env_source = &source_map.get(cluster.source).name;
+    let mut controllers = Folder::new(layer_dir(cluster, AddonLayer::Controllers));
+    let mut configs = Folder::new(layer_dir(cluster, AddonLayer::Configs));
+
+    // Each namespace goes in the earliest layer that uses it, with the most permissive level any
+    // of its add-ons asks for.
+    let mut namespaces: BTreeMap<&str, (AddonLayer, PodSecurity)> = BTreeMap::new();
+    for addon in &cluster.addons {
+        let entry = namespaces
+            .entry(addon.namespace.as_str())
+            .or_insert((addon.layer, addon.pod_security));
+        entry.0 = entry.0.min(addon.layer);
+        entry.1 = entry.1.max(addon.pod_security);
+    }
+    for (name, (layer, level)) in namespaces {
+        if SYSTEM_NAMESPACES.contains(&name) {
+            continue;
+        }
+        let folder = match layer {
+            AddonLayer::Controllers => &mut controllers,
+            AddonLayer::Configs => &mut configs,
+        };
+        folder.add(&namespace(cluster, name, level), name, env_source)?;
+    }
+
+    for addon in &cluster.addons {
+        let source = &source_map.get(addon.source).name;
+        let folder = match addon.layer {
+            AddonLayer::Controllers => &mut controllers,
+            AddonLayer::Configs => &mut configs,
+        };
+        add_release(addon, source, folder)?;
+        for manifest in &addon.manifests {
+            add_manifest(manifest, source, &mut configs)?;
+        }
+    }
+
+    if !cluster.tenants.is_empty() {
+        configs.add(&tenant_role(cluster), TENANT_ROLE, env_source)?;
+    }
+
+    let mut files = controllers.finish(env_source)?;
+    files.extend(configs.finish(env_source)?);
+    Ok(files)
+}
+
+fn namespace(cluster: &Cluster, name: &str, level: PodSecurity) -> Namespace {
+    let mut labels = cluster.labels.clone();
+    let version = format!("v{}", cluster.kubernetes_version);
+    for mode in ["enforce", "audit", "warn"] {
+        labels.insert(
+            format!("pod-security.kubernetes.io/{mode}"),
+            level.as_str().to_string(),
+        );
+        labels.insert(
+            format!("pod-security.kubernetes.io/{mode}-version"),
+            version.clone(),
+        );
+    }
+    Namespace {
+        metadata: ObjectMeta {
+            name: Some(name.to_string()),
+            labels: Some(labels),
+            ..ObjectMeta::default()
+        },
+        ..Namespace::default()
+    }
+}
+
+/// The chart's source and the HelmRelease.
+fn add_release(addon: &PlannedAddon, source: &str, folder: &mut Folder) -> Result<(), String> {
+    let name = addon.name.as_str();
+    let metadata = || meta(name, Some(FLUX_NAMESPACE), &addon.labels);
+    let (chart, chart_ref) = match &addon.chart.repository {
+        ChartRepository::Helm { url } => {
+            let repository = HelmRepository::new(
+                metadata(),
+                HelmRepositorySpec {
+                    interval: "12h",
+                    url: url.clone(),
+                },
+            );
+            folder.add(&repository, name, source)?;
+            let chart = HelmChartTemplate {
+                spec: HelmChartTemplateSpec {
+                    chart: addon.chart.name.clone(),
+                    version: addon.chart.version.clone(),
+                    source_ref: SourceReference {
+                        kind: "HelmRepository",
+                        name: name.to_string(),
+                    },
+                    interval: "12h",
+                },
+            };
+            (Some(chart), None)
+        }
+        ChartRepository::Oci { url } => {
+            let repository = OciRepository::new(
+                metadata(),
+                OciRepositorySpec {
+                    interval: "12h",
+                    url: url.clone(),
+                    reference: OciReference {
+                        tag: addon.chart.version.clone(),
+                    },
+                    layer_selector: LayerSelector {
+                        media_type: HELM_CHART_LAYER,
+                        operation: "copy",
+                    },
+                },
+            );
+            folder.add(&repository, name, source)?;
+            let chart_ref = SourceReference {
+                kind: "OCIRepository",
+                name: name.to_string(),
+            };
+            (None, Some(chart_ref))
+        }
+    };
+    let release = HelmRelease::new(
+        metadata(),
+        HelmReleaseSpec {
+            depends_on: addon
+                .depends_on
+                .iter()
+                .map(|d| Dependency {
+                    name: d.clone(),
+                    namespace: None,
+                })
+                .collect(),
+            interval: "30m",
+            timeout: "10m",
+            release_name: name.to_string(),
+            target_namespace: addon.namespace.clone(),
+            storage_namespace: addon.namespace.clone(),
+            service_account_name: HELM_CONTROLLER,
+            chart,
+            chart_ref,
+            install: Install {
+                crds: "CreateReplace",
+                remediation: InstallRemediation { retries: 3 },
+            },
+            upgrade: Upgrade {
+                crds: "CreateReplace",
+                cleanup_on_fail: true,
+                remediation: UpgradeRemediation {
+                    retries: 3,
+                    remediate_last_failure: true,
+                },
+            },
+            drift_detection: DriftDetection { mode: "enabled" },
+            values: addon.values.clone(),
+        },
+    );
+    folder.add(&release, name, source)
+}
+
+/// An add-on's manifest, as written (variables already replaced).
+fn add_manifest(
+    manifest: &serde_json::Value,
+    source: &str,
+    folder: &mut Folder,
+) -> Result<(), String> {
+    let text = |value: Option<&serde_json::Value>| {
+        value
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let api_version = text(manifest.get("apiVersion"));
+    let kind = text(manifest.get("kind"));
+    let metadata = manifest.get("metadata");
+    let name = text(metadata.and_then(|m| m.get("name")));
+    // `_` is not allowed in names, so the namespace cannot make two file names equal.
+    let file_name = match metadata.and_then(|m| m.get("namespace")) {
+        Some(namespace) => format!("{}_{name}", text(Some(namespace))),
+        None => name,
+    };
+    folder.add_object(&api_version, &kind, &file_name, manifest, source)
+}
+
+/// What a tenant's Flux ServiceAccount may do in its namespace: manage exactly the kinds of a
+/// workloads folder. Not NetworkPolicies, quotas, limit ranges or RBAC (the tenancy folder's),
+/// and nothing outside the namespace it is bound in.
+fn tenant_role(cluster: &Cluster) -> ClusterRole {
+    let verbs: Vec<String> = [
+        "get", "list", "watch", "create", "update", "patch", "delete",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let read: Vec<String> = ["get", "list", "watch"].map(str::to_string).to_vec();
+    let rule = |group: &str, resources: &[&str], verbs: &Vec<String>| PolicyRule {
+        api_groups: Some(vec![group.to_string()]),
+        resources: Some(resources.iter().map(|r| (*r).to_string()).collect()),
+        verbs: verbs.clone(),
+        ..PolicyRule::default()
+    };
+    ClusterRole {
+        metadata: meta(TENANT_ROLE, None, &cluster.labels),
+        rules: Some(vec![
+            rule("", &["configmaps", "serviceaccounts", "services"], &verbs),
+            rule("apps", &["deployments", "statefulsets"], &verbs),
+            rule("autoscaling", &["horizontalpodautoscalers"], &verbs),
+            rule("batch", &["cronjobs", "jobs"], &verbs),
+            rule("networking.k8s.io", &["ingresses"], &verbs),
+            rule("policy", &["poddisruptionbudgets"], &verbs),
+            // Flux's health checks (`wait`) read the pods and ReplicaSets of what it applied.
+            rule("", &["pods"], &read),
+            rule("apps", &["replicasets"], &read),
+        ]),
+        ..ClusterRole::default()
+    }
+}

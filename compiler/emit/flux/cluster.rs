@@ -1,0 +1,128 @@
+//! `clusters/<cluster>/platform/`: the GitRepository of the Platform's GitOps repository and the
+//! cluster's Kustomizations, ordered with `dependsOn`: infrastructure controllers, then
+//! infrastructure configs, then each tenant.
+
+use super::super::OutputFile;
+use super::super::folder::Folder;
+use super::objects::{
+    Dependency, GitReference, GitRepository, GitRepositorySpec, HealthCheck, Kustomization,
+    KustomizationSpec, LocalReference, SourceReference,
+};
+use super::{
+    FLUX_NAMESPACE, INFRA_CONFIGS, INFRA_CONTROLLERS, KUSTOMIZE_CONTROLLER, addons, meta,
+    repository_path, tenant,
+};
+use crate::lower::{Cluster, GitOpsSource, Plan};
+use crate::parse::AddonLayer;
+use crate::source::SourceMap;
+
+/// The folder of a cluster's Flux objects, beside `flux-system/`.
+pub(super) fn dir(cluster: &Cluster) -> String {
+    format!("clusters/{}/platform", cluster.name)
+}
+
+pub(super) fn emit(
+    plan: &Plan,
+    gitops: &GitOpsSource,
+    cluster: &Cluster,
+    source_map: &SourceMap,
+) -> Result<Vec<(String, OutputFile)>, String> {
+    let source = &source_map.get(cluster.source).name;
+    let mut folder = Folder::new(dir(cluster));
+    let labels = &cluster.labels;
+
+    let repository = GitRepository::new(
+        meta(&plan.platform, Some(FLUX_NAMESPACE), labels),
+        GitRepositorySpec {
+            interval: "1m",
+            url: gitops.url.clone(),
+            reference: GitReference {
+                branch: gitops.branch.clone(),
+            },
+            secret_ref: gitops
+                .secret_name
+                .as_ref()
+                .map(|name| LocalReference { name: name.clone() }),
+            sparse_checkout: vec![gitops.path.clone()],
+        },
+    );
+    folder.add(&repository, &plan.platform, source)?;
+    let source_ref = || SourceReference {
+        kind: "GitRepository",
+        name: plan.platform.clone(),
+    };
+    let after = |name: &str| {
+        vec![Dependency {
+            name: name.to_string(),
+            namespace: None,
+        }]
+    };
+
+    let layers = [
+        (
+            INFRA_CONTROLLERS,
+            AddonLayer::Controllers,
+            Vec::new(),
+            "15m",
+        ),
+        (
+            INFRA_CONFIGS,
+            AddonLayer::Configs,
+            after(INFRA_CONTROLLERS),
+            "10m",
+        ),
+    ];
+    for (name, layer, depends_on, timeout) in layers {
+        let kustomization = Kustomization::new(
+            meta(name, Some(FLUX_NAMESPACE), labels),
+            KustomizationSpec {
+                depends_on,
+                interval: "1h",
+                retry_interval: "2m",
+                timeout,
+                source_ref: source_ref(),
+                path: repository_path(gitops, &addons::layer_dir(cluster, layer)),
+                prune: true,
+                // Ready only when every HelmRelease of the layer is: configs wait for that.
+                wait: true,
+                health_checks: Vec::new(),
+                target_namespace: None,
+                service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
+            },
+        );
+        folder.add(&kustomization, name, source)?;
+    }
+
+    for unit in plan
+        .units
+        .iter()
+        .filter(|u| u.environment == cluster.environment && cluster.tenants.contains(&u.tenant))
+    {
+        let name = tenant::platform_kustomization(unit);
+        // Not `wait`: the tenant's own Kustomization, applied here, depends on this one, so
+        // waiting for it would deadlock. Ready once the tenant's source is fetched.
+        let kustomization = Kustomization::new(
+            meta(&name, Some(FLUX_NAMESPACE), labels),
+            KustomizationSpec {
+                depends_on: after(INFRA_CONFIGS),
+                interval: "10m",
+                retry_interval: "2m",
+                timeout: "5m",
+                source_ref: source_ref(),
+                path: repository_path(gitops, &tenant::dir(unit)),
+                prune: true,
+                wait: false,
+                health_checks: vec![HealthCheck {
+                    api_version: "source.toolkit.fluxcd.io/v1",
+                    kind: "GitRepository",
+                    name: unit.tenant.clone(),
+                    namespace: unit.namespace.clone(),
+                }],
+                target_namespace: None,
+                service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
+            },
+        );
+        folder.add(&kustomization, &name, source)?;
+    }
+    folder.finish(source)
+}

@@ -1,0 +1,88 @@
+//! The Flux target: what Flux reconciles, in the layout of fluxcd/flux2-kustomize-helm-example and
+//! fluxcd/flux2-multi-tenancy.
+//!
+//! - `clusters/<cluster>/platform/`: the cluster's GitRepository and its Kustomizations, run as
+//!   `kustomize-controller`: `infra-controllers`, then `infra-configs`, then one `tenant-<name>`
+//!   per tenant. `flux bootstrap --path clusters/<cluster>` adds `flux-system/` beside it; pave
+//!   never writes that folder.
+//! - `infrastructure/<cluster>/{controllers,configs}/`: each layer's add-ons as HelmReleases with
+//!   their HelmRepository or OCIRepository, their namespaces, and (configs) the add-ons' manifests
+//!   and the ClusterRole tenants are reconciled with.
+//! - `tenants/<tenant>/<env>/flux/`: the tenancy folder plus the tenant's Flux ServiceAccount,
+//!   RoleBinding, GitRepository and Kustomization; that Kustomization applies the workloads folder
+//!   as the tenant's ServiceAccount, so it cannot reach another namespace.
+//!
+//! Nothing is written when the Platform names no Git repository.
+
+mod addons;
+mod cluster;
+mod objects;
+mod tenant;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use rayon::prelude::*;
+
+use super::{OutputFile, OutputTree};
+use crate::lower::{GitOpsSource, Plan};
+use crate::source::SourceMap;
+
+/// The namespace of Flux's controllers and of every object pave gives them to run as admin.
+const FLUX_NAMESPACE: &str = "flux-system";
+/// The ServiceAccounts the cluster-level objects run as: Flux's own, which are cluster admins.
+/// Naming them keeps the platform's objects working when `--default-service-account` is set.
+const KUSTOMIZE_CONTROLLER: &str = "kustomize-controller";
+const HELM_CONTROLLER: &str = "helm-controller";
+/// The cluster Kustomizations of the two add-on layers.
+const INFRA_CONTROLLERS: &str = "infra-controllers";
+const INFRA_CONFIGS: &str = "infra-configs";
+/// The ClusterRole each tenant's ServiceAccount is bound to in its namespace.
+const TENANT_ROLE: &str = "pave-tenant-reconciler";
+/// Flux's label for a tenant's objects.
+const FLUX_TENANT_LABEL: &str = "toolkit.fluxcd.io/tenant";
+
+/// Adds the Flux tree of the plan; nothing without a Git repository.
+pub(super) fn emit(
+    plan: &Plan,
+    source_map: &SourceMap,
+    tree: &mut OutputTree,
+) -> Result<(), String> {
+    let Some(gitops) = &plan.gitops else {
+        return Ok(());
+    };
+    let per_cluster: Vec<Result<Vec<(String, OutputFile)>, String>> = plan
+        .clusters
+        .par_iter()
+        .map(|cluster| {
+            let mut files = cluster::emit(plan, gitops, cluster, source_map)?;
+            files.extend(addons::emit(cluster, source_map)?);
+            Ok(files)
+        })
+        .collect();
+    let per_tenant: Vec<Result<Vec<(String, OutputFile)>, String>> = plan
+        .units
+        .par_iter()
+        .map(|unit| tenant::emit(gitops, unit, source_map))
+        .collect();
+    for files in per_cluster.into_iter().chain(per_tenant) {
+        for (path, file) in files? {
+            tree.insert(path, file)?;
+        }
+    }
+    Ok(())
+}
+
+/// The path Flux reads a folder of the tree at, relative to the repository root.
+fn repository_path(gitops: &GitOpsSource, dir: &str) -> String {
+    format!("./{}/{dir}", gitops.path)
+}
+
+fn meta(name: &str, namespace: Option<&str>, labels: &BTreeMap<String, String>) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_string()),
+        namespace: namespace.map(str::to_string),
+        labels: Some(labels.clone()),
+        ..ObjectMeta::default()
+    }
+}

@@ -1,0 +1,99 @@
+//! One output folder: a file per object, named as `kustomize build -o` names them, and a
+//! `kustomization.yaml` listing them (and any sub-folders), so `kubectl kustomize` and Flux build
+//! every folder. Shared by every target.
+
+use serde::Serialize;
+
+use super::OutputFile;
+use crate::source::GENERATED_HEADER;
+
+/// The files of one output folder.
+pub(super) struct Folder {
+    dir: String,
+    files: Vec<(String, OutputFile)>,
+    resources: Vec<String>,
+}
+
+impl Folder {
+    /// An empty folder at `dir`, relative to the output root.
+    pub(super) fn new(dir: String) -> Self {
+        Folder {
+            dir,
+            files: Vec::new(),
+            resources: Vec::new(),
+        }
+    }
+
+    /// Adds one typed object, in a file named `<group>_<version>_<kind>_<name>.yaml`.
+    pub(super) fn add<K>(&mut self, object: &K, name: &str, source: &str) -> Result<(), String>
+    where
+        K: k8s_openapi::Resource + Serialize,
+    {
+        self.add_object(K::API_VERSION, K::KIND, name, object, source)
+    }
+
+    /// Adds one object given its `apiVersion` and `kind` (for objects pave has no type for).
+    pub(super) fn add_object<T: Serialize>(
+        &mut self,
+        api_version: &str,
+        kind: &str,
+        name: &str,
+        object: &T,
+        source: &str,
+    ) -> Result<(), String> {
+        let prefix = match api_version.split_once('/') {
+            Some((group, version)) => format!("{group}_{version}"),
+            None => api_version.to_string(),
+        };
+        let file_name = format!("{prefix}_{}_{name}.yaml", kind.to_lowercase());
+        let body = to_yaml(object)?;
+        self.resources.push(file_name.clone());
+        self.push(file_name, body, source);
+        Ok(())
+    }
+
+    /// Lists another kustomization folder (relative to this one) among the resources.
+    pub(super) fn add_folder(&mut self, relative: &str) {
+        self.resources.push(relative.to_string());
+    }
+
+    fn push(&mut self, file_name: String, body: String, source: &str) {
+        let contents = format!("{}\n{body}", header(source));
+        self.files.push((
+            format!("{}/{file_name}", self.dir),
+            OutputFile {
+                contents,
+                source: source.to_string(),
+            },
+        ));
+    }
+
+    /// Adds the `kustomization.yaml` listing every resource of the folder, sorted, and returns
+    /// the folder's files.
+    pub(super) fn finish(mut self, source: &str) -> Result<Vec<(String, OutputFile)>, String> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Kustomization<'a> {
+            api_version: &'static str,
+            kind: &'static str,
+            resources: &'a [String],
+        }
+        self.resources.sort();
+        let body = to_yaml(&Kustomization {
+            api_version: "kustomize.config.k8s.io/v1beta1",
+            kind: "Kustomization",
+            resources: &self.resources,
+        })?;
+        self.push("kustomization.yaml".into(), body, source);
+        Ok(self.files)
+    }
+}
+
+/// The first line of every generated file.
+pub(super) fn header(source: &str) -> String {
+    format!("{GENERATED_HEADER} from {source}; do not edit, change the spec and run `pave compile`")
+}
+
+pub(super) fn to_yaml<T: Serialize>(value: &T) -> Result<String, String> {
+    super::yaml::to_string(value).map_err(|e| format!("serializing YAML: {e}"))
+}
