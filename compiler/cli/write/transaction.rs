@@ -59,10 +59,26 @@ pub(super) fn apply(
         }
     }
 
-    // Stage: the tree is untouched.
+    // Stage: the tree is untouched. Folders first, once each, then the files in parallel.
+    let mut folders: Vec<&str> = installs
+        .iter()
+        .filter_map(|(path, _)| path.rsplit_once('/').map(|(dir, _)| dir))
+        .collect();
+    folders.sort_unstable();
+    folders.dedup();
+    for folder in folders {
+        let dir = staging.join(folder);
+        fs::create_dir_all(&dir).map_err(|e| vec![io_error(&dir, &e)])?;
+    }
+    fs::create_dir_all(&staging).map_err(|e| vec![io_error(&staging, &e)])?;
     let failures: Vec<Diagnostic> = installs
         .par_iter()
-        .filter_map(|(path, contents)| write_file(&staging.join(path), contents).err())
+        .filter_map(|(path, contents)| {
+            let target = staging.join(path);
+            fs::write(&target, contents)
+                .map_err(|e| io_error(&target, &e))
+                .err()
+        })
         .collect();
     if !failures.is_empty() || matches!(failpoint::check("staged"), Failpoint::Fail) {
         let _ = fs::remove_dir_all(&staging);
@@ -115,20 +131,64 @@ fn injected(point: &str) -> Diagnostic {
 fn commit(out_dir: &Path, journal: &Journal) -> Result<(), Diagnostic> {
     let staging = staging_dir(out_dir);
     let backup = backup_dir(out_dir);
+    // A folder that does not exist in the tree yet moves in whole, with one rename: on a fresh
+    // tree that is a handful of renames instead of one per file. Rollback treats its files one by
+    // one all the same (they have left the staging folder).
+    for folder in new_folders(out_dir, journal) {
+        rename(&staging.join(&folder), &out_dir.join(&folder))?;
+    }
     let middle = journal.entries.len() / 2;
     for (i, entry) in journal.entries.iter().enumerate() {
         if i == middle && matches!(failpoint::check("mid-commit"), Failpoint::Fail) {
             return Err(injected("mid-commit"));
         }
         let target = out_dir.join(&entry.path);
+        let staged = staging.join(&entry.path);
         if entry.existed {
             rename(&target, &backup.join(&entry.path))?;
         }
-        if entry.install {
-            rename(&staging.join(&entry.path), &target)?;
+        if entry.install && staged.exists() {
+            rename(&staged, &target)?;
         }
     }
     Ok(())
+}
+
+/// The topmost folders of installed files that do not exist in the tree.
+fn new_folders(out_dir: &Path, journal: &Journal) -> Vec<String> {
+    let mut exists: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+    let mut folders: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for entry in journal.entries.iter().filter(|e| e.install && !e.existed) {
+        let mut prefix = String::new();
+        for part in entry
+            .path
+            .split('/')
+            .collect::<Vec<_>>()
+            .iter()
+            .rev()
+            .skip(1)
+            .rev()
+        {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            let present = *exists
+                .entry(prefix.clone())
+                .or_insert_with(|| out_dir.join(&prefix).exists());
+            if !present {
+                folders.insert(prefix.clone());
+                break;
+            }
+        }
+    }
+    // A folder inside another new folder moves with it.
+    let all: Vec<String> = folders.iter().cloned().collect();
+    folders.retain(|f| {
+        !all.iter()
+            .any(|other| f != other && f.starts_with(&format!("{other}/")))
+    });
+    folders.into_iter().collect()
 }
 
 /// Undoes the renames of an interrupted commit, whatever point it reached.
@@ -182,13 +242,6 @@ fn write_journal(out_dir: &Path, journal: &Journal) -> Result<(), Vec<Diagnostic
     written
         .and_then(|()| fs::rename(&temp, &path))
         .map_err(|e| vec![io_error(&path, &e)])
-}
-
-fn write_file(path: &Path, contents: &[u8]) -> Result<(), Diagnostic> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(|e| io_error(parent, &e))?;
-    }
-    fs::write(path, contents).map_err(|e| io_error(path, &e))
 }
 
 fn rename(from: &Path, to: &Path) -> Result<(), Diagnostic> {
