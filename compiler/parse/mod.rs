@@ -6,6 +6,7 @@
 //! `validate` because the typed model can only be built from a document of the right shape;
 //! cross-document checks come later. Never reads files.
 
+mod cidr;
 mod common;
 mod document;
 mod environment;
@@ -18,14 +19,21 @@ pub mod yaml;
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 
+pub use cidr::Ipv4Cidr;
 pub use common::{CpuMemory, Metadata, PartialCpuMemory, Quantity, Quota, Replicas, Resources};
 pub use document::{Document, display_path};
-pub use environment::{EnvironmentDefaults, EnvironmentSpec, Promotion, Tier};
-pub use platform::{GitOps, IngressSettings, PlatformDefaults, PlatformSpec};
+pub use environment::{
+    CapacityType, ClusterSettings, DnsSettings, EnvironmentDefaults, EnvironmentSpec,
+    NetworkSettings, NodeGroup, Promotion, Taint, TaintEffect, Tier,
+};
+pub use platform::{
+    GitHubSettings, GitOps, IngressSettings, PlatformDefaults, PlatformSpec, TerraformSettings,
+};
 pub use schema::{SchemaSet, SpecKind};
 pub use service::{
-    Autoscaling, EnvValue, Ingress, Port, Probe, Probes, ServiceAccountSettings, ServiceOverride,
-    ServiceSpec, WorkloadKind,
+    Autoscaling, AwsAccess, DynamoDbAccess, EnvValue, Ingress, PartialAwsAccess, Port, Probe,
+    Probes, QueueAccess, ReadWrite, S3Access, ServiceAccountSettings, ServiceOverride, ServiceSpec,
+    SqsAccess, WorkloadKind,
 };
 pub use tenant::{Owners, TenantNetwork, TenantSpec};
 
@@ -59,10 +67,6 @@ pub struct ParsedSpecs {
 }
 
 /// One parsed document of any kind.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "short-lived, moved once into ParsedSpecs"
-)]
 enum AnySpec {
     Platform(Parsed<PlatformSpec>),
     Environment(Parsed<EnvironmentSpec>),
