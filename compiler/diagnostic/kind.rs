@@ -69,6 +69,26 @@ impl RefKind {
     }
 }
 
+/// What is wrong with a CIDR block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CidrProblem {
+    /// Bits set below the prefix (`10.0.0.1/16`); holds the network address meant.
+    HostBits { network: String },
+    /// A VPC block outside /16 to /24.
+    VpcSize,
+    /// `0.0.0.0/0` where a limited set of networks is expected.
+    WholeInternet,
+}
+
+/// Two VPC blocks that share addresses: the later region's, and the earlier one's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CidrOverlap {
+    pub region: String,
+    pub cidr: String,
+    pub other_region: String,
+    pub other_cidr: String,
+}
+
 /// Every problem pave reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DiagnosticKind {
@@ -158,6 +178,41 @@ pub enum DiagnosticKind {
         name: String,
         max: usize,
     },
+    InvalidCidr {
+        cidr: String,
+        problem: CidrProblem,
+    },
+    /// A base block too small to give the region at this (1-based) position of the Platform's
+    /// regions its own /16.
+    BaseCidrTooSmall {
+        cidr: String,
+        region: String,
+        position: u32,
+    },
+    /// Two regions of an environment have VPC blocks that share addresses.
+    OverlappingCidrs(Box<CidrOverlap>),
+    /// A node group whose sizes are not `min <= desired <= max`.
+    NodeGroupSizeOutOfOrder {
+        min: u32,
+        desired: u32,
+        max: u32,
+    },
+    /// A node group with both arm64 and x86_64 instance types.
+    MixedArchitectures {
+        arm: String,
+        x86: String,
+    },
+    /// An ingress host outside the environment's DNS zone: its certificate cannot be validated.
+    HostOutsideZone {
+        host: String,
+        zone: String,
+    },
+    /// A name pave derives for an AWS resource is longer than AWS allows.
+    AwsNameTooLong {
+        what: &'static str,
+        name: String,
+        max: usize,
+    },
     /// The output folder would leave the platform root.
     OutputOutsideRoot {
         path: String,
@@ -200,6 +255,13 @@ impl DiagnosticKind {
             | DiagnosticKind::UnexpectedSchedule { .. }
             | DiagnosticKind::UnsupportedSetting { .. }
             | DiagnosticKind::NameTooLong { .. }
+            | DiagnosticKind::InvalidCidr { .. }
+            | DiagnosticKind::BaseCidrTooSmall { .. }
+            | DiagnosticKind::OverlappingCidrs(..)
+            | DiagnosticKind::NodeGroupSizeOutOfOrder { .. }
+            | DiagnosticKind::MixedArchitectures { .. }
+            | DiagnosticKind::HostOutsideZone { .. }
+            | DiagnosticKind::AwsNameTooLong { .. }
             | DiagnosticKind::OutputOutsideRoot { .. }
             | DiagnosticKind::UnownedFile { .. }
             | DiagnosticKind::Internal { .. } => Severity::Error,
@@ -234,6 +296,14 @@ impl DiagnosticKind {
             DiagnosticKind::UnexpectedSchedule { .. } => "unexpected-schedule",
             DiagnosticKind::UnsupportedSetting { .. } => "unsupported-setting",
             DiagnosticKind::NameTooLong { .. } => "name-too-long",
+            DiagnosticKind::InvalidCidr { .. } | DiagnosticKind::BaseCidrTooSmall { .. } => {
+                "invalid-cidr"
+            }
+            DiagnosticKind::OverlappingCidrs(..) => "overlapping-cidrs",
+            DiagnosticKind::NodeGroupSizeOutOfOrder { .. } => "node-group-size-out-of-order",
+            DiagnosticKind::MixedArchitectures { .. } => "mixed-architectures",
+            DiagnosticKind::HostOutsideZone { .. } => "host-outside-zone",
+            DiagnosticKind::AwsNameTooLong { .. } => "name-too-long",
             DiagnosticKind::OutputOutsideRoot { .. } => "output-outside-root",
             DiagnosticKind::UnownedFile { .. } => "unowned-file",
             DiagnosticKind::Internal { .. } => "internal",
@@ -293,6 +363,39 @@ impl DiagnosticKind {
             DiagnosticKind::NameTooLong { name, max } => {
                 format!("name `{name}` is longer than {max} characters")
             }
+            DiagnosticKind::InvalidCidr { cidr, problem } => match problem {
+                CidrProblem::HostBits { .. } => format!("CIDR block `{cidr}` has host bits set"),
+                CidrProblem::VpcSize => format!("VPC block `{cidr}` is not /16 to /24"),
+                CidrProblem::WholeInternet => {
+                    format!("`{cidr}` opens the cluster API to the whole internet")
+                }
+            },
+            DiagnosticKind::BaseCidrTooSmall { cidr, region, .. } => {
+                format!("base block `{cidr}` has no /16 left for region `{region}`")
+            }
+            DiagnosticKind::OverlappingCidrs(overlap) => {
+                let CidrOverlap {
+                    region,
+                    cidr,
+                    other_region,
+                    other_cidr,
+                } = overlap.as_ref();
+                format!(
+                    "VPC blocks of `{region}` (`{cidr}`) and `{other_region}` (`{other_cidr}`) overlap"
+                )
+            }
+            DiagnosticKind::NodeGroupSizeOutOfOrder { min, desired, max } => {
+                format!("node group sizes out of order: min {min}, desired {desired}, max {max}")
+            }
+            DiagnosticKind::MixedArchitectures { arm, x86 } => {
+                format!("node group mixes arm64 `{arm}` and x86_64 `{x86}` instance types")
+            }
+            DiagnosticKind::HostOutsideZone { host, zone } => {
+                format!("ingress host `{host}` is not in DNS zone `{zone}`")
+            }
+            DiagnosticKind::AwsNameTooLong { what, name, max } => {
+                format!("{what} name `{name}` is longer than {max} characters")
+            }
             DiagnosticKind::OutputOutsideRoot { path } => {
                 format!("output path `{path}` is outside the platform root")
             }
@@ -335,6 +438,17 @@ impl DiagnosticKind {
             DiagnosticKind::UnexpectedSchedule { .. } => "not a CronJob".into(),
             DiagnosticKind::UnsupportedSetting { .. } => "not applicable".into(),
             DiagnosticKind::NameTooLong { .. } => "too long".into(),
+            DiagnosticKind::InvalidCidr { problem, .. } => match problem {
+                CidrProblem::HostBits { .. } => "not a network address".into(),
+                CidrProblem::VpcSize => "wrong size for a VPC".into(),
+                CidrProblem::WholeInternet => "every address".into(),
+            },
+            DiagnosticKind::BaseCidrTooSmall { .. } => "too small".into(),
+            DiagnosticKind::OverlappingCidrs(..) => "overlaps another region's block".into(),
+            DiagnosticKind::NodeGroupSizeOutOfOrder { .. } => "not between min and max".into(),
+            DiagnosticKind::MixedArchitectures { .. } => "two CPU architectures".into(),
+            DiagnosticKind::HostOutsideZone { .. } => "outside the zone".into(),
+            DiagnosticKind::AwsNameTooLong { .. } => "makes the name too long".into(),
             DiagnosticKind::OutputOutsideRoot { .. } => "leaves the platform root".into(),
             DiagnosticKind::UnownedFile { .. } => "not generated by pave".into(),
             DiagnosticKind::Internal { .. } => "here".into(),
@@ -426,6 +540,34 @@ impl DiagnosticKind {
             )),
             DiagnosticKind::NameTooLong { max, .. } => Some(format!(
                 "Kubernetes names are at most 63 characters and pave derives longer names from this one; keep it within {max}"
+            )),
+            DiagnosticKind::InvalidCidr { problem, .. } => Some(match problem {
+                CidrProblem::HostBits { network } => format!(
+                    "write the block's network address: did you mean `{network}`?"
+                ),
+                CidrProblem::WholeInternet => "list the networks that need the public endpoint (an office, a VPN egress), or none to keep the endpoint private".into(),
+                CidrProblem::VpcSize => "AWS VPC blocks are /16 (65,536 addresses) to /28, and pave splits each into three private and three public subnets, so it needs /24 or larger".into(),
+            }),
+            DiagnosticKind::BaseCidrTooSmall { position, .. } => Some(format!(
+                "the region at position {position} of the Platform's regions takes /16 number {position} of the base block: use a larger base block, or set `network.cidrs` for this region"
+            )),
+            DiagnosticKind::OverlappingCidrs(..) => Some(
+                "give each region a block of its own, so the VPCs can be peered or joined later"
+                    .into(),
+            ),
+            DiagnosticKind::NodeGroupSizeOutOfOrder { .. } => Some(
+                "set `min` at most `desired` and `desired` at most `max`; `desired` defaults to `min`"
+                    .into(),
+            ),
+            DiagnosticKind::MixedArchitectures { .. } => Some(
+                "a node group runs one AMI type; put Graviton (arm64) instance types in a group of their own"
+                    .into(),
+            ),
+            DiagnosticKind::HostOutsideZone { zone, .. } => Some(format!(
+                "the host's certificate is validated with a record in the environment's zone: use a host under `{zone}`, or set the Environment's `dns.zone`"
+            )),
+            DiagnosticKind::AwsNameTooLong { max, .. } => Some(format!(
+                "pave derives this name from the platform, environment, region and service names; shorten one of them so it fits in {max}"
             )),
             DiagnosticKind::OutputOutsideRoot { .. } => Some(
                 "give a relative path without `..`, or pass `--out DIR` to write elsewhere".into(),

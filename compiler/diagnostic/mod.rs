@@ -4,7 +4,7 @@
 mod kind;
 mod render;
 
-pub use kind::{DiagnosticKind, RefKind, Severity};
+pub use kind::{CidrOverlap, CidrProblem, DiagnosticKind, RefKind, Severity};
 pub use render::{RenderOptions, render_human, render_json};
 
 use crate::source::Span;

@@ -2,8 +2,11 @@
 //!
 //! In: a [`ResolvedSpec`]. Out: a [`ValidatedSpec`], the same platform with the guarantee that
 //! replica ranges are ordered, workload settings fit the workload kind, dependencies and promotions
-//! have no cycles, derived names fit Kubernetes' limits, and the output path stays inside the
-//! platform root. Never reads files and never changes the spec.
+//! have no cycles, derived names fit Kubernetes' (and AWS's) limits, the output path stays inside
+//! the platform root, and the cloud foundation's networks, node groups and DNS zones are sound.
+//! Never reads files and never changes the spec.
+
+mod foundation;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -11,6 +14,8 @@ use crate::diagnostic::{Diagnostic, DiagnosticKind, StageResult, finish};
 use crate::parse::{Replicas, WorkloadKind};
 use crate::resolve::{ResolvedSpec, Service};
 use crate::source::Span;
+
+pub use foundation::is_arm64;
 
 /// A platform that passed every check.
 #[derive(Debug, Clone)]
@@ -35,6 +40,7 @@ pub fn validate(resolved: ResolvedSpec) -> StageResult<ValidatedSpec> {
     }
     check_dependency_cycles(&resolved, &mut diagnostics);
     check_ingress_hosts(&resolved, &mut diagnostics);
+    foundation::check(&resolved, &mut diagnostics);
     finish(ValidatedSpec(resolved), diagnostics)
 }
 
