@@ -1,9 +1,18 @@
 //! Lower: the validated platform to a target-neutral [`Plan`]: for each tenant and environment,
-//! the namespace with its guardrails and the workloads in it, every value final (defaults applied,
-//! names and labels derived). Emitters only translate a plan into their target's objects.
-//! Never reads files.
+//! the namespace with its guardrails and the workloads in it, and (when the Platform asks for
+//! it) the cloud [`Foundation`] each environment and region runs on; every value final (defaults
+//! applied, names, labels, address blocks and permissions derived). Emitters only translate a
+//! plan into their target's objects. Never reads files.
+
+mod foundation;
 
 use std::collections::{BTreeMap, BTreeSet};
+
+pub use foundation::{
+    AwsLocation, Foundation, GitHubDeploy, Network, Permission, PlannedDns, PlannedNodeGroup,
+    PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry, StateBackend, WorkloadIdentity,
+    ZONES, ZoneSource,
+};
 
 use crate::parse::{Ingress, Owners, Quota, Replicas, Resources, Tier, WorkloadKind};
 use crate::resolve::{ResolvedSpec, SecretRef, Service, ServiceInstance, StdLimitRange, StdProbes};
@@ -15,6 +24,8 @@ use crate::validate::ValidatedSpec;
 pub struct Plan {
     pub platform: String,
     pub units: Vec<TenantEnvironment>,
+    /// The cloud foundation; `None` unless the Platform has a `terraform` section.
+    pub foundation: Option<Foundation>,
 }
 
 /// One tenant in one environment: a namespace and its workloads.
@@ -172,6 +183,7 @@ pub fn lower(validated: &ValidatedSpec) -> Plan {
     Plan {
         platform: spec.platform.name().to_string(),
         units,
+        foundation: foundation::foundation(spec),
     }
 }
 
