@@ -1,10 +1,12 @@
 //! Emit: a [`Plan`] to the files of the GitOps tree, in memory ([`OutputTree`]).
 //!
-//! One module per target; each takes the same plan. Only `emit/` knows Kubernetes field names.
-//! The whole tree exists before the disk is touched. Never reads or writes files.
+//! One module per target; each takes the same plan. Only `emit/` knows Kubernetes field names and
+//! Terraform resource arguments. The whole tree exists before the disk is touched. Never reads or
+//! writes files.
 
 pub mod kubernetes;
 mod output_tree;
+pub mod terraform;
 
 pub use output_tree::{OutputFile, OutputTree};
 
@@ -15,5 +17,6 @@ use crate::source::SourceMap;
 pub fn emit(plan: &Plan, source_map: &SourceMap) -> Result<OutputTree, String> {
     let mut tree = OutputTree::default();
     kubernetes::emit(plan, source_map, &mut tree)?;
+    terraform::emit(plan, source_map, &mut tree)?;
     Ok(tree)
 }
