@@ -155,6 +155,11 @@ pub enum DiagnosticKind {
         environment: String,
         tenant: String,
     },
+    /// A per-region setting for a region the environment does not run in.
+    RegionNotUsed {
+        region: String,
+        environment: String,
+    },
     DependencyCycle {
         cycle: Vec<String>,
     },
@@ -248,6 +253,7 @@ impl DiagnosticKind {
             | DiagnosticKind::DuplicateName { .. }
             | DiagnosticKind::UnknownReference { .. }
             | DiagnosticKind::EnvironmentNotUsed { .. }
+            | DiagnosticKind::RegionNotUsed { .. }
             | DiagnosticKind::DependencyCycle { .. }
             | DiagnosticKind::PromotionCycle { .. }
             | DiagnosticKind::ReplicasOutOfOrder { .. }
@@ -289,6 +295,7 @@ impl DiagnosticKind {
             DiagnosticKind::DuplicateName { .. } => "duplicate-name",
             DiagnosticKind::UnknownReference { kind, .. } => kind.code(),
             DiagnosticKind::EnvironmentNotUsed { .. } => "environment-not-used",
+            DiagnosticKind::RegionNotUsed { .. } => "region-not-used",
             DiagnosticKind::DependencyCycle { .. } => "dependency-cycle",
             DiagnosticKind::PromotionCycle { .. } => "promotion-cycle",
             DiagnosticKind::ReplicasOutOfOrder { .. } => "replicas-min-above-max",
@@ -344,6 +351,10 @@ impl DiagnosticKind {
                 environment,
                 tenant,
             } => format!("tenant `{tenant}` does not use environment `{environment}`"),
+            DiagnosticKind::RegionNotUsed {
+                region,
+                environment,
+            } => format!("environment `{environment}` does not run in region `{region}`"),
             DiagnosticKind::DependencyCycle { cycle } => {
                 format!("dependency cycle: {}", cycle.join(" → "))
             }
@@ -431,6 +442,7 @@ impl DiagnosticKind {
             DiagnosticKind::EnvironmentNotUsed { .. } => {
                 "environment not in the tenant's list".into()
             }
+            DiagnosticKind::RegionNotUsed { .. } => "region not in the environment's list".into(),
             DiagnosticKind::DependencyCycle { .. } => "this dependency closes the cycle".into(),
             DiagnosticKind::PromotionCycle { .. } => "this closes the cycle".into(),
             DiagnosticKind::ReplicasOutOfOrder { .. } => "min above max".into(),
@@ -519,6 +531,9 @@ impl DiagnosticKind {
                 tenant,
             } => Some(format!(
                 "add `{environment}` to the `environments` of tenant `{tenant}`, or remove this entry"
+            )),
+            DiagnosticKind::RegionNotUsed { region, .. } => Some(format!(
+                "add `{region}` to the environment's `regions`, or remove this entry"
             )),
             DiagnosticKind::DependencyCycle { .. } => {
                 Some("services cannot depend on each other in a circle; remove one dependency".into())

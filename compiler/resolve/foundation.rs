@@ -32,10 +32,32 @@ pub(super) fn environment_foundation(
     let doc = &env.doc;
     let spec = &env.spec;
     let network = &spec.network;
-    let env_regions: BTreeMap<String, ()> = spec.regions.iter().map(|r| (r.clone(), ())).collect();
+    let platform_regions: BTreeMap<String, ()> = platform
+        .spec
+        .regions
+        .iter()
+        .map(|r| (r.clone(), ()))
+        .collect();
     for region in network.cidrs.keys() {
         let span = doc.key_span(&["spec", "network", "cidrs", region.as_str()]);
-        check_ref(RefKind::Region, region, &env_regions, span, diagnostics);
+        if !check_ref(
+            RefKind::Region,
+            region,
+            &platform_regions,
+            span,
+            diagnostics,
+        ) {
+            continue;
+        }
+        if !spec.regions.contains(region) {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::RegionNotUsed {
+                    region: region.clone(),
+                    environment: env.name().to_string(),
+                },
+                span,
+            ));
+        }
     }
 
     let (base, base_span) = match network.cidr {

@@ -238,30 +238,33 @@ fn check_hosts_in_zone(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic
 
 fn check_aws_names(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
     let platform = resolved.platform.name();
-    let mut too_long = |what: &'static str, name: String, max: usize, span: Span| {
-        if name.len() > max {
-            diagnostics.push(Diagnostic::new(
-                DiagnosticKind::AwsNameTooLong { what, name, max },
-                span,
-            ));
-        }
+    let too_long = |what: &'static str, name: String, max: usize, span: Span| {
+        (name.len() > max)
+            .then(|| Diagnostic::new(DiagnosticKind::AwsNameTooLong { what, name, max }, span))
     };
     for (env_name, env) in &resolved.environments {
         let name_span = env.parsed.doc.span(&["metadata", "name"]);
         for region in &env.parsed.spec.regions {
             let cluster = cluster_name(platform, env_name, region);
-            too_long("EKS cluster", cluster.clone(), MAX_CLUSTER_NAME, name_span);
+            diagnostics.extend(too_long(
+                "EKS cluster",
+                cluster.clone(),
+                MAX_CLUSTER_NAME,
+                name_span,
+            ));
             // The longest of the cluster's own role names stands for all of them.
             if let Some(role) = CLUSTER_ROLES.iter().max_by_key(|r| r.len()) {
-                too_long(
+                diagnostics.extend(too_long(
                     "IAM role",
                     format!("{cluster}-{role}"),
                     MAX_ROLE_NAME,
                     name_span,
-                );
+                ));
             }
         }
     }
+    // Role names join tenant and service with `-`, so `a-b`/`c` and `a`/`b-c` would meet.
+    let mut roles: BTreeMap<String, Span> = BTreeMap::new();
     for service in &resolved.services {
         let span = service.parsed.doc.span(&["metadata", "name"]);
         for instance in service.instances.iter().filter(|i| !i.aws.is_empty()) {
@@ -271,19 +274,33 @@ fn check_aws_names(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
             for region in &env.parsed.spec.regions {
                 let cluster = cluster_name(platform, &instance.environment, region);
                 let role = workload_role_name(&cluster, &service.tenant, service.name());
-                too_long("IAM role", role, MAX_ROLE_NAME, span);
+                if let Some(first) = roles.get(&role) {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            DiagnosticKind::DuplicateName {
+                                kind: "IAM role".into(),
+                                name: role.clone(),
+                            },
+                            span,
+                        )
+                        .with_related(*first, "the other service with this role name"),
+                    );
+                } else {
+                    roles.insert(role.clone(), span);
+                }
+                diagnostics.extend(too_long("IAM role", role, MAX_ROLE_NAME, span));
             }
         }
     }
     if let Some(terraform) = &resolved.platform.spec.terraform
         && terraform.github.is_some()
     {
-        too_long(
+        diagnostics.extend(too_long(
             "IAM role",
             deploy_role_name(platform),
             MAX_ROLE_NAME,
             resolved.platform.doc.span(&["metadata", "name"]),
-        );
+        ));
     }
 }
 

@@ -11,7 +11,7 @@ use super::aws::{
     CloudwatchLogResourcePolicy, KmsAlias, KmsKey, Route53HostedZoneDnssec, Route53KeySigningKey,
     Route53QueryLog, Route53Record, Route53Zone, Route53ZoneLookup, name_tag,
 };
-use super::model::{Address, Config, Meta, block_name};
+use super::model::{Address, Config, Meta, block_name, block_names};
 use super::policy::{PolicyDocument, Statement, logs_key_policy};
 use crate::lower::{RegionalFoundation, ZoneSource};
 
@@ -72,8 +72,8 @@ pub(super) fn emit(
     };
 
     let mut arns = serde_json::Map::new();
-    for host in &regional.certificates {
-        let block = block_name(host);
+    let blocks = block_names(regional.certificates.iter().map(String::as_str));
+    for (host, block) in regional.certificates.iter().zip(blocks) {
         // A certificate in use by a load balancer cannot be deleted before its replacement exists.
         let certificate = config.resource_with(
             &block,

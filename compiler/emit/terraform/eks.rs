@@ -10,8 +10,8 @@ use super::aws::{
     EksEncryptionProvider, EksNodeGroup, EksPodIdentityAssociation, EksScalingConfig, EksTaint,
     EksUpdateConfig, EksVpcConfig, KmsAlias, KmsKey, name_tag,
 };
-use super::iam::{ClusterRoles, identity_block};
-use super::model::{Address, Config, Meta, block_name};
+use super::iam::{ClusterRoles, identity_blocks};
+use super::model::{Address, Config, Meta, block_name, block_names};
 use super::network::NetworkRefs;
 use super::policy::account_key_policy;
 use crate::lower::RegionalFoundation;
@@ -154,8 +154,9 @@ pub(super) fn emit(
     let node_group_refs: Vec<&Address> = node_groups.iter().collect();
     config.resource_after("coredns", &addon("coredns"), &node_group_refs)?;
 
-    for principal in &regional.admin_roles {
-        let block = admin_block(principal);
+    let admin_texts: Vec<String> = regional.admin_roles.iter().map(|p| admin_text(p)).collect();
+    let admin_blocks = block_names(admin_texts.iter().map(String::as_str));
+    for (principal, block) in regional.admin_roles.iter().zip(admin_blocks) {
         let entry = config.resource(
             &block,
             &EksAccessEntry {
@@ -178,9 +179,10 @@ pub(super) fn emit(
         )?;
     }
 
-    for (identity, role) in regional.identities.iter().zip(&roles.workloads) {
+    let identities = regional.identities.iter().zip(&roles.workloads);
+    for ((identity, role), block) in identities.zip(identity_blocks(&regional.identities)) {
         config.resource(
-            &identity_block(identity),
+            &block,
             &EksPodIdentityAssociation {
                 cluster_name: cluster_name.clone(),
                 namespace: identity.namespace.clone(),
@@ -209,11 +211,10 @@ pub(super) fn emit(
     Ok(())
 }
 
-/// The block name of an admin role's access entry: `admin_` and the role name, with the account
-/// when the role is another account's.
-fn admin_block(principal: &str) -> String {
+/// What names an admin role's access entry: `admin_`, the role's account and its name.
+fn admin_text(principal: &str) -> String {
     let mut parts = principal.splitn(6, ':');
     let account = parts.nth(4).unwrap_or_default();
     let role = principal.rsplit('/').next().unwrap_or(principal);
-    block_name(&format!("admin_{account}_{role}"))
+    format!("admin_{account}_{role}")
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::aws::{IamRole, IamRolePolicy, IamRolePolicyAttachment, KmsKey};
-use super::model::{Address, Config, block_name};
+use super::model::{Address, Config, block_names};
 use super::policy::{PolicyDocument, Statement};
 use crate::lower::{RegionalFoundation, WorkloadIdentity};
 
@@ -103,8 +103,9 @@ pub(super) fn emit(
 
     let mut workloads = Vec::new();
     let mut arns = BTreeMap::new();
-    for identity in &regional.identities {
-        let role = workload_role(config, regional, identity)?;
+    let blocks = identity_blocks(&regional.identities);
+    for (identity, block) in regional.identities.iter().zip(&blocks) {
+        let role = workload_role(config, regional, identity, block)?;
         arns.insert(
             format!("{}/{}", identity.tenant, identity.service),
             Value::from(role.attr("arn")),
@@ -134,17 +135,21 @@ pub(super) fn emit(
     })
 }
 
-/// The block name of a service's identity resources.
-pub(super) fn identity_block(identity: &WorkloadIdentity) -> String {
-    block_name(&format!("{}_{}", identity.tenant, identity.service))
+/// The block names of the services' identity resources, in the order of `identities`.
+pub(super) fn identity_blocks(identities: &[WorkloadIdentity]) -> Vec<String> {
+    let texts: Vec<String> = identities
+        .iter()
+        .map(|identity| format!("{}_{}", identity.tenant, identity.service))
+        .collect();
+    block_names(texts.iter().map(String::as_str))
 }
 
 fn workload_role(
     config: &mut Config,
     regional: &RegionalFoundation,
     identity: &WorkloadIdentity,
+    name: &str,
 ) -> Result<Address, String> {
-    let name = identity_block(identity);
     // Pod Identity tags the session with the cluster, namespace and service account; only this
     // service's pods in this cluster match.
     let trust = Statement::trust(
@@ -168,7 +173,7 @@ fn workload_role(
         vec![identity.service_account.clone()],
     );
     let role = config.resource(
-        &name,
+        name,
         &IamRole {
             name: identity.role_name.clone(),
             description: format!(
@@ -190,7 +195,7 @@ fn workload_role(
         })
         .collect();
     config.resource(
-        &name,
+        name,
         &IamRolePolicy {
             name: "declared-aws-access".into(),
             role: role.attr("id"),

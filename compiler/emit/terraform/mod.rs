@@ -75,7 +75,11 @@ impl Module {
         Config::new(comment(&self.source))
     }
 
+    /// Adds a file, unless there is nothing in it.
     fn add(&mut self, name: &str, config: &Config) -> Result<(), String> {
+        if config.is_empty() {
+            return Ok(());
+        }
         let path = format!("{ROOT}/{}/{name}.tf.json", self.folder);
         let contents = config.render()?;
         // The writer recognises pave's files by this start when the manifest is lost.

@@ -187,6 +187,15 @@ impl Config {
         }
     }
 
+    /// Whether the file would hold nothing but its comment.
+    pub(super) fn is_empty(&self) -> bool {
+        self.terraform.is_none()
+            && self.providers.is_empty()
+            && self.resources.is_empty()
+            && self.data.is_empty()
+            && self.outputs.is_empty()
+    }
+
     /// The file's text, canonical: sorted keys, two-space indent, no nulls, final newline.
     pub(super) fn render(&self) -> Result<String, String> {
         let mut root = Map::new();
@@ -277,6 +286,25 @@ pub(super) fn block_name(text: &str) -> String {
     out
 }
 
+/// Block names for a list of texts, in order: [`block_name`] of each, with `_2`, `_3`, ... after
+/// a name already taken (`a-b` and `a.b` both give `a_b`).
+pub(super) fn block_names<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut taken = std::collections::BTreeSet::new();
+    texts
+        .into_iter()
+        .map(|text| {
+            let base = block_name(text);
+            let mut name = base.clone();
+            let mut n = 1;
+            while !taken.insert(name.clone()) {
+                n += 1;
+                name = format!("{base}_{n}");
+            }
+            name
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,5 +326,13 @@ mod tests {
         );
         assert_eq!(block_name("backend/order-service"), "backend_order_service");
         assert_eq!(block_name("1a"), "_1a");
+    }
+
+    #[test]
+    fn block_names_stay_unique() {
+        assert_eq!(
+            block_names(["a-b", "a.b", "a_b", "c"]),
+            ["a_b", "a_b_2", "a_b_3", "c"]
+        );
     }
 }

@@ -10,7 +10,7 @@ use super::aws::{
     EcrEncryption, EcrLifecyclePolicy, EcrRepository, EcrRepositoryPolicy, EcrScanning,
     IamOpenidConnectProvider, IamRole, IamRolePolicy, KmsAlias, KmsKey,
 };
-use super::model::{Config, block_name, compact};
+use super::model::{Config, block_names, compact};
 use super::policy::{PolicyDocument, Statement, account_key_policy};
 use crate::lower::Registry;
 
@@ -130,8 +130,8 @@ pub(super) fn emit(config: &mut Config, registry: &Registry) -> Result<(), Strin
 
     let mut urls = serde_json::Map::new();
     let mut arns = Vec::new();
-    for name in &registry.repositories {
-        let block = block_name(name);
+    let blocks = block_names(registry.repositories.iter().map(String::as_str));
+    for (name, block) in registry.repositories.iter().zip(blocks) {
         let repository = config.resource(
             &block,
             &EcrRepository {
