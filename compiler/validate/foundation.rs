@@ -23,9 +23,15 @@ pub(super) fn check(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) 
         check_network(env, diagnostics);
         check_node_groups(env, diagnostics);
     }
-    if resolved.platform.spec.terraform.is_some() {
+    if let Some(terraform) = &resolved.platform.spec.terraform {
         check_hosts_in_zone(resolved, diagnostics);
         check_aws_names(resolved, diagnostics);
+        if terraform.admin_roles.is_empty() {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::NoClusterAdmins,
+                resolved.platform.doc.key_span(&["spec", "terraform"]),
+            ));
+        }
     }
 }
 
