@@ -278,7 +278,11 @@ fn flow_logs(
             ],
             vec![group_arn.clone(), format!("{group_arn}:*")],
         ),
-        Statement::allow(&["logs:DescribeLogGroups"], vec![group_arn]),
+        // A list call: IAM checks it against every log group of the account and region.
+        Statement::allow(
+            &["logs:DescribeLogGroups"],
+            vec![location.arn("logs", "log-group:*")],
+        ),
     ])
     .render()?;
     let policy = config.resource(
