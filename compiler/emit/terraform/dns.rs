@@ -60,16 +60,14 @@ pub(super) fn emit(
             },
         )?),
     };
-    if let Some(zone) = &zone {
-        config.output(
-            "dns_zone_id",
-            "The environment's hosted zone.",
-            zone.attr("zone_id"),
-        )?;
-    }
     let Some(zone) = zone else {
         return Ok(());
     };
+    config.output(
+        "dns_zone_id",
+        "The environment's hosted zone.",
+        zone.attr("zone_id"),
+    )?;
 
     let mut arns = serde_json::Map::new();
     let blocks = block_names(regional.certificates.iter().map(String::as_str));
