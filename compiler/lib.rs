@@ -7,9 +7,10 @@
 //! 3. [`resolve`]: names resolved, defaults and per-environment overrides merged
 //!    ([`resolve::ResolvedSpec`]).
 //! 4. [`validate`]: semantic checks across documents ([`validate::ValidatedSpec`]).
-//! 5. [`lower`]: the target-neutral plan of namespaces, workloads, clusters and their add-ons
-//!    ([`lower::Plan`]).
-//! 6. [`emit`]: Kubernetes and Flux objects serialized into an in-memory [`emit::OutputTree`].
+//! 5. [`lower`]: the target-neutral plan of namespaces, workloads, clusters and their add-ons,
+//!    and the cloud foundation ([`lower::Plan`]).
+//! 6. [`emit`]: Kubernetes and Flux objects and Terraform JSON, serialized into an in-memory
+//!    [`emit::OutputTree`].
 //! 7. The CLI writes that tree to disk ([`cli`]), or [`diff`] compares it with what is there.
 //!
 //! Diagnostics ([`diagnostic`]) are collected per stage; a stage with errors stops the pipeline

@@ -1,5 +1,5 @@
 //! Every project in `examples/` compiles, and compiles to the same bytes twice, whatever the
-//! order its files are found in.
+//! order its files are found in, and to the tree committed beside it.
 
 use std::path::{Path, PathBuf};
 
@@ -70,6 +70,16 @@ fn compile_twice(example: &Path) -> Result<(), Failed> {
         [&first, &second].map(|d| std::fs::read(d.join(".pave/manifest.json")).unwrap_or_default());
     if manifests[0] != manifests[1] {
         return Err("ownership manifests differ".into());
+    }
+    // The committed tree (the Platform's gitops.path, `gitops` in every example) is what the
+    // specs compile to: regenerate it with `cargo run -- compile examples/<name>`.
+    let committed = read_tree(&example.join("gitops"));
+    if let Some(difference) = tree_difference(&committed, &a) {
+        return Err(format!(
+            "the committed gitops tree is stale (cargo run -- compile {}):\n{difference}",
+            example.display()
+        )
+        .into());
     }
     Ok(())
 }

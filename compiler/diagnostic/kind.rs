@@ -84,6 +84,26 @@ pub struct DisabledDependency {
     pub environments: Vec<String>,
 }
 
+/// What is wrong with a CIDR block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CidrProblem {
+    /// Bits set below the prefix (`10.0.0.1/16`); holds the network address meant.
+    HostBits { network: String },
+    /// A VPC block outside /16 to /24.
+    VpcSize,
+    /// `0.0.0.0/0` where a limited set of networks is expected.
+    WholeInternet,
+}
+
+/// Two VPC blocks that share addresses: the later region's, and the earlier one's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CidrOverlap {
+    pub region: String,
+    pub cidr: String,
+    pub other_region: String,
+    pub other_cidr: String,
+}
+
 /// Every problem pave reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DiagnosticKind {
@@ -149,6 +169,11 @@ pub enum DiagnosticKind {
     EnvironmentNotUsed {
         environment: String,
         tenant: String,
+    },
+    /// A per-region setting for a region the environment does not run in.
+    RegionNotUsed {
+        region: String,
+        environment: String,
     },
     DependencyCycle {
         cycle: Vec<String>,
@@ -236,6 +261,43 @@ pub enum DiagnosticKind {
     },
     /// The Platform names no Git repository, so there is nothing for Flux to read.
     MissingGitopsRepository,
+    InvalidCidr {
+        cidr: String,
+        problem: CidrProblem,
+    },
+    /// A base block too small to give the region at this (1-based) position of the Platform's
+    /// regions its own /16.
+    BaseCidrTooSmall {
+        cidr: String,
+        region: String,
+        position: u32,
+    },
+    /// Two regions of an environment have VPC blocks that share addresses.
+    OverlappingCidrs(Box<CidrOverlap>),
+    /// A node group whose sizes are not `min <= desired <= max`.
+    NodeGroupSizeOutOfOrder {
+        min: u32,
+        desired: u32,
+        max: u32,
+    },
+    /// A node group with both arm64 and x86_64 instance types.
+    MixedArchitectures {
+        arm: String,
+        x86: String,
+    },
+    /// An ingress host outside the environment's DNS zone: its certificate cannot be validated.
+    HostOutsideZone {
+        host: String,
+        zone: String,
+    },
+    /// Terraform is generated but no role may administer the clusters.
+    NoClusterAdmins,
+    /// A name pave derives for an AWS resource is longer than AWS allows.
+    AwsNameTooLong {
+        what: &'static str,
+        name: String,
+        max: usize,
+    },
     /// The output folder would leave the platform root.
     OutputOutsideRoot {
         path: String,
@@ -280,6 +342,7 @@ impl DiagnosticKind {
             | DiagnosticKind::DuplicateName { .. }
             | DiagnosticKind::UnknownReference { .. }
             | DiagnosticKind::EnvironmentNotUsed { .. }
+            | DiagnosticKind::RegionNotUsed { .. }
             | DiagnosticKind::DependencyCycle { .. }
             | DiagnosticKind::PromotionCycle { .. }
             | DiagnosticKind::ReplicasOutOfOrder { .. }
@@ -299,6 +362,13 @@ impl DiagnosticKind {
             | DiagnosticKind::AddonDependencyDisabled(_)
             | DiagnosticKind::AddonDependencyLayer { .. }
             | DiagnosticKind::UnknownVariable { .. }
+            | DiagnosticKind::InvalidCidr { .. }
+            | DiagnosticKind::BaseCidrTooSmall { .. }
+            | DiagnosticKind::OverlappingCidrs(..)
+            | DiagnosticKind::NodeGroupSizeOutOfOrder { .. }
+            | DiagnosticKind::MixedArchitectures { .. }
+            | DiagnosticKind::HostOutsideZone { .. }
+            | DiagnosticKind::AwsNameTooLong { .. }
             | DiagnosticKind::OutputOutsideRoot { .. }
             | DiagnosticKind::UnownedFile { .. }
             | DiagnosticKind::OutputLocked { .. }
@@ -306,6 +376,7 @@ impl DiagnosticKind {
             | DiagnosticKind::Internal { .. } => Severity::Error,
             DiagnosticKind::DependencyNotDeployed { .. } => Severity::Warning,
             DiagnosticKind::MissingGitopsRepository => Severity::Warning,
+            DiagnosticKind::NoClusterAdmins => Severity::Warning,
         }
     }
 
@@ -330,6 +401,7 @@ impl DiagnosticKind {
             DiagnosticKind::DuplicateName { .. } => "duplicate-name",
             DiagnosticKind::UnknownReference { kind, .. } => kind.code(),
             DiagnosticKind::EnvironmentNotUsed { .. } => "environment-not-used",
+            DiagnosticKind::RegionNotUsed { .. } => "region-not-used",
             DiagnosticKind::DependencyCycle { .. } => "dependency-cycle",
             DiagnosticKind::PromotionCycle { .. } => "promotion-cycle",
             DiagnosticKind::ReplicasOutOfOrder { .. } => "replicas-min-above-max",
@@ -351,6 +423,15 @@ impl DiagnosticKind {
             DiagnosticKind::AddonDependencyLayer { .. } => "addon-dependency-layer",
             DiagnosticKind::UnknownVariable { .. } => "unknown-variable",
             DiagnosticKind::MissingGitopsRepository => "missing-gitops-repository",
+            DiagnosticKind::InvalidCidr { .. } | DiagnosticKind::BaseCidrTooSmall { .. } => {
+                "invalid-cidr"
+            }
+            DiagnosticKind::OverlappingCidrs(..) => "overlapping-cidrs",
+            DiagnosticKind::NodeGroupSizeOutOfOrder { .. } => "node-group-size-out-of-order",
+            DiagnosticKind::MixedArchitectures { .. } => "mixed-architectures",
+            DiagnosticKind::HostOutsideZone { .. } => "host-outside-zone",
+            DiagnosticKind::NoClusterAdmins => "no-cluster-admins",
+            DiagnosticKind::AwsNameTooLong { .. } => "name-too-long",
             DiagnosticKind::OutputOutsideRoot { .. } => "output-outside-root",
             DiagnosticKind::UnownedFile { .. } => "unowned-file",
             DiagnosticKind::OutputLocked { .. } => "output-locked",
@@ -393,6 +474,10 @@ impl DiagnosticKind {
                 environment,
                 tenant,
             } => format!("tenant `{tenant}` does not use environment `{environment}`"),
+            DiagnosticKind::RegionNotUsed {
+                region,
+                environment,
+            } => format!("environment `{environment}` does not run in region `{region}`"),
             DiagnosticKind::DependencyCycle { cycle } => {
                 format!("dependency cycle: {}", cycle.join(" → "))
             }
@@ -466,6 +551,42 @@ impl DiagnosticKind {
             DiagnosticKind::MissingGitopsRepository => {
                 "no `spec.gitops.repository`: the Flux wiring is not generated".into()
             }
+            DiagnosticKind::InvalidCidr { cidr, problem } => match problem {
+                CidrProblem::HostBits { .. } => format!("CIDR block `{cidr}` has host bits set"),
+                CidrProblem::VpcSize => format!("VPC block `{cidr}` is not /16 to /24"),
+                CidrProblem::WholeInternet => {
+                    format!("`{cidr}` opens the cluster API to the whole internet")
+                }
+            },
+            DiagnosticKind::BaseCidrTooSmall { cidr, region, .. } => {
+                format!("base block `{cidr}` has no /16 left for region `{region}`")
+            }
+            DiagnosticKind::OverlappingCidrs(overlap) => {
+                let CidrOverlap {
+                    region,
+                    cidr,
+                    other_region,
+                    other_cidr,
+                } = overlap.as_ref();
+                format!(
+                    "VPC blocks of `{region}` (`{cidr}`) and `{other_region}` (`{other_cidr}`) overlap"
+                )
+            }
+            DiagnosticKind::NodeGroupSizeOutOfOrder { min, desired, max } => {
+                format!("node group sizes out of order: min {min}, desired {desired}, max {max}")
+            }
+            DiagnosticKind::MixedArchitectures { arm, x86 } => {
+                format!("node group mixes arm64 `{arm}` and x86_64 `{x86}` instance types")
+            }
+            DiagnosticKind::HostOutsideZone { host, zone } => {
+                format!("ingress host `{host}` is not in DNS zone `{zone}`")
+            }
+            DiagnosticKind::NoClusterAdmins => {
+                "no role can use the Kubernetes API of the clusters".into()
+            }
+            DiagnosticKind::AwsNameTooLong { what, name, max } => {
+                format!("{what} name `{name}` is longer than {max} characters")
+            }
             DiagnosticKind::OutputOutsideRoot { path } => {
                 format!("output path `{path}` is not a folder inside the platform root")
             }
@@ -505,6 +626,7 @@ impl DiagnosticKind {
             DiagnosticKind::EnvironmentNotUsed { .. } => {
                 "environment not in the tenant's list".into()
             }
+            DiagnosticKind::RegionNotUsed { .. } => "region not in the environment's list".into(),
             DiagnosticKind::DependencyCycle { .. } => "this dependency closes the cycle".into(),
             DiagnosticKind::PromotionCycle { .. } => "this closes the cycle".into(),
             DiagnosticKind::ReplicasOutOfOrder { .. } => "min above max".into(),
@@ -532,6 +654,18 @@ impl DiagnosticKind {
             DiagnosticKind::AddonDependencyLayer { .. } => "applied after this add-on".into(),
             DiagnosticKind::UnknownVariable { .. } => "in this value".into(),
             DiagnosticKind::MissingGitopsRepository => "no repository set".into(),
+            DiagnosticKind::InvalidCidr { problem, .. } => match problem {
+                CidrProblem::HostBits { .. } => "not a network address".into(),
+                CidrProblem::VpcSize => "wrong size for a VPC".into(),
+                CidrProblem::WholeInternet => "every address".into(),
+            },
+            DiagnosticKind::BaseCidrTooSmall { .. } => "too small".into(),
+            DiagnosticKind::OverlappingCidrs(..) => "overlaps another region's block".into(),
+            DiagnosticKind::NodeGroupSizeOutOfOrder { .. } => "not between min and max".into(),
+            DiagnosticKind::MixedArchitectures { .. } => "two CPU architectures".into(),
+            DiagnosticKind::HostOutsideZone { .. } => "outside the zone".into(),
+            DiagnosticKind::NoClusterAdmins => "no `adminRoles` here".into(),
+            DiagnosticKind::AwsNameTooLong { .. } => "makes the name too long".into(),
             DiagnosticKind::OutputOutsideRoot { .. } => "leaves the platform root".into(),
             DiagnosticKind::UnownedFile { .. } => "not generated by pave".into(),
             DiagnosticKind::OutputLocked { .. } => "locked".into(),
@@ -610,6 +744,9 @@ impl DiagnosticKind {
             } => Some(format!(
                 "add `{environment}` to the `environments` of tenant `{tenant}`, or remove this entry"
             )),
+            DiagnosticKind::RegionNotUsed { region, .. } => Some(format!(
+                "add `{region}` to the environment's `regions`, or remove this entry"
+            )),
             DiagnosticKind::DependencyCycle { .. } => {
                 Some("services cannot depend on each other in a circle; remove one dependency".into())
             }
@@ -682,6 +819,37 @@ impl DiagnosticKind {
             DiagnosticKind::MissingGitopsRepository => Some(
                 "set `spec.gitops.repository` to the Git URL Flux reads this tree from; until then only the Kubernetes manifests are written".into(),
             ),
+            DiagnosticKind::InvalidCidr { problem, .. } => Some(match problem {
+                CidrProblem::HostBits { network } => format!(
+                    "write the block's network address: did you mean `{network}`?"
+                ),
+                CidrProblem::WholeInternet => "list the networks that need the public endpoint (an office, a VPN egress), or none to keep the endpoint private".into(),
+                CidrProblem::VpcSize => "AWS VPC blocks are /16 (65,536 addresses) to /28, and pave splits each into three private and three public subnets, so it needs /24 or larger".into(),
+            }),
+            DiagnosticKind::BaseCidrTooSmall { position, .. } => Some(format!(
+                "the region at position {position} of the Platform's regions takes /16 number {position} of the base block: use a larger base block, or set `network.cidrs` for this region"
+            )),
+            DiagnosticKind::OverlappingCidrs(..) => Some(
+                "give each region a block of its own, so the VPCs can be peered or joined later"
+                    .into(),
+            ),
+            DiagnosticKind::NodeGroupSizeOutOfOrder { .. } => Some(
+                "set `min` at most `desired` and `desired` at most `max`; `desired` defaults to `min`"
+                    .into(),
+            ),
+            DiagnosticKind::MixedArchitectures { .. } => Some(
+                "a node group runs one AMI type; put Graviton (arm64) instance types in a group of their own"
+                    .into(),
+            ),
+            DiagnosticKind::HostOutsideZone { zone, .. } => Some(format!(
+                "the host's certificate is validated with a record in the environment's zone: use a host under `{zone}`, or set the Environment's `dns.zone`"
+            )),
+            DiagnosticKind::NoClusterAdmins => Some(
+                "the identity that runs Terraform gets no access to the clusters; list the roles that bootstrap Flux and operate them in `terraform.adminRoles`".into(),
+            ),
+            DiagnosticKind::AwsNameTooLong { max, .. } => Some(format!(
+                "pave derives this name from the platform, environment, region and service names; shorten one of them so it fits in {max}"
+            )),
             DiagnosticKind::OutputOutsideRoot { .. } => Some(
                 "give a relative path without `..`, or pass `--out DIR` to write elsewhere".into(),
             ),

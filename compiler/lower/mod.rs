@@ -1,12 +1,22 @@
 //! Lower: the validated platform to a target-neutral [`Plan`]: for each tenant and environment,
 //! the namespace with its guardrails and the workloads in it; for each cluster (an environment in
-//! one region), the add-ons that run on it and the tenants it hosts. Every value is final
-//! (defaults applied, names and labels derived, add-on variables replaced by the cluster's
-//! values). Emitters only translate a plan into their target's objects. Never reads files.
+//! one region), the add-ons that run on it and the tenants it hosts; and (when the Platform asks
+//! for it) the cloud [`Foundation`] each environment and region runs on. Every value is final
+//! (defaults applied, names, labels, address blocks and permissions derived, add-on variables
+//! replaced by the cluster's values). Emitters only translate a plan into their target's
+//! objects. Never reads files.
+
+mod foundation;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
+
+pub use foundation::{
+    AwsLocation, Foundation, GitHubDeploy, Network, Permission, PlannedDns, PlannedNodeGroup,
+    PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry, StateBackend, WorkloadIdentity,
+    ZONES, ZoneSource,
+};
 
 use crate::parse::{
     AddonLayer, Ingress, Owners, PodSecurity, Quota, Replicas, Resources, Tier, WorkloadKind,
@@ -27,6 +37,8 @@ pub struct Plan {
     pub gitops: Option<GitOpsSource>,
     /// One per environment and region, sorted by name.
     pub clusters: Vec<Cluster>,
+    /// The cloud foundation; `None` unless the Platform has a `terraform` section.
+    pub foundation: Option<Foundation>,
 }
 
 /// The Git repository that holds the generated tree.
@@ -270,6 +282,7 @@ pub fn lower(validated: &ValidatedSpec) -> Plan {
         units,
         gitops,
         clusters: clusters(spec),
+        foundation: foundation::foundation(spec),
     }
 }
 

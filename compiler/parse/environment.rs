@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::addon::AddonSettings;
 
+use super::cidr::Ipv4Cidr;
 use super::common::{Quota, Replicas};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -22,6 +23,12 @@ pub struct EnvironmentSpec {
     /// Add-on switches and values for this environment, by add-on name.
     #[serde(default)]
     pub addons: BTreeMap<String, AddonSettings>,
+    #[serde(default)]
+    pub network: NetworkSettings,
+    #[serde(default)]
+    pub cluster: ClusterSettings,
+    #[serde(default)]
+    pub dns: DnsSettings,
 }
 
 /// The environment type.
@@ -55,4 +62,80 @@ pub struct EnvironmentDefaults {
     pub size: Option<String>,
     pub replicas: Option<Replicas>,
     pub quota: Option<Quota>,
+}
+
+/// `spec.network`: the address ranges of the environment's VPCs.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NetworkSettings {
+    /// A base block: the region at index `i` of the Platform's regions gets its `i`-th `/16`.
+    pub cidr: Option<Ipv4Cidr>,
+    /// The VPC block of a region, overriding the split of `cidr`.
+    #[serde(default)]
+    pub cidrs: BTreeMap<String, Ipv4Cidr>,
+}
+
+/// `spec.cluster`: the Kubernetes cluster in each region.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClusterSettings {
+    /// CIDRs allowed to reach the public API endpoint; none keeps the endpoint private.
+    #[serde(default, rename = "publicAccessCIDRs")]
+    pub public_access_cidrs: Vec<Ipv4Cidr>,
+    /// Managed node groups; the stdlib's default for the environment type when empty.
+    #[serde(default)]
+    pub node_groups: Vec<NodeGroup>,
+}
+
+/// A managed node group.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeGroup {
+    pub name: String,
+    pub instance_types: Vec<String>,
+    pub min: u32,
+    pub max: u32,
+    /// Defaults to `min`.
+    pub desired: Option<u32>,
+    #[serde(default)]
+    pub capacity_type: CapacityType,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub taints: Vec<Taint>,
+}
+
+/// How a node group buys its instances.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CapacityType {
+    #[default]
+    OnDemand,
+    Spot,
+}
+
+/// A Kubernetes taint on every node of a group.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Taint {
+    pub key: String,
+    pub value: Option<String>,
+    pub effect: TaintEffect,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum TaintEffect {
+    NoSchedule,
+    PreferNoSchedule,
+    NoExecute,
+}
+
+/// `spec.dns`: the public hosted zone of the environment's host names.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DnsSettings {
+    /// Defaults to the Platform's domain in production and `<environment>.<domain>` elsewhere.
+    pub zone: Option<String>,
+    /// An existing hosted zone to use instead of creating one.
+    pub zone_id: Option<String>,
 }

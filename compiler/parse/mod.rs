@@ -7,6 +7,7 @@
 //! cross-document checks come later. Never reads files.
 
 mod addon;
+mod cidr;
 mod common;
 mod document;
 mod environment;
@@ -22,14 +23,21 @@ use serde::de::DeserializeOwned;
 pub use addon::{
     AddonDefinition, AddonLayer, AddonSettings, Chart, PlatformAddon, PodSecurity, StdlibAddon,
 };
+pub use cidr::Ipv4Cidr;
 pub use common::{CpuMemory, Metadata, PartialCpuMemory, Quantity, Quota, Replicas, Resources};
 pub use document::{Document, display_path};
-pub use environment::{EnvironmentDefaults, EnvironmentSpec, Promotion, Tier};
-pub use platform::{GitOps, IngressSettings, PlatformDefaults, PlatformSpec};
+pub use environment::{
+    CapacityType, ClusterSettings, DnsSettings, EnvironmentDefaults, EnvironmentSpec,
+    NetworkSettings, NodeGroup, Promotion, Taint, TaintEffect, Tier,
+};
+pub use platform::{
+    GitHubSettings, GitOps, IngressSettings, PlatformDefaults, PlatformSpec, TerraformSettings,
+};
 pub use schema::{SchemaSet, SpecKind};
 pub use service::{
-    Autoscaling, EnvValue, Ingress, Port, Probe, Probes, ServiceAccountSettings, ServiceOverride,
-    ServiceSpec, WorkloadKind,
+    Autoscaling, AwsAccess, DynamoDbAccess, EnvValue, Ingress, PartialAwsAccess, Port, Probe,
+    Probes, QueueAccess, ReadWrite, S3Access, ServiceAccountSettings, ServiceOverride, ServiceSpec,
+    SqsAccess, WorkloadKind,
 };
 pub use tenant::{Owners, TenantNetwork, TenantSpec};
 

@@ -26,6 +26,8 @@ pub struct PlatformSpec {
     /// Add-on settings and the platform's own add-on definitions, by add-on name.
     #[serde(default)]
     pub addons: BTreeMap<String, PlatformAddon>,
+    /// The Terraform foundation; none generated without it.
+    pub terraform: Option<TerraformSettings>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -93,4 +95,33 @@ fn default_controller_namespace() -> String {
 pub struct PlatformDefaults {
     pub size: Option<String>,
     pub replicas: Option<Replicas>,
+}
+
+/// `spec.terraform`: where the foundation's state lives and who administers it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerraformSettings {
+    pub state_bucket: String,
+    /// Defaults to the first of the Platform's regions.
+    pub state_region: Option<String>,
+    /// A DynamoDB lock table; without one, S3 native locking (`use_lockfile`).
+    pub lock_table: Option<String>,
+    pub cost_center: Option<String>,
+    /// IAM role names (in each environment's account) or role ARNs given cluster admin access.
+    #[serde(default)]
+    pub admin_roles: Vec<String>,
+    pub github: Option<GitHubSettings>,
+}
+
+/// `spec.terraform.github`: the GitHub Actions workflows allowed to push images.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GitHubSettings {
+    pub repositories: Vec<String>,
+    #[serde(default = "default_github_branches")]
+    pub branches: Vec<String>,
+}
+
+fn default_github_branches() -> Vec<String> {
+    vec![default_branch()]
 }

@@ -35,6 +35,9 @@ pub struct ServiceSpec {
     pub ingress: Option<Ingress>,
     #[serde(default)]
     pub service_account: ServiceAccountSettings,
+    /// The AWS resources the service may use (a workload identity with a scoped policy).
+    #[serde(default)]
+    pub aws: AwsAccess,
     #[serde(default)]
     pub environments: BTreeMap<String, ServiceOverride>,
 }
@@ -154,4 +157,97 @@ pub struct ServiceOverride {
     pub secrets: BTreeMap<String, String>,
     pub ingress: Option<Ingress>,
     pub schedule: Option<String>,
+    /// Each part given replaces the service's.
+    #[serde(default)]
+    pub aws: PartialAwsAccess,
+}
+
+/// `spec.aws`: AWS resources a service reads or writes, each named exactly (no wildcards).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AwsAccess {
+    #[serde(default)]
+    pub s3: Vec<S3Access>,
+    #[serde(default)]
+    pub sqs: Vec<SqsAccess>,
+    #[serde(default)]
+    pub dynamodb: Vec<DynamoDbAccess>,
+    /// Secrets Manager secret names (in the environment's account and the cluster's region).
+    #[serde(default)]
+    pub secrets_manager: Vec<String>,
+}
+
+impl AwsAccess {
+    pub fn is_empty(&self) -> bool {
+        self.s3.is_empty()
+            && self.sqs.is_empty()
+            && self.dynamodb.is_empty()
+            && self.secrets_manager.is_empty()
+    }
+
+    /// `self` with the parts `over` gives replaced.
+    #[must_use]
+    pub fn with(&self, over: &PartialAwsAccess) -> AwsAccess {
+        AwsAccess {
+            s3: over.s3.clone().unwrap_or_else(|| self.s3.clone()),
+            sqs: over.sqs.clone().unwrap_or_else(|| self.sqs.clone()),
+            dynamodb: over
+                .dynamodb
+                .clone()
+                .unwrap_or_else(|| self.dynamodb.clone()),
+            secrets_manager: over
+                .secrets_manager
+                .clone()
+                .unwrap_or_else(|| self.secrets_manager.clone()),
+        }
+    }
+}
+
+/// `aws` in a per-environment override: each part given replaces the service's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PartialAwsAccess {
+    pub s3: Option<Vec<S3Access>>,
+    pub sqs: Option<Vec<SqsAccess>>,
+    pub dynamodb: Option<Vec<DynamoDbAccess>>,
+    pub secrets_manager: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct S3Access {
+    pub bucket: String,
+    /// Only keys under this prefix.
+    pub prefix: Option<String>,
+    pub access: ReadWrite,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SqsAccess {
+    pub queue: String,
+    pub access: QueueAccess,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DynamoDbAccess {
+    pub table: String,
+    pub access: ReadWrite,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadWrite {
+    Read,
+    Write,
+    ReadWrite,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QueueAccess {
+    Consume,
+    Send,
+    ConsumeSend,
 }

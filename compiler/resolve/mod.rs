@@ -7,6 +7,7 @@
 //! Each decided value keeps the span of the spec node it came from. Never reads files.
 
 mod addon;
+mod foundation;
 mod stdlib;
 
 use std::collections::{BTreeMap, HashMap};
@@ -14,12 +15,16 @@ use std::collections::{BTreeMap, HashMap};
 pub use addon::{
     Addon, AddonDependency, AddonInstance, VARIABLES, merge_values, substitute, substitute_json,
 };
+pub use foundation::{
+    CLUSTER_ROLES, EnvironmentFoundation, MAX_CLUSTER_NAME, MAX_ROLE_NAME, REGION_PREFIX,
+    cluster_name, deploy_role_name, workload_role_name,
+};
 pub use stdlib::{StdDefaults, StdLimitRange, StdProbes, Stdlib};
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind, RefKind, StageResult, finish};
 use crate::parse::{
-    Document, EnvValue, EnvironmentSpec, Ingress, Parsed, ParsedSpecs, PlatformSpec, Quota,
-    Replicas, Resources, ServiceOverride, ServiceSpec, TenantSpec, Tier,
+    AwsAccess, Document, EnvValue, EnvironmentSpec, Ingress, Parsed, ParsedSpecs, PlatformSpec,
+    Quota, Replicas, Resources, ServiceOverride, ServiceSpec, TenantSpec, Tier,
 };
 use crate::source::Span;
 
@@ -50,6 +55,8 @@ pub struct ResolvedSpec {
 pub struct Environment {
     pub parsed: Parsed<EnvironmentSpec>,
     pub tier: Tier,
+    /// Network, cluster and DNS settings of its cloud foundation.
+    pub foundation: EnvironmentFoundation,
 }
 
 #[derive(Debug, Clone)]
@@ -108,6 +115,8 @@ pub struct ServiceInstance {
     pub secrets: BTreeMap<String, SecretRef>,
     pub ingress: Option<Sourced<Ingress>>,
     pub schedule: Option<Sourced<String>>,
+    /// AWS resources it may use here (per-environment parts replace the service's).
+    pub aws: AwsAccess,
 }
 
 /// Resolves every reference and merges defaults and overrides.
@@ -126,7 +135,21 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
         .into_iter()
         .map(|(name, parsed)| {
             let tier = parsed.spec.tier;
-            (name, Environment { parsed, tier })
+            let foundation = foundation::environment_foundation(
+                &platform,
+                &parsed,
+                tier,
+                &stdlib,
+                &mut diagnostics,
+            );
+            (
+                name,
+                Environment {
+                    parsed,
+                    tier,
+                    foundation,
+                },
+            )
         })
         .collect();
     for env in environments.values() {
@@ -593,6 +616,7 @@ fn service_instances(
             secrets,
             ingress,
             schedule,
+            aws: spec.aws.with(&over.aws),
         });
     }
     instances

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::parse::yaml::parse_yaml;
-use crate::parse::{CpuMemory, Quota, Replicas, Resources};
+use crate::parse::{CpuMemory, Ipv4Cidr, NodeGroup, Quota, Replicas, Resources};
 use crate::source::{FileId, stdlib_file};
 
 /// Built-in defaults (`stdlib/defaults.yaml`).
@@ -20,6 +20,10 @@ pub struct StdDefaults {
     pub quota: BTreeMap<String, Quota>,
     pub limit_range: StdLimitRange,
     pub probes: StdProbes,
+    /// The base of an environment's VPC blocks when it sets none.
+    pub network_cidr: Ipv4Cidr,
+    /// The node group of a cluster whose Environment declares none, by environment type.
+    pub node_groups: BTreeMap<String, NodeGroup>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

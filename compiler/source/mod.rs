@@ -13,7 +13,8 @@ mod span;
 use std::path::{Path, PathBuf};
 
 pub use discover::{
-    DiscoverError, GENERATED_HEADER, OUTPUT_MARKER, ROOT_FILE, find_root, read_platform,
+    DiscoverError, GENERATED_HEADER, GENERATED_JSON_HEADER, OUTPUT_MARKER, ROOT_FILE, find_root,
+    read_platform,
 };
 pub use embedded::{SCHEMAS, STDLIB, STDLIB_ADDONS, schema_source, stdlib_file};
 pub use git::read_platform_at;

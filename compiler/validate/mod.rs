@@ -2,11 +2,13 @@
 //!
 //! In: a [`ResolvedSpec`]. Out: a [`ValidatedSpec`], the same platform with the guarantee that
 //! replica ranges are ordered, workload settings fit the workload kind, dependencies and promotions
-//! have no cycles, derived names fit Kubernetes' limits, the output path stays inside the
-//! platform root, and add-ons can all become ready (no cycles, no dependency that is off or in a
-//! later layer, no clashing namespaces or manifests). Never reads files and never changes the spec.
+//! have no cycles, derived names fit Kubernetes' (and AWS's) limits, the output path stays inside
+//! the platform root, add-ons can all become ready (no cycles, nothing missing where they run,
+//! no clashing namespaces or manifests), and the cloud foundation's networks, node groups and DNS
+//! zones are sound. Never reads files and never changes the spec.
 
 mod addon;
+mod foundation;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -14,6 +16,8 @@ use crate::diagnostic::{Diagnostic, DiagnosticKind, StageResult, finish};
 use crate::parse::{Replicas, WorkloadKind};
 use crate::resolve::{ResolvedSpec, Service, StdLimitRange};
 use crate::source::Span;
+
+pub use foundation::is_arm64;
 
 /// A platform that passed every check.
 #[derive(Debug, Clone)]
@@ -49,6 +53,7 @@ pub fn validate(resolved: ResolvedSpec) -> StageResult<ValidatedSpec> {
     check_reserved_names(&resolved, &mut diagnostics);
     addon::check_addons(&resolved, &mut diagnostics);
     check_gitops_repository(&resolved, &mut diagnostics);
+    foundation::check(&resolved, &mut diagnostics);
     finish(ValidatedSpec(resolved), diagnostics)
 }
 

@@ -1,0 +1,220 @@
+//! The EKS cluster of one environment in one region: the Environment's Kubernetes version, a
+//! private API endpoint (public only for the networks the Environment lists), secrets encrypted
+//! with a KMS key, every control-plane log type on; managed node groups in the private subnets;
+//! the core add-ons; admin access entries; and the Pod Identity association of each workload
+//! identity. Node volumes are encrypted through the region's EBS encryption by default.
+
+use super::aws::{
+    CloudwatchLogGroup, EbsEncryptionByDefault, EksAccessConfig, EksAccessEntry,
+    EksAccessPolicyAssociation, EksAccessScope, EksAddon, EksCluster, EksEncryptionConfig,
+    EksEncryptionProvider, EksNodeGroup, EksPodIdentityAssociation, EksScalingConfig, EksTaint,
+    EksUpdateConfig, EksVpcConfig, KmsAlias, KmsKey, name_tag,
+};
+use super::iam::{ClusterRoles, identity_blocks};
+use super::model::{Address, Config, Meta, block_name, block_names};
+use super::network::NetworkRefs;
+use super::policy::account_key_policy;
+use crate::lower::RegionalFoundation;
+
+const LOG_TYPES: [&str; 5] = [
+    "api",
+    "audit",
+    "authenticator",
+    "controllerManager",
+    "scheduler",
+];
+
+/// Add-ons without which a cluster does not work, in their default version for the cluster's
+/// Kubernetes version. CoreDNS waits for nodes to run on.
+const NODE_ADDONS: [&str; 3] = ["eks-pod-identity-agent", "kube-proxy", "vpc-cni"];
+
+pub(super) fn emit(
+    config: &mut Config,
+    regional: &RegionalFoundation,
+    network: &NetworkRefs,
+    roles: &ClusterRoles,
+) -> Result<(), String> {
+    let name = &regional.cluster_name;
+    let location = &regional.location;
+    let key = config.resource(
+        "eks",
+        &KmsKey::symmetric(
+            format!("Kubernetes secrets of {name}"),
+            regional.key_deletion_window_days,
+            account_key_policy(location)?,
+        ),
+    )?;
+    config.resource(
+        "eks",
+        &KmsAlias {
+            region: None,
+            name: format!("alias/{name}-secrets"),
+            target_key_id: key.attr("key_id"),
+        },
+    )?;
+    // EKS writes to this group; creating it first gives it a retention and the logs key.
+    let logs = config.resource(
+        "eks",
+        &CloudwatchLogGroup {
+            region: None,
+            name: format!("/aws/eks/{name}/cluster"),
+            retention_in_days: regional.log_retention_days,
+            kms_key_id: network.logs_key.attr("arn"),
+        },
+    )?;
+    config.resource("default", &EbsEncryptionByDefault { enabled: true })?;
+
+    let public = !regional.public_access_cidrs.is_empty();
+    let mut cluster_waits_for: Vec<&Address> = roles.cluster_policies.iter().collect();
+    cluster_waits_for.push(&logs);
+    let cluster = config.resource_after(
+        "main",
+        &EksCluster {
+            name: name.clone(),
+            version: regional.kubernetes_version.clone(),
+            role_arn: roles.cluster.attr("arn"),
+            enabled_cluster_log_types: LOG_TYPES.to_vec(),
+            deletion_protection: regional.deletion_protection,
+            vpc_config: EksVpcConfig {
+                subnet_ids: network.private_subnet_ids.clone(),
+                endpoint_private_access: true,
+                endpoint_public_access: public,
+                public_access_cidrs: public.then(|| regional.public_access_cidrs.clone()),
+            },
+            encryption_config: EksEncryptionConfig {
+                resources: vec!["secrets"],
+                provider: EksEncryptionProvider {
+                    key_arn: key.attr("arn"),
+                },
+            },
+            // Access entries only (no aws-auth ConfigMap); whoever runs Terraform gets no
+            // implicit admin access, the admin roles do.
+            access_config: EksAccessConfig {
+                authentication_mode: "API",
+                bootstrap_cluster_creator_admin_permissions: false,
+            },
+        },
+        &cluster_waits_for,
+    )?;
+    let cluster_name = cluster.attr("name");
+
+    let mut node_groups = Vec::new();
+    let node_waits_for: Vec<&Address> = roles.node_policies.iter().collect();
+    // The cluster autoscaler moves the desired size between min and max; Terraform leaves it be.
+    let node_group_meta = Meta {
+        depends_on: &node_waits_for,
+        ignore_changes: &["scaling_config[0].desired_size"],
+        ..Meta::default()
+    };
+    for group in &regional.node_groups {
+        node_groups.push(
+            config.resource_with(
+                &block_name(&group.name),
+                &EksNodeGroup {
+                    cluster_name: cluster_name.clone(),
+                    node_group_name: group.name.clone(),
+                    node_role_arn: roles.node.attr("arn"),
+                    subnet_ids: network.private_subnet_ids.clone(),
+                    instance_types: group.instance_types.clone(),
+                    ami_type: group.ami_type,
+                    capacity_type: group.capacity_type,
+                    scaling_config: EksScalingConfig {
+                        min_size: group.min,
+                        max_size: group.max,
+                        desired_size: group.desired,
+                    },
+                    update_config: EksUpdateConfig { max_unavailable: 1 },
+                    labels: (!group.labels.is_empty()).then(|| group.labels.clone()),
+                    taint: group
+                        .taints
+                        .iter()
+                        .map(|taint| EksTaint {
+                            key: taint.key.clone(),
+                            value: taint.value.clone(),
+                            effect: taint.effect,
+                        })
+                        .collect(),
+                    tags: name_tag(&format!("{name}-{}", group.name)),
+                },
+                &node_group_meta,
+            )?,
+        );
+    }
+
+    let addon = |addon_name: &'static str| EksAddon {
+        cluster_name: cluster_name.clone(),
+        addon_name,
+        // EKS installs self-managed versions of some add-ons; the managed add-on takes them over.
+        resolve_conflicts_on_create: "OVERWRITE",
+        resolve_conflicts_on_update: "OVERWRITE",
+    };
+    for addon_name in NODE_ADDONS {
+        config.resource(&block_name(addon_name), &addon(addon_name))?;
+    }
+    let node_group_refs: Vec<&Address> = node_groups.iter().collect();
+    config.resource_after("coredns", &addon("coredns"), &node_group_refs)?;
+
+    let admin_texts: Vec<String> = regional.admin_roles.iter().map(|p| admin_text(p)).collect();
+    let admin_blocks = block_names(admin_texts.iter().map(String::as_str));
+    for (principal, block) in regional.admin_roles.iter().zip(admin_blocks) {
+        let entry = config.resource(
+            &block,
+            &EksAccessEntry {
+                cluster_name: cluster_name.clone(),
+                principal_arn: principal.clone(),
+                kind: "STANDARD",
+            },
+        )?;
+        config.resource(
+            &block,
+            &EksAccessPolicyAssociation {
+                cluster_name: cluster_name.clone(),
+                principal_arn: entry.attr("principal_arn"),
+                policy_arn: format!(
+                    "arn:{}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                    location.partition
+                ),
+                access_scope: EksAccessScope { kind: "cluster" },
+            },
+        )?;
+    }
+
+    let identities = regional.identities.iter().zip(&roles.workloads);
+    for ((identity, role), block) in identities.zip(identity_blocks(&regional.identities)) {
+        config.resource(
+            &block,
+            &EksPodIdentityAssociation {
+                cluster_name: cluster_name.clone(),
+                namespace: identity.namespace.clone(),
+                service_account: identity.service_account.clone(),
+                role_arn: role.attr("arn"),
+            },
+        )?;
+    }
+
+    config.output("cluster_name", "The EKS cluster's name.", cluster_name)?;
+    config.output(
+        "cluster_endpoint",
+        "The Kubernetes API endpoint (private unless public access CIDRs are listed).",
+        cluster.attr("endpoint"),
+    )?;
+    config.output(
+        "cluster_certificate_authority",
+        "The cluster's CA certificate, base64-encoded.",
+        cluster.attr("certificate_authority[0].data"),
+    )?;
+    config.output(
+        "cluster_oidc_issuer_url",
+        "The cluster's OIDC issuer, for IRSA if a tool needs it.",
+        cluster.attr("identity[0].oidc[0].issuer"),
+    )?;
+    Ok(())
+}
+
+/// What names an admin role's access entry: `admin_`, the role's account and its name.
+fn admin_text(principal: &str) -> String {
+    let mut parts = principal.splitn(6, ':');
+    let account = parts.nth(4).unwrap_or_default();
+    let role = principal.rsplit('/').next().unwrap_or(principal);
+    format!("admin_{account}_{role}")
+}

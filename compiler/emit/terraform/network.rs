@@ -1,0 +1,310 @@
+//! The VPC of one environment in one region: three availability zones, public subnets (load
+//! balancers, NAT gateways) and private subnets (nodes, pods) tagged for the AWS Load Balancer
+//! Controller, an internet gateway, NAT gateways (one per zone in production, one elsewhere),
+//! route tables, flow logs to an encrypted log group, and the default security group closed.
+
+use super::aws::{
+    AvailabilityZones, CloudwatchLogGroup, DefaultSecurityGroup, Eip, Filter, FlowLog, IamRole,
+    IamRolePolicy, InternetGateway, KmsAlias, KmsKey, NatGateway, Route, RouteTable,
+    RouteTableAssociation, Subnet, Tags, Vpc, name_tag,
+};
+use super::model::{Address, Config};
+use super::policy::{PolicyDocument, Statement, logs_key_policy};
+use crate::lower::{RegionalFoundation, ZONES};
+
+/// What the cluster needs from the network.
+pub(super) struct NetworkRefs {
+    pub private_subnet_ids: Vec<String>,
+    /// The key encrypting the module's log groups.
+    pub logs_key: Address,
+}
+
+pub(super) fn emit(
+    config: &mut Config,
+    regional: &RegionalFoundation,
+) -> Result<NetworkRefs, String> {
+    let cluster = &regional.cluster_name;
+    let network = &regional.network;
+    // The zones are named, so the set never changes when AWS adds a zone; the lookup fails the
+    // plan when one of them is not available to the account.
+    let zones = config.data(
+        "available",
+        &AvailabilityZones {
+            state: "available",
+            filter: vec![Filter {
+                name: "zone-name",
+                values: regional.network.zones.clone(),
+            }],
+        },
+    )?;
+    let logs_key = logs_key(config, regional)?;
+
+    let vpc = config.resource(
+        "main",
+        &Vpc {
+            cidr_block: network.vpc_cidr.to_string(),
+            enable_dns_hostnames: true,
+            enable_dns_support: true,
+            tags: name_tag(cluster),
+        },
+    )?;
+    config.resource(
+        "default",
+        &DefaultSecurityGroup {
+            vpc_id: vpc.attr("id"),
+            tags: name_tag(&format!("{cluster}-default-closed")),
+        },
+    )?;
+    let gateway = config.resource(
+        "main",
+        &InternetGateway {
+            vpc_id: vpc.attr("id"),
+            tags: name_tag(cluster),
+        },
+    )?;
+
+    let subnet_tags = |kind: &str, zone: usize, role: &str| -> Option<Tags> {
+        let mut tags = name_tag(&format!("{cluster}-{kind}-{zone}"))?;
+        tags.insert(format!("kubernetes.io/role/{role}"), "1".into());
+        tags.insert(format!("kubernetes.io/cluster/{cluster}"), "shared".into());
+        Some(tags)
+    };
+    let mut public_subnets = Vec::new();
+    let mut private_subnets = Vec::new();
+    for zone in 0..ZONES {
+        let (Some(public), Some(private)) = (
+            network.public_subnets.get(zone),
+            network.private_subnets.get(zone),
+        ) else {
+            return Err(format!(
+                "the network of `{cluster}` has fewer than {ZONES} subnets"
+            ));
+        };
+        let availability_zone = zones.attr(&format!("names[{zone}]"));
+        public_subnets.push(config.resource(
+            &format!("public_{zone}"),
+            &Subnet {
+                vpc_id: vpc.attr("id"),
+                cidr_block: public.to_string(),
+                availability_zone: availability_zone.clone(),
+                map_public_ip_on_launch: false,
+                tags: subnet_tags("public", zone, "elb"),
+            },
+        )?);
+        private_subnets.push(config.resource(
+            &format!("private_{zone}"),
+            &Subnet {
+                vpc_id: vpc.attr("id"),
+                cidr_block: private.to_string(),
+                availability_zone,
+                map_public_ip_on_launch: false,
+                tags: subnet_tags("private", zone, "internal-elb"),
+            },
+        )?);
+    }
+
+    // Public subnets route to the internet gateway.
+    let public_table = config.resource(
+        "public",
+        &RouteTable {
+            vpc_id: vpc.attr("id"),
+            tags: name_tag(&format!("{cluster}-public")),
+        },
+    )?;
+    config.resource(
+        "public_internet",
+        &Route {
+            route_table_id: public_table.attr("id"),
+            destination_cidr_block: "0.0.0.0/0",
+            gateway_id: Some(gateway.attr("id")),
+            nat_gateway_id: None,
+        },
+    )?;
+    for (zone, subnet) in public_subnets.iter().enumerate() {
+        config.resource(
+            &format!("public_{zone}"),
+            &RouteTableAssociation {
+                route_table_id: public_table.attr("id"),
+                subnet_id: subnet.attr("id"),
+            },
+        )?;
+    }
+
+    // NAT gateways in the first zones' public subnets; each private subnet has its own table so
+    // that going from one NAT gateway to three changes routes only.
+    let mut nat_gateways = Vec::new();
+    for (zone, subnet) in public_subnets.iter().enumerate().take(network.nat_gateways) {
+        let ip = config.resource(
+            &format!("nat_{zone}"),
+            &Eip {
+                domain: "vpc",
+                tags: name_tag(&format!("{cluster}-nat-{zone}")),
+            },
+        )?;
+        nat_gateways.push(config.resource_after(
+            &format!("zone_{zone}"),
+            &NatGateway {
+                allocation_id: ip.attr("id"),
+                subnet_id: subnet.attr("id"),
+                tags: name_tag(&format!("{cluster}-{zone}")),
+            },
+            &[&gateway],
+        )?);
+    }
+    for (zone, subnet) in private_subnets.iter().enumerate() {
+        let table = config.resource(
+            &format!("private_{zone}"),
+            &RouteTable {
+                vpc_id: vpc.attr("id"),
+                tags: name_tag(&format!("{cluster}-private-{zone}")),
+            },
+        )?;
+        let nat = nat_gateways
+            .get(zone)
+            .or_else(|| nat_gateways.first())
+            .ok_or_else(|| format!("the network of `{cluster}` has no NAT gateway"))?;
+        config.resource(
+            &format!("private_{zone}_nat"),
+            &Route {
+                route_table_id: table.attr("id"),
+                destination_cidr_block: "0.0.0.0/0",
+                gateway_id: None,
+                nat_gateway_id: Some(nat.attr("id")),
+            },
+        )?;
+        config.resource(
+            &format!("private_{zone}"),
+            &RouteTableAssociation {
+                route_table_id: table.attr("id"),
+                subnet_id: subnet.attr("id"),
+            },
+        )?;
+    }
+
+    flow_logs(config, regional, &vpc, &logs_key)?;
+
+    let ids =
+        |subnets: &[Address]| -> Vec<String> { subnets.iter().map(|s| s.attr("id")).collect() };
+    config.output("vpc_id", "The VPC's id.", vpc.attr("id"))?;
+    config.output(
+        "private_subnet_ids",
+        "Subnets of the nodes and pods, one per availability zone.",
+        ids(&private_subnets),
+    )?;
+    config.output(
+        "public_subnet_ids",
+        "Subnets of internet-facing load balancers, one per availability zone.",
+        ids(&public_subnets),
+    )?;
+    Ok(NetworkRefs {
+        private_subnet_ids: ids(&private_subnets),
+        logs_key,
+    })
+}
+
+/// The key of the module's log groups.
+fn logs_key(config: &mut Config, regional: &RegionalFoundation) -> Result<Address, String> {
+    let location = &regional.location;
+    let key = config.resource(
+        "logs",
+        &KmsKey::symmetric(
+            format!("Log groups of {}", regional.cluster_name),
+            regional.key_deletion_window_days,
+            logs_key_policy(location, &location.region)?,
+        ),
+    )?;
+    config.resource(
+        "logs",
+        &KmsAlias {
+            region: None,
+            name: format!("alias/{}-logs", regional.cluster_name),
+            target_key_id: key.attr("key_id"),
+        },
+    )?;
+    Ok(key)
+}
+
+/// Every accepted and rejected flow of the VPC, to a log group kept for the retention period.
+fn flow_logs(
+    config: &mut Config,
+    regional: &RegionalFoundation,
+    vpc: &Address,
+    logs_key: &Address,
+) -> Result<(), String> {
+    let location = &regional.location;
+    let group_name = format!("/aws/vpc-flow-logs/{}", regional.cluster_name);
+    let group = config.resource(
+        "flow_logs",
+        &CloudwatchLogGroup {
+            region: None,
+            name: group_name.clone(),
+            retention_in_days: regional.log_retention_days,
+            kms_key_id: logs_key.attr("arn"),
+        },
+    )?;
+    let group_arn = location.arn("logs", &format!("log-group:{group_name}"));
+    let trust = PolicyDocument::new(vec![
+        Statement::trust(
+            "Service",
+            vec!["vpc-flow-logs.amazonaws.com".into()],
+            &["sts:AssumeRole"],
+        )
+        .condition(
+            "StringEquals",
+            "aws:SourceAccount",
+            vec![location.account_id.clone()],
+        )
+        .condition(
+            "ArnLike",
+            "aws:SourceArn",
+            vec![location.arn("ec2", "vpc-flow-log/*")],
+        ),
+    ])
+    .render()?;
+    let role = config.resource(
+        "flow_logs",
+        &IamRole {
+            name: regional.role_name("flow-logs"),
+            description: format!("VPC flow logs of {}", regional.cluster_name),
+            assume_role_policy: trust,
+        },
+    )?;
+    let policy = PolicyDocument::new(vec![
+        Statement::allow(
+            &[
+                "logs:CreateLogStream",
+                "logs:DescribeLogStreams",
+                "logs:PutLogEvents",
+            ],
+            vec![group_arn.clone(), format!("{group_arn}:*")],
+        ),
+        // A list call: IAM checks it against every log group of the account and region.
+        Statement::allow(
+            &["logs:DescribeLogGroups"],
+            vec![location.arn("logs", "log-group:*")],
+        ),
+    ])
+    .render()?;
+    let policy = config.resource(
+        "flow_logs",
+        &IamRolePolicy {
+            name: "write-flow-logs".into(),
+            role: role.attr("id"),
+            policy,
+        },
+    )?;
+    config.resource_after(
+        "main",
+        &FlowLog {
+            vpc_id: vpc.attr("id"),
+            traffic_type: "ALL",
+            log_destination_type: "cloud-watch-logs",
+            log_destination: group.attr("arn"),
+            iam_role_arn: role.attr("arn"),
+            max_aggregation_interval: 60,
+            tags: name_tag(&regional.cluster_name),
+        },
+        &[&policy],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,718 @@
+//! The cloud foundation of the plan: one [`RegionalFoundation`] per environment and region (network,
+//! cluster, node groups, identities, DNS) and the container [`Registry`], with every name, address
+//! block and permission decided. Emitters only translate it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::parse::{
+    AwsAccess, CapacityType, Ipv4Cidr, QueueAccess, ReadWrite, TaintEffect, TerraformSettings, Tier,
+};
+use crate::resolve::{
+    Environment, ResolvedSpec, cluster_name, deploy_role_name, workload_role_name,
+};
+use crate::source::FileId;
+use crate::validate::is_arm64;
+
+/// Availability zones each VPC spans.
+pub const ZONES: usize = 3;
+/// The zones of a region a VPC spans, by the letter after the region's name.
+const ZONE_LETTERS: [char; ZONES] = ['a', 'b', 'c'];
+
+/// Everything the Terraform target generates.
+#[derive(Debug, Clone)]
+pub struct Foundation {
+    pub state: StateBackend,
+    /// Sorted by environment, then region.
+    pub regions: Vec<RegionalFoundation>,
+    /// The ECR registry, when the Platform's registry is one.
+    pub registry: Option<Registry>,
+}
+
+/// Where Terraform keeps state.
+#[derive(Debug, Clone)]
+pub struct StateBackend {
+    pub bucket: String,
+    pub region: String,
+    /// DynamoDB locking; S3 native locking when `None`.
+    pub lock_table: Option<String>,
+    /// The folder of every key: the platform's name.
+    pub key_prefix: String,
+}
+
+impl StateBackend {
+    /// The state key of the root module in `folder` (relative to the Terraform output folder).
+    pub fn key(&self, folder: &str) -> String {
+        format!("{}/{folder}/terraform.tfstate", self.key_prefix)
+    }
+}
+
+/// The account, region and partition a root module works in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsLocation {
+    pub account_id: String,
+    pub region: String,
+    /// `aws`, `aws-cn` or `aws-us-gov`, from the region.
+    pub partition: &'static str,
+}
+
+impl AwsLocation {
+    pub fn new(account_id: &str, region: &str) -> Self {
+        AwsLocation {
+            account_id: account_id.to_string(),
+            region: region.to_string(),
+            partition: partition(region),
+        }
+    }
+
+    /// The ARN of a resource of `service` in this account and region.
+    pub fn arn(&self, service: &str, resource: &str) -> String {
+        format!(
+            "arn:{}:{service}:{}:{}:{resource}",
+            self.partition, self.region, self.account_id
+        )
+    }
+
+    /// The ARN of a global (IAM) resource in this account.
+    pub fn iam_arn(&self, resource: &str) -> String {
+        format!("arn:{}:iam::{}:{resource}", self.partition, self.account_id)
+    }
+
+    /// The ARN of an AWS managed IAM policy.
+    pub fn managed_policy(&self, name: &str) -> String {
+        format!("arn:{}:iam::aws:policy/{name}", self.partition)
+    }
+}
+
+fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// One environment in one region: a root module.
+#[derive(Debug, Clone)]
+pub struct RegionalFoundation {
+    pub environment: String,
+    pub tier: Tier,
+    pub location: AwsLocation,
+    /// The folder of the root module, relative to the Terraform output folder.
+    pub folder: String,
+    pub cluster_name: String,
+    pub kubernetes_version: String,
+    /// Tags on every resource (the provider's default tags).
+    pub tags: BTreeMap<String, String>,
+    pub network: Network,
+    /// Networks allowed to reach the public API endpoint; empty keeps it private.
+    pub public_access_cidrs: Vec<String>,
+    pub node_groups: Vec<PlannedNodeGroup>,
+    /// IAM role ARNs given cluster admin access.
+    pub admin_roles: Vec<String>,
+    pub identities: Vec<WorkloadIdentity>,
+    pub dns: PlannedDns,
+    /// Ingress hosts of the environment, each with a DNS-validated certificate; sorted.
+    pub certificates: Vec<String>,
+    /// Retention of the flow and control-plane logs.
+    pub log_retention_days: u32,
+    /// Days before a deleted KMS key is gone.
+    pub key_deletion_window_days: u32,
+    /// Whether the cluster refuses deletion (production).
+    pub deletion_protection: bool,
+    /// The Environment spec file.
+    pub source: FileId,
+}
+
+impl RegionalFoundation {
+    /// The name of a role of the cluster's own components (`cluster`, `node`, `flow-logs`).
+    pub fn role_name(&self, purpose: &str) -> String {
+        format!("{}-{purpose}", self.cluster_name)
+    }
+}
+
+/// The VPC and its six subnets.
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// The availability zones, by name: `a`, `b` and `c` of the region.
+    pub zones: Vec<String>,
+    pub vpc_cidr: Ipv4Cidr,
+    /// One per availability zone, for nodes and pods: the first three quarters of the VPC.
+    pub private_subnets: Vec<Ipv4Cidr>,
+    /// One per availability zone, for load balancers and NAT gateways: the last quarter, split.
+    pub public_subnets: Vec<Ipv4Cidr>,
+    /// One per zone in production (a zone failure keeps egress), one in zone 0 elsewhere.
+    pub nat_gateways: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedNodeGroup {
+    pub name: String,
+    pub instance_types: Vec<String>,
+    /// The EKS AMI type (`AL2023_x86_64_STANDARD`, ...), from the instance types.
+    pub ami_type: &'static str,
+    /// `ON_DEMAND` or `SPOT`.
+    pub capacity_type: &'static str,
+    pub min: u32,
+    pub max: u32,
+    pub desired: u32,
+    pub labels: BTreeMap<String, String>,
+    pub taints: Vec<PlannedTaint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedTaint {
+    pub key: String,
+    pub value: Option<String>,
+    /// `NO_SCHEDULE`, `PREFER_NO_SCHEDULE` or `NO_EXECUTE`, as the EKS API spells them.
+    pub effect: &'static str,
+}
+
+/// The IAM identity of one service in one cluster, bound to its Kubernetes service account.
+#[derive(Debug, Clone)]
+pub struct WorkloadIdentity {
+    pub tenant: String,
+    pub service: String,
+    pub namespace: String,
+    pub service_account: String,
+    pub role_name: String,
+    pub permissions: Vec<Permission>,
+}
+
+/// One allow statement of an IAM policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permission {
+    pub actions: Vec<&'static str>,
+    pub resources: Vec<String>,
+    /// `(test, key, values)`, e.g. `("StringLike", "s3:prefix", ["exports/*"])`.
+    pub condition: Option<(&'static str, &'static str, Vec<String>)>,
+}
+
+/// The environment's public hosted zone, as seen from one region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedDns {
+    pub zone: String,
+    pub zone_source: ZoneSource,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZoneSource {
+    /// Created here: the environment's first region owns its zone.
+    Create,
+    /// Created by the root module of the environment's first region; looked up by name.
+    LookUp,
+    /// An existing zone, by id.
+    Existing(String),
+}
+
+/// The ECR registry the Platform's images are pushed to and pulled from.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    pub location: AwsLocation,
+    pub folder: String,
+    pub tags: BTreeMap<String, String>,
+    /// Repository names, sorted.
+    pub repositories: Vec<String>,
+    /// Accounts whose clusters pull, with the ARNs of their node roles.
+    pub pullers: BTreeMap<String, Vec<String>>,
+    pub github: Option<GitHubDeploy>,
+    pub key_deletion_window_days: u32,
+    /// The Platform spec file.
+    pub source: FileId,
+}
+
+/// The role GitHub Actions workflows assume to push images.
+#[derive(Debug, Clone)]
+pub struct GitHubDeploy {
+    pub role_name: String,
+    /// OIDC subjects allowed: `repo:<owner>/<name>:ref:refs/heads/<branch>`, sorted.
+    pub subjects: Vec<String>,
+}
+
+/// The folder of the registry's root module.
+pub const REGISTRY_FOLDER: &str = "registry";
+/// Log retention everywhere: a year, what audits usually ask for.
+const LOG_RETENTION_DAYS: u32 = 365;
+
+pub(super) fn foundation(spec: &ResolvedSpec) -> Option<Foundation> {
+    let terraform = spec.platform.spec.terraform.as_ref()?;
+    let platform = spec.platform.name();
+    let state = StateBackend {
+        bucket: terraform.state_bucket.clone(),
+        region: terraform
+            .state_region
+            .clone()
+            .or_else(|| spec.platform.spec.regions.first().cloned())
+            .unwrap_or_default(),
+        lock_table: terraform.lock_table.clone(),
+        key_prefix: platform.to_string(),
+    };
+    let mut regions = Vec::new();
+    for (env_name, env) in &spec.environments {
+        let Some(account_id) = spec.platform.spec.accounts.get(&env.parsed.spec.account) else {
+            continue;
+        };
+        let mut sorted_regions = env.parsed.spec.regions.clone();
+        sorted_regions.sort();
+        for region in &sorted_regions {
+            if let Some(regional) = regional(spec, terraform, env_name, env, account_id, region) {
+                regions.push(regional);
+            }
+        }
+    }
+    let registry = registry(spec, terraform, &regions);
+    Some(Foundation {
+        state,
+        regions,
+        registry,
+    })
+}
+
+fn tags(
+    platform: &str,
+    environment: &str,
+    terraform: &TerraformSettings,
+) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("platform".to_string(), platform.to_string()),
+        ("environment".to_string(), environment.to_string()),
+        (
+            "cost-center".to_string(),
+            terraform
+                .cost_center
+                .clone()
+                .unwrap_or_else(|| "platform".into()),
+        ),
+        ("managed-by".to_string(), "pave".to_string()),
+    ])
+}
+
+fn regional(
+    spec: &ResolvedSpec,
+    terraform: &TerraformSettings,
+    env_name: &str,
+    env: &Environment,
+    account_id: &str,
+    region: &str,
+) -> Option<RegionalFoundation> {
+    let platform = spec.platform.name();
+    let location = AwsLocation::new(account_id, region);
+    let production = env.tier == Tier::Production;
+    let cluster = cluster_name(platform, env_name, region);
+    let vpc_cidr = env.foundation.vpc_cidrs.get(region)?.value;
+    let network = network(vpc_cidr, region, production)?;
+
+    let node_groups = env
+        .foundation
+        .node_groups
+        .iter()
+        .map(|group| {
+            let group = &group.value;
+            PlannedNodeGroup {
+                name: group.name.clone(),
+                instance_types: group.instance_types.clone(),
+                ami_type: ami_type(&group.instance_types),
+                capacity_type: match group.capacity_type {
+                    CapacityType::OnDemand => "ON_DEMAND",
+                    CapacityType::Spot => "SPOT",
+                },
+                min: group.min,
+                max: group.max,
+                desired: group.desired.unwrap_or(group.min),
+                labels: group.labels.clone(),
+                taints: group
+                    .taints
+                    .iter()
+                    .map(|taint| PlannedTaint {
+                        key: taint.key.clone(),
+                        value: taint.value.clone(),
+                        effect: match taint.effect {
+                            TaintEffect::NoSchedule => "NO_SCHEDULE",
+                            TaintEffect::PreferNoSchedule => "PREFER_NO_SCHEDULE",
+                            TaintEffect::NoExecute => "NO_EXECUTE",
+                        },
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+
+    let admin_roles: BTreeSet<String> = terraform
+        .admin_roles
+        .iter()
+        .map(|role| {
+            if role.starts_with("arn:") {
+                role.clone()
+            } else {
+                location.iam_arn(&format!("role/{role}"))
+            }
+        })
+        .collect();
+
+    let mut identities = Vec::new();
+    let mut certificates = BTreeSet::new();
+    for service in &spec.services {
+        let Some(instance) = service.instances.iter().find(|i| i.environment == env_name) else {
+            continue;
+        };
+        if let Some(ingress) = &instance.ingress {
+            certificates.insert(ingress.value.host.clone());
+        }
+        if instance.aws.is_empty() {
+            continue;
+        }
+        identities.push(WorkloadIdentity {
+            tenant: service.tenant.clone(),
+            service: service.name().to_string(),
+            namespace: format!("{}-{env_name}", service.tenant),
+            // The Kubernetes target names each service's ServiceAccount after the service.
+            service_account: service.name().to_string(),
+            role_name: workload_role_name(&cluster, &service.tenant, service.name()),
+            permissions: permissions(&instance.aws, &location),
+        });
+    }
+
+    let primary = env.parsed.spec.regions.first().map(String::as_str) == Some(region);
+    let zone_source = match &env.parsed.spec.dns.zone_id {
+        Some(id) => ZoneSource::Existing(id.clone()),
+        None if primary => ZoneSource::Create,
+        None => ZoneSource::LookUp,
+    };
+
+    Some(RegionalFoundation {
+        environment: env_name.to_string(),
+        tier: env.tier,
+        folder: format!("{env_name}/{region}"),
+        cluster_name: cluster,
+        kubernetes_version: env.parsed.spec.kubernetes_version.clone(),
+        tags: tags(platform, env_name, terraform),
+        network,
+        public_access_cidrs: env
+            .parsed
+            .spec
+            .cluster
+            .public_access_cidrs
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        node_groups,
+        admin_roles: admin_roles.into_iter().collect(),
+        identities,
+        dns: PlannedDns {
+            zone: env.foundation.dns_zone.value.clone(),
+            zone_source,
+        },
+        certificates: certificates.into_iter().collect(),
+        log_retention_days: LOG_RETENTION_DAYS,
+        key_deletion_window_days: if production { 30 } else { 7 },
+        deletion_protection: production,
+        location,
+        source: env.parsed.doc.file,
+    })
+}
+
+/// Private subnets take the first three quarters of the VPC (pods use most addresses), public
+/// subnets split the last quarter.
+fn network(vpc_cidr: Ipv4Cidr, region: &str, production: bool) -> Option<Network> {
+    let vpc = Ipv4Cidr::new(vpc_cidr.network(), vpc_cidr.prefix())?;
+    let quarter = vpc.prefix().checked_add(2)?;
+    let sixteenth = vpc.prefix().checked_add(4)?;
+    let private_subnets = (0..3)
+        .map(|i| vpc.subnet(quarter, i))
+        .collect::<Option<Vec<_>>>()?;
+    let public_subnets = (12..15)
+        .map(|i| vpc.subnet(sixteenth, i))
+        .collect::<Option<Vec<_>>>()?;
+    Some(Network {
+        zones: ZONE_LETTERS
+            .iter()
+            .map(|letter| format!("{region}{letter}"))
+            .collect(),
+        vpc_cidr: vpc,
+        private_subnets,
+        public_subnets,
+        nat_gateways: if production { ZONES } else { 1 },
+    })
+}
+
+/// The AMI type for a group's instance types (validated to share one architecture).
+fn ami_type(instance_types: &[String]) -> &'static str {
+    let arm = instance_types.iter().any(|t| is_arm64(t));
+    let family = |t: &String| -> String {
+        t.split('.')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take_while(char::is_ascii_lowercase)
+            .collect()
+    };
+    let gpu = instance_types
+        .iter()
+        .any(|t| matches!(family(t).as_str(), "g" | "gr" | "p"));
+    let neuron = instance_types
+        .iter()
+        .any(|t| matches!(family(t).as_str(), "inf" | "trn"));
+    match (arm, gpu, neuron) {
+        (true, true, _) => "AL2023_ARM_64_NVIDIA",
+        (true, false, _) => "AL2023_ARM_64_STANDARD",
+        (false, true, _) => "AL2023_x86_64_NVIDIA",
+        (false, false, true) => "AL2023_x86_64_NEURON",
+        (false, false, false) => "AL2023_x86_64_STANDARD",
+    }
+}
+
+const S3_READ: &[&str] = &["s3:GetObject"];
+const S3_WRITE: &[&str] = &["s3:AbortMultipartUpload", "s3:PutObject"];
+const S3_DELETE: &[&str] = &["s3:DeleteObject"];
+const SQS_CONSUME: &[&str] = &[
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
+];
+const SQS_SEND: &[&str] = &[
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:SendMessage",
+];
+const DYNAMODB_READ: &[&str] = &[
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+];
+const DYNAMODB_WRITE: &[&str] = &[
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+];
+const SECRETS_READ: &[&str] = &[
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:GetSecretValue",
+];
+
+fn actions(parts: &[&[&'static str]]) -> Vec<&'static str> {
+    let set: BTreeSet<&'static str> = parts.iter().flat_map(|p| p.iter().copied()).collect();
+    set.into_iter().collect()
+}
+
+/// Least-privilege statements for what a service declared: named resources only, no wildcard
+/// actions, in the cluster's account and region (S3 buckets are global).
+fn permissions(aws: &AwsAccess, location: &AwsLocation) -> Vec<Permission> {
+    let mut out = Vec::new();
+    for s3 in &aws.s3 {
+        let prefix = s3.prefix.clone().unwrap_or_default();
+        let bucket = format!("arn:{}:s3:::{}", location.partition, s3.bucket);
+        let (read, write, delete) = match s3.access {
+            ReadWrite::Read => (true, false, false),
+            ReadWrite::Write => (false, true, false),
+            ReadWrite::ReadWrite => (true, true, true),
+        };
+        let mut object_actions: Vec<&[&'static str]> = Vec::new();
+        if read {
+            object_actions.push(S3_READ);
+        }
+        if write {
+            object_actions.push(S3_WRITE);
+        }
+        if delete {
+            object_actions.push(S3_DELETE);
+        }
+        out.push(Permission {
+            actions: actions(&object_actions),
+            resources: vec![format!("{bucket}/{prefix}*")],
+            condition: None,
+        });
+        if read {
+            out.push(Permission {
+                actions: vec!["s3:ListBucket"],
+                resources: vec![bucket],
+                condition: s3
+                    .prefix
+                    .as_ref()
+                    .map(|p| ("StringLike", "s3:prefix", vec![format!("{p}*")])),
+            });
+        }
+    }
+    for sqs in &aws.sqs {
+        let parts: &[&[&'static str]] = match sqs.access {
+            QueueAccess::Consume => &[SQS_CONSUME],
+            QueueAccess::Send => &[SQS_SEND],
+            QueueAccess::ConsumeSend => &[SQS_CONSUME, SQS_SEND],
+        };
+        out.push(Permission {
+            actions: actions(parts),
+            resources: vec![location.arn("sqs", &sqs.queue)],
+            condition: None,
+        });
+    }
+    for table in &aws.dynamodb {
+        let parts: &[&[&'static str]] = match table.access {
+            ReadWrite::Read => &[DYNAMODB_READ],
+            ReadWrite::Write => &[DYNAMODB_WRITE],
+            ReadWrite::ReadWrite => &[DYNAMODB_READ, DYNAMODB_WRITE],
+        };
+        let arn = location.arn("dynamodb", &format!("table/{}", table.table));
+        out.push(Permission {
+            actions: actions(parts),
+            resources: vec![arn.clone(), format!("{arn}/index/*")],
+            condition: None,
+        });
+    }
+    if !aws.secrets_manager.is_empty() {
+        out.push(Permission {
+            actions: SECRETS_READ.to_vec(),
+            // Secrets Manager appends six random characters to every secret's ARN.
+            resources: aws
+                .secrets_manager
+                .iter()
+                .map(|name| location.arn("secretsmanager", &format!("secret:{name}-??????")))
+                .collect(),
+            condition: None,
+        });
+    }
+    out
+}
+
+/// The registry, when the Platform's is ECR (`<account>.dkr.ecr.<region>.amazonaws.com[/path]`):
+/// a repository for every image the services run from it, pullable by every cluster's nodes.
+fn registry(
+    spec: &ResolvedSpec,
+    terraform: &TerraformSettings,
+    regions: &[RegionalFoundation],
+) -> Option<Registry> {
+    let registry = spec.platform.spec.registry.trim_end_matches('/');
+    let (host, path) = registry.split_once('/').unwrap_or((registry, ""));
+    let (account_id, rest) = host.split_once(".dkr.ecr.")?;
+    let region = rest
+        .strip_suffix(".amazonaws.com")
+        .or_else(|| rest.strip_suffix(".amazonaws.com.cn"))?;
+    if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let location = AwsLocation::new(account_id, region);
+    let prefix = format!("{registry}/");
+    let mut repositories = BTreeSet::new();
+    for service in &spec.services {
+        for instance in &service.instances {
+            let Some(rest) = instance.image.value.strip_prefix(&prefix) else {
+                continue;
+            };
+            let without_digest = rest.split('@').next().unwrap_or(rest);
+            let (name, last) = match without_digest.rsplit_once('/') {
+                Some((dir, last)) => (format!("{dir}/"), last),
+                None => (String::new(), without_digest),
+            };
+            let image = last.split(':').next().unwrap_or(last);
+            let repository = if path.is_empty() {
+                format!("{name}{image}")
+            } else {
+                format!("{path}/{name}{image}")
+            };
+            repositories.insert(repository);
+        }
+    }
+    let mut pullers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for regional in regions {
+        pullers
+            .entry(regional.location.account_id.clone())
+            .or_default()
+            .push(
+                regional
+                    .location
+                    .iam_arn(&format!("role/{}", regional.role_name("node"))),
+            );
+    }
+    for roles in pullers.values_mut() {
+        roles.sort();
+    }
+    let platform = spec.platform.name();
+    let github = terraform.github.as_ref().map(|github| {
+        let subjects: BTreeSet<String> = github
+            .repositories
+            .iter()
+            .flat_map(|repository| {
+                github
+                    .branches
+                    .iter()
+                    .map(move |branch| format!("repo:{repository}:ref:refs/heads/{branch}"))
+            })
+            .collect();
+        GitHubDeploy {
+            role_name: deploy_role_name(platform),
+            subjects: subjects.into_iter().collect(),
+        }
+    });
+    Some(Registry {
+        tags: tags(platform, "shared", terraform),
+        folder: REGISTRY_FOLDER.to_string(),
+        location,
+        repositories: repositories.into_iter().collect(),
+        pullers,
+        github,
+        key_deletion_window_days: 30,
+        source: spec.platform.doc.file,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cidr(text: &str) -> Option<Ipv4Cidr> {
+        text.parse().ok()
+    }
+
+    #[test]
+    fn subnets_split_the_vpc_into_private_quarters_and_public_sixteenths() {
+        let network = cidr("10.8.0.0/16").and_then(|c| network(c, "eu-west-1", true));
+        let subnets = network.map(|n| {
+            let text = |v: Vec<Ipv4Cidr>| v.iter().map(ToString::to_string).collect::<Vec<_>>();
+            (
+                n.zones,
+                text(n.private_subnets),
+                text(n.public_subnets),
+                n.nat_gateways,
+            )
+        });
+        assert_eq!(
+            subnets,
+            Some((
+                vec![
+                    "eu-west-1a".into(),
+                    "eu-west-1b".into(),
+                    "eu-west-1c".into()
+                ],
+                vec![
+                    "10.8.0.0/18".into(),
+                    "10.8.64.0/18".into(),
+                    "10.8.128.0/18".into()
+                ],
+                vec![
+                    "10.8.192.0/20".into(),
+                    "10.8.208.0/20".into(),
+                    "10.8.224.0/20".into()
+                ],
+                3
+            ))
+        );
+    }
+
+    #[test]
+    fn ami_type_follows_the_instance_types() {
+        let types = |t: &[&str]| t.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+        assert_eq!(ami_type(&types(&["m6i.large"])), "AL2023_x86_64_STANDARD");
+        assert_eq!(
+            ami_type(&types(&["m7g.large", "c7g.large"])),
+            "AL2023_ARM_64_STANDARD"
+        );
+        assert_eq!(ami_type(&types(&["g5.xlarge"])), "AL2023_x86_64_NVIDIA");
+        assert_eq!(ami_type(&types(&["inf2.xlarge"])), "AL2023_x86_64_NEURON");
+    }
+}
