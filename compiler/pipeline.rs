@@ -73,6 +73,8 @@ pub fn compile(
     let (validated, warnings) = check(source_map, timings)?;
     let output_path = validated.spec().platform.spec.gitops.path.clone();
     let plan = timings.time("lower", || lower(&validated));
+    // The spanned documents are not needed past lowering; free them before the tree is built.
+    drop(validated);
     let tree = timings.time("emit", || emit(&plan, source_map));
     match tree {
         Ok(tree) => Ok(Compilation {

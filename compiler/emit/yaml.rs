@@ -264,9 +264,27 @@ fn is_plain_safe(value: &str) -> bool {
     }
     let mut previous = 0u8;
     for &b in bytes {
-        let allowed = b.is_ascii_alphanumeric()
+        if !PLAIN[usize::from(b)] {
+            return false;
+        }
+        // `: ` would start a mapping, and two spaces are kept out for simplicity.
+        if b == b' ' && (previous == b':' || previous == b' ') {
+            return false;
+        }
+        previous = b;
+    }
+    !is_ambiguous(value)
+}
+
+/// Bytes allowed in a plain scalar (with the rules on spaces and `:` above).
+static PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
             || matches!(
-                b,
+                c,
                 b'-' | b'.'
                     | b'_'
                     | b'/'
@@ -281,20 +299,13 @@ fn is_plain_safe(value: &str) -> bool {
                     | b'$'
                     | b';'
                     | b'*'
-            )
-            || (b == b':')
-            || (b == b' ' && previous != b' ');
-        if !allowed {
-            return false;
-        }
-        // `: ` would start a mapping, ` #` a comment.
-        if previous == b':' && b == b' ' {
-            return false;
-        }
-        previous = b;
+                    | b':'
+                    | b' '
+            );
+        b += 1;
     }
-    !is_ambiguous(value)
-}
+    table
+};
 
 /// Strings a YAML 1.1 or 1.2 parser reads as something other than a string.
 fn is_ambiguous(value: &str) -> bool {
