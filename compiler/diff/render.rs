@@ -36,6 +36,16 @@ fn value_text(value: Option<&Json>) -> String {
     }
 }
 
+/// `path: old → new`, as dyff shows a changed field.
+fn field_line(field: &super::FieldChange) -> String {
+    format!(
+        "{}: {} → {}",
+        field.path,
+        value_text(field.old.as_ref()),
+        value_text(field.new.as_ref())
+    )
+}
+
 fn sign(change: Change) -> &'static str {
     match change {
         Change::Added => "+",
@@ -97,13 +107,7 @@ pub fn human(diff: &TreeDiff, color: bool) -> String {
             let line = format!("{} {}", sign(resource.change), resource.id());
             let _ = writeln!(out, "    {}", paint(resource.change, &line));
             for field in &resource.fields {
-                let _ = writeln!(
-                    out,
-                    "        {}: {} → {}",
-                    field.path,
-                    value_text(field.old.as_ref()),
-                    value_text(field.new.as_ref())
-                );
+                let _ = writeln!(out, "        {}", field_line(field));
             }
         }
     }
@@ -214,13 +218,7 @@ pub fn markdown(diff: &TreeDiff) -> String {
                 .unwrap_or_default();
             let _ = writeln!(out, "{} {}{source}", sign(resource.change), resource.id());
             for field in &resource.fields {
-                let _ = writeln!(
-                    out,
-                    "    {}: {} → {}",
-                    field.path,
-                    value_text(field.old.as_ref()),
-                    value_text(field.new.as_ref())
-                );
+                let _ = writeln!(out, "    {}", field_line(field));
             }
         }
         out.push_str("```\n\n</details>\n");

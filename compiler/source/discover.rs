@@ -105,17 +105,21 @@ pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
             path: path.clone(),
             error,
         })?;
-        if text.starts_with(GENERATED_HEADER) {
-            continue;
-        }
+        add_user_file(&mut source_map, name, text);
+    }
+    add_stdlib(&mut source_map);
+    Ok(source_map)
+}
+
+/// Adds a user's spec file, unless pave generated it.
+pub(super) fn add_user_file(source_map: &mut SourceMap, name: String, text: String) {
+    if !text.starts_with(GENERATED_HEADER) {
         source_map.add(SourceFile {
             name,
             text,
             origin: Origin::User,
         });
     }
-    add_stdlib(&mut source_map);
-    Ok(source_map)
 }
 
 /// Adds the embedded stdlib files that are parsed like specs (the add-on catalogue), after the

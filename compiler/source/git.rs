@@ -5,10 +5,8 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::discover::{add_stdlib, is_skipped_dir_name, is_yaml_name, spec_order};
-use super::{
-    DiscoverError, GENERATED_HEADER, OUTPUT_MARKER, Origin, ROOT_FILE, SourceFile, SourceMap,
-};
+use super::discover::{add_stdlib, add_user_file, is_skipped_dir_name, is_yaml_name, spec_order};
+use super::{DiscoverError, OUTPUT_MARKER, ROOT_FILE, SourceMap};
 
 fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, DiscoverError> {
     let output = Command::new("git")
@@ -99,14 +97,7 @@ pub fn read_platform_at(root: &Path, rev: &str) -> Result<SourceMap, DiscoverErr
     let contents = cat_blobs(&top, blobs.iter().map(|(_, id)| id.as_str()))?;
     let mut source_map = SourceMap::new(root);
     for ((name, _), text) in blobs.into_iter().zip(contents) {
-        if text.starts_with(GENERATED_HEADER) {
-            continue;
-        }
-        source_map.add(SourceFile {
-            name,
-            text,
-            origin: Origin::User,
-        });
+        add_user_file(&mut source_map, name, text);
     }
     add_stdlib(&mut source_map);
     if !source_map.files().any(|(_, f)| f.name == ROOT_FILE) {
