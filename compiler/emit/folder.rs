@@ -46,9 +46,9 @@ impl Folder {
             None => api_version.to_string(),
         };
         let file_name = format!("{prefix}_{}_{name}.yaml", kind.to_lowercase());
-        let contents = document(source, object)?;
+        let body = to_yaml(object)?;
         self.resources.push(file_name.clone());
-        self.push(file_name, contents, source);
+        self.push(file_name, body, source);
         Ok(())
     }
 
@@ -57,7 +57,8 @@ impl Folder {
         self.resources.push(relative.to_string());
     }
 
-    fn push(&mut self, file_name: String, contents: String, source: &str) {
+    fn push(&mut self, file_name: String, body: String, source: &str) {
+        let contents = format!("{}\n{body}", header(source));
         self.files.push((
             format!("{}/{file_name}", self.dir),
             OutputFile {
@@ -78,15 +79,12 @@ impl Folder {
             resources: &'a [String],
         }
         self.resources.sort();
-        let contents = document(
-            source,
-            &Kustomization {
-                api_version: "kustomize.config.k8s.io/v1beta1",
-                kind: "Kustomization",
-                resources: &self.resources,
-            },
-        )?;
-        self.push("kustomization.yaml".into(), contents, source);
+        let body = to_yaml(&Kustomization {
+            api_version: "kustomize.config.k8s.io/v1beta1",
+            kind: "Kustomization",
+            resources: &self.resources,
+        })?;
+        self.push("kustomization.yaml".into(), body, source);
         Ok(self.files)
     }
 }
@@ -96,9 +94,6 @@ pub(super) fn header(source: &str) -> String {
     format!("{GENERATED_HEADER} from {source}; do not edit, change the spec and run `pave compile`")
 }
 
-/// A generated file: the header line, then the object as YAML, written in one buffer.
-fn document<T: Serialize>(source: &str, value: &T) -> Result<String, String> {
-    let mut prefix = header(source);
-    prefix.push('\n');
-    super::yaml::to_string_after(prefix, value).map_err(|e| format!("serializing YAML: {e}"))
+pub(super) fn to_yaml<T: Serialize>(value: &T) -> Result<String, String> {
+    super::yaml::to_string(value).map_err(|e| format!("serializing YAML: {e}"))
 }

@@ -14,16 +14,8 @@ use serde::ser::{self, Serialize};
 
 /// Serializes `value` as one YAML document.
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
-    to_string_after(String::new(), value)
-}
-
-/// Serializes `value` as one YAML document after `prefix` (empty, or whole lines such as a
-/// comment), in one buffer.
-pub fn to_string_after<T: Serialize + ?Sized>(prefix: String, value: &T) -> Result<String, Error> {
-    let mut out = prefix;
-    out.reserve(2048);
     let mut writer = Writer {
-        out,
+        out: String::with_capacity(1024),
         stack: Vec::new(),
     };
     value.serialize(&mut writer)?;
