@@ -23,6 +23,7 @@ pub mod emit;
 pub mod lower;
 pub mod parse;
 pub mod pipeline;
+pub mod policy;
 pub mod resolve;
 pub mod source;
 pub mod validate;

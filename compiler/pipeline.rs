@@ -1,4 +1,5 @@
-//! The stages run in order, stopping at the first stage with errors.
+//! The stages run in order, stopping at the first stage with errors. Policies run twice: on the
+//! validated specs (before lowering), and on the generated tree (after emitting).
 
 use std::time::{Duration, Instant};
 
@@ -6,6 +7,7 @@ use crate::diagnostic::Diagnostic;
 use crate::emit::{OutputTree, emit};
 use crate::lower::lower;
 use crate::parse::parse;
+use crate::policy::{Date, PolicySet, load};
 use crate::resolve::resolve;
 use crate::source::SourceMap;
 use crate::validate::{ValidatedSpec, validate};
@@ -42,18 +44,34 @@ impl Timings {
     }
 }
 
-/// The result of checking a platform: the validated spec, and the diagnostics (warnings on
-/// success, errors on failure).
+/// What a run depends on besides the specs.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Today's date (UTC), against which waivers expire. The CLI takes it from the clock, or
+    /// from `--today` / `PAVE_TODAY` / `SOURCE_DATE_EPOCH` for reproducible runs; nothing in the
+    /// generated tree depends on it.
+    pub today: Date,
+}
+
+/// The result of checking a platform's specs: the validated spec, the compiled policies, and the
+/// diagnostics (warnings on success, errors on failure).
 pub fn check(
     source_map: &SourceMap,
+    options: &Options,
     timings: &mut Timings,
-) -> Result<(ValidatedSpec, Vec<Diagnostic>), Vec<Diagnostic>> {
+) -> Result<(ValidatedSpec, PolicySet, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (parsed, mut warnings) = timings.time("parse", || parse(source_map))?;
     let (resolved, more) = timings.time("resolve", || resolve(parsed))?;
     warnings.extend(more);
     let (validated, more) = timings.time("validate", || validate(resolved))?;
     warnings.extend(more);
-    Ok((validated, warnings))
+    let (policies, more) = timings.time("policy", || {
+        let (policies, mut diagnostics) = load(validated.spec(), source_map, options.today)?;
+        diagnostics.extend(policies.check_specs(validated.spec(), source_map));
+        crate::diagnostic::finish(policies, diagnostics)
+    })?;
+    warnings.extend(more);
+    Ok((validated, policies, warnings))
 }
 
 /// A compiled platform, in memory.
@@ -65,25 +83,41 @@ pub struct Compilation {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Checks the platform and generates its whole output tree in memory.
+/// Checks the platform and generates its whole output tree in memory; the policies on generated
+/// objects run on that tree, and their errors fail the compile like any other.
 pub fn compile(
     source_map: &SourceMap,
+    options: &Options,
     timings: &mut Timings,
 ) -> Result<Compilation, Vec<Diagnostic>> {
-    let (validated, warnings) = check(source_map, timings)?;
+    let (validated, policies, mut warnings) = check(source_map, options, timings)?;
     let output_path = validated.spec().platform.spec.gitops.path.clone();
-    let plan = timings.time("lower", || lower(&validated));
+    let plan = timings.time("lower", || lower(&validated, &policies));
     // The spanned documents are not needed past lowering; free them before the tree is built.
     drop(validated);
-    let tree = timings.time("emit", || emit(&plan, source_map));
-    match tree {
-        Ok(tree) => Ok(Compilation {
-            tree,
-            output_path,
-            warnings,
-        }),
-        Err(message) => Err(vec![Diagnostic::unplaced(
-            crate::diagnostic::DiagnosticKind::Internal { message },
-        )]),
-    }
+    let tree = match timings.time("emit", || emit(&plan, source_map)) {
+        Ok(tree) => tree,
+        Err(message) => {
+            return Err(vec![Diagnostic::unplaced(
+                crate::diagnostic::DiagnosticKind::Internal { message },
+            )]);
+        }
+    };
+    let findings = timings.time("policy", || policies.check_tree(&tree));
+    let (tree, more) = match crate::diagnostic::finish(tree, findings) {
+        Ok(done) => done,
+        Err(mut errors) => {
+            // The warnings of the earlier stages are still worth seeing beside the errors.
+            errors.extend(warnings);
+            crate::diagnostic::sort_and_dedup(&mut errors);
+            return Err(errors);
+        }
+    };
+    warnings.extend(more);
+    crate::diagnostic::sort_and_dedup(&mut warnings);
+    Ok(Compilation {
+        tree,
+        output_path,
+        warnings,
+    })
 }

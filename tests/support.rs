@@ -21,12 +21,16 @@ pub(crate) fn pave(cwd: &Path, args: &[&str]) -> Run {
     pave_with_env(cwd, args, &[])
 }
 
+/// The date tests run on, for waiver expiry (`PAVE_TODAY`); a test may set another.
+pub(crate) const TODAY: &str = "2026-12-01";
+
 /// Runs the `pave` binary with extra environment variables.
 pub(crate) fn pave_with_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_pave"))
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
+        .env("PAVE_TODAY", TODAY)
         .envs(env.iter().copied())
         .output()
         .unwrap_or_else(|e| panic!("cannot run pave: {e}"));

@@ -3,9 +3,10 @@
 use clap::Args;
 
 use super::{EXIT_OK, RootArgs, Ui, failure_status, load, report_discover_error};
-use crate::pipeline::{Timings, check};
+use crate::pipeline::{Timings, compile};
 
-/// Validate the specs without writing anything (fast; for pre-commit hooks).
+/// Validate the specs and evaluate the policies on them and on the objects they generate,
+/// without writing anything (fast; for pre-commit hooks and CI).
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  pave check\n  pave check examples/techcorp --output json")]
 pub(super) struct CheckArgs {
@@ -20,9 +21,9 @@ pub(super) fn run(args: &CheckArgs, ui: &Ui) -> i32 {
         Err(error) => return report_discover_error(&error, format, ui),
     };
     let mut timings = Timings::default();
-    match check(&source_map, &mut timings) {
-        Ok((_, warnings)) => {
-            ui.report(format, &warnings, &source_map);
+    match compile(&source_map, &ui.options, &mut timings) {
+        Ok(compilation) => {
+            ui.report(format, &compilation.warnings, &source_map);
             EXIT_OK
         }
         Err(diagnostics) => {

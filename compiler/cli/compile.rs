@@ -51,7 +51,7 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
         Err(error) => return report_discover_error(&error, format, ui),
     };
     timings.add("load", start.elapsed());
-    let compilation = match compile(&source_map, &mut timings) {
+    let compilation = match compile(&source_map, &ui.options, &mut timings) {
         Ok(compilation) => compilation,
         Err(diagnostics) => {
             ui.report(format, &diagnostics, &source_map);

@@ -65,7 +65,7 @@ enum DiffFormat {
 }
 
 fn compile_tree(source_map: &SourceMap, ui: &Ui, what: &str) -> Result<(OutputTree, String), i32> {
-    match compile(source_map, &mut Timings::default()) {
+    match compile(source_map, &ui.options, &mut Timings::default()) {
         Ok(compilation) => Ok((compilation.tree, compilation.output_path)),
         Err(diagnostics) => {
             eprintln!("error: {what} do not compile:");

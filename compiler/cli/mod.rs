@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind, RenderOptions, render_human, render_json};
+use crate::pipeline::Options;
+use crate::policy::Date;
 use crate::source::{DiscoverError, SourceMap, find_root, read_platform};
 
 /// Exit status: success.
@@ -43,6 +45,11 @@ pub struct Cli {
     /// When to colour diagnostics.
     #[arg(long, value_enum, global = true, default_value_t = Color::Auto)]
     color: Color,
+
+    /// Today's date (UTC, YYYY-MM-DD), against which waivers expire; by default `PAVE_TODAY`,
+    /// else the day of `SOURCE_DATE_EPOCH`, else the clock.
+    #[arg(long, global = true, value_name = "DATE")]
+    today: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,7 +109,15 @@ pub(super) fn run(cli: Cli) -> i32 {
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
+    let today = match today(cli.today.as_deref()) {
+        Ok(today) => today,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_FAILURE;
+        }
+    };
     let ui = Ui {
+        options: Options { today },
         stdout_color,
         render: RenderOptions {
             color,
@@ -123,8 +138,33 @@ pub(super) fn run(cli: Cli) -> i32 {
     }
 }
 
-/// Terminal settings shared by the commands.
+/// Today's date: `--today`, else `PAVE_TODAY`, else `SOURCE_DATE_EPOCH`'s day, else the clock
+/// (all UTC).
+fn today(flag: Option<&str>) -> Result<Date, String> {
+    let given = flag
+        .map(str::to_string)
+        .or_else(|| std::env::var("PAVE_TODAY").ok().filter(|v| !v.is_empty()));
+    if let Some(text) = given {
+        return text
+            .parse::<Date>()
+            .map_err(|e| format!("`{text}` is not a date (YYYY-MM-DD): {e}"));
+    }
+    let timestamp = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(epoch) if !epoch.is_empty() => {
+            let seconds: i64 = epoch
+                .parse()
+                .map_err(|_| format!("SOURCE_DATE_EPOCH `{epoch}` is not a number of seconds"))?;
+            jiff::Timestamp::from_second(seconds).map_err(|e| e.to_string())?
+        }
+        _ => jiff::Timestamp::now(),
+    };
+    Ok(timestamp.to_zoned(jiff::tz::TimeZone::UTC).date())
+}
+
+/// Terminal settings and run options shared by the commands.
 pub struct Ui {
+    /// What the pipeline depends on besides the specs.
+    options: Options,
     render: RenderOptions,
     /// Whether reports on standard output may be coloured.
     stdout_color: bool,

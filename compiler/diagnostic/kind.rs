@@ -104,6 +104,21 @@ pub struct CidrOverlap {
     pub other_cidr: String,
 }
 
+/// One violation of a policy rule, as a diagnostic shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyViolation {
+    /// The rule id (`custom.id` of the policy's METADATA): the diagnostic's code.
+    pub rule: String,
+    /// `deny` is an error, `warn` a warning.
+    pub severity: Severity,
+    /// What the rule said.
+    pub message: String,
+    /// Under the node: the rule's title, and the generated object it looked at, if any.
+    pub label: String,
+    /// The rule's description.
+    pub help: Option<String>,
+}
+
 /// Every problem pave reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DiagnosticKind {
@@ -315,6 +330,35 @@ pub enum DiagnosticKind {
     UnownedFile {
         path: String,
     },
+    /// A Rego policy rule found a violation (a spec, or an object generated from it).
+    PolicyViolation(Box<PolicyViolation>),
+    /// A Rego policy file does not compile or fails when evaluated.
+    PolicyError {
+        message: String,
+    },
+    /// A Rego policy file's `METADATA` block is missing or incomplete.
+    PolicyMetadata {
+        problem: String,
+    },
+    /// Two policy files declare the same rule id.
+    DuplicatePolicyRule {
+        rule: String,
+    },
+    /// A waiver or a switch names a rule no policy declares.
+    UnknownPolicyRule {
+        rule: String,
+        suggestion: Option<String>,
+    },
+    /// A waiver's `expires` is not a date.
+    InvalidDate {
+        value: String,
+    },
+    /// A waiver whose expiry date has passed.
+    ExpiredWaiver {
+        rule: String,
+        expires: String,
+        today: String,
+    },
     /// A bug in pave.
     Internal {
         message: String,
@@ -377,12 +421,26 @@ impl DiagnosticKind {
             DiagnosticKind::DependencyNotDeployed { .. } => Severity::Warning,
             DiagnosticKind::MissingGitopsRepository => Severity::Warning,
             DiagnosticKind::NoClusterAdmins => Severity::Warning,
+            DiagnosticKind::PolicyViolation(violation) => violation.severity,
+            DiagnosticKind::PolicyError { .. }
+            | DiagnosticKind::PolicyMetadata { .. }
+            | DiagnosticKind::DuplicatePolicyRule { .. }
+            | DiagnosticKind::UnknownPolicyRule { .. }
+            | DiagnosticKind::InvalidDate { .. }
+            | DiagnosticKind::ExpiredWaiver { .. } => Severity::Error,
         }
     }
 
-    /// The stable code: names the problem, not the fix.
-    pub fn code(&self) -> &'static str {
+    /// The stable code: names the problem, not the fix. A policy violation's code is its rule id.
+    pub fn code(&self) -> &str {
         match self {
+            DiagnosticKind::PolicyViolation(violation) => &violation.rule,
+            DiagnosticKind::PolicyError { .. } => "policy-error",
+            DiagnosticKind::PolicyMetadata { .. } => "policy-metadata",
+            DiagnosticKind::DuplicatePolicyRule { .. } => "duplicate-policy-rule",
+            DiagnosticKind::UnknownPolicyRule { .. } => "unknown-policy-rule",
+            DiagnosticKind::InvalidDate { .. } => "invalid-date",
+            DiagnosticKind::ExpiredWaiver { .. } => "expired-waiver",
             DiagnosticKind::Io { .. } => "io",
             DiagnosticKind::YamlSyntax { .. } => "yaml-syntax",
             DiagnosticKind::TabIndentation => "tab-indentation",
@@ -598,6 +656,19 @@ impl DiagnosticKind {
             }
             DiagnosticKind::StaleFile { path, change } => format!("`{path}` is stale ({change})"),
             DiagnosticKind::Internal { message } => format!("internal error: {message}"),
+            DiagnosticKind::PolicyViolation(violation) => violation.message.clone(),
+            DiagnosticKind::PolicyError { message } => format!("policy error: {message}"),
+            DiagnosticKind::PolicyMetadata { problem } => format!("policy metadata: {problem}"),
+            DiagnosticKind::DuplicatePolicyRule { rule } => {
+                format!("two policies declare the rule `{rule}`")
+            }
+            DiagnosticKind::UnknownPolicyRule { rule, .. } => {
+                format!("no policy declares the rule `{rule}`")
+            }
+            DiagnosticKind::InvalidDate { value } => format!("`{value}` is not a date"),
+            DiagnosticKind::ExpiredWaiver { rule, expires, .. } => {
+                format!("the waiver of `{rule}` expired on {expires}")
+            }
         }
     }
 
@@ -671,6 +742,13 @@ impl DiagnosticKind {
             DiagnosticKind::OutputLocked { .. } => "locked".into(),
             DiagnosticKind::StaleFile { .. } => "stale".into(),
             DiagnosticKind::Internal { .. } => "here".into(),
+            DiagnosticKind::PolicyViolation(violation) => violation.label.clone(),
+            DiagnosticKind::PolicyError { .. } => "here".into(),
+            DiagnosticKind::PolicyMetadata { .. } => "in this policy".into(),
+            DiagnosticKind::DuplicatePolicyRule { .. } => "declared again here".into(),
+            DiagnosticKind::UnknownPolicyRule { .. } => "unknown rule".into(),
+            DiagnosticKind::InvalidDate { .. } => "not a date".into(),
+            DiagnosticKind::ExpiredWaiver { today, .. } => format!("expired (today is {today})"),
         }
     }
 
@@ -865,12 +943,32 @@ impl DiagnosticKind {
             DiagnosticKind::Internal { .. } => {
                 Some("this is a bug in pave; please report it with the input that caused it".into())
             }
+            DiagnosticKind::PolicyViolation(violation) => violation.help.clone(),
+            DiagnosticKind::PolicyError { .. } => Some(
+                "policies are Rego v1 (`deny contains msg if { ... }`); see docs/policies.md".into(),
+            ),
+            DiagnosticKind::PolicyMetadata { .. } => Some(
+                "start the file with a `# METADATA` block: `custom.id` (kebab-case), `custom.severity` (deny or warn) and a `description`".into(),
+            ),
+            DiagnosticKind::DuplicatePolicyRule { .. } => {
+                Some("rule ids are unique across stdlib/policies and the platform's policies".into())
+            }
+            DiagnosticKind::UnknownPolicyRule { suggestion, .. } => Some(match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "rule ids come from the `custom.id` of each policy's METADATA; `pave check` lists violations by id".into(),
+            }),
+            DiagnosticKind::InvalidDate { .. } => {
+                Some("write a calendar date as `YYYY-MM-DD`, e.g. `2027-03-31`".into())
+            }
+            DiagnosticKind::ExpiredWaiver { .. } => Some(
+                "fix what the rule reports and remove the waiver, or extend `expires` with a new review".into(),
+            ),
         }
     }
 }
 
 /// The spec kinds, for suggestions.
-const KINDS: &[&str] = &["Platform", "Environment", "Tenant", "Service"];
+const KINDS: &[&str] = &["Platform", "Environment", "Tenant", "Service", "Waiver"];
 
 /// The candidate closest to `name`, if it is close enough to be a typo.
 pub(crate) fn suggest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {

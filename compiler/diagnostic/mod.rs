@@ -5,7 +5,10 @@ mod kind;
 mod render;
 
 pub(crate) use kind::suggest;
-pub use kind::{CidrOverlap, CidrProblem, DiagnosticKind, DisabledDependency, RefKind, Severity};
+pub use kind::{
+    CidrOverlap, CidrProblem, DiagnosticKind, DisabledDependency, PolicyViolation, RefKind,
+    Severity,
+};
 pub use render::{RenderOptions, render_human, render_json};
 
 use crate::source::Span;
@@ -63,7 +66,7 @@ impl Diagnostic {
         self.severity() == Severity::Error
     }
 
-    fn sort_key(&self) -> (Option<Span>, &'static str, String) {
+    fn sort_key(&self) -> (Option<Span>, &str, String) {
         (self.span, self.kind.code(), self.kind.message())
     }
 }

@@ -136,7 +136,7 @@ pub fn render_human(
 #[derive(Serialize)]
 struct JsonDiagnostic<'a> {
     severity: &'static str,
-    code: &'static str,
+    code: &'a str,
     message: String,
     file: Option<&'a str>,
     line: Option<usize>,

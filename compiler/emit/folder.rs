@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::OutputFile;
+use super::{OutputFile, Provenance};
 use crate::source::GENERATED_HEADER;
 
 /// The files of one output folder.
@@ -12,6 +12,8 @@ pub(super) struct Folder {
     dir: String,
     files: Vec<(String, OutputFile)>,
     resources: Vec<String>,
+    /// The provenance of the objects added next (see [`Folder::trace`]).
+    provenance: Provenance,
 }
 
 impl Folder {
@@ -21,7 +23,13 @@ impl Folder {
             dir,
             files: Vec::new(),
             resources: Vec::new(),
+            provenance: Provenance::default(),
         }
+    }
+
+    /// Sets where the objects added from now on come from, until the next call.
+    pub(super) fn trace(&mut self, provenance: Provenance) {
+        self.provenance = provenance;
     }
 
     /// Adds one typed object, in a file named `<group>_<version>_<kind>_<name>.yaml`.
@@ -48,6 +56,8 @@ impl Folder {
         let file_name = format!("{prefix}_{}_{name}.yaml", kind.to_lowercase());
         let body = to_yaml(object)?;
         self.resources.push(file_name.clone());
+        self.provenance.api_version = api_version.to_string();
+        self.provenance.kind = kind.to_string();
         self.push(file_name, body, source);
         Ok(())
     }
@@ -64,6 +74,7 @@ impl Folder {
             OutputFile {
                 contents,
                 source: source.to_string(),
+                provenance: self.provenance.clone(),
             },
         ));
     }
@@ -71,6 +82,10 @@ impl Folder {
     /// Adds the `kustomization.yaml` listing every resource of the folder, sorted, and returns
     /// the folder's files.
     pub(super) fn finish(mut self, source: &str) -> Result<Vec<(String, OutputFile)>, String> {
+        self.provenance.object = None;
+        self.provenance.fields.clear();
+        self.provenance.api_version = "kustomize.config.k8s.io/v1beta1".into();
+        self.provenance.kind = "Kustomization".into();
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Kustomization<'a> {

@@ -8,10 +8,12 @@ mod flux;
 mod folder;
 mod kubernetes;
 mod output_tree;
+mod provenance;
 pub mod terraform;
 pub mod yaml;
 
 pub use output_tree::{OutputFile, OutputTree};
+pub use provenance::{ObjectContext, Provenance};
 
 use crate::lower::Plan;
 use crate::source::SourceMap;

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use super::Provenance;
+
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
@@ -9,6 +11,8 @@ pub struct OutputFile {
     pub contents: String,
     /// The spec file it was generated from (relative to the platform root).
     pub source: String,
+    /// The spec nodes its object came from, for policy diagnostics (never written to disk).
+    pub provenance: Provenance,
 }
 
 /// Every generated file by `/`-separated path relative to the output root, sorted.

@@ -19,13 +19,15 @@ pub use foundation::{
 };
 
 use crate::parse::{
-    AddonLayer, Ingress, Owners, PodSecurity, Quota, Replicas, Resources, Tier, WorkloadKind,
+    AddonLayer, Document, Ingress, Owners, PodSecurity, Quota, Replicas, Resources, Tier,
+    WorkloadKind,
 };
+use crate::policy::PolicySet;
 use crate::resolve::{
     Addon, ResolvedSpec, SecretRef, Service, ServiceInstance, StdLimitRange, StdProbes,
     substitute_json,
 };
-use crate::source::FileId;
+use crate::source::{FileId, Span};
 use crate::validate::ValidatedSpec;
 
 /// Everything to generate, sorted by tenant and environment.
@@ -70,6 +72,8 @@ pub struct Cluster {
     pub tenants: Vec<String>,
     /// The Environment spec file.
     pub source: FileId,
+    /// The Environment document.
+    pub document: Span,
 }
 
 /// An add-on on one cluster.
@@ -86,6 +90,9 @@ pub struct PlannedAddon {
     pub values: Json,
     /// Objects for the configs layer, variables replaced.
     pub manifests: Vec<Json>,
+    /// For each manifest, the spec nodes it came from: the entry, and (for the Platform's own
+    /// manifests) every field of it by JSON pointer.
+    pub manifest_origins: Vec<(Span, Vec<(String, Span)>)>,
     /// Labels of its objects.
     pub labels: BTreeMap<String, String>,
     /// The file that defines it (a stdlib file or the Platform spec).
@@ -132,6 +139,10 @@ pub struct TenantEnvironment {
     pub workloads: Vec<Workload>,
     /// The Tenant spec file.
     pub source: FileId,
+    /// The Tenant document, and the node of its quota in this environment (the document when
+    /// the quota is a default).
+    pub document: Span,
+    pub quota_span: Span,
 }
 
 /// One service in one environment.
@@ -162,6 +173,21 @@ pub struct Workload {
     pub selector: BTreeMap<String, String>,
     /// The Service spec file.
     pub source: FileId,
+    /// The spec nodes that decided its settings.
+    pub origin: WorkloadOrigin,
+}
+
+/// The spec nodes that decided a workload's settings (`None`: a built-in default), so that a
+/// problem found on a generated object is reported where the user can change it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkloadOrigin {
+    /// The Service document.
+    pub document: Span,
+    pub image: Option<Span>,
+    pub replicas: Option<Span>,
+    pub resources: Option<Span>,
+    pub ingress: Option<Span>,
+    pub schedule: Option<Span>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,7 +215,7 @@ pub const COST_CENTER_LABEL: &str = "pave.dev/cost-center";
 pub const CLUSTER_LABEL: &str = "pave.dev/cluster";
 pub const ADDON_LABEL: &str = "pave.dev/addon";
 
-pub fn lower(validated: &ValidatedSpec) -> Plan {
+pub fn lower(validated: &ValidatedSpec, _policies: &PolicySet) -> Plan {
     let spec = validated.spec();
     let callers = cross_tenant_callers(spec);
     let mut units = Vec::new();
@@ -255,6 +281,11 @@ pub fn lower(validated: &ValidatedSpec) -> Plan {
                 ingress_class: spec.platform.spec.ingress.class_name.clone(),
                 workloads,
                 source: tenant.parsed.doc.file,
+                document: tenant.parsed.doc.head_span(),
+                quota_span: match tenant.parsed.doc.node(&["spec", "quotas", env_name]) {
+                    Some(_) => tenant.parsed.doc.span(&["spec", "quotas", env_name]),
+                    None => tenant.parsed.doc.head_span(),
+                },
             });
         }
     }
@@ -329,7 +360,9 @@ fn clusters(spec: &ResolvedSpec) -> Vec<Cluster> {
             let addons = spec
                 .addons
                 .values()
-                .filter_map(|addon| planned_addon(addon, env_name, &variables, &labels))
+                .filter_map(|addon| {
+                    planned_addon(addon, env_name, &variables, &labels, &platform.doc)
+                })
                 .collect();
             clusters.push(Cluster {
                 name,
@@ -340,6 +373,7 @@ fn clusters(spec: &ResolvedSpec) -> Vec<Cluster> {
                 addons,
                 tenants: tenants.clone(),
                 source: env.parsed.doc.file,
+                document: env.parsed.doc.head_span(),
             });
         }
     }
@@ -353,6 +387,7 @@ fn planned_addon(
     env_name: &str,
     variables: &BTreeMap<&str, String>,
     cluster_labels: &BTreeMap<String, String>,
+    platform_doc: &Document,
 ) -> Option<PlannedAddon> {
     let instance = addon.instances.get(env_name)?;
     if !instance.enabled.value {
@@ -389,6 +424,20 @@ fn planned_addon(
             .manifests
             .iter()
             .map(|m| with_labels(substitute_json(m, variables), &labels))
+            .collect(),
+        manifest_origins: addon
+            .manifest_spans
+            .iter()
+            .enumerate()
+            .map(|(i, span)| {
+                let fields = if addon.platform_defined {
+                    let index = i.to_string();
+                    platform_doc.field_spans(&["spec", "addons", &addon.name, "manifests", &index])
+                } else {
+                    Vec::new()
+                };
+                (*span, fields)
+            })
             .collect(),
         labels,
         source: addon.source,
@@ -512,6 +561,14 @@ fn workload(
         labels,
         selector,
         source: service.parsed.doc.file,
+        origin: WorkloadOrigin {
+            document: service.parsed.doc.head_span(),
+            image: instance.image.span,
+            replicas: instance.replicas.span,
+            resources: instance.resources.span,
+            ingress: instance.ingress.as_ref().and_then(|i| i.span),
+            schedule: instance.schedule.as_ref().and_then(|s| s.span),
+        },
     }
 }
 

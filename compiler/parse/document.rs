@@ -46,6 +46,17 @@ impl Document {
         }
     }
 
+    /// Every node under the one at `path`, as a JSON pointer relative to it (`/spec/replicas`)
+    /// and the span a diagnostic about it would use (a scalar's value, a collection's key), in
+    /// document order; empty when `path` does not exist.
+    pub fn field_spans<S: AsRef<str>>(&self, path: &[S]) -> Vec<(String, Span)> {
+        let mut out = Vec::new();
+        if let Some(node) = self.node(path) {
+            collect_field_spans(node, String::new(), None, &mut out);
+        }
+        out
+    }
+
     /// The document's `kind: X` value, or its first line: where a whole-document problem shows.
     pub fn head_span(&self) -> Span {
         if let Some(kind) = self.root.get("kind") {
@@ -80,6 +91,41 @@ impl Document {
             }
         }
         (node, key_span)
+    }
+}
+
+fn collect_field_spans(
+    node: &Node,
+    pointer: String,
+    key_span: Option<Span>,
+    out: &mut Vec<(String, Span)>,
+) {
+    match &node.value {
+        Value::Map(entries) => {
+            out.push((pointer.clone(), key_span.unwrap_or(node.span)));
+            for entry in entries {
+                let key = entry.key.replace('~', "~0").replace('/', "~1");
+                let child = format!("{pointer}/{key}");
+                let span = match entry.value.value {
+                    Value::Map(_) | Value::Seq(_) if !entry.value.flow => entry.key_span,
+                    _ => entry.value.span,
+                };
+                collect_field_spans(&entry.value, child, Some(span), out);
+            }
+        }
+        Value::Seq(items) => {
+            out.push((pointer.clone(), key_span.unwrap_or(node.span)));
+            for (i, item) in items.iter().enumerate() {
+                let span = match &item.value {
+                    Value::Map(entries) if !item.flow => {
+                        entries.first().map_or(item.span, |e| e.key_span)
+                    }
+                    _ => item.span,
+                };
+                collect_field_spans(item, format!("{pointer}/{i}"), Some(span), out);
+            }
+        }
+        _ => out.push((pointer, key_span.unwrap_or(node.span))),
     }
 }
 

@@ -15,6 +15,7 @@ mod platform;
 mod schema;
 mod service;
 mod tenant;
+mod waiver;
 pub mod yaml;
 
 use rayon::prelude::*;
@@ -31,7 +32,8 @@ pub use environment::{
     NetworkSettings, NodeGroup, Promotion, Taint, TaintEffect, Tier,
 };
 pub use platform::{
-    GitHubSettings, GitOps, IngressSettings, PlatformDefaults, PlatformSpec, TerraformSettings,
+    EnforcementAction, GatekeeperSettings, GitHubSettings, GitOps, IngressSettings,
+    PlatformDefaults, PlatformSpec, PolicySettings, TerraformSettings,
 };
 pub use schema::{SchemaSet, SpecKind};
 pub use service::{
@@ -40,6 +42,7 @@ pub use service::{
     SqsAccess, WorkloadKind,
 };
 pub use tenant::{Owners, TenantNetwork, TenantSpec};
+pub use waiver::WaiverSpec;
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind, StageResult, finish};
 use crate::source::{FileId, SourceMap};
@@ -68,6 +71,8 @@ pub struct ParsedSpecs {
     pub environments: Vec<Parsed<EnvironmentSpec>>,
     pub tenants: Vec<Parsed<TenantSpec>>,
     pub services: Vec<Parsed<ServiceSpec>>,
+    /// Exceptions to policy rules.
+    pub waivers: Vec<Parsed<WaiverSpec>>,
     /// The embedded add-on catalogue, by file name.
     pub stdlib_addons: Vec<StdlibAddon>,
 }
@@ -78,6 +83,7 @@ enum AnySpec {
     Environment(Parsed<EnvironmentSpec>),
     Tenant(Parsed<TenantSpec>),
     Service(Parsed<ServiceSpec>),
+    Waiver(Parsed<WaiverSpec>),
 }
 
 /// Parses and schema-checks every user file of `source_map`.
@@ -92,7 +98,7 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
     };
     let files: Vec<(FileId, &str, bool)> = source_map
         .files()
-        .filter(|(_, file)| file.origin == crate::source::Origin::User)
+        .filter(|(_, file)| file.origin == crate::source::Origin::User && !file.is_policy())
         .map(|(id, file)| {
             (
                 id,
@@ -111,6 +117,7 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
     let mut environments = Vec::new();
     let mut tenants = Vec::new();
     let mut services = Vec::new();
+    let mut waivers = Vec::new();
     let mut saw_platform = false;
     for FileResult {
         specs,
@@ -130,6 +137,7 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
                 AnySpec::Environment(e) => environments.push(e),
                 AnySpec::Tenant(t) => tenants.push(t),
                 AnySpec::Service(s) => services.push(s),
+                AnySpec::Waiver(w) => waivers.push(w),
             }
         }
     }
@@ -160,6 +168,7 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
             environments,
             tenants,
             services,
+            waivers,
             stdlib_addons,
         },
         diagnostics,
@@ -257,6 +266,7 @@ fn parse_file(schemas: &SchemaSet, file: FileId, text: &str, is_root: bool) -> F
             SpecKind::Environment => typed(doc, json).map(AnySpec::Environment),
             SpecKind::Tenant => typed(doc, json).map(AnySpec::Tenant),
             SpecKind::Service => typed(doc, json).map(AnySpec::Service),
+            SpecKind::Waiver => typed(doc, json).map(AnySpec::Waiver),
         };
         match spec {
             Ok(spec) => specs.push(spec),

@@ -28,6 +28,53 @@ pub struct PlatformSpec {
     pub addons: BTreeMap<String, PlatformAddon>,
     /// The Terraform foundation; none generated without it.
     pub terraform: Option<TerraformSettings>,
+    /// Policy switches, rule parameters and Gatekeeper.
+    #[serde(default)]
+    pub policies: PolicySettings,
+}
+
+/// The Platform's `spec.policies`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PolicySettings {
+    /// Rule ids switched off.
+    #[serde(default)]
+    pub disabled: Vec<String>,
+    /// Settings of rules by rule id, given to rules as `data.pave.parameters`.
+    #[serde(default)]
+    pub parameters: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    pub gatekeeper: GatekeeperSettings,
+}
+
+/// Whether the rules are also written out as Gatekeeper constraints.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GatekeeperSettings {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub enforcement_action: EnforcementAction,
+}
+
+/// What Gatekeeper does with a `deny` rule's violations.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EnforcementAction {
+    #[default]
+    Deny,
+    Dryrun,
+    Warn,
+}
+
+impl EnforcementAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnforcementAction::Deny => "deny",
+            EnforcementAction::Dryrun => "dryrun",
+            EnforcementAction::Warn => "warn",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -18,14 +18,16 @@ pub enum SpecKind {
     Environment,
     Tenant,
     Service,
+    Waiver,
 }
 
 impl SpecKind {
-    pub const ALL: [SpecKind; 4] = [
+    pub const ALL: [SpecKind; 5] = [
         SpecKind::Platform,
         SpecKind::Environment,
         SpecKind::Tenant,
         SpecKind::Service,
+        SpecKind::Waiver,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +36,7 @@ impl SpecKind {
             SpecKind::Environment => "Environment",
             SpecKind::Tenant => "Tenant",
             SpecKind::Service => "Service",
+            SpecKind::Waiver => "Waiver",
         }
     }
 
@@ -43,6 +46,7 @@ impl SpecKind {
             SpecKind::Environment => "environment.schema.json",
             SpecKind::Tenant => "tenant.schema.json",
             SpecKind::Service => "service.schema.json",
+            SpecKind::Waiver => "waiver.schema.json",
         }
     }
 

@@ -24,7 +24,7 @@ pub use stdlib::{StdDefaults, StdLimitRange, StdProbes, Stdlib};
 use crate::diagnostic::{Diagnostic, DiagnosticKind, RefKind, StageResult, finish};
 use crate::parse::{
     AwsAccess, Document, EnvValue, EnvironmentSpec, Ingress, Parsed, ParsedSpecs, PlatformSpec,
-    Quota, Replicas, Resources, ServiceOverride, ServiceSpec, TenantSpec, Tier,
+    Quota, Replicas, Resources, ServiceOverride, ServiceSpec, TenantSpec, Tier, WaiverSpec,
 };
 use crate::source::Span;
 
@@ -49,6 +49,8 @@ pub struct ResolvedSpec {
     pub services: Vec<Service>,
     /// The add-on catalogue: stdlib's, replaced and extended by the Platform's, by name.
     pub addons: BTreeMap<String, Addon>,
+    /// Exceptions to policy rules, by name; their tenant, service and environments exist.
+    pub waivers: BTreeMap<String, Parsed<WaiverSpec>>,
 }
 
 #[derive(Debug, Clone)]
@@ -277,6 +279,15 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
         }
     }
 
+    let waivers = index_unique(specs.waivers, "waiver", &mut diagnostics);
+    check_waivers(
+        &waivers,
+        &tenants,
+        &environments,
+        &services,
+        &mut diagnostics,
+    );
+
     finish(
         ResolvedSpec {
             platform,
@@ -286,12 +297,52 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
             tenants,
             services,
             addons,
+            waivers,
         },
         diagnostics,
     )
 }
 
 /// Indexes documents by name; a second document of the same name is an error.
+/// A waiver names a tenant, and maybe a service of it and environments, that exist. Whether its
+/// rule exists is the policy stage's to say: only it knows the rules.
+fn check_waivers(
+    waivers: &BTreeMap<String, Parsed<WaiverSpec>>,
+    tenants: &BTreeMap<String, Tenant>,
+    environments: &BTreeMap<String, Environment>,
+    services: &[Service],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for waiver in waivers.values() {
+        let spec = &waiver.spec;
+        let tenant_span = waiver.doc.span(&["spec", "tenant"]);
+        if !check_ref(
+            RefKind::Tenant,
+            &spec.tenant,
+            tenants,
+            tenant_span,
+            diagnostics,
+        ) {
+            continue;
+        }
+        if let Some(service) = &spec.service {
+            let known: BTreeMap<String, ()> = services
+                .iter()
+                .filter(|s| s.tenant == spec.tenant)
+                .map(|s| (s.name().to_string(), ()))
+                .collect();
+            let span = waiver.doc.span(&["spec", "service"]);
+            check_ref(RefKind::Service, service, &known, span, diagnostics);
+        }
+        for (i, env) in spec.environments.iter().enumerate() {
+            let span = waiver
+                .doc
+                .span(&["spec".into(), "environments".into(), i.to_string()]);
+            check_ref(RefKind::Environment, env, environments, span, diagnostics);
+        }
+    }
+}
+
 fn index_unique<T>(
     items: Vec<Parsed<T>>,
     kind: &str,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use super::{Origin, STDLIB, STDLIB_ADDONS, SourceFile, SourceMap};
+use super::{Origin, STDLIB, STDLIB_ADDONS, STDLIB_POLICIES, SourceFile, SourceMap};
 
 /// The file that marks a platform root.
 pub const ROOT_FILE: &str = "pave.yaml";
@@ -71,7 +71,8 @@ pub fn find_root(root: Option<&Path>, cwd: &Path) -> Result<PathBuf, DiscoverErr
         })
 }
 
-/// Reads every spec file under `root`: `*.yaml` and `*.yml`, sorted by path, skipping hidden
+/// Reads every spec file under `root`: `*.yaml` and `*.yml` (and the platform's Rego policies,
+/// `*.rego` other than `*_test.rego`), sorted by path, skipping hidden
 /// files and folders, `target/`, `node_modules/`, output trees (folders holding `.pave/`) and files pave
 /// generated. `pave.yaml` comes first; the embedded add-on catalogue follows the user's files.
 pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
@@ -88,8 +89,8 @@ pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
         let path = entry.path();
         let file_name = entry.file_name().to_string_lossy();
         // Hidden files (`.pre-commit-config.yaml`, `.gitlab-ci.yml`) belong to other tools.
-        let is_yaml = is_yaml_name(&file_name) && !file_name.starts_with('.');
-        if entry.file_type().is_file() && is_yaml {
+        let is_source = is_source_name(&file_name) && !file_name.starts_with('.');
+        if entry.file_type().is_file() && is_source {
             paths.push(path.to_path_buf());
         }
     }
@@ -122,10 +123,12 @@ pub(super) fn add_user_file(source_map: &mut SourceMap, name: String, text: Stri
     }
 }
 
-/// Adds the embedded stdlib files that are parsed like specs (the add-on catalogue), after the
-/// user's files, so diagnostics can point into them.
+/// Adds the embedded stdlib files that are read like the user's (the add-on catalogue and the
+/// default policies), after the user's files, so diagnostics can point into them.
 pub(super) fn add_stdlib(source_map: &mut SourceMap) {
-    for (path, text) in STDLIB.iter().filter(|(p, _)| p.starts_with(STDLIB_ADDONS)) {
+    let read =
+        |p: &&(&str, &str)| p.0.starts_with(STDLIB_ADDONS) || p.0.starts_with(STDLIB_POLICIES);
+    for (path, text) in STDLIB.iter().filter(read) {
         source_map.add(SourceFile {
             name: (*path).to_string(),
             text: (*text).to_string(),
@@ -148,6 +151,16 @@ pub(super) fn is_skipped_dir_name(name: &str) -> bool {
 /// Whether a file name is a YAML spec candidate.
 pub(super) fn is_yaml_name(name: &str) -> bool {
     name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
+/// Whether a file name is a Rego policy of the platform (`opa test` files excluded).
+pub fn is_policy_name(name: &str) -> bool {
+    name.ends_with(".rego") && !name.ends_with("_test.rego")
+}
+
+/// Whether a file is read from the platform root: a spec or a policy.
+pub(super) fn is_source_name(name: &str) -> bool {
+    is_yaml_name(name) || is_policy_name(name)
 }
 
 /// The order specs are parsed in: by `/`-separated name, the same on every platform, with

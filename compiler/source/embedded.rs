@@ -85,10 +85,69 @@ pub const STDLIB: &[(&str, &str)] = &[
         "stdlib/addons/vault.yaml",
         include_str!("../../stdlib/addons/vault.yaml"),
     ),
+    (
+        "stdlib/policies/allowed-registries.rego",
+        include_str!("../../stdlib/policies/allowed-registries.rego"),
+    ),
+    (
+        "stdlib/policies/iam-no-wildcard.rego",
+        include_str!("../../stdlib/policies/iam-no-wildcard.rego"),
+    ),
+    (
+        "stdlib/policies/image-tag-pinned.rego",
+        include_str!("../../stdlib/policies/image-tag-pinned.rego"),
+    ),
+    (
+        "stdlib/policies/lib/kubernetes.rego",
+        include_str!("../../stdlib/policies/lib/kubernetes.rego"),
+    ),
+    (
+        "stdlib/policies/no-host-namespaces.rego",
+        include_str!("../../stdlib/policies/no-host-namespaces.rego"),
+    ),
+    (
+        "stdlib/policies/no-host-path.rego",
+        include_str!("../../stdlib/policies/no-host-path.rego"),
+    ),
+    (
+        "stdlib/policies/no-privileged-containers.rego",
+        include_str!("../../stdlib/policies/no-privileged-containers.rego"),
+    ),
+    (
+        "stdlib/policies/no-secret-data.rego",
+        include_str!("../../stdlib/policies/no-secret-data.rego"),
+    ),
+    (
+        "stdlib/policies/production-disruption-budget.rego",
+        include_str!("../../stdlib/policies/production-disruption-budget.rego"),
+    ),
+    (
+        "stdlib/policies/production-replicas.rego",
+        include_str!("../../stdlib/policies/production-replicas.rego"),
+    ),
+    (
+        "stdlib/policies/public-ingress-declared.rego",
+        include_str!("../../stdlib/policies/public-ingress-declared.rego"),
+    ),
+    (
+        "stdlib/policies/resources-set.rego",
+        include_str!("../../stdlib/policies/resources-set.rego"),
+    ),
+    (
+        "stdlib/policies/tenant-placement.rego",
+        include_str!("../../stdlib/policies/tenant-placement.rego"),
+    ),
+    (
+        "stdlib/policies/tenant-quota-budget.rego",
+        include_str!("../../stdlib/policies/tenant-quota-budget.rego"),
+    ),
 ];
 
 /// The folder of the add-on catalogue: one file per add-on, named after it.
 pub const STDLIB_ADDONS: &str = "stdlib/addons/";
+
+/// The folder of the default guardrails: one Rego policy per rule.
+pub const STDLIB_POLICIES: &str = "stdlib/policies/";
 
 /// `(file name, text)` of every spec schema, by kind.
 pub const SCHEMAS: &[(&str, &str)] = &[
@@ -107,6 +166,10 @@ pub const SCHEMAS: &[(&str, &str)] = &[
     (
         "service.schema.json",
         include_str!("../../schemas/service.schema.json"),
+    ),
+    (
+        "waiver.schema.json",
+        include_str!("../../schemas/waiver.schema.json"),
     ),
 ];
 
@@ -130,23 +193,37 @@ pub fn schema_source(file_name: &str) -> Option<&'static str> {
 mod tests {
     use super::*;
 
+    /// The files under a stdlib folder on disk, as `STDLIB` names them, sorted.
+    fn on_disk(folder: &str) -> Vec<String> {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut files: Vec<String> = walkdir::WalkDir::new(format!("{root}/{folder}"))
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .filter_map(|e| {
+                let relative = e.path().strip_prefix(root).ok()?;
+                Some(relative.to_string_lossy().replace('\\', "/"))
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    fn embedded(folder: &str) -> Vec<String> {
+        STDLIB
+            .iter()
+            .filter(|(path, _)| path.starts_with(folder))
+            .map(|(path, _)| (*path).to_string())
+            .collect()
+    }
+
     #[test]
     fn every_addon_file_is_embedded() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/stdlib/addons");
-        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .map(|e| format!("{STDLIB_ADDONS}{}", e.file_name().to_string_lossy()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        on_disk.sort();
-        let embedded: Vec<String> = STDLIB
-            .iter()
-            .filter(|(path, _)| path.starts_with(STDLIB_ADDONS))
-            .map(|(path, _)| (*path).to_string())
-            .collect();
-        assert_eq!(embedded, on_disk);
+        assert_eq!(embedded(STDLIB_ADDONS), on_disk(STDLIB_ADDONS));
+    }
+
+    #[test]
+    fn every_policy_file_is_embedded() {
+        assert_eq!(embedded(STDLIB_POLICIES), on_disk(STDLIB_POLICIES));
     }
 }

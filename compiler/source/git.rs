@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::discover::{add_stdlib, add_user_file, is_skipped_dir_name, is_yaml_name, spec_order};
+use super::discover::{add_stdlib, add_user_file, is_skipped_dir_name, is_source_name, spec_order};
 use super::{DiscoverError, OUTPUT_MARKER, ROOT_FILE, SourceMap};
 
 fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, DiscoverError> {
@@ -79,7 +79,7 @@ pub fn read_platform_at(root: &Path, rev: &str) -> Result<SourceMap, DiscoverErr
             output_dirs.insert(dir.trim_end_matches('/').to_string());
         }
         let file_name = relative.rsplit('/').next().unwrap_or(&relative);
-        if kind == "blob" && is_yaml_name(file_name) && !file_name.starts_with('.') {
+        if kind == "blob" && is_source_name(file_name) && !file_name.starts_with('.') {
             blobs.push((relative, id.to_string()));
         }
     }

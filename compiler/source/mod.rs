@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 
 pub use discover::{
     DiscoverError, GENERATED_HEADER, GENERATED_JSON_HEADER, OUTPUT_MARKER, ROOT_FILE, find_root,
-    read_platform,
+    is_policy_name, read_platform,
 };
-pub use embedded::{SCHEMAS, STDLIB, STDLIB_ADDONS, schema_source, stdlib_file};
+pub use embedded::{SCHEMAS, STDLIB, STDLIB_ADDONS, STDLIB_POLICIES, schema_source, stdlib_file};
 pub use git::read_platform_at;
 pub use span::{FileId, Span};
 
@@ -40,6 +40,11 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// Whether the file is a Rego policy (the user's or stdlib's) rather than YAML.
+    pub fn is_policy(&self) -> bool {
+        is_policy_name(&self.name)
+    }
+
     /// Line (1-based) and column (1-based, in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());

@@ -10,8 +10,8 @@ use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::super::OutputFile;
 use super::super::folder::Folder;
+use super::super::{OutputFile, Provenance};
 use super::objects::{
     Dependency, DriftDetection, HelmChartTemplate, HelmChartTemplateSpec, HelmRelease,
     HelmReleaseSpec, HelmRepository, HelmRepositorySpec, Install, InstallRemediation,
@@ -47,6 +47,12 @@ pub(super) fn emit(
     let env_source = &source_map.get(cluster.source).name;
     let mut controllers = Folder::new(layer_dir(cluster, AddonLayer::Controllers));
     let mut configs = Folder::new(layer_dir(cluster, AddonLayer::Configs));
+    let cluster_provenance = Provenance::new(
+        Some(cluster.document),
+        &super::cluster_context(cluster, None),
+    );
+    controllers.trace(cluster_provenance.clone());
+    configs.trace(cluster_provenance.clone());
 
     // Each namespace goes in the earliest layer that uses it, with the most permissive level any
     // of its add-ons asks for.
@@ -75,10 +81,18 @@ pub(super) fn emit(
             AddonLayer::Controllers => &mut controllers,
             AddonLayer::Configs => &mut configs,
         };
+        let context = super::cluster_context(cluster, Some(&addon.name));
+        folder.trace(Provenance::new(None, &context));
         add_release(addon, source, folder)?;
-        for manifest in &addon.manifests {
+        for (i, manifest) in addon.manifests.iter().enumerate() {
+            let (entry, fields) = addon.manifest_origins.get(i).cloned().unzip();
+            let mut provenance = Provenance::new(entry, &context);
+            provenance.fields = fields.unwrap_or_default();
+            configs.trace(provenance);
             add_manifest(manifest, source, &mut configs)?;
         }
+        controllers.trace(cluster_provenance.clone());
+        configs.trace(cluster_provenance.clone());
     }
 
     if !cluster.tenants.is_empty() {

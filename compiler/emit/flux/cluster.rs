@@ -2,8 +2,8 @@
 //! cluster's Kustomizations, ordered with `dependsOn`: infrastructure controllers, then
 //! infrastructure configs, then each tenant.
 
-use super::super::OutputFile;
 use super::super::folder::Folder;
+use super::super::{OutputFile, Provenance};
 use super::objects::{
     Dependency, GitReference, GitRepository, GitRepositorySpec, HealthCheck, Kustomization,
     KustomizationSpec, LocalReference, SourceReference,
@@ -29,6 +29,10 @@ pub(super) fn emit(
 ) -> Result<Vec<(String, OutputFile)>, String> {
     let source = &source_map.get(cluster.source).name;
     let mut folder = Folder::new(dir(cluster));
+    folder.trace(Provenance::new(
+        Some(cluster.document),
+        &super::cluster_context(cluster, None),
+    ));
     let labels = &cluster.labels;
 
     let repository = GitRepository::new(

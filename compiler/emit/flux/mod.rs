@@ -24,9 +24,22 @@ use std::collections::BTreeMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use rayon::prelude::*;
 
-use super::{OutputFile, OutputTree};
-use crate::lower::{GitOpsSource, Plan};
+use std::sync::Arc;
+
+use super::{ObjectContext, OutputFile, OutputTree};
+use crate::lower::{Cluster, GitOpsSource, Plan};
 use crate::source::SourceMap;
+
+/// What a cluster's objects (and one add-on's) belong to.
+fn cluster_context(cluster: &Cluster, addon: Option<&str>) -> Arc<ObjectContext> {
+    Arc::new(ObjectContext {
+        environment: Some(cluster.environment.clone()),
+        region: Some(cluster.region.clone()),
+        cluster: Some(cluster.name.clone()),
+        addon: addon.map(str::to_string),
+        ..ObjectContext::default()
+    })
+}
 
 /// The namespace of Flux's controllers and of every object pave gives them to run as admin.
 const FLUX_NAMESPACE: &str = "flux-system";

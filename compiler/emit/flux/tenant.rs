@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::ServiceAccount;
 use k8s_openapi::api::rbac::v1::{RoleBinding, RoleRef, Subject};
 
-use super::super::OutputFile;
 use super::super::folder::Folder;
 use super::super::kubernetes::{TENANCY, WORKLOADS, unit_dir};
+use super::super::{OutputFile, Provenance};
 use super::objects::{
     Dependency, GitReference, GitRepository, GitRepositorySpec, Kustomization, KustomizationSpec,
     LocalReference, SourceReference,
@@ -40,6 +40,10 @@ pub(super) fn emit(
     let mut labels: BTreeMap<String, String> = unit.labels.clone();
     labels.insert(FLUX_TENANT_LABEL.to_string(), unit.tenant.clone());
     let mut folder = Folder::new(dir(unit));
+    folder.trace(Provenance::new(
+        Some(unit.document),
+        &super::super::kubernetes::unit_context(unit, None),
+    ));
     folder.add_folder(&format!("../{TENANCY}"));
 
     // Flux impersonates the ServiceAccount; nothing runs with its token.

@@ -8,14 +8,32 @@ mod workload;
 
 use rayon::prelude::*;
 
+use std::sync::Arc;
+
 use super::folder::Folder;
-use super::{OutputFile, OutputTree};
-use crate::lower::{Plan, TenantEnvironment};
+use super::{ObjectContext, OutputFile, OutputTree, Provenance};
+use crate::lower::{Plan, TenantEnvironment, Workload};
 use crate::source::SourceMap;
 
 /// The folder of a tenant in an environment, relative to the output root.
 pub(super) fn unit_dir(unit: &TenantEnvironment) -> String {
     format!("tenants/{}/{}", unit.tenant, unit.environment)
+}
+
+/// What the objects of a unit (and of one of its services) belong to.
+pub(super) fn unit_context(
+    unit: &TenantEnvironment,
+    workload: Option<&Workload>,
+) -> Arc<ObjectContext> {
+    Arc::new(ObjectContext {
+        tenant: Some(unit.tenant.clone()),
+        environment: Some(unit.environment.clone()),
+        service: workload.map(|w| w.name.clone()),
+        public_ingress: workload
+            .and_then(|w| w.ingress.as_ref())
+            .is_some_and(|i| i.public),
+        ..ObjectContext::default()
+    })
 }
 
 /// The sub-folder of a unit's folder with its guardrails.
@@ -37,9 +55,19 @@ pub(super) fn emit(
             let mut tenancy_folder = Folder::new(format!("{dir}/{TENANCY}"));
             let mut workloads = Folder::new(format!("{dir}/{WORKLOADS}"));
             let tenant_source = &source_map.get(unit.source).name;
+            let context = unit_context(unit, None);
+            // Only the ResourceQuota has `spec.hard`: the tenant's quota decided it.
+            tenancy_folder.trace(
+                Provenance::new(Some(unit.document), &context)
+                    .field("/spec/hard", Some(unit.quota_span)),
+            );
             tenancy::emit(unit, tenant_source, &mut tenancy_folder)?;
             for workload in &unit.workloads {
                 let source = &source_map.get(workload.source).name;
+                let provenance =
+                    workload::provenance(workload, &unit_context(unit, Some(workload)));
+                workloads.trace(provenance.clone());
+                tenancy_folder.trace(provenance);
                 workload::emit(unit, workload, source, &mut workloads, &mut tenancy_folder)?;
             }
             let mut both = Folder::new(dir);

@@ -28,13 +28,40 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use std::sync::Arc;
+
 use super::Folder;
 use super::tenancy::{cpu_memory, meta, tenant_namespace_peer};
+use crate::emit::{ObjectContext, Provenance};
 use crate::lower::{PlannedProbe, TenantEnvironment, Workload};
 use crate::parse::WorkloadKind;
 
 /// The user and group pods run as: non-root, above the range images usually reserve.
 const RUN_AS_ID: i64 = 10001;
+
+/// Where a workload's objects come from: the Service document, and the nodes that decided its
+/// image, resources, replicas, schedule and ingress, at the fields they fill in each object kind
+/// (the pod template of a Deployment or StatefulSet, of a CronJob's job template, of a Job).
+pub(super) fn provenance(workload: &Workload, context: &Arc<ObjectContext>) -> Provenance {
+    let origin = &workload.origin;
+    let mut provenance = Provenance::new(Some(origin.document), context);
+    for template in ["/spec/template", "/spec/jobTemplate/spec/template"] {
+        let container = format!("{template}/spec/containers/0");
+        provenance = provenance
+            .field(format!("{container}/image"), origin.image)
+            .field(format!("{container}/resources"), origin.resources);
+    }
+    provenance
+        .field("/spec/replicas", origin.replicas)
+        .field("/spec/minReplicas", origin.replicas)
+        .field("/spec/maxReplicas", origin.replicas)
+        .field("/spec/minAvailable", origin.replicas)
+        .field("/spec/schedule", origin.schedule)
+        .field("/spec/rules", origin.ingress)
+        .field("/spec/tls", origin.ingress)
+        .field("/spec/ingressClassName", origin.ingress)
+        .field("/metadata/annotations", origin.ingress)
+}
 
 pub(super) fn emit(
     unit: &TenantEnvironment,

@@ -20,7 +20,9 @@ mod registry;
 
 use rayon::prelude::*;
 
-use super::{OutputFile, OutputTree};
+use std::sync::Arc;
+
+use super::{ObjectContext, OutputFile, OutputTree, Provenance};
 use crate::lower::{Foundation, Plan, RegionalFoundation, Registry};
 use crate::source::{GENERATED_HEADER, GENERATED_JSON_HEADER, SourceMap};
 use model::Config;
@@ -59,14 +61,17 @@ struct Module {
     folder: String,
     source: String,
     files: Vec<(String, OutputFile)>,
+    /// Where its files come from: the spec that asked for the module.
+    provenance: Provenance,
 }
 
 impl Module {
-    fn new(folder: &str, source: &str) -> Self {
+    fn new(folder: &str, source: &str, context: ObjectContext) -> Self {
         Module {
             folder: folder.to_string(),
             source: source.to_string(),
             files: Vec::new(),
+            provenance: Provenance::new(None, &Arc::new(context)),
         }
     }
 
@@ -91,6 +96,7 @@ impl Module {
             OutputFile {
                 contents,
                 source: self.source.clone(),
+                provenance: self.provenance.clone(),
             },
         ));
         Ok(())
@@ -108,7 +114,13 @@ fn regional_module(
     regional: &RegionalFoundation,
     source: &str,
 ) -> Result<Vec<(String, OutputFile)>, String> {
-    let mut module = Module::new(&regional.folder, source);
+    let context = ObjectContext {
+        environment: Some(regional.environment.clone()),
+        region: Some(regional.location.region.clone()),
+        cluster: Some(regional.cluster_name.clone()),
+        ..ObjectContext::default()
+    };
+    let mut module = Module::new(&regional.folder, source, context);
 
     let mut config = module.config();
     backend::emit(
@@ -143,7 +155,11 @@ fn registry_module(
     registry: &Registry,
     source: &str,
 ) -> Result<Vec<(String, OutputFile)>, String> {
-    let mut module = Module::new(&registry.folder, source);
+    let context = ObjectContext {
+        region: Some(registry.location.region.clone()),
+        ..ObjectContext::default()
+    };
+    let mut module = Module::new(&registry.folder, source, context);
     let mut config = module.config();
     backend::emit(
         &mut config,

@@ -1,0 +1,761 @@
+//! Policy: Rego guardrails, evaluated on the specs and on every generated object.
+//!
+//! In: the [`ResolvedSpec`] (for the Platform's switches and parameters, the waivers and the
+//! spec documents) and the [`SourceMap`] (the policy files: stdlib's `stdlib/policies/*.rego`
+//! and every `*.rego` of the platform). [`load`] compiles them once into a [`PolicySet`];
+//! [`PolicySet::check_specs`] evaluates each spec document, [`PolicySet::check_tree`] each
+//! generated object. Out: diagnostics, each at the spec node that caused it (through the
+//! [`Provenance`] emitters record for a generated object), coded with the rule id.
+//!
+//! Inputs are shaped as conftest users expect: `input` is the document or object, `data.pave`
+//! its context (see `docs/policies.md`). Each policy file is one rule: a package with a
+//! `# METADATA` block ([`rule`]) and `deny`, `violation` or `warn` sets of messages or of
+//! `{"msg": ..., "path": [...]}` objects. Never reads files.
+
+mod gatekeeper;
+mod rule;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+use regorus::Engine;
+use serde_json::{Value as Json, json};
+
+pub use gatekeeper::{GatekeeperRule, gatekeeper_rules};
+pub use rule::{Rule, Target};
+
+use crate::diagnostic::{
+    Diagnostic, DiagnosticKind, PolicyViolation, Severity, StageResult, finish, suggest,
+};
+use crate::emit::{OutputTree, Provenance};
+use crate::parse::Document;
+use crate::parse::yaml::parse_yaml;
+use crate::resolve::ResolvedSpec;
+use crate::source::{FileId, Origin, SourceMap, Span};
+
+/// A calendar date (UTC), for waiver expiry.
+pub type Date = jiff::civil::Date;
+
+/// Every rule, compiled once, with the Platform's switches and the waivers in force.
+pub struct PolicySet {
+    engine: Engine,
+    /// Sorted by id.
+    rules: Vec<Rule>,
+    /// The source text of each rule's file, by rule index (for Gatekeeper).
+    sources: Vec<String>,
+    /// Per target, the indices of its enabled rules.
+    enabled: BTreeMap<Target, Vec<usize>>,
+    waivers: Vec<ActiveWaiver>,
+    /// The part of `data.pave` every input shares: platform, parameters, environments.
+    base: serde_json::Map<String, Json>,
+    /// Environment name to tier, for the context of generated objects.
+    tiers: BTreeMap<String, &'static str>,
+    /// A spec file's first document, where a finding with no finer place is shown.
+    heads: BTreeMap<String, Span>,
+}
+
+/// A waiver that has not expired.
+struct ActiveWaiver {
+    rule: String,
+    tenant: String,
+    service: Option<String>,
+    environments: Vec<String>,
+}
+
+/// What a finding belongs to, for waivers.
+#[derive(Default)]
+struct Owner<'a> {
+    tenant: Option<&'a str>,
+    service: Option<&'a str>,
+    environment: Option<&'a str>,
+}
+
+/// Compiles every policy, checks the switches and waivers against the rules they name, and
+/// reports expired waivers (`today` is the caller's: the clock, or a fixed date in tests).
+pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageResult<PolicySet> {
+    let mut diagnostics = Vec::new();
+    let mut engine = Engine::new();
+    let mut rules: Vec<(Rule, String)> = Vec::new();
+    for (file, source) in source_map.files().filter(|(_, f)| f.is_policy()) {
+        let package = match engine.add_policy(source.name.clone(), source.text.clone()) {
+            Ok(package) => package,
+            Err(error) => {
+                diagnostics.push(rego_error(&error.to_string(), file, source_map));
+                continue;
+            }
+        };
+        match rule::read(file, &source.text, &package) {
+            Ok(rule::Declared::Rule(mut rule)) => {
+                rule.file_name.clone_from(&source.name);
+                rules.push((*rule, source.text.clone()));
+            }
+            Ok(rule::Declared::Library) => {}
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    // Stdlib's rules first, then the user's, so a clash is reported on the user's.
+    rules.sort_by_key(|(rule, _)| source_map.get(rule.file).origin != Origin::Stdlib);
+    let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+    let mut packages: BTreeSet<String> = BTreeSet::new();
+    rules.retain(|(rule, _)| {
+        if let Some(first) = seen.get(&rule.id) {
+            diagnostics.push(
+                Diagnostic::new(
+                    DiagnosticKind::DuplicatePolicyRule {
+                        rule: rule.id.clone(),
+                    },
+                    rule.span,
+                )
+                .with_related(*first, "first declared here"),
+            );
+            return false;
+        }
+        if !packages.insert(rule.package.clone()) {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::PolicyMetadata {
+                    problem: format!(
+                        "the package `{}` of `{}` holds another rule already: one rule per package",
+                        rule.package, rule.id
+                    ),
+                },
+                rule.span,
+            ));
+            return false;
+        }
+        seen.insert(rule.id.clone(), rule.span);
+        true
+    });
+    rules.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    let (rules, sources): (Vec<Rule>, Vec<String>) = rules.into_iter().unzip();
+    let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+
+    let platform = &spec.platform;
+    let settings = &platform.spec.policies;
+    let mut disabled = BTreeSet::new();
+    for (i, id) in settings.disabled.iter().enumerate() {
+        let span = platform.doc.span(&[
+            "spec".into(),
+            "policies".into(),
+            "disabled".into(),
+            i.to_string(),
+        ]);
+        if check_rule(id, &ids, span, &mut diagnostics) {
+            disabled.insert(id.clone());
+        }
+    }
+    for id in settings.parameters.keys() {
+        let span = platform
+            .doc
+            .key_span(&["spec", "policies", "parameters", id.as_str()]);
+        check_rule(id, &ids, span, &mut diagnostics);
+    }
+    let mut waivers = Vec::new();
+    for waiver in spec.waivers.values() {
+        let w = &waiver.spec;
+        if !check_rule(
+            &w.rule,
+            &ids,
+            waiver.doc.span(&["spec", "rule"]),
+            &mut diagnostics,
+        ) {
+            continue;
+        }
+        let expires_span = waiver.doc.span(&["spec", "expires"]);
+        let Ok(expires) = w.expires.parse::<Date>() else {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::InvalidDate {
+                    value: w.expires.clone(),
+                },
+                expires_span,
+            ));
+            continue;
+        };
+        if expires < today {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::ExpiredWaiver {
+                    rule: w.rule.clone(),
+                    expires: w.expires.clone(),
+                    today: today.to_string(),
+                },
+                expires_span,
+            ));
+            continue;
+        }
+        waivers.push(ActiveWaiver {
+            rule: w.rule.clone(),
+            tenant: w.tenant.clone(),
+            service: w.service.clone(),
+            environments: w.environments.clone(),
+        });
+    }
+
+    let mut enabled = BTreeMap::new();
+    for target in Target::ALL {
+        let indices: Vec<usize> = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.target == target && !disabled.contains(&r.id))
+            .map(|(i, _)| i)
+            .collect();
+        if !indices.is_empty() {
+            enabled.insert(target, indices);
+        }
+    }
+
+    let environments: serde_json::Map<String, Json> = spec
+        .environments
+        .iter()
+        .map(|(name, env)| {
+            (
+                name.clone(),
+                json!({
+                    "tier": env.tier.as_str(),
+                    "account": env.parsed.spec.account,
+                    "regions": env.parsed.spec.regions,
+                }),
+            )
+        })
+        .collect();
+    let mut base = serde_json::Map::new();
+    base.insert(
+        "platform".into(),
+        json!({
+            "name": platform.name(),
+            "registry": platform.spec.registry,
+            "domain": platform.spec.domain,
+            "regions": platform.spec.regions,
+        }),
+    );
+    base.insert(
+        "parameters".into(),
+        Json::Object(settings.parameters.clone().into_iter().collect()),
+    );
+    base.insert("environments".into(), Json::Object(environments));
+    let tiers = spec
+        .environments
+        .iter()
+        .map(|(name, env)| (name.clone(), env.tier.as_str()))
+        .collect();
+    let mut heads = BTreeMap::new();
+    for doc in spec_documents(spec) {
+        heads
+            .entry(source_map.get(doc.file).name.clone())
+            .or_insert_with(|| doc.head_span());
+    }
+
+    // Analyse the policies now, once, rather than in every clone.
+    if let Err(error) = engine.eval_query("true".into(), false) {
+        diagnostics.push(Diagnostic::unplaced(DiagnosticKind::PolicyError {
+            message: error.to_string(),
+        }));
+    }
+    finish(
+        PolicySet {
+            engine,
+            rules,
+            sources,
+            enabled,
+            waivers,
+            base,
+            tiers,
+            heads,
+        },
+        diagnostics,
+    )
+}
+
+/// Reports a rule id no policy declares; returns whether it is known.
+fn check_rule(id: &str, ids: &[&str], span: Span, diagnostics: &mut Vec<Diagnostic>) -> bool {
+    if ids.contains(&id) {
+        return true;
+    }
+    diagnostics.push(Diagnostic::new(
+        DiagnosticKind::UnknownPolicyRule {
+            rule: id.to_string(),
+            suggestion: suggest(id, ids).map(str::to_string),
+        },
+        span,
+    ));
+    false
+}
+
+/// Every spec document a rule on specs sees, in file order.
+fn spec_documents(spec: &ResolvedSpec) -> Vec<&Document> {
+    let mut docs = vec![&spec.platform.doc];
+    docs.extend(spec.environments.values().map(|e| &e.parsed.doc));
+    docs.extend(spec.tenants.values().map(|t| &t.parsed.doc));
+    docs.extend(spec.services.iter().map(|s| &s.parsed.doc));
+    docs
+}
+
+/// One thing to evaluate.
+struct Input<'a> {
+    /// The rules to evaluate on it.
+    rules: Vec<usize>,
+    object: Json,
+    context: serde_json::Map<String, Json>,
+    place: Place<'a>,
+    owner: Owner<'a>,
+    /// Under the node: the generated object the rule looked at, if it is one.
+    object_name: Option<String>,
+}
+
+/// How a finding's path becomes a span.
+enum Place<'a> {
+    Document(&'a Document),
+    Generated {
+        provenance: &'a Provenance,
+        fallback: Option<Span>,
+    },
+}
+
+/// One element of a rule's `deny`, `violation` or `warn` set.
+struct Finding {
+    rule: usize,
+    severity: Severity,
+    message: String,
+    path: Vec<String>,
+}
+
+impl PolicySet {
+    /// The rules, sorted by id.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Whether the Platform switched the rule off.
+    fn is_enabled(&self, index: usize) -> bool {
+        self.enabled
+            .values()
+            .any(|indices| indices.contains(&index))
+    }
+
+    /// The enabled rules on `target`; for a Kubernetes object, those about its kind.
+    fn rules_for(&self, target: Target, api_version: &str, kind: &str) -> Vec<usize> {
+        let group = api_version.split_once('/').map_or("", |(group, _)| group);
+        self.enabled
+            .get(&target)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| {
+                self.rules.get(i).is_some_and(|rule| {
+                    target != Target::Kubernetes
+                        || rule.kinds.is_empty()
+                        || rule.kinds.iter().any(|k| {
+                            let (g, k) = k.rsplit_once('/').unwrap_or(("", k));
+                            g == group && k == kind
+                        })
+                })
+            })
+            .collect()
+    }
+
+    /// Evaluates the rules on specs against every spec document.
+    pub fn check_specs(&self, spec: &ResolvedSpec, source_map: &SourceMap) -> Vec<Diagnostic> {
+        let mut inputs = Vec::new();
+        for doc in spec_documents(spec) {
+            let kind = doc.root.get("kind").and_then(|n| n.as_str()).unwrap_or("");
+            let name = doc
+                .node(&["metadata", "name"])
+                .and_then(|n| n.as_str())
+                .unwrap_or("");
+            let tenant = match kind {
+                "Tenant" => Some(name),
+                "Service" => doc.node(&["metadata", "tenant"]).and_then(|n| n.as_str()),
+                _ => None,
+            };
+            let service = (kind == "Service").then_some(name);
+            let mut context = self.base.clone();
+            context.insert("source".into(), json!("spec"));
+            context.insert("file".into(), json!(source_map.get(doc.file).name));
+            context.insert("resource".into(), json!({"kind": kind, "name": name}));
+            if let Some(tenant) = tenant {
+                context.insert("tenant".into(), json!(tenant));
+            }
+            if let Some(service) = service {
+                context.insert("service".into(), json!(service));
+            }
+            inputs.push(Input {
+                rules: self.rules_for(Target::Spec, "", ""),
+                object: doc.root.to_json(),
+                context,
+                place: Place::Document(doc),
+                owner: Owner {
+                    tenant,
+                    service,
+                    environment: None,
+                },
+                object_name: None,
+            });
+        }
+        self.evaluate(inputs)
+    }
+
+    /// Evaluates the rules on Kubernetes objects and Terraform files against the generated tree.
+    pub fn check_tree(&self, tree: &OutputTree) -> Vec<Diagnostic> {
+        let mut parsed = Vec::new();
+        for (path, file) in &tree.files {
+            let target = if path.ends_with(".tf.json") {
+                Target::Terraform
+            } else if path.ends_with(".yaml") && !path.ends_with("/kustomization.yaml") {
+                Target::Kubernetes
+            } else {
+                continue;
+            };
+            let provenance = &file.provenance;
+            let rules = self.rules_for(target, &provenance.api_version, &provenance.kind);
+            // Autoscalers and disruption budgets are read for their siblings' rules.
+            let sibling = matches!(
+                provenance.kind.as_str(),
+                "HorizontalPodAutoscaler" | "PodDisruptionBudget"
+            );
+            if rules.is_empty() && !sibling {
+                continue;
+            }
+            let object = match target {
+                Target::Terraform => serde_json::from_str(&file.contents).unwrap_or(Json::Null),
+                _ => {
+                    let (nodes, _) = parse_yaml(FileId::new(0), &file.contents);
+                    nodes.first().map_or(Json::Null, |n| n.to_json())
+                }
+            };
+            parsed.push((path, file, target, object, rules));
+        }
+        // What rules may need of the other objects in an object's folder (one namespace).
+        let mut siblings: BTreeMap<&str, Vec<Json>> = BTreeMap::new();
+        for (path, _, target, object, _) in &parsed {
+            if *target == Target::Kubernetes {
+                let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+                siblings.entry(folder).or_default().push(summary(object));
+            }
+        }
+        let mut inputs = Vec::new();
+        for (path, file, target, object, rules) in parsed {
+            if rules.is_empty() {
+                continue;
+            }
+            let ctx = &file.provenance.context;
+            let mut context = self.base.clone();
+            context.insert("source".into(), json!(target.as_str()));
+            context.insert("file".into(), json!(path));
+            let mut put = |key: &str, value: &Option<String>| {
+                if let Some(value) = value {
+                    context.insert(key.into(), json!(value));
+                }
+            };
+            put("tenant", &ctx.tenant);
+            put("environment", &ctx.environment);
+            put("region", &ctx.region);
+            put("cluster", &ctx.cluster);
+            put("service", &ctx.service);
+            put("addon", &ctx.addon);
+            if let Some(tier) = ctx.environment.as_ref().and_then(|e| self.tiers.get(e)) {
+                context.insert("tier".into(), json!(tier));
+            }
+            let mut object_name = None;
+            if target == Target::Kubernetes {
+                let kind = object.get("kind").and_then(Json::as_str).unwrap_or("");
+                let name = object
+                    .pointer("/metadata/name")
+                    .and_then(Json::as_str)
+                    .unwrap_or("");
+                object_name = Some(format!("{kind} `{name}`"));
+                context.insert(
+                    "declared".into(),
+                    json!({"publicIngress": ctx.public_ingress}),
+                );
+                context.insert(
+                    "resource".into(),
+                    json!({
+                        "apiVersion": object.get("apiVersion"),
+                        "kind": object.get("kind"),
+                        "name": object.pointer("/metadata/name"),
+                        "namespace": object.pointer("/metadata/namespace"),
+                    }),
+                );
+                let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+                if let Some(list) = siblings.get(folder) {
+                    context.insert("siblings".into(), Json::Array(list.clone()));
+                }
+            }
+            inputs.push(Input {
+                rules,
+                object,
+                context,
+                place: Place::Generated {
+                    provenance: &file.provenance,
+                    fallback: self.heads.get(&file.source).copied(),
+                },
+                owner: Owner {
+                    tenant: ctx.tenant.as_deref(),
+                    service: ctx.service.as_deref(),
+                    environment: ctx.environment.as_deref(),
+                },
+                object_name,
+            });
+        }
+        self.evaluate(inputs)
+    }
+
+    /// Evaluates the inputs in parallel, each engine a clone of the compiled one.
+    fn evaluate(&self, inputs: Vec<Input<'_>>) -> Vec<Diagnostic> {
+        let engine = Mutex::new(self.engine.clone());
+        let clone = || match engine.lock() {
+            Ok(engine) => engine.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        let per_input: Vec<Vec<Diagnostic>> = inputs
+            .into_par_iter()
+            .map_init(clone, |engine, input| self.evaluate_one(engine, input))
+            .collect();
+        per_input.into_iter().flatten().collect()
+    }
+
+    fn evaluate_one(&self, engine: &mut Engine, input: Input<'_>) -> Vec<Diagnostic> {
+        if input.rules.is_empty() {
+            return Vec::new();
+        }
+        let packages: Vec<String> = input
+            .rules
+            .iter()
+            .filter_map(|&i| self.rules.get(i))
+            .map(|r| format!("data.{}", r.package))
+            .collect();
+        // `with` gives each package the object as `input` and its context as `data.pave`.
+        let query = format!(
+            "[{}] with input as input.object with data.pave as input.pave",
+            packages.join(", ")
+        );
+        let indices = &input.rules;
+        engine.set_input(regorus::Value::from(json!({
+            "object": input.object,
+            "pave": Json::Object(input.context),
+        })));
+        let findings = match engine.eval_query(query, false) {
+            Ok(results) => read_results(&results, indices),
+            Err(error) => {
+                return vec![self.eval_error(&error.to_string(), indices)];
+            }
+        };
+        findings
+            .into_iter()
+            .filter(|finding| !self.is_waived(finding.rule, &input.owner))
+            .filter_map(|finding| {
+                let rule = self.rules.get(finding.rule)?;
+                let span = match &input.place {
+                    Place::Document(doc) => {
+                        if finding.path.is_empty() {
+                            doc.head_span()
+                        } else {
+                            doc.span(&finding.path)
+                        }
+                    }
+                    Place::Generated {
+                        provenance,
+                        fallback,
+                    } => provenance.span_of(&pointer(&finding.path)).or(*fallback)?,
+                };
+                let label = match &input.object_name {
+                    Some(object) => format!("{} (in the generated {object})", rule.title),
+                    None => rule.title.clone(),
+                };
+                let severity = if rule.severity == Severity::Error {
+                    finding.severity
+                } else {
+                    Severity::Warning
+                };
+                let diagnostic = Diagnostic::new(
+                    DiagnosticKind::PolicyViolation(Box::new(PolicyViolation {
+                        rule: rule.id.clone(),
+                        severity,
+                        message: finding.message,
+                        label,
+                        help: Some(rule.description.clone()),
+                    })),
+                    span,
+                );
+                Some(match &input.place {
+                    Place::Document(_) if !finding.path.is_empty() => {
+                        diagnostic.with_path(crate::parse::display_path(&finding.path))
+                    }
+                    _ => diagnostic,
+                })
+            })
+            .collect()
+    }
+
+    /// A rule failed while evaluating (a type error in a builtin): the rule's own bug.
+    fn eval_error(&self, message: &str, indices: &[usize]) -> Diagnostic {
+        let rule = indices
+            .iter()
+            .filter_map(|&i| self.rules.get(i))
+            .find(|r| message.contains(&format!("--> {}:", r.file_name)));
+        let message = message.trim().replace('\n', " ");
+        match rule {
+            Some(rule) => Diagnostic::new(DiagnosticKind::PolicyError { message }, rule.span),
+            None => Diagnostic::unplaced(DiagnosticKind::PolicyError { message }),
+        }
+    }
+
+    fn is_waived(&self, rule: usize, owner: &Owner<'_>) -> bool {
+        let Some(rule) = self.rules.get(rule) else {
+            return false;
+        };
+        self.waivers.iter().any(|w| {
+            w.rule == rule.id
+                && owner.tenant == Some(w.tenant.as_str())
+                && w.service
+                    .as_deref()
+                    .is_none_or(|s| owner.service == Some(s))
+                && (w.environments.is_empty()
+                    || owner
+                        .environment
+                        .is_some_and(|e| w.environments.iter().any(|w| w == e)))
+        })
+    }
+
+    /// The enabled rules on Kubernetes objects, for Gatekeeper.
+    fn kubernetes_rules(&self) -> impl Iterator<Item = (&Rule, &str)> {
+        self.rules
+            .iter()
+            .zip(&self.sources)
+            .enumerate()
+            .filter(|(i, (rule, _))| rule.target == Target::Kubernetes && self.is_enabled(*i))
+            .map(|(_, (rule, source))| (rule, source.as_str()))
+    }
+}
+
+/// An object as its siblings see it: kind and name, a PodDisruptionBudget's selector, an
+/// autoscaler's target.
+fn summary(object: &Json) -> Json {
+    let mut out = json!({
+        "apiVersion": object.get("apiVersion"),
+        "kind": object.get("kind"),
+        "name": object.pointer("/metadata/name"),
+    });
+    if let Some(selector) = object.pointer("/spec/selector/matchLabels") {
+        out["selector"] = selector.clone();
+    }
+    if let Some(target) = object.pointer("/spec/scaleTargetRef/name") {
+        out["target"] = target.clone();
+    }
+    out
+}
+
+/// The findings of one evaluation: the query's value is an array with one package per rule.
+fn read_results(results: &regorus::QueryResults, indices: &[usize]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let Some(value) = results
+        .result
+        .first()
+        .and_then(|r| r.expressions.first())
+        .map(|e| &e.value)
+    else {
+        return findings;
+    };
+    let Ok(packages) = serde_json::to_value(value) else {
+        return findings;
+    };
+    let Some(packages) = packages.as_array() else {
+        return findings;
+    };
+    for (package, &rule) in packages.iter().zip(indices) {
+        for (set, severity) in [
+            ("deny", Severity::Error),
+            ("violation", Severity::Error),
+            ("warn", Severity::Warning),
+        ] {
+            let Some(items) = package.get(set).and_then(Json::as_array) else {
+                continue;
+            };
+            for item in items {
+                let (message, path) = match item {
+                    Json::String(message) => (message.clone(), Vec::new()),
+                    Json::Object(fields) => (
+                        fields
+                            .get("msg")
+                            .and_then(Json::as_str)
+                            .unwrap_or("policy violation")
+                            .to_string(),
+                        fields.get("path").map(path_segments).unwrap_or_default(),
+                    ),
+                    other => (other.to_string(), Vec::new()),
+                };
+                findings.push(Finding {
+                    rule,
+                    severity,
+                    message,
+                    path,
+                });
+            }
+        }
+    }
+    findings
+}
+
+/// A finding's `path`: an array of keys and indices, or a JSON pointer string.
+fn path_segments(path: &Json) -> Vec<String> {
+    match path {
+        Json::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                Json::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect(),
+        Json::String(pointer) => pointer
+            .trim_start_matches('/')
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The JSON pointer of a path.
+fn pointer(path: &[String]) -> String {
+    path.iter()
+        .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+/// A regorus compile error (`--> file:line:col ... error: message`) as a diagnostic in its file.
+fn rego_error(message: &str, file: FileId, source_map: &SourceMap) -> Diagnostic {
+    let text = &source_map.get(file).text;
+    let summary = message
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .unwrap_or(message.trim())
+        .to_string();
+    let location = message.lines().find_map(|l| l.trim().strip_prefix("--> "));
+    let span = location.and_then(|loc| {
+        let mut parts = loc.rsplitn(3, ':');
+        let column: usize = parts.next()?.parse().ok()?;
+        let line: usize = parts.next()?.parse().ok()?;
+        let line_start: usize = text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum();
+        let line_text = text.get(line_start..)?.lines().next().unwrap_or("");
+        let start = line_start
+            + line_text
+                .char_indices()
+                .nth(column.saturating_sub(1))
+                .map_or(line_text.len(), |(i, _)| i);
+        let end = text
+            .get(start..)
+            .and_then(|rest| rest.find(|c: char| c.is_whitespace()))
+            .map_or(start, |n| start + n.max(1));
+        Some(Span::new(file, start, end))
+    });
+    let kind = DiagnosticKind::PolicyError { message: summary };
+    match span {
+        Some(span) => Diagnostic::new(kind, span),
+        None => Diagnostic::new(kind, Span::new(file, 0, 0)),
+    }
+}

@@ -1,0 +1,28 @@
+# METADATA
+# title: Production services have a PodDisruptionBudget
+# description: In a production environment every Deployment and StatefulSet has a PodDisruptionBudget selecting its pods, so that node drains and upgrades keep it serving.
+# custom:
+#   id: production-disruption-budget
+#   severity: deny
+#   input: kubernetes
+#   kinds: [apps/Deployment, apps/StatefulSet]
+#   gatekeeper: false
+package guardrails.production_disruption_budget
+
+import rego.v1
+
+deny contains {"msg": sprintf("%s `%s` has no PodDisruptionBudget in production", [input.kind, input.metadata.name]), "path": ["spec", "replicas"]} if {
+	data.pave.tier == "production"
+	input.kind in {"Deployment", "StatefulSet"}
+	labels := object.get(input.spec, ["template", "metadata", "labels"], {})
+	not budgeted(labels)
+}
+
+budgeted(labels) if {
+	some sibling in object.get(data.pave, "siblings", [])
+	sibling.kind == "PodDisruptionBudget"
+	count(sibling.selector) > 0
+	every key, value in sibling.selector {
+		labels[key] == value
+	}
+}
