@@ -759,3 +759,212 @@ fn rego_error(message: &str, file: FileId, source_map: &SourceMap) -> Diagnostic
         None => Diagnostic::new(kind, Span::new(file, 0, 0)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each stdlib rule on inputs no spec can produce yet (Terraform IAM documents, Crossplane
+    //! Compositions): `check(rule, input, context)` evaluates one rule and returns its findings.
+
+    use super::*;
+    use crate::source::{STDLIB, STDLIB_POLICIES, SourceFile};
+
+    /// `(message, path)` of each finding of the stdlib rule `id` on `input`.
+    fn check(id: &str, input: Json, pave: Json) -> Vec<(String, Vec<String>)> {
+        let mut source_map = SourceMap::default();
+        for (path, text) in STDLIB
+            .iter()
+            .filter(|(p, _)| p.starts_with(STDLIB_POLICIES))
+        {
+            source_map.add(SourceFile {
+                name: (*path).to_string(),
+                text: (*text).to_string(),
+                origin: Origin::Stdlib,
+            });
+        }
+        let mut engine = Engine::new();
+        let mut package = None;
+        for (file, source) in source_map.files() {
+            let Ok(name) = engine.add_policy(source.name.clone(), source.text.clone()) else {
+                return vec![(format!("{} does not compile", source.name), Vec::new())];
+            };
+            if let Ok(rule::Declared::Rule(rule)) = rule::read(file, &source.text, &name)
+                && rule.id == id
+            {
+                package = Some(rule.package.clone());
+            }
+        }
+        let Some(package) = package else {
+            return vec![(format!("no rule `{id}`"), Vec::new())];
+        };
+        engine.set_input(regorus::Value::from(json!({"object": input, "pave": pave})));
+        let query =
+            format!("[data.{package}] with input as input.object with data.pave as input.pave");
+        match engine.eval_query(query, false) {
+            Ok(results) => read_results(&results, &[0])
+                .into_iter()
+                .map(|f| (f.message, f.path))
+                .collect(),
+            Err(error) => vec![(error.to_string(), Vec::new())],
+        }
+    }
+
+    fn iam_file(policy: &Json) -> Json {
+        json!({"resource": {"aws_iam_role_policy": {"api": {"name": "api", "policy": policy.to_string()}}}})
+    }
+
+    #[test]
+    fn iam_no_wildcard_rejects_any_action_on_any_resource() {
+        let admin = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::b/*"]},
+            {"Effect": "Allow", "Action": "*", "Resource": "*"}
+        ]});
+        assert_eq!(
+            check("iam-no-wildcard", iam_file(&admin), json!({})),
+            vec![(
+                "aws_iam_role_policy `api` allows `*` on `*`".to_string(),
+                ["resource", "aws_iam_role_policy", "api", "policy"]
+                    .map(String::from)
+                    .to_vec()
+            )]
+        );
+    }
+
+    #[test]
+    fn iam_no_wildcard_accepts_a_wildcard_on_one_side_only_or_a_deny() {
+        let scoped = json!({"Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"},
+            {"Effect": "Allow", "Action": ["s3:ListAllMyBuckets"], "Resource": "*"},
+            {"Effect": "Deny", "Action": "*", "Resource": "*"}
+        ]});
+        assert_eq!(
+            check("iam-no-wildcard", iam_file(&scoped), json!({})),
+            vec![]
+        );
+    }
+
+    fn composition(resources: Json) -> Json {
+        json!({
+            "apiVersion": "apiextensions.crossplane.io/v1",
+            "kind": "Composition",
+            "metadata": {"name": "s3-bucket-aws"},
+            "spec": {"mode": "Pipeline", "pipeline": [
+                {"step": "patch-and-transform", "input": {"resources": resources}}
+            ]}
+        })
+    }
+
+    fn block(all_on: bool) -> Json {
+        json!({"name": "public-access-block", "base": {"kind": "BucketPublicAccessBlock", "spec": {"forProvider": {
+            "blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true,
+            "restrictPublicBuckets": all_on
+        }}}})
+    }
+
+    #[test]
+    fn s3_not_public_needs_a_full_public_access_block() {
+        let bucket =
+            json!({"name": "bucket", "base": {"kind": "Bucket", "spec": {"forProvider": {}}}});
+        let findings = check("s3-not-public", composition(json!([bucket])), json!({}));
+        assert_eq!(findings.len(), 1);
+        assert_eq!(
+            findings[0].1,
+            ["spec", "pipeline", "0", "input", "resources", "0"]
+                .map(String::from)
+                .to_vec()
+        );
+        let findings = check(
+            "s3-not-public",
+            composition(json!([bucket, block(false)])),
+            json!({}),
+        );
+        assert_eq!(
+            findings.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+            [
+                "the public access block of Composition `s3-bucket-aws` leaves `restrictPublicBuckets` off"
+            ]
+        );
+        let public = json!({"name": "bucket", "base": {"kind": "Bucket", "spec": {"forProvider": {"acl": "public-read"}}}});
+        assert_eq!(
+            check(
+                "s3-not-public",
+                composition(json!([public, block(true)])),
+                json!({})
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            check(
+                "s3-not-public",
+                composition(json!([bucket, block(true)])),
+                json!({})
+            ),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn database_encrypted_needs_storage_and_cache_encryption() {
+        let rds = |encrypted: bool| json!({"name": "instance", "base": {"kind": "Instance", "spec": {"forProvider": {"storageEncrypted": encrypted}}}});
+        let cache = json!({"name": "cache", "base": {"kind": "ReplicationGroup", "spec": {"forProvider": {"atRestEncryptionEnabled": true}}}});
+        let findings = check(
+            "database-encrypted",
+            composition(json!([rds(false), cache])),
+            json!({}),
+        );
+        assert_eq!(
+            findings.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+            [
+                "the Instance `instance` of Composition `s3-bucket-aws` does not set `storageEncrypted: true`",
+                "the ReplicationGroup `cache` of Composition `s3-bucket-aws` does not set `transitEncryptionEnabled: true`",
+            ]
+        );
+        assert_eq!(
+            check(
+                "database-encrypted",
+                composition(json!([rds(true)])),
+                json!({})
+            ),
+            vec![]
+        );
+    }
+
+    fn postgres(parameters: Json) -> Json {
+        json!({"apiVersion": "platform.pave.dev/v1alpha1", "kind": "PostgreSQLInstance",
+               "metadata": {"name": "orders-db", "namespace": "shop-prod"},
+               "spec": {"region": "us-east-1", "parameters": parameters}})
+    }
+
+    #[test]
+    fn production_databases_are_protected_and_backed_up() {
+        let prod = json!({"tier": "production"});
+        let weak = postgres(json!({"deletionProtection": false, "backupRetentionDays": 1}));
+        assert_eq!(
+            check("database-deletion-protection", weak.clone(), prod.clone()),
+            vec![(
+                "PostgreSQLInstance `orders-db` has no deletion protection in production"
+                    .to_string(),
+                ["spec", "parameters", "deletionProtection"]
+                    .map(String::from)
+                    .to_vec()
+            )]
+        );
+        assert_eq!(
+            check("database-backups", weak.clone(), prod.clone())[0].0,
+            "PostgreSQLInstance `orders-db` keeps backups 1 day(s) in production; at least 7 are needed"
+        );
+        // Outside production, and with the production class's settings, both pass.
+        let dev = json!({"tier": "development"});
+        assert_eq!(
+            check("database-deletion-protection", weak.clone(), dev.clone()),
+            vec![]
+        );
+        assert_eq!(check("database-backups", weak, dev), vec![]);
+        let strong = postgres(json!({"deletionProtection": true, "backupRetentionDays": 14}));
+        assert_eq!(
+            check("database-deletion-protection", strong.clone(), prod.clone()),
+            vec![]
+        );
+        assert_eq!(check("database-backups", strong, prod), vec![]);
+    }
+}

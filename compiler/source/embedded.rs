@@ -90,6 +90,18 @@ pub const STDLIB: &[(&str, &str)] = &[
         include_str!("../../stdlib/policies/allowed-registries.rego"),
     ),
     (
+        "stdlib/policies/database-backups.rego",
+        include_str!("../../stdlib/policies/database-backups.rego"),
+    ),
+    (
+        "stdlib/policies/database-deletion-protection.rego",
+        include_str!("../../stdlib/policies/database-deletion-protection.rego"),
+    ),
+    (
+        "stdlib/policies/database-encrypted.rego",
+        include_str!("../../stdlib/policies/database-encrypted.rego"),
+    ),
+    (
         "stdlib/policies/iam-no-wildcard.rego",
         include_str!("../../stdlib/policies/iam-no-wildcard.rego"),
     ),
@@ -132,6 +144,10 @@ pub const STDLIB: &[(&str, &str)] = &[
     (
         "stdlib/policies/resources-set.rego",
         include_str!("../../stdlib/policies/resources-set.rego"),
+    ),
+    (
+        "stdlib/policies/s3-not-public.rego",
+        include_str!("../../stdlib/policies/s3-not-public.rego"),
     ),
     (
         "stdlib/policies/tenant-placement.rego",
