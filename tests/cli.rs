@@ -66,6 +66,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             "cli::diff_against_a_revision_reads_the_committed_specs",
             diff_against_a_revision_reads_the_committed_specs,
         ),
+        Trial::test(
+            "cli::sarif_output_validates_against_the_sarif_schema",
+            sarif_output_validates_against_the_sarif_schema,
+        ),
     ]
 }
 
@@ -505,4 +509,40 @@ fn diff_against_a_revision_reads_the_committed_specs() -> Result<(), Failed> {
         unchanged.status == 1,
         "the working tree differs from HEAD, so a diff against it must show changes",
     )
+}
+
+/// `check --output sarif` on every policy case that fails gives a SARIF 2.1.0 log that the
+/// OASIS schema accepts, with one result per violation at its spec position.
+fn sarif_output_validates_against_the_sarif_schema() -> Result<(), Failed> {
+    let schema_text = std::fs::read_to_string(repo().join("tests/schemas/sarif-2.1.0-rtm.5.json"))
+        .map_err(|e| e.to_string())?;
+    // The published schema's `language` pattern has a stray `]` that JavaScript tolerates and
+    // Rust's regex engines reject; use the pattern it means (a language tag like `en-US`).
+    let schema_text = schema_text.replace(
+        r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#,
+        r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#,
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&schema_text).map_err(|e| e.to_string())?;
+    let validator = jsonschema::draft4::new(&schema).map_err(|e| e.to_string())?;
+    let cases = repo().join("tests/cases/policy");
+    let mut results = 0;
+    for entry in std::fs::read_dir(&cases).map_err(|e| e.to_string())? {
+        let case = entry.map_err(|e| e.to_string())?.path().join("input");
+        let run = pave(&case, &["check", ".", "--output", "sarif"]);
+        let log: serde_json::Value =
+            serde_json::from_str(&run.stdout).map_err(|e| e.to_string())?;
+        let errors: Vec<String> = validator
+            .iter_errors(&log)
+            .map(|e| format!("{}: {}: {e}", case.display(), e.instance_path()))
+            .collect();
+        check(errors.is_empty(), errors.join("\n"))?;
+        let found = log["runs"][0]["results"].as_array().map_or(0, Vec::len);
+        check(
+            (found > 0) == (run.status == 1),
+            format!("{}: {found} results, exit {}", case.display(), run.status),
+        )?;
+        results += found;
+    }
+    check(results >= 15, format!("only {results} results in all"))
 }

@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::diagnostic::{Diagnostic, DiagnosticKind, RenderOptions, render_human, render_json};
+use crate::diagnostic::{
+    Diagnostic, DiagnosticKind, RenderOptions, render_github, render_human, render_json,
+    render_sarif,
+};
 use crate::pipeline::Options;
 use crate::policy::Date;
 use crate::source::{DiscoverError, SourceMap, find_root, read_platform};
@@ -76,6 +79,10 @@ pub enum OutputFormat {
     Human,
     /// A JSON document on standard output: `{"diagnostics": [...], "errors": N, "warnings": N}`.
     Json,
+    /// A SARIF 2.1.0 log on standard output (GitHub code scanning).
+    Sarif,
+    /// GitHub Actions workflow commands on standard output (pull-request annotations).
+    Github,
 }
 
 /// Where the platform is; shared by every command that reads specs.
@@ -187,7 +194,26 @@ impl Ui {
                 let _ =
                     std::io::stdout().write_all(render_json(diagnostics, source_map).as_bytes());
             }
+            OutputFormat::Sarif => {
+                let text = render_sarif(diagnostics, source_map, &root_prefix(source_map));
+                let _ = std::io::stdout().write_all(text.as_bytes());
+            }
+            OutputFormat::Github => {
+                let text = render_github(diagnostics, source_map, &root_prefix(source_map));
+                let _ = std::io::stdout().write_all(text.as_bytes());
+            }
         }
+    }
+}
+
+/// The platform root relative to the working directory, with a final `/` (empty for the working
+/// directory itself): file names in diagnostics are relative to the root, CI tools want them
+/// relative to where they run.
+fn root_prefix(source_map: &SourceMap) -> String {
+    let root = display(source_map.root());
+    match root.as_str() {
+        "" | "." => String::new(),
+        _ => format!("{}/", root.trim_end_matches('/').replace('\\', "/")),
     }
 }
 

@@ -113,6 +113,8 @@ pub struct PolicyViolation {
     pub severity: Severity,
     /// What the rule said.
     pub message: String,
+    /// The rule's title.
+    pub title: String,
     /// Under the node: the rule's title, and the generated object it looked at, if any.
     pub label: String,
     /// The rule's description.
@@ -669,6 +671,15 @@ impl DiagnosticKind {
             DiagnosticKind::ExpiredWaiver { rule, expires, .. } => {
                 format!("the waiver of `{rule}` expired on {expires}")
             }
+        }
+    }
+
+    /// What a code is about, one line, for the rule list of the CI formats: a policy rule's title,
+    /// otherwise the label.
+    pub fn title(&self) -> String {
+        match self {
+            DiagnosticKind::PolicyViolation(violation) => violation.title.clone(),
+            other => other.label(),
         }
     }
 

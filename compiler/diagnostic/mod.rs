@@ -9,7 +9,7 @@ pub use kind::{
     CidrOverlap, CidrProblem, DiagnosticKind, DisabledDependency, PolicyViolation, RefKind,
     Severity,
 };
-pub use render::{RenderOptions, render_human, render_json};
+pub use render::{RenderOptions, render_github, render_human, render_json, render_sarif};
 
 use crate::source::Span;
 

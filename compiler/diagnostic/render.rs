@@ -186,3 +186,140 @@ pub fn render_json(diagnostics: &[Diagnostic], source_map: &SourceMap) -> String
     text.push('\n');
     text
 }
+
+/// A line and a column, both 1-based.
+type LineCol = (usize, usize);
+
+/// Where a diagnostic is, for the CI formats: file (relative to the platform root), start and
+/// end line and column.
+fn location<'a>(
+    diagnostic: &Diagnostic,
+    source_map: &'a SourceMap,
+) -> Option<(&'a str, LineCol, LineCol)> {
+    let span = diagnostic.span?;
+    let file = source_map.get(span.file);
+    Some((
+        file.name.as_str(),
+        file.line_col(span.start as usize),
+        file.line_col(span.end as usize),
+    ))
+}
+
+/// The text of a diagnostic for the CI formats: message, label and help in one line each.
+fn full_text(diagnostic: &Diagnostic) -> String {
+    let mut text = diagnostic.kind.message();
+    text.push_str(&format!(" ({})", diagnostic.kind.label()));
+    if let Some(help) = diagnostic.kind.help() {
+        text.push_str(&format!("\nhelp: {help}"));
+    }
+    text
+}
+
+/// Renders diagnostics as a SARIF 2.1.0 log (for GitHub code scanning and other SARIF
+/// consumers): one rule per code, one result per diagnostic. `prefix` is the platform root
+/// relative to the working directory (`examples/techcorp/`, or empty), so that file URIs are
+/// relative to where CI runs, usually the repository root.
+pub fn render_sarif(diagnostics: &[Diagnostic], source_map: &SourceMap, prefix: &str) -> String {
+    let mut rules: Vec<serde_json::Value> = Vec::new();
+    let mut rule_index: std::collections::BTreeMap<String, usize> =
+        std::collections::BTreeMap::new();
+    let mut results = Vec::new();
+    for diagnostic in diagnostics {
+        let code = diagnostic.kind.code().to_string();
+        let level = match diagnostic.severity() {
+            super::Severity::Error => "error",
+            super::Severity::Warning => "warning",
+        };
+        let index = *rule_index.entry(code.clone()).or_insert_with(|| {
+            let mut rule = serde_json::json!({
+                "id": code,
+                "shortDescription": {"text": diagnostic.kind.title()},
+                "defaultConfiguration": {"level": level},
+            });
+            if let Some(help) = diagnostic.kind.help() {
+                rule["help"] = serde_json::json!({"text": help});
+            }
+            rules.push(rule);
+            rules.len() - 1
+        });
+        let mut result = serde_json::json!({
+            "ruleId": code,
+            "ruleIndex": index,
+            "level": level,
+            "message": {"text": full_text(diagnostic)},
+        });
+        if let Some((file, start, end)) = location(diagnostic, source_map) {
+            result["locations"] = serde_json::json!([{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": format!("{prefix}{file}")},
+                    "region": {
+                        "startLine": start.0,
+                        "startColumn": start.1,
+                        "endLine": end.0,
+                        "endColumn": end.1,
+                    },
+                },
+            }]);
+        }
+        results.push(result);
+    }
+    let log = serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "pave",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://pave.dev",
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    });
+    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Renders diagnostics as GitHub Actions workflow commands, one line each:
+/// `::error file=F,line=L,col=C,endLine=L,endColumn=C,title=CODE::message`, which GitHub shows
+/// as annotations on the pull request. `prefix` as for [`render_sarif`].
+pub fn render_github(diagnostics: &[Diagnostic], source_map: &SourceMap, prefix: &str) -> String {
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let command = match diagnostic.severity() {
+            super::Severity::Error => "error",
+            super::Severity::Warning => "warning",
+        };
+        let mut properties = Vec::new();
+        if let Some((file, start, end)) = location(diagnostic, source_map) {
+            properties.push(format!(
+                "file={}",
+                github_property(&format!("{prefix}{file}"))
+            ));
+            properties.push(format!("line={}", start.0));
+            properties.push(format!("col={}", start.1));
+            properties.push(format!("endLine={}", end.0));
+            properties.push(format!("endColumn={}", end.1));
+        }
+        properties.push(format!("title={}", github_property(diagnostic.kind.code())));
+        out.push_str(&format!(
+            "::{command} {}::{}\n",
+            properties.join(","),
+            github_data(&full_text(diagnostic))
+        ));
+    }
+    out
+}
+
+/// Escapes a workflow command's message, as `@actions/core` does.
+fn github_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value.
+fn github_property(text: &str) -> String {
+    github_data(text).replace(':', "%3A").replace(',', "%2C")
+}

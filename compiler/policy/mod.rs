@@ -558,7 +558,7 @@ impl PolicySet {
                     } => provenance.span_of(&pointer(&finding.path)).or(*fallback)?,
                 };
                 let label = match &input.object_name {
-                    Some(object) => format!("{} (in the generated {object})", rule.title),
+                    Some(object) => format!("{}, in the generated {object}", rule.title),
                     None => rule.title.clone(),
                 };
                 let severity = if rule.severity == Severity::Error {
@@ -571,6 +571,7 @@ impl PolicySet {
                         rule: rule.id.clone(),
                         severity,
                         message: finding.message,
+                        title: rule.title.clone(),
                         label,
                         help: Some(rule.description.clone()),
                     })),
