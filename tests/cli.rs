@@ -70,6 +70,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             "cli::sarif_output_validates_against_the_sarif_schema",
             sarif_output_validates_against_the_sarif_schema,
         ),
+        Trial::test(
+            "cli::gatekeeper_constraints_fit_their_templates_and_enforce_the_rules",
+            gatekeeper_constraints_fit_their_templates_and_enforce_the_rules,
+        ),
     ]
 }
 
@@ -538,11 +542,148 @@ fn sarif_output_validates_against_the_sarif_schema() -> Result<(), Failed> {
             .collect();
         check(errors.is_empty(), errors.join("\n"))?;
         let found = log["runs"][0]["results"].as_array().map_or(0, Vec::len);
+        let errors = log["runs"][0]["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["level"] == "error")
+            .count();
         check(
-            (found > 0) == (run.status == 1),
-            format!("{}: {found} results, exit {}", case.display(), run.status),
+            (errors > 0) == (run.status == 1),
+            format!("{}: {errors} errors, exit {}", case.display(), run.status),
         )?;
         results += found;
     }
     check(results >= 15, format!("only {results} results in all"))
+}
+
+/// A generated YAML file as JSON.
+fn yaml_json(text: &str) -> Result<serde_json::Value, Failed> {
+    let mut source_map = pave::source::SourceMap::default();
+    let file = source_map.add(pave::source::SourceFile {
+        name: "generated.yaml".into(),
+        text: text.to_string(),
+        origin: pave::source::Origin::User,
+    });
+    let (nodes, errors) = pave::parse::yaml::parse_yaml(file, text);
+    check(errors.is_empty(), "a generated file is not YAML")?;
+    nodes
+        .first()
+        .map(pave::parse::yaml::Node::to_json)
+        .ok_or_else(|| "an empty generated file".into())
+}
+
+/// What Gatekeeper does with the golden case's objects, reproduced: each Constraint's
+/// `parameters` validate against its template's schema (the CRD Gatekeeper generates), each
+/// template's Rego compiles as Rego v1 with its libs, and, run on a Gatekeeper-shaped input (the
+/// generated Deployment under `input.review.object`), the allowed-registries template reports
+/// the upstream image, except where the Constraint's waivers exempt the service.
+fn gatekeeper_constraints_fit_their_templates_and_enforce_the_rules() -> Result<(), Failed> {
+    let tree = read_tree(
+        &repo()
+            .join("tests/cases/policy/gatekeeper-enforces-the-rules-in-tenant-namespaces/expected"),
+    );
+    let objects: Vec<(String, serde_json::Value)> = tree
+        .iter()
+        .filter(|(path, _)| path.ends_with(".yaml") && !path.ends_with("kustomization.yaml"))
+        .map(|(path, bytes)| Ok((path.clone(), yaml_json(&String::from_utf8_lossy(bytes))?)))
+        .collect::<Result<_, Failed>>()?;
+    let templates: std::collections::BTreeMap<String, &serde_json::Value> = objects
+        .iter()
+        .filter(|(_, o)| o["kind"] == "ConstraintTemplate")
+        .map(|(_, o)| {
+            (
+                o["spec"]["crd"]["spec"]["names"]["kind"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+                o,
+            )
+        })
+        .collect();
+    let constraints: Vec<&serde_json::Value> = objects
+        .iter()
+        .map(|(_, o)| o)
+        .filter(|o| o["apiVersion"] == "constraints.gatekeeper.sh/v1beta1")
+        .collect();
+    check(!constraints.is_empty(), "no Constraint in the case")?;
+    check(
+        constraints.len() == templates.len(),
+        "a Constraint per template",
+    )?;
+    let deployment = objects
+        .iter()
+        .find(|(path, _)| path.ends_with("apps_v1_deployment_api.yaml"))
+        .map(|(_, o)| o.clone())
+        .ok_or("no Deployment in the case")?;
+    let mut enforced = 0;
+    for constraint in constraints {
+        let kind = constraint["kind"].as_str().unwrap_or("");
+        let template = templates
+            .get(kind)
+            .ok_or(format!("no template for {kind}"))?;
+        let schema = &template["spec"]["crd"]["spec"]["validation"]["openAPIV3Schema"];
+        let validator = jsonschema::draft4::new(schema).map_err(|e| e.to_string())?;
+        let errors: Vec<String> = validator
+            .iter_errors(&constraint["spec"]["parameters"])
+            .map(|e| format!("{kind}: {e}"))
+            .collect();
+        check(errors.is_empty(), errors.join("\n"))?;
+        check(
+            ["deny", "dryrun", "warn"].contains(
+                &constraint["spec"]["enforcementAction"]
+                    .as_str()
+                    .unwrap_or(""),
+            ),
+            format!("{kind}: enforcementAction"),
+        )?;
+        let source = &template["spec"]["targets"][0]["code"][0]["source"];
+        check(source["version"] == "v1", format!("{kind}: not Rego v1"))?;
+        let mut engine = regorus::Engine::new();
+        engine
+            .add_policy(
+                format!("{kind}.rego"),
+                source["rego"].as_str().unwrap_or("").to_string(),
+            )
+            .map_err(|e| format!("{kind}: {e}"))?;
+        for (i, lib) in source["libs"].as_array().into_iter().flatten().enumerate() {
+            engine
+                .add_policy(
+                    format!("{kind}-lib-{i}.rego"),
+                    lib.as_str().unwrap_or("").to_string(),
+                )
+                .map_err(|e| format!("{kind} lib: {e}"))?;
+        }
+        if kind != "PaveAllowedRegistries" {
+            continue;
+        }
+        let package = template["metadata"]["name"].as_str().unwrap_or("");
+        let mut violations = |parameters: &serde_json::Value| -> Result<usize, Failed> {
+            engine.set_input(regorus::Value::from(serde_json::json!({
+                "review": {"object": deployment},
+                "parameters": parameters,
+            })));
+            let value = engine
+                .eval_rule(format!("data.{package}.violation"))
+                .map_err(|e| e.to_string())?;
+            let value = serde_json::to_value(&value).map_err(|e| e.to_string())?;
+            Ok(value.as_array().map_or(0, Vec::len))
+        };
+        let parameters = constraint["spec"]["parameters"].clone();
+        check(
+            violations(&parameters)? == 0,
+            "the waived service is reported",
+        )?;
+        let mut unwaived = parameters.clone();
+        unwaived["waivers"] = serde_json::json!([]);
+        check(
+            violations(&unwaived)? == 1,
+            "the upstream image is not reported",
+        )?;
+        enforced += 1;
+    }
+    check(
+        enforced == 1,
+        "the allowed-registries Constraint was not found",
+    )
 }

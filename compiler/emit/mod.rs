@@ -6,6 +6,7 @@
 
 mod flux;
 mod folder;
+mod gatekeeper;
 mod kubernetes;
 mod output_tree;
 mod provenance;

@@ -19,10 +19,10 @@ pub use foundation::{
 };
 
 use crate::parse::{
-    AddonLayer, Document, Ingress, Owners, PodSecurity, Quota, Replicas, Resources, Tier,
-    WorkloadKind,
+    AddonLayer, Document, EnforcementAction, Ingress, Owners, PodSecurity, Quota, Replicas,
+    Resources, Tier, WorkloadKind,
 };
-use crate::policy::PolicySet;
+use crate::policy::{GatekeeperRule, PolicySet, gatekeeper_rules};
 use crate::resolve::{
     Addon, ResolvedSpec, SecretRef, Service, ServiceInstance, StdLimitRange, StdProbes,
     substitute_json,
@@ -41,6 +41,33 @@ pub struct Plan {
     pub clusters: Vec<Cluster>,
     /// The cloud foundation; `None` unless the Platform has a `terraform` section.
     pub foundation: Option<Foundation>,
+    /// The rules Gatekeeper enforces in the clusters that run it; `None` unless the Platform
+    /// switches `policies.gatekeeper` on.
+    pub gatekeeper: Option<GatekeeperPlan>,
+}
+
+/// The policy rules on Kubernetes objects, for Gatekeeper in the clusters.
+#[derive(Debug, Clone)]
+pub struct GatekeeperPlan {
+    /// Each rule, with the namespaces (and services) its waivers exempt, sorted.
+    pub rules: Vec<(GatekeeperRule, Vec<WaivedNamespace>)>,
+    /// What `deny` rules do (`warn` rules warn).
+    pub enforcement_action: EnforcementAction,
+    /// The context every Constraint carries (platform, parameters, environments), to which each
+    /// cluster adds its environment, tier, region and name.
+    pub context: Json,
+    /// Each environment's tier.
+    pub tiers: BTreeMap<String, Tier>,
+    /// The Platform spec file.
+    pub source: FileId,
+}
+
+/// A namespace a waiver exempts from a rule (one service of it, or all).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaivedNamespace {
+    pub environment: String,
+    pub namespace: String,
+    pub service: Option<String>,
 }
 
 /// The Git repository that holds the generated tree.
@@ -215,7 +242,7 @@ pub const COST_CENTER_LABEL: &str = "pave.dev/cost-center";
 pub const CLUSTER_LABEL: &str = "pave.dev/cluster";
 pub const ADDON_LABEL: &str = "pave.dev/addon";
 
-pub fn lower(validated: &ValidatedSpec, _policies: &PolicySet) -> Plan {
+pub fn lower(validated: &ValidatedSpec, policies: &PolicySet) -> Plan {
     let spec = validated.spec();
     let callers = cross_tenant_callers(spec);
     let mut units = Vec::new();
@@ -314,7 +341,50 @@ pub fn lower(validated: &ValidatedSpec, _policies: &PolicySet) -> Plan {
         gitops,
         clusters: clusters(spec),
         foundation: foundation::foundation(spec),
+        gatekeeper: gatekeeper(spec, policies),
     }
+}
+
+/// The rules Gatekeeper enforces, when the Platform asks for it.
+fn gatekeeper(spec: &ResolvedSpec, policies: &PolicySet) -> Option<GatekeeperPlan> {
+    let settings = &spec.platform.spec.policies.gatekeeper;
+    if !settings.enabled {
+        return None;
+    }
+    let rules = gatekeeper_rules(policies)
+        .into_iter()
+        .map(|rule| {
+            let mut waived = Vec::new();
+            for (tenant, service, environments) in policies.waivers_of(&rule.id) {
+                let Some(resolved) = spec.tenants.get(tenant) else {
+                    continue;
+                };
+                for environment in resolved.quotas.keys() {
+                    if environments.is_empty() || environments.contains(environment) {
+                        waived.push(WaivedNamespace {
+                            environment: environment.clone(),
+                            namespace: format!("{tenant}-{environment}"),
+                            service: service.map(str::to_string),
+                        });
+                    }
+                }
+            }
+            waived.sort_by(|a, b| (&a.namespace, &a.service).cmp(&(&b.namespace, &b.service)));
+            waived.dedup();
+            (rule, waived)
+        })
+        .collect();
+    Some(GatekeeperPlan {
+        rules,
+        enforcement_action: settings.enforcement_action,
+        context: policies.shared_context(),
+        tiers: spec
+            .environments
+            .iter()
+            .map(|(name, env)| (name.clone(), env.tier))
+            .collect(),
+        source: spec.platform.doc.file,
+    })
 }
 
 /// One cluster per environment and region, with the add-ons enabled in that environment.

@@ -44,6 +44,8 @@ pub struct PolicySet {
     rules: Vec<Rule>,
     /// The source text of each rule's file, by rule index (for Gatekeeper).
     sources: Vec<String>,
+    /// The libraries (policy files without a rule): package without `data.`, and source.
+    libraries: Vec<(String, String)>,
     /// Per target, the indices of its enabled rules.
     enabled: BTreeMap<Target, Vec<usize>>,
     waivers: Vec<ActiveWaiver>,
@@ -77,6 +79,7 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
     let mut diagnostics = Vec::new();
     let mut engine = Engine::new();
     let mut rules: Vec<(Rule, String)> = Vec::new();
+    let mut libraries = Vec::new();
     for (file, source) in source_map.files().filter(|(_, f)| f.is_policy()) {
         let package = match engine.add_policy(source.name.clone(), source.text.clone()) {
             Ok(package) => package,
@@ -90,7 +93,13 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
                 rule.file_name.clone_from(&source.name);
                 rules.push((*rule, source.text.clone()));
             }
-            Ok(rule::Declared::Library) => {}
+            Ok(rule::Declared::Library) => {
+                let package = package
+                    .strip_prefix("data.")
+                    .unwrap_or(&package)
+                    .to_string();
+                libraries.push((package, source.text.clone()));
+            }
             Err(diagnostic) => diagnostics.push(diagnostic),
         }
     }
@@ -255,6 +264,7 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
             engine,
             rules,
             sources,
+            libraries,
             enabled,
             waivers,
             base,
@@ -615,6 +625,30 @@ impl PolicySet {
                         .environment
                         .is_some_and(|e| w.environments.iter().any(|w| w == e)))
         })
+    }
+
+    /// The context every input shares (platform, parameters, environments): the base of a
+    /// Gatekeeper Constraint's `parameters.pave`.
+    pub fn shared_context(&self) -> Json {
+        Json::Object(self.base.clone())
+    }
+
+    /// The waivers in force of a rule: tenant, service (`None`: the whole tenant), environments
+    /// (empty: all of the tenant's).
+    pub fn waivers_of<'a>(
+        &'a self,
+        rule: &'a str,
+    ) -> impl Iterator<Item = (&'a str, Option<&'a str>, &'a [String])> + 'a {
+        self.waivers
+            .iter()
+            .filter(move |w| w.rule == rule)
+            .map(|w| {
+                (
+                    w.tenant.as_str(),
+                    w.service.as_deref(),
+                    w.environments.as_slice(),
+                )
+            })
     }
 
     /// The enabled rules on Kubernetes objects, for Gatekeeper.

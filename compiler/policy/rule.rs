@@ -48,6 +48,9 @@ pub struct Rule {
     /// `custom.kinds`: the Kubernetes kinds it is about (`apps/Deployment`, `Pod`), for
     /// Gatekeeper's match; empty means every kind.
     pub kinds: Vec<String>,
+    /// `custom.gatekeeper` (default true): whether Gatekeeper can enforce it in the cluster
+    /// (false for rules that need more than one object, such as `data.pave.siblings`).
+    pub gatekeeper: bool,
     /// The package, without `data.` (`guardrails.image_tag`).
     pub package: String,
     pub file: FileId,
@@ -150,6 +153,10 @@ pub(super) fn read(file: FileId, text: &str, package: &str) -> Result<Declared, 
         description: description.trim().to_string(),
         target,
         kinds,
+        gatekeeper: !matches!(
+            field("gatekeeper").map(|n| &n.value),
+            Some(Value::Bool(false))
+        ),
         package,
         file,
         file_name: String::new(),

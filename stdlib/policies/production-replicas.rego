@@ -13,9 +13,8 @@ import rego.v1
 deny contains {"msg": sprintf("%s `%s` runs %d replica(s) in production; at least 2 are needed", [input.kind, input.metadata.name, n]), "path": ["spec", "replicas"]} if {
 	data.pave.tier == "production"
 	input.kind in {"Deployment", "StatefulSet"}
-	n := object.get(input.spec, "replicas", 1)
+	n := replica_count
 	n < 2
-	not autoscaled
 }
 
 deny contains {"msg": sprintf("the autoscaler of `%s` scales down to %d replica(s) in production; at least 2 are needed", [input.metadata.name, n]), "path": ["spec", "minReplicas"]} if {
@@ -25,10 +24,18 @@ deny contains {"msg": sprintf("the autoscaler of `%s` scales down to %d replica(
 	n < 2
 }
 
-# A Deployment without `replicas` has its count from an autoscaler.
-autoscaled if {
+replica_count := input.spec.replicas
+
+# Without `replicas` an object runs one, unless an autoscaler of its folder sets the count; only
+# pave sees the folder (`data.pave.siblings`), so in the cluster such an object is left alone.
+replica_count := 1 if {
 	not input.spec.replicas
-	some sibling in object.get(data.pave, "siblings", [])
+	data.pave.siblings
+	not autoscaled
+}
+
+autoscaled if {
+	some sibling in data.pave.siblings
 	sibling.kind == "HorizontalPodAutoscaler"
 	sibling.target == input.metadata.name
 }

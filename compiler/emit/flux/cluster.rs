@@ -3,14 +3,15 @@
 //! infrastructure configs, then each tenant.
 
 use super::super::folder::Folder;
+use super::super::gatekeeper;
 use super::super::{OutputFile, Provenance};
 use super::objects::{
     Dependency, GitReference, GitRepository, GitRepositorySpec, HealthCheck, Kustomization,
     KustomizationSpec, LocalReference, SourceReference,
 };
 use super::{
-    FLUX_NAMESPACE, INFRA_CONFIGS, INFRA_CONTROLLERS, KUSTOMIZE_CONTROLLER, addons, meta,
-    repository_path, tenant,
+    FLUX_NAMESPACE, INFRA_CONFIGS, INFRA_CONTROLLERS, INFRA_POLICIES, INFRA_POLICY_TEMPLATES,
+    KUSTOMIZE_CONTROLLER, addons, meta, repository_path, tenant,
 };
 use crate::lower::{Cluster, GitOpsSource, Plan};
 use crate::parse::AddonLayer;
@@ -65,18 +66,44 @@ pub(super) fn emit(
     let layers = [
         (
             INFRA_CONTROLLERS,
-            AddonLayer::Controllers,
+            addons::layer_dir(cluster, AddonLayer::Controllers),
             Vec::new(),
             "15m",
         ),
         (
             INFRA_CONFIGS,
-            AddonLayer::Configs,
+            addons::layer_dir(cluster, AddonLayer::Configs),
             after(INFRA_CONTROLLERS),
             "10m",
         ),
     ];
-    for (name, layer, depends_on, timeout) in layers {
+    // With Gatekeeper enforcing the policies: its templates once its controller is ready, then
+    // the constraints; tenants wait for both.
+    let enforced = plan.gatekeeper.is_some() && gatekeeper::runs_gatekeeper(cluster);
+    let policy_layers = [
+        (
+            INFRA_POLICY_TEMPLATES,
+            format!("infrastructure/{}/{}", cluster.name, gatekeeper::TEMPLATES),
+            after(INFRA_CONTROLLERS),
+            "5m",
+        ),
+        (
+            INFRA_POLICIES,
+            format!(
+                "infrastructure/{}/{}",
+                cluster.name,
+                gatekeeper::CONSTRAINTS
+            ),
+            after(INFRA_POLICY_TEMPLATES),
+            "5m",
+        ),
+    ];
+    let policy_layers = if enforced {
+        policy_layers.to_vec()
+    } else {
+        Vec::new()
+    };
+    for (name, dir, depends_on, timeout) in layers.into_iter().chain(policy_layers) {
         let kustomization = Kustomization::new(
             meta(name, Some(FLUX_NAMESPACE), labels),
             KustomizationSpec {
@@ -85,7 +112,7 @@ pub(super) fn emit(
                 retry_interval: "2m",
                 timeout,
                 source_ref: source_ref(),
-                path: repository_path(gitops, &addons::layer_dir(cluster, layer)),
+                path: repository_path(gitops, &dir),
                 prune: true,
                 // Ready only when every HelmRelease of the layer is: configs wait for that.
                 wait: true,
@@ -108,7 +135,14 @@ pub(super) fn emit(
         let kustomization = Kustomization::new(
             meta(&name, Some(FLUX_NAMESPACE), labels),
             KustomizationSpec {
-                depends_on: after(INFRA_CONFIGS),
+                depends_on: if enforced {
+                    [INFRA_CONFIGS, INFRA_POLICIES]
+                        .into_iter()
+                        .flat_map(after)
+                        .collect()
+                } else {
+                    after(INFRA_CONFIGS)
+                },
                 interval: "10m",
                 retry_interval: "2m",
                 timeout: "5m",

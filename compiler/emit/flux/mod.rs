@@ -50,6 +50,10 @@ const HELM_CONTROLLER: &str = "helm-controller";
 /// The cluster Kustomizations of the two add-on layers.
 const INFRA_CONTROLLERS: &str = "infra-controllers";
 const INFRA_CONFIGS: &str = "infra-configs";
+/// The cluster Kustomizations of Gatekeeper's templates and constraints (when it enforces the
+/// policies), one after the other: a Constraint's kind exists once its template is processed.
+const INFRA_POLICY_TEMPLATES: &str = "infra-policy-templates";
+const INFRA_POLICIES: &str = "infra-policies";
 /// The ClusterRole each tenant's ServiceAccount is bound to in its namespace.
 const TENANT_ROLE: &str = "pave-tenant-reconciler";
 /// Flux's label for a tenant's objects.
@@ -70,6 +74,10 @@ pub(super) fn emit(
         .map(|cluster| {
             let mut files = cluster::emit(plan, gitops, cluster, source_map)?;
             files.extend(addons::emit(cluster, source_map)?);
+            if let Some(gatekeeper) = &plan.gatekeeper {
+                let source = &source_map.get(gatekeeper.source).name;
+                files.extend(super::gatekeeper::emit(cluster, gatekeeper, source)?);
+            }
             Ok(files)
         })
         .collect();
