@@ -54,7 +54,9 @@ pub struct Options {
 }
 
 /// The result of checking a platform's specs: the validated spec, the compiled policies, and the
-/// diagnostics (warnings on success, errors on failure).
+/// diagnostics so far. On success these may hold policy errors (violations on specs, expired
+/// waivers): they do not stop the pipeline, so that the rules on generated objects run too and
+/// every violation is reported at once; [`compile`] fails on them at the end.
 pub fn check(
     source_map: &SourceMap,
     options: &Options,
@@ -68,7 +70,7 @@ pub fn check(
     let (policies, more) = timings.time("policy", || {
         let (policies, mut diagnostics) = load(validated.spec(), source_map, options.today)?;
         diagnostics.extend(policies.check_specs(validated.spec(), source_map));
-        crate::diagnostic::finish(policies, diagnostics)
+        Ok::<_, Vec<Diagnostic>>((policies, diagnostics))
     })?;
     warnings.extend(more);
     Ok((validated, policies, warnings))
@@ -104,17 +106,10 @@ pub fn compile(
         }
     };
     let findings = timings.time("policy", || policies.check_tree(&tree));
-    let (tree, more) = match crate::diagnostic::finish(tree, findings) {
-        Ok(done) => done,
-        Err(mut errors) => {
-            // The warnings of the earlier stages are still worth seeing beside the errors.
-            errors.extend(warnings);
-            crate::diagnostic::sort_and_dedup(&mut errors);
-            return Err(errors);
-        }
-    };
-    warnings.extend(more);
-    crate::diagnostic::sort_and_dedup(&mut warnings);
+    // Policy findings on specs and on the tree, and the earlier warnings, reported together.
+    warnings.extend(findings);
+    warnings.extend(policies.unused_waivers());
+    let (tree, warnings) = crate::diagnostic::finish(tree, warnings)?;
     Ok(Compilation {
         tree,
         output_path,

@@ -355,6 +355,10 @@ pub enum DiagnosticKind {
     InvalidDate {
         value: String,
     },
+    /// A waiver that waived nothing: the rule no longer fires there.
+    UnusedWaiver {
+        rule: String,
+    },
     /// A waiver whose expiry date has passed.
     ExpiredWaiver {
         rule: String,
@@ -423,6 +427,7 @@ impl DiagnosticKind {
             DiagnosticKind::DependencyNotDeployed { .. } => Severity::Warning,
             DiagnosticKind::MissingGitopsRepository => Severity::Warning,
             DiagnosticKind::NoClusterAdmins => Severity::Warning,
+            DiagnosticKind::UnusedWaiver { .. } => Severity::Warning,
             DiagnosticKind::PolicyViolation(violation) => violation.severity,
             DiagnosticKind::PolicyError { .. }
             | DiagnosticKind::PolicyMetadata { .. }
@@ -442,6 +447,7 @@ impl DiagnosticKind {
             DiagnosticKind::DuplicatePolicyRule { .. } => "duplicate-policy-rule",
             DiagnosticKind::UnknownPolicyRule { .. } => "unknown-policy-rule",
             DiagnosticKind::InvalidDate { .. } => "invalid-date",
+            DiagnosticKind::UnusedWaiver { .. } => "unused-waiver",
             DiagnosticKind::ExpiredWaiver { .. } => "expired-waiver",
             DiagnosticKind::Io { .. } => "io",
             DiagnosticKind::YamlSyntax { .. } => "yaml-syntax",
@@ -668,6 +674,9 @@ impl DiagnosticKind {
                 format!("no policy declares the rule `{rule}`")
             }
             DiagnosticKind::InvalidDate { value } => format!("`{value}` is not a date"),
+            DiagnosticKind::UnusedWaiver { rule } => {
+                format!("the waiver of `{rule}` waives nothing")
+            }
             DiagnosticKind::ExpiredWaiver { rule, expires, .. } => {
                 format!("the waiver of `{rule}` expired on {expires}")
             }
@@ -759,6 +768,7 @@ impl DiagnosticKind {
             DiagnosticKind::DuplicatePolicyRule { .. } => "declared again here".into(),
             DiagnosticKind::UnknownPolicyRule { .. } => "unknown rule".into(),
             DiagnosticKind::InvalidDate { .. } => "not a date".into(),
+            DiagnosticKind::UnusedWaiver { .. } => "no violation here".into(),
             DiagnosticKind::ExpiredWaiver { today, .. } => format!("expired (today is {today})"),
         }
     }
@@ -971,6 +981,10 @@ impl DiagnosticKind {
             DiagnosticKind::InvalidDate { .. } => {
                 Some("write a calendar date as `YYYY-MM-DD`, e.g. `2027-03-31`".into())
             }
+            DiagnosticKind::UnusedWaiver { .. } => Some(
+                "the rule finds nothing for this tenant or service any more: remove the waiver"
+                    .into(),
+            ),
             DiagnosticKind::ExpiredWaiver { .. } => Some(
                 "fix what the rule reports and remove the waiver, or extend `expires` with a new review".into(),
             ),

@@ -26,7 +26,7 @@ pub use gatekeeper::{GatekeeperRule, gatekeeper_rules};
 pub use rule::{Rule, Target};
 
 use crate::diagnostic::{
-    Diagnostic, DiagnosticKind, PolicyViolation, Severity, StageResult, finish, suggest,
+    Diagnostic, DiagnosticKind, PolicyViolation, Severity, StageResult, suggest,
 };
 use crate::emit::{OutputTree, Provenance};
 use crate::parse::Document;
@@ -55,10 +55,14 @@ pub struct PolicySet {
     tiers: BTreeMap<String, &'static str>,
     /// A spec file's first document, where a finding with no finer place is shown.
     heads: BTreeMap<String, Span>,
+    /// The waivers that waived a finding so far, by index.
+    used: Mutex<BTreeSet<usize>>,
 }
 
 /// A waiver that has not expired.
 struct ActiveWaiver {
+    /// Its `metadata.name` node, where an unused waiver is reported.
+    span: Span,
     rule: String,
     tenant: String,
     service: Option<String>,
@@ -75,6 +79,11 @@ struct Owner<'a> {
 
 /// Compiles every policy, checks the switches and waivers against the rules they name, and
 /// reports expired waivers (`today` is the caller's: the clock, or a fixed date in tests).
+///
+/// Fails only when the policies themselves are broken (Rego that does not compile, metadata,
+/// clashing ids). Problems with switches and waivers are returned beside the set, errors
+/// included: they do not stop the rules from running, so an expired waiver is reported with the
+/// violations it no longer waives.
 pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageResult<PolicySet> {
     let mut diagnostics = Vec::new();
     let mut engine = Engine::new();
@@ -138,6 +147,11 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
     rules.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     let (rules, sources): (Vec<Rule>, Vec<String>) = rules.into_iter().unzip();
     let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+    // Broken policies stop here; what follows is reported beside the working set.
+    crate::diagnostic::sort_and_dedup(&mut diagnostics);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(diagnostics);
+    }
 
     let platform = &spec.platform;
     let settings = &platform.spec.policies;
@@ -192,6 +206,7 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
             continue;
         }
         waivers.push(ActiveWaiver {
+            span: waiver.doc.span(&["metadata", "name"]),
             rule: w.rule.clone(),
             tenant: w.tenant.clone(),
             service: w.service.clone(),
@@ -255,11 +270,11 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
 
     // Analyse the policies now, once, rather than in every clone.
     if let Err(error) = engine.eval_query("true".into(), false) {
-        diagnostics.push(Diagnostic::unplaced(DiagnosticKind::PolicyError {
+        return Err(vec![Diagnostic::unplaced(DiagnosticKind::PolicyError {
             message: error.to_string(),
-        }));
+        })]);
     }
-    finish(
+    Ok((
         PolicySet {
             engine,
             rules,
@@ -270,9 +285,10 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
             base,
             tiers,
             heads,
+            used: Mutex::default(),
         },
         diagnostics,
-    )
+    ))
 }
 
 /// Reports a rule id no policy declares; returns whether it is known.
@@ -551,7 +567,15 @@ impl PolicySet {
         };
         findings
             .into_iter()
-            .filter(|finding| !self.is_waived(finding.rule, &input.owner))
+            .filter(|finding| match self.waiver_of(finding.rule, &input.owner) {
+                Some(waiver) => {
+                    if let Ok(mut used) = self.used.lock() {
+                        used.insert(waiver);
+                    }
+                    false
+                }
+                None => true,
+            })
             .filter_map(|finding| {
                 let rule = self.rules.get(finding.rule)?;
                 let span = match &input.place {
@@ -610,11 +634,32 @@ impl PolicySet {
         }
     }
 
-    fn is_waived(&self, rule: usize, owner: &Owner<'_>) -> bool {
-        let Some(rule) = self.rules.get(rule) else {
-            return false;
+    /// The waivers that waived nothing in the checks run so far: warnings, once the specs and the
+    /// tree are both checked.
+    pub fn unused_waivers(&self) -> Vec<Diagnostic> {
+        let used = match self.used.lock() {
+            Ok(used) => used.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
         };
-        self.waivers.iter().any(|w| {
+        self.waivers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !used.contains(i))
+            .map(|(_, w)| {
+                Diagnostic::new(
+                    DiagnosticKind::UnusedWaiver {
+                        rule: w.rule.clone(),
+                    },
+                    w.span,
+                )
+            })
+            .collect()
+    }
+
+    /// The index of the waiver that covers a finding of `rule` on `owner`'s object, if any.
+    fn waiver_of(&self, rule: usize, owner: &Owner<'_>) -> Option<usize> {
+        let rule = self.rules.get(rule)?;
+        self.waivers.iter().position(|w| {
             w.rule == rule.id
                 && owner.tenant == Some(w.tenant.as_str())
                 && w.service
