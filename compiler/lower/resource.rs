@@ -111,10 +111,7 @@ pub(super) struct UnitNames<'a> {
 
 /// The name of a resource in the namespace.
 pub fn resource_name(service: &str, resource: &ResourceUse) -> String {
-    match &resource.id {
-        Some(id) => id.clone(),
-        None => format!("{service}-{}", resource.name),
-    }
+    resource.resource_name(service)
 }
 
 /// The Secrets Manager name prefix of a resource's secret outputs.

@@ -53,6 +53,16 @@ pub struct ResourceUse {
     pub span: Span,
 }
 
+impl ResourceUse {
+    /// Its name in the tenant's namespace: the `id`, or `<service>-<request>`.
+    pub fn resource_name(&self, service: &str) -> String {
+        match &self.id {
+            Some(id) => id.clone(),
+            None => format!("{service}-{}", self.name),
+        }
+    }
+}
+
 /// The parameters of a resource in one region, and what decided them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecidedParams {
