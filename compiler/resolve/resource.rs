@@ -124,6 +124,34 @@ pub(super) fn resource_catalogue(
 ) -> ResourceCatalogue {
     let mut catalogue = ResourceCatalogue::default();
     for entry in stdlib {
+        // pave's own data: checked like the Platform's, so a mistake points into the file.
+        for (name, class) in &entry.definition.classes {
+            let path = ["classes".to_string(), name.clone()];
+            check_class_params(
+                &entry.definition.params,
+                class,
+                &entry.doc,
+                &path,
+                true,
+                diagnostics,
+            );
+        }
+        if !entry
+            .definition
+            .classes
+            .contains_key(&entry.definition.default_class)
+        {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::Internal {
+                    message: format!(
+                        "stdlib resource type `{}` has no class `{}`",
+                        entry.resource_type.as_str(),
+                        entry.definition.default_class
+                    ),
+                },
+                entry.doc.span(&["defaultClass"]),
+            ));
+        }
         let classes = entry
             .definition
             .classes
