@@ -1,5 +1,8 @@
-//! The Composition of each resource type: one pipeline step, function-patch-and-transform,
-//! composing the Upbound AWS providers' managed resources from the composite's spec. v2 composes
+//! The Composition of each resource type: a pipeline of function-environment-configs (for
+//! databases and caches: the cluster's network placement, from the EnvironmentConfig
+//! `pave-network` that the cloud account setup writes from the foundation's outputs) and
+//! function-patch-and-transform, composing the Upbound AWS providers' managed resources from the
+//! composite's spec. v2 composes
 //! namespaced managed resources (`*.aws.m.upbound.io`, in the composite's namespace, with the
 //! `default` ClusterProviderConfig); v1 (claims) composes cluster-scoped ones
 //! (`*.aws.upbound.io`), whose generated secrets go to `crossplane-system`.
@@ -17,6 +20,15 @@ use crate::parse::ResourceType;
 /// The Function package of the pipeline step (installed by the `crossplane` add-on's values).
 pub(crate) const PATCH_AND_TRANSFORM_PACKAGE: &str =
     "xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform:v0.9.0";
+
+/// The Function that loads EnvironmentConfigs into the pipeline's context.
+pub(crate) const ENVIRONMENT_CONFIGS_PACKAGE: &str =
+    "xpkg.crossplane.io/crossplane-contrib/function-environment-configs:v0.4.0";
+
+/// The EnvironmentConfig with a cluster's network placement of databases and caches:
+/// `dbSubnetGroupName`, `cacheSubnetGroupName` and `securityGroupIds` (IDs of the groups that
+/// admit the cluster's pods). Created by the cloud account setup, from the foundation's outputs.
+pub(crate) const NETWORK_ENVIRONMENT_CONFIG: &str = "pave-network";
 
 /// The name the Crossplane chart gives a package's object: the reference without its tag,
 /// `/` replaced by `-`.
@@ -42,6 +54,35 @@ pub(super) fn composition(resource_type: ResourceType, claims: bool, xr_kind: &s
         ResourceType::S3Bucket => ctx.bucket(),
         ResourceType::SqsQueue => ctx.queue(),
     };
+    let mut pipeline = Vec::new();
+    if matches!(
+        resource_type,
+        ResourceType::Postgres | ResourceType::Mysql | ResourceType::Redis
+    ) {
+        pipeline.push(json!({
+            "step": "network-placement",
+            "functionRef": {"name": package_object_name(ENVIRONMENT_CONFIGS_PACKAGE)},
+            "input": {
+                "apiVersion": "environmentconfigs.fn.crossplane.io/v1beta1",
+                "kind": "Input",
+                "spec": {
+                    "environmentConfigs": [{
+                        "type": "Reference",
+                        "ref": {"name": NETWORK_ENVIRONMENT_CONFIG},
+                    }],
+                },
+            },
+        }));
+    }
+    pipeline.push(json!({
+        "step": "patch-and-transform",
+        "functionRef": {"name": package_object_name(PATCH_AND_TRANSFORM_PACKAGE)},
+        "input": {
+            "apiVersion": "pt.fn.crossplane.io/v1beta1",
+            "kind": "Resources",
+            "resources": resources,
+        },
+    }));
     json!({
         "apiVersion": "apiextensions.crossplane.io/v1",
         "kind": "Composition",
@@ -56,15 +97,7 @@ pub(super) fn composition(resource_type: ResourceType, claims: bool, xr_kind: &s
         "spec": {
             "compositeTypeRef": {"apiVersion": format!("{GROUP}/{VERSION}"), "kind": xr_kind},
             "mode": "Pipeline",
-            "pipeline": [{
-                "step": "patch-and-transform",
-                "functionRef": {"name": package_object_name(PATCH_AND_TRANSFORM_PACKAGE)},
-                "input": {
-                    "apiVersion": "pt.fn.crossplane.io/v1beta1",
-                    "kind": "Resources",
-                    "resources": resources,
-                },
-            }],
+            "pipeline": pipeline,
         },
     })
 }
@@ -76,6 +109,17 @@ struct Ctx {
 /// A patch from a field of the composite to a field of the composed resource.
 fn from(xr: &str, to: &str) -> Json {
     json!({"type": "FromCompositeFieldPath", "fromFieldPath": xr, "toFieldPath": to})
+}
+
+/// A patch from the pipeline's environment (the EnvironmentConfigs loaded) to the composed
+/// resource; a missing field fails the composition rather than placing it in a default VPC.
+fn from_environment(field: &str, to: &str) -> Json {
+    json!({
+        "type": "FromEnvironmentFieldPath",
+        "fromFieldPath": field,
+        "toFieldPath": to,
+        "policy": {"fromFieldPath": "Required"},
+    })
 }
 
 /// The same, through a Go format string (`%s`).
@@ -252,6 +296,8 @@ impl Ctx {
                 "spec.forProvider.finalSnapshotIdentifier",
                 "%s-final",
             ),
+            from_environment("dbSubnetGroupName", "spec.forProvider.dbSubnetGroupName"),
+            from_environment("securityGroupIds", "spec.forProvider.vpcSecurityGroupIds"),
         ]);
         let instance = self.resource_with(
             "instance",
@@ -305,6 +351,8 @@ impl Ctx {
                 "spec.parameters.snapshotRetentionDays",
                 "spec.forProvider.snapshotRetentionLimit",
             ),
+            from_environment("cacheSubnetGroupName", "spec.forProvider.subnetGroupName"),
+            from_environment("securityGroupIds", "spec.forProvider.securityGroupIds"),
         ]);
         let group = self.resource_with(
             "replication-group",
@@ -480,8 +528,9 @@ mod tests {
     }
 
     #[test]
-    fn the_crossplane_addon_installs_the_function() {
+    fn the_crossplane_addon_installs_the_functions() {
         let addon = crate::source::stdlib_file("stdlib/addons/crossplane.yaml").unwrap_or("");
         assert!(addon.contains(PATCH_AND_TRANSFORM_PACKAGE));
+        assert!(addon.contains(ENVIRONMENT_CONFIGS_PACKAGE));
     }
 }
