@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::addon::PlatformAddon;
 use super::common::{Replicas, Resources};
+use super::resource::{PlatformResourceClasses, ResourceType};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -31,6 +32,12 @@ pub struct PlatformSpec {
     /// Policy switches, rule parameters and Gatekeeper.
     #[serde(default)]
     pub policies: PolicySettings,
+    /// Resource classes over the stdlib catalogue's, by resource type.
+    #[serde(default)]
+    pub resource_classes: BTreeMap<ResourceType, PlatformResourceClasses>,
+    /// How managed resources reach Crossplane.
+    #[serde(default)]
+    pub crossplane: CrossplaneSettings,
 }
 
 /// The Platform's `spec.policies`.
@@ -75,6 +82,16 @@ impl EnforcementAction {
             EnforcementAction::Warn => "warn",
         }
     }
+}
+
+/// `spec.crossplane`: the Crossplane API the clusters run.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CrossplaneSettings {
+    /// Emit v1 claims (cluster-scoped XRs behind namespaced claims, cluster-scoped managed
+    /// resources) for Crossplane 1.x instead of v2 namespaced composite resources.
+    #[serde(default)]
+    pub claims: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use super::{Origin, STDLIB, STDLIB_ADDONS, STDLIB_POLICIES, SourceFile, SourceMap};
+use super::{
+    Origin, STDLIB, STDLIB_ADDONS, STDLIB_POLICIES, STDLIB_RESOURCES, SourceFile, SourceMap,
+};
 
 /// The file that marks a platform root.
 pub const ROOT_FILE: &str = "pave.yaml";
@@ -123,11 +125,14 @@ pub(super) fn add_user_file(source_map: &mut SourceMap, name: String, text: Stri
     }
 }
 
-/// Adds the embedded stdlib files that are read like the user's (the add-on catalogue and the
-/// default policies), after the user's files, so diagnostics can point into them.
+/// Adds the embedded stdlib files that are read like the user's (the add-on and resource
+/// catalogues, the default policies), after the user's files, so diagnostics can point into them.
 pub(super) fn add_stdlib(source_map: &mut SourceMap) {
-    let read =
-        |p: &&(&str, &str)| p.0.starts_with(STDLIB_ADDONS) || p.0.starts_with(STDLIB_POLICIES);
+    let read = |p: &&(&str, &str)| {
+        [STDLIB_ADDONS, STDLIB_RESOURCES, STDLIB_POLICIES]
+            .iter()
+            .any(|folder| p.0.starts_with(folder))
+    };
     for (path, text) in STDLIB.iter().filter(read) {
         source_map.add(SourceFile {
             name: (*path).to_string(),
