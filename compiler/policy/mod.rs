@@ -421,34 +421,41 @@ impl PolicySet {
 
     /// Evaluates the rules on Kubernetes objects and Terraform files against the generated tree.
     pub fn check_tree(&self, tree: &OutputTree) -> Vec<Diagnostic> {
-        let mut parsed = Vec::new();
-        for (path, file) in &tree.files {
-            let target = if path.ends_with(".tf.json") {
-                Target::Terraform
-            } else if path.ends_with(".yaml") && !path.ends_with("/kustomization.yaml") {
-                Target::Kubernetes
-            } else {
-                continue;
-            };
-            let provenance = &file.provenance;
-            let rules = self.rules_for(target, &provenance.api_version, &provenance.kind);
-            // Autoscalers and disruption budgets are read for their siblings' rules.
-            let sibling = matches!(
-                provenance.kind.as_str(),
-                "HorizontalPodAutoscaler" | "PodDisruptionBudget"
-            );
-            if rules.is_empty() && !sibling {
-                continue;
-            }
-            let object = match target {
-                Target::Terraform => serde_json::from_str(&file.contents).unwrap_or(Json::Null),
-                _ => {
-                    let (nodes, _) = parse_yaml(FileId::new(0), &file.contents);
-                    nodes.first().map_or(Json::Null, |n| n.to_json())
-                }
-            };
-            parsed.push((path, file, target, object, rules));
-        }
+        // The files some rule looks at (or that are siblings such rules read), parsed in parallel.
+        let candidates: Vec<(&String, &crate::emit::OutputFile, Target, Vec<usize>)> = tree
+            .files
+            .iter()
+            .filter_map(|(path, file)| {
+                let target = if path.ends_with(".tf.json") {
+                    Target::Terraform
+                } else if path.ends_with(".yaml") && !path.ends_with("/kustomization.yaml") {
+                    Target::Kubernetes
+                } else {
+                    return None;
+                };
+                let provenance = &file.provenance;
+                let rules = self.rules_for(target, &provenance.api_version, &provenance.kind);
+                // Autoscalers and disruption budgets are read for their siblings' rules.
+                let sibling = matches!(
+                    provenance.kind.as_str(),
+                    "HorizontalPodAutoscaler" | "PodDisruptionBudget"
+                );
+                (!rules.is_empty() || sibling).then_some((path, file, target, rules))
+            })
+            .collect();
+        let parsed: Vec<(&String, &crate::emit::OutputFile, Target, Json, Vec<usize>)> = candidates
+            .into_par_iter()
+            .map(|(path, file, target, rules)| {
+                let object = match target {
+                    Target::Terraform => serde_json::from_str(&file.contents).unwrap_or(Json::Null),
+                    _ => {
+                        let (nodes, _) = parse_yaml(FileId::new(0), &file.contents);
+                        nodes.first().map_or(Json::Null, |n| n.to_json())
+                    }
+                };
+                (path, file, target, object, rules)
+            })
+            .collect();
         // What rules may need of the other objects in an object's folder (one namespace).
         let mut siblings: BTreeMap<&str, Vec<Json>> = BTreeMap::new();
         for (path, _, target, object, _) in &parsed {
