@@ -33,7 +33,7 @@ pub struct GatekeeperRule {
 }
 
 /// The enabled rules on Kubernetes objects that Gatekeeper can run: not those that read
-/// `data.pave.siblings` (Gatekeeper sees one object at a time) nor those marked
+/// `data.pave.related` (Gatekeeper sees one object at a time) nor those marked
 /// `custom.gatekeeper: false`, nor those defining `violation` themselves.
 pub fn gatekeeper_rules(policies: &PolicySet) -> Vec<GatekeeperRule> {
     let libraries: Vec<(&str, &str)> = policies

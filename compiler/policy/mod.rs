@@ -421,7 +421,7 @@ impl PolicySet {
 
     /// Evaluates the rules on Kubernetes objects and Terraform files against the generated tree.
     pub fn check_tree(&self, tree: &OutputTree) -> Vec<Diagnostic> {
-        // The files some rule looks at (or that are siblings such rules read), parsed in parallel.
+        // The files some rule looks at (and the disruption budgets and autoscalers `related` reads), parsed in parallel.
         let candidates: Vec<(&String, &crate::emit::OutputFile, Target, Vec<usize>)> = tree
             .files
             .iter()
@@ -435,7 +435,7 @@ impl PolicySet {
                 };
                 let provenance = &file.provenance;
                 let rules = self.rules_for(target, &provenance.api_version, &provenance.kind);
-                // Autoscalers and disruption budgets are read for their siblings' rules.
+                // Autoscalers and disruption budgets are read for `related`.
                 let sibling = matches!(
                     provenance.kind.as_str(),
                     "HorizontalPodAutoscaler" | "PodDisruptionBudget"
@@ -456,12 +456,21 @@ impl PolicySet {
                 (path, file, target, object, rules)
             })
             .collect();
-        // What rules may need of the other objects in an object's folder (one namespace).
-        let mut siblings: BTreeMap<&str, Vec<Json>> = BTreeMap::new();
+        // The disruption budgets and autoscalers of each folder (one namespace), for `related`.
+        let mut guards: BTreeMap<String, Vec<Json>> = BTreeMap::new();
         for (path, _, target, object, _) in &parsed {
-            if *target == Target::Kubernetes {
+            let kind = object.get("kind").and_then(Json::as_str);
+            if *target == Target::Kubernetes
+                && matches!(
+                    kind,
+                    Some("PodDisruptionBudget" | "HorizontalPodAutoscaler")
+                )
+            {
                 let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-                siblings.entry(folder).or_default().push(summary(object));
+                guards
+                    .entry(folder.to_string())
+                    .or_default()
+                    .push(object.clone());
             }
         }
         let mut inputs = Vec::new();
@@ -509,9 +518,8 @@ impl PolicySet {
                     }),
                 );
                 let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-                if let Some(list) = siblings.get(folder) {
-                    context.insert("siblings".into(), Json::Array(list.clone()));
-                }
+                let guards = guards.get(folder).map_or(&[][..], Vec::as_slice);
+                context.insert("related".into(), related(&object, guards));
             }
             inputs.push(Input {
                 rules,
@@ -714,21 +722,49 @@ impl PolicySet {
     }
 }
 
-/// An object as its siblings see it: kind and name, a PodDisruptionBudget's selector, an
-/// autoscaler's target.
-fn summary(object: &Json) -> Json {
-    let mut out = json!({
-        "apiVersion": object.get("apiVersion"),
-        "kind": object.get("kind"),
-        "name": object.pointer("/metadata/name"),
-    });
-    if let Some(selector) = object.pointer("/spec/selector/matchLabels") {
-        out["selector"] = selector.clone();
+/// The objects of the same folder (namespace) that guard a workload: the PodDisruptionBudgets
+/// whose selector matches its pod template's labels, and the autoscalers that scale it, by name.
+/// Computed here once per object, so that no rule has to scan its folder.
+fn related(object: &Json, guards: &[Json]) -> Json {
+    let kind = object.get("kind").and_then(Json::as_str).unwrap_or("");
+    let name = object.pointer("/metadata/name").and_then(Json::as_str);
+    let labels = object.pointer("/spec/template/metadata/labels");
+    let mut budgets = Vec::new();
+    let mut autoscalers = Vec::new();
+    for guard in guards {
+        let guard_name = guard
+            .pointer("/metadata/name")
+            .cloned()
+            .unwrap_or(Json::Null);
+        match guard.get("kind").and_then(Json::as_str) {
+            Some("PodDisruptionBudget") => {
+                let selector = guard
+                    .pointer("/spec/selector/matchLabels")
+                    .and_then(Json::as_object);
+                let matches = selector.is_some_and(|selector| {
+                    !selector.is_empty()
+                        && selector
+                            .iter()
+                            .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
+                });
+                if matches {
+                    budgets.push(guard_name);
+                }
+            }
+            Some("HorizontalPodAutoscaler") => {
+                let target = guard.pointer("/spec/scaleTargetRef");
+                let scales = target.is_some_and(|t| {
+                    t.get("kind").and_then(Json::as_str) == Some(kind)
+                        && t.get("name").and_then(Json::as_str) == name
+                });
+                if scales {
+                    autoscalers.push(guard_name);
+                }
+            }
+            _ => {}
+        }
     }
-    if let Some(target) = object.pointer("/spec/scaleTargetRef/name") {
-        out["target"] = target.clone();
-    }
-    out
+    json!({"podDisruptionBudgets": budgets, "autoscalers": autoscalers})
 }
 
 /// The findings of one evaluation: the query's value is an array with one package per rule.

@@ -49,7 +49,7 @@ pub struct Rule {
     /// Gatekeeper's match; empty means every kind.
     pub kinds: Vec<String>,
     /// `custom.gatekeeper` (default true): whether Gatekeeper can enforce it in the cluster
-    /// (false for rules that need more than one object, such as `data.pave.siblings`).
+    /// (false for rules that need more than one object, such as `data.pave.related`).
     pub gatekeeper: bool,
     /// The package, without `data.` (`guardrails.image_tag`).
     pub package: String,

@@ -14,15 +14,5 @@ import rego.v1
 deny contains {"msg": sprintf("%s `%s` has no PodDisruptionBudget in production", [input.kind, input.metadata.name]), "path": ["spec", "replicas"]} if {
 	data.pave.tier == "production"
 	input.kind in {"Deployment", "StatefulSet"}
-	labels := object.get(input.spec, ["template", "metadata", "labels"], {})
-	not budgeted(labels)
-}
-
-budgeted(labels) if {
-	some sibling in object.get(data.pave, "siblings", [])
-	sibling.kind == "PodDisruptionBudget"
-	count(sibling.selector) > 0
-	every key, value in sibling.selector {
-		labels[key] == value
-	}
+	count(data.pave.related.podDisruptionBudgets) == 0
 }

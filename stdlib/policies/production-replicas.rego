@@ -27,15 +27,8 @@ deny contains {"msg": sprintf("the autoscaler of `%s` scales down to %d replica(
 replica_count := input.spec.replicas
 
 # Without `replicas` an object runs one, unless an autoscaler of its folder sets the count; only
-# pave sees the folder (`data.pave.siblings`), so in the cluster such an object is left alone.
+# pave sees the folder (`data.pave.related`), so in the cluster such an object is left alone.
 replica_count := 1 if {
 	not input.spec.replicas
-	data.pave.siblings
-	not autoscaled
-}
-
-autoscaled if {
-	some sibling in data.pave.siblings
-	sibling.kind == "HorizontalPodAutoscaler"
-	sibling.target == input.metadata.name
+	count(data.pave.related.autoscalers) == 0
 }
