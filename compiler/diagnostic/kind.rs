@@ -367,6 +367,8 @@ pub enum DiagnosticKind {
     InvalidDate {
         value: String,
     },
+    /// Gatekeeper enforcement is on, but no cluster runs the gatekeeper add-on.
+    GatekeeperNotRunning,
     /// A waiver that waived nothing: the rule no longer fires there.
     UnusedWaiver {
         rule: String,
@@ -482,6 +484,7 @@ impl DiagnosticKind {
             DiagnosticKind::MissingGitopsRepository => Severity::Warning,
             DiagnosticKind::NoClusterAdmins => Severity::Warning,
             DiagnosticKind::UnusedWaiver { .. } => Severity::Warning,
+            DiagnosticKind::GatekeeperNotRunning => Severity::Warning,
             DiagnosticKind::PolicyViolation(violation) => violation.severity,
             DiagnosticKind::PolicyError { .. }
             | DiagnosticKind::PolicyMetadata { .. }
@@ -502,6 +505,7 @@ impl DiagnosticKind {
             DiagnosticKind::UnknownPolicyRule { .. } => "unknown-policy-rule",
             DiagnosticKind::InvalidDate { .. } => "invalid-date",
             DiagnosticKind::UnusedWaiver { .. } => "unused-waiver",
+            DiagnosticKind::GatekeeperNotRunning => "gatekeeper-not-running",
             DiagnosticKind::ExpiredWaiver { .. } => "expired-waiver",
             DiagnosticKind::Io { .. } => "io",
             DiagnosticKind::YamlSyntax { .. } => "yaml-syntax",
@@ -767,6 +771,9 @@ impl DiagnosticKind {
             DiagnosticKind::UnusedWaiver { rule } => {
                 format!("the waiver of `{rule}` waives nothing")
             }
+            DiagnosticKind::GatekeeperNotRunning => {
+                "no cluster runs Gatekeeper: the policies are not enforced in any cluster".into()
+            }
             DiagnosticKind::ExpiredWaiver { rule, expires, .. } => {
                 format!("the waiver of `{rule}` expired on {expires}")
             }
@@ -865,6 +872,7 @@ impl DiagnosticKind {
             DiagnosticKind::UnknownPolicyRule { .. } => "unknown rule".into(),
             DiagnosticKind::InvalidDate { .. } => "not a date".into(),
             DiagnosticKind::UnusedWaiver { .. } => "no violation here".into(),
+            DiagnosticKind::GatekeeperNotRunning => "enforcement asked for here".into(),
             DiagnosticKind::ExpiredWaiver { today, .. } => format!("expired (today is {today})"),
         }
     }
@@ -1111,6 +1119,9 @@ impl DiagnosticKind {
             DiagnosticKind::InvalidDate { .. } => {
                 Some("write a calendar date as `YYYY-MM-DD`, e.g. `2027-03-31`".into())
             }
+            DiagnosticKind::GatekeeperNotRunning => Some(
+                "switch the add-on on, in the Platform's `spec.addons.gatekeeper.enabled` or an Environment's".into(),
+            ),
             DiagnosticKind::UnusedWaiver { .. } => Some(
                 "the rule finds nothing for this tenant or service any more: remove the waiver"
                     .into(),

@@ -173,6 +173,22 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
             .key_span(&["spec", "policies", "parameters", id.as_str()]);
         check_rule(id, &ids, span, &mut diagnostics);
     }
+    if settings.gatekeeper.enabled {
+        let runs = spec.addons.get("gatekeeper").is_some_and(|addon| {
+            addon
+                .instances
+                .values()
+                .any(|instance| instance.enabled.value)
+        });
+        if !runs {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::GatekeeperNotRunning,
+                platform
+                    .doc
+                    .span(&["spec", "policies", "gatekeeper", "enabled"]),
+            ));
+        }
+    }
     let mut waivers = Vec::new();
     for waiver in spec.waivers.values() {
         let w = &waiver.spec;
