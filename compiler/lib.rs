@@ -6,11 +6,15 @@
 //! 2. [`parse`]: YAML with exact spans, checked against the JSON Schemas ([`parse::ParsedSpecs`]).
 //! 3. [`resolve`]: names resolved, defaults and per-environment overrides merged
 //!    ([`resolve::ResolvedSpec`]).
-//! 4. [`validate`]: semantic checks across documents ([`validate::ValidatedSpec`]).
+//! 4. [`validate`]: semantic checks across documents ([`validate::ValidatedSpec`]);
+//!    [`policy`]: the Rego policies compiled once ([`policy::PolicySet`]) and evaluated on
+//!    every spec document.
 //! 5. [`lower`]: the target-neutral plan of namespaces, workloads, clusters and their add-ons,
 //!    and the cloud foundation ([`lower::Plan`]).
 //! 6. [`emit`]: Kubernetes and Flux objects and Terraform JSON, serialized into an in-memory
 //!    [`emit::OutputTree`].
+//!    The policies then run on every generated object, each violation placed at the spec node
+//!    behind it through the file's [`emit::Provenance`].
 //! 7. The CLI writes that tree to disk ([`cli`]), or [`diff`] compares it with what is there.
 //!
 //! Diagnostics ([`diagnostic`]) are collected per stage; a stage with errors stops the pipeline
