@@ -9,7 +9,7 @@
 //!
 //! Inputs are shaped as conftest users expect: `input` is the document or object, `data.pave`
 //! its context (see `docs/policies.md`). Each policy file is one rule: a package with a
-//! `# METADATA` block ([`rule`]) and `deny`, `violation` or `warn` sets of messages or of
+//! `# METADATA` block (`rule.rs`) and `deny`, `violation` or `warn` sets of messages or of
 //! `{"msg": ..., "path": [...]}` objects. Never reads files.
 
 mod gatekeeper;
