@@ -112,6 +112,10 @@ pub struct RegionalFoundation {
     /// IAM role ARNs given cluster admin access.
     pub admin_roles: Vec<String>,
     pub identities: Vec<WorkloadIdentity>,
+    /// The ports of the managed databases and caches the environment's services require (a
+    /// subnet group and a security group admitting the VPC on these ports are created for
+    /// them, for the cluster's EnvironmentConfig `pave-network`); empty when none.
+    pub data_ports: Vec<u16>,
     pub dns: PlannedDns,
     /// Ingress hosts of the environment, each with a DNS-validated certificate; sorted.
     pub certificates: Vec<String>,
@@ -382,6 +386,18 @@ fn regional(
         });
     }
 
+    let data_ports: Vec<u16> = spec
+        .services
+        .iter()
+        .filter_map(|service| service.instances.iter().find(|i| i.environment == env_name))
+        .flat_map(|instance| &instance.requires)
+        .filter_map(|resource_use| {
+            super::resource::database_settings(resource_use.resource_type, "").map(|d| d.port)
+        })
+        .collect::<BTreeSet<u16>>()
+        .into_iter()
+        .collect();
+
     let primary = env.parsed.spec.regions.first().map(String::as_str) == Some(region);
     let zone_source = match &env.parsed.spec.dns.zone_id {
         Some(id) => ZoneSource::Existing(id.clone()),
@@ -408,6 +424,7 @@ fn regional(
         node_groups,
         admin_roles: admin_roles.into_iter().collect(),
         identities,
+        data_ports,
         dns: PlannedDns {
             zone: env.foundation.dns_zone.value.clone(),
             zone_source,

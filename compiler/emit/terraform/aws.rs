@@ -51,6 +51,48 @@ pub(super) struct DefaultSecurityGroup {
 }
 resource!("aws_default_security_group", DefaultSecurityGroup);
 
+/// A security group; without `egress` blocks Terraform removes the default allow-all egress.
+#[derive(Debug, Serialize)]
+pub(super) struct SecurityGroup {
+    pub name: String,
+    pub description: String,
+    pub vpc_id: String,
+    pub tags: Option<Tags>,
+}
+resource!("aws_security_group", SecurityGroup);
+
+#[derive(Debug, Serialize)]
+pub(super) struct VpcSecurityGroupIngressRule {
+    pub security_group_id: String,
+    pub description: String,
+    pub ip_protocol: &'static str,
+    pub from_port: u16,
+    pub to_port: u16,
+    pub cidr_ipv4: String,
+}
+resource!(
+    "aws_vpc_security_group_ingress_rule",
+    VpcSecurityGroupIngressRule
+);
+
+#[derive(Debug, Serialize)]
+pub(super) struct DbSubnetGroup {
+    pub name: String,
+    pub description: String,
+    pub subnet_ids: Vec<String>,
+    pub tags: Option<Tags>,
+}
+resource!("aws_db_subnet_group", DbSubnetGroup);
+
+#[derive(Debug, Serialize)]
+pub(super) struct ElasticacheSubnetGroup {
+    pub name: String,
+    pub description: String,
+    pub subnet_ids: Vec<String>,
+    pub tags: Option<Tags>,
+}
+resource!("aws_elasticache_subnet_group", ElasticacheSubnetGroup);
+
 #[derive(Debug, Serialize)]
 pub(super) struct Subnet {
     pub vpc_id: String,
