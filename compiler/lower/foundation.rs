@@ -391,6 +391,8 @@ fn regional(
         .iter()
         .filter_map(|service| service.instances.iter().find(|i| i.environment == env_name))
         .flat_map(|instance| &instance.requires)
+        // Atlas runs outside the VPC.
+        .filter(|resource_use| resource_use.resource_type != crate::parse::ResourceType::Mongodb)
         .filter_map(|resource_use| {
             super::resource::database_settings(resource_use.resource_type, "").map(|d| d.port)
         })
@@ -554,7 +556,8 @@ fn with_resource_access(
             }),
             crate::parse::ResourceType::Postgres
             | crate::parse::ResourceType::Mysql
-            | crate::parse::ResourceType::Redis => {}
+            | crate::parse::ResourceType::Redis
+            | crate::parse::ResourceType::Mongodb => {}
         }
     }
     aws

@@ -137,6 +137,8 @@ pub(super) fn external_name(
             63,
         ),
         ResourceType::SqsQueue => (format!("{}-{resource}", names.namespace), 80),
+        // Atlas keeps 23 characters of a cluster's name in its host names.
+        ResourceType::Mongodb => (format!("{}-{resource}", names.namespace), 23),
     };
     shorten(&full, max)
 }
@@ -177,6 +179,7 @@ pub(super) fn database_settings(
         ResourceType::Postgres => 5432,
         ResourceType::Mysql => 3306,
         ResourceType::Redis => 6379,
+        ResourceType::Mongodb => 27017,
         ResourceType::S3Bucket | ResourceType::SqsQueue => return None,
     };
     Some(DatabaseSettings {
@@ -197,7 +200,7 @@ pub(super) fn known_output(
     let name = &resource.external_name;
     match (resource.resource_type, output) {
         (_, "port") => db.map(|d| d.port.to_string()),
-        (ResourceType::Postgres | ResourceType::Mysql, "name") => {
+        (ResourceType::Postgres | ResourceType::Mysql | ResourceType::Mongodb, "name") => {
             db.map(|d| d.database_name.clone())
         }
         (_, "username") => db.map(|d| d.username.clone()),
