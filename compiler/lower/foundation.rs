@@ -112,6 +112,8 @@ pub struct RegionalFoundation {
     /// IAM role ARNs given cluster admin access.
     pub admin_roles: Vec<String>,
     pub identities: Vec<WorkloadIdentity>,
+    /// The IRSA role External Secrets reads Secrets Manager with, when the add-on runs here.
+    pub external_secrets: Option<SecretsReaderRole>,
     /// The ports of the managed databases and caches the environment's services require (a
     /// subnet group and a security group admitting the VPC on these ports are created for
     /// them, for the cluster's EnvironmentConfig `pave-network`); empty when none.
@@ -134,6 +136,19 @@ impl RegionalFoundation {
     pub fn role_name(&self, purpose: &str) -> String {
         format!("{}-{purpose}", self.cluster_name)
     }
+}
+
+/// An IAM role for a Kubernetes ServiceAccount through the cluster's OIDC issuer (IRSA) that
+/// may read exactly the listed secrets.
+#[derive(Debug, Clone)]
+pub struct SecretsReaderRole {
+    /// The name the add-on's ServiceAccount annotation names: `<cluster>-external-secrets`.
+    pub role_name: String,
+    pub namespace: String,
+    pub service_account: String,
+    /// Secret ARN patterns: the managed resources' outputs (`<platform>/*`) and each secret a
+    /// service of the environment names; sorted.
+    pub secret_arns: Vec<String>,
 }
 
 /// The VPC and its six subnets.
@@ -400,6 +415,31 @@ fn regional(
         .into_iter()
         .collect();
 
+    let external_secrets = spec
+        .addons
+        .get("external-secrets")
+        .and_then(|addon| addon.instances.get(env_name))
+        .filter(|instance| instance.enabled.value)
+        .map(|_| {
+            let mut secret_arns: BTreeSet<String> = spec
+                .services
+                .iter()
+                .filter_map(|service| service.instances.iter().find(|i| i.environment == env_name))
+                .flat_map(|instance| instance.secrets.values())
+                .map(|secret| {
+                    location.arn("secretsmanager", &format!("secret:{}-??????", secret.name))
+                })
+                .collect();
+            secret_arns.insert(location.arn("secretsmanager", &format!("secret:{platform}/*")));
+            SecretsReaderRole {
+                // The add-on's annotation names `<environment>-<region>-external-secrets`.
+                role_name: format!("{env_name}-{region}-external-secrets"),
+                namespace: "external-secrets".into(),
+                service_account: "external-secrets".into(),
+                secret_arns: secret_arns.into_iter().collect(),
+            }
+        });
+
     let primary = env.parsed.spec.regions.first().map(String::as_str) == Some(region);
     let zone_source = match &env.parsed.spec.dns.zone_id {
         Some(id) => ZoneSource::Existing(id.clone()),
@@ -426,6 +466,7 @@ fn regional(
         node_groups,
         admin_roles: admin_roles.into_iter().collect(),
         identities,
+        external_secrets,
         data_ports,
         dns: PlannedDns {
             zone: env.foundation.dns_zone.value.clone(),

@@ -15,8 +15,8 @@ use serde_json::Value as Json;
 
 pub use foundation::{
     AwsLocation, Foundation, GitHubDeploy, Network, Permission, PlannedDns, PlannedNodeGroup,
-    PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry, StateBackend, WorkloadIdentity,
-    ZONES, ZoneSource,
+    PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry, SecretsReaderRole, StateBackend,
+    WorkloadIdentity, ZONES, ZoneSource,
 };
 
 pub use resource::{
