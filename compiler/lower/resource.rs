@@ -371,3 +371,52 @@ fn static_output(resource_type: ResourceType, resource: &str, output: &str) -> S
         _ => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> UnitNames<'static> {
+        UnitNames {
+            platform: "acme",
+            namespace: "payments-prod",
+        }
+    }
+
+    #[test]
+    fn aws_names_fit_their_limits_and_stay_unique() {
+        let short = external_name(&names(), ResourceType::Postgres, "orders-db", "us-east-1");
+        assert_eq!(short, "payments-prod-orders-db");
+        let cache = external_name(
+            &names(),
+            ResourceType::Redis,
+            "order-service-sessions",
+            "us-east-1",
+        );
+        assert!(cache.len() <= 40, "{cache}");
+        let other = external_name(
+            &names(),
+            ResourceType::Redis,
+            "order-service-sessionz",
+            "us-east-1",
+        );
+        assert_ne!(cache, other);
+        let bucket = external_name(&names(), ResourceType::S3Bucket, "uploads", "eu-west-1");
+        assert_eq!(bucket, "acme-payments-prod-uploads-eu-west-1");
+    }
+
+    #[test]
+    fn helper_vars_are_valid_env_names() {
+        assert_eq!(
+            helper_name("partner-files", "name"),
+            "PAVE_PARTNER_FILES_NAME"
+        );
+    }
+
+    #[test]
+    fn database_names_start_with_a_letter() {
+        let db = database_settings(ResourceType::Postgres, "2fa-db").map(|d| d.database_name);
+        assert_eq!(db.as_deref(), Some("db_2fa_db"));
+        assert_eq!(database_settings(ResourceType::S3Bucket, "files"), None);
+    }
+}
