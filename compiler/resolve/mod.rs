@@ -97,7 +97,7 @@ impl Service {
 }
 
 /// A secret key a service reads into an env var.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SecretRef {
     pub secret: String,
     pub key: String,
