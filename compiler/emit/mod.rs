@@ -4,6 +4,7 @@
 //! Terraform resource arguments. The whole tree exists before the disk is touched. Never reads or
 //! writes files.
 
+pub(crate) mod crossplane;
 mod flux;
 mod folder;
 mod kubernetes;
@@ -48,6 +49,7 @@ pub fn emit(
         }
     };
     kubernetes::emit(plan, &generate, source_map, &mut tree)?;
+    crossplane::emit(plan, &generate, source_map, &mut tree)?;
     flux::emit(plan, &generate, source_map, &mut tree)?;
     terraform::emit(plan, source_map, &mut tree)?;
     Ok(tree)

@@ -42,12 +42,16 @@ pub(super) fn fingerprints(plan: &Plan, source_map: &SourceMap) -> Vec<String> {
         gitops,
         clusters,
         foundation,
+        crossplane,
     } = plan;
     let mut shared = blake3::Hasher::new();
     shared.update(env!("PAVE_BUILD_ID").as_bytes());
     // Debug output is complete and ordered (sorted maps, plan-ordered lists), and the shared
     // part is small: a few clusters, not thousands of workloads.
-    shared.update(format!("{platform:?}\n{gitops:?}\n{clusters:?}\n{foundation:?}\n").as_bytes());
+    shared.update(
+        format!("{platform:?}\n{gitops:?}\n{clusters:?}\n{foundation:?}\n{crossplane:?}\n")
+            .as_bytes(),
+    );
     for (_, file) in source_map.files() {
         shared.update(file.name.as_bytes());
         shared.update(&[0]);

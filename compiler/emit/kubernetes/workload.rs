@@ -12,9 +12,9 @@ use k8s_openapi::api::autoscaling::v2::{
 };
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    Capabilities, ConfigMap, ConfigMapEnvSource, Container, ContainerPort, EmptyDirVolumeSource,
-    EnvFromSource, EnvVar, EnvVarSource, HTTPGetAction, PodSecurityContext, PodSpec,
-    PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretKeySelector,
+    Capabilities, ConfigMap, ConfigMapEnvSource, ConfigMapKeySelector, Container, ContainerPort,
+    EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource, HTTPGetAction, PodSecurityContext,
+    PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretKeySelector,
     SecurityContext, Service, ServiceAccount, ServicePort, ServiceSpec, TCPSocketAction, Volume,
     VolumeMount,
 };
@@ -29,8 +29,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::Folder;
+use super::external_secret::ExternalSecret;
 use super::tenancy::{cpu_memory, meta, tenant_namespace_peer};
-use crate::lower::{PlannedProbe, TenantEnvironment, Workload};
+use crate::lower::{EnvVarSource as PlannedEnvSource, PlannedProbe, TenantEnvironment, Workload};
 use crate::parse::WorkloadKind;
 
 /// The user and group pods run as: non-root, above the range images usually reserve.
@@ -49,6 +50,21 @@ pub(super) fn emit(
         folder.add(
             &config_map(unit, workload),
             &config_map_name(workload),
+            source,
+        )?;
+    }
+    // In the tenancy folder: the platform decides which secrets a workload reads, so a tenant
+    // cannot point an ExternalSecret at another tenant's secrets through the shared store.
+    if let Some(external_secret) = &workload.external_secret {
+        let object = ExternalSecret::new(
+            meta(unit, &external_secret.name, &workload.labels),
+            external_secret,
+        );
+        tenancy.add_object(
+            super::external_secret::API_VERSION,
+            super::external_secret::KIND,
+            &external_secret.name,
+            &object,
             source,
         )?;
     }
@@ -179,19 +195,38 @@ fn pod_template(workload: &Workload) -> PodTemplateSpec {
         }]
     });
     let env: Vec<EnvVar> = workload
-        .secrets
+        .env_vars
         .iter()
-        .map(|(name, secret)| EnvVar {
-            name: name.clone(),
-            value_from: Some(EnvVarSource {
-                secret_key_ref: Some(SecretKeySelector {
-                    name: secret.secret.clone(),
-                    key: secret.key.clone(),
-                    optional: Some(false),
+        .map(|var| match &var.source {
+            PlannedEnvSource::Value(value) => EnvVar {
+                name: var.name.clone(),
+                value: Some(value.clone()),
+                ..EnvVar::default()
+            },
+            PlannedEnvSource::Secret { secret, key } => EnvVar {
+                name: var.name.clone(),
+                value_from: Some(EnvVarSource {
+                    secret_key_ref: Some(SecretKeySelector {
+                        name: secret.clone(),
+                        key: key.clone(),
+                        optional: Some(false),
+                    }),
+                    ..EnvVarSource::default()
                 }),
-                ..EnvVarSource::default()
-            }),
-            ..EnvVar::default()
+                ..EnvVar::default()
+            },
+            PlannedEnvSource::ConfigMap { name, key } => EnvVar {
+                name: var.name.clone(),
+                value_from: Some(EnvVarSource {
+                    config_map_key_ref: Some(ConfigMapKeySelector {
+                        name: name.clone(),
+                        key: key.clone(),
+                        optional: Some(false),
+                    }),
+                    ..EnvVarSource::default()
+                }),
+                ..EnvVar::default()
+            },
         })
         .collect();
     let ports: Vec<ContainerPort> = workload
