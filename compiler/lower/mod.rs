@@ -137,7 +137,7 @@ pub enum ChartRepository {
 }
 
 /// One tenant in one environment: a namespace and its workloads.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct TenantEnvironment {
     pub tenant: String,
     pub environment: String,
@@ -165,7 +165,7 @@ pub struct TenantEnvironment {
 }
 
 /// One service in one environment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Workload {
     pub name: String,
     pub kind: WorkloadKind,
@@ -198,14 +198,14 @@ pub struct Workload {
     pub source: FileId,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlannedPort {
     pub name: String,
     pub port: u16,
     pub protocol: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlannedProbe {
     /// HTTP GET path; TCP when `None`.
     pub path: Option<String>,
