@@ -1,6 +1,7 @@
 //! The stages run in order, stopping at the first stage with errors. Policies run twice: on the
 //! validated specs (before lowering), and on the generated tree (after emitting).
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::diagnostic::Diagnostic;
@@ -92,12 +93,31 @@ pub fn compile(
     options: &Options,
     timings: &mut Timings,
 ) -> Result<Compilation, Vec<Diagnostic>> {
-    let (validated, policies, mut warnings) = check(source_map, options, timings)?;
+    let (validated, policies, warnings) = check(source_map, options, timings)?;
+    generate(validated, &policies, warnings, source_map, None, timings)
+}
+
+/// Generates the output tree of a checked platform, in memory: all of it, or with `reuse` (the
+/// unit fingerprints the output folder holds, by unit folder) all but the unit folders that would
+/// come out as they are (see [`emit`]); then runs the policies on the generated objects.
+///
+/// A reused unit's objects are not generated, so not evaluated: that is sound because the
+/// policies are part of every unit's fingerprint (`Plan::policies`), so a unit is reused only
+/// when neither it nor the policies changed since the compile that wrote it passed them. Only
+/// `unused-waiver` needs every object, and is left out when a unit is reused.
+pub fn generate(
+    validated: ValidatedSpec,
+    policies: &PolicySet,
+    mut warnings: Vec<Diagnostic>,
+    source_map: &SourceMap,
+    reuse: Option<&BTreeMap<String, String>>,
+    timings: &mut Timings,
+) -> Result<Compilation, Vec<Diagnostic>> {
     let output_path = validated.spec().platform.spec.gitops.path.clone();
-    let plan = timings.time("lower", || lower(&validated, &policies));
+    let plan = timings.time("lower", || lower(&validated, policies));
     // The spanned documents are not needed past lowering; free them before the tree is built.
     drop(validated);
-    let tree = match timings.time("emit", || emit(&plan, source_map)) {
+    let tree = match timings.time("emit", || emit(&plan, source_map, reuse)) {
         Ok(tree) => tree,
         Err(message) => {
             return Err(vec![Diagnostic::unplaced(
@@ -108,7 +128,9 @@ pub fn compile(
     let findings = timings.time("policy", || policies.check_tree(&tree));
     // Policy findings on specs and on the tree, and the earlier warnings, reported together.
     warnings.extend(findings);
-    warnings.extend(policies.unused_waivers());
+    if tree.reused.is_empty() {
+        warnings.extend(policies.unused_waivers());
+    }
     let (tree, warnings) = crate::diagnostic::finish(tree, warnings)?;
     Ok(Compilation {
         tree,

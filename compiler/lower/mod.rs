@@ -15,8 +15,8 @@ use serde_json::Value as Json;
 
 pub use foundation::{
     AwsLocation, Foundation, GitHubDeploy, Network, Permission, PlannedDns, PlannedNodeGroup,
-    PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry, StateBackend, WorkloadIdentity,
-    ZONES, ZoneSource,
+    PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry, SecretsReaderRole, StateBackend,
+    WorkloadIdentity, ZONES, ZoneSource,
 };
 
 pub use resource::{
@@ -51,6 +51,10 @@ pub struct Plan {
     pub gatekeeper: Option<GatekeeperPlan>,
     /// How managed resources reach Crossplane, and the types in use.
     pub crossplane: CrossplanePlan,
+    /// A digest of everything the policies decide (rules, switches, parameters, waivers in
+    /// force): part of every unit's reuse fingerprint, so that a unit's objects are evaluated
+    /// again whenever the policies change.
+    pub policies: String,
 }
 
 /// The policy rules on Kubernetes objects, for Gatekeeper in the clusters.
@@ -171,7 +175,7 @@ pub enum ChartRepository {
 }
 
 /// One tenant in one environment: a namespace and its workloads.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct TenantEnvironment {
     pub tenant: String,
     pub environment: String,
@@ -203,7 +207,7 @@ pub struct TenantEnvironment {
 }
 
 /// One service in one environment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Workload {
     pub name: String,
     pub kind: WorkloadKind,
@@ -240,7 +244,7 @@ pub struct Workload {
 
 /// The spec nodes that decided a workload's settings (`None`: a built-in default), so that a
 /// problem found on a generated object is reported where the user can change it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct WorkloadOrigin {
     /// The Service document.
     pub document: Span,
@@ -251,14 +255,14 @@ pub struct WorkloadOrigin {
     pub schedule: Option<Span>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlannedPort {
     pub name: String,
     pub port: u16,
     pub protocol: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlannedProbe {
     /// HTTP GET path; TCP when `None`.
     pub path: Option<String>,
@@ -398,6 +402,7 @@ pub fn lower(validated: &ValidatedSpec, policies: &PolicySet) -> Plan {
         clusters: clusters(spec),
         foundation: foundation::foundation(spec),
         gatekeeper: gatekeeper(spec, policies),
+        policies: policies.digest(),
         crossplane: CrossplanePlan {
             claims: platform.spec.crossplane.claims,
             types: spec

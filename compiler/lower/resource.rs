@@ -15,7 +15,7 @@ use crate::source::{FileId, Span};
 pub const OUTPUTS_CONFIG_MAP: &str = "pave-resource-outputs";
 
 /// The managed resources of one tenant and environment in one region (one cluster).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct RegionalResources {
     pub region: String,
     /// The cluster's name, `<environment>-<region>`.
@@ -56,8 +56,49 @@ pub struct PlannedResource {
     pub param_spans: BTreeMap<String, Span>,
 }
 
+// serde_json's `Value` has no `Hash`; for the reuse fingerprint a parameter's JSON text stands
+// for it (the text emit writes). Every field is named, so a new one cannot be left out.
+impl std::hash::Hash for PlannedResource {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let PlannedResource {
+            name,
+            resource_type,
+            class,
+            params,
+            region,
+            external_name,
+            secret_prefix,
+            database,
+            dead_letter_queue_arn,
+            consumers,
+            labels,
+            source,
+            request_span,
+            param_spans,
+        } = self;
+        request_span.hash(state);
+        param_spans.hash(state);
+        name.hash(state);
+        resource_type.hash(state);
+        class.hash(state);
+        params.len().hash(state);
+        for (key, value) in params {
+            key.hash(state);
+            value.to_string().hash(state);
+        }
+        region.hash(state);
+        external_name.hash(state);
+        secret_prefix.hash(state);
+        database.hash(state);
+        dead_letter_queue_arn.hash(state);
+        consumers.hash(state);
+        labels.hash(state);
+        source.hash(state);
+    }
+}
+
 /// The fixed outputs of a database or cache.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DatabaseSettings {
     pub database_name: String,
     pub username: String,
@@ -65,13 +106,13 @@ pub struct DatabaseSettings {
 }
 
 /// An env var of a container's `env` list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlannedEnvVar {
     pub name: String,
     pub source: EnvVarSource,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EnvVarSource {
     /// A literal, with `$(NAME)` references to earlier vars (and `$$` for a literal `$`).
     Value(String),
@@ -82,7 +123,7 @@ pub enum EnvVarSource {
 }
 
 /// The ExternalSecret of a workload: each key of its target Secret, read from Secrets Manager.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlannedExternalSecret {
     /// The ExternalSecret's name and its target Secret's.
     pub name: String,
@@ -90,7 +131,7 @@ pub struct PlannedExternalSecret {
     pub data: Vec<ExternalSecretKey>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ExternalSecretKey {
     /// The key in the target Secret.
     pub key: String,
@@ -142,6 +183,8 @@ pub(super) fn external_name(
             63,
         ),
         ResourceType::SqsQueue => (format!("{}-{resource}", names.namespace), 80),
+        // Atlas keeps 23 characters of a cluster's name in its host names.
+        ResourceType::Mongodb => (format!("{}-{resource}", names.namespace), 23),
     };
     shorten(&full, max)
 }
@@ -182,6 +225,7 @@ pub(super) fn database_settings(
         ResourceType::Postgres => 5432,
         ResourceType::Mysql => 3306,
         ResourceType::Redis => 6379,
+        ResourceType::Mongodb => 27017,
         ResourceType::S3Bucket | ResourceType::SqsQueue => return None,
     };
     Some(DatabaseSettings {
@@ -202,7 +246,7 @@ pub(super) fn known_output(
     let name = &resource.external_name;
     match (resource.resource_type, output) {
         (_, "port") => db.map(|d| d.port.to_string()),
-        (ResourceType::Postgres | ResourceType::Mysql, "name") => {
+        (ResourceType::Postgres | ResourceType::Mysql | ResourceType::Mongodb, "name") => {
             db.map(|d| d.database_name.clone())
         }
         (_, "username") => db.map(|d| d.username.clone()),
@@ -371,5 +415,54 @@ fn static_output(resource_type: ResourceType, resource: &str, output: &str) -> S
         "name" => db.map(|d| d.database_name).unwrap_or_default(),
         "username" => db.map(|d| d.username).unwrap_or_default(),
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> UnitNames<'static> {
+        UnitNames {
+            platform: "acme",
+            namespace: "payments-prod",
+        }
+    }
+
+    #[test]
+    fn aws_names_fit_their_limits_and_stay_unique() {
+        let short = external_name(&names(), ResourceType::Postgres, "orders-db", "us-east-1");
+        assert_eq!(short, "payments-prod-orders-db");
+        let cache = external_name(
+            &names(),
+            ResourceType::Redis,
+            "order-service-sessions",
+            "us-east-1",
+        );
+        assert!(cache.len() <= 40, "{cache}");
+        let other = external_name(
+            &names(),
+            ResourceType::Redis,
+            "order-service-sessionz",
+            "us-east-1",
+        );
+        assert_ne!(cache, other);
+        let bucket = external_name(&names(), ResourceType::S3Bucket, "uploads", "eu-west-1");
+        assert_eq!(bucket, "acme-payments-prod-uploads-eu-west-1");
+    }
+
+    #[test]
+    fn helper_vars_are_valid_env_names() {
+        assert_eq!(
+            helper_name("partner-files", "name"),
+            "PAVE_PARTNER_FILES_NAME"
+        );
+    }
+
+    #[test]
+    fn database_names_start_with_a_letter() {
+        let db = database_settings(ResourceType::Postgres, "2fa-db").map(|d| d.database_name);
+        assert_eq!(db.as_deref(), Some("db_2fa_db"));
+        assert_eq!(database_settings(ResourceType::S3Bucket, "files"), None);
     }
 }

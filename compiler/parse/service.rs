@@ -47,7 +47,7 @@ pub struct ServiceSpec {
 }
 
 /// What runs the service's pods.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
 pub enum WorkloadKind {
     #[default]
     Deployment,
@@ -125,7 +125,7 @@ pub struct Probe {
     pub failure_threshold: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Ingress {
     pub host: String,

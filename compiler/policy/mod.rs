@@ -703,6 +703,37 @@ impl PolicySet {
         })
     }
 
+    /// A digest (hex BLAKE3) of everything that decides what the policies find: every rule's and
+    /// library's source, which rules are on, the shared context (parameters included) and the
+    /// waivers in force.
+    pub fn digest(&self) -> String {
+        let mut hasher = blake3::Hasher::new();
+        for (rule, source) in self.rules.iter().zip(&self.sources) {
+            hasher.update(rule.id.as_bytes());
+            hasher.update(&[0]);
+            hasher.update(source.as_bytes());
+            hasher.update(&[0]);
+        }
+        for (package, source) in &self.libraries {
+            hasher.update(package.as_bytes());
+            hasher.update(&[0]);
+            hasher.update(source.as_bytes());
+            hasher.update(&[0]);
+        }
+        hasher.update(format!("{:?}", self.enabled).as_bytes());
+        hasher.update(Json::Object(self.base.clone()).to_string().as_bytes());
+        for w in &self.waivers {
+            hasher.update(
+                format!(
+                    "{}\0{}\0{:?}\0{:?}\0",
+                    w.rule, w.tenant, w.service, w.environments
+                )
+                .as_bytes(),
+            );
+        }
+        hasher.finalize().to_hex().to_string()
+    }
+
     /// The context every input shares (platform, parameters, environments): the base of a
     /// Gatekeeper Constraint's `parameters.pave`.
     pub fn shared_context(&self) -> Json {

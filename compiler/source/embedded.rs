@@ -158,6 +158,10 @@ pub const STDLIB: &[(&str, &str)] = &[
         include_str!("../../stdlib/policies/tenant-quota-budget.rego"),
     ),
     (
+        "stdlib/resources/mongodb.yaml",
+        include_str!("../../stdlib/resources/mongodb.yaml"),
+    ),
+    (
         "stdlib/resources/mysql.yaml",
         include_str!("../../stdlib/resources/mysql.yaml"),
     ),

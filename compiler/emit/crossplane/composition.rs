@@ -30,6 +30,11 @@ pub(crate) const ENVIRONMENT_CONFIGS_PACKAGE: &str =
 /// admit the cluster's pods). Created by the cloud account setup, from the foundation's outputs.
 pub(crate) const NETWORK_ENVIRONMENT_CONFIG: &str = "pave-network";
 
+/// The EnvironmentConfig with the Atlas project MongoDB clusters are created in: `projectId`
+/// (the project's IP access list or private endpoint admits the cluster's NAT addresses).
+/// Created by the cloud account setup, like the Atlas provider's ClusterProviderConfig.
+pub(crate) const ATLAS_ENVIRONMENT_CONFIG: &str = "pave-atlas";
+
 /// The name the Crossplane chart gives a package's object: the reference without its tag,
 /// `/` replaced by `-`.
 pub(crate) fn package_object_name(package: &str) -> String {
@@ -53,14 +58,19 @@ pub(super) fn composition(resource_type: ResourceType, claims: bool, xr_kind: &s
         ResourceType::Redis => ctx.redis(),
         ResourceType::S3Bucket => ctx.bucket(),
         ResourceType::SqsQueue => ctx.queue(),
+        ResourceType::Mongodb => ctx.mongodb(),
     };
     let mut pipeline = Vec::new();
-    if matches!(
-        resource_type,
-        ResourceType::Postgres | ResourceType::Mysql | ResourceType::Redis
-    ) {
+    let environment_config = match resource_type {
+        ResourceType::Postgres | ResourceType::Mysql | ResourceType::Redis => {
+            Some(("network-placement", NETWORK_ENVIRONMENT_CONFIG))
+        }
+        ResourceType::Mongodb => Some(("atlas-project", ATLAS_ENVIRONMENT_CONFIG)),
+        ResourceType::S3Bucket | ResourceType::SqsQueue => None,
+    };
+    if let Some((step, config)) = environment_config {
         pipeline.push(json!({
-            "step": "network-placement",
+            "step": step,
             "functionRef": {"name": package_object_name(ENVIRONMENT_CONFIGS_PACKAGE)},
             "input": {
                 "apiVersion": "environmentconfigs.fn.crossplane.io/v1beta1",
@@ -68,7 +78,7 @@ pub(super) fn composition(resource_type: ResourceType, claims: bool, xr_kind: &s
                 "spec": {
                     "environmentConfigs": [{
                         "type": "Reference",
-                        "ref": {"name": NETWORK_ENVIRONMENT_CONFIG},
+                        "ref": {"name": config},
                     }],
                 },
             },
@@ -462,6 +472,122 @@ impl Ctx {
             versioning,
             policy,
         ]
+    }
+
+    /// A MongoDB Atlas cluster on AWS in the composite's region, a database user with a generated
+    /// password (readWrite on the service's database, scoped to this cluster), and the cluster's
+    /// host and the password in Secrets Manager. Atlas encrypts storage and requires TLS
+    /// whatever the tier. The host reaches Secrets Manager through the composite's status and a
+    /// composed Secret, since the provider gives no connection detail for it.
+    fn mongodb(&self) -> Vec<Json> {
+        let atlas = |service: &str, version: &str| {
+            if self.claims {
+                format!("{service}mongodbatlas.crossplane.io/{version}")
+            } else {
+                format!("{service}mongodbatlas.m.crossplane.io/{version}")
+            }
+        };
+        let region_config = "spec.forProvider.replicationSpecs[0].regionConfigs[0]";
+        let cluster = json!({
+            "name": "cluster",
+            "base": {
+                "apiVersion": atlas("", "v1alpha2"),
+                "kind": "AdvancedCluster",
+                "metadata": {"labels": {"pave.dev/composed": "cluster"}},
+                "spec": {
+                    "forProvider": {
+                        "clusterType": "REPLICASET",
+                        "replicationSpecs": [{
+                            "regionConfigs": [{
+                                "providerName": "AWS",
+                                "priority": 7,
+                                "electableSpecs": [{"nodeCount": 3}],
+                            }],
+                        }],
+                    },
+                    "providerConfigRef": self.provider_config(),
+                },
+            },
+            "patches": [
+                from_environment("projectId", "spec.forProvider.projectId"),
+                from("spec.externalName", "spec.forProvider.name"),
+                from("spec.atlasRegion", &format!("{region_config}.regionName")),
+                from(
+                    "spec.parameters.instanceSize",
+                    &format!("{region_config}.electableSpecs[0].instanceSize"),
+                ),
+                from("spec.parameters.mongoVersion", "spec.forProvider.mongoDbMajorVersion"),
+                from("spec.parameters.backupEnabled", "spec.forProvider.backupEnabled"),
+                from(
+                    "spec.parameters.terminationProtection",
+                    "spec.forProvider.terminationProtectionEnabled",
+                ),
+                json!({
+                    "type": "ToCompositeFieldPath",
+                    "fromFieldPath": "status.atProvider.connectionStrings[0].standardSrv",
+                    "toFieldPath": "status.host",
+                }),
+            ],
+        });
+        let (connection_ref, mut user_patches) =
+            self.secret_ref("spec.writeConnectionSecretToRef", "user", None);
+        user_patches.extend([
+            from_environment("projectId", "spec.forProvider.projectId"),
+            from("spec.database.username", "spec.forProvider.username"),
+            from(
+                "spec.database.name",
+                "spec.forProvider.roles[0].databaseName",
+            ),
+            from("spec.externalName", "spec.forProvider.scopes[0].name"),
+        ]);
+        let user = json!({
+            "name": "user",
+            "base": {
+                "apiVersion": atlas("database.", "v1alpha3"),
+                "kind": "User",
+                "metadata": {"labels": {"pave.dev/composed": "user"}},
+                "spec": {
+                    "forProvider": {
+                        "authDatabaseName": "admin",
+                        "roles": [{"roleName": "readWrite"}],
+                        "scopes": [{"type": "CLUSTER"}],
+                    },
+                    "writeConnectionSecretToRef": connection_ref,
+                    "providerConfigRef": self.provider_config(),
+                },
+            },
+            "patches": user_patches,
+        });
+        // The host, once the cluster reports it, in a Secret the SecretVersion can read.
+        let mut host_metadata = serde_json::Map::new();
+        host_metadata.insert("labels".into(), json!({"pave.dev/composed": "host"}));
+        if self.claims {
+            host_metadata.insert("namespace".into(), json!(V1_SECRET_NAMESPACE));
+        }
+        let host = json!({
+            "name": "host",
+            "base": {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": Json::Object(host_metadata),
+                "type": "Opaque",
+            },
+            "patches": [
+                format("metadata.name", "metadata.name", "%s-host"),
+                {
+                    "type": "FromCompositeFieldPath",
+                    "fromFieldPath": "status.host",
+                    "toFieldPath": "stringData.host",
+                    "transforms": [{"type": "string", "string": {"type": "TrimPrefix", "trim": "mongodb+srv://"}}],
+                    "policy": {"fromFieldPath": "Required"},
+                },
+            ],
+            "readinessChecks": [{"type": "None"}],
+        });
+        let mut out = vec![cluster, user, host];
+        out.extend(self.secret_output("host", "host", "host"));
+        out.extend(self.secret_output("password", "user", "password"));
+        out
     }
 
     /// A queue with SSE and a dead-letter queue.

@@ -54,13 +54,15 @@ pub(crate) fn kind(resource_type: ResourceType) -> (&'static str, &'static str) 
         ResourceType::Redis => ("RedisCache", "rediscaches"),
         ResourceType::S3Bucket => ("S3Bucket", "s3buckets"),
         ResourceType::SqsQueue => ("SQSQueue", "sqsqueues"),
+        ResourceType::Mongodb => ("MongoDBDatabase", "mongodbdatabases"),
     }
 }
 
 /// Adds the control-plane folder (when any type is in use, or always with resources) and every
-/// tenant's resource folders.
+/// tenant's resource folders (of the units `generate` says).
 pub(super) fn emit(
     plan: &Plan,
+    generate: &[bool],
     source_map: &SourceMap,
     tree: &mut OutputTree,
 ) -> Result<(), String> {
@@ -105,7 +107,7 @@ pub(super) fn emit(
     for (path, file) in folder.finish(source)? {
         tree.insert(path, file)?;
     }
-    for unit in &plan.units {
+    for (unit, _) in plan.units.iter().zip(generate).filter(|(_, g)| **g) {
         for regional in &unit.resources {
             for (path, file) in resources_folder(plan, unit, regional, source_map)? {
                 tree.insert(path, file)?;
@@ -242,6 +244,13 @@ fn composite(resource: &PlannedResource, unit: &TenantEnvironment, claims: bool)
         spec.insert(
             "database".into(),
             json!({"name": db.database_name, "username": db.username, "port": db.port}),
+        );
+    }
+    if resource.resource_type == ResourceType::Mongodb {
+        // Atlas names regions after AWS's, upper case with underscores.
+        spec.insert(
+            "atlasRegion".into(),
+            json!(resource.region.to_uppercase().replace('-', "_")),
         );
     }
     if let Some(arn) = &resource.dead_letter_queue_arn {
