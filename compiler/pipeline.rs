@@ -52,6 +52,10 @@ pub struct Options {
     /// from `--today` / `PAVE_TODAY` / `SOURCE_DATE_EPOCH` for reproducible runs; nothing in the
     /// generated tree depends on it.
     pub today: Date,
+    /// Whether the policies are evaluated (and their findings reported). Off only for what a run
+    /// compiles for comparison, such as the old side of `pave diff --against`: a revision that
+    /// an added rule rejects still has a tree to compare with.
+    pub evaluate_policies: bool,
 }
 
 /// The result of checking a platform's specs: the validated spec, the compiled policies, and the
@@ -70,8 +74,11 @@ pub fn check(
     warnings.extend(more);
     let (policies, more) = timings.time("policy", || {
         let (policies, mut diagnostics) = load(validated.spec(), source_map, options.today)?;
+        if !options.evaluate_policies {
+            return Ok::<_, Vec<Diagnostic>>((policies, Vec::new()));
+        }
         diagnostics.extend(policies.check_specs(validated.spec(), source_map));
-        Ok::<_, Vec<Diagnostic>>((policies, diagnostics))
+        Ok((policies, diagnostics))
     })?;
     warnings.extend(more);
     Ok((validated, policies, warnings))
@@ -94,7 +101,9 @@ pub fn compile(
     timings: &mut Timings,
 ) -> Result<Compilation, Vec<Diagnostic>> {
     let (validated, policies, warnings) = check(source_map, options, timings)?;
-    generate(validated, &policies, warnings, source_map, None, timings)
+    generate(
+        validated, &policies, options, warnings, source_map, None, timings,
+    )
 }
 
 /// Generates the output tree of a checked platform, in memory: all of it, or with `reuse` (the
@@ -108,6 +117,7 @@ pub fn compile(
 pub fn generate(
     validated: ValidatedSpec,
     policies: &PolicySet,
+    options: &Options,
     mut warnings: Vec<Diagnostic>,
     source_map: &SourceMap,
     reuse: Option<&BTreeMap<String, String>>,
@@ -125,11 +135,13 @@ pub fn generate(
             )]);
         }
     };
-    let findings = timings.time("policy", || policies.check_tree(&tree));
-    // Policy findings on specs and on the tree, and the earlier warnings, reported together.
-    warnings.extend(findings);
-    if tree.reused.is_empty() {
-        warnings.extend(policies.unused_waivers());
+    if options.evaluate_policies {
+        let findings = timings.time("policy", || policies.check_tree(&tree));
+        // Policy findings on specs and on the tree, and the earlier warnings, reported together.
+        warnings.extend(findings);
+        if tree.reused.is_empty() {
+            warnings.extend(policies.unused_waivers());
+        }
     }
     let (tree, warnings) = crate::diagnostic::finish(tree, warnings)?;
     Ok(Compilation {

@@ -71,6 +71,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             a_policy_change_reuses_no_folder_and_finds_violations_in_unchanged_specs,
         ),
         Trial::test(
+            "cli::diff_against_a_revision_that_breaks_a_policy_compares_its_tree",
+            diff_against_a_revision_that_breaks_a_policy_compares_its_tree,
+        ),
+        Trial::test(
             "cli::sarif_output_validates_against_the_sarif_schema",
             sarif_output_validates_against_the_sarif_schema,
         ),
@@ -844,4 +848,51 @@ fn a_policy_change_reuses_no_folder_and_finds_violations_in_unchanged_specs() ->
         )?;
     }
     Ok(())
+}
+
+/// The old side of `diff --against` is compiled without the policies: a committed spec that a
+/// rule rejects (a `latest` image) still gives a tree to compare the fix with; the new side is
+/// checked as always.
+fn diff_against_a_revision_that_breaks_a_policy_compares_its_tree() -> Result<(), Failed> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let repo_dir = temp.path().join("repo");
+    copy_example(&repo_dir.join("platform"))?;
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(["-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(&repo_dir)
+            .output()
+            .map_err(|e| e.to_string())
+    };
+    let service = repo_dir.join("platform/tenants/backend/services/order-service.yaml");
+    let text = std::fs::read_to_string(&service).map_err(|e| e.to_string())?;
+    let broken = text.replace("order-service:2.7.0", "order-service:latest");
+    check(broken != text, "the example changed")?;
+    std::fs::write(&service, &broken).map_err(|e| e.to_string())?;
+    git(&["init", "-q", "-b", "main"])?;
+    git(&["add", "."])?;
+    let committed = git(&["commit", "-q", "-m", "base"])?;
+    check(
+        committed.status.success(),
+        String::from_utf8_lossy(&committed.stderr).into_owned(),
+    )?;
+    let run = pave(&repo_dir, &["diff", "platform", "--against", "HEAD"]);
+    check(
+        run.status == 2 && run.stderr.contains("image-tag-pinned"),
+        format!(
+            "the broken working tree was not refused: exit {}: {}",
+            run.status, run.stderr
+        ),
+    )?;
+    std::fs::write(&service, &text).map_err(|e| e.to_string())?;
+    let run = pave(
+        &repo_dir,
+        &["diff", "platform", "--against", "HEAD", "--exit-code"],
+    );
+    check(
+        run.status == 1 && run.stdout.contains("order-service:latest →"),
+        format!("exit {}: {}{}", run.status, run.stdout, run.stderr),
+    )
 }

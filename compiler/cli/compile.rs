@@ -69,6 +69,7 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
         return match generate(
             validated,
             &policies,
+            &ui.options,
             warnings,
             &source_map,
             None,
@@ -102,6 +103,7 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
     let compilation = match generate(
         validated,
         &policies,
+        &ui.options,
         warnings,
         &source_map,
         Some(&reusable),

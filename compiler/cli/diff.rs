@@ -64,8 +64,19 @@ enum DiffFormat {
     Github,
 }
 
-fn compile_tree(source_map: &SourceMap, ui: &Ui, what: &str) -> Result<(OutputTree, String), i32> {
-    match compile(source_map, &ui.options, &mut Timings::default()) {
+/// Compiles a tree to compare. The old side of `--against` is compiled without evaluating the
+/// policies: a revision that a rule added since rejects still has a tree to compare with.
+fn compile_tree(
+    source_map: &SourceMap,
+    ui: &Ui,
+    what: &str,
+    evaluate_policies: bool,
+) -> Result<(OutputTree, String), i32> {
+    let options = crate::pipeline::Options {
+        evaluate_policies,
+        ..ui.options
+    };
+    match compile(source_map, &options, &mut Timings::default()) {
         Ok(compilation) => Ok((compilation.tree, compilation.output_path)),
         Err(diagnostics) => {
             eprintln!("error: {what} do not compile:");
@@ -87,7 +98,7 @@ pub(super) fn run(args: &DiffArgs, ui: &Ui) -> i32 {
             return EXIT_FAILURE;
         }
     };
-    let (new_tree, output_path) = match compile_tree(&source_map, ui, "the specs") {
+    let (new_tree, output_path) = match compile_tree(&source_map, ui, "the specs", true) {
         Ok(compiled) => compiled,
         Err(status) => return status,
     };
@@ -100,7 +111,7 @@ pub(super) fn run(args: &DiffArgs, ui: &Ui) -> i32 {
                     return EXIT_FAILURE;
                 }
             };
-            match compile_tree(&old_map, ui, &format!("the specs at `{rev}`")) {
+            match compile_tree(&old_map, ui, &format!("the specs at `{rev}`"), false) {
                 Ok((tree, _)) => tree
                     .files
                     .into_iter()

@@ -127,7 +127,10 @@ pub(super) fn run(cli: Cli) -> i32 {
         }
     };
     let ui = Ui {
-        options: Options { today },
+        options: Options {
+            today,
+            evaluate_policies: true,
+        },
         stdout_color,
         render: RenderOptions {
             color,
