@@ -10,7 +10,7 @@ use crate::parse::{
 use crate::resolve::{
     Environment, ResolvedSpec, cluster_name, deploy_role_name, workload_role_name,
 };
-use crate::source::FileId;
+use crate::source::{FileId, Span};
 use crate::validate::is_arm64;
 
 /// Availability zones each VPC spans.
@@ -197,6 +197,9 @@ pub struct WorkloadIdentity {
     pub service_account: String,
     pub role_name: String,
     pub permissions: Vec<Permission>,
+    /// The spec node that asked for the access: the environment override's `aws`, the
+    /// service's `aws` or `requires`, or the Service document.
+    pub origin: Span,
 }
 
 /// One allow statement of an IAM policy.
@@ -398,6 +401,17 @@ fn regional(
             service_account: service.name().to_string(),
             role_name: workload_role_name(&cluster, &service.tenant, service.name()),
             permissions: permissions(&aws, &location),
+            origin: [
+                vec!["spec", "environments", env_name, "aws"],
+                vec!["spec", "aws"],
+                vec!["spec", "requires"],
+            ]
+            .iter()
+            .find(|path| service.parsed.doc.node(path).is_some())
+            .map_or_else(
+                || service.parsed.doc.head_span(),
+                |path| service.parsed.doc.span(path),
+            ),
         });
     }
 

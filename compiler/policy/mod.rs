@@ -512,7 +512,7 @@ impl PolicySet {
             if let Some(tier) = ctx.environment.as_ref().and_then(|e| self.tiers.get(e)) {
                 context.insert("tier".into(), json!(tier));
             }
-            let mut object_name = None;
+            let mut object_name = (target == Target::Terraform).then(|| format!("`{path}`"));
             if target == Target::Kubernetes {
                 let kind = object.get("kind").and_then(Json::as_str).unwrap_or("");
                 let name = object

@@ -138,7 +138,18 @@ fn regional_module(
 
     let mut iam_config = module.config();
     let roles = iam::emit(&mut iam_config, regional)?;
+    // Each service's role and policy come from the spec node that declared its access.
+    let blocks = iam::identity_blocks(&regional.identities);
+    for (identity, block) in regional.identities.iter().zip(&blocks) {
+        for resource_type in ["aws_iam_role", "aws_iam_role_policy"] {
+            module.provenance.fields.push((
+                format!("/resource/{resource_type}/{block}"),
+                identity.origin,
+            ));
+        }
+    }
     module.add("iam", &iam_config)?;
+    module.provenance.fields.clear();
 
     let mut eks_config = module.config();
     eks::emit(&mut eks_config, regional, &network, &roles)?;
