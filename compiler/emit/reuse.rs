@@ -46,6 +46,17 @@ pub(super) fn fingerprints(plan: &Plan, source_map: &SourceMap) -> Vec<String> {
         gatekeeper,
         policies,
     } = plan;
+    // Where a workload identity's access was declared is for diagnostics only, and moves with any
+    // edit of its service's file; what is generated does not depend on it.
+    let foundation = foundation.as_ref().map(|foundation| {
+        let mut foundation = foundation.clone();
+        for regional in &mut foundation.regions {
+            for identity in &mut regional.identities {
+                identity.origin = crate::source::Span::new(crate::source::FileId::new(0), 0, 0);
+            }
+        }
+        foundation
+    });
     let mut shared = blake3::Hasher::new();
     shared.update(env!("PAVE_BUILD_ID").as_bytes());
     // Debug output is complete and ordered (sorted maps, plan-ordered lists), and the shared
