@@ -75,8 +75,8 @@ pub(crate) fn trials() -> Vec<Trial> {
             diff_against_a_revision_that_breaks_a_policy_compares_its_tree,
         ),
         Trial::test(
-            "cli::moving_a_services_declared_access_in_its_file_reuses_other_tenants",
-            moving_a_services_declared_access_in_its_file_reuses_other_tenants,
+            "cli::moving_spec_nodes_without_changing_them_regenerates_nothing_more",
+            moving_spec_nodes_without_changing_them_regenerates_nothing_more,
         ),
         Trial::test(
             "cli::sarif_output_validates_against_the_sarif_schema",
@@ -903,8 +903,9 @@ fn diff_against_a_revision_that_breaks_a_policy_compares_its_tree() -> Result<()
 
 /// Spans recorded for diagnostics are not part of what is generated: a longer image tag moves
 /// every later node of etl-worker's file (its declared AWS access included, which the
-/// Terraform's provenance points at), and still only data's folders are generated again.
-fn moving_a_services_declared_access_in_its_file_reuses_other_tenants() -> Result<(), Failed> {
+/// Terraform's provenance points at), and still only data's folders are generated again; a
+/// comment that moves every node of the Tenant regenerates none.
+fn moving_spec_nodes_without_changing_them_regenerates_nothing_more() -> Result<(), Failed> {
     let compiled = Compiled::new()?;
     let spec = compiled
         .root()
@@ -927,5 +928,15 @@ fn moving_a_services_declared_access_in_its_file_reuses_other_tenants() -> Resul
             "expected the other tenants' folders to be reused: {}",
             run.stderr
         ),
+    )?;
+    // A comment atop the Tenant moves every node of it and changes nothing generated.
+    let tenant = compiled.root().join("tenants/data/tenant.yaml");
+    let text = std::fs::read_to_string(&tenant).map_err(|e| e.to_string())?;
+    std::fs::write(&tenant, format!("# Reviewed in PLAT-7.\n{text}")).map_err(|e| e.to_string())?;
+    let run = compiled.pave(&["compile", "platform"], &[]);
+    check(run.status == 0, run.stderr.clone())?;
+    check(
+        run.stderr.contains("; 9 of 9 tenant folders reused"),
+        format!("a moved span regenerated folders: {}", run.stderr),
     )
 }

@@ -202,8 +202,8 @@ pub struct TenantEnvironment {
     pub source: FileId,
     /// The Tenant document, and the node of its quota in this environment (the document when
     /// the quota is a default).
-    pub document: Span,
-    pub quota_span: Span,
+    pub document: Origin,
+    pub quota_span: Origin,
 }
 
 /// One service in one environment.
@@ -242,9 +242,24 @@ pub struct Workload {
     pub origin: WorkloadOrigin,
 }
 
+/// A span carried for diagnostics only. It hashes to nothing: a unit's reuse fingerprint is of
+/// what is generated, and where a value was written in its spec is not part of that (a reused
+/// unit is not evaluated by the policies, so its spans are never used).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin(pub Span);
+
+impl std::hash::Hash for Origin {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
+// Spans only, for diagnostics: see `Origin`.
+impl std::hash::Hash for WorkloadOrigin {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
 /// The spec nodes that decided a workload's settings (`None`: a built-in default), so that a
 /// problem found on a generated object is reported where the user can change it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkloadOrigin {
     /// The Service document.
     pub document: Span,
@@ -368,11 +383,13 @@ pub fn lower(validated: &ValidatedSpec, policies: &PolicySet) -> Plan {
                 workloads,
                 resources,
                 source: tenant.parsed.doc.file,
-                document: tenant.parsed.doc.head_span(),
-                quota_span: match tenant.parsed.doc.node(&["spec", "quotas", env_name]) {
-                    Some(_) => tenant.parsed.doc.span(&["spec", "quotas", env_name]),
-                    None => tenant.parsed.doc.head_span(),
-                },
+                document: Origin(tenant.parsed.doc.head_span()),
+                quota_span: Origin(
+                    match tenant.parsed.doc.node(&["spec", "quotas", env_name]) {
+                        Some(_) => tenant.parsed.doc.span(&["spec", "quotas", env_name]),
+                        None => tenant.parsed.doc.head_span(),
+                    },
+                ),
             });
         }
     }

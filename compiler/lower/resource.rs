@@ -73,11 +73,10 @@ impl std::hash::Hash for PlannedResource {
             consumers,
             labels,
             source,
-            request_span,
-            param_spans,
+            // Where the request and its parameters were written: for diagnostics only.
+            request_span: _,
+            param_spans: _,
         } = self;
-        request_span.hash(state);
-        param_spans.hash(state);
         name.hash(state);
         resource_type.hash(state);
         class.hash(state);

@@ -41,7 +41,7 @@ pub(super) fn emit(
     labels.insert(FLUX_TENANT_LABEL.to_string(), unit.tenant.clone());
     let mut folder = Folder::new(dir(unit));
     folder.trace(Provenance::new(
-        Some(unit.document),
+        Some(unit.document.0),
         &super::super::kubernetes::unit_context(unit, None),
     ));
     folder.add_folder(&format!("../{TENANCY}"));

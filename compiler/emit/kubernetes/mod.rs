@@ -62,8 +62,8 @@ pub(super) fn emit(
             let context = unit_context(unit, None);
             // Only the ResourceQuota has `spec.hard`: the tenant's quota decided it.
             tenancy_folder.trace(
-                Provenance::new(Some(unit.document), &context)
-                    .field("/spec/hard", Some(unit.quota_span)),
+                Provenance::new(Some(unit.document.0), &context)
+                    .field("/spec/hard", Some(unit.quota_span.0)),
             );
             tenancy::emit(unit, tenant_source, &mut tenancy_folder)?;
             for workload in &unit.workloads {
