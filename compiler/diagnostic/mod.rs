@@ -5,7 +5,10 @@ mod kind;
 mod render;
 
 pub(crate) use kind::suggest;
-pub use kind::{CidrOverlap, CidrProblem, DiagnosticKind, DisabledDependency, RefKind, Severity};
+pub use kind::{
+    CidrOverlap, CidrProblem, DiagnosticKind, DisabledDependency, PlaceholderProblem, RefKind,
+    Severity,
+};
 pub use render::{RenderOptions, render_human, render_json};
 
 use crate::source::Span;

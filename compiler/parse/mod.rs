@@ -13,9 +13,12 @@ mod document;
 mod environment;
 mod platform;
 mod schema;
+pub mod score;
 mod service;
 mod tenant;
 pub mod yaml;
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
@@ -46,6 +49,8 @@ use crate::source::{FileId, SourceMap};
 
 /// The `apiVersion` of every pave spec.
 pub const API_VERSION: &str = "pave.dev/v1alpha1";
+/// The `apiVersion` of a Score workload.
+pub const SCORE_API_VERSION: &str = "score.dev/v1b1";
 
 /// A spec document read into its typed form.
 #[derive(Debug, Clone)]
@@ -77,7 +82,11 @@ enum AnySpec {
     Platform(Parsed<PlatformSpec>),
     Environment(Parsed<EnvironmentSpec>),
     Tenant(Parsed<TenantSpec>),
-    Service(Parsed<ServiceSpec>),
+    Service(Box<Parsed<ServiceSpec>>),
+    /// A schema-valid Score workload, lowered once every file is read.
+    Score(Document),
+    /// A schema-valid Score overrides file.
+    ScoreOverrides(Document),
 }
 
 /// Parses and schema-checks every user file of `source_map`.
@@ -90,20 +99,14 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
             })]);
         }
     };
-    let files: Vec<(FileId, &str, bool)> = source_map
+    let files: Vec<(FileId, &str, &str)> = source_map
         .files()
         .filter(|(_, file)| file.origin == crate::source::Origin::User)
-        .map(|(id, file)| {
-            (
-                id,
-                file.text.as_str(),
-                file.name == crate::source::ROOT_FILE,
-            )
-        })
+        .map(|(id, file)| (id, file.name.as_str(), file.text.as_str()))
         .collect();
     let per_file: Vec<FileResult> = files
         .par_iter()
-        .map(|&(file, text, is_root)| parse_file(&schemas, file, text, is_root))
+        .map(|&(file, name, text)| parse_file(&schemas, file, name, text))
         .collect();
 
     let mut diagnostics = Vec::new();
@@ -111,6 +114,8 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
     let mut environments = Vec::new();
     let mut tenants = Vec::new();
     let mut services = Vec::new();
+    let mut scores: Vec<Document> = Vec::new();
+    let mut score_overrides: Vec<Document> = Vec::new();
     let mut saw_platform = false;
     for FileResult {
         specs,
@@ -129,10 +134,18 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
                 )),
                 AnySpec::Environment(e) => environments.push(e),
                 AnySpec::Tenant(t) => tenants.push(t),
-                AnySpec::Service(s) => services.push(s),
+                AnySpec::Service(s) => services.push(*s),
+                AnySpec::Score(doc) => scores.push(doc),
+                AnySpec::ScoreOverrides(doc) => score_overrides.push(doc),
             }
         }
     }
+    services.extend(score_services(
+        source_map,
+        scores,
+        score_overrides,
+        &mut diagnostics,
+    ));
     let Some(platform) = platform else {
         // A Platform document with errors was reported already; only its absence is new.
         if saw_platform {
@@ -214,6 +227,57 @@ fn stdlib_addons(source_map: &SourceMap, diagnostics: &mut Vec<Diagnostic>) -> V
     addons
 }
 
+/// Lowers the Score workloads into Services, each with the overrides file beside it.
+fn score_services(
+    source_map: &SourceMap,
+    scores: Vec<Document>,
+    overrides: Vec<Document>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Parsed<ServiceSpec>> {
+    let name_of = |file: FileId| source_map.get(file).name.as_str();
+    let mut by_target: BTreeMap<&str, &Document> = BTreeMap::new();
+    let score_files: BTreeSet<&str> = scores.iter().map(|d| name_of(d.file)).collect();
+    for doc in &overrides {
+        let name = name_of(doc.file);
+        let Some(targets) = score::overrides_target(name) else {
+            continue;
+        };
+        match targets.iter().find(|t| score_files.contains(t.as_str())) {
+            Some(target) => {
+                if let Some(found) = score_files.get(target.as_str()) {
+                    by_target.insert(found, doc);
+                }
+            }
+            None => diagnostics.push(Diagnostic::new(
+                DiagnosticKind::OverridesWithoutWorkload {
+                    expected: targets[0].clone(),
+                },
+                doc.head_span(),
+            )),
+        }
+    }
+    let text = |file: FileId| source_map.get(file).text.as_str();
+    let assets: BTreeMap<String, FileId> = source_map
+        .files()
+        .filter(|(_, f)| f.origin == crate::source::Origin::Asset)
+        .map(|(id, f)| (f.name.clone(), id))
+        .collect();
+    let sources = score::translate::Sources {
+        text: &text,
+        assets: &assets,
+    };
+    let mut services = Vec::new();
+    for doc in &scores {
+        let name = name_of(doc.file);
+        let companion = by_target.get(name).map(|o| (*o, name_of(o.file)));
+        match score::translate(doc, name, companion, &sources) {
+            Ok(service) => services.push(service),
+            Err(found) => diagnostics.extend(found),
+        }
+    }
+    services
+}
+
 /// What one file holds.
 struct FileResult {
     specs: Vec<AnySpec>,
@@ -222,14 +286,25 @@ struct FileResult {
     saw_platform: bool,
 }
 
-fn parse_file(schemas: &SchemaSet, file: FileId, text: &str, is_root: bool) -> FileResult {
+fn parse_file(schemas: &SchemaSet, file: FileId, name: &str, text: &str) -> FileResult {
+    let is_root = name == crate::source::ROOT_FILE;
+    let is_overrides = score::overrides_target(name).is_some();
     let (nodes, mut diagnostics) = yaml::parse_yaml(file, text);
     let mut specs = Vec::new();
     // A syntax error may hide the Platform document; don't also report it missing.
     let mut saw_platform = !diagnostics.is_empty();
     for root in nodes {
         let doc = Document { file, root };
-        let kind = match schemas.kind_of(&doc) {
+        // An overrides file is plain data beside its Score workload: no `apiVersion`, no `kind`.
+        let plain = matches!(doc.root.value, yaml::Value::Map(_))
+            && doc.root.get("apiVersion").is_none()
+            && doc.root.get("kind").is_none();
+        let kind = if is_overrides && plain {
+            Ok(SpecKind::ScoreOverrides)
+        } else {
+            schemas.kind_of(&doc)
+        };
+        let kind = match kind {
             Ok(kind) => kind,
             Err(diagnostic) => {
                 // In `pave.yaml`, a document of unknown kind is likely a misspelt Platform.
@@ -256,7 +331,9 @@ fn parse_file(schemas: &SchemaSet, file: FileId, text: &str, is_root: bool) -> F
             SpecKind::Platform => typed(doc, json).map(AnySpec::Platform),
             SpecKind::Environment => typed(doc, json).map(AnySpec::Environment),
             SpecKind::Tenant => typed(doc, json).map(AnySpec::Tenant),
-            SpecKind::Service => typed(doc, json).map(AnySpec::Service),
+            SpecKind::Service => typed(doc, json).map(|s| AnySpec::Service(Box::new(s))),
+            SpecKind::Score => Ok(AnySpec::Score(doc)),
+            SpecKind::ScoreOverrides => Ok(AnySpec::ScoreOverrides(doc)),
         };
         match spec {
             Ok(spec) => specs.push(spec),

@@ -5,9 +5,9 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value as Json;
 
-use super::API_VERSION;
 use super::document::{Document, display_path};
 use super::yaml::Value;
+use super::{API_VERSION, SCORE_API_VERSION};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::source::schema_source;
 
@@ -18,10 +18,24 @@ pub enum SpecKind {
     Environment,
     Tenant,
     Service,
+    /// A Score workload (`apiVersion: score.dev/v1b1`, no `kind`).
+    Score,
+    /// The companion overrides file of a Score workload (`<name>.overrides.yaml`).
+    ScoreOverrides,
 }
 
 impl SpecKind {
-    pub const ALL: [SpecKind; 4] = [
+    pub const ALL: [SpecKind; 6] = [
+        SpecKind::Platform,
+        SpecKind::Environment,
+        SpecKind::Tenant,
+        SpecKind::Service,
+        SpecKind::Score,
+        SpecKind::ScoreOverrides,
+    ];
+
+    /// The kinds written `kind: X` with pave's `apiVersion`.
+    const PAVE: [SpecKind; 4] = [
         SpecKind::Platform,
         SpecKind::Environment,
         SpecKind::Tenant,
@@ -34,6 +48,8 @@ impl SpecKind {
             SpecKind::Environment => "Environment",
             SpecKind::Tenant => "Tenant",
             SpecKind::Service => "Service",
+            SpecKind::Score => "Score workload",
+            SpecKind::ScoreOverrides => "Score overrides",
         }
     }
 
@@ -43,11 +59,13 @@ impl SpecKind {
             SpecKind::Environment => "environment.schema.json",
             SpecKind::Tenant => "tenant.schema.json",
             SpecKind::Service => "service.schema.json",
+            SpecKind::Score => "score.schema.json",
+            SpecKind::ScoreOverrides => "score-overrides.schema.json",
         }
     }
 
     fn from_name(name: &str) -> Option<SpecKind> {
-        SpecKind::ALL.into_iter().find(|k| k.as_str() == name)
+        SpecKind::PAVE.into_iter().find(|k| k.as_str() == name)
     }
 }
 
@@ -78,6 +96,8 @@ impl SchemaSet {
         }
         match doc.root.get("apiVersion") {
             Some(node) if node.as_str() == Some(API_VERSION) => {}
+            // Score workloads have no `kind`; the Score schema checks the rest.
+            Some(node) if node.as_str() == Some(SCORE_API_VERSION) => return Ok(SpecKind::Score),
             Some(node) => {
                 return Err(Diagnostic::new(
                     DiagnosticKind::UnknownApiVersion {

@@ -8,6 +8,7 @@
 
 mod addon;
 mod foundation;
+mod score;
 mod stdlib;
 
 use std::collections::{BTreeMap, HashMap};
@@ -19,6 +20,7 @@ pub use foundation::{
     CLUSTER_ROLES, EnvironmentFoundation, MAX_CLUSTER_NAME, MAX_ROLE_NAME, REGION_PREFIX,
     cluster_name, deploy_role_name, workload_role_name,
 };
+pub use score::{ContainerInstance, ResolvedContent, ResolvedFile};
 pub use stdlib::{StdDefaults, StdLimitRange, StdProbes, Stdlib};
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind, RefKind, StageResult, finish};
@@ -117,6 +119,14 @@ pub struct ServiceInstance {
     pub schedule: Option<Sourced<String>>,
     /// AWS resources it may use here (per-environment parts replace the service's).
     pub aws: AwsAccess,
+    /// The main container's name: the service's, or a Score workload's container name.
+    pub container_name: String,
+    /// Files mounted read-only into the main container (Score `files`).
+    pub files: Vec<ResolvedFile>,
+    /// Volume resources mounted into the main container (Score `volumes`).
+    pub volumes: Vec<crate::parse::score::ScoreVolume>,
+    /// The pod's other containers (a Score workload's), in document order.
+    pub sidecars: Vec<ContainerInstance>,
 }
 
 /// Resolves every reference and merges defaults and overrides.
@@ -193,6 +203,7 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
         }
     }
 
+    let ports = port_table(&specs.services);
     // Services are unique per tenant; the key is `tenant/name`.
     let mut seen: HashMap<(String, String), Span> = HashMap::new();
     let mut services = Vec::new();
@@ -232,6 +243,7 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
             &environments,
             &sizes,
             &stdlib,
+            &ports,
             &mut diagnostics,
         );
         services.push(Service {
@@ -478,6 +490,7 @@ fn service_instances(
     environments: &BTreeMap<String, Environment>,
     sizes: &BTreeMap<String, Resources>,
     stdlib: &Stdlib,
+    ports: &score::PortTable,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<ServiceInstance> {
     let doc = &service.doc;
@@ -606,7 +619,7 @@ fn service_instances(
             }),
         };
 
-        instances.push(ServiceInstance {
+        let mut instance = ServiceInstance {
             environment: env_name.clone(),
             image,
             replicas,
@@ -617,9 +630,53 @@ fn service_instances(
             ingress,
             schedule,
             aws: spec.aws.with(&over.aws),
-        });
+            container_name: service.name().to_string(),
+            files: Vec::new(),
+            volumes: Vec::new(),
+            sidecars: Vec::new(),
+        };
+        if let Some(parts) = &spec.score {
+            let ctx = score::Context {
+                environment: env_name,
+                tenant: tenant.name(),
+                workload: service.name(),
+                zone: &env.foundation.dns_zone.value,
+                registry: &platform.spec.registry,
+                ports,
+            };
+            score::complete(parts, &ctx, &mut instance, diagnostics);
+        }
+        instances.push(instance);
     }
     instances
+}
+
+/// The ports of every service, by tenant and name, under the names other workloads may call them
+/// (as `lower` names them, and a Score port's own name).
+fn port_table(services: &[Parsed<ServiceSpec>]) -> score::PortTable {
+    let mut table = score::PortTable::new();
+    for service in services {
+        let tenant = service.metadata.tenant.clone().unwrap_or_default();
+        let spec = &service.spec;
+        let mut ports: Vec<(Vec<String>, u16)> = Vec::new();
+        if let Some(port) = spec.port {
+            ports.push((vec!["http".into()], port));
+        }
+        for (i, port) in spec.ports.iter().enumerate() {
+            let name = port.name.clone().unwrap_or_else(|| {
+                if i == 0 && spec.port.is_none() {
+                    "http".into()
+                } else {
+                    format!("port-{}", port.port)
+                }
+            });
+            let mut names = vec![name];
+            names.extend(port.score_name.clone());
+            ports.push((names, port.port));
+        }
+        table.insert((tenant, service.name().to_string()), ports);
+    }
+    table
 }
 
 fn first_of<T, const N: usize>(options: [Option<(T, Span)>; N]) -> Option<Sourced<T>> {
@@ -721,7 +778,7 @@ fn empty_resources() -> Resources {
 }
 
 /// `orders:1.2` becomes `<registry>/orders:1.2`; a reference with a registry host stays.
-fn qualify_image(image: &str, registry: &str) -> String {
+pub(crate) fn qualify_image(image: &str, registry: &str) -> String {
     let first = image.split('/').next().unwrap_or(image);
     let has_host =
         image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");

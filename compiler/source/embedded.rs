@@ -108,6 +108,14 @@ pub const SCHEMAS: &[(&str, &str)] = &[
         "service.schema.json",
         include_str!("../../schemas/service.schema.json"),
     ),
+    (
+        "score.schema.json",
+        include_str!("../../schemas/score.schema.json"),
+    ),
+    (
+        "score-overrides.schema.json",
+        include_str!("../../schemas/score-overrides.schema.json"),
+    ),
 ];
 
 /// The text of a stdlib file by its path, e.g. `stdlib/sizes.yaml`.

@@ -38,6 +38,7 @@ pub fn validate(resolved: ResolvedSpec) -> StageResult<ValidatedSpec> {
     check_promotions(&resolved, &mut diagnostics);
     check_namespace_names(&resolved, &mut diagnostics);
     for service in &resolved.services {
+        check_score_name(service, &mut diagnostics);
         check_workload(service, &mut diagnostics);
         check_ports_and_probes(service, &mut diagnostics);
         check_env(service, &mut diagnostics);
@@ -241,6 +242,22 @@ fn check_workload(service: &Service, diagnostics: &mut Vec<Diagnostic>) {
                 workload: workload.as_str().into(),
             },
             doc.span(path),
+        ));
+    }
+}
+
+/// The longest service name: pave derives longer names from it (`allow-to-<name>`,
+/// `<name>-headless`). The Service schema holds native names to it; Score allows 63.
+pub const MAX_SERVICE_NAME: usize = 40;
+
+fn check_score_name(service: &Service, diagnostics: &mut Vec<Diagnostic>) {
+    if service.parsed.spec.score.is_some() && service.name().len() > MAX_SERVICE_NAME {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::NameTooLong {
+                name: service.name().to_string(),
+                max: MAX_SERVICE_NAME,
+            },
+            service.parsed.doc.span(&["metadata", "name"]),
         ));
     }
 }
@@ -455,10 +472,16 @@ fn check_ports_and_probes(service: &Service, diagnostics: &mut Vec<Diagnostic>) 
         .into_iter()
         .chain(spec.ports.iter().map(|p| p.port))
         .collect();
-    for (which, probe) in [
-        ("liveness", &spec.probes.liveness),
-        ("readiness", &spec.probes.readiness),
-    ] {
+    // A Score probe names a container port, which Score does not list: any port is allowed.
+    let probes = if spec.score.is_some() {
+        [("liveness", &None), ("readiness", &None)]
+    } else {
+        [
+            ("liveness", &spec.probes.liveness),
+            ("readiness", &spec.probes.readiness),
+        ]
+    };
+    for (which, probe) in probes {
         if let Some(port) = probe.as_ref().and_then(|p| p.port)
             && !declared.contains(&port)
         {
