@@ -421,7 +421,8 @@ fn check_ports_and_probes(service: &Service, diagnostics: &mut Vec<Diagnostic>) 
     let spec = &service.parsed.spec;
     let doc = &service.parsed.doc;
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
-    let mut numbers: BTreeMap<u16, usize> = BTreeMap::new();
+    // The same number with another protocol (53/UDP and 53/TCP) is another port.
+    let mut numbers: BTreeMap<(u16, &str), usize> = BTreeMap::new();
     for (i, port) in spec.ports.iter().enumerate() {
         let index = i.to_string();
         if let Some(name) = &port.name
@@ -446,7 +447,8 @@ fn check_ports_and_probes(service: &Service, diagnostics: &mut Vec<Diagnostic>) 
                 ),
             );
         }
-        if let Some(first) = numbers.insert(port.port, i) {
+        let protocol = port.protocol.as_deref().unwrap_or("TCP");
+        if let Some(first) = numbers.insert((port.port, protocol), i) {
             diagnostics.push(
                 Diagnostic::new(
                     DiagnosticKind::DuplicateName {

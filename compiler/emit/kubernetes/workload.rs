@@ -295,7 +295,8 @@ fn sidecar(container: &PlannedContainer) -> Container {
         .iter()
         .map(|(name, value)| EnvVar {
             name: name.clone(),
-            value: Some(value.clone()),
+            // Kubernetes expands `$(NAME)` in `value`; the text is meant as written.
+            value: Some(value.replace("$(", "$$(")),
             ..EnvVar::default()
         })
         .collect();
