@@ -689,7 +689,7 @@ impl DiagnosticKind {
                     format!("no metadata `{key}` for `{placeholder}`")
                 }
                 PlaceholderProblem::NotAMapping { key, parent } => {
-                    format!("metadata `{parent}` has no key `{key}` (`{placeholder}`)")
+                    format!("`{parent}` has no key `{key}` (`{placeholder}`)")
                 }
                 PlaceholderProblem::UnknownResource { name, .. } => {
                     format!("unknown resource `{name}` in `{placeholder}`")
@@ -1067,7 +1067,11 @@ fn placeholder_help(problem: &PlaceholderProblem) -> String {
             "only mappings have keys; write `\\.` for a dot inside a key".into()
         }
         PlaceholderProblem::UnknownResource { name, known } => {
-            format!("{}; declare it under `resources`", close(name, known, "resources"))
+            let names: Vec<&str> = known.iter().map(String::as_str).collect();
+            match suggest(name, &names) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!("{}; declare it under `resources`", close(name, known, "resources")),
+            }
         }
         PlaceholderProblem::MissingOutput { type_, known, .. } => {
             let known: Vec<&str> = known.iter().map(String::as_str).collect();
