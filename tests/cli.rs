@@ -493,7 +493,7 @@ fn diff_against_a_revision_reads_the_committed_specs() -> Result<(), Failed> {
     check(run.stdout.contains("image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/backend/order-service:2.7.0 → 123456789012.dkr.ecr.us-east-1.amazonaws.com/backend/order-service:2.8.0"), run.stdout.clone())?;
     check(
         run.stdout.contains(
-            "0 to add, 21 to change, 0 to delete; touches 1 tenant, 3 environments, 1 service",
+            "0 to add, 24 to change, 0 to delete; touches 1 tenant, 3 environments, 1 service",
         ),
         run.stdout.clone(),
     )?;

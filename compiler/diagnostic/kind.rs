@@ -29,6 +29,10 @@ pub enum RefKind {
     Region,
     Size,
     Addon,
+    /// A resource of a service's `requires`.
+    Resource,
+    /// A class of a resource type (`postgres/small`).
+    ResourceClass,
 }
 
 impl RefKind {
@@ -41,6 +45,8 @@ impl RefKind {
             RefKind::Region => "region",
             RefKind::Size => "size class",
             RefKind::Addon => "add-on",
+            RefKind::Resource => "resource",
+            RefKind::ResourceClass => "resource class",
         }
     }
 
@@ -53,6 +59,8 @@ impl RefKind {
             RefKind::Region => "unknown-region",
             RefKind::Size => "unknown-size",
             RefKind::Addon => "unknown-addon",
+            RefKind::Resource => "unknown-resource",
+            RefKind::ResourceClass => "unknown-resource-class",
         }
     }
 
@@ -70,6 +78,10 @@ impl RefKind {
             }
             RefKind::Addon => {
                 "add-ons come from pave's catalogue (stdlib/addons) and the Platform's `spec.addons` entries that have a `chart`"
+            }
+            RefKind::Resource => "resources are declared in the service's `spec.requires`",
+            RefKind::ResourceClass => {
+                "classes come from pave's catalogue (stdlib/resources) and the Platform's `spec.resourceClasses`"
             }
         }
     }
@@ -380,6 +392,35 @@ pub enum DiagnosticKind {
         environment: String,
     },
     /// A bug in pave.
+    /// A `${...}` in an env value that is neither `${resources.NAME.OUTPUT}` nor
+    /// `${metadata.name}`.
+    UnknownPlaceholder {
+        placeholder: String,
+    },
+    /// `${resources.NAME.OUTPUT}` with an output the resource's type does not have.
+    UnknownResourceOutput {
+        resource: String,
+        resource_type: String,
+        output: String,
+        known: Vec<String>,
+    },
+    /// A resource parameter its type does not take.
+    UnknownResourceParam {
+        param: String,
+        known: Vec<String>,
+    },
+    /// A resource class that is not provided in an environment and region (`available: false`).
+    NoProvisioner {
+        resource_type: String,
+        class: String,
+        environment: String,
+        region: String,
+    },
+    /// Two requests that share a resource (same type, class and id) set a parameter differently.
+    SharedResourceConflict {
+        id: String,
+        param: String,
+    },
     Internal {
         message: String,
     },
@@ -444,6 +485,11 @@ impl DiagnosticKind {
             | DiagnosticKind::MissingImage { .. }
             | DiagnosticKind::FileNotFound { .. }
             | DiagnosticKind::MissingEnvironmentValue { .. }
+            | DiagnosticKind::UnknownPlaceholder { .. }
+            | DiagnosticKind::UnknownResourceOutput { .. }
+            | DiagnosticKind::UnknownResourceParam { .. }
+            | DiagnosticKind::NoProvisioner { .. }
+            | DiagnosticKind::SharedResourceConflict { .. }
             | DiagnosticKind::Internal { .. } => Severity::Error,
             DiagnosticKind::DependencyNotDeployed { .. } => Severity::Warning,
             DiagnosticKind::MissingGitopsRepository => Severity::Warning,
@@ -514,6 +560,11 @@ impl DiagnosticKind {
             DiagnosticKind::MissingImage { .. } => "missing-image",
             DiagnosticKind::FileNotFound { .. } => "file-not-found",
             DiagnosticKind::MissingEnvironmentValue { .. } => "missing-environment-value",
+            DiagnosticKind::UnknownPlaceholder { .. } => "unknown-placeholder",
+            DiagnosticKind::UnknownResourceOutput { .. } => "unknown-resource-output",
+            DiagnosticKind::UnknownResourceParam { .. } => "unknown-resource-param",
+            DiagnosticKind::NoProvisioner { .. } => "no-provisioner",
+            DiagnosticKind::SharedResourceConflict { .. } => "shared-resource-conflict",
             DiagnosticKind::Internal { .. } => "internal",
         }
     }
@@ -726,6 +777,29 @@ impl DiagnosticKind {
             DiagnosticKind::MissingEnvironmentValue { key, environment } => {
                 format!("`{key}` has no value in environment `{environment}`")
             }
+            DiagnosticKind::UnknownPlaceholder { placeholder } => {
+                format!("unknown placeholder `{placeholder}`")
+            }
+            DiagnosticKind::UnknownResourceOutput {
+                resource,
+                resource_type,
+                output,
+                ..
+            } => format!("resource `{resource}` ({resource_type}) has no output `{output}`"),
+            DiagnosticKind::UnknownResourceParam { param, .. } => {
+                format!("unknown resource parameter `{param}`")
+            }
+            DiagnosticKind::NoProvisioner {
+                resource_type,
+                class,
+                environment,
+                region,
+            } => format!(
+                "no provisioner for `{resource_type}/{class}` in environment `{environment}` (region `{region}`)"
+            ),
+            DiagnosticKind::SharedResourceConflict { id, param } => {
+                format!("shared resource `{id}` gets two values for `{param}`")
+            }
             DiagnosticKind::Internal { message } => format!("internal error: {message}"),
         }
     }
@@ -822,6 +896,11 @@ impl DiagnosticKind {
             DiagnosticKind::MissingImage { .. } => "`image: .`".into(),
             DiagnosticKind::FileNotFound { .. } => "not found".into(),
             DiagnosticKind::MissingEnvironmentValue { .. } => "no value".into(),
+            DiagnosticKind::UnknownPlaceholder { .. } => "unknown placeholder".into(),
+            DiagnosticKind::UnknownResourceOutput { .. } => "no such output".into(),
+            DiagnosticKind::UnknownResourceParam { .. } => "unknown parameter".into(),
+            DiagnosticKind::NoProvisioner { .. } => "not provided here".into(),
+            DiagnosticKind::SharedResourceConflict { .. } => "set differently here".into(),
             DiagnosticKind::Internal { .. } => "here".into(),
         }
     }
@@ -1040,6 +1119,37 @@ impl DiagnosticKind {
             DiagnosticKind::MissingEnvironmentValue { key, environment } => Some(format!(
                 "set `{key}` under `environment` in the overrides file, or under `environments.{environment}.environment`"
             )),
+            DiagnosticKind::UnknownPlaceholder { .. } => Some(
+                "use `${resources.NAME.OUTPUT}` or `${metadata.name}`; write `$$` for a literal `$`"
+                    .into(),
+            ),
+            DiagnosticKind::UnknownResourceOutput {
+                resource_type,
+                output,
+                known,
+                ..
+            } => {
+                let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                Some(match suggest(output, &known) {
+                    Some(best) => format!("did you mean `{best}`? a `{resource_type}` has {}", list(&known)),
+                    None => format!("a `{resource_type}` has {}", list(&known)),
+                })
+            }
+            DiagnosticKind::UnknownResourceParam { param, known } => {
+                let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                Some(match suggest(param, &known) {
+                    Some(best) => format!("did you mean `{best}`? this type takes {}", list(&known)),
+                    None => format!("this type takes {}", list(&known)),
+                })
+            }
+            DiagnosticKind::NoProvisioner { .. } => Some(
+                "choose another class, or ask the platform team for a rule that provides it here"
+                    .into(),
+            ),
+            DiagnosticKind::SharedResourceConflict { .. } => Some(
+                "requests of one type, class and id share a resource; give them the same parameters, or different ids"
+                    .into(),
+            ),
             DiagnosticKind::Internal { .. } => {
                 Some("this is a bug in pave; please report it with the input that caused it".into())
             }

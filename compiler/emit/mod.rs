@@ -4,6 +4,7 @@
 //! Terraform resource arguments. The whole tree exists before the disk is touched. Never reads or
 //! writes files.
 
+pub(crate) mod crossplane;
 mod flux;
 mod folder;
 mod kubernetes;
@@ -20,6 +21,7 @@ use crate::source::SourceMap;
 pub fn emit(plan: &Plan, source_map: &SourceMap) -> Result<OutputTree, String> {
     let mut tree = OutputTree::default();
     kubernetes::emit(plan, source_map, &mut tree)?;
+    crossplane::emit(plan, source_map, &mut tree)?;
     flux::emit(plan, source_map, &mut tree)?;
     terraform::emit(plan, source_map, &mut tree)?;
     Ok(tree)

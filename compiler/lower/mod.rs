@@ -7,6 +7,7 @@
 //! objects. Never reads files.
 
 mod foundation;
+mod resource;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,11 +19,16 @@ pub use foundation::{
     ZONES, ZoneSource,
 };
 
+pub use resource::{
+    DatabaseSettings, EnvVarSource, ExternalSecretKey, OUTPUTS_CONFIG_MAP, PlannedEnvVar,
+    PlannedExternalSecret, PlannedResource, RegionalResources, resource_name,
+};
+
 use crate::parse::{
     AddonLayer, Ingress, Owners, PodSecurity, Quota, Replicas, Resources, Tier, WorkloadKind,
 };
 use crate::resolve::{
-    Addon, ContainerInstance, ResolvedContent, ResolvedFile, ResolvedSpec, SecretRef, Service,
+    Addon, ContainerInstance, ResolvedContent, ResolvedFile, ResolvedSpec, Service,
     ServiceInstance, StdLimitRange, StdProbes, substitute_json,
 };
 use crate::source::FileId;
@@ -39,6 +45,28 @@ pub struct Plan {
     pub clusters: Vec<Cluster>,
     /// The cloud foundation; `None` unless the Platform has a `terraform` section.
     pub foundation: Option<Foundation>,
+    /// How managed resources reach Crossplane, and the types in use.
+    pub crossplane: CrossplanePlan,
+}
+
+/// The platform's Crossplane API: v2 namespaced composite resources, or v1 claims.
+#[derive(Debug, Clone)]
+pub struct CrossplanePlan {
+    /// Emit v1 claims and cluster-scoped managed resources (Crossplane 1.x).
+    pub claims: bool,
+    /// Every type of the catalogue with its parameters (each gets an XRD and a Composition).
+    pub types: Vec<PlannedResourceType>,
+    /// The Platform spec file.
+    pub source: FileId,
+}
+
+/// A resource type and the parameters of its composite resources.
+#[derive(Debug, Clone)]
+pub struct PlannedResourceType {
+    pub resource_type: crate::parse::ResourceType,
+    pub description: String,
+    /// Parameter name to its JSON type and description.
+    pub params: BTreeMap<String, (crate::parse::ParamType, String)>,
 }
 
 /// The Git repository that holds the generated tree.
@@ -130,6 +158,9 @@ pub struct TenantEnvironment {
     pub ingress_source_cidrs: Vec<String>,
     pub ingress_class: String,
     pub workloads: Vec<Workload>,
+    /// Managed resources per region of the environment (one cluster each), sorted by region;
+    /// empty when no service of the unit requires any.
+    pub resources: Vec<RegionalResources>,
     /// The Tenant spec file.
     pub source: FileId,
 }
@@ -146,8 +177,12 @@ pub struct Workload {
     pub replicas: Replicas,
     pub autoscaling_cpu: u8,
     pub resources: Resources,
+    /// Plain env (a ConfigMap).
     pub env: BTreeMap<String, String>,
-    pub secrets: BTreeMap<String, SecretRef>,
+    /// The container's `env` list: secret and resource outputs, in order.
+    pub env_vars: Vec<PlannedEnvVar>,
+    /// Where its secrets come from: Secrets Manager through External Secrets.
+    pub external_secret: Option<PlannedExternalSecret>,
     pub liveness: Option<PlannedProbe>,
     pub readiness: Option<PlannedProbe>,
     pub ingress: Option<Ingress>,
@@ -182,7 +217,8 @@ pub struct PlannedContainer {
     pub command: Vec<String>,
     pub args: Vec<String>,
     pub env: BTreeMap<String, String>,
-    pub secrets: BTreeMap<String, SecretRef>,
+    /// Variables read from Secrets and ConfigMaps (resource outputs).
+    pub env_vars: Vec<PlannedEnvVar>,
     pub resources: Resources,
     pub liveness: Option<PlannedProbe>,
     pub readiness: Option<PlannedProbe>,
@@ -265,6 +301,11 @@ pub fn lower(validated: &ValidatedSpec) -> Plan {
                 COST_CENTER_LABEL.to_string(),
                 tenant.parsed.spec.cost_center.clone(),
             );
+            let namespace = format!("{}-{env_name}", tenant.name());
+            let names = resource::UnitNames {
+                platform: spec.platform.name(),
+                namespace: &namespace,
+            };
             let workloads = services
                 .iter()
                 .filter_map(|service| {
@@ -280,15 +321,31 @@ pub fn lower(validated: &ValidatedSpec) -> Plan {
                         &labels,
                         &spec.stdlib.defaults.probes,
                         callers,
+                        &names,
                     ))
                 })
                 .collect();
+            let account_id = spec
+                .platform
+                .spec
+                .accounts
+                .get(&env.parsed.spec.account)
+                .cloned()
+                .unwrap_or_default();
+            let resources = regional_resources(
+                &services,
+                env_name,
+                &env.parsed.spec.regions,
+                &labels,
+                &names,
+                &account_id,
+            );
             units.push(TenantEnvironment {
                 tenant: tenant.name().to_string(),
                 environment: env_name.clone(),
                 tier: env.tier,
                 kubernetes_version: env.parsed.spec.kubernetes_version.clone(),
-                namespace: format!("{}-{env_name}", tenant.name()),
+                namespace,
                 namespace_labels: tenant.parsed.spec.labels.clone(),
                 labels,
                 quota: quota.clone(),
@@ -308,6 +365,7 @@ pub fn lower(validated: &ValidatedSpec) -> Plan {
                 ingress_source_cidrs: spec.platform.spec.ingress.source_cidrs.clone(),
                 ingress_class: spec.platform.spec.ingress.class_name.clone(),
                 workloads,
+                resources,
                 source: tenant.parsed.doc.file,
             });
         }
@@ -337,7 +395,103 @@ pub fn lower(validated: &ValidatedSpec) -> Plan {
         gitops,
         clusters: clusters(spec),
         foundation: foundation::foundation(spec),
+        crossplane: CrossplanePlan {
+            claims: platform.spec.crossplane.claims,
+            types: spec
+                .resource_catalogue
+                .types
+                .iter()
+                .map(|(resource_type, entry)| PlannedResourceType {
+                    resource_type: *resource_type,
+                    description: entry.description.clone(),
+                    params: entry
+                        .params
+                        .iter()
+                        .map(|(k, d)| (k.clone(), (d.param_type, d.description.clone())))
+                        .collect(),
+                })
+                .collect(),
+            source: platform.doc.file,
+        },
     }
+}
+
+/// The resources of one tenant's services in an environment, per region: a request with an `id`
+/// is shared by every service that asks for the same one.
+fn regional_resources(
+    services: &[&Service],
+    env_name: &str,
+    regions: &[String],
+    unit_labels: &BTreeMap<String, String>,
+    names: &resource::UnitNames<'_>,
+    account_id: &str,
+) -> Vec<RegionalResources> {
+    let mut out = Vec::new();
+    for region in regions {
+        let mut resources: BTreeMap<String, PlannedResource> = BTreeMap::new();
+        for service in services {
+            let Some(instance) = service.instances.iter().find(|i| i.environment == env_name)
+            else {
+                continue;
+            };
+            for resource_use in &instance.requires {
+                let Some(decided) = resource_use.regions.get(region) else {
+                    continue;
+                };
+                let name = resource_name(service.name(), resource_use);
+                let entry = resources.entry(name.clone()).or_insert_with(|| {
+                    let mut labels = unit_labels.clone();
+                    labels.insert(
+                        "pave.dev/resource-type".into(),
+                        resource_use.resource_type.as_str().into(),
+                    );
+                    labels.insert("pave.dev/resource-class".into(), resource_use.class.clone());
+                    let external_name =
+                        resource::external_name(names, resource_use.resource_type, &name, region);
+                    PlannedResource {
+                        dead_letter_queue_arn: (resource_use.resource_type
+                            == crate::parse::ResourceType::SqsQueue)
+                            .then(|| {
+                                format!("arn:aws:sqs:{region}:{account_id}:{external_name}-dlq")
+                            }),
+                        external_name,
+                        secret_prefix: resource::secret_prefix(names, &name),
+                        database: resource::database_settings(resource_use.resource_type, &name),
+                        name: name.clone(),
+                        resource_type: resource_use.resource_type,
+                        class: resource_use.class.clone(),
+                        params: decided.params.clone(),
+                        region: region.clone(),
+                        consumers: Vec::new(),
+                        labels,
+                        source: service.parsed.doc.file,
+                    }
+                });
+                entry.consumers.push(service.name().to_string());
+            }
+        }
+        if resources.is_empty() {
+            continue;
+        }
+        let mut outputs = BTreeMap::new();
+        for resource in resources.values() {
+            for (output, source) in resource.resource_type.outputs() {
+                if *source != crate::parse::OutputSource::Regional {
+                    continue;
+                }
+                if let Some(value) = resource::known_output(resource, output, account_id) {
+                    outputs.insert(format!("{}.{output}", resource.name), value);
+                }
+            }
+        }
+        out.push(RegionalResources {
+            region: region.clone(),
+            cluster: format!("{env_name}-{region}"),
+            resources: resources.into_values().collect(),
+            outputs,
+        });
+    }
+    out
 }
 
 /// One cluster per environment and region, with the add-ons enabled in that environment.
@@ -478,7 +632,11 @@ fn workload(
     unit_labels: &BTreeMap<String, String>,
     probe_defaults: &StdProbes,
     callers: Option<&BTreeSet<String>>,
+    names: &resource::UnitNames<'_>,
 ) -> Workload {
+    let wiring = resource::wiring(service, instance, names);
+    let mut env = instance.env.clone();
+    env.extend(wiring.literal_env);
     let spec = &service.parsed.spec;
     let mut ports: Vec<PlannedPort> = spec
         .ports
@@ -556,8 +714,9 @@ fn workload(
         replicas: instance.replicas.value,
         autoscaling_cpu: instance.autoscaling_cpu,
         resources: instance.resources.value.clone(),
-        env: instance.env.clone(),
-        secrets: instance.secrets.clone(),
+        env,
+        env_vars: wiring.env,
+        external_secret: wiring.external_secret,
         ingress: instance.ingress.as_ref().map(|i| i.value.clone()),
         schedule: instance.schedule.as_ref().map(|s| s.value.clone()),
         automount_token: spec.service_account.automount_token,
@@ -624,7 +783,7 @@ fn planned_container(
         command: container.command.clone(),
         args: container.args.clone(),
         env: container.env.clone(),
-        secrets: container.secrets.clone(),
+        env_vars: Vec::new(),
         resources: container.resources.clone(),
         liveness: probe(&container.liveness),
         readiness: probe(&container.readiness),

@@ -12,6 +12,7 @@ mod common;
 mod document;
 mod environment;
 mod platform;
+mod resource;
 mod schema;
 pub mod score;
 mod service;
@@ -34,7 +35,13 @@ pub use environment::{
     NetworkSettings, NodeGroup, Promotion, Taint, TaintEffect, Tier,
 };
 pub use platform::{
-    GitHubSettings, GitOps, IngressSettings, PlatformDefaults, PlatformSpec, TerraformSettings,
+    CrossplaneSettings, GitHubSettings, GitOps, IngressSettings, PlatformDefaults, PlatformSpec,
+    TerraformSettings,
+};
+pub use resource::{
+    ClassRule, OutputSource, ParamDefinition, ParamType, PlatformResourceClasses, ResourceClass,
+    ResourceRequest, ResourceRequestOverride, ResourceType, ResourceTypeDefinition, RuleMatch,
+    StdlibResourceType,
 };
 pub use schema::{SchemaSet, SpecKind};
 pub use service::{
@@ -75,6 +82,8 @@ pub struct ParsedSpecs {
     pub services: Vec<Parsed<ServiceSpec>>,
     /// The embedded add-on catalogue, by file name.
     pub stdlib_addons: Vec<StdlibAddon>,
+    /// The embedded resource catalogue, one entry per type.
+    pub stdlib_resources: Vec<StdlibResourceType>,
 }
 
 /// One parsed document of any kind.
@@ -167,6 +176,7 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
         return Err(diagnostics);
     };
     let stdlib_addons = stdlib_addons(source_map, &mut diagnostics);
+    let stdlib_resources = stdlib_resources(source_map, &mut diagnostics);
     finish(
         ParsedSpecs {
             platform,
@@ -174,6 +184,7 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
             tenants,
             services,
             stdlib_addons,
+            stdlib_resources,
         },
         diagnostics,
     )
@@ -276,6 +287,59 @@ fn score_services(
         }
     }
     services
+}
+
+/// Reads the embedded resource catalogue (pave's own data: a file that does not read is a bug,
+/// and a unit test reads every one).
+fn stdlib_resources(
+    source_map: &SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<StdlibResourceType> {
+    let mut out = Vec::new();
+    for (file, source) in source_map.files() {
+        if source.origin != crate::source::Origin::Stdlib {
+            continue;
+        }
+        let Some(name) = source
+            .name
+            .strip_prefix(crate::source::STDLIB_RESOURCES)
+            .and_then(|n| n.strip_suffix(".yaml"))
+        else {
+            continue;
+        };
+        let internal = |message: String, span| {
+            Diagnostic::new(
+                DiagnosticKind::Internal {
+                    message: format!("stdlib file `{}`: {message}", source.name),
+                },
+                span,
+            )
+        };
+        let head = crate::source::Span::new(file, 0, 0);
+        let Some(resource_type) = ResourceType::from_name(name) else {
+            diagnostics.push(internal("not a resource type pave knows".into(), head));
+            continue;
+        };
+        let (nodes, errors) = yaml::parse_yaml(file, &source.text);
+        if let Some(error) = errors.into_iter().next() {
+            diagnostics.push(error);
+            continue;
+        }
+        let Some(root) = nodes.into_iter().next() else {
+            diagnostics.push(internal("empty".into(), head));
+            continue;
+        };
+        let doc = Document { file, root };
+        match serde_json::from_value(doc.root.to_json()) {
+            Ok(definition) => out.push(StdlibResourceType {
+                resource_type,
+                doc,
+                definition,
+            }),
+            Err(error) => diagnostics.push(internal(error.to_string(), doc.head_span())),
+        }
+    }
+    out
 }
 
 /// What one file holds.

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::addon::PlatformAddon;
 use super::common::{Replicas, Resources};
+use super::resource::{PlatformResourceClasses, ResourceType};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -28,6 +29,22 @@ pub struct PlatformSpec {
     pub addons: BTreeMap<String, PlatformAddon>,
     /// The Terraform foundation; none generated without it.
     pub terraform: Option<TerraformSettings>,
+    /// Resource classes over the stdlib catalogue's, by resource type.
+    #[serde(default)]
+    pub resource_classes: BTreeMap<ResourceType, PlatformResourceClasses>,
+    /// How managed resources reach Crossplane.
+    #[serde(default)]
+    pub crossplane: CrossplaneSettings,
+}
+
+/// `spec.crossplane`: the Crossplane API the clusters run.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CrossplaneSettings {
+    /// Emit v1 claims (cluster-scoped XRs behind namespaced claims, cluster-scoped managed
+    /// resources) for Crossplane 1.x instead of v2 namespaced composite resources.
+    #[serde(default)]
+    pub claims: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

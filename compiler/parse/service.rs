@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::common::{Replicas, Resources};
+use super::resource::{ResourceRequest, ResourceRequestOverride};
 use super::score::ScoreParts;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -39,6 +40,9 @@ pub struct ServiceSpec {
     /// The AWS resources the service may use (a workload identity with a scoped policy).
     #[serde(default)]
     pub aws: AwsAccess,
+    /// Managed resources it uses (databases, caches, buckets, queues), by name.
+    #[serde(default)]
+    pub requires: BTreeMap<String, ResourceRequest>,
     #[serde(default)]
     pub environments: BTreeMap<String, ServiceOverride>,
     /// For a workload written in Score: what a Service cannot say (never in a Service document).
@@ -183,6 +187,9 @@ pub struct ServiceOverride {
     /// Each part given replaces the service's.
     #[serde(default)]
     pub aws: PartialAwsAccess,
+    /// A class or parameters of a resource of `requires` in this environment.
+    #[serde(default)]
+    pub requires: BTreeMap<String, ResourceRequestOverride>,
 }
 
 /// `spec.aws`: AWS resources a service reads or writes, each named exactly (no wildcards).

@@ -8,6 +8,7 @@
 
 mod addon;
 mod foundation;
+mod resource;
 mod score;
 mod stdlib;
 
@@ -19,6 +20,10 @@ pub use addon::{
 pub use foundation::{
     CLUSTER_ROLES, EnvironmentFoundation, MAX_CLUSTER_NAME, MAX_ROLE_NAME, REGION_PREFIX,
     cluster_name, deploy_role_name, workload_role_name,
+};
+pub use resource::{
+    CatalogueClass, CatalogueType, DecidedParams, EnvPart, MatchedRule, ParamSource,
+    ResourceCatalogue, ResourceUse,
 };
 pub use score::{ContainerInstance, ResolvedContent, ResolvedFile};
 pub use stdlib::{StdDefaults, StdLimitRange, StdProbes, Stdlib};
@@ -51,6 +56,8 @@ pub struct ResolvedSpec {
     pub services: Vec<Service>,
     /// The add-on catalogue: stdlib's, replaced and extended by the Platform's, by name.
     pub addons: BTreeMap<String, Addon>,
+    /// The resource catalogue: stdlib's types and classes, the Platform's classes over them.
+    pub resource_catalogue: ResourceCatalogue,
 }
 
 #[derive(Debug, Clone)]
@@ -98,11 +105,13 @@ impl Service {
     }
 }
 
-/// A secret key a service reads into an env var.
+/// A secret of AWS Secrets Manager a service reads into an env var.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretRef {
-    pub secret: String,
-    pub key: String,
+    /// The secret's name (in the environment's account and the cluster's region).
+    pub name: String,
+    /// One key of a JSON secret; the whole secret string when `None`.
+    pub property: Option<String>,
 }
 
 /// A service as it runs in one environment.
@@ -113,8 +122,13 @@ pub struct ServiceInstance {
     pub replicas: Sourced<Replicas>,
     pub autoscaling_cpu: u8,
     pub resources: Sourced<Resources>,
+    /// Env values without resource outputs (`${metadata.name}` and `$$` replaced).
     pub env: BTreeMap<String, String>,
+    /// Env values that use resource outputs, split into parts.
+    pub resource_env: BTreeMap<String, Vec<EnvPart>>,
     pub secrets: BTreeMap<String, SecretRef>,
+    /// The managed resources it uses here, sorted by request name.
+    pub requires: Vec<ResourceUse>,
     pub ingress: Option<Sourced<Ingress>>,
     pub schedule: Option<Sourced<String>>,
     /// AWS resources it may use here (per-environment parts replace the service's).
@@ -183,6 +197,15 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
         &mut diagnostics,
     );
 
+    let resource_catalogue =
+        resource::resource_catalogue(&platform, &specs.stdlib_resources, &mut diagnostics);
+    let mut catalogue_docs: BTreeMap<crate::source::FileId, &Document> = specs
+        .stdlib_resources
+        .iter()
+        .map(|entry| (entry.doc.file, &entry.doc))
+        .collect();
+    catalogue_docs.insert(platform.doc.file, &platform.doc);
+
     let tenants = index_unique(specs.tenants, "tenant", &mut diagnostics);
     let tenants: BTreeMap<String, Tenant> = tenants
         .into_iter()
@@ -244,6 +267,7 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
             &sizes,
             &stdlib,
             &ports,
+            (&resource_catalogue, &catalogue_docs),
             &mut diagnostics,
         );
         services.push(Service {
@@ -298,6 +322,7 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
             tenants,
             services,
             addons,
+            resource_catalogue,
         },
         diagnostics,
     )
@@ -491,6 +516,10 @@ fn service_instances(
     sizes: &BTreeMap<String, Resources>,
     stdlib: &Stdlib,
     ports: &score::PortTable,
+    (catalogue, catalogue_docs): (
+        &ResourceCatalogue,
+        &BTreeMap<crate::source::FileId, &Document>,
+    ),
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<ServiceInstance> {
     let doc = &service.doc;
@@ -571,26 +600,91 @@ fn service_instances(
             .or(spec.autoscaling.and_then(|a| a.cpu))
             .unwrap_or(stdlib.defaults.autoscaling.cpu);
 
-        let mut env_vars: BTreeMap<String, String> = spec
-            .env
-            .iter()
-            .map(|(k, v)| (k.clone(), EnvValue::to_text(v)))
-            .collect();
-        env_vars.extend(over.env.iter().map(|(k, v)| (k.clone(), v.to_text())));
+        let mut env_vars: BTreeMap<String, String> = BTreeMap::new();
+        let mut resource_env: BTreeMap<String, Vec<EnvPart>> = BTreeMap::new();
+        let mut values: BTreeMap<&String, (&EnvValue, Vec<String>)> = BTreeMap::new();
+        for (k, v) in &spec.env {
+            values.insert(
+                k,
+                (v, ["spec", "env", k.as_str()].map(str::to_string).to_vec()),
+            );
+        }
+        for (k, v) in &over.env {
+            let mut path = over_path("env").to_vec();
+            path.push(k.clone());
+            values.insert(k, (v, path));
+        }
+        for (k, (v, path)) in values {
+            let EnvValue::Text(text) = v else {
+                env_vars.insert(k.clone(), v.to_text());
+                continue;
+            };
+            if !text.contains('$') {
+                env_vars.insert(k.clone(), text.clone());
+                continue;
+            }
+            let span = doc.span(&path);
+            // The offset of the text inside the node: plain scalars and quoted ones without
+            // escapes; otherwise diagnostics underline the whole value.
+            let offset = match (span.end - span.start)
+                .checked_sub(u32::try_from(text.len()).unwrap_or(u32::MAX))
+            {
+                Some(0) => Some(0),
+                Some(2) => Some(1),
+                _ => None,
+            };
+            let Some(parts) = resource::parse_env_value(
+                text,
+                service.name(),
+                &spec.requires,
+                span,
+                offset,
+                diagnostics,
+            ) else {
+                continue;
+            };
+            match parts.as_slice() {
+                [] => {
+                    env_vars.insert(k.clone(), String::new());
+                }
+                [EnvPart::Text(t)] => {
+                    env_vars.insert(k.clone(), t.clone());
+                }
+                _ => {
+                    resource_env.insert(k.clone(), parts);
+                }
+            }
+        }
 
         let mut secrets: BTreeMap<String, SecretRef> = BTreeMap::new();
         for (name, reference) in spec.secrets.iter().chain(&over.secrets) {
-            // The schema guarantees `secret/key`.
-            if let Some((secret, key)) = reference.split_once('/') {
-                secrets.insert(
-                    name.clone(),
-                    SecretRef {
-                        secret: secret.into(),
-                        key: key.into(),
-                    },
-                );
-            }
+            let (secret, property) = match reference.split_once('#') {
+                Some((secret, property)) => (secret, Some(property.to_string())),
+                None => (reference.as_str(), None),
+            };
+            secrets.insert(
+                name.clone(),
+                SecretRef {
+                    name: secret.into(),
+                    property,
+                },
+            );
         }
+
+        let requires = resource::resource_uses(
+            catalogue,
+            catalogue_docs,
+            doc,
+            &spec.requires,
+            &over.requires,
+            &resource::UseContext {
+                environment: env_name,
+                tier: env.tier,
+                regions: &env.parsed.spec.regions,
+                tenant: tenant.name(),
+            },
+            diagnostics,
+        );
 
         let ingress = match &over.ingress {
             Some(ingress) => Some(Sourced {
@@ -626,7 +720,9 @@ fn service_instances(
             autoscaling_cpu,
             resources,
             env: env_vars,
+            resource_env,
             secrets,
+            requires,
             ingress,
             schedule,
             aws: spec.aws.with(&over.aws),

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use super::{Origin, STDLIB, STDLIB_ADDONS, SourceFile, SourceMap};
+use super::{Origin, STDLIB, STDLIB_ADDONS, STDLIB_RESOURCES, SourceFile, SourceMap};
 
 /// The file that marks a platform root.
 pub const ROOT_FILE: &str = "pave.yaml";
@@ -194,10 +194,13 @@ pub(super) fn add_user_file(source_map: &mut SourceMap, name: String, text: Stri
     }
 }
 
-/// Adds the embedded stdlib files that are parsed like specs (the add-on catalogue), after the
-/// user's files, so diagnostics can point into them.
+/// Adds the embedded stdlib files that are parsed like specs (the add-on and resource
+/// catalogues), after the user's files, so diagnostics can point into them.
 pub(super) fn add_stdlib(source_map: &mut SourceMap) {
-    for (path, text) in STDLIB.iter().filter(|(p, _)| p.starts_with(STDLIB_ADDONS)) {
+    for (path, text) in STDLIB
+        .iter()
+        .filter(|(p, _)| p.starts_with(STDLIB_ADDONS) || p.starts_with(STDLIB_RESOURCES))
+    {
         source_map.add(SourceFile {
             name: (*path).to_string(),
             text: (*text).to_string(),

@@ -85,10 +85,33 @@ pub const STDLIB: &[(&str, &str)] = &[
         "stdlib/addons/vault.yaml",
         include_str!("../../stdlib/addons/vault.yaml"),
     ),
+    (
+        "stdlib/resources/mysql.yaml",
+        include_str!("../../stdlib/resources/mysql.yaml"),
+    ),
+    (
+        "stdlib/resources/postgres.yaml",
+        include_str!("../../stdlib/resources/postgres.yaml"),
+    ),
+    (
+        "stdlib/resources/redis.yaml",
+        include_str!("../../stdlib/resources/redis.yaml"),
+    ),
+    (
+        "stdlib/resources/s3-bucket.yaml",
+        include_str!("../../stdlib/resources/s3-bucket.yaml"),
+    ),
+    (
+        "stdlib/resources/sqs-queue.yaml",
+        include_str!("../../stdlib/resources/sqs-queue.yaml"),
+    ),
 ];
 
 /// The folder of the add-on catalogue: one file per add-on, named after it.
 pub const STDLIB_ADDONS: &str = "stdlib/addons/";
+
+/// The folder of the resource catalogue: one file per resource type, named after it.
+pub const STDLIB_RESOURCES: &str = "stdlib/resources/";
 
 /// `(file name, text)` of every spec schema, by kind.
 pub const SCHEMAS: &[(&str, &str)] = &[
@@ -156,5 +179,31 @@ mod tests {
             .map(|(path, _)| (*path).to_string())
             .collect();
         assert_eq!(embedded, on_disk);
+    }
+
+    #[test]
+    fn every_resource_type_has_an_embedded_file() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/stdlib/resources");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| format!("{STDLIB_RESOURCES}{}", e.file_name().to_string_lossy()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        on_disk.sort();
+        let embedded: Vec<String> = STDLIB
+            .iter()
+            .filter(|(path, _)| path.starts_with(STDLIB_RESOURCES))
+            .map(|(path, _)| (*path).to_string())
+            .collect();
+        assert_eq!(embedded, on_disk);
+        let mut types: Vec<String> = crate::parse::ResourceType::ALL
+            .iter()
+            .map(|t| format!("{STDLIB_RESOURCES}{}.yaml", t.as_str()))
+            .collect();
+        types.sort();
+        assert_eq!(types, on_disk);
     }
 }

@@ -16,7 +16,7 @@ pub use discover::{
     DiscoverError, GENERATED_HEADER, GENERATED_JSON_HEADER, OUTPUT_MARKER, ROOT_FILE, find_root,
     read_platform,
 };
-pub use embedded::{SCHEMAS, STDLIB, STDLIB_ADDONS, schema_source, stdlib_file};
+pub use embedded::{SCHEMAS, STDLIB, STDLIB_ADDONS, STDLIB_RESOURCES, schema_source, stdlib_file};
 pub use git::read_platform_at;
 pub use span::{FileId, Span};
 

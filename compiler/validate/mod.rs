@@ -9,6 +9,7 @@
 
 mod addon;
 mod foundation;
+mod resource;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -52,6 +53,7 @@ pub fn validate(resolved: ResolvedSpec) -> StageResult<ValidatedSpec> {
     check_dependency_consent(&resolved, &mut diagnostics);
     check_ingress_hosts(&resolved, &mut diagnostics);
     check_reserved_names(&resolved, &mut diagnostics);
+    resource::check_resources(&resolved, &mut diagnostics);
     addon::check_addons(&resolved, &mut diagnostics);
     check_gitops_repository(&resolved, &mut diagnostics);
     foundation::check(&resolved, &mut diagnostics);
@@ -503,7 +505,7 @@ fn check_env(service: &Service, diagnostics: &mut Vec<Diagnostic>) {
         for name in instance
             .secrets
             .keys()
-            .filter(|k| instance.env.contains_key(*k))
+            .filter(|k| instance.env.contains_key(*k) || instance.resource_env.contains_key(*k))
         {
             let over = spec.environments.get(&instance.environment);
             let path: Vec<&str> = if over.is_some_and(|o| o.secrets.contains_key(name)) {

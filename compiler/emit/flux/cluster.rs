@@ -16,6 +16,9 @@ use crate::lower::{Cluster, GitOpsSource, Plan};
 use crate::parse::AddonLayer;
 use crate::source::SourceMap;
 
+/// The cluster Kustomization of the platform's XRDs and Compositions.
+const CONTROL_PLANE: &str = "control-plane";
+
 /// The folder of a cluster's Flux objects, beside `flux-system/`.
 pub(super) fn dir(cluster: &Cluster) -> String {
     format!("clusters/{}/platform", cluster.name)
@@ -93,11 +96,61 @@ pub(super) fn emit(
         folder.add(&kustomization, name, source)?;
     }
 
+    // The platform's XRDs and Compositions, once Crossplane (a controller) runs.
+    let control_plane = crate::emit::crossplane::uses_resources(plan);
+    if control_plane {
+        let kustomization = Kustomization::new(
+            meta(CONTROL_PLANE, Some(FLUX_NAMESPACE), labels),
+            KustomizationSpec {
+                depends_on: after(INFRA_CONTROLLERS),
+                interval: "1h",
+                retry_interval: "2m",
+                timeout: "5m",
+                source_ref: source_ref(),
+                path: repository_path(gitops, crate::emit::crossplane::CONTROL_PLANE_DIR),
+                prune: true,
+                wait: true,
+                health_checks: Vec::new(),
+                target_namespace: None,
+                service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
+            },
+        );
+        folder.add(&kustomization, CONTROL_PLANE, source)?;
+    }
+
     for unit in plan
         .units
         .iter()
         .filter(|u| u.environment == cluster.environment && cluster.tenants.contains(&u.tenant))
     {
+        // The tenant's managed resources in this cluster's region: applied by the platform (a
+        // tenant cannot change how its databases are provided), after the XRDs and the
+        // tenant's namespace. Not `wait`: a database takes longer than a reconcile.
+        if let Some(regional) = unit.resources.iter().find(|r| r.cluster == cluster.name) {
+            let name = format!("{}-resources", tenant::platform_kustomization(unit));
+            let mut depends_on = after(CONTROL_PLANE);
+            depends_on.extend(after(&tenant::platform_kustomization(unit)));
+            let kustomization = Kustomization::new(
+                meta(&name, Some(FLUX_NAMESPACE), labels),
+                KustomizationSpec {
+                    depends_on,
+                    interval: "10m",
+                    retry_interval: "2m",
+                    timeout: "5m",
+                    source_ref: source_ref(),
+                    path: repository_path(
+                        gitops,
+                        &crate::emit::crossplane::resources_dir(unit, &regional.region),
+                    ),
+                    prune: true,
+                    wait: false,
+                    health_checks: Vec::new(),
+                    target_namespace: Some(unit.namespace.clone()),
+                    service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
+                },
+            );
+            folder.add(&kustomization, &name, source)?;
+        }
         let name = tenant::platform_kustomization(unit);
         // Not `wait`: the tenant's own Kustomization, applied here, depends on this one, so
         // waiting for it would deadlock. Ready once the tenant's source is fetched.

@@ -3,6 +3,7 @@
 //! guardrails, which only the platform may change) and `workloads/` (the tenant's services), and
 //! a `kustomization.yaml` over both, so `kubectl apply -k` applies the lot.
 
+mod external_secret;
 mod tenancy;
 mod workload;
 

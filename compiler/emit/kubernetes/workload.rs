@@ -13,10 +13,10 @@ use k8s_openapi::api::autoscaling::v2::{
 };
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    Capabilities, ConfigMap, ConfigMapEnvSource, ConfigMapVolumeSource, Container, ContainerPort,
-    EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource, ExecAction, HTTPGetAction,
-    HTTPHeader, KeyToPath, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-    ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext, Service,
+    Capabilities, ConfigMap, ConfigMapEnvSource, ConfigMapKeySelector, ConfigMapVolumeSource,
+    Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource,
+    ExecAction, HTTPGetAction, HTTPHeader, KeyToPath, PodSecurityContext, PodSpec, PodTemplateSpec,
+    Probe, ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext, Service,
     ServiceAccount, ServicePort, ServiceSpec, TCPSocketAction, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::{
@@ -30,12 +30,14 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::Folder;
+use super::external_secret::ExternalSecret;
 use super::tenancy::{cpu_memory, meta, tenant_namespace_peer};
 use crate::lower::{
-    PlannedContainer, PlannedFile, PlannedMount, PlannedProbe, TenantEnvironment, Workload,
+    EnvVarSource as PlannedEnvSource, PlannedContainer, PlannedEnvVar, PlannedFile, PlannedMount,
+    PlannedProbe, TenantEnvironment, Workload,
 };
 use crate::parse::WorkloadKind;
-use crate::resolve::{ResolvedContent, SecretRef};
+use crate::resolve::ResolvedContent;
 
 /// The user and group pods run as: non-root, above the range images usually reserve.
 const RUN_AS_ID: i64 = 10001;
@@ -60,6 +62,21 @@ pub(super) fn emit(
         folder.add(
             &files_config_map(unit, workload),
             &files_config_map_name(workload),
+            source,
+        )?;
+    }
+    // In the tenancy folder: the platform decides which secrets a workload reads, so a tenant
+    // cannot point an ExternalSecret at another tenant's secrets through the shared store.
+    if let Some(external_secret) = &workload.external_secret {
+        let object = ExternalSecret::new(
+            meta(unit, &external_secret.name, &workload.labels),
+            external_secret,
+        );
+        tenancy.add_object(
+            super::external_secret::API_VERSION,
+            super::external_secret::KIND,
+            &external_secret.name,
+            &object,
             source,
         )?;
     }
@@ -228,20 +245,38 @@ fn runtime_default() -> SeccompProfile {
 /// The name of the pod volume that holds the files ConfigMap.
 const FILES_VOLUME: &str = "files";
 
-fn secret_env(secrets: &BTreeMap<String, SecretRef>) -> Vec<EnvVar> {
-    secrets
-        .iter()
-        .map(|(name, secret)| EnvVar {
-            name: name.clone(),
-            value_from: Some(EnvVarSource {
-                secret_key_ref: Some(SecretKeySelector {
-                    name: secret.secret.clone(),
-                    key: secret.key.clone(),
-                    optional: Some(false),
+fn env_vars(vars: &[PlannedEnvVar]) -> Vec<EnvVar> {
+    vars.iter()
+        .map(|var| match &var.source {
+            PlannedEnvSource::Value(value) => EnvVar {
+                name: var.name.clone(),
+                value: Some(value.clone()),
+                ..EnvVar::default()
+            },
+            PlannedEnvSource::Secret { secret, key } => EnvVar {
+                name: var.name.clone(),
+                value_from: Some(EnvVarSource {
+                    secret_key_ref: Some(SecretKeySelector {
+                        name: secret.clone(),
+                        key: key.clone(),
+                        optional: Some(false),
+                    }),
+                    ..EnvVarSource::default()
                 }),
-                ..EnvVarSource::default()
-            }),
-            ..EnvVar::default()
+                ..EnvVar::default()
+            },
+            PlannedEnvSource::ConfigMap { name, key } => EnvVar {
+                name: var.name.clone(),
+                value_from: Some(EnvVarSource {
+                    config_map_key_ref: Some(ConfigMapKeySelector {
+                        name: name.clone(),
+                        key: key.clone(),
+                        optional: Some(false),
+                    }),
+                    ..EnvVarSource::default()
+                }),
+                ..EnvVar::default()
+            },
         })
         .collect()
 }
@@ -300,7 +335,7 @@ fn sidecar(container: &PlannedContainer) -> Container {
             ..EnvVar::default()
         })
         .collect();
-    env.extend(secret_env(&container.secrets));
+    env.extend(env_vars(&container.env_vars));
     Container {
         name: container.name.clone(),
         image: Some(container.image.clone()),
@@ -365,7 +400,7 @@ fn pod_template(workload: &Workload) -> PodTemplateSpec {
             ..EnvFromSource::default()
         }]
     });
-    let env = secret_env(&workload.secrets);
+    let env = env_vars(&workload.env_vars);
     let ports: Vec<ContainerPort> = workload
         .ports
         .iter()

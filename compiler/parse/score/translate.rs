@@ -334,6 +334,7 @@ impl<'a> Translator<'a> {
             service_account: ServiceAccountSettings::default(),
             aws: AwsAccess::default(),
             environments,
+            requires: BTreeMap::new(),
             score: None,
         };
         parts.main = main;

@@ -1,0 +1,370 @@
+//! Managed resources in the plan: for each tenant, environment and region, the composite
+//! resources to create (shared ones once), the outputs known when compiling, and for each
+//! workload the env vars that read outputs and the Secrets Manager keys its ExternalSecret pulls.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use crate::parse::{OutputSource, ResourceType};
+use crate::resolve::{EnvPart, ResourceUse, SecretRef, Service, ServiceInstance};
+use crate::source::FileId;
+
+/// The ConfigMap (in each cluster, in the tenant's namespace) with the outputs that are known
+/// when compiling but differ by region; keys are `<resource>.<output>`.
+pub const OUTPUTS_CONFIG_MAP: &str = "pave-resource-outputs";
+
+/// The managed resources of one tenant and environment in one region (one cluster).
+#[derive(Debug, Clone)]
+pub struct RegionalResources {
+    pub region: String,
+    /// The cluster's name, `<environment>-<region>`.
+    pub cluster: String,
+    /// Sorted by name.
+    pub resources: Vec<PlannedResource>,
+    /// The data of [`OUTPUTS_CONFIG_MAP`]: regional outputs, by `<resource>.<output>`.
+    pub outputs: BTreeMap<String, String>,
+}
+
+/// One composite resource (or claim) in a tenant's namespace, in one cluster.
+#[derive(Debug, Clone)]
+pub struct PlannedResource {
+    /// Its name in the namespace: the request's `id`, or `<service>-<request>`.
+    pub name: String,
+    pub resource_type: ResourceType,
+    pub class: String,
+    /// Every parameter of its type, decided for this region.
+    pub params: BTreeMap<String, Json>,
+    pub region: String,
+    /// The name of the AWS resource (RDS identifier, replication group id, bucket, queue).
+    pub external_name: String,
+    /// Secrets Manager names of its secret outputs are `<secret_prefix>/<output>`.
+    pub secret_prefix: String,
+    /// Static outputs the composition needs (database name, user name, port).
+    pub database: Option<DatabaseSettings>,
+    /// The ARN of a queue's dead-letter queue.
+    pub dead_letter_queue_arn: Option<String>,
+    /// The services that use it, sorted.
+    pub consumers: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    /// The Service spec of its first consumer.
+    pub source: FileId,
+}
+
+/// The fixed outputs of a database or cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseSettings {
+    pub database_name: String,
+    pub username: String,
+    pub port: u16,
+}
+
+/// An env var of a container's `env` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedEnvVar {
+    pub name: String,
+    pub source: EnvVarSource,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvVarSource {
+    /// A literal, with `$(NAME)` references to earlier vars (and `$$` for a literal `$`).
+    Value(String),
+    /// A key of the workload's ExternalSecret target.
+    Secret { secret: String, key: String },
+    /// A key of [`OUTPUTS_CONFIG_MAP`].
+    ConfigMap { name: String, key: String },
+}
+
+/// The ExternalSecret of a workload: each key of its target Secret, read from Secrets Manager.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedExternalSecret {
+    /// The ExternalSecret's name and its target Secret's.
+    pub name: String,
+    /// Sorted by key.
+    pub data: Vec<ExternalSecretKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalSecretKey {
+    /// The key in the target Secret.
+    pub key: String,
+    /// The Secrets Manager secret name.
+    pub remote: String,
+    pub property: Option<String>,
+}
+
+/// What a workload reads from resources and secrets.
+#[derive(Debug, Clone, Default)]
+pub(super) struct WorkloadWiring {
+    /// Env values that turned out to be literals (static outputs only).
+    pub literal_env: BTreeMap<String, String>,
+    pub env: Vec<PlannedEnvVar>,
+    pub external_secret: Option<PlannedExternalSecret>,
+}
+
+/// Names of the resources and the Secrets Manager prefix of one tenant and environment.
+pub(super) struct UnitNames<'a> {
+    pub platform: &'a str,
+    pub namespace: &'a str,
+}
+
+/// The name of a resource in the namespace.
+pub fn resource_name(service: &str, resource: &ResourceUse) -> String {
+    resource.resource_name(service)
+}
+
+/// The Secrets Manager name prefix of a resource's secret outputs.
+pub(super) fn secret_prefix(names: &UnitNames<'_>, resource: &str) -> String {
+    format!("{}/{}/{resource}", names.platform, names.namespace)
+}
+
+/// The AWS name of a resource: `<namespace>-<resource>` (plus the region and platform for a
+/// bucket, whose names are global), cut to `max` with a hash of the whole when longer.
+pub(super) fn external_name(
+    names: &UnitNames<'_>,
+    resource_type: ResourceType,
+    resource: &str,
+    region: &str,
+) -> String {
+    let (full, max) = match resource_type {
+        ResourceType::Postgres | ResourceType::Mysql => {
+            (format!("{}-{resource}", names.namespace), 63)
+        }
+        ResourceType::Redis => (format!("{}-{resource}", names.namespace), 40),
+        ResourceType::S3Bucket => (
+            format!("{}-{}-{resource}-{region}", names.platform, names.namespace),
+            63,
+        ),
+        ResourceType::SqsQueue => (format!("{}-{resource}", names.namespace), 80),
+    };
+    shorten(&full, max)
+}
+
+fn shorten(name: &str, max: usize) -> String {
+    if name.len() <= max {
+        return name.to_string();
+    }
+    let hash = fnv1a(name);
+    let keep = max.saturating_sub(9);
+    let head: String = name.chars().take(keep).collect();
+    format!("{}-{hash:08x}", head.trim_end_matches('-'))
+}
+
+fn fnv1a(text: &str) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in text.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash
+}
+
+/// The fixed outputs of databases and caches.
+pub(super) fn database_settings(
+    resource_type: ResourceType,
+    resource: &str,
+) -> Option<DatabaseSettings> {
+    let database_name = {
+        let name = resource.replace('-', "_");
+        if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            name
+        } else {
+            format!("db_{name}")
+        }
+    };
+    let port = match resource_type {
+        ResourceType::Postgres => 5432,
+        ResourceType::Mysql => 3306,
+        ResourceType::Redis => 6379,
+        ResourceType::S3Bucket | ResourceType::SqsQueue => return None,
+    };
+    Some(DatabaseSettings {
+        database_name,
+        username: "app".into(),
+        port,
+    })
+}
+
+/// The value of an output known when compiling; `None` for secret outputs.
+pub(super) fn known_output(
+    resource: &PlannedResource,
+    output: &str,
+    account_id: &str,
+) -> Option<String> {
+    let db = resource.database.as_ref();
+    let region = &resource.region;
+    let name = &resource.external_name;
+    match (resource.resource_type, output) {
+        (_, "port") => db.map(|d| d.port.to_string()),
+        (ResourceType::Postgres | ResourceType::Mysql, "name") => {
+            db.map(|d| d.database_name.clone())
+        }
+        (_, "username") => db.map(|d| d.username.clone()),
+        (ResourceType::S3Bucket | ResourceType::SqsQueue, "name") => Some(name.clone()),
+        (_, "region") => Some(region.clone()),
+        (ResourceType::S3Bucket, "arn") => Some(format!("arn:aws:s3:::{name}")),
+        (ResourceType::SqsQueue, "arn") => {
+            Some(format!("arn:aws:sqs:{region}:{account_id}:{name}"))
+        }
+        (ResourceType::SqsQueue, "url") => Some(format!(
+            "https://sqs.{region}.amazonaws.com/{account_id}/{name}"
+        )),
+        _ => None,
+    }
+}
+
+/// The env list and ExternalSecret of a workload: resource outputs by source (literal when
+/// static, the outputs ConfigMap when regional, the ExternalSecret when secret), and the
+/// service's own secrets.
+pub(super) fn wiring(
+    service: &Service,
+    instance: &ServiceInstance,
+    names: &UnitNames<'_>,
+) -> WorkloadWiring {
+    let mut wiring = WorkloadWiring::default();
+    let secret_name = format!("{}-secrets", service.name());
+    let mut data: BTreeMap<String, ExternalSecretKey> = BTreeMap::new();
+    let uses: BTreeMap<&str, &ResourceUse> = instance
+        .requires
+        .iter()
+        .map(|u| (u.name.as_str(), u))
+        .collect();
+    // Helper vars hold one output each; a value mixing text and outputs refers to them with
+    // `$(NAME)`, which the kubelet expands (they come first in the list).
+    let mut helpers: BTreeMap<String, EnvVarSource> = BTreeMap::new();
+    let mut composed: Vec<PlannedEnvVar> = Vec::new();
+    for (var, parts) in &instance.resource_env {
+        let mut literal = String::new();
+        let mut k8s_value = String::new();
+        let mut sources: Vec<EnvVarSource> = Vec::new();
+        for part in parts {
+            match part {
+                EnvPart::Text(text) => {
+                    literal.push_str(text);
+                    k8s_value.push_str(&text.replace('$', "$$"));
+                }
+                EnvPart::Output { resource, output } => {
+                    let Some(resource_use) = uses.get(resource.as_str()) else {
+                        continue;
+                    };
+                    let resource_type = resource_use.resource_type;
+                    let xr = resource_name(service.name(), resource_use);
+                    let source = match resource_type.output(output) {
+                        Some(OutputSource::Static) => {
+                            let value = static_output(resource_type, &xr, output);
+                            literal.push_str(&value);
+                            k8s_value.push_str(&value.replace('$', "$$"));
+                            continue;
+                        }
+                        Some(OutputSource::Regional) => EnvVarSource::ConfigMap {
+                            name: OUTPUTS_CONFIG_MAP.into(),
+                            key: format!("{xr}.{output}"),
+                        },
+                        Some(OutputSource::Secret) | None => {
+                            let key = format!("{xr}.{output}");
+                            data.insert(
+                                key.clone(),
+                                ExternalSecretKey {
+                                    key: key.clone(),
+                                    remote: format!("{}/{output}", secret_prefix(names, &xr)),
+                                    property: None,
+                                },
+                            );
+                            EnvVarSource::Secret {
+                                secret: secret_name.clone(),
+                                key,
+                            }
+                        }
+                    };
+                    let helper = helper_name(&resource_use.name, output);
+                    k8s_value.push_str(&format!("$({helper})"));
+                    literal.clear();
+                    sources.push(source.clone());
+                    helpers.insert(helper, source);
+                }
+            }
+        }
+        match (parts.len(), sources.len()) {
+            (_, 0) => {
+                wiring.literal_env.insert(var.clone(), literal);
+            }
+            (1, 1) => {
+                if let Some(source) = sources.pop() {
+                    composed.push(PlannedEnvVar {
+                        name: var.clone(),
+                        source,
+                    });
+                }
+            }
+            _ => composed.push(PlannedEnvVar {
+                name: var.clone(),
+                source: EnvVarSource::Value(k8s_value),
+            }),
+        }
+    }
+    // Helpers only where a composed value needs them.
+    let needed: Vec<&String> = helpers
+        .keys()
+        .filter(|h| {
+            composed.iter().any(|v| {
+                matches!(&v.source, EnvVarSource::Value(text) if text.contains(&format!("$({h})")))
+            })
+        })
+        .collect();
+    for helper in needed {
+        if let Some(source) = helpers.get(helper) {
+            wiring.env.push(PlannedEnvVar {
+                name: helper.clone(),
+                source: source.clone(),
+            });
+        }
+    }
+    wiring.env.extend(composed);
+    for (var, SecretRef { name, property }) in &instance.secrets {
+        data.insert(
+            var.clone(),
+            ExternalSecretKey {
+                key: var.clone(),
+                remote: name.clone(),
+                property: property.clone(),
+            },
+        );
+        wiring.env.push(PlannedEnvVar {
+            name: var.clone(),
+            source: EnvVarSource::Secret {
+                secret: secret_name.clone(),
+                key: var.clone(),
+            },
+        });
+    }
+    wiring.env.sort_by(|a, b| {
+        let helper = |v: &PlannedEnvVar| !v.name.starts_with("PAVE_");
+        (helper(a), &a.name).cmp(&(helper(b), &b.name))
+    });
+    if !data.is_empty() {
+        wiring.external_secret = Some(PlannedExternalSecret {
+            name: secret_name,
+            data: data.into_values().collect(),
+        });
+    }
+    wiring
+}
+
+/// `PAVE_<REQUEST>_<OUTPUT>`: the helper var of one output.
+fn helper_name(request: &str, output: &str) -> String {
+    format!("PAVE_{request}_{output}")
+        .to_uppercase()
+        .replace('-', "_")
+}
+
+/// A static output's value (the same in every region).
+fn static_output(resource_type: ResourceType, resource: &str, output: &str) -> String {
+    let db = database_settings(resource_type, resource);
+    match output {
+        "port" => db.map(|d| d.port.to_string()).unwrap_or_default(),
+        "name" => db.map(|d| d.database_name).unwrap_or_default(),
+        "username" => db.map(|d| d.username).unwrap_or_default(),
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,251 @@
+//! Managed resources a service asks for (`spec.requires`), and the resource catalogue: for each
+//! type, the parameters it takes and its classes with their per-environment rules (a file of
+//! `stdlib/resources/`, or a Platform `spec.resourceClasses` entry).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use super::document::Document;
+use super::environment::Tier;
+
+/// What kind of managed resource: each has its own XRD, Composition and outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceType {
+    Postgres,
+    Mysql,
+    Redis,
+    S3Bucket,
+    SqsQueue,
+}
+
+/// One output of a resource type, and how a workload gets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputSource {
+    /// Known when compiling, the same in every cluster of the environment.
+    Static,
+    /// Known when compiling, different in each region (a bucket name).
+    Regional,
+    /// Known only once the resource exists (a host, a generated password): read from AWS Secrets
+    /// Manager through External Secrets.
+    Secret,
+}
+
+impl ResourceType {
+    pub const ALL: [ResourceType; 5] = [
+        ResourceType::Postgres,
+        ResourceType::Mysql,
+        ResourceType::Redis,
+        ResourceType::S3Bucket,
+        ResourceType::SqsQueue,
+    ];
+
+    /// The name used in specs and in `stdlib/resources/<name>.yaml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceType::Postgres => "postgres",
+            ResourceType::Mysql => "mysql",
+            ResourceType::Redis => "redis",
+            ResourceType::S3Bucket => "s3-bucket",
+            ResourceType::SqsQueue => "sqs-queue",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ResourceType> {
+        ResourceType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
+    /// The outputs placeholders may name (`${resources.NAME.OUTPUT}`), in a stable order.
+    pub fn outputs(self) -> &'static [(&'static str, OutputSource)] {
+        use OutputSource::{Regional, Secret, Static};
+        match self {
+            ResourceType::Postgres | ResourceType::Mysql => &[
+                ("host", Secret),
+                ("port", Static),
+                ("name", Static),
+                ("username", Static),
+                ("password", Secret),
+            ],
+            ResourceType::Redis => &[("host", Secret), ("port", Static), ("password", Secret)],
+            ResourceType::S3Bucket => {
+                &[("name", Regional), ("region", Regional), ("arn", Regional)]
+            }
+            ResourceType::SqsQueue => &[
+                ("name", Regional),
+                ("url", Regional),
+                ("arn", Regional),
+                ("region", Regional),
+            ],
+        }
+    }
+
+    pub fn output(self, name: &str) -> Option<OutputSource> {
+        self.outputs()
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| *s)
+    }
+}
+
+/// One entry of `spec.requires`: a resource the service uses, by the name placeholders use.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceRequest {
+    #[serde(rename = "type")]
+    pub resource_type: ResourceType,
+    /// Default: the type's `defaultClass`.
+    pub class: Option<String>,
+    /// Requests of the same type, class and id in a tenant's environment share one resource.
+    pub id: Option<String>,
+    /// Parameters over the class's, each one the type accepts.
+    #[serde(default)]
+    pub params: BTreeMap<String, Json>,
+}
+
+/// `requires.<name>` in a per-environment override: a class or parameters for that environment.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceRequestOverride {
+    pub class: Option<String>,
+    #[serde(default)]
+    pub params: BTreeMap<String, Json>,
+}
+
+/// The JSON type of a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamType {
+    String,
+    Integer,
+    Boolean,
+}
+
+impl ParamType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamType::String => "string",
+            ParamType::Integer => "integer",
+            ParamType::Boolean => "boolean",
+        }
+    }
+
+    pub fn accepts(self, value: &Json) -> bool {
+        match self {
+            ParamType::String => value.is_string(),
+            ParamType::Integer => value.is_i64() || value.is_u64(),
+            ParamType::Boolean => value.is_boolean(),
+        }
+    }
+}
+
+/// A parameter a resource type accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ParamDefinition {
+    #[serde(rename = "type")]
+    pub param_type: ParamType,
+    pub description: String,
+}
+
+/// A file of `stdlib/resources/`: what a type takes and the classes the platform offers.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceTypeDefinition {
+    pub description: String,
+    pub params: BTreeMap<String, ParamDefinition>,
+    pub default_class: String,
+    pub classes: BTreeMap<String, ResourceClass>,
+}
+
+/// A class of a type: its parameters, and rules that change them where they match.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceClass {
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Every parameter of the type.
+    pub params: BTreeMap<String, Json>,
+    #[serde(default)]
+    pub rules: Vec<ClassRule>,
+}
+
+/// Where a rule applies and what it changes. A rule with `available: false` says the class has
+/// no provisioner where it matches.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClassRule {
+    #[serde(rename = "match")]
+    pub matches: RuleMatch,
+    #[serde(default)]
+    pub params: BTreeMap<String, Json>,
+    pub available: Option<bool>,
+}
+
+/// The conditions of a rule; every one given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RuleMatch {
+    pub environment_type: Option<Tier>,
+    pub environment: Option<String>,
+    pub region: Option<String>,
+    pub tenant: Option<String>,
+}
+
+impl RuleMatch {
+    /// How specific the rule is: a tenant beats an environment, which beats a region, which
+    /// beats an environment type; more conditions beat fewer of the same weight.
+    pub fn specificity(&self) -> u32 {
+        u32::from(self.tenant.is_some()) * 8
+            + u32::from(self.environment.is_some()) * 4
+            + u32::from(self.region.is_some()) * 2
+            + u32::from(self.environment_type.is_some())
+    }
+
+    pub fn holds(&self, tier: Tier, environment: &str, region: &str, tenant: &str) -> bool {
+        self.environment_type.is_none_or(|t| t == tier)
+            && self.environment.as_deref().is_none_or(|e| e == environment)
+            && self.region.as_deref().is_none_or(|r| r == region)
+            && self.tenant.as_deref().is_none_or(|t| t == tenant)
+    }
+
+    /// `environmentType=production, region=us-east-1`, for explanations.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(t) = &self.tenant {
+            parts.push(format!("tenant={t}"));
+        }
+        if let Some(e) = &self.environment {
+            parts.push(format!("environment={e}"));
+        }
+        if let Some(r) = &self.region {
+            parts.push(format!("region={r}"));
+        }
+        if let Some(t) = self.environment_type {
+            parts.push(format!("environmentType={}", t.as_str()));
+        }
+        if parts.is_empty() {
+            "everywhere".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// A Platform `spec.resourceClasses.<type>` entry: classes that replace or add to stdlib's.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlatformResourceClasses {
+    pub default_class: Option<String>,
+    #[serde(default)]
+    pub classes: BTreeMap<String, ResourceClass>,
+}
+
+/// A file of the embedded resource catalogue, with its spanned document.
+#[derive(Debug, Clone)]
+pub struct StdlibResourceType {
+    pub resource_type: ResourceType,
+    pub doc: Document,
+    pub definition: ResourceTypeDefinition,
+}

@@ -1,0 +1,67 @@
+//! Managed resources: requests that share a resource (same name in a tenant's namespace) agree on
+//! its type, class and parameters, and resource names fit Kubernetes' limit.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::resolve::{ResolvedSpec, ResourceUse};
+
+use super::MAX_NAME;
+
+pub(super) fn check_resources(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
+    // (tenant, environment, resource name) -> the first request that names it.
+    let mut first: BTreeMap<(&str, &str, String), &ResourceUse> = BTreeMap::new();
+    let mut too_long = BTreeSet::new();
+    for service in &resolved.services {
+        for instance in &service.instances {
+            for resource_use in &instance.requires {
+                let name = resource_use.resource_name(service.name());
+                if name.len() > MAX_NAME {
+                    if !too_long.insert(resource_use.span) {
+                        continue;
+                    }
+                    diagnostics.push(Diagnostic::new(
+                        DiagnosticKind::NameTooLong {
+                            name: name.clone(),
+                            max: MAX_NAME,
+                        },
+                        resource_use.span,
+                    ));
+                    continue;
+                }
+                let key = (
+                    service.tenant.as_str(),
+                    instance.environment.as_str(),
+                    name.clone(),
+                );
+                let Some(earlier) = first.get(&key) else {
+                    first.insert(key, resource_use);
+                    continue;
+                };
+                let conflict = if earlier.resource_type != resource_use.resource_type {
+                    Some("type".to_string())
+                } else if earlier.class != resource_use.class {
+                    Some("class".to_string())
+                } else {
+                    earlier.regions.iter().find_map(|(region, decided)| {
+                        let other = resource_use.regions.get(region)?;
+                        decided
+                            .params
+                            .iter()
+                            .find(|(k, v)| other.params.get(*k) != Some(*v))
+                            .map(|(k, _)| k.clone())
+                    })
+                };
+                if let Some(param) = conflict {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            DiagnosticKind::SharedResourceConflict { id: name, param },
+                            resource_use.span,
+                        )
+                        .with_related(earlier.span, "first requested here"),
+                    );
+                }
+            }
+        }
+    }
+}
