@@ -1100,7 +1100,7 @@ impl DiagnosticKind {
                     .map(|best| format!("did you mean `{best}`? "))
                     .unwrap_or_default();
                 Some(format!(
-                    "{guess}pave provides {}; a platform adds a type by giving pave a provisioner for it (a resource class in `schemas/` and `compiler/`, see ARCHITECTURE.md, \"A new Score resource type\")",
+                    "{guess}pave provides {}; a platform tunes these with its own classes (Platform `spec.resourceClasses`), and a new type is a provisioner added to pave (ARCHITECTURE.md, \"A new resource type\")",
                     list(&known)
                 ))
             }

@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use super::{SecretRef, ServiceInstance, Sourced, qualify_image};
+use super::{EnvPart, SecretRef, ServiceInstance, Sourced, qualify_image};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::parse::score::{
     FileContent, PartialResources, ResourceType, ScoreContainer, ScoreParts, ScoreVolume, Segment,
     Template,
 };
-use crate::parse::{CpuMemory, Ingress, Probe, Quantity, Resources};
+use crate::parse::{CpuMemory, Ingress, Probe, Quantity, ResourceType as ManagedType, Resources};
 use crate::source::Span;
 
 /// A container of the pod besides the main one, in one environment.
@@ -70,13 +70,15 @@ pub(super) fn complete(
 
     let main = &parts.main;
     instance.container_name = main.name.clone();
-    instance.env = variables(
+    let (env, resource_env) = main_variables(
         parts,
         main,
         container_override(&main.name),
         ctx,
         diagnostics,
     );
+    instance.env = env;
+    instance.resource_env = resource_env;
     instance.files = files(parts, main, ctx, diagnostics);
     instance.volumes = main.volumes.clone();
     let (resources, span) = container_resources(main, container_override(&main.name), &size);
@@ -167,6 +169,87 @@ fn files(
         .collect()
 }
 
+/// The main container's variables: plain text, or (with outputs of managed resources) the parts
+/// that `lower` wires to the ExternalSecret and the outputs ConfigMap.
+fn main_variables(
+    parts: &ScoreParts,
+    container: &ScoreContainer,
+    over: Option<&crate::parse::score::ContainerOverride>,
+    ctx: &Context<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (BTreeMap<String, String>, BTreeMap<String, Vec<EnvPart>>) {
+    let mut env = BTreeMap::new();
+    let mut resource_env = BTreeMap::new();
+    let chosen: BTreeMap<&String, &Template> = container
+        .variables
+        .iter()
+        .chain(over.into_iter().flat_map(|o| o.variables.iter()))
+        .collect();
+    for (name, template) in chosen {
+        let mut pieces: Vec<EnvPart> = Vec::new();
+        let push_text = |pieces: &mut Vec<EnvPart>, text: &str| match pieces.last_mut() {
+            Some(EnvPart::Text(last)) => last.push_str(text),
+            _ => pieces.push(EnvPart::Text(text.to_string())),
+        };
+        for segment in &template.0 {
+            match segment {
+                Segment::Text(text) => push_text(&mut pieces, text),
+                Segment::Output {
+                    resource,
+                    output,
+                    span,
+                } => match parts.resources.get(resource).map(|r| r.type_) {
+                    Some(ResourceType::Managed(managed)) => {
+                        for piece in managed_output(managed, resource, output) {
+                            match piece {
+                                EnvPart::Text(text) => push_text(&mut pieces, &text),
+                                other => pieces.push(other),
+                            }
+                        }
+                    }
+                    _ => {
+                        let value = output_value(parts, resource, output, *span, ctx, diagnostics);
+                        push_text(&mut pieces, &value);
+                    }
+                },
+            }
+        }
+        match pieces.as_slice() {
+            [] => {
+                env.insert(name.clone(), String::new());
+            }
+            [EnvPart::Text(text)] => {
+                env.insert(name.clone(), text.clone());
+            }
+            _ => {
+                resource_env.insert(name.clone(), pieces);
+            }
+        }
+    }
+    (env, resource_env)
+}
+
+/// A Score output of a managed resource as pave's outputs: Score's reference provisioners name
+/// the database `database` as well as `name`, give Redis a `username` (`default`, the user of an
+/// ElastiCache AUTH token) and S3 a `bucket` and an `endpoint`.
+fn managed_output(managed: ManagedType, resource: &str, output: &str) -> Vec<EnvPart> {
+    let out = |name: &str| EnvPart::Output {
+        resource: resource.to_string(),
+        output: name.to_string(),
+    };
+    match (managed, output) {
+        (ManagedType::Postgres | ManagedType::Mysql, "database") => vec![out("name")],
+        (ManagedType::Redis, "username") => vec![EnvPart::Text("default".into())],
+        (ManagedType::S3Bucket, "bucket") => vec![out("name")],
+        (ManagedType::S3Bucket, "endpoint") => vec![
+            EnvPart::Text("https://s3.".into()),
+            out("region"),
+            EnvPart::Text(".amazonaws.com".into()),
+        ],
+        (_, other) => vec![out(other)],
+    }
+}
+
 /// A template's text in this environment.
 fn fill(
     parts: &ScoreParts,
@@ -243,7 +326,8 @@ fn output_value(
                     .unwrap_or_default(),
             }
         }
-        ResourceType::Route | ResourceType::Volume => String::new(),
+        // Managed outputs reach only the main container's variables (checked when parsing).
+        ResourceType::Route | ResourceType::Volume | ResourceType::Managed(_) => String::new(),
     }
 }
 

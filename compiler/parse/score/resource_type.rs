@@ -1,6 +1,9 @@
 //! The Score resource types pave provides, and the outputs each has, named as Score's reference
 //! provisioners (score-compose, score-k8s) name them, so a workload written for them reads the
-//! same outputs here.
+//! same outputs here. Databases, caches, buckets and queues are pave's managed resources
+//! (`spec.requires` of a Service, provisioned through Crossplane); the others need no cloud.
+
+use crate::parse::ResourceType as ManagedType;
 
 /// A Score resource type pave can provide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -15,29 +18,50 @@ pub enum ResourceType {
     Route,
     /// A scratch volume (`emptyDir`), mounted through `volumes`.
     Volume,
+    /// A managed resource (Crossplane), as a Service's `spec.requires` entry.
+    Managed(ManagedType),
 }
 
+/// The S3 outputs of Score's reference provisioner that are static keys: pave gives the
+/// workload an IAM role instead.
+pub(super) const S3_KEY_OUTPUTS: [&str; 4] = [
+    "access_key_id",
+    "secret_key",
+    "aws_access_key_id",
+    "aws_secret_key",
+];
+
 impl ResourceType {
-    pub const ALL: [ResourceType; 5] = [
-        ResourceType::Environment,
-        ResourceType::ServicePort,
-        ResourceType::Dns,
-        ResourceType::Route,
-        ResourceType::Volume,
+    /// Every type by the names Score workloads use (`s3` and pave's `s3-bucket` alike).
+    const NAMES: [(&'static str, ResourceType); 11] = [
+        ("environment", ResourceType::Environment),
+        ("service-port", ResourceType::ServicePort),
+        ("dns", ResourceType::Dns),
+        ("route", ResourceType::Route),
+        ("volume", ResourceType::Volume),
+        ("postgres", ResourceType::Managed(ManagedType::Postgres)),
+        ("mysql", ResourceType::Managed(ManagedType::Mysql)),
+        ("redis", ResourceType::Managed(ManagedType::Redis)),
+        ("s3", ResourceType::Managed(ManagedType::S3Bucket)),
+        ("s3-bucket", ResourceType::Managed(ManagedType::S3Bucket)),
+        ("sqs-queue", ResourceType::Managed(ManagedType::SqsQueue)),
     ];
 
     pub fn name(self) -> &'static str {
         match self {
-            ResourceType::Environment => "environment",
-            ResourceType::ServicePort => "service-port",
-            ResourceType::Dns => "dns",
-            ResourceType::Route => "route",
-            ResourceType::Volume => "volume",
+            ResourceType::Managed(ManagedType::S3Bucket) => "s3",
+            other => Self::NAMES
+                .iter()
+                .find(|(_, t)| *t == other)
+                .map_or("", |(n, _)| n),
         }
     }
 
     pub fn from_name(name: &str) -> Option<ResourceType> {
-        ResourceType::ALL.into_iter().find(|t| t.name() == name)
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| *t)
     }
 
     /// The outputs `${resources.NAME.OUTPUT}` may name; `None` when any name is an output.
@@ -47,15 +71,22 @@ impl ResourceType {
             ResourceType::ServicePort => Some(&["hostname", "port"]),
             ResourceType::Dns => Some(&["host"]),
             ResourceType::Route | ResourceType::Volume => Some(&[]),
+            ResourceType::Managed(ManagedType::Postgres | ManagedType::Mysql) => {
+                Some(&["host", "port", "name", "database", "username", "password"])
+            }
+            ResourceType::Managed(ManagedType::Redis) => {
+                Some(&["host", "port", "username", "password"])
+            }
+            ResourceType::Managed(ManagedType::S3Bucket) => {
+                Some(&["bucket", "name", "region", "endpoint", "arn"])
+            }
+            ResourceType::Managed(ManagedType::SqsQueue) => Some(&["name", "url", "arn", "region"]),
         }
     }
 
     /// The names of every type, sorted, for diagnostics.
     pub fn known() -> Vec<String> {
-        let mut names: Vec<String> = ResourceType::ALL
-            .iter()
-            .map(|t| t.name().to_string())
-            .collect();
+        let mut names: Vec<String> = Self::NAMES.iter().map(|(n, _)| (*n).to_string()).collect();
         names.sort();
         names
     }

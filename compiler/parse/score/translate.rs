@@ -21,9 +21,13 @@ use crate::diagnostic::{Diagnostic, DiagnosticKind, PlaceholderProblem};
 use crate::parse::yaml::{Entry, Node, Value};
 use crate::parse::{
     AwsAccess, Document, Metadata, Parsed, PartialCpuMemory, Port, Probe, Probes, Quantity,
-    ServiceAccountSettings, ServiceOverride, ServiceSpec, WorkloadKind,
+    ResourceRequest, ResourceRequestOverride, ServiceAccountSettings, ServiceOverride, ServiceSpec,
+    WorkloadKind,
 };
 use crate::source::{FileId, Span};
+
+/// The longest name of a managed resource (pave derives cloud names from it).
+const MAX_MANAGED_NAME: usize = 30;
 
 /// How an overrides file is named: `<name>.overrides.yaml` beside `<name>.yaml`.
 pub const OVERRIDES_SUFFIXES: [&str; 2] = [".overrides.yaml", ".overrides.yml"];
@@ -81,6 +85,8 @@ pub fn translate<'a>(
         metadata: Json::Object(workload.metadata.clone()),
         resources: BTreeMap::new(),
         untyped: BTreeSet::new(),
+        requires: BTreeMap::new(),
+        managed_allowed: false,
         diagnostics: Vec::new(),
     };
     let spec = t.service(&workload, &settings);
@@ -128,6 +134,11 @@ struct Translator<'a> {
     resources: BTreeMap<String, ScoreResource>,
     /// Resources of a type pave does not provide (reported once, on the type).
     untyped: BTreeSet<String>,
+    /// Managed resources, as a Service's `spec.requires`.
+    requires: BTreeMap<String, ResourceRequest>,
+    /// Whether outputs of managed resources may stand in the string being read: only the main
+    /// container's variables, which the ExternalSecret and its ConfigMap feed.
+    managed_allowed: bool,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -170,7 +181,9 @@ impl<'a> Translator<'a> {
         let mut containers = Vec::new();
         for name in &order {
             if let Some(container) = workload.containers.get(name) {
+                self.managed_allowed = *name == main_name;
                 containers.push(self.container(name, container));
+                self.managed_allowed = false;
             }
         }
         let position = containers
@@ -246,6 +259,7 @@ impl<'a> Translator<'a> {
                     continue;
                 }
                 let mut variables = BTreeMap::new();
+                self.managed_allowed = *container == main.name;
                 for (key, value) in &change.variables {
                     let path = [
                         "environments",
@@ -262,6 +276,7 @@ impl<'a> Translator<'a> {
                     };
                     variables.insert(key.clone(), template);
                 }
+                self.managed_allowed = false;
                 by_container.insert(
                     container.clone(),
                     ContainerOverride {
@@ -286,9 +301,24 @@ impl<'a> Translator<'a> {
             if !by_container.is_empty() {
                 parts.container_overrides.insert(env.clone(), by_container);
             }
+            let mut requires = BTreeMap::new();
+            for (resource, change) in &over.resources {
+                requires.insert(
+                    resource.clone(),
+                    ResourceRequestOverride {
+                        class: change.class.clone(),
+                        params: change
+                            .params
+                            .iter()
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect(),
+                    },
+                );
+            }
             environments.insert(
                 env.clone(),
                 ServiceOverride {
+                    requires,
                     image: if main.image.is_none() {
                         over.settings.image.clone()
                     } else {
@@ -334,7 +364,7 @@ impl<'a> Translator<'a> {
             service_account: ServiceAccountSettings::default(),
             aws: AwsAccess::default(),
             environments,
-            requires: BTreeMap::new(),
+            requires: std::mem::take(&mut self.requires),
             score: None,
         };
         parts.main = main;
@@ -364,6 +394,29 @@ impl<'a> Translator<'a> {
             let span = self.path_span(&["resources", name, "type"]);
             match ResourceType::from_name(&resource.type_) {
                 Some(type_) => {
+                    if let ResourceType::Managed(resource_type) = type_ {
+                        if name.len() > MAX_MANAGED_NAME {
+                            let span = self.key_span(&["resources", name]);
+                            self.invalid(
+                                span,
+                                format!("resource name `{name}` is longer than {MAX_MANAGED_NAME} characters"),
+                                "pave derives the names of the cloud resource and its secrets from it; shorten it",
+                            );
+                        }
+                        self.requires.insert(
+                            name.clone(),
+                            ResourceRequest {
+                                resource_type,
+                                class: resource.class.clone(),
+                                id: resource.id.clone(),
+                                params: resource
+                                    .params
+                                    .iter()
+                                    .map(|(k, v)| (k.clone(), v.clone()))
+                                    .collect(),
+                            },
+                        );
+                    }
                     self.resources.insert(
                         name.clone(),
                         ScoreResource {
@@ -480,7 +533,10 @@ impl<'a> Translator<'a> {
             };
             variables.insert(key.clone(), template);
         }
+        let variables_allowed = self.managed_allowed;
+        self.managed_allowed = false;
         let files = self.files(name, spec.files.as_ref());
+        self.managed_allowed = variables_allowed;
         let volumes = self.volumes(name, spec.volumes.as_ref());
         let resources_span = self
             .score
@@ -785,6 +841,22 @@ impl<'a> Translator<'a> {
                     });
                 }
                 let output = parts[2..].join(".");
+                if let ResourceType::Managed(managed) = resource.type_ {
+                    if managed == crate::parse::ResourceType::S3Bucket
+                        && super::resource_type::S3_KEY_OUTPUTS.contains(&output.as_str())
+                    {
+                        return Err(PlaceholderProblem::NotHere {
+                            resource: name.clone(),
+                            reason: "pave gives the workload an IAM role (EKS Pod Identity) for its bucket, not keys: AWS SDKs find the credentials themselves; use `bucket` and `region`".into(),
+                        });
+                    }
+                    if !self.managed_allowed {
+                        return Err(PlaceholderProblem::NotHere {
+                            resource: name.clone(),
+                            reason: "outputs of databases, caches, buckets and queues reach the main container's `variables` only (read through an ExternalSecret); pass them to other containers or files from there".into(),
+                        });
+                    }
+                }
                 let valid = match resource.type_.outputs() {
                     None => parts.len() == 3,
                     Some(outputs) => outputs.contains(&output.as_str()),
@@ -936,7 +1008,10 @@ impl<'a> Translator<'a> {
                         },
                     );
                 }
-                ResourceType::Environment | ResourceType::Dns | ResourceType::Volume => {}
+                ResourceType::Environment
+                | ResourceType::Dns
+                | ResourceType::Volume
+                | ResourceType::Managed(_) => {}
             }
         }
         depends_on
@@ -1060,11 +1135,47 @@ impl<'a> Translator<'a> {
                 ));
             }
         }
+        if !spec.requires.is_empty() {
+            let mut requires = Vec::new();
+            for name in spec.requires.keys() {
+                if let Some(node) = score.node(&["resources", name.as_str()]) {
+                    requires.push(entry(
+                        name,
+                        score.key_span(&["resources", name.as_str()]),
+                        node.clone(),
+                    ));
+                }
+            }
+            let span = score.key_span(&["resources"]);
+            spec_entries.push(entry("requires", span, map_node(span, requires)));
+        }
         if let Some(overrides) = self.overrides {
-            for key in ["replicas", "size", "autoscaling", "environments"] {
+            for key in ["replicas", "size", "autoscaling"] {
                 if let Some(node) = overrides.node(&[key]) {
                     spec_entries.push(entry(key, overrides.key_span(&[key]), node.clone()));
                 }
+            }
+            if let Some(node) = overrides.node(&["environments"]) {
+                // A Service's per-environment `requires` is the overrides file's `resources`.
+                let renamed = match &node.value {
+                    Value::Map(envs) => Node {
+                        value: Value::Map(
+                            envs.iter()
+                                .map(|env| Entry {
+                                    value: rename_key(&env.value, "resources", "requires"),
+                                    ..env.clone()
+                                })
+                                .collect(),
+                        ),
+                        ..node.clone()
+                    },
+                    _ => node.clone(),
+                };
+                spec_entries.push(entry(
+                    "environments",
+                    overrides.key_span(&["environments"]),
+                    renamed,
+                ));
             }
         }
         let _ = workload;
@@ -1084,6 +1195,29 @@ impl<'a> Translator<'a> {
         ));
         root.push(entry("spec", head, map_node(head, spec_entries)));
         map_node(score.root.span, root)
+    }
+}
+
+/// A mapping node with one key renamed.
+fn rename_key(node: &Node, from: &str, to: &str) -> Node {
+    match &node.value {
+        Value::Map(entries) => Node {
+            value: Value::Map(
+                entries
+                    .iter()
+                    .map(|e| Entry {
+                        key: if e.key == from {
+                            to.to_string()
+                        } else {
+                            e.key.clone()
+                        },
+                        ..e.clone()
+                    })
+                    .collect(),
+            ),
+            ..node.clone()
+        },
+        _ => node.clone(),
     }
 }
 

@@ -179,6 +179,16 @@ pub struct EnvironmentOverride {
     pub settings: OverrideSettings,
     #[serde(default)]
     pub containers: BTreeMap<String, ContainerOverride>,
+    /// A class or parameters of the workload's managed resources in this environment.
+    #[serde(default)]
+    pub resources: BTreeMap<String, ResourceOverride>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ResourceOverride {
+    pub class: Option<String>,
+    #[serde(default)]
+    pub params: serde_json::Map<String, Json>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
