@@ -24,6 +24,7 @@ pub use resource::{
     PlannedExternalSecret, PlannedResource, RegionalResources, resource_name,
 };
 
+use crate::parse::score::InitKind;
 use crate::parse::{
     AddonLayer, Ingress, Owners, PodSecurity, Quota, Replicas, Resources, Tier, WorkloadKind,
 };
@@ -224,6 +225,8 @@ pub struct PlannedContainer {
     pub readiness: Option<PlannedProbe>,
     pub files: Vec<PlannedFile>,
     pub mounts: Vec<PlannedMount>,
+    /// Whether (and how) it starts before the pod's containers.
+    pub init: Option<InitKind>,
 }
 
 /// A file of the workload's files ConfigMap, mounted at `target`.
@@ -789,6 +792,7 @@ fn planned_container(
         readiness: probe(&container.readiness),
         files: planned_files(&container.name, &container.files, keys),
         mounts: planned_mounts(&container.volumes),
+        init: container.init,
     }
 }
 

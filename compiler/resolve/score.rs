@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use super::{EnvPart, SecretRef, ServiceInstance, Sourced, qualify_image};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::parse::score::{
-    FileContent, PartialResources, ResourceType, ScoreContainer, ScoreParts, ScoreVolume, Segment,
-    Template,
+    FileContent, InitKind, PartialResources, ResourceType, ScoreContainer, ScoreParts, ScoreVolume,
+    Segment, Template,
 };
 use crate::parse::{CpuMemory, Ingress, Probe, Quantity, ResourceType as ManagedType, Resources};
 use crate::source::Span;
@@ -27,6 +27,8 @@ pub struct ContainerInstance {
     pub resources: Resources,
     pub liveness: Option<Probe>,
     pub readiness: Option<Probe>,
+    /// Whether (and how) it starts before the pod's containers.
+    pub init: Option<InitKind>,
 }
 
 /// A file mounted read-only into a container, its content final.
@@ -113,6 +115,7 @@ pub(super) fn complete(
             resources: container_resources(container, container_override(&container.name), &size).0,
             liveness: container.liveness.clone(),
             readiness: container.readiness.clone(),
+            init: container.init,
         })
         .collect();
     if let Some(route) = &parts.route {

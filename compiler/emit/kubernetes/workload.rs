@@ -37,6 +37,7 @@ use crate::lower::{
     PlannedProbe, TenantEnvironment, Workload,
 };
 use crate::parse::WorkloadKind;
+use crate::parse::score::InitKind;
 use crate::resolve::ResolvedContent;
 
 /// The user and group pods run as: non-root, above the range images usually reserve.
@@ -356,6 +357,30 @@ fn sidecar(container: &PlannedContainer) -> Container {
     }
 }
 
+/// A container that starts before the others: an init container that runs to completion (no
+/// probes: Kubernetes allows none there), or a sidecar started first (`restartPolicy: Always`)
+/// that, when it must be healthy, passes its probe as a startup probe first.
+fn init_container(container: &PlannedContainer, kind: InitKind) -> Container {
+    let mut out = sidecar(container);
+    match kind {
+        InitKind::Complete => {
+            out.liveness_probe = None;
+            out.readiness_probe = None;
+        }
+        InitKind::Started | InitKind::Healthy => {
+            out.restart_policy = Some("Always".into());
+            if kind == InitKind::Healthy {
+                out.startup_probe = container
+                    .readiness
+                    .as_ref()
+                    .or(container.liveness.as_ref())
+                    .map(probe);
+            }
+        }
+    }
+    out
+}
+
 /// What rolls the pods when it changes: the env ConfigMap, the files and the sidecars' env.
 fn config_hash(workload: &Workload) -> Option<String> {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -432,7 +457,18 @@ fn pod_template(workload: &Workload) -> PodTemplateSpec {
         ..Container::default()
     };
     let mut containers = vec![container];
-    containers.extend(workload.sidecars.iter().map(sidecar));
+    containers.extend(
+        workload
+            .sidecars
+            .iter()
+            .filter(|c| c.init.is_none())
+            .map(sidecar),
+    );
+    let init_containers: Vec<Container> = workload
+        .sidecars
+        .iter()
+        .filter_map(|c| c.init.map(|kind| init_container(c, kind)))
+        .collect();
     let mut annotations = BTreeMap::new();
     if let Some(hash) = config_hash(workload) {
         annotations.insert("pave.dev/config-hash".to_string(), hash);
@@ -493,6 +529,7 @@ fn pod_template(workload: &Workload) -> PodTemplateSpec {
                 ..PodSecurityContext::default()
             }),
             containers,
+            init_containers: (!init_containers.is_empty()).then_some(init_containers),
             volumes: Some(volumes),
             ..PodSpec::default()
         }),

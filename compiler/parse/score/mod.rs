@@ -100,6 +100,19 @@ pub struct ScoreContainer {
     pub resources_span: Option<Span>,
     pub liveness: Option<Probe>,
     pub readiness: Option<Probe>,
+    /// Set when another container lists it in `before`: it starts before the pod's containers.
+    pub init: Option<InitKind>,
+}
+
+/// How a container named in another's `before` starts before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum InitKind {
+    /// `ready: started`: a sidecar started first (an init container that keeps running).
+    Started,
+    /// `ready: healthy`: a sidecar that must pass its probe first.
+    Healthy,
+    /// `ready: complete`: runs to completion first (an init container).
+    Complete,
 }
 
 /// Requests and limits where each part may be missing (Score makes them all optional).

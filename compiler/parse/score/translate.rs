@@ -13,7 +13,7 @@ use super::workload::{
     ScoreProbe, ScoreProtocol, ScoreVolumeSpec,
 };
 use super::{
-    ContainerOverride, FileContent, MAIN_CONTAINER_ANNOTATION, PartialResources, Route,
+    ContainerOverride, FileContent, InitKind, MAIN_CONTAINER_ANNOTATION, PartialResources, Route,
     ScoreContainer, ScoreFile, ScoreParts, ScoreResource, ScoreVolume, Segment, ServicePortRef,
     TENANT_ANNOTATION, Template,
 };
@@ -186,6 +186,7 @@ impl<'a> Translator<'a> {
                 self.managed_allowed = false;
             }
         }
+        self.before(workload, &order, &main_name, &mut containers);
         let position = containers
             .iter()
             .position(|c| c.name == main_name)
@@ -439,6 +440,83 @@ impl<'a> Translator<'a> {
                 }
             }
         }
+        // Parameters decided when compiling: `${metadata.*}` replaced, once every resource is
+        // known (so a placeholder naming another resource is reported as such).
+        let names: Vec<String> = self.requires.keys().cloned().collect();
+        for name in names {
+            let Some(params) = self.requires.get(&name).map(|r| r.params.clone()) else {
+                continue;
+            };
+            let mut filled = BTreeMap::new();
+            for (key, value) in params {
+                let path = vec![
+                    "resources".to_string(),
+                    name.clone(),
+                    "params".into(),
+                    key.clone(),
+                ];
+                filled.insert(key, self.static_json(&value, path));
+            }
+            if let Some(request) = self.requires.get_mut(&name) {
+                request.params = filled;
+            }
+        }
+    }
+
+    /// A parameter value with its `${metadata.*}` placeholders replaced; an output of a resource
+    /// is known only once the resource exists, too late for parameters.
+    fn static_json(&mut self, value: &Json, path: Vec<String>) -> Json {
+        match value {
+            Json::String(text) => {
+                let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+                let Some(node) = self.score.node(&refs) else {
+                    return value.clone();
+                };
+                let template = self.template(text, At::Node(node));
+                let mut out = String::new();
+                for segment in template.0 {
+                    match segment {
+                        Segment::Text(t) => out.push_str(&t),
+                        Segment::Output {
+                            resource,
+                            output,
+                            span,
+                        } => self.diagnostics.push(Diagnostic::new(
+                            DiagnosticKind::InvalidPlaceholder {
+                                placeholder: format!("${{resources.{resource}.{output}}}"),
+                                problem: PlaceholderProblem::NotHere {
+                                    resource,
+                                    reason: "the parameters of a database, cache, bucket or queue are decided when compiling: only `${metadata.*}` placeholders can stand in them".into(),
+                                },
+                            },
+                            span,
+                        )),
+                    }
+                }
+                Json::String(out)
+            }
+            Json::Array(items) => Json::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        let mut p = path.clone();
+                        p.push(i.to_string());
+                        self.static_json(item, p)
+                    })
+                    .collect(),
+            ),
+            Json::Object(map) => Json::Object(
+                map.iter()
+                    .map(|(k, item)| {
+                        let mut p = path.clone();
+                        p.push(k.clone());
+                        (k.clone(), self.static_json(item, p))
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
     }
 
     /// The service ports, in document order, with Kubernetes port names.
@@ -521,6 +599,48 @@ impl<'a> Translator<'a> {
         }
     }
 
+    /// Containers that others list in `before` start first: `complete` as init containers,
+    /// `started` and `healthy` as sidecars started first. The strictest wish wins.
+    fn before(
+        &mut self,
+        workload: &ScoreDocument,
+        order: &[String],
+        main_name: &str,
+        containers: &mut [ScoreContainer],
+    ) {
+        for name in order {
+            let Some(spec) = workload.containers.get(name) else {
+                continue;
+            };
+            for (target, before) in &spec.before {
+                let span = self.key_span(&["containers", name, "before", target]);
+                if target == main_name {
+                    self.invalid(
+                        span,
+                        format!("`{target}` is the main container and cannot start before `{name}`"),
+                        "the main container exposes the service; list the containers that start before it in its own `before`",
+                    );
+                    continue;
+                }
+                let kind = match before.ready.as_str() {
+                    "complete" => InitKind::Complete,
+                    "healthy" => InitKind::Healthy,
+                    _ => InitKind::Started,
+                };
+                match containers.iter_mut().find(|c| &c.name == target) {
+                    Some(container) => {
+                        container.init = Some(container.init.map_or(kind, |k| k.max(kind)));
+                    }
+                    None => self.invalid(
+                        span,
+                        format!("the workload has no container `{target}`"),
+                        &format!("its containers are {}", backticked(order)),
+                    ),
+                }
+            }
+        }
+    }
+
     fn container(&mut self, name: &str, spec: &ScoreContainerSpec) -> ScoreContainer {
         let mut variables = BTreeMap::new();
         for (key, value) in &spec.variables {
@@ -554,6 +674,7 @@ impl<'a> Translator<'a> {
             resources_span,
             liveness: spec.liveness_probe.as_ref().map(probe),
             readiness: spec.readiness_probe.as_ref().map(probe),
+            init: None,
         }
     }
 
@@ -904,7 +1025,22 @@ impl<'a> Translator<'a> {
                 let refs: Vec<&str> = path.iter().map(String::as_str).collect();
                 t.path_span(&refs)
             };
-            let string_param = |key: &str| spec.params.get(key).and_then(Json::as_str);
+            let mut params = spec.params.clone();
+            if !matches!(
+                resource.type_,
+                ResourceType::Route | ResourceType::Managed(_)
+            ) {
+                for (key, value) in params.iter_mut() {
+                    let path = vec![
+                        "resources".to_string(),
+                        name.clone(),
+                        "params".into(),
+                        key.clone(),
+                    ];
+                    *value = self.static_json(value, path);
+                }
+            }
+            let string_param = |key: &str| params.get(key).and_then(Json::as_str);
             match resource.type_ {
                 ResourceType::Route => {
                     if parts.route.is_some() {
