@@ -5,6 +5,7 @@ mod check;
 mod compile;
 mod completions;
 mod diff;
+mod explain;
 mod schema;
 mod write;
 
@@ -30,7 +31,8 @@ Examples:
   pave compile                      compile the platform around the current folder
   pave compile examples/techcorp    compile a given platform root
   pave check --output json          validate only, diagnostics as JSON (for CI)
-  pave diff --against origin/main   what a change does to the GitOps tree";
+  pave diff --against origin/main   what a change does to the GitOps tree
+  pave explain shop/api/db --env prod   which class and rules decide a managed resource";
 
 /// pave compiles platform specs (Platform, Environment, Tenant, Service) into a validated,
 /// deterministic GitOps tree of Kubernetes manifests.
@@ -50,6 +52,7 @@ enum Command {
     Compile(compile::CompileArgs),
     Check(check::CheckArgs),
     Diff(diff::DiffArgs),
+    Explain(explain::ExplainArgs),
     Schema(schema::SchemaArgs),
     Completions(completions::CompletionsArgs),
 }
@@ -118,6 +121,7 @@ pub(super) fn run(cli: Cli) -> i32 {
         Command::Compile(args) => compile::run(&args, &ui),
         Command::Check(args) => check::run(&args, &ui),
         Command::Diff(args) => diff::run(&args, &ui),
+        Command::Explain(args) => explain::run(&args, &ui),
         Command::Schema(args) => schema::run(&args),
         Command::Completions(args) => completions::run(&args),
     }

@@ -416,6 +416,13 @@ pub enum DiagnosticKind {
         environment: String,
         region: String,
     },
+    /// A service needs an add-on (Crossplane for resources, External Secrets for secrets) that is
+    /// off in one of its environments.
+    RequiredAddonDisabled {
+        addon: String,
+        environment: String,
+        what: &'static str,
+    },
     /// Two requests that share a resource (same type, class and id) set a parameter differently.
     SharedResourceConflict {
         id: String,
@@ -490,6 +497,7 @@ impl DiagnosticKind {
             | DiagnosticKind::UnknownResourceParam { .. }
             | DiagnosticKind::NoProvisioner { .. }
             | DiagnosticKind::SharedResourceConflict { .. }
+            | DiagnosticKind::RequiredAddonDisabled { .. }
             | DiagnosticKind::Internal { .. } => Severity::Error,
             DiagnosticKind::DependencyNotDeployed { .. } => Severity::Warning,
             DiagnosticKind::MissingGitopsRepository => Severity::Warning,
@@ -565,6 +573,7 @@ impl DiagnosticKind {
             DiagnosticKind::UnknownResourceParam { .. } => "unknown-resource-param",
             DiagnosticKind::NoProvisioner { .. } => "no-provisioner",
             DiagnosticKind::SharedResourceConflict { .. } => "shared-resource-conflict",
+            DiagnosticKind::RequiredAddonDisabled { .. } => "required-addon-disabled",
             DiagnosticKind::Internal { .. } => "internal",
         }
     }
@@ -800,6 +809,13 @@ impl DiagnosticKind {
             DiagnosticKind::SharedResourceConflict { id, param } => {
                 format!("shared resource `{id}` gets two values for `{param}`")
             }
+            DiagnosticKind::RequiredAddonDisabled {
+                addon,
+                environment,
+                what,
+            } => format!(
+                "{what} need the `{addon}` add-on, which is off in environment `{environment}`"
+            ),
             DiagnosticKind::Internal { message } => format!("internal error: {message}"),
         }
     }
@@ -901,6 +917,7 @@ impl DiagnosticKind {
             DiagnosticKind::UnknownResourceParam { .. } => "unknown parameter".into(),
             DiagnosticKind::NoProvisioner { .. } => "not provided here".into(),
             DiagnosticKind::SharedResourceConflict { .. } => "set differently here".into(),
+            DiagnosticKind::RequiredAddonDisabled { .. } => "needed here".into(),
             DiagnosticKind::Internal { .. } => "here".into(),
         }
     }
@@ -1146,6 +1163,9 @@ impl DiagnosticKind {
                 "choose another class, or ask the platform team for a rule that provides it here"
                     .into(),
             ),
+            DiagnosticKind::RequiredAddonDisabled { addon, environment, .. } => Some(format!(
+                "switch `{addon}` on in environment `{environment}` (`spec.addons.{addon}.enabled`), or remove this"
+            )),
             DiagnosticKind::SharedResourceConflict { .. } => Some(
                 "requests of one type, class and id share a resource; give them the same parameters, or different ids"
                     .into(),

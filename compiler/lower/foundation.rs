@@ -359,17 +359,26 @@ fn regional(
         if let Some(ingress) = &instance.ingress {
             certificates.insert(ingress.value.host.clone());
         }
-        if instance.aws.is_empty() {
+        let namespace = format!("{}-{env_name}", service.tenant);
+        let aws = with_resource_access(
+            &instance.aws,
+            instance,
+            service.name(),
+            platform,
+            &namespace,
+            region,
+        );
+        if aws.is_empty() {
             continue;
         }
         identities.push(WorkloadIdentity {
             tenant: service.tenant.clone(),
             service: service.name().to_string(),
-            namespace: format!("{}-{env_name}", service.tenant),
+            namespace,
             // The Kubernetes target names each service's ServiceAccount after the service.
             service_account: service.name().to_string(),
             role_name: workload_role_name(&cluster, &service.tenant, service.name()),
-            permissions: permissions(&instance.aws, &location),
+            permissions: permissions(&aws, &location),
         });
     }
 
@@ -496,6 +505,43 @@ const SECRETS_READ: &[&str] = &[
     "secretsmanager:DescribeSecret",
     "secretsmanager:GetSecretValue",
 ];
+
+/// The service's declared AWS access plus read-write on the buckets and send-consume on the queues
+/// it requires (in this region).
+fn with_resource_access(
+    declared: &AwsAccess,
+    instance: &crate::resolve::ServiceInstance,
+    service: &str,
+    platform: &str,
+    namespace: &str,
+    region: &str,
+) -> AwsAccess {
+    let names = super::resource::UnitNames {
+        platform,
+        namespace,
+    };
+    let mut aws = declared.clone();
+    for resource_use in &instance.requires {
+        let name = resource_use.resource_name(service);
+        let external =
+            super::resource::external_name(&names, resource_use.resource_type, &name, region);
+        match resource_use.resource_type {
+            crate::parse::ResourceType::S3Bucket => aws.s3.push(crate::parse::S3Access {
+                bucket: external,
+                prefix: None,
+                access: ReadWrite::ReadWrite,
+            }),
+            crate::parse::ResourceType::SqsQueue => aws.sqs.push(crate::parse::SqsAccess {
+                queue: external,
+                access: QueueAccess::ConsumeSend,
+            }),
+            crate::parse::ResourceType::Postgres
+            | crate::parse::ResourceType::Mysql
+            | crate::parse::ResourceType::Redis => {}
+        }
+    }
+    aws
+}
 
 fn actions(parts: &[&[&'static str]]) -> Vec<&'static str> {
     let set: BTreeSet<&'static str> = parts.iter().flat_map(|p| p.iter().copied()).collect();

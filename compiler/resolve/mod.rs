@@ -22,7 +22,7 @@ pub use foundation::{
     cluster_name, deploy_role_name, workload_role_name,
 };
 pub use resource::{
-    CatalogueClass, CatalogueType, DecidedParams, EnvPart, MatchedRule, ParamSource,
+    CatalogueClass, CatalogueType, ClassChoice, DecidedParams, EnvPart, MatchedRule, ParamSource,
     ResourceCatalogue, ResourceUse,
 };
 pub use score::{ContainerInstance, ResolvedContent, ResolvedFile};

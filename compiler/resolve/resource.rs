@@ -51,6 +51,20 @@ pub struct ResourceUse {
     pub regions: BTreeMap<String, DecidedParams>,
     /// The request's key in the Service spec.
     pub span: Span,
+    /// What chose the class: the override's or the request's `class`, or (the type's default)
+    /// the request's `type`.
+    pub class_chosen_at: ClassChoice,
+    /// The class's definition (in a stdlib file or the Platform spec).
+    pub class_defined_at: Span,
+}
+
+/// Where a resource's class came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassChoice {
+    Override(Span),
+    Request(Span),
+    /// The type's `defaultClass`; the span is the request's `type`.
+    Default(Span),
 }
 
 impl ResourceUse {
@@ -110,6 +124,34 @@ pub(super) fn resource_catalogue(
 ) -> ResourceCatalogue {
     let mut catalogue = ResourceCatalogue::default();
     for entry in stdlib {
+        // pave's own data: checked like the Platform's, so a mistake points into the file.
+        for (name, class) in &entry.definition.classes {
+            let path = ["classes".to_string(), name.clone()];
+            check_class_params(
+                &entry.definition.params,
+                class,
+                &entry.doc,
+                &path,
+                true,
+                diagnostics,
+            );
+        }
+        if !entry
+            .definition
+            .classes
+            .contains_key(&entry.definition.default_class)
+        {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::Internal {
+                    message: format!(
+                        "stdlib resource type `{}` has no class `{}`",
+                        entry.resource_type.as_str(),
+                        entry.definition.default_class
+                    ),
+                },
+                entry.doc.span(&["defaultClass"]),
+            ));
+        }
         let classes = entry
             .definition
             .classes
@@ -336,19 +378,29 @@ pub(super) fn resource_uses(
         let request_path = ["spec", "requires", name.as_str()];
         let over = overrides.get(name);
         let over_path = ["spec", "environments", env, "requires", name.as_str()];
-        let (class_name, class_span) = match (over.and_then(|o| o.class.as_ref()), &request.class) {
-            (Some(class), _) => (
-                class.clone(),
-                service_doc.span(&[&over_path[..], &["class"]].concat()),
-            ),
-            (None, Some(class)) => (
-                class.clone(),
-                service_doc.span(&[&request_path[..], &["class"]].concat()),
-            ),
-            (None, None) => (
-                entry.default_class.clone(),
-                service_doc.span(&[&request_path[..], &["type"]].concat()),
-            ),
+        let (class_name, class_chosen_at) =
+            match (over.and_then(|o| o.class.as_ref()), &request.class) {
+                (Some(class), _) => (
+                    class.clone(),
+                    ClassChoice::Override(service_doc.span(&[&over_path[..], &["class"]].concat())),
+                ),
+                (None, Some(class)) => (
+                    class.clone(),
+                    ClassChoice::Request(
+                        service_doc.span(&[&request_path[..], &["class"]].concat()),
+                    ),
+                ),
+                (None, None) => (
+                    entry.default_class.clone(),
+                    ClassChoice::Default(
+                        service_doc.span(&[&request_path[..], &["type"]].concat()),
+                    ),
+                ),
+            };
+        let class_span = match class_chosen_at {
+            ClassChoice::Override(span)
+            | ClassChoice::Request(span)
+            | ClassChoice::Default(span) => span,
         };
         let Some(class) = entry.classes.get(&class_name) else {
             diagnostics.push(unknown_class(
@@ -459,6 +511,9 @@ pub(super) fn resource_uses(
             id: request.id.clone(),
             regions,
             span: service_doc.key_span(&request_path),
+            class_chosen_at,
+            class_defined_at: class_doc
+                .map_or(Span::new(class.file, 0, 0), |d| d.key_span(&class.path)),
         });
     }
     uses

@@ -54,6 +54,7 @@ pub fn validate(resolved: ResolvedSpec) -> StageResult<ValidatedSpec> {
     check_ingress_hosts(&resolved, &mut diagnostics);
     check_reserved_names(&resolved, &mut diagnostics);
     resource::check_resources(&resolved, &mut diagnostics);
+    resource::check_required_addons(&resolved, &mut diagnostics);
     addon::check_addons(&resolved, &mut diagnostics);
     check_gitops_repository(&resolved, &mut diagnostics);
     foundation::check(&resolved, &mut diagnostics);

@@ -8,6 +8,64 @@ use crate::resolve::{ResolvedSpec, ResourceUse};
 
 use super::MAX_NAME;
 
+/// Resources need Crossplane where they are requested; secrets and secret outputs need External
+/// Secrets.
+pub(super) fn check_required_addons(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
+    let enabled = |addon: &str, env: &str| {
+        resolved
+            .addons
+            .get(addon)
+            .and_then(|a| a.instances.get(env))
+            .is_some_and(|i| i.enabled.value)
+    };
+    for service in &resolved.services {
+        let doc = &service.parsed.doc;
+        for instance in &service.instances {
+            let env = instance.environment.as_str();
+            if let Some(first) = instance.requires.first()
+                && !enabled("crossplane", env)
+            {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::RequiredAddonDisabled {
+                        addon: "crossplane".into(),
+                        environment: env.into(),
+                        what: "managed resources",
+                    },
+                    first.span,
+                ));
+            }
+            let reads_secret_output = instance.resource_env.values().flatten().any(|part| {
+                let crate::resolve::EnvPart::Output { resource, output } = part else {
+                    return false;
+                };
+                instance.requires.iter().any(|u| {
+                    &u.name == resource
+                        && u.resource_type.output(output)
+                            == Some(crate::parse::OutputSource::Secret)
+                })
+            });
+            let needs_secrets = !instance.secrets.is_empty() || reads_secret_output;
+            if needs_secrets && !enabled("external-secrets", env) {
+                let span = if instance.secrets.is_empty() {
+                    instance.requires.first().map(|u| u.span)
+                } else {
+                    Some(doc.key_span(&["spec", "secrets"]))
+                };
+                if let Some(span) = span {
+                    diagnostics.push(Diagnostic::new(
+                        DiagnosticKind::RequiredAddonDisabled {
+                            addon: "external-secrets".into(),
+                            environment: env.into(),
+                            what: "secrets and secret outputs",
+                        },
+                        span,
+                    ));
+                }
+            }
+        }
+    }
+}
+
 pub(super) fn check_resources(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
     // (tenant, environment, resource name) -> the first request that names it.
     let mut first: BTreeMap<(&str, &str, String), &ResourceUse> = BTreeMap::new();

@@ -100,6 +100,12 @@ impl Ctx {
         }
     }
 
+    /// A block Terraform allows once: an object in the namespaced APIs, a list of one in the
+    /// cluster-scoped `v1beta1` ones.
+    fn single(&self, block: Json) -> Json {
+        if self.claims { json!([block]) } else { block }
+    }
+
     fn provider_config(&self) -> Json {
         if self.claims {
             json!({"name": "default"})
@@ -355,7 +361,8 @@ impl Ctx {
             json!({
                 "bucketSelector": selector,
                 "rule": [{
-                    "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"},
+                    "applyServerSideEncryptionByDefault":
+                        self.single(json!({"sseAlgorithm": "aws:kms"})),
                     "bucketKeyEnabled": true,
                 }],
             }),
@@ -367,7 +374,7 @@ impl Ctx {
             "BucketOwnershipControls",
             json!({
                 "bucketSelector": selector,
-                "rule": {"objectOwnership": "BucketOwnerEnforced"},
+                "rule": self.single(json!({"objectOwnership": "BucketOwnerEnforced"})),
             }),
             Vec::new(),
         );
@@ -377,11 +384,15 @@ impl Ctx {
             "BucketVersioning",
             json!({
                 "bucketSelector": selector,
-                "versioningConfiguration": {"status": "Suspended"},
+                "versioningConfiguration": self.single(json!({"status": "Suspended"})),
             }),
             vec![from(
                 "spec.parameters.versioning",
-                "spec.forProvider.versioningConfiguration.status",
+                if self.claims {
+                    "spec.forProvider.versioningConfiguration[0].status"
+                } else {
+                    "spec.forProvider.versioningConfiguration.status"
+                },
             )],
         );
         let policy = self.resource(
