@@ -87,6 +87,7 @@ pub fn translate<'a>(
         untyped: BTreeSet::new(),
         requires: BTreeMap::new(),
         managed_allowed: false,
+        targets: Vec::new(),
         diagnostics: Vec::new(),
     };
     let spec = t.service(&workload, &settings);
@@ -139,6 +140,8 @@ struct Translator<'a> {
     /// Whether outputs of managed resources may stand in the string being read: only the main
     /// container's variables, which the ExternalSecret and its ConfigMap feed.
     managed_allowed: bool,
+    /// Where the current container's files and volumes are mounted, to check them.
+    targets: Vec<(String, Span)>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -653,11 +656,26 @@ impl<'a> Translator<'a> {
             };
             variables.insert(key.clone(), template);
         }
+        for key in spec.variables.keys() {
+            let valid = key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+            if !valid {
+                let span = self.key_span(&["containers", name, "variables", key.as_str()]);
+                self.invalid(
+                    span,
+                    format!("`{key}` cannot be an environment variable in Kubernetes"),
+                    "Kubernetes takes variable names (and pave's ConfigMap keys) of letters, digits, `_`, `-` and `.`",
+                );
+            }
+        }
         let variables_allowed = self.managed_allowed;
         self.managed_allowed = false;
+        self.targets.clear();
         let files = self.files(name, spec.files.as_ref());
         self.managed_allowed = variables_allowed;
         let volumes = self.volumes(name, spec.volumes.as_ref());
+        self.check_targets();
         let resources_span = self
             .score
             .node(&["containers", name, "resources"])
@@ -675,6 +693,40 @@ impl<'a> Translator<'a> {
             liveness: spec.liveness_probe.as_ref().map(probe),
             readiness: spec.readiness_probe.as_ref().map(probe),
             init: None,
+        }
+    }
+
+    /// Mount targets are absolute, not pave's `/tmp`, and each used once in a container.
+    fn check_targets(&mut self) {
+        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        for (target, span) in std::mem::take(&mut self.targets) {
+            let normal = target.trim_end_matches('/').to_string();
+            if !target.starts_with('/') {
+                self.invalid(
+                    span,
+                    format!("mount target `{target}` is not an absolute path"),
+                    "files and volumes are mounted at absolute paths in the container, such as `/etc/app/config.yaml`",
+                );
+            } else if normal == "/tmp" {
+                self.invalid(
+                    span,
+                    "`/tmp` is pave's scratch space in every container".into(),
+                    "mount it below `/tmp` or elsewhere",
+                );
+            } else if let Some(first) = seen.get(&normal) {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        DiagnosticKind::DuplicateName {
+                            kind: "mount target".into(),
+                            name: target.clone(),
+                        },
+                        span,
+                    )
+                    .with_related(*first, "first mounted here"),
+                );
+            } else {
+                seen.insert(normal, span);
+            }
         }
     }
 
@@ -759,6 +811,12 @@ impl<'a> Translator<'a> {
             } else {
                 continue;
             };
+            let target_span = if segment == target {
+                self.key_span(&base)
+            } else {
+                self.path_span(&[base[0], base[1], base[2], base[3], "target"])
+            };
+            self.targets.push((target.clone(), target_span));
             out.push(ScoreFile {
                 target,
                 content,
@@ -835,12 +893,21 @@ impl<'a> Translator<'a> {
                 continue;
             }
             match self.resources.get(&resource) {
-                Some(r) if r.type_ == ResourceType::Volume => out.push(ScoreVolume {
-                    target,
-                    resource,
-                    sub_path: volume.path.clone(),
-                    read_only: volume.read_only,
-                }),
+                Some(r) if r.type_ == ResourceType::Volume => {
+                    let base = ["containers", container, "volumes", segment.as_str()];
+                    let target_span = if segment == target {
+                        self.key_span(&base)
+                    } else {
+                        self.path_span(&[base[0], base[1], base[2], base[3], "target"])
+                    };
+                    self.targets.push((target.clone(), target_span));
+                    out.push(ScoreVolume {
+                        target,
+                        resource,
+                        sub_path: volume.path.clone(),
+                        read_only: volume.read_only,
+                    });
+                }
                 Some(_) => self.diagnostics.push(Diagnostic::new(
                     DiagnosticKind::InvalidPlaceholder {
                         placeholder: volume.source.clone(),
