@@ -101,7 +101,7 @@ pub fn translate<'a>(
     if !t.diagnostics.is_empty() {
         return Err(t.diagnostics);
     }
-    let root = t.synthetic_root(&workload, &spec, tenant_node);
+    let root = t.synthetic_root(&spec, tenant_node);
     Ok(Parsed {
         doc: Document {
             file: score.file,
@@ -1253,7 +1253,7 @@ impl<'a> Translator<'a> {
     /// A spanned document in the shape of a Service whose nodes are the Score file's and the
     /// overrides file's, so the later stages' paths (`spec.replicas`, `spec.ports[0].port`, ...)
     /// find the node that decided each value.
-    fn synthetic_root(&self, workload: &ScoreDocument, spec: &ServiceSpec, tenant: Node) -> Node {
+    fn synthetic_root(&self, spec: &ServiceSpec, tenant: Node) -> Node {
         let head = self.score.head_span();
         let score = self.score;
         let mut metadata = Vec::new();
@@ -1381,7 +1381,6 @@ impl<'a> Translator<'a> {
                 ));
             }
         }
-        let _ = workload;
         let mut root = Vec::new();
         if let Some(api) = score.node(&["apiVersion"]) {
             root.push(entry(
