@@ -1506,7 +1506,7 @@ fn partial_resources(resources: &ScoreContainerResources) -> PartialResources {
 
 /// A Score probe: `exec` when given (the specification prefers it), otherwise `httpGet`.
 fn probe(score: &ScoreProbe) -> Probe {
-    if let Some(exec) = &score.exec {
+    if let Some(exec) = score.exec.as_ref().filter(|e| !e.command.is_empty()) {
         return Probe {
             exec: Some(exec.command.clone()),
             ..Probe::default()
