@@ -213,3 +213,118 @@ pub struct ServicePortRef {
     pub port: String,
     pub port_span: Span,
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::parse::yaml::parse_yaml;
+    use crate::parse::{Document, SchemaSet, SpecKind};
+    use crate::source::FileId;
+
+    /// The schema errors of a YAML document checked as a Score workload.
+    fn schema_errors(text: &str) -> Vec<String> {
+        let Ok(schemas) = SchemaSet::new() else {
+            return vec!["no schemas".into()];
+        };
+        let (nodes, errors) = parse_yaml(FileId::new(0), text);
+        if !errors.is_empty() {
+            return vec!["YAML error".into()];
+        }
+        let mut out = Vec::new();
+        for root in nodes {
+            let doc = Document {
+                file: FileId::new(0),
+                root,
+            };
+            let json = doc.root.to_json();
+            out.extend(
+                schemas
+                    .check(SpecKind::Score, &doc, &json)
+                    .into_iter()
+                    .map(|d| d.kind.message()),
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn the_schema_accepts_every_section_of_the_specification() {
+        // Every field of Score v1b1, in both forms where there are two.
+        let full = r#"
+apiVersion: score.dev/v1b1
+metadata:
+  name: example-workload-name123
+  extra-key: extra-value
+  annotations:
+    prefix.com/Another-Key_Annotation.2: something else
+service:
+  ports:
+    port-one: {port: 1000, protocol: TCP, targetPort: 10000}
+    port-two2: {port: 8000, protocol: UDP}
+containers:
+  container-one1:
+    image: localhost:4000/repo/my-image:tag
+    command: ["/bin/sh", "-c"]
+    args: ["hello", "world"]
+    resources:
+      requests: {cpu: 1000m, memory: 10Gi}
+      limits: {cpu: "0.24", memory: 1.5Gi}
+    variables: {SOME_VAR: "some ${metadata.name} here", "dotted.name": x}
+    files:
+      /my/file: {mode: "0600", source: file.txt}
+      /my/other/file: {content: "multi\nline", noExpand: true}
+      /my/binary: {binaryContent: aGVsbG8=}
+    volumes:
+      /mnt/something: {source: "${resources.vol}", path: /sub/path, readOnly: false}
+    before:
+      container-two2: {ready: complete}
+    livenessProbe:
+      exec: {command: [/bin/check]}
+      httpGet: {port: 8080, path: /livez}
+    readinessProbe:
+      httpGet:
+        host: 127.0.0.1
+        port: 80
+        scheme: HTTPS
+        path: /readyz
+        httpHeaders: [{name: SOME_HEADER, value: some-value-here}]
+  container-two2:
+    image: .
+    files:
+      - {target: /old/file, content: x}
+    volumes:
+      - {source: "${resources.vol}", target: /old/mount}
+resources:
+  resource-one1:
+    metadata:
+      annotations: {Default-Annotation: this is my annotation}
+      extra-key: extra-value
+    type: Resource-One
+    class: default
+    id: shared.type-one
+    params: {extra: {data: here}}
+  vol:
+    type: volume
+"#;
+        assert_eq!(schema_errors(full), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_schema_refuses_what_the_specification_refuses() {
+        let base = |containers: &str| {
+            format!(
+                "apiVersion: score.dev/v1b1\nmetadata: {{name: web}}\ncontainers: {containers}\n"
+            )
+        };
+        for (bad, why) in [
+            (base("{}"), "no container"),
+            (base("{main: {}}"), "no image"),
+            (base("{main: {image: x, files: {/a: {target: /a, content: b}}}}"), "target in the map form"),
+            (base("{main: {image: x, resources: {limits: {memory: 1KB}}}}"), "memory unit"),
+            (base("{main: {image: x, livenessProbe: {tcpSocket: {port: 80}}}}"), "tcp probe"),
+            (base("{main: {image: x, before: {db: {ready: soon}}}}"), "ready value"),
+            ("apiVersion: score.dev/v1b2\nmetadata: {name: web}\ncontainers: {main: {image: x}}\n".into(), "version"),
+        ] {
+            assert!(!schema_errors(&bad).is_empty(), "accepted: {why}");
+        }
+    }
+}
