@@ -196,6 +196,8 @@ pub struct Workload {
     pub labels: BTreeMap<String, String>,
     /// Labels that select its pods.
     pub selector: BTreeMap<String, String>,
+    /// Annotations of the workload and its pods (a Score workload's `metadata.annotations`).
+    pub annotations: BTreeMap<String, String>,
     /// The main container's name.
     pub container_name: String,
     /// Files mounted read-only into the main container.
@@ -728,6 +730,11 @@ fn workload(
             .unwrap_or_default(),
         labels,
         selector,
+        annotations: if spec.score.is_some() {
+            service.parsed.metadata.annotations.clone()
+        } else {
+            BTreeMap::new()
+        },
         container_name: instance.container_name.clone(),
         files: main_files,
         mounts: planned_mounts(&instance.volumes),

@@ -469,7 +469,7 @@ fn pod_template(workload: &Workload) -> PodTemplateSpec {
         .iter()
         .filter_map(|c| c.init.map(|kind| init_container(c, kind)))
         .collect();
-    let mut annotations = BTreeMap::new();
+    let mut annotations = workload.annotations.clone();
     if let Some(hash) = config_hash(workload) {
         annotations.insert("pave.dev/config-hash".to_string(), hash);
     }
@@ -536,6 +536,15 @@ fn pod_template(workload: &Workload) -> PodTemplateSpec {
     }
 }
 
+/// The metadata of the Deployment, StatefulSet, CronJob or Job, with the workload's annotations.
+fn workload_meta(unit: &TenantEnvironment, workload: &Workload) -> ObjectMeta {
+    let mut metadata = meta(unit, &workload.name, &workload.labels);
+    if !workload.annotations.is_empty() {
+        metadata.annotations = Some(workload.annotations.clone());
+    }
+    metadata
+}
+
 /// A fixed count is set on the workload; a range is left to the autoscaler, so that a GitOps
 /// sync does not fight it.
 fn fixed_replicas(workload: &Workload) -> Option<i32> {
@@ -548,7 +557,7 @@ fn deployment(
     template: PodTemplateSpec,
 ) -> Deployment {
     Deployment {
-        metadata: meta(unit, &workload.name, &workload.labels),
+        metadata: workload_meta(unit, workload),
         spec: Some(DeploymentSpec {
             replicas: fixed_replicas(workload),
             selector: selector(workload),
@@ -565,7 +574,7 @@ fn stateful_set(
     template: PodTemplateSpec,
 ) -> StatefulSet {
     StatefulSet {
-        metadata: meta(unit, &workload.name, &workload.labels),
+        metadata: workload_meta(unit, workload),
         spec: Some(StatefulSetSpec {
             replicas: fixed_replicas(workload),
             selector: selector(workload),
@@ -587,7 +596,7 @@ fn job_spec(template: PodTemplateSpec) -> JobSpec {
 
 fn cron_job(unit: &TenantEnvironment, workload: &Workload, template: PodTemplateSpec) -> CronJob {
     CronJob {
-        metadata: meta(unit, &workload.name, &workload.labels),
+        metadata: workload_meta(unit, workload),
         spec: Some(CronJobSpec {
             schedule: workload.schedule.clone().unwrap_or_default(),
             time_zone: Some("Etc/UTC".into()),
@@ -607,7 +616,7 @@ fn cron_job(unit: &TenantEnvironment, workload: &Workload, template: PodTemplate
 
 fn job(unit: &TenantEnvironment, workload: &Workload, template: PodTemplateSpec) -> Job {
     Job {
-        metadata: meta(unit, &workload.name, &workload.labels),
+        metadata: workload_meta(unit, workload),
         spec: Some(job_spec(template)),
         ..Job::default()
     }

@@ -111,7 +111,18 @@ pub fn translate<'a>(
             name,
             tenant: Some(tenant),
             labels: BTreeMap::new(),
-            annotations: BTreeMap::new(),
+            // The workload's own annotations go onto its objects; pave's are read here.
+            annotations: workload
+                .metadata
+                .get("annotations")
+                .and_then(Json::as_object)
+                .map(|map| {
+                    map.iter()
+                        .filter(|(k, _)| !k.starts_with("pave.dev/"))
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default(),
         },
         spec,
     })
