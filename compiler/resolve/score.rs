@@ -119,14 +119,21 @@ pub(super) fn complete(
         })
         .collect();
     if let Some(route) = &parts.route {
+        let over = parts.route_by_env.get(ctx.environment);
+        let (host, span) = match over.and_then(|o| o.host.as_ref()) {
+            Some((host, span)) => (host, *span),
+            None => (&route.host, route.span),
+        };
         instance.ingress = Some(Sourced {
             value: Ingress {
-                host: fill(parts, &route.host, ctx, diagnostics),
-                path: route.path.clone(),
-                public: route.public,
+                host: fill(parts, host, ctx, diagnostics),
+                path: over
+                    .and_then(|o| o.path.clone())
+                    .unwrap_or_else(|| route.path.clone()),
+                public: over.and_then(|o| o.public).unwrap_or(route.public),
                 port: Some(route.port.clone()),
             },
-            span: Some(route.span),
+            span: Some(span),
         });
     }
     check_service_ports(parts, ctx, diagnostics);

@@ -80,6 +80,8 @@ pub struct ScoreParts {
     pub resources: BTreeMap<String, ScoreResource>,
     /// The `route` resource: the Ingress.
     pub route: Option<Route>,
+    /// Its host, path or class in some environments (the overrides file).
+    pub route_by_env: BTreeMap<String, RouteOverride>,
     /// `service-port` resources: what they point at.
     pub service_ports: BTreeMap<String, ServicePortRef>,
 }
@@ -203,6 +205,15 @@ pub struct Route {
     /// `class: public`: an internet-facing load balancer.
     pub public: bool,
     pub span: Span,
+}
+
+/// A route's changes in one environment.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RouteOverride {
+    /// The host, and the span of its value.
+    pub host: Option<(Template, Span)>,
+    pub path: Option<String>,
+    pub public: Option<bool>,
 }
 
 /// A `service-port` resource: a port of another workload, by name.

@@ -14,8 +14,8 @@ use super::workload::{
 };
 use super::{
     ContainerOverride, FileContent, InitKind, MAIN_CONTAINER_ANNOTATION, PartialResources, Route,
-    ScoreContainer, ScoreFile, ScoreParts, ScoreResource, ScoreVolume, Segment, ServicePortRef,
-    TENANT_ANNOTATION, Template,
+    RouteOverride, ScoreContainer, ScoreFile, ScoreParts, ScoreResource, ScoreVolume, Segment,
+    ServicePortRef, TENANT_ANNOTATION, Template,
 };
 use crate::diagnostic::{Diagnostic, DiagnosticKind, PlaceholderProblem};
 use crate::parse::yaml::{Entry, Node, Value};
@@ -242,6 +242,7 @@ impl<'a> Translator<'a> {
             ));
         }
         let mut environments = BTreeMap::new();
+        let mut route_overrides = BTreeMap::new();
         for (env, over) in &settings.environments {
             if let Some(image) = &over.settings.image {
                 parts.built_image_by_env.insert(
@@ -318,17 +319,67 @@ impl<'a> Translator<'a> {
             }
             let mut requires = BTreeMap::new();
             for (resource, change) in &over.resources {
-                requires.insert(
-                    resource.clone(),
-                    ResourceRequestOverride {
-                        class: change.class.clone(),
-                        params: change
-                            .params
-                            .iter()
-                            .map(|(k, v)| (k.clone(), v.clone()))
-                            .collect(),
-                    },
-                );
+                let key_span =
+                    self.overrides_key_span(&["environments", env, "resources", resource]);
+                match self.resources.get(resource).map(|r| r.type_) {
+                    Some(ResourceType::Managed(_)) => {
+                        let mut params = BTreeMap::new();
+                        for (key, value) in &change.params {
+                            let path = ["environments", env.as_str(), "resources", resource.as_str(), "params", key.as_str()];
+                            let value = match (value, self.overrides.and_then(|d| d.node(&path))) {
+                                (Json::String(text), Some(node)) => {
+                                    let template = self.template(text, At::Node(node));
+                                    Json::String(template.as_text().unwrap_or_default())
+                                }
+                                _ => value.clone(),
+                            };
+                            params.insert(key.clone(), value);
+                        }
+                        requires.insert(
+                            resource.clone(),
+                            ResourceRequestOverride {
+                                class: change.class.clone(),
+                                params,
+                            },
+                        );
+                    }
+                    Some(ResourceType::Route) => {
+                        let host_path = ["environments", env.as_str(), "resources", resource.as_str(), "params", "host"];
+                        let host = match (
+                            change.params.get("host").and_then(Json::as_str),
+                            self.overrides.and_then(|d| d.node(&host_path)),
+                        ) {
+                            (Some(text), Some(node)) => Some((self.template(text, At::Node(node)), node.span)),
+                            _ => None,
+                        };
+                        route_overrides.insert(
+                            env.clone(),
+                            RouteOverride {
+                                host,
+                                path: change
+                                    .params
+                                    .get("path")
+                                    .and_then(Json::as_str)
+                                    .map(str::to_string),
+                                public: change.class.as_ref().map(|c| c == "public"),
+                            },
+                        );
+                    }
+                    Some(other) => self.invalid(
+                        key_span,
+                        format!("a `{}` resource does not change per environment", other.name()),
+                        "per environment, the overrides file changes databases, caches, buckets and queues (class, params) and routes (class, params host and path)",
+                    ),
+                    None if self.untyped.contains(resource) => {}
+                    None => {
+                        let known: Vec<String> = self.resources.keys().cloned().collect();
+                        self.invalid(
+                            key_span,
+                            format!("the workload has no resource `{resource}`"),
+                            &format!("its resources are {}", backticked(&known)),
+                        );
+                    }
+                }
             }
             environments.insert(
                 env.clone(),
@@ -348,6 +399,9 @@ impl<'a> Translator<'a> {
         }
 
         let depends_on = self.routes_and_service_ports(workload, &ports, &mut parts);
+        if parts.route.is_some() {
+            parts.route_by_env = route_overrides;
+        }
         let image = main.image.clone().unwrap_or_else(|| {
             parts
                 .built_image
