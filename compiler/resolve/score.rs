@@ -25,6 +25,8 @@ pub struct ContainerInstance {
     pub files: Vec<ResolvedFile>,
     pub volumes: Vec<ScoreVolume>,
     pub resources: Resources,
+    /// Where its requests and limits are given, when they are.
+    pub resources_span: Option<Span>,
     pub liveness: Option<Probe>,
     pub readiness: Option<Probe>,
     /// Whether (and how) it starts before the pod's containers.
@@ -97,25 +99,30 @@ pub(super) fn complete(
     instance.sidecars = parts
         .sidecars
         .iter()
-        .map(|container| ContainerInstance {
-            name: container.name.clone(),
-            image: qualify_image(container.image.as_deref().unwrap_or(&built), ctx.registry),
-            command: container.command.clone(),
-            args: container.args.clone(),
-            env: variables(
-                parts,
-                container,
-                container_override(&container.name),
-                ctx,
-                diagnostics,
-            ),
-            secrets: BTreeMap::new(),
-            files: files(parts, container, ctx, diagnostics),
-            volumes: container.volumes.clone(),
-            resources: container_resources(container, container_override(&container.name), &size).0,
-            liveness: container.liveness.clone(),
-            readiness: container.readiness.clone(),
-            init: container.init,
+        .map(|container| {
+            let (resources, resources_span) =
+                container_resources(container, container_override(&container.name), &size);
+            ContainerInstance {
+                name: container.name.clone(),
+                image: qualify_image(container.image.as_deref().unwrap_or(&built), ctx.registry),
+                command: container.command.clone(),
+                args: container.args.clone(),
+                env: variables(
+                    parts,
+                    container,
+                    container_override(&container.name),
+                    ctx,
+                    diagnostics,
+                ),
+                secrets: BTreeMap::new(),
+                files: files(parts, container, ctx, diagnostics),
+                volumes: container.volumes.clone(),
+                resources,
+                resources_span,
+                liveness: container.liveness.clone(),
+                readiness: container.readiness.clone(),
+                init: container.init,
+            }
         })
         .collect();
     if let Some(route) = &parts.route {

@@ -534,49 +534,65 @@ fn check_resources(
     limit_range: &StdLimitRange,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
+    let head = service.parsed.doc.head_span();
     for instance in &service.instances {
-        let resources = &instance.resources.value;
-        let span = instance
-            .resources
-            .span
-            .unwrap_or_else(|| service.parsed.doc.head_span());
-        let pairs = [
-            (
-                "cpu",
-                &resources.requests.cpu,
-                &resources.limits.cpu,
-                &limit_range.max.cpu,
-            ),
-            (
-                "memory",
-                &resources.requests.memory,
-                &resources.limits.memory,
-                &limit_range.max.memory,
-            ),
-        ];
-        for (resource, request, limit, max) in pairs {
-            if let (Some(r), Some(l)) = (request.value(), limit.value())
-                && r > l
-            {
-                diagnostics.push(Diagnostic::new(
-                    DiagnosticKind::RequestAboveLimit {
-                        resource: resource.into(),
-                    },
-                    span,
-                ));
-            }
-            if let (Some(l), Some(m)) = (limit.value(), max.value())
-                && l > m
-            {
-                diagnostics.push(Diagnostic::new(
-                    DiagnosticKind::LimitAboveMaximum {
-                        resource: resource.into(),
-                        value: limit.0.clone(),
-                        max: max.0.clone(),
-                    },
-                    span,
-                ));
-            }
+        let main = (
+            &instance.resources.value,
+            instance.resources.span.unwrap_or(head),
+        );
+        // Every container of the pod is admitted against the LimitRange, not only the main one.
+        let others = instance
+            .sidecars
+            .iter()
+            .map(|c| (&c.resources, c.resources_span.unwrap_or(head)));
+        for (resources, span) in std::iter::once(main).chain(others) {
+            check_container_resources(resources, span, limit_range, diagnostics);
+        }
+    }
+}
+
+fn check_container_resources(
+    resources: &crate::parse::Resources,
+    span: Span,
+    limit_range: &StdLimitRange,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let pairs = [
+        (
+            "cpu",
+            &resources.requests.cpu,
+            &resources.limits.cpu,
+            &limit_range.max.cpu,
+        ),
+        (
+            "memory",
+            &resources.requests.memory,
+            &resources.limits.memory,
+            &limit_range.max.memory,
+        ),
+    ];
+    for (resource, request, limit, max) in pairs {
+        if let (Some(r), Some(l)) = (request.value(), limit.value())
+            && r > l
+        {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::RequestAboveLimit {
+                    resource: resource.into(),
+                },
+                span,
+            ));
+        }
+        if let (Some(l), Some(m)) = (limit.value(), max.value())
+            && l > m
+        {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::LimitAboveMaximum {
+                    resource: resource.into(),
+                    value: limit.0.clone(),
+                    max: max.0.clone(),
+                },
+                span,
+            ));
         }
     }
 }
