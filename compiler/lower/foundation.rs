@@ -112,6 +112,12 @@ pub struct RegionalFoundation {
     /// IAM role ARNs given cluster admin access.
     pub admin_roles: Vec<String>,
     pub identities: Vec<WorkloadIdentity>,
+    /// The IRSA role External Secrets reads Secrets Manager with, when the add-on runs here.
+    pub external_secrets: Option<SecretsReaderRole>,
+    /// The ports of the managed databases and caches the environment's services require (a
+    /// subnet group and a security group admitting the VPC on these ports are created for
+    /// them, for the cluster's EnvironmentConfig `pave-network`); empty when none.
+    pub data_ports: Vec<u16>,
     pub dns: PlannedDns,
     /// Ingress hosts of the environment, each with a DNS-validated certificate; sorted.
     pub certificates: Vec<String>,
@@ -130,6 +136,19 @@ impl RegionalFoundation {
     pub fn role_name(&self, purpose: &str) -> String {
         format!("{}-{purpose}", self.cluster_name)
     }
+}
+
+/// An IAM role for a Kubernetes ServiceAccount through the cluster's OIDC issuer (IRSA) that
+/// may read exactly the listed secrets.
+#[derive(Debug, Clone)]
+pub struct SecretsReaderRole {
+    /// The name the add-on's ServiceAccount annotation names: `<cluster>-external-secrets`.
+    pub role_name: String,
+    pub namespace: String,
+    pub service_account: String,
+    /// Secret ARN patterns: the managed resources' outputs (`<platform>/*`) and each secret a
+    /// service of the environment names; sorted.
+    pub secret_arns: Vec<String>,
 }
 
 /// The VPC and its six subnets.
@@ -382,6 +401,45 @@ fn regional(
         });
     }
 
+    let data_ports: Vec<u16> = spec
+        .services
+        .iter()
+        .filter_map(|service| service.instances.iter().find(|i| i.environment == env_name))
+        .flat_map(|instance| &instance.requires)
+        // Atlas runs outside the VPC.
+        .filter(|resource_use| resource_use.resource_type != crate::parse::ResourceType::Mongodb)
+        .filter_map(|resource_use| {
+            super::resource::database_settings(resource_use.resource_type, "").map(|d| d.port)
+        })
+        .collect::<BTreeSet<u16>>()
+        .into_iter()
+        .collect();
+
+    let external_secrets = spec
+        .addons
+        .get("external-secrets")
+        .and_then(|addon| addon.instances.get(env_name))
+        .filter(|instance| instance.enabled.value)
+        .map(|_| {
+            let mut secret_arns: BTreeSet<String> = spec
+                .services
+                .iter()
+                .filter_map(|service| service.instances.iter().find(|i| i.environment == env_name))
+                .flat_map(|instance| instance.secrets.values())
+                .map(|secret| {
+                    location.arn("secretsmanager", &format!("secret:{}-??????", secret.name))
+                })
+                .collect();
+            secret_arns.insert(location.arn("secretsmanager", &format!("secret:{platform}/*")));
+            SecretsReaderRole {
+                // The add-on's annotation names `<environment>-<region>-external-secrets`.
+                role_name: format!("{env_name}-{region}-external-secrets"),
+                namespace: "external-secrets".into(),
+                service_account: "external-secrets".into(),
+                secret_arns: secret_arns.into_iter().collect(),
+            }
+        });
+
     let primary = env.parsed.spec.regions.first().map(String::as_str) == Some(region);
     let zone_source = match &env.parsed.spec.dns.zone_id {
         Some(id) => ZoneSource::Existing(id.clone()),
@@ -408,6 +466,8 @@ fn regional(
         node_groups,
         admin_roles: admin_roles.into_iter().collect(),
         identities,
+        external_secrets,
+        data_ports,
         dns: PlannedDns {
             zone: env.foundation.dns_zone.value.clone(),
             zone_source,
@@ -537,7 +597,8 @@ fn with_resource_access(
             }),
             crate::parse::ResourceType::Postgres
             | crate::parse::ResourceType::Mysql
-            | crate::parse::ResourceType::Redis => {}
+            | crate::parse::ResourceType::Redis
+            | crate::parse::ResourceType::Mongodb => {}
         }
     }
     aws

@@ -15,8 +15,8 @@ use serde_json::Value as Json;
 
 pub use foundation::{
     AwsLocation, Foundation, GitHubDeploy, Network, Permission, PlannedDns, PlannedNodeGroup,
-    PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry, StateBackend, WorkloadIdentity,
-    ZONES, ZoneSource,
+    PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry, SecretsReaderRole, StateBackend,
+    WorkloadIdentity, ZONES, ZoneSource,
 };
 
 pub use resource::{
@@ -159,8 +159,8 @@ pub struct TenantEnvironment {
     pub ingress_source_cidrs: Vec<String>,
     pub ingress_class: String,
     pub workloads: Vec<Workload>,
-    /// Managed resources per region of the environment (one cluster each), sorted by region;
-    /// empty when no service of the unit requires any.
+    /// Managed resources per region of the environment (one cluster each), in the Environment's
+    /// order of regions; empty when no service of the unit requires any.
     pub resources: Vec<RegionalResources>,
     /// The Tenant spec file.
     pub source: FileId,

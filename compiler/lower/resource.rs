@@ -137,6 +137,8 @@ pub(super) fn external_name(
             63,
         ),
         ResourceType::SqsQueue => (format!("{}-{resource}", names.namespace), 80),
+        // Atlas keeps 23 characters of a cluster's name in its host names.
+        ResourceType::Mongodb => (format!("{}-{resource}", names.namespace), 23),
     };
     shorten(&full, max)
 }
@@ -177,6 +179,7 @@ pub(super) fn database_settings(
         ResourceType::Postgres => 5432,
         ResourceType::Mysql => 3306,
         ResourceType::Redis => 6379,
+        ResourceType::Mongodb => 27017,
         ResourceType::S3Bucket | ResourceType::SqsQueue => return None,
     };
     Some(DatabaseSettings {
@@ -197,7 +200,7 @@ pub(super) fn known_output(
     let name = &resource.external_name;
     match (resource.resource_type, output) {
         (_, "port") => db.map(|d| d.port.to_string()),
-        (ResourceType::Postgres | ResourceType::Mysql, "name") => {
+        (ResourceType::Postgres | ResourceType::Mysql | ResourceType::Mongodb, "name") => {
             db.map(|d| d.database_name.clone())
         }
         (_, "username") => db.map(|d| d.username.clone()),
@@ -366,5 +369,54 @@ fn static_output(resource_type: ResourceType, resource: &str, output: &str) -> S
         "name" => db.map(|d| d.database_name).unwrap_or_default(),
         "username" => db.map(|d| d.username).unwrap_or_default(),
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> UnitNames<'static> {
+        UnitNames {
+            platform: "acme",
+            namespace: "payments-prod",
+        }
+    }
+
+    #[test]
+    fn aws_names_fit_their_limits_and_stay_unique() {
+        let short = external_name(&names(), ResourceType::Postgres, "orders-db", "us-east-1");
+        assert_eq!(short, "payments-prod-orders-db");
+        let cache = external_name(
+            &names(),
+            ResourceType::Redis,
+            "order-service-sessions",
+            "us-east-1",
+        );
+        assert!(cache.len() <= 40, "{cache}");
+        let other = external_name(
+            &names(),
+            ResourceType::Redis,
+            "order-service-sessionz",
+            "us-east-1",
+        );
+        assert_ne!(cache, other);
+        let bucket = external_name(&names(), ResourceType::S3Bucket, "uploads", "eu-west-1");
+        assert_eq!(bucket, "acme-payments-prod-uploads-eu-west-1");
+    }
+
+    #[test]
+    fn helper_vars_are_valid_env_names() {
+        assert_eq!(
+            helper_name("partner-files", "name"),
+            "PAVE_PARTNER_FILES_NAME"
+        );
+    }
+
+    #[test]
+    fn database_names_start_with_a_letter() {
+        let db = database_settings(ResourceType::Postgres, "2fa-db").map(|d| d.database_name);
+        assert_eq!(db.as_deref(), Some("db_2fa_db"));
+        assert_eq!(database_settings(ResourceType::S3Bucket, "files"), None);
     }
 }

@@ -19,6 +19,8 @@ pub enum ResourceType {
     Redis,
     S3Bucket,
     SqsQueue,
+    /// MongoDB Atlas, through the Atlas provider.
+    Mongodb,
 }
 
 /// One output of a resource type, and how a workload gets it.
@@ -34,12 +36,13 @@ pub enum OutputSource {
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 5] = [
+    pub const ALL: [ResourceType; 6] = [
         ResourceType::Postgres,
         ResourceType::Mysql,
         ResourceType::Redis,
         ResourceType::S3Bucket,
         ResourceType::SqsQueue,
+        ResourceType::Mongodb,
     ];
 
     /// The name used in specs and in `stdlib/resources/<name>.yaml`.
@@ -50,6 +53,7 @@ impl ResourceType {
             ResourceType::Redis => "redis",
             ResourceType::S3Bucket => "s3-bucket",
             ResourceType::SqsQueue => "sqs-queue",
+            ResourceType::Mongodb => "mongodb",
         }
     }
 
@@ -77,6 +81,12 @@ impl ResourceType {
                 ("url", Regional),
                 ("arn", Regional),
                 ("region", Regional),
+            ],
+            ResourceType::Mongodb => &[
+                ("host", Secret),
+                ("name", Static),
+                ("username", Static),
+                ("password", Secret),
             ],
         }
     }

@@ -625,3 +625,72 @@ pub(super) fn parse_env_value(
     }
     ok.then_some(parts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn check(value: &str) -> (Option<Vec<EnvPart>>, Vec<String>) {
+        let requests = BTreeMap::from([(
+            "db".to_string(),
+            ResourceRequest {
+                resource_type: ResourceType::Postgres,
+                class: None,
+                id: None,
+                params: BTreeMap::new(),
+            },
+        )]);
+        let mut diagnostics = Vec::new();
+        let span = Span::new(FileId::new(0), 0, value.len());
+        let parts = parse_env_value(value, "api", &requests, span, Some(0), &mut diagnostics);
+        (
+            parts,
+            diagnostics
+                .iter()
+                .map(|d| d.kind.code().to_string())
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn placeholders_split_a_value_into_text_and_outputs() {
+        let (parts, errors) = check("pg://${resources.db.host}/${metadata.name}-$$x");
+        assert_eq!(errors, Vec::<String>::new());
+        assert_eq!(
+            parts,
+            Some(vec![
+                EnvPart::Text("pg://".into()),
+                EnvPart::Output {
+                    resource: "db".into(),
+                    output: "host".into()
+                },
+                EnvPart::Text("/api-$x".into()),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_lone_dollar_is_text() {
+        assert_eq!(
+            check("cost: 5$").0,
+            Some(vec![EnvPart::Text("cost: 5$".into())])
+        );
+    }
+
+    #[test]
+    fn each_bad_placeholder_is_reported() {
+        let (parts, errors) =
+            check("${resources.cache.host} ${resources.db.hostname} ${env.HOME} ${resources");
+        assert_eq!(parts, None);
+        assert_eq!(
+            errors,
+            [
+                "unknown-resource",
+                "unknown-resource-output",
+                "unknown-placeholder",
+                "unknown-placeholder"
+            ]
+        );
+    }
+}

@@ -248,14 +248,29 @@ fn main_variables(
 
 /// A Score output of a managed resource as pave's outputs: Score's reference provisioners name
 /// the database `database` as well as `name`, give Redis a `username` (`default`, the user of an
-/// ElastiCache AUTH token) and S3 a `bucket` and an `endpoint`.
+/// ElastiCache AUTH token), S3 a `bucket` and an `endpoint`, MongoDB a `port` and a
+/// `connection` string.
 fn managed_output(managed: ManagedType, resource: &str, output: &str) -> Vec<EnvPart> {
     let out = |name: &str| EnvPart::Output {
         resource: resource.to_string(),
         output: name.to_string(),
     };
     match (managed, output) {
-        (ManagedType::Postgres | ManagedType::Mysql, "database") => vec![out("name")],
+        (ManagedType::Postgres | ManagedType::Mysql | ManagedType::Mongodb, "database") => {
+            vec![out("name")]
+        }
+        (ManagedType::Mongodb, "port") => vec![EnvPart::Text("27017".into())],
+        // Atlas clusters are reached through their SRV record.
+        (ManagedType::Mongodb, "connection") => vec![
+            EnvPart::Text("mongodb+srv://".into()),
+            out("username"),
+            EnvPart::Text(":".into()),
+            out("password"),
+            EnvPart::Text("@".into()),
+            out("host"),
+            EnvPart::Text("/".into()),
+            out("name"),
+        ],
         (ManagedType::Redis, "username") => vec![EnvPart::Text("default".into())],
         (ManagedType::S3Bucket, "bucket") => vec![out("name")],
         (ManagedType::S3Bucket, "endpoint") => vec![

@@ -86,6 +86,10 @@ pub const STDLIB: &[(&str, &str)] = &[
         include_str!("../../stdlib/addons/vault.yaml"),
     ),
     (
+        "stdlib/resources/mongodb.yaml",
+        include_str!("../../stdlib/resources/mongodb.yaml"),
+    ),
+    (
         "stdlib/resources/mysql.yaml",
         include_str!("../../stdlib/resources/mysql.yaml"),
     ),

@@ -1,5 +1,8 @@
-//! The Composition of each resource type: one pipeline step, function-patch-and-transform,
-//! composing the Upbound AWS providers' managed resources from the composite's spec. v2 composes
+//! The Composition of each resource type: a pipeline of function-environment-configs (for
+//! databases and caches: the cluster's network placement, from the EnvironmentConfig
+//! `pave-network` that the cloud account setup writes from the foundation's outputs) and
+//! function-patch-and-transform, composing the Upbound AWS providers' managed resources from the
+//! composite's spec. v2 composes
 //! namespaced managed resources (`*.aws.m.upbound.io`, in the composite's namespace, with the
 //! `default` ClusterProviderConfig); v1 (claims) composes cluster-scoped ones
 //! (`*.aws.upbound.io`), whose generated secrets go to `crossplane-system`.
@@ -17,6 +20,20 @@ use crate::parse::ResourceType;
 /// The Function package of the pipeline step (installed by the `crossplane` add-on's values).
 pub(crate) const PATCH_AND_TRANSFORM_PACKAGE: &str =
     "xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform:v0.9.0";
+
+/// The Function that loads EnvironmentConfigs into the pipeline's context.
+pub(crate) const ENVIRONMENT_CONFIGS_PACKAGE: &str =
+    "xpkg.crossplane.io/crossplane-contrib/function-environment-configs:v0.4.0";
+
+/// The EnvironmentConfig with a cluster's network placement of databases and caches:
+/// `dbSubnetGroupName`, `cacheSubnetGroupName` and `securityGroupIds` (IDs of the groups that
+/// admit the cluster's pods). Created by the cloud account setup, from the foundation's outputs.
+pub(crate) const NETWORK_ENVIRONMENT_CONFIG: &str = "pave-network";
+
+/// The EnvironmentConfig with the Atlas project MongoDB clusters are created in: `projectId`
+/// (the project's IP access list or private endpoint admits the cluster's NAT addresses).
+/// Created by the cloud account setup, like the Atlas provider's ClusterProviderConfig.
+pub(crate) const ATLAS_ENVIRONMENT_CONFIG: &str = "pave-atlas";
 
 /// The name the Crossplane chart gives a package's object: the reference without its tag,
 /// `/` replaced by `-`.
@@ -41,7 +58,41 @@ pub(super) fn composition(resource_type: ResourceType, claims: bool, xr_kind: &s
         ResourceType::Redis => ctx.redis(),
         ResourceType::S3Bucket => ctx.bucket(),
         ResourceType::SqsQueue => ctx.queue(),
+        ResourceType::Mongodb => ctx.mongodb(),
     };
+    let mut pipeline = Vec::new();
+    let environment_config = match resource_type {
+        ResourceType::Postgres | ResourceType::Mysql | ResourceType::Redis => {
+            Some(("network-placement", NETWORK_ENVIRONMENT_CONFIG))
+        }
+        ResourceType::Mongodb => Some(("atlas-project", ATLAS_ENVIRONMENT_CONFIG)),
+        ResourceType::S3Bucket | ResourceType::SqsQueue => None,
+    };
+    if let Some((step, config)) = environment_config {
+        pipeline.push(json!({
+            "step": step,
+            "functionRef": {"name": package_object_name(ENVIRONMENT_CONFIGS_PACKAGE)},
+            "input": {
+                "apiVersion": "environmentconfigs.fn.crossplane.io/v1beta1",
+                "kind": "Input",
+                "spec": {
+                    "environmentConfigs": [{
+                        "type": "Reference",
+                        "ref": {"name": config},
+                    }],
+                },
+            },
+        }));
+    }
+    pipeline.push(json!({
+        "step": "patch-and-transform",
+        "functionRef": {"name": package_object_name(PATCH_AND_TRANSFORM_PACKAGE)},
+        "input": {
+            "apiVersion": "pt.fn.crossplane.io/v1beta1",
+            "kind": "Resources",
+            "resources": resources,
+        },
+    }));
     json!({
         "apiVersion": "apiextensions.crossplane.io/v1",
         "kind": "Composition",
@@ -56,15 +107,7 @@ pub(super) fn composition(resource_type: ResourceType, claims: bool, xr_kind: &s
         "spec": {
             "compositeTypeRef": {"apiVersion": format!("{GROUP}/{VERSION}"), "kind": xr_kind},
             "mode": "Pipeline",
-            "pipeline": [{
-                "step": "patch-and-transform",
-                "functionRef": {"name": package_object_name(PATCH_AND_TRANSFORM_PACKAGE)},
-                "input": {
-                    "apiVersion": "pt.fn.crossplane.io/v1beta1",
-                    "kind": "Resources",
-                    "resources": resources,
-                },
-            }],
+            "pipeline": pipeline,
         },
     })
 }
@@ -76,6 +119,17 @@ struct Ctx {
 /// A patch from a field of the composite to a field of the composed resource.
 fn from(xr: &str, to: &str) -> Json {
     json!({"type": "FromCompositeFieldPath", "fromFieldPath": xr, "toFieldPath": to})
+}
+
+/// A patch from the pipeline's environment (the EnvironmentConfigs loaded) to the composed
+/// resource; a missing field fails the composition rather than placing it in a default VPC.
+fn from_environment(field: &str, to: &str) -> Json {
+    json!({
+        "type": "FromEnvironmentFieldPath",
+        "fromFieldPath": field,
+        "toFieldPath": to,
+        "policy": {"fromFieldPath": "Required"},
+    })
 }
 
 /// The same, through a Go format string (`%s`).
@@ -252,6 +306,8 @@ impl Ctx {
                 "spec.forProvider.finalSnapshotIdentifier",
                 "%s-final",
             ),
+            from_environment("dbSubnetGroupName", "spec.forProvider.dbSubnetGroupName"),
+            from_environment("securityGroupIds", "spec.forProvider.vpcSecurityGroupIds"),
         ]);
         let instance = self.resource_with(
             "instance",
@@ -305,6 +361,8 @@ impl Ctx {
                 "spec.parameters.snapshotRetentionDays",
                 "spec.forProvider.snapshotRetentionLimit",
             ),
+            from_environment("cacheSubnetGroupName", "spec.forProvider.subnetGroupName"),
+            from_environment("securityGroupIds", "spec.forProvider.securityGroupIds"),
         ]);
         let group = self.resource_with(
             "replication-group",
@@ -416,6 +474,122 @@ impl Ctx {
         ]
     }
 
+    /// A MongoDB Atlas cluster on AWS in the composite's region, a database user with a generated
+    /// password (readWrite on the service's database, scoped to this cluster), and the cluster's
+    /// host and the password in Secrets Manager. Atlas encrypts storage and requires TLS
+    /// whatever the tier. The host reaches Secrets Manager through the composite's status and a
+    /// composed Secret, since the provider gives no connection detail for it.
+    fn mongodb(&self) -> Vec<Json> {
+        let atlas = |service: &str, version: &str| {
+            if self.claims {
+                format!("{service}mongodbatlas.crossplane.io/{version}")
+            } else {
+                format!("{service}mongodbatlas.m.crossplane.io/{version}")
+            }
+        };
+        let region_config = "spec.forProvider.replicationSpecs[0].regionConfigs[0]";
+        let cluster = json!({
+            "name": "cluster",
+            "base": {
+                "apiVersion": atlas("", "v1alpha2"),
+                "kind": "AdvancedCluster",
+                "metadata": {"labels": {"pave.dev/composed": "cluster"}},
+                "spec": {
+                    "forProvider": {
+                        "clusterType": "REPLICASET",
+                        "replicationSpecs": [{
+                            "regionConfigs": [{
+                                "providerName": "AWS",
+                                "priority": 7,
+                                "electableSpecs": [{"nodeCount": 3}],
+                            }],
+                        }],
+                    },
+                    "providerConfigRef": self.provider_config(),
+                },
+            },
+            "patches": [
+                from_environment("projectId", "spec.forProvider.projectId"),
+                from("spec.externalName", "spec.forProvider.name"),
+                from("spec.atlasRegion", &format!("{region_config}.regionName")),
+                from(
+                    "spec.parameters.instanceSize",
+                    &format!("{region_config}.electableSpecs[0].instanceSize"),
+                ),
+                from("spec.parameters.mongoVersion", "spec.forProvider.mongoDbMajorVersion"),
+                from("spec.parameters.backupEnabled", "spec.forProvider.backupEnabled"),
+                from(
+                    "spec.parameters.terminationProtection",
+                    "spec.forProvider.terminationProtectionEnabled",
+                ),
+                json!({
+                    "type": "ToCompositeFieldPath",
+                    "fromFieldPath": "status.atProvider.connectionStrings[0].standardSrv",
+                    "toFieldPath": "status.host",
+                }),
+            ],
+        });
+        let (connection_ref, mut user_patches) =
+            self.secret_ref("spec.writeConnectionSecretToRef", "user", None);
+        user_patches.extend([
+            from_environment("projectId", "spec.forProvider.projectId"),
+            from("spec.database.username", "spec.forProvider.username"),
+            from(
+                "spec.database.name",
+                "spec.forProvider.roles[0].databaseName",
+            ),
+            from("spec.externalName", "spec.forProvider.scopes[0].name"),
+        ]);
+        let user = json!({
+            "name": "user",
+            "base": {
+                "apiVersion": atlas("database.", "v1alpha3"),
+                "kind": "User",
+                "metadata": {"labels": {"pave.dev/composed": "user"}},
+                "spec": {
+                    "forProvider": {
+                        "authDatabaseName": "admin",
+                        "roles": [{"roleName": "readWrite"}],
+                        "scopes": [{"type": "CLUSTER"}],
+                    },
+                    "writeConnectionSecretToRef": connection_ref,
+                    "providerConfigRef": self.provider_config(),
+                },
+            },
+            "patches": user_patches,
+        });
+        // The host, once the cluster reports it, in a Secret the SecretVersion can read.
+        let mut host_metadata = serde_json::Map::new();
+        host_metadata.insert("labels".into(), json!({"pave.dev/composed": "host"}));
+        if self.claims {
+            host_metadata.insert("namespace".into(), json!(V1_SECRET_NAMESPACE));
+        }
+        let host = json!({
+            "name": "host",
+            "base": {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": Json::Object(host_metadata),
+                "type": "Opaque",
+            },
+            "patches": [
+                format("metadata.name", "metadata.name", "%s-host"),
+                {
+                    "type": "FromCompositeFieldPath",
+                    "fromFieldPath": "status.host",
+                    "toFieldPath": "stringData.host",
+                    "transforms": [{"type": "string", "string": {"type": "TrimPrefix", "trim": "mongodb+srv://"}}],
+                    "policy": {"fromFieldPath": "Required"},
+                },
+            ],
+            "readinessChecks": [{"type": "None"}],
+        });
+        let mut out = vec![cluster, user, host];
+        out.extend(self.secret_output("host", "host", "host"));
+        out.extend(self.secret_output("password", "user", "password"));
+        out
+    }
+
     /// A queue with SSE and a dead-letter queue.
     fn queue(&self) -> Vec<Json> {
         let days = |to: &str| {
@@ -480,8 +654,9 @@ mod tests {
     }
 
     #[test]
-    fn the_crossplane_addon_installs_the_function() {
+    fn the_crossplane_addon_installs_the_functions() {
         let addon = crate::source::stdlib_file("stdlib/addons/crossplane.yaml").unwrap_or("");
         assert!(addon.contains(PATCH_AND_TRANSFORM_PACKAGE));
+        assert!(addon.contains(ENVIRONMENT_CONFIGS_PACKAGE));
     }
 }

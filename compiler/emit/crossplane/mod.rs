@@ -54,6 +54,7 @@ pub(crate) fn kind(resource_type: ResourceType) -> (&'static str, &'static str) 
         ResourceType::Redis => ("RedisCache", "rediscaches"),
         ResourceType::S3Bucket => ("S3Bucket", "s3buckets"),
         ResourceType::SqsQueue => ("SQSQueue", "sqsqueues"),
+        ResourceType::Mongodb => ("MongoDBDatabase", "mongodbdatabases"),
     }
 }
 
@@ -224,6 +225,13 @@ fn composite(resource: &PlannedResource, unit: &TenantEnvironment, claims: bool)
         spec.insert(
             "database".into(),
             json!({"name": db.database_name, "username": db.username, "port": db.port}),
+        );
+    }
+    if resource.resource_type == ResourceType::Mongodb {
+        // Atlas names regions after AWS's, upper case with underscores.
+        spec.insert(
+            "atlasRegion".into(),
+            json!(resource.region.to_uppercase().replace('-', "_")),
         );
     }
     if let Some(arn) = &resource.dead_letter_queue_arn {

@@ -43,7 +43,7 @@ pub(super) fn open_api_schema(planned_type: &PlannedResourceType) -> Json {
     ];
     if matches!(
         planned_type.resource_type,
-        ResourceType::Postgres | ResourceType::Mysql | ResourceType::Redis
+        ResourceType::Postgres | ResourceType::Mysql | ResourceType::Redis | ResourceType::Mongodb
     ) {
         properties.insert(
             "database".into(),
@@ -67,6 +67,20 @@ pub(super) fn open_api_schema(planned_type: &PlannedResourceType) -> Json {
         );
         required.push("deadLetterQueueArn");
     }
+    let mut status = None;
+    if planned_type.resource_type == ResourceType::Mongodb {
+        properties.insert(
+            "atlasRegion".into(),
+            json!({"type": "string", "description": "The Atlas name of the AWS region."}),
+        );
+        required.push("atlasRegion");
+        status = Some(json!({
+            "type": "object",
+            "properties": {
+                "host": {"type": "string", "description": "The cluster's SRV connection string, once Atlas has it."},
+            },
+        }));
+    }
     properties.insert(
         "class".into(),
         json!({"type": "string", "description": "The class the parameters come from."}),
@@ -80,7 +94,7 @@ pub(super) fn open_api_schema(planned_type: &PlannedResourceType) -> Json {
             "properties": parameters,
         }),
     );
-    json!({
+    let mut root = json!({
         "type": "object",
         "properties": {
             "spec": {
@@ -89,5 +103,9 @@ pub(super) fn open_api_schema(planned_type: &PlannedResourceType) -> Json {
                 "properties": properties,
             },
         },
-    })
+    });
+    if let Some(status) = status {
+        root["properties"]["status"] = status;
+    }
+    root
 }

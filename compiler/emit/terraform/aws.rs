@@ -51,6 +51,48 @@ pub(super) struct DefaultSecurityGroup {
 }
 resource!("aws_default_security_group", DefaultSecurityGroup);
 
+/// A security group; without `egress` blocks Terraform removes the default allow-all egress.
+#[derive(Debug, Serialize)]
+pub(super) struct SecurityGroup {
+    pub name: String,
+    pub description: String,
+    pub vpc_id: String,
+    pub tags: Option<Tags>,
+}
+resource!("aws_security_group", SecurityGroup);
+
+#[derive(Debug, Serialize)]
+pub(super) struct VpcSecurityGroupIngressRule {
+    pub security_group_id: String,
+    pub description: String,
+    pub ip_protocol: &'static str,
+    pub from_port: u16,
+    pub to_port: u16,
+    pub cidr_ipv4: String,
+}
+resource!(
+    "aws_vpc_security_group_ingress_rule",
+    VpcSecurityGroupIngressRule
+);
+
+#[derive(Debug, Serialize)]
+pub(super) struct DbSubnetGroup {
+    pub name: String,
+    pub description: String,
+    pub subnet_ids: Vec<String>,
+    pub tags: Option<Tags>,
+}
+resource!("aws_db_subnet_group", DbSubnetGroup);
+
+#[derive(Debug, Serialize)]
+pub(super) struct ElasticacheSubnetGroup {
+    pub name: String,
+    pub description: String,
+    pub subnet_ids: Vec<String>,
+    pub tags: Option<Tags>,
+}
+resource!("aws_elasticache_subnet_group", ElasticacheSubnetGroup);
+
 #[derive(Debug, Serialize)]
 pub(super) struct Subnet {
     pub vpc_id: String,
@@ -230,10 +272,40 @@ resource!("aws_iam_role_policy_attachment", IamRolePolicyAttachment);
 
 #[derive(Debug, Serialize)]
 pub(super) struct IamOpenidConnectProvider {
-    pub url: &'static str,
+    pub url: String,
     pub client_id_list: Vec<&'static str>,
 }
 resource!("aws_iam_openid_connect_provider", IamOpenidConnectProvider);
+
+/// A policy document built by Terraform, for statements whose condition keys are only known
+/// when applying (an OIDC issuer).
+#[derive(Debug, Serialize)]
+pub(super) struct IamPolicyDocument {
+    pub statement: Vec<IamPolicyStatement>,
+}
+data_source!("aws_iam_policy_document", IamPolicyDocument);
+
+#[derive(Debug, Serialize)]
+pub(super) struct IamPolicyStatement {
+    pub effect: &'static str,
+    pub actions: Vec<&'static str>,
+    pub principals: Vec<IamPolicyPrincipals>,
+    pub condition: Vec<IamPolicyCondition>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct IamPolicyPrincipals {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub identifiers: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct IamPolicyCondition {
+    pub test: &'static str,
+    pub variable: String,
+    pub values: Vec<String>,
+}
 
 // EKS.
 

@@ -7,10 +7,14 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::aws::{IamRole, IamRolePolicy, IamRolePolicyAttachment, KmsKey};
+use super::aws::{
+    EksCluster, IamOpenidConnectProvider, IamPolicyCondition, IamPolicyDocument,
+    IamPolicyPrincipals, IamPolicyStatement, IamRole, IamRolePolicy, IamRolePolicyAttachment,
+    KmsKey,
+};
 use super::model::{Address, Config, block_names};
 use super::policy::{PolicyDocument, Statement};
-use crate::lower::{RegionalFoundation, WorkloadIdentity};
+use crate::lower::{RegionalFoundation, SecretsReaderRole, WorkloadIdentity};
 
 /// What the cluster and node groups need from IAM.
 pub(super) struct ClusterRoles {
@@ -113,6 +117,15 @@ pub(super) fn emit(
         workloads.push(role);
     }
 
+    if let Some(reader) = &regional.external_secrets {
+        let role = secrets_reader_role(config, regional, reader)?;
+        config.output(
+            "external_secrets_role_arn",
+            "The role External Secrets reads Secrets Manager with (IRSA).",
+            role.attr("arn"),
+        )?;
+    }
+
     config.output(
         "cluster_role_arn",
         "The EKS control plane's role.",
@@ -133,6 +146,83 @@ pub(super) fn emit(
         node_policies,
         workloads,
     })
+}
+
+/// The IRSA role of External Secrets: the cluster's OIDC issuer as an identity provider, a trust
+/// limited to the controller's ServiceAccount, and read access to exactly the platform's
+/// secrets.
+fn secrets_reader_role(
+    config: &mut Config,
+    regional: &RegionalFoundation,
+    reader: &SecretsReaderRole,
+) -> Result<Address, String> {
+    let cluster = Address::of::<EksCluster>("main");
+    let provider = config.resource(
+        "eks",
+        &IamOpenidConnectProvider {
+            url: cluster.attr("identity[0].oidc[0].issuer"),
+            client_id_list: vec!["sts.amazonaws.com"],
+        },
+    )?;
+    // The issuer without its scheme is the prefix of the token's claims as IAM sees them.
+    let issuer = cluster.expr(
+        "replace(",
+        "identity[0].oidc[0].issuer",
+        ", \"https://\", \"\")",
+    );
+    let claim = |name: &str| format!("{issuer}:{name}");
+    let trust = config.data(
+        "external_secrets_trust",
+        &IamPolicyDocument {
+            statement: vec![IamPolicyStatement {
+                effect: "Allow",
+                actions: vec!["sts:AssumeRoleWithWebIdentity"],
+                principals: vec![IamPolicyPrincipals {
+                    kind: "Federated",
+                    identifiers: vec![provider.attr("arn")],
+                }],
+                condition: vec![
+                    IamPolicyCondition {
+                        test: "StringEquals",
+                        variable: claim("sub"),
+                        values: vec![format!(
+                            "system:serviceaccount:{}:{}",
+                            reader.namespace, reader.service_account
+                        )],
+                    },
+                    IamPolicyCondition {
+                        test: "StringEquals",
+                        variable: claim("aud"),
+                        values: vec!["sts.amazonaws.com".into()],
+                    },
+                ],
+            }],
+        },
+    )?;
+    let role = config.resource(
+        "external_secrets",
+        &IamRole {
+            name: reader.role_name.clone(),
+            description: format!("External Secrets in {}", regional.cluster_name),
+            assume_role_policy: trust.attr("json"),
+        },
+    )?;
+    config.resource(
+        "external_secrets",
+        &IamRolePolicy {
+            name: "read-platform-secrets".into(),
+            role: role.attr("id"),
+            policy: PolicyDocument::new(vec![Statement::allow(
+                &[
+                    "secretsmanager:DescribeSecret",
+                    "secretsmanager:GetSecretValue",
+                ],
+                reader.secret_arns.clone(),
+            )])
+            .render()?,
+        },
+    )?;
+    Ok(role)
 }
 
 /// The block names of the services' identity resources, in the order of `identities`.

@@ -4,9 +4,10 @@
 //! route tables, flow logs to an encrypted log group, and the default security group closed.
 
 use super::aws::{
-    AvailabilityZones, CloudwatchLogGroup, DefaultSecurityGroup, Eip, Filter, FlowLog, IamRole,
-    IamRolePolicy, InternetGateway, KmsAlias, KmsKey, NatGateway, Route, RouteTable,
-    RouteTableAssociation, Subnet, Tags, Vpc, name_tag,
+    AvailabilityZones, CloudwatchLogGroup, DbSubnetGroup, DefaultSecurityGroup, Eip,
+    ElasticacheSubnetGroup, Filter, FlowLog, IamRole, IamRolePolicy, InternetGateway, KmsAlias,
+    KmsKey, NatGateway, Route, RouteTable, RouteTableAssociation, SecurityGroup, Subnet, Tags, Vpc,
+    VpcSecurityGroupIngressRule, name_tag,
 };
 use super::model::{Address, Config};
 use super::policy::{PolicyDocument, Statement, logs_key_policy};
@@ -196,10 +197,76 @@ pub(super) fn emit(
         "Subnets of internet-facing load balancers, one per availability zone.",
         ids(&public_subnets),
     )?;
+    if !regional.data_ports.is_empty() {
+        data_network(config, regional, &vpc, ids(&private_subnets))?;
+    }
     Ok(NetworkRefs {
         private_subnet_ids: ids(&private_subnets),
         logs_key,
     })
+}
+
+/// Where the managed databases and caches of the cluster's tenants go: subnet groups over the
+/// private subnets, and a security group admitting the VPC on their ports only (no egress). The
+/// `pave_network` output is the data of the cluster's EnvironmentConfig `pave-network`.
+fn data_network(
+    config: &mut Config,
+    regional: &RegionalFoundation,
+    vpc: &Address,
+    private_subnet_ids: Vec<String>,
+) -> Result<(), String> {
+    let name = format!("{}-data", regional.cluster_name);
+    let db = config.resource(
+        "data",
+        &DbSubnetGroup {
+            name: name.clone(),
+            description: "Managed databases of the cluster's tenants".into(),
+            subnet_ids: private_subnet_ids.clone(),
+            tags: name_tag(&name),
+        },
+    )?;
+    let cache = config.resource(
+        "data",
+        &ElasticacheSubnetGroup {
+            name: name.clone(),
+            description: "Managed caches of the cluster's tenants".into(),
+            subnet_ids: private_subnet_ids,
+            tags: name_tag(&name),
+        },
+    )?;
+    let group = config.resource(
+        "data",
+        &SecurityGroup {
+            name: name.clone(),
+            description: "Managed databases and caches: reachable from the VPC on their ports"
+                .into(),
+            vpc_id: vpc.attr("id"),
+            tags: name_tag(&name),
+        },
+    )?;
+    for port in &regional.data_ports {
+        config.resource(
+            &format!("data_{port}"),
+            &VpcSecurityGroupIngressRule {
+                security_group_id: group.attr("id"),
+                description: format!("TCP {port} from the VPC"),
+                ip_protocol: "tcp",
+                from_port: *port,
+                to_port: *port,
+                cidr_ipv4: regional.network.vpc_cidr.to_string(),
+            },
+        )?;
+    }
+    config.output(
+        "pave_network",
+        "The data of the cluster's EnvironmentConfig `pave-network`, where the Compositions place databases and caches.",
+        serde_json::json!({
+            "dbSubnetGroupName": db.attr("name"),
+            "cacheSubnetGroupName": cache.attr("name"),
+            "securityGroupIds": [group.attr("id")],
+        }),
+    )?;
+    Ok(())
 }
 
 /// The key of the module's log groups.

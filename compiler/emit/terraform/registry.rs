@@ -177,7 +177,7 @@ pub(super) fn emit(config: &mut Config, registry: &Registry) -> Result<(), Strin
     let provider = config.resource(
         "github",
         &IamOpenidConnectProvider {
-            url: "https://token.actions.githubusercontent.com",
+            url: "https://token.actions.githubusercontent.com".into(),
             client_id_list: vec!["sts.amazonaws.com"],
         },
     )?;

@@ -33,7 +33,7 @@ pub(super) const S3_KEY_OUTPUTS: [&str; 4] = [
 
 impl ResourceType {
     /// Every type by the names Score workloads use (`s3` and pave's `s3-bucket` alike).
-    const NAMES: [(&'static str, ResourceType); 11] = [
+    const NAMES: [(&'static str, ResourceType); 12] = [
         ("environment", ResourceType::Environment),
         ("service-port", ResourceType::ServicePort),
         ("dns", ResourceType::Dns),
@@ -45,6 +45,7 @@ impl ResourceType {
         ("s3", ResourceType::Managed(ManagedType::S3Bucket)),
         ("s3-bucket", ResourceType::Managed(ManagedType::S3Bucket)),
         ("sqs-queue", ResourceType::Managed(ManagedType::SqsQueue)),
+        ("mongodb", ResourceType::Managed(ManagedType::Mongodb)),
     ];
 
     pub fn name(self) -> &'static str {
@@ -81,6 +82,15 @@ impl ResourceType {
                 Some(&["bucket", "name", "region", "endpoint", "arn"])
             }
             ResourceType::Managed(ManagedType::SqsQueue) => Some(&["name", "url", "arn", "region"]),
+            ResourceType::Managed(ManagedType::Mongodb) => Some(&[
+                "host",
+                "port",
+                "username",
+                "password",
+                "connection",
+                "name",
+                "database",
+            ]),
         }
     }
 
