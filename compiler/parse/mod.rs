@@ -86,6 +86,19 @@ pub struct ParsedSpecs {
     pub stdlib_resources: Vec<StdlibResourceType>,
 }
 
+impl AnySpec {
+    /// The file the document is in.
+    fn file(&self) -> FileId {
+        match self {
+            AnySpec::Platform(p) => p.doc.file,
+            AnySpec::Environment(e) => e.doc.file,
+            AnySpec::Tenant(t) => t.doc.file,
+            AnySpec::Service(s) => s.doc.file,
+            AnySpec::Score(doc) | AnySpec::ScoreOverrides(doc) => doc.file,
+        }
+    }
+}
+
 /// One parsed document of any kind.
 enum AnySpec {
     Platform(Parsed<PlatformSpec>),
@@ -126,15 +139,36 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
     let mut scores: Vec<Document> = Vec::new();
     let mut score_overrides: Vec<Document> = Vec::new();
     let mut saw_platform = false;
+    // Files that Score workloads read (`files[].source`) are data, even when they are YAML: what
+    // parsing them as specs found is dropped, and they are looked up like the other files.
+    let by_name: BTreeMap<&str, FileId> = files.iter().map(|&(id, name, _)| (name, id)).collect();
+    let data_files: BTreeMap<String, FileId> = per_file
+        .iter()
+        .flat_map(|result| result.score_sources.iter())
+        .filter_map(|(score_file, source)| {
+            let name = score::source_path(&source_map.get(*score_file).name, source)?;
+            let id = *by_name.get(name.as_str())?;
+            Some((name, id))
+        })
+        .collect();
+    let is_data = |file: FileId| data_files.values().any(|&id| id == file);
     for FileResult {
         specs,
         diagnostics: file_diagnostics,
         saw_platform: saw,
+        ..
     } in per_file
     {
         saw_platform |= saw;
-        diagnostics.extend(file_diagnostics);
+        diagnostics.extend(
+            file_diagnostics
+                .into_iter()
+                .filter(|d| !d.span.is_some_and(|span| is_data(span.file))),
+        );
         for spec in specs {
+            if is_data(spec.file()) {
+                continue;
+            }
             match spec {
                 AnySpec::Platform(p) if platform.is_none() => platform = Some(p),
                 AnySpec::Platform(p) => diagnostics.push(Diagnostic::new(
@@ -153,6 +187,7 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
         source_map,
         scores,
         score_overrides,
+        &data_files,
         &mut diagnostics,
     ));
     let Some(platform) = platform else {
@@ -243,6 +278,7 @@ fn score_services(
     source_map: &SourceMap,
     scores: Vec<Document>,
     overrides: Vec<Document>,
+    data_files: &BTreeMap<String, FileId>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Parsed<ServiceSpec>> {
     let name_of = |file: FileId| source_map.get(file).name.as_str();
@@ -268,11 +304,12 @@ fn score_services(
         }
     }
     let text = |file: FileId| source_map.get(file).text.as_str();
-    let assets: BTreeMap<String, FileId> = source_map
+    let mut assets: BTreeMap<String, FileId> = source_map
         .files()
         .filter(|(_, f)| f.origin == crate::source::Origin::Asset)
         .map(|(id, f)| (f.name.clone(), id))
         .collect();
+    assets.extend(data_files.iter().map(|(name, id)| (name.clone(), *id)));
     let sources = score::translate::Sources {
         text: &text,
         assets: &assets,
@@ -346,6 +383,8 @@ fn stdlib_resources(
 struct FileResult {
     specs: Vec<AnySpec>,
     diagnostics: Vec<Diagnostic>,
+    /// The `files[].source` of its Score workloads, valid or not: `(this file, source)`.
+    score_sources: Vec<(FileId, String)>,
     /// Whether it has a `kind: Platform` document, valid or not.
     saw_platform: bool,
 }
@@ -355,6 +394,7 @@ fn parse_file(schemas: &SchemaSet, file: FileId, name: &str, text: &str) -> File
     let is_overrides = score::overrides_target(name).is_some();
     let (nodes, mut diagnostics) = yaml::parse_yaml(file, text);
     let mut specs = Vec::new();
+    let mut score_sources = Vec::new();
     // A syntax error may hide the Platform document; don't also report it missing.
     let mut saw_platform = !diagnostics.is_empty();
     for root in nodes {
@@ -378,6 +418,13 @@ fn parse_file(schemas: &SchemaSet, file: FileId, name: &str, text: &str) -> File
             }
         };
         saw_platform |= kind == SpecKind::Platform;
+        if kind == SpecKind::Score {
+            score_sources.extend(
+                score::file_sources(&doc.root.to_json())
+                    .into_iter()
+                    .map(|source| (file, source)),
+            );
+        }
         if kind == SpecKind::Platform && !is_root {
             diagnostics.push(Diagnostic::new(
                 DiagnosticKind::MisplacedPlatform,
@@ -407,6 +454,7 @@ fn parse_file(schemas: &SchemaSet, file: FileId, name: &str, text: &str) -> File
     FileResult {
         specs,
         diagnostics,
+        score_sources,
         saw_platform: saw_platform && is_root,
     }
 }

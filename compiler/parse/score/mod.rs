@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 pub use placeholder::{Piece, path_parts, pieces};
 pub use resource_type::ResourceType;
-pub use translate::{OVERRIDES_SUFFIXES, overrides_target, translate};
+pub use translate::{OVERRIDES_SUFFIXES, file_sources, overrides_target, source_path, translate};
 pub use workload::{ScoreDocument, ScoreOverrides};
 
 use super::{PartialCpuMemory, Probe};

@@ -41,6 +41,57 @@ pub fn overrides_target(name: &str) -> Option<[String; 2]> {
     })
 }
 
+/// The name in the source map of the file a Score file (`score_name`) names in a `source`:
+/// relative to its folder, never above it; `None` for an absolute path or one that leaves it.
+pub fn source_path(score_name: &str, source: &str) -> Option<String> {
+    let folder = score_name.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let mut parts: Vec<&str> = if folder.is_empty() {
+        Vec::new()
+    } else {
+        folder.split('/').collect()
+    };
+    let depth = parts.len();
+    if source.starts_with('/') {
+        return None;
+    }
+    for part in source.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.len() <= depth {
+                    return None;
+                }
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The `source` of every file of a Score workload's containers, as written (both forms of
+/// `files`), read from the document before any check: the files they name are data, not specs.
+pub fn file_sources(workload: &Json) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(containers) = workload.get("containers").and_then(Json::as_object) else {
+        return out;
+    };
+    for container in containers.values() {
+        let files: Vec<&Json> = match container.get("files") {
+            Some(Json::Object(map)) => map.values().collect(),
+            Some(Json::Array(items)) => items.iter().collect(),
+            _ => Vec::new(),
+        };
+        out.extend(
+            files
+                .into_iter()
+                .filter_map(|f| f.get("source").and_then(Json::as_str))
+                .map(str::to_string),
+        );
+    }
+    out
+}
+
 /// What translating needs from the source map: the text of each file (for spans inside strings)
 /// and the files beside Score workloads that `files[].source` may name.
 pub struct Sources<'a> {
@@ -893,30 +944,7 @@ impl<'a> Translator<'a> {
 
     /// A file beside the workload, by a path relative to the Score file's folder.
     fn asset(&self, source: &str) -> Option<(FileId, String)> {
-        let folder = self.score_name.rsplit_once('/').map_or("", |(dir, _)| dir);
-        let mut parts: Vec<&str> = if folder.is_empty() {
-            Vec::new()
-        } else {
-            folder.split('/').collect()
-        };
-        let depth = parts.len();
-        if source.starts_with('/') {
-            return None;
-        }
-        for part in source.split('/') {
-            match part {
-                "" | "." => {}
-                ".." => {
-                    // Never above the workload's folder.
-                    if parts.len() <= depth {
-                        return None;
-                    }
-                    parts.pop();
-                }
-                part => parts.push(part),
-            }
-        }
-        let name = parts.join("/");
+        let name = source_path(self.score_name, source)?;
         let file = *self.sources.assets.get(&name)?;
         Some((file, (self.sources.text)(file).to_string()))
     }
