@@ -540,6 +540,24 @@ fn service_instances(
     let mut env_names: Vec<&String> = tenant.parsed.spec.environments.iter().collect();
     env_names.sort();
     env_names.dedup();
+    // A Score workload may run in some of its tenant's environments only.
+    if let Some((only, span)) = spec
+        .score
+        .as_ref()
+        .and_then(|p| p.only_environments.as_ref())
+    {
+        for name in only {
+            if !env_names.contains(&name) {
+                diagnostics.push(environment_not_used(
+                    name,
+                    tenant.name(),
+                    environments,
+                    *span,
+                ));
+            }
+        }
+        env_names.retain(|name| only.contains(name));
+    }
     for env_name in env_names {
         let Some(env) = environments.get(env_name) else {
             continue;

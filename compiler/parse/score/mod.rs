@@ -27,6 +27,9 @@ use crate::source::Span;
 
 /// The annotation naming a Score workload's tenant.
 pub const TENANT_ANNOTATION: &str = "pave.dev/tenant";
+/// The annotation listing the environments a Score workload runs in (comma-separated), when not
+/// all of its tenant's.
+pub const ENVIRONMENTS_ANNOTATION: &str = "pave.dev/environments";
 /// The annotation naming a Score workload's main container.
 pub const MAIN_CONTAINER_ANNOTATION: &str = "pave.dev/main-container";
 
@@ -84,6 +87,8 @@ pub struct ScoreParts {
     pub route_by_env: BTreeMap<String, RouteOverride>,
     /// `service-port` resources: what they point at.
     pub service_ports: BTreeMap<String, ServicePortRef>,
+    /// The `pave.dev/environments` annotation: the environments it runs in, and where it is.
+    pub only_environments: Option<(Vec<String>, Span)>,
 }
 
 /// One container of a Score workload.

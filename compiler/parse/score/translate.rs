@@ -13,9 +13,9 @@ use super::workload::{
     ScoreProbe, ScoreProtocol, ScoreVolumeSpec,
 };
 use super::{
-    ContainerOverride, FileContent, InitKind, MAIN_CONTAINER_ANNOTATION, PartialResources, Route,
-    RouteOverride, ScoreContainer, ScoreFile, ScoreParts, ScoreResource, ScoreVolume, Segment,
-    ServicePortRef, TENANT_ANNOTATION, Template,
+    ContainerOverride, ENVIRONMENTS_ANNOTATION, FileContent, InitKind, MAIN_CONTAINER_ANNOTATION,
+    PartialResources, Route, RouteOverride, ScoreContainer, ScoreFile, ScoreParts, ScoreResource,
+    ScoreVolume, Segment, ServicePortRef, TENANT_ANNOTATION, Template,
 };
 use crate::diagnostic::{Diagnostic, DiagnosticKind, PlaceholderProblem};
 use crate::parse::yaml::{Entry, Node, Value};
@@ -266,6 +266,22 @@ impl<'a> Translator<'a> {
         let mut parts = ScoreParts {
             environment_values: settings.settings.environment.clone(),
             resources: self.resources.clone(),
+            only_environments: self
+                .metadata
+                .get("annotations")
+                .and_then(|a| a.get(ENVIRONMENTS_ANNOTATION))
+                .and_then(Json::as_str)
+                .map(|list| {
+                    let names = list
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|n| !n.is_empty())
+                        .map(str::to_string)
+                        .collect();
+                    let span =
+                        self.path_span(&["metadata", "annotations", ENVIRONMENTS_ANNOTATION]);
+                    (names, span)
+                }),
             ..ScoreParts::default()
         };
         let built = main.image.is_none() || sidecars.iter().any(|c| c.image.is_none());
