@@ -1,5 +1,6 @@
 //! The stages run in order, stopping at the first stage with errors.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::diagnostic::Diagnostic;
@@ -71,11 +72,24 @@ pub fn compile(
     timings: &mut Timings,
 ) -> Result<Compilation, Vec<Diagnostic>> {
     let (validated, warnings) = check(source_map, timings)?;
+    generate(validated, warnings, source_map, None, timings)
+}
+
+/// Generates the output tree of a checked platform, in memory: all of it, or with `reuse` (the
+/// unit fingerprints the output folder holds, by unit folder) all but the unit folders that would
+/// come out as they are (see [`emit`]).
+pub fn generate(
+    validated: ValidatedSpec,
+    warnings: Vec<Diagnostic>,
+    source_map: &SourceMap,
+    reuse: Option<&BTreeMap<String, String>>,
+    timings: &mut Timings,
+) -> Result<Compilation, Vec<Diagnostic>> {
     let output_path = validated.spec().platform.spec.gitops.path.clone();
     let plan = timings.time("lower", || lower(&validated));
     // The spanned documents are not needed past lowering; free them before the tree is built.
     drop(validated);
-    let tree = timings.time("emit", || emit(&plan, source_map));
+    let tree = timings.time("emit", || emit(&plan, source_map, reuse));
     match tree {
         Ok(tree) => Ok(Compilation {
             tree,

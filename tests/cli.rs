@@ -70,6 +70,18 @@ pub(crate) fn trials() -> Vec<Trial> {
             "cli::diff_against_a_revision_reads_the_files_of_score_workloads",
             diff_against_a_revision_reads_the_files_of_score_workloads,
         ),
+        Trial::test(
+            "cli::recompile_after_one_service_changed_writes_only_its_files",
+            recompile_after_one_service_changed_writes_only_its_files,
+        ),
+        Trial::test(
+            "cli::recompile_after_a_shared_change_equals_a_fresh_compile",
+            recompile_after_a_shared_change_equals_a_fresh_compile,
+        ),
+        Trial::test(
+            "cli::a_reused_folder_with_a_file_deleted_or_edited_by_hand_is_restored",
+            a_reused_folder_with_a_file_deleted_or_edited_by_hand_is_restored,
+        ),
     ]
 }
 
@@ -168,7 +180,9 @@ fn unchanged_files_are_not_rewritten() -> Result<(), Failed> {
     )?;
     let run = pave(temp.path(), &["compile", &example(), "--out", &out]);
     check(
-        run.status == 0 && run.stderr.contains(" 0 written, 0 removed"),
+        run.status == 0
+            && run.stderr.contains(" 0 written, 0 removed")
+            && run.stderr.contains("; 9 of 9 tenant folders reused"),
         run.stderr,
     )
 }
@@ -567,4 +581,107 @@ fn diff_against_a_revision_reads_the_committed_specs() -> Result<(), Failed> {
         unchanged.status == 1,
         "the working tree differs from HEAD, so a diff against it must show changes",
     )
+}
+
+/// Compiles the platform of `compiled` from scratch into a new folder: what any compile of the
+/// same specs must leave.
+fn fresh_tree(compiled: &Compiled) -> Result<std::collections::BTreeMap<String, Vec<u8>>, Failed> {
+    let run = compiled.pave(&["compile", "platform", "--out", "fresh"], &[]);
+    check(run.status == 0, run.stderr)?;
+    Ok(read_tree(&compiled.temp.path().join("fresh")))
+}
+
+/// The number in `compiled N files into DIR: W written, ...`, for `word` = `written` etc.
+fn reported(stderr: &str, word: &str) -> Option<usize> {
+    let line = stderr.lines().find(|l| l.starts_with("compiled "))?;
+    let before = line.split(&format!(" {word}")).next()?;
+    before.rsplit([' ', ':']).next()?.parse().ok()
+}
+
+fn recompile_after_one_service_changed_writes_only_its_files() -> Result<(), Failed> {
+    let compiled = Compiled::new()?;
+    let before = compiled.tree();
+    let spec = compiled
+        .root()
+        .join("tenants/backend/services/order-service.yaml");
+    let text = std::fs::read_to_string(&spec).map_err(|e| e.to_string())?;
+    check(text.contains("order-service:2.7.0"), "the example changed")?;
+    std::fs::write(
+        &spec,
+        text.replace("order-service:2.7.0", "order-service:2.7.1"),
+    )
+    .map_err(|e| e.to_string())?;
+    let run = compiled.pave(&["compile", "platform"], &[]);
+    check(run.status == 0, run.stderr.clone())?;
+    let after = compiled.tree();
+    if let Some(difference) = crate::support::tree_difference(&fresh_tree(&compiled)?, &after) {
+        return Err(format!("the recompiled tree is not a fresh compile's:\n{difference}").into());
+    }
+    let changed = after
+        .iter()
+        .filter(|(path, bytes)| before.get(*path) != Some(*bytes))
+        .count();
+    check(
+        changed > 0 && reported(&run.stderr, "written") == Some(changed),
+        format!("{changed} files changed, but: {}", run.stderr),
+    )?;
+    check(
+        run.stderr
+            .contains(&format!("compiled {} files", after.len())),
+        format!("the total counts the reused files too: {}", run.stderr),
+    )?;
+    // The example has 3 tenants in 3 environments; only backend's 3 folders are generated again.
+    check(
+        run.stderr.contains("; 6 of 9 tenant folders reused"),
+        format!(
+            "expected the other tenants' folders to be reused: {}",
+            run.stderr
+        ),
+    )
+}
+
+fn recompile_after_a_shared_change_equals_a_fresh_compile() -> Result<(), Failed> {
+    let compiled = Compiled::new()?;
+    compiled.change_specs()?;
+    let run = compiled.pave(&["compile", "platform"], &[]);
+    check(run.status == 0, run.stderr.clone())?;
+    // An Environment and the set of spec files changed: every tenant folder depends on both.
+    check(
+        !run.stderr.contains("tenant folders reused"),
+        format!(
+            "nothing may be reused after a shared change: {}",
+            run.stderr
+        ),
+    )?;
+    match crate::support::tree_difference(&fresh_tree(&compiled)?, &compiled.tree()) {
+        None => Ok(()),
+        Some(difference) => Err(format!("recompiled tree differs:\n{difference}").into()),
+    }
+}
+
+fn a_reused_folder_with_a_file_deleted_or_edited_by_hand_is_restored() -> Result<(), Failed> {
+    let compiled = Compiled::new()?;
+    let expected = compiled.tree();
+    let workloads = compiled
+        .root()
+        .join("gitops/tenants/backend/prod/workloads");
+    let deleted = workloads.join("apps_v1_deployment_order-service.yaml");
+    let edited = workloads.join("v1_service_order-service.yaml");
+    check(
+        deleted.exists() && edited.exists(),
+        "the example's tree changed",
+    )?;
+    std::fs::remove_file(&deleted).map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(&edited).map_err(|e| e.to_string())?;
+    std::fs::write(&edited, format!("{text}# a note\n")).map_err(|e| e.to_string())?;
+    let run = compiled.pave(&["compile", "platform"], &[]);
+    check(run.status == 0, run.stderr.clone())?;
+    check(
+        run.stderr.contains("; 8 of 9 tenant folders reused"),
+        format!("only the changed folder is generated again: {}", run.stderr),
+    )?;
+    match crate::support::tree_difference(&expected, &compiled.tree()) {
+        None => Ok(()),
+        Some(difference) => Err(format!("not restored:\n{difference}").into()),
+    }
 }

@@ -5,12 +5,12 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::write::{WriteReport, check_tree, write_tree};
+use super::write::{OutputFolder, WriteReport, check_tree};
 use super::{
     EXIT_FAILURE, EXIT_INVALID, EXIT_OK, RootArgs, Ui, display, failure_status, load,
     report_discover_error,
 };
-use crate::pipeline::{Timings, compile};
+use crate::pipeline::{self, Timings, generate};
 
 /// Validate the specs and write the GitOps tree (only files whose bytes changed).
 #[derive(Debug, Args)]
@@ -51,8 +51,8 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
         Err(error) => return report_discover_error(&error, format, ui),
     };
     timings.add("load", start.elapsed());
-    let compilation = match compile(&source_map, &mut timings) {
-        Ok(compilation) => compilation,
+    let (validated, warnings) = match pipeline::check(&source_map, &mut timings) {
+        Ok(checked) => checked,
         Err(diagnostics) => {
             ui.report(format, &diagnostics, &source_map);
             return failure_status(&diagnostics);
@@ -60,21 +60,54 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
     };
     let out_dir = match &args.out {
         Some(out) => out.clone(),
-        None => source_map.root().join(&compilation.output_path),
+        None => source_map
+            .root()
+            .join(&validated.spec().platform.spec.gitops.path),
     };
     if args.check {
-        return check(
-            &out_dir,
-            &compilation.tree,
-            &compilation.warnings,
-            &source_map,
-            format,
-            ui,
-        );
+        return match generate(validated, warnings, &source_map, None, &mut timings) {
+            Ok(compilation) => check(
+                &out_dir,
+                &compilation.tree,
+                &compilation.warnings,
+                &source_map,
+                format,
+                ui,
+            ),
+            Err(diagnostics) => {
+                ui.report(format, &diagnostics, &source_map);
+                failure_status(&diagnostics)
+            }
+        };
     }
+    // The folder stays locked from here until written, so what it says is reusable stays so.
     let start = Instant::now();
-    let result = write_tree(&out_dir, &compilation.tree);
-    timings.add("write", start.elapsed());
+    let folder = match OutputFolder::open(&out_dir) {
+        Ok(folder) => folder,
+        Err(diagnostics) => {
+            ui.report(format, &diagnostics, &source_map);
+            return write_failure_status(&diagnostics);
+        }
+    };
+    let reusable = folder.reusable();
+    let mut write_time = start.elapsed();
+    let compilation = match generate(
+        validated,
+        warnings,
+        &source_map,
+        Some(&reusable),
+        &mut timings,
+    ) {
+        Ok(compilation) => compilation,
+        Err(diagnostics) => {
+            ui.report(format, &diagnostics, &source_map);
+            return failure_status(&diagnostics);
+        }
+    };
+    let start = Instant::now();
+    let result = folder.write(&compilation.tree);
+    write_time += start.elapsed();
+    timings.add("write", write_time);
     let status = match result {
         Ok(report) => {
             ui.report(format, &compilation.warnings, &source_map);
@@ -83,11 +116,7 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
         }
         Err(diagnostics) => {
             ui.report(format, &diagnostics, &source_map);
-            if diagnostics.iter().any(|d| d.kind.code() == "unowned-file") {
-                EXIT_INVALID
-            } else {
-                EXIT_FAILURE
-            }
+            write_failure_status(&diagnostics)
         }
     };
     if args.timings {
@@ -96,15 +125,31 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
     status
 }
 
+/// A file in the way that pave does not own is the user's problem; anything else is pave's.
+fn write_failure_status(diagnostics: &[crate::diagnostic::Diagnostic]) -> i32 {
+    if diagnostics.iter().any(|d| d.kind.code() == "unowned-file") {
+        EXIT_INVALID
+    } else {
+        EXIT_FAILURE
+    }
+}
+
 fn describe(report: &WriteReport, out_dir: &std::path::Path) -> String {
-    format!(
+    let mut text = format!(
         "compiled {} files into {}: {} written, {} removed, {} unchanged",
         report.total,
         display(out_dir),
         report.written,
         report.removed,
         report.unchanged
-    )
+    );
+    if report.reused_units > 0 {
+        text.push_str(&format!(
+            "; {} of {} tenant folders reused",
+            report.reused_units, report.units
+        ));
+    }
+    text
 }
 
 fn check(
@@ -129,11 +174,7 @@ fn check(
         }
         Err(diagnostics) => {
             ui.report(format, &diagnostics, source_map);
-            if diagnostics.iter().any(|d| d.kind.code() == "unowned-file") {
-                EXIT_INVALID
-            } else {
-                EXIT_FAILURE
-            }
+            write_failure_status(&diagnostics)
         }
     }
 }

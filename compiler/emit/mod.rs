@@ -9,20 +9,48 @@ mod flux;
 mod folder;
 mod kubernetes;
 mod output_tree;
+mod reuse;
 pub mod terraform;
 pub mod yaml;
 
 pub use output_tree::{OutputFile, OutputTree};
 
+use std::collections::BTreeMap;
+
 use crate::lower::Plan;
 use crate::source::SourceMap;
 
 /// Every file of the GitOps tree for a plan.
-pub fn emit(plan: &Plan, source_map: &SourceMap) -> Result<OutputTree, String> {
+///
+/// With `reuse` (the unit fingerprints a previous compile recorded, by unit folder), the tree
+/// records every unit's fingerprint, and a unit whose fingerprint is unchanged is not generated:
+/// its folder is listed in [`OutputTree::reused`] for the writer to keep as it is. Without,
+/// everything is generated (what `diff` and `compile --check` compare against the disk).
+pub fn emit(
+    plan: &Plan,
+    source_map: &SourceMap,
+    reuse: Option<&BTreeMap<String, String>>,
+) -> Result<OutputTree, String> {
     let mut tree = OutputTree::default();
-    kubernetes::emit(plan, source_map, &mut tree)?;
-    crossplane::emit(plan, source_map, &mut tree)?;
-    flux::emit(plan, source_map, &mut tree)?;
+    let generate = match reuse {
+        None => vec![true; plan.units.len()],
+        Some(previous) => {
+            let dirs: Vec<String> = plan.units.iter().map(kubernetes::unit_dir).collect();
+            let fingerprints = reuse::fingerprints(plan, source_map);
+            let generate = reuse::to_generate(&dirs, &fingerprints, previous);
+            for ((dir, fingerprint), generated) in dirs.into_iter().zip(fingerprints).zip(&generate)
+            {
+                if !generated {
+                    tree.reused.insert(dir.clone());
+                }
+                tree.units.insert(dir, fingerprint);
+            }
+            generate
+        }
+    };
+    kubernetes::emit(plan, &generate, source_map, &mut tree)?;
+    crossplane::emit(plan, &generate, source_map, &mut tree)?;
+    flux::emit(plan, &generate, source_map, &mut tree)?;
     terraform::emit(plan, source_map, &mut tree)?;
     Ok(tree)
 }

@@ -1,6 +1,6 @@
 //! The generated tree, in memory: relative path to file contents.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +15,12 @@ pub struct OutputFile {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutputTree {
     pub files: BTreeMap<String, OutputFile>,
+    /// Each tenant-environment folder's fingerprint (see `emit::reuse`); empty when the tree was
+    /// generated without reuse.
+    pub units: BTreeMap<String, String>,
+    /// The unit folders not generated, because the tree on disk already holds them as these
+    /// inputs produce them: the writer keeps their files. Their files are not in `files`.
+    pub reused: BTreeSet<String>,
 }
 
 impl OutputTree {

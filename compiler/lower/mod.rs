@@ -139,7 +139,7 @@ pub enum ChartRepository {
 }
 
 /// One tenant in one environment: a namespace and its workloads.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct TenantEnvironment {
     pub tenant: String,
     pub environment: String,
@@ -167,7 +167,7 @@ pub struct TenantEnvironment {
 }
 
 /// One service in one environment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Workload {
     pub name: String,
     pub kind: WorkloadKind,
@@ -213,7 +213,7 @@ pub struct Workload {
 }
 
 /// A container of a pod besides the main one.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct PlannedContainer {
     pub name: String,
     pub image: String,
@@ -232,7 +232,7 @@ pub struct PlannedContainer {
 }
 
 /// A file of the workload's files ConfigMap, mounted at `target`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlannedFile {
     /// Its key in the ConfigMap: unique in the workload.
     pub key: String,
@@ -242,7 +242,7 @@ pub struct PlannedFile {
 }
 
 /// A scratch volume mounted into a container.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlannedMount {
     pub volume: String,
     pub target: String,
@@ -250,7 +250,7 @@ pub struct PlannedMount {
     pub read_only: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlannedPort {
     pub name: String,
     /// The Service's port.
@@ -260,7 +260,7 @@ pub struct PlannedPort {
     pub protocol: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlannedProbe {
     /// HTTP GET path; TCP when `None` (and no `exec`).
     pub path: Option<String>,

@@ -15,7 +15,7 @@ use crate::source::FileId;
 pub const OUTPUTS_CONFIG_MAP: &str = "pave-resource-outputs";
 
 /// The managed resources of one tenant and environment in one region (one cluster).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct RegionalResources {
     pub region: String,
     /// The cluster's name, `<environment>-<region>`.
@@ -51,8 +51,45 @@ pub struct PlannedResource {
     pub source: FileId,
 }
 
+// serde_json's `Value` has no `Hash`; for the reuse fingerprint a parameter's JSON text stands
+// for it (the text emit writes). Every field is named, so a new one cannot be left out.
+impl std::hash::Hash for PlannedResource {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let PlannedResource {
+            name,
+            resource_type,
+            class,
+            params,
+            region,
+            external_name,
+            secret_prefix,
+            database,
+            dead_letter_queue_arn,
+            consumers,
+            labels,
+            source,
+        } = self;
+        name.hash(state);
+        resource_type.hash(state);
+        class.hash(state);
+        params.len().hash(state);
+        for (key, value) in params {
+            key.hash(state);
+            value.to_string().hash(state);
+        }
+        region.hash(state);
+        external_name.hash(state);
+        secret_prefix.hash(state);
+        database.hash(state);
+        dead_letter_queue_arn.hash(state);
+        consumers.hash(state);
+        labels.hash(state);
+        source.hash(state);
+    }
+}
+
 /// The fixed outputs of a database or cache.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DatabaseSettings {
     pub database_name: String,
     pub username: String,
@@ -60,13 +97,13 @@ pub struct DatabaseSettings {
 }
 
 /// An env var of a container's `env` list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlannedEnvVar {
     pub name: String,
     pub source: EnvVarSource,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EnvVarSource {
     /// A literal, with `$(NAME)` references to earlier vars (and `$$` for a literal `$`).
     Value(String),
@@ -77,7 +114,7 @@ pub enum EnvVarSource {
 }
 
 /// The ExternalSecret of a workload: each key of its target Secret, read from Secrets Manager.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlannedExternalSecret {
     /// The ExternalSecret's name and its target Secret's.
     pub name: String,
@@ -85,7 +122,7 @@ pub struct PlannedExternalSecret {
     pub data: Vec<ExternalSecretKey>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ExternalSecretKey {
     /// The key in the target Secret.
     pub key: String,

@@ -19,7 +19,7 @@ pub struct Metadata {
 }
 
 /// A Kubernetes quantity as written (`"500m"`, `2`, `"1Gi"`), kept as text.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Quantity(pub String);
 
 impl<'de> Deserialize<'de> for Quantity {
@@ -70,7 +70,7 @@ impl Quantity {
 }
 
 /// CPU and memory.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CpuMemory {
     pub cpu: Quantity,
@@ -78,7 +78,7 @@ pub struct CpuMemory {
 }
 
 /// Requests and limits of a container.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Resources {
     pub requests: CpuMemory,
@@ -86,7 +86,7 @@ pub struct Resources {
 }
 
 /// CPU and memory where each part is optional (quotas).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Hash, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PartialCpuMemory {
     pub cpu: Option<Quantity>,
@@ -94,7 +94,7 @@ pub struct PartialCpuMemory {
 }
 
 /// A namespace quota.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Hash, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Quota {
     #[serde(default)]
@@ -135,7 +135,7 @@ impl Quota {
 }
 
 /// A fixed replica count, or a range for autoscaling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(untagged)]
 pub enum Replicas {
     Fixed(u32),

@@ -51,7 +51,7 @@ pub struct ServiceSpec {
 }
 
 /// What runs the service's pods.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
 pub enum WorkloadKind {
     #[default]
     Deployment,
@@ -145,7 +145,7 @@ pub struct Probe {
     pub headers: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Ingress {
     pub host: String,

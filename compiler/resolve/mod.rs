@@ -106,7 +106,7 @@ impl Service {
 }
 
 /// A secret of AWS Secrets Manager a service reads into an env var.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SecretRef {
     /// The secret's name (in the environment's account and the cluster's region).
     pub name: String,

@@ -41,7 +41,7 @@ pub struct ResolvedFile {
     pub mode: Option<i32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ResolvedContent {
     Text(String),
     Binary(Vec<u8>),

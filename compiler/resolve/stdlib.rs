@@ -32,7 +32,7 @@ pub struct StdAutoscaling {
     pub cpu: u8,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Hash, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StdLimitRange {
     pub default_request: CpuMemory,

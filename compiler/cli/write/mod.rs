@@ -9,14 +9,15 @@ mod failpoint;
 mod manifest;
 mod transaction;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use self::manifest::{MANIFEST_PATH, Manifest, hash, state_dir};
+use self::manifest::{MANIFEST_PATH, Manifest, UNITS_PATH, UnitRecord, Units, hash, state_dir};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::emit::OutputTree;
 use crate::source::{GENERATED_HEADER, GENERATED_JSON_HEADER};
@@ -28,6 +29,9 @@ pub(super) struct WriteReport {
     pub(super) written: usize,
     pub(super) removed: usize,
     pub(super) unchanged: usize,
+    /// Tenant-environment folders in the tree, and how many were kept without generating them.
+    pub(super) units: usize,
+    pub(super) reused_units: usize,
 }
 
 /// How the tree on disk differs from the one the specs produce.
@@ -36,8 +40,11 @@ struct Changes<'a> {
     writes: Vec<&'a str>,
     /// Files pave generated before and no longer does.
     removals: Vec<String>,
-    /// The hash of every file of the new tree.
-    hashes: BTreeMap<String, String>,
+    /// The hash of every file of the new tree, reused units' included (borrowed from the old
+    /// manifest for those: at ten thousand services it lists 160,000 files).
+    hashes: BTreeMap<&'a str, Cow<'a, str>>,
+    /// How many files of reused units are kept as they are.
+    kept: usize,
     /// Whether the manifest on disk already says exactly this.
     manifest_current: bool,
 }
@@ -66,12 +73,49 @@ fn unowned(path: &Path) -> Diagnostic {
     })
 }
 
+/// The paths of `files` inside the unit folder `dir`, in order.
+fn unit_files<'a, V>(
+    files: &'a BTreeMap<String, V>,
+    dir: &'a str,
+) -> impl Iterator<Item = (&'a String, &'a V)> + 'a {
+    let prefix = format!("{dir}/");
+    files
+        .range(prefix.clone()..)
+        .take_while(move |(path, _)| path.starts_with(&prefix))
+}
+
+/// Adds every regular file under `out_dir/dir` to `found` (path relative to `out_dir` -> size);
+/// false if a folder cannot be read.
+fn list(out_dir: &Path, dir: &str, found: &mut BTreeMap<String, u64>) -> bool {
+    let Ok(entries) = fs::read_dir(out_dir.join(dir)) else {
+        return false;
+    };
+    for entry in entries {
+        let Ok(entry) = entry else { return false };
+        let Ok(meta) = entry.metadata() else {
+            return false;
+        };
+        let Some(name) = entry.file_name().to_str().map(|n| format!("{dir}/{n}")) else {
+            continue;
+        };
+        if meta.is_dir() {
+            if !list(out_dir, &name, found) {
+                return false;
+            }
+        } else if meta.is_file() {
+            found.insert(name, meta.len());
+        }
+    }
+    true
+}
+
 /// Compares `tree` with `out_dir`, reading a file only when the manifest cannot vouch for it.
-/// Files in the way that pave does not own are errors.
+/// Files in the way that pave does not own are errors. The files of the units the tree reused
+/// are kept as the manifest records them.
 fn changes<'a>(
     out_dir: &Path,
     tree: &'a OutputTree,
-    manifest: &Manifest,
+    manifest: &'a Manifest,
 ) -> Result<Changes<'a>, Vec<Diagnostic>> {
     let decisions: Vec<(&str, Result<bool, Diagnostic>, String)> = tree
         .files
@@ -112,27 +156,44 @@ fn changes<'a>(
         .filter(|(_, d, _)| matches!(d, Ok(true)))
         .map(|(p, ..)| *p)
         .collect();
-    let hashes: BTreeMap<String, String> = decisions
+    let mut hashes: BTreeMap<&str, Cow<str>> = decisions
         .into_iter()
-        .map(|(p, _, h)| (p.to_string(), h))
+        .map(|(p, _, h)| (p, Cow::Owned(h)))
         .collect();
+    let mut kept = 0;
+    for dir in &tree.reused {
+        for (path, recorded) in unit_files(&manifest.files, dir) {
+            hashes.insert(path.as_str(), Cow::Borrowed(recorded.as_str()));
+            kept += 1;
+        }
+    }
     // What pave generated before and no longer does; a file a user took over (header removed)
     // is left alone.
     let removals = manifest
         .files
         .keys()
-        .filter(|p| !tree.files.contains_key(*p))
+        .filter(|p| !hashes.contains_key(p.as_str()))
         .filter(|p| has_header(&out_dir.join(p)))
         .cloned()
         .collect();
-    let manifest_current = manifest.files == hashes;
+    let manifest_current = manifest.files.len() == hashes.len()
+        && manifest
+            .files
+            .iter()
+            .zip(&hashes)
+            .all(|((path, hash), (new_path, new_hash))| path == new_path && hash == new_hash);
     Ok(Changes {
         writes,
         removals,
         hashes,
+        kept,
         manifest_current,
     })
 }
+
+/// What of the state folder is not for version control: the lock, the writer's working files and
+/// the reuse cache. The manifest is.
+const STATE_IGNORE: &str = "/lock\n/staging/\n/backup/\n/journal.json*\n/units.json\n";
 
 /// Holds `.pave/lock` in an output folder for as long as it lives.
 struct Lock {
@@ -144,9 +205,8 @@ fn lock(out_dir: &Path) -> Result<Lock, Vec<Diagnostic>> {
     fs::create_dir_all(&state).map_err(|e| vec![io_error(&state, &e)])?;
     // pave's working files in the state folder are not for version control; the manifest is.
     let ignore = state.join(".gitignore");
-    if !ignore.exists() {
-        fs::write(&ignore, "/lock\n/staging/\n/backup/\n/journal.json*\n")
-            .map_err(|e| vec![io_error(&ignore, &e)])?;
+    if fs::read_to_string(&ignore).ok().as_deref() != Some(STATE_IGNORE) {
+        fs::write(&ignore, STATE_IGNORE).map_err(|e| vec![io_error(&ignore, &e)])?;
     }
     let path = state.join("lock");
     let file = fs::OpenOptions::new()
@@ -166,37 +226,120 @@ fn lock(out_dir: &Path) -> Result<Lock, Vec<Diagnostic>> {
     }
 }
 
-/// Writes `tree` into `out_dir`: nothing at all when a file in the way is not pave's.
-pub(super) fn write_tree(
-    out_dir: &Path,
-    tree: &OutputTree,
-) -> Result<WriteReport, Vec<Diagnostic>> {
-    let _lock = lock(out_dir)?;
-    transaction::recover(out_dir).map_err(|e| vec![e])?;
-    let manifest = Manifest::read(out_dir);
-    let changes = changes(out_dir, tree, &manifest)?;
-    let report = WriteReport {
-        total: tree.len(),
-        written: changes.writes.len(),
-        removed: changes.removals.len(),
-        unchanged: tree.len() - changes.writes.len(),
-    };
-    if changes.writes.is_empty() && changes.removals.is_empty() && changes.manifest_current {
-        return Ok(report);
-    }
-    let manifest_text = Manifest::new(changes.hashes).to_text();
-    let mut installs: Vec<(&str, &[u8])> = changes
-        .writes
-        .iter()
-        .filter_map(|path| {
-            tree.files
-                .get(*path)
-                .map(|f| (*path, f.contents.as_bytes()))
+/// An output folder locked for one run, with what pave wrote there last (read under the lock).
+/// Open it before compiling to learn which units may be reused, then write the tree into it.
+pub(super) struct OutputFolder {
+    dir: PathBuf,
+    _lock: Lock,
+    manifest: Manifest,
+    units: Units,
+}
+
+impl OutputFolder {
+    /// Locks `out_dir` (creating its state folder), rolls back what a killed run left, and reads
+    /// the manifest and the reuse cache.
+    pub(super) fn open(out_dir: &Path) -> Result<OutputFolder, Vec<Diagnostic>> {
+        let lock = lock(out_dir)?;
+        transaction::recover(out_dir).map_err(|e| vec![e])?;
+        Ok(OutputFolder {
+            dir: out_dir.to_path_buf(),
+            _lock: lock,
+            manifest: Manifest::read(out_dir),
+            units: Units::read(out_dir),
         })
-        .collect();
-    installs.push((MANIFEST_PATH, manifest_text.as_bytes()));
-    transaction::apply(out_dir, &installs, &changes.removals)?;
-    Ok(report)
+    }
+
+    /// The fingerprints (by unit folder) of the units a compile may reuse: those whose files are
+    /// all in the manifest and on disk as last written (same number of files, same total size).
+    pub(super) fn reusable(&self) -> BTreeMap<String, String> {
+        self.units
+            .units
+            .par_iter()
+            .filter(|(dir, record)| self.intact(dir, record))
+            .map(|(dir, record)| (dir.clone(), record.fingerprint.clone()))
+            .collect()
+    }
+
+    fn intact(&self, dir: &str, record: &UnitRecord) -> bool {
+        // One directory listing per folder and a stat relative to it per file: cheaper than a
+        // whole-path stat per file, and this runs over every file of every unit.
+        let mut on_disk = BTreeMap::new();
+        if !list(&self.dir, dir, &mut on_disk) {
+            return false;
+        }
+        let mut files = 0;
+        let mut bytes = 0;
+        for (path, _) in unit_files(&self.manifest.files, dir) {
+            let Some(size) = on_disk.get(path.as_str()) else {
+                return false;
+            };
+            files += 1;
+            bytes += size;
+        }
+        files == record.files && bytes == record.bytes
+    }
+
+    /// Writes `tree`: nothing at all when a file in the way is not pave's.
+    pub(super) fn write(self, tree: &OutputTree) -> Result<WriteReport, Vec<Diagnostic>> {
+        let out_dir = self.dir.as_path();
+        let changes = changes(out_dir, tree, &self.manifest)?;
+        let units = self.unit_records(tree);
+        let total = tree.len() + changes.kept;
+        let report = WriteReport {
+            total,
+            written: changes.writes.len(),
+            removed: changes.removals.len(),
+            unchanged: total - changes.writes.len(),
+            units: tree.units.len(),
+            reused_units: tree.reused.len(),
+        };
+        if changes.writes.is_empty()
+            && changes.removals.is_empty()
+            && changes.manifest_current
+            && units == self.units.units
+        {
+            return Ok(report);
+        }
+        let manifest_text = Manifest::text(&changes.hashes);
+        let units_text = Units::new(units).to_text();
+        let mut installs: Vec<(&str, &[u8])> = changes
+            .writes
+            .iter()
+            .filter_map(|path| {
+                tree.files
+                    .get(*path)
+                    .map(|f| (*path, f.contents.as_bytes()))
+            })
+            .collect();
+        installs.push((MANIFEST_PATH, manifest_text.as_bytes()));
+        installs.push((UNITS_PATH, units_text.as_bytes()));
+        transaction::apply(out_dir, &installs, &changes.removals)?;
+        Ok(report)
+    }
+
+    /// The reuse cache after writing `tree`: each unit's fingerprint, with its files as generated
+    /// now, or as recorded when it was reused.
+    fn unit_records(&self, tree: &OutputTree) -> BTreeMap<String, UnitRecord> {
+        tree.units
+            .iter()
+            .filter_map(|(dir, fingerprint)| {
+                let record = if tree.reused.contains(dir) {
+                    self.units.units.get(dir)?.clone()
+                } else {
+                    let (files, bytes) = unit_files(&tree.files, dir)
+                        .fold((0, 0), |(n, b), (_, f)| {
+                            (n + 1, b + f.contents.len() as u64)
+                        });
+                    UnitRecord {
+                        fingerprint: fingerprint.clone(),
+                        files,
+                        bytes,
+                    }
+                };
+                Some((dir.clone(), record))
+            })
+            .collect()
+    }
 }
 
 /// The files that differ between `tree` and `out_dir`, as `stale-file` diagnostics; writes

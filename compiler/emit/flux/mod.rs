@@ -42,9 +42,11 @@ const TENANT_ROLE: &str = "pave-tenant-reconciler";
 /// Flux's label for a tenant's objects.
 const FLUX_TENANT_LABEL: &str = "toolkit.fluxcd.io/tenant";
 
-/// Adds the Flux tree of the plan; nothing without a Git repository.
+/// Adds the Flux tree of the plan (of the units, those `generate` says); nothing without a Git
+/// repository.
 pub(super) fn emit(
     plan: &Plan,
+    generate: &[bool],
     source_map: &SourceMap,
     tree: &mut OutputTree,
 ) -> Result<(), String> {
@@ -63,7 +65,9 @@ pub(super) fn emit(
     let per_tenant: Vec<Result<Vec<(String, OutputFile)>, String>> = plan
         .units
         .par_iter()
-        .map(|unit| tenant::emit(gitops, unit, source_map))
+        .zip(generate)
+        .filter(|(_, generate)| **generate)
+        .map(|(unit, _)| tenant::emit(gitops, unit, source_map))
         .collect();
     for files in per_cluster.into_iter().chain(per_tenant) {
         for (path, file) in files? {

@@ -24,16 +24,19 @@ pub(super) const TENANCY: &str = "tenancy";
 /// The sub-folder of a unit's folder with its workloads.
 pub(super) const WORKLOADS: &str = "workloads";
 
-/// Adds every tenant folder of the plan to the tree.
+/// Adds the tenant folders of the plan's units to the tree, those `generate` says (by unit).
 pub(super) fn emit(
     plan: &Plan,
+    generate: &[bool],
     source_map: &SourceMap,
     tree: &mut OutputTree,
 ) -> Result<(), String> {
     let folders: Vec<Result<Vec<(String, OutputFile)>, String>> = plan
         .units
         .par_iter()
-        .map(|unit| {
+        .zip(generate)
+        .filter(|(_, generate)| **generate)
+        .map(|(unit, _)| {
             let dir = unit_dir(unit);
             let mut tenancy_folder = Folder::new(format!("{dir}/{TENANCY}"));
             let mut workloads = Folder::new(format!("{dir}/{WORKLOADS}"));

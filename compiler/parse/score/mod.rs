@@ -112,7 +112,7 @@ pub struct ScoreContainer {
 }
 
 /// How a container named in another's `before` starts before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum InitKind {
     /// `ready: started`: a sidecar started first (an init container that keeps running).
     Started,
