@@ -87,6 +87,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             gatekeeper_constraints_fit_their_templates_and_enforce_the_rules,
         ),
         Trial::test(
+            "cli::diff_against_a_revision_reads_the_files_of_score_workloads",
+            diff_against_a_revision_reads_the_files_of_score_workloads,
+        ),
+        Trial::test(
             "cli::recompile_after_one_service_changed_writes_only_its_files",
             recompile_after_one_service_changed_writes_only_its_files,
         ),
@@ -255,7 +259,7 @@ fn schema_command_exports_the_embedded_schemas() -> Result<(), Failed> {
     let written = read_tree(&out);
     let source = read_tree(&repo().join("schemas"));
     check(
-        written.len() == 5,
+        written.len() == 7,
         format!("{} schemas written", written.len()),
     )?;
     for (name, bytes) in &written {
@@ -479,6 +483,64 @@ fn diff_json_report_validates_against_its_schema() -> Result<(), Failed> {
                 .any(|r| !r["fields"].as_array().is_none_or(Vec::is_empty))
         }),
         "no field-level change in the report",
+    )
+}
+
+/// A Score workload's `files[].source` is read from the revision too, not from the disk.
+fn diff_against_a_revision_reads_the_files_of_score_workloads() -> Result<(), Failed> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let repo_dir = temp.path().join("repo");
+    copy_example(&repo_dir.join("platform"))?;
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.com",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(&repo_dir)
+            .output()
+            .map_err(|e| e.to_string())
+    };
+    git(&["init", "-q", "-b", "main"])?;
+    git(&["add", "."])?;
+    let committed = git(&["commit", "-q", "-m", "base"])?;
+    check(
+        committed.status.success(),
+        String::from_utf8_lossy(&committed.stderr).into_owned(),
+    )?;
+    let config = repo_dir.join("platform/tenants/web/search-suggest/config/suggest.toml");
+    let text = std::fs::read_to_string(&config).map_err(|e| e.to_string())?;
+    std::fs::write(&config, text.replace("max_results = 8", "max_results = 12"))
+        .map_err(|e| e.to_string())?;
+    let run = pave(
+        &repo_dir,
+        &[
+            "diff",
+            "platform",
+            "--against",
+            "HEAD",
+            "--output",
+            "unified",
+            "--exit-code",
+        ],
+    );
+    check(
+        run.status == 1,
+        format!("exit {}: {}{}", run.status, run.stdout, run.stderr),
+    )?;
+    check(
+        run.stdout.contains("-    max_results = 8") && run.stdout.contains("+    max_results = 12"),
+        run.stdout.clone(),
+    )?;
+    check(
+        run.stdout
+            .contains("tenants/web/prod/workloads/v1_configmap_search-suggest-files.yaml"),
+        run.stdout.clone(),
     )
 }
 

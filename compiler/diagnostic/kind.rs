@@ -133,6 +133,38 @@ pub struct PolicyViolation {
     pub help: Option<String>,
 }
 
+/// Why a Score placeholder (`${...}`) does not resolve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlaceholderProblem {
+    /// The first part is neither `metadata` nor `resources`.
+    UnknownRoot { root: String },
+    /// `${metadata}` or `${resources}` alone.
+    MissingKey { root: &'static str },
+    /// A metadata key the workload does not have.
+    UnknownMetadataKey { key: String, known: Vec<String> },
+    /// A key looked up in a metadata value that is not a mapping.
+    NotAMapping { key: String, parent: String },
+    /// A resource the workload does not declare.
+    UnknownResource { name: String, known: Vec<String> },
+    /// `${resources.NAME}` where an output is needed.
+    MissingOutput {
+        resource: String,
+        type_: String,
+        known: Vec<String>,
+    },
+    /// An output the resource's type does not have.
+    UnknownOutput {
+        resource: String,
+        type_: String,
+        output: String,
+        known: Vec<String>,
+    },
+    /// A volume source that is not `${resources.NAME}` of a `volume` resource.
+    NotAVolume,
+    /// A resource whose outputs cannot stand where the placeholder is.
+    NotHere { resource: String, reason: String },
+}
+
 /// Every problem pave reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DiagnosticKind {
@@ -379,6 +411,38 @@ pub enum DiagnosticKind {
         expires: String,
         today: String,
     },
+    /// A Score placeholder that does not resolve.
+    InvalidPlaceholder {
+        placeholder: String,
+        problem: PlaceholderProblem,
+    },
+    /// A Score resource type pave has no provisioner for.
+    UnknownResourceType {
+        type_: String,
+        known: Vec<String>,
+    },
+    /// A Score workload outside `tenants/<tenant>/` without a `pave.dev/tenant` annotation.
+    ScoreWithoutTenant {
+        workload: String,
+    },
+    /// An overrides file with no Score workload beside it.
+    OverridesWithoutWorkload {
+        expected: String,
+    },
+    /// A container built from the repository (`image: .`) with no image given to run.
+    MissingImage {
+        container: String,
+        overrides: String,
+    },
+    /// A file `source` that is not a readable file beside the workload.
+    FileNotFound {
+        path: String,
+    },
+    /// An `environment` resource output without a value in one environment.
+    MissingEnvironmentValue {
+        key: String,
+        environment: String,
+    },
     /// A bug in pave.
     /// A `${...}` in an env value that is neither `${resources.NAME.OUTPUT}` nor
     /// `${metadata.name}`.
@@ -473,6 +537,13 @@ impl DiagnosticKind {
             | DiagnosticKind::UnownedFile { .. }
             | DiagnosticKind::OutputLocked { .. }
             | DiagnosticKind::StaleFile { .. }
+            | DiagnosticKind::InvalidPlaceholder { .. }
+            | DiagnosticKind::UnknownResourceType { .. }
+            | DiagnosticKind::ScoreWithoutTenant { .. }
+            | DiagnosticKind::OverridesWithoutWorkload { .. }
+            | DiagnosticKind::MissingImage { .. }
+            | DiagnosticKind::FileNotFound { .. }
+            | DiagnosticKind::MissingEnvironmentValue { .. }
             | DiagnosticKind::UnknownPlaceholder { .. }
             | DiagnosticKind::UnknownResourceOutput { .. }
             | DiagnosticKind::UnknownResourceParam { .. }
@@ -560,6 +631,13 @@ impl DiagnosticKind {
             DiagnosticKind::UnownedFile { .. } => "unowned-file",
             DiagnosticKind::OutputLocked { .. } => "output-locked",
             DiagnosticKind::StaleFile { .. } => "stale-file",
+            DiagnosticKind::InvalidPlaceholder { .. } => "invalid-placeholder",
+            DiagnosticKind::UnknownResourceType { .. } => "unknown-resource-type",
+            DiagnosticKind::ScoreWithoutTenant { .. } => "score-without-tenant",
+            DiagnosticKind::OverridesWithoutWorkload { .. } => "overrides-without-workload",
+            DiagnosticKind::MissingImage { .. } => "missing-image",
+            DiagnosticKind::FileNotFound { .. } => "file-not-found",
+            DiagnosticKind::MissingEnvironmentValue { .. } => "missing-environment-value",
             DiagnosticKind::UnknownPlaceholder { .. } => "unknown-placeholder",
             DiagnosticKind::UnknownResourceOutput { .. } => "unknown-resource-output",
             DiagnosticKind::UnknownResourceParam { .. } => "unknown-resource-param",
@@ -727,6 +805,57 @@ impl DiagnosticKind {
                 format!("`{path}` is being written by another pave")
             }
             DiagnosticKind::StaleFile { path, change } => format!("`{path}` is stale ({change})"),
+            DiagnosticKind::InvalidPlaceholder {
+                placeholder,
+                problem,
+            } => match problem {
+                PlaceholderProblem::UnknownRoot { .. } => {
+                    format!("unknown placeholder `{placeholder}`")
+                }
+                PlaceholderProblem::MissingKey { .. } => {
+                    format!("placeholder `{placeholder}` names nothing")
+                }
+                PlaceholderProblem::UnknownMetadataKey { key, .. } => {
+                    format!("no metadata `{key}` for `{placeholder}`")
+                }
+                PlaceholderProblem::NotAMapping { key, parent } => {
+                    format!("`{parent}` has no key `{key}` (`{placeholder}`)")
+                }
+                PlaceholderProblem::UnknownResource { name, .. } => {
+                    format!("unknown resource `{name}` in `{placeholder}`")
+                }
+                PlaceholderProblem::MissingOutput { resource, .. } => {
+                    format!("`{placeholder}` names no output of resource `{resource}`")
+                }
+                PlaceholderProblem::UnknownOutput {
+                    resource,
+                    type_,
+                    output,
+                    ..
+                } => format!("resource `{resource}` ({type_}) has no output `{output}`"),
+                PlaceholderProblem::NotAVolume => {
+                    format!("volume source `{placeholder}` is not a volume resource")
+                }
+                PlaceholderProblem::NotHere { resource, .. } => {
+                    format!("`{placeholder}` of resource `{resource}` cannot be used here")
+                }
+            },
+            DiagnosticKind::UnknownResourceType { type_, .. } => {
+                format!("pave has no provisioner for resource type `{type_}`")
+            }
+            DiagnosticKind::ScoreWithoutTenant { workload } => {
+                format!("Score workload `{workload}` belongs to no tenant")
+            }
+            DiagnosticKind::OverridesWithoutWorkload { expected } => {
+                format!("overrides file without its Score workload `{expected}`")
+            }
+            DiagnosticKind::MissingImage { container, .. } => {
+                format!("container `{container}` is built from this repository but names no image")
+            }
+            DiagnosticKind::FileNotFound { path } => format!("cannot read file `{path}`"),
+            DiagnosticKind::MissingEnvironmentValue { key, environment } => {
+                format!("`{key}` has no value in environment `{environment}`")
+            }
             DiagnosticKind::UnknownPlaceholder { placeholder } => {
                 format!("unknown placeholder `{placeholder}`")
             }
@@ -858,6 +987,29 @@ impl DiagnosticKind {
             DiagnosticKind::UnownedFile { .. } => "not generated by pave".into(),
             DiagnosticKind::OutputLocked { .. } => "locked".into(),
             DiagnosticKind::StaleFile { .. } => "stale".into(),
+            DiagnosticKind::InvalidPlaceholder { problem, .. } => match problem {
+                PlaceholderProblem::UnknownRoot { root } => {
+                    format!("`{root}` is neither `metadata` nor `resources`")
+                }
+                PlaceholderProblem::MissingKey { .. } => "needs a key".into(),
+                PlaceholderProblem::UnknownMetadataKey { .. } => "not in the metadata".into(),
+                PlaceholderProblem::NotAMapping { parent, .. } => {
+                    format!("`{parent}` is not a mapping")
+                }
+                PlaceholderProblem::UnknownResource { .. } => {
+                    "not in the workload's `resources`".into()
+                }
+                PlaceholderProblem::MissingOutput { .. } => "needs an output".into(),
+                PlaceholderProblem::UnknownOutput { .. } => "unknown output".into(),
+                PlaceholderProblem::NotAVolume => "not a volume".into(),
+                PlaceholderProblem::NotHere { .. } => "not allowed here".into(),
+            },
+            DiagnosticKind::UnknownResourceType { .. } => "unknown resource type".into(),
+            DiagnosticKind::ScoreWithoutTenant { .. } => "no tenant".into(),
+            DiagnosticKind::OverridesWithoutWorkload { .. } => "this file".into(),
+            DiagnosticKind::MissingImage { .. } => "`image: .`".into(),
+            DiagnosticKind::FileNotFound { .. } => "not found".into(),
+            DiagnosticKind::MissingEnvironmentValue { .. } => "no value".into(),
             DiagnosticKind::UnknownPlaceholder { .. } => "unknown placeholder".into(),
             DiagnosticKind::UnknownResourceOutput { .. } => "no such output".into(),
             DiagnosticKind::UnknownResourceParam { .. } => "unknown parameter".into(),
@@ -900,7 +1052,7 @@ impl DiagnosticKind {
                 Some("add `kind:` with one of Platform, Environment, Tenant, Service".into())
             }
             DiagnosticKind::UnknownApiVersion { .. } => {
-                Some("pave specs use `apiVersion: pave.dev/v1alpha1`".into())
+                Some("pave specs use `apiVersion: pave.dev/v1alpha1`; Score workloads `apiVersion: score.dev/v1b1`".into())
             }
             DiagnosticKind::UnknownKind { found } => Some(match suggest(found, KINDS) {
                 Some(best) => format!("did you mean `{best}`?"),
@@ -1065,6 +1217,32 @@ impl DiagnosticKind {
             DiagnosticKind::StaleFile { .. } => {
                 Some("run `pave compile` and commit the result".into())
             }
+            DiagnosticKind::InvalidPlaceholder { problem, .. } => Some(placeholder_help(problem)),
+            DiagnosticKind::UnknownResourceType { type_, known } => {
+                let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                let guess = suggest(type_, &known)
+                    .map(|best| format!("did you mean `{best}`? "))
+                    .unwrap_or_default();
+                Some(format!(
+                    "{guess}pave provides {}; a platform tunes these with its own classes (Platform `spec.resourceClasses`), and a new type is a provisioner added to pave (ARCHITECTURE.md, \"A new resource type\")",
+                    list(&known)
+                ))
+            }
+            DiagnosticKind::ScoreWithoutTenant { .. } => Some(
+                "put the file under `tenants/<tenant>/`, or add the annotation `pave.dev/tenant: <tenant>` to its `metadata`".into(),
+            ),
+            DiagnosticKind::OverridesWithoutWorkload { expected } => Some(format!(
+                "`<name>.overrides.yaml` belongs beside the Score file `<name>.yaml`: add `{expected}`, or rename this file"
+            )),
+            DiagnosticKind::MissingImage { overrides, .. } => Some(format!(
+                "give the image the pipeline built: `image: <repository>:<tag>` in `{overrides}` (as `score-k8s generate --image` does)"
+            )),
+            DiagnosticKind::FileNotFound { .. } => Some(
+                "a file's `source` is a UTF-8 file of at most 1 MiB in the workload's folder or below it, relative to the Score file".into(),
+            ),
+            DiagnosticKind::MissingEnvironmentValue { key, environment } => Some(format!(
+                "set `{key}` under `environment` in the overrides file, or under `environments.{environment}.environment`"
+            )),
             DiagnosticKind::UnknownPlaceholder { .. } => Some(
                 "use `${resources.NAME.OUTPUT}` or `${metadata.name}`; write `$$` for a literal `$`"
                     .into(),
@@ -1130,6 +1308,44 @@ impl DiagnosticKind {
                 "fix what the rule reports and remove the waiver, or extend `expires` with a new review".into(),
             ),
         }
+    }
+}
+
+fn placeholder_help(problem: &PlaceholderProblem) -> String {
+    let close = |name: &str, known: &[String], what: &str| {
+        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+        match suggest(name, &known) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None if known.is_empty() => format!("there are no {what}"),
+            None => format!("the {what} are {}", list(&known)),
+        }
+    };
+    match problem {
+        PlaceholderProblem::UnknownRoot { .. } => "placeholders are `${metadata.KEY}` and `${resources.NAME.OUTPUT}`; write `$$` for a literal `$`".into(),
+        PlaceholderProblem::MissingKey { root } => match *root {
+            "metadata" => "name a metadata key: `${metadata.name}`".into(),
+            _ => "name a resource and an output: `${resources.NAME.OUTPUT}`".into(),
+        },
+        PlaceholderProblem::UnknownMetadataKey { key, known } => close(key, known, "metadata keys"),
+        PlaceholderProblem::NotAMapping { .. } => {
+            "only mappings have keys; write `\\.` for a dot inside a key".into()
+        }
+        PlaceholderProblem::UnknownResource { name, known } => {
+            let names: Vec<&str> = known.iter().map(String::as_str).collect();
+            match suggest(name, &names) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!("{}; declare it under `resources`", close(name, known, "resources")),
+            }
+        }
+        PlaceholderProblem::MissingOutput { type_, known, .. } => {
+            let known: Vec<&str> = known.iter().map(String::as_str).collect();
+            format!("outputs of a `{type_}` resource: {}", list(&known))
+        }
+        PlaceholderProblem::UnknownOutput { output, known, .. } => close(output, known, "outputs"),
+        PlaceholderProblem::NotAVolume => {
+            "write `source: ${resources.NAME}` with a resource of `type: volume`".into()
+        }
+        PlaceholderProblem::NotHere { reason, .. } => reason.clone(),
     }
 }
 

@@ -6,8 +6,8 @@ mod render;
 
 pub(crate) use kind::suggest;
 pub use kind::{
-    CidrOverlap, CidrProblem, DiagnosticKind, DisabledDependency, PolicyViolation, RefKind,
-    Severity,
+    CidrOverlap, CidrProblem, DiagnosticKind, DisabledDependency, PlaceholderProblem,
+    PolicyViolation, RefKind, Severity,
 };
 pub use render::{RenderOptions, render_github, render_human, render_json, render_sarif};
 

@@ -24,13 +24,15 @@ pub use resource::{
     PlannedExternalSecret, PlannedResource, RegionalResources, resource_name,
 };
 
+use crate::parse::score::InitKind;
 use crate::parse::{
     AddonLayer, Document, EnforcementAction, Ingress, Owners, PodSecurity, Quota, Replicas,
     Resources, Tier, WorkloadKind,
 };
 use crate::policy::{GatekeeperRule, PolicySet, gatekeeper_rules};
 use crate::resolve::{
-    Addon, ResolvedSpec, Service, ServiceInstance, StdLimitRange, StdProbes, substitute_json,
+    Addon, ContainerInstance, ResolvedContent, ResolvedFile, ResolvedSpec, Service,
+    ServiceInstance, StdLimitRange, StdProbes, substitute_json,
 };
 use crate::source::{FileId, Span};
 use crate::validate::ValidatedSpec;
@@ -236,6 +238,18 @@ pub struct Workload {
     pub labels: BTreeMap<String, String>,
     /// Labels that select its pods.
     pub selector: BTreeMap<String, String>,
+    /// Annotations of the workload and its pods (a Score workload's `metadata.annotations`).
+    pub annotations: BTreeMap<String, String>,
+    /// The main container's name.
+    pub container_name: String,
+    /// Files mounted read-only into the main container.
+    pub files: Vec<PlannedFile>,
+    /// Scratch volumes mounted into the main container.
+    pub mounts: Vec<PlannedMount>,
+    /// The pod's other containers.
+    pub sidecars: Vec<PlannedContainer>,
+    /// The pod's scratch volumes (`emptyDir`), by volume name, sorted.
+    pub scratch_volumes: Vec<String>,
     /// The Service spec file.
     pub source: FileId,
     /// The spec nodes that decided its settings.
@@ -270,17 +284,64 @@ pub struct WorkloadOrigin {
     pub schedule: Option<Span>,
 }
 
+/// A container of a pod besides the main one.
+#[derive(Debug, Clone, PartialEq, Hash)]
+pub struct PlannedContainer {
+    pub name: String,
+    pub image: String,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    /// Variables read from Secrets and ConfigMaps (resource outputs).
+    pub env_vars: Vec<PlannedEnvVar>,
+    pub resources: Resources,
+    pub liveness: Option<PlannedProbe>,
+    pub readiness: Option<PlannedProbe>,
+    pub files: Vec<PlannedFile>,
+    pub mounts: Vec<PlannedMount>,
+    /// Whether (and how) it starts before the pod's containers.
+    pub init: Option<InitKind>,
+}
+
+/// A file of the workload's files ConfigMap, mounted at `target`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PlannedFile {
+    /// Its key in the ConfigMap: unique in the workload.
+    pub key: String,
+    pub target: String,
+    pub content: ResolvedContent,
+    pub mode: Option<i32>,
+}
+
+/// A scratch volume mounted into a container.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PlannedMount {
+    pub volume: String,
+    pub target: String,
+    pub sub_path: Option<String>,
+    pub read_only: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlannedPort {
     pub name: String,
+    /// The Service's port.
     pub port: u16,
+    /// The container's port (the Service's unless a Score `targetPort` says otherwise).
+    pub target_port: u16,
     pub protocol: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlannedProbe {
-    /// HTTP GET path; TCP when `None`.
+    /// HTTP GET path; TCP when `None` (and no `exec`).
     pub path: Option<String>,
+    /// A command to run instead of a network check.
+    pub exec: Option<Vec<String>>,
+    /// HTTP scheme, `Host` and headers (Score probes).
+    pub scheme: Option<String>,
+    pub host: Option<String>,
+    pub headers: Vec<(String, String)>,
     pub port: u16,
     pub initial_delay_seconds: u32,
     pub period_seconds: u32,
@@ -777,6 +838,7 @@ fn workload(
                 }
             }),
             port: p.port,
+            target_port: p.target_port.unwrap_or(p.port),
             protocol: p.protocol.clone().unwrap_or_else(|| "TCP".into()),
         })
         .collect();
@@ -786,34 +848,34 @@ fn workload(
             PlannedPort {
                 name: "http".into(),
                 port,
+                target_port: port,
                 protocol: "TCP".into(),
             },
         );
     }
-    let main_port = ports.iter().find(|p| p.protocol == "TCP").map(|p| p.port);
+    let main_port = ports
+        .iter()
+        .find(|p| p.protocol == "TCP")
+        .map(|p| p.target_port);
     let probe = |given: &Option<crate::parse::Probe>| -> Option<PlannedProbe> {
         if !spec.workload.is_long_running() {
             return None;
         }
-        let given = given.clone().unwrap_or_default();
-        let port = given.port.or(main_port)?;
-        Some(PlannedProbe {
-            path: given.path,
-            port,
-            initial_delay_seconds: given
-                .initial_delay_seconds
-                .unwrap_or(probe_defaults.initial_delay_seconds),
-            period_seconds: given
-                .period_seconds
-                .unwrap_or(probe_defaults.period_seconds),
-            timeout_seconds: given
-                .timeout_seconds
-                .unwrap_or(probe_defaults.timeout_seconds),
-            failure_threshold: given
-                .failure_threshold
-                .unwrap_or(probe_defaults.failure_threshold),
-        })
+        planned_probe(given.clone().unwrap_or_default(), main_port, probe_defaults)
     };
+    let mut keys = BTreeSet::new();
+    let main_files = planned_files(&instance.container_name, &instance.files, &mut keys);
+    let sidecars: Vec<PlannedContainer> = instance
+        .sidecars
+        .iter()
+        .map(|c| planned_container(c, probe_defaults, &mut keys))
+        .collect();
+    let scratch_volumes: BTreeSet<String> = instance
+        .volumes
+        .iter()
+        .chain(instance.sidecars.iter().flat_map(|c| c.volumes.iter()))
+        .map(|v| volume_name(&v.resource))
+        .collect();
     let name = service.name().to_string();
     let mut selector = BTreeMap::new();
     selector.insert("app.kubernetes.io/name".to_string(), name.clone());
@@ -850,6 +912,16 @@ fn workload(
             .unwrap_or_default(),
         labels,
         selector,
+        annotations: if spec.score.is_some() {
+            service.parsed.metadata.annotations.clone()
+        } else {
+            BTreeMap::new()
+        },
+        container_name: instance.container_name.clone(),
+        files: main_files,
+        mounts: planned_mounts(&instance.volumes),
+        sidecars,
+        scratch_volumes: scratch_volumes.into_iter().collect(),
         source: service.parsed.doc.file,
         origin: WorkloadOrigin {
             document: service.parsed.doc.head_span(),
@@ -859,6 +931,124 @@ fn workload(
             ingress: instance.ingress.as_ref().and_then(|i| i.span),
             schedule: instance.schedule.as_ref().and_then(|s| s.span),
         },
+    }
+}
+
+/// A probe with the stdlib's timings; without `exec` or a path it checks TCP on its port, or the
+/// main port. `None` when there is nothing to check.
+fn planned_probe(
+    given: crate::parse::Probe,
+    main_port: Option<u16>,
+    probe_defaults: &StdProbes,
+) -> Option<PlannedProbe> {
+    let port = match &given.exec {
+        Some(_) => given.port.or(main_port).unwrap_or(0),
+        None => given.port.or(main_port)?,
+    };
+    Some(PlannedProbe {
+        path: given.path,
+        exec: given.exec,
+        scheme: given.scheme,
+        host: given.host,
+        headers: given.headers,
+        port,
+        initial_delay_seconds: given
+            .initial_delay_seconds
+            .unwrap_or(probe_defaults.initial_delay_seconds),
+        period_seconds: given
+            .period_seconds
+            .unwrap_or(probe_defaults.period_seconds),
+        timeout_seconds: given
+            .timeout_seconds
+            .unwrap_or(probe_defaults.timeout_seconds),
+        failure_threshold: given
+            .failure_threshold
+            .unwrap_or(probe_defaults.failure_threshold),
+    })
+}
+
+fn planned_container(
+    container: &ContainerInstance,
+    probe_defaults: &StdProbes,
+    keys: &mut BTreeSet<String>,
+) -> PlannedContainer {
+    let probe = |given: &Option<crate::parse::Probe>| {
+        given
+            .clone()
+            .and_then(|p| planned_probe(p, None, probe_defaults))
+    };
+    PlannedContainer {
+        name: container.name.clone(),
+        image: container.image.clone(),
+        command: container.command.clone(),
+        args: container.args.clone(),
+        env: container.env.clone(),
+        env_vars: Vec::new(),
+        resources: container.resources.clone(),
+        liveness: probe(&container.liveness),
+        readiness: probe(&container.readiness),
+        files: planned_files(&container.name, &container.files, keys),
+        mounts: planned_mounts(&container.volumes),
+        init: container.init,
+    }
+}
+
+/// Files with ConfigMap keys unique in the workload: `<container>-<target>` with every character
+/// a key may not hold as `-`, numbered when two come out the same.
+fn planned_files(
+    container: &str,
+    files: &[ResolvedFile],
+    keys: &mut BTreeSet<String>,
+) -> Vec<PlannedFile> {
+    files
+        .iter()
+        .map(|file| {
+            let cleaned: String = file
+                .target
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            let base = format!("{container}-{}", cleaned.trim_matches('-'));
+            let base: String = base.chars().take(240).collect();
+            let mut key = base.clone();
+            let mut n = 2;
+            while !keys.insert(key.clone()) {
+                key = format!("{base}-{n}");
+                n += 1;
+            }
+            PlannedFile {
+                key,
+                target: file.target.clone(),
+                content: file.content.clone(),
+                mode: file.mode,
+            }
+        })
+        .collect()
+}
+
+fn planned_mounts(volumes: &[crate::parse::score::ScoreVolume]) -> Vec<PlannedMount> {
+    volumes
+        .iter()
+        .map(|v| PlannedMount {
+            volume: volume_name(&v.resource),
+            target: v.target.clone(),
+            sub_path: v.sub_path.clone(),
+            read_only: v.read_only,
+        })
+        .collect()
+}
+
+/// The pod volume of a Score `volume` resource: its name, unless it is one of pave's own.
+fn volume_name(resource: &str) -> String {
+    match resource {
+        "tmp" | "files" => format!("{resource}-volume"),
+        other => other.to_string(),
     }
 }
 

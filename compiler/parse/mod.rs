@@ -14,10 +14,13 @@ mod environment;
 mod platform;
 mod resource;
 mod schema;
+pub mod score;
 mod service;
 mod tenant;
 mod waiver;
 pub mod yaml;
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
@@ -55,6 +58,8 @@ use crate::source::{FileId, SourceMap};
 
 /// The `apiVersion` of every pave spec.
 pub const API_VERSION: &str = "pave.dev/v1alpha1";
+/// The `apiVersion` of a Score workload.
+pub const SCORE_API_VERSION: &str = "score.dev/v1b1";
 
 /// A spec document read into its typed form.
 #[derive(Debug, Clone)]
@@ -85,13 +90,31 @@ pub struct ParsedSpecs {
     pub stdlib_resources: Vec<StdlibResourceType>,
 }
 
+impl AnySpec {
+    /// The file the document is in.
+    fn file(&self) -> FileId {
+        match self {
+            AnySpec::Platform(p) => p.doc.file,
+            AnySpec::Environment(e) => e.doc.file,
+            AnySpec::Tenant(t) => t.doc.file,
+            AnySpec::Service(s) => s.doc.file,
+            AnySpec::Waiver(w) => w.doc.file,
+            AnySpec::Score(doc) | AnySpec::ScoreOverrides(doc) => doc.file,
+        }
+    }
+}
+
 /// One parsed document of any kind.
 enum AnySpec {
-    Platform(Parsed<PlatformSpec>),
-    Environment(Parsed<EnvironmentSpec>),
+    Platform(Box<Parsed<PlatformSpec>>),
+    Environment(Box<Parsed<EnvironmentSpec>>),
     Tenant(Parsed<TenantSpec>),
-    Service(Parsed<ServiceSpec>),
+    Service(Box<Parsed<ServiceSpec>>),
     Waiver(Parsed<WaiverSpec>),
+    /// A schema-valid Score workload, lowered once every file is read.
+    Score(Document),
+    /// A schema-valid Score overrides file.
+    ScoreOverrides(Document),
 }
 
 /// Parses and schema-checks every user file of `source_map`.
@@ -104,20 +127,14 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
             })]);
         }
     };
-    let files: Vec<(FileId, &str, bool)> = source_map
+    let files: Vec<(FileId, &str, &str)> = source_map
         .files()
         .filter(|(_, file)| file.origin == crate::source::Origin::User && !file.is_policy())
-        .map(|(id, file)| {
-            (
-                id,
-                file.text.as_str(),
-                file.name == crate::source::ROOT_FILE,
-            )
-        })
+        .map(|(id, file)| (id, file.name.as_str(), file.text.as_str()))
         .collect();
     let per_file: Vec<FileResult> = files
         .par_iter()
-        .map(|&(file, text, is_root)| parse_file(&schemas, file, text, is_root))
+        .map(|&(file, name, text)| parse_file(&schemas, file, name, text))
         .collect();
 
     let mut diagnostics = Vec::new();
@@ -126,29 +143,61 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
     let mut tenants = Vec::new();
     let mut services = Vec::new();
     let mut waivers = Vec::new();
+    let mut scores: Vec<Document> = Vec::new();
+    let mut score_overrides: Vec<Document> = Vec::new();
     let mut saw_platform = false;
+    // Files that Score workloads read (`files[].source`) are data, even when they are YAML: what
+    // parsing them as specs found is dropped, and they are looked up like the other files.
+    let by_name: BTreeMap<&str, FileId> = files.iter().map(|&(id, name, _)| (name, id)).collect();
+    let data_files: BTreeMap<String, FileId> = per_file
+        .iter()
+        .flat_map(|result| result.score_sources.iter())
+        .filter_map(|(score_file, source)| {
+            let name = score::source_path(&source_map.get(*score_file).name, source)?;
+            let id = *by_name.get(name.as_str())?;
+            Some((name, id))
+        })
+        .collect();
+    let is_data = |file: FileId| data_files.values().any(|&id| id == file);
     for FileResult {
         specs,
         diagnostics: file_diagnostics,
         saw_platform: saw,
+        ..
     } in per_file
     {
         saw_platform |= saw;
-        diagnostics.extend(file_diagnostics);
+        diagnostics.extend(
+            file_diagnostics
+                .into_iter()
+                .filter(|d| !d.span.is_some_and(|span| is_data(span.file))),
+        );
         for spec in specs {
+            if is_data(spec.file()) {
+                continue;
+            }
             match spec {
-                AnySpec::Platform(p) if platform.is_none() => platform = Some(p),
+                AnySpec::Platform(p) if platform.is_none() => platform = Some(*p),
                 AnySpec::Platform(p) => diagnostics.push(Diagnostic::new(
                     DiagnosticKind::MisplacedPlatform,
                     p.doc.head_span(),
                 )),
-                AnySpec::Environment(e) => environments.push(e),
+                AnySpec::Environment(e) => environments.push(*e),
                 AnySpec::Tenant(t) => tenants.push(t),
-                AnySpec::Service(s) => services.push(s),
+                AnySpec::Service(s) => services.push(*s),
                 AnySpec::Waiver(w) => waivers.push(w),
+                AnySpec::Score(doc) => scores.push(doc),
+                AnySpec::ScoreOverrides(doc) => score_overrides.push(doc),
             }
         }
     }
+    services.extend(score_services(
+        source_map,
+        scores,
+        score_overrides,
+        &data_files,
+        &mut diagnostics,
+    ));
     let Some(platform) = platform else {
         // A Platform document with errors was reported already; only its absence is new.
         if saw_platform {
@@ -233,6 +282,59 @@ fn stdlib_addons(source_map: &SourceMap, diagnostics: &mut Vec<Diagnostic>) -> V
     addons
 }
 
+/// Lowers the Score workloads into Services, each with the overrides file beside it.
+fn score_services(
+    source_map: &SourceMap,
+    scores: Vec<Document>,
+    overrides: Vec<Document>,
+    data_files: &BTreeMap<String, FileId>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Parsed<ServiceSpec>> {
+    let name_of = |file: FileId| source_map.get(file).name.as_str();
+    let mut by_target: BTreeMap<&str, &Document> = BTreeMap::new();
+    let score_files: BTreeSet<&str> = scores.iter().map(|d| name_of(d.file)).collect();
+    for doc in &overrides {
+        let name = name_of(doc.file);
+        let Some(targets) = score::overrides_target(name) else {
+            continue;
+        };
+        match targets.iter().find(|t| score_files.contains(t.as_str())) {
+            Some(target) => {
+                if let Some(found) = score_files.get(target.as_str()) {
+                    by_target.insert(found, doc);
+                }
+            }
+            None => diagnostics.push(Diagnostic::new(
+                DiagnosticKind::OverridesWithoutWorkload {
+                    expected: targets[0].clone(),
+                },
+                doc.head_span(),
+            )),
+        }
+    }
+    let text = |file: FileId| source_map.get(file).text.as_str();
+    let mut assets: BTreeMap<String, FileId> = source_map
+        .files()
+        .filter(|(_, f)| f.origin == crate::source::Origin::Asset)
+        .map(|(id, f)| (f.name.clone(), id))
+        .collect();
+    assets.extend(data_files.iter().map(|(name, id)| (name.clone(), *id)));
+    let sources = score::translate::Sources {
+        text: &text,
+        assets: &assets,
+    };
+    let mut services = Vec::new();
+    for doc in &scores {
+        let name = name_of(doc.file);
+        let companion = by_target.get(name).map(|o| (*o, name_of(o.file)));
+        match score::translate(doc, name, companion, &sources) {
+            Ok(service) => services.push(service),
+            Err(found) => diagnostics.extend(found),
+        }
+    }
+    services
+}
+
 /// Reads the embedded resource catalogue (pave's own data: a file that does not read is a bug,
 /// and a unit test reads every one).
 fn stdlib_resources(
@@ -290,18 +392,32 @@ fn stdlib_resources(
 struct FileResult {
     specs: Vec<AnySpec>,
     diagnostics: Vec<Diagnostic>,
+    /// The `files[].source` of its Score workloads, valid or not: `(this file, source)`.
+    score_sources: Vec<(FileId, String)>,
     /// Whether it has a `kind: Platform` document, valid or not.
     saw_platform: bool,
 }
 
-fn parse_file(schemas: &SchemaSet, file: FileId, text: &str, is_root: bool) -> FileResult {
+fn parse_file(schemas: &SchemaSet, file: FileId, name: &str, text: &str) -> FileResult {
+    let is_root = name == crate::source::ROOT_FILE;
+    let is_overrides = score::overrides_target(name).is_some();
     let (nodes, mut diagnostics) = yaml::parse_yaml(file, text);
     let mut specs = Vec::new();
+    let mut score_sources = Vec::new();
     // A syntax error may hide the Platform document; don't also report it missing.
     let mut saw_platform = !diagnostics.is_empty();
     for root in nodes {
         let doc = Document { file, root };
-        let kind = match schemas.kind_of(&doc) {
+        // An overrides file is plain data beside its Score workload: no `apiVersion`, no `kind`.
+        let plain = matches!(doc.root.value, yaml::Value::Map(_))
+            && doc.root.get("apiVersion").is_none()
+            && doc.root.get("kind").is_none();
+        let kind = if is_overrides && plain {
+            Ok(SpecKind::ScoreOverrides)
+        } else {
+            schemas.kind_of(&doc)
+        };
+        let kind = match kind {
             Ok(kind) => kind,
             Err(diagnostic) => {
                 // In `pave.yaml`, a document of unknown kind is likely a misspelt Platform.
@@ -311,6 +427,13 @@ fn parse_file(schemas: &SchemaSet, file: FileId, text: &str, is_root: bool) -> F
             }
         };
         saw_platform |= kind == SpecKind::Platform;
+        if kind == SpecKind::Score {
+            score_sources.extend(
+                score::file_sources(&doc.root.to_json())
+                    .into_iter()
+                    .map(|source| (file, source)),
+            );
+        }
         if kind == SpecKind::Platform && !is_root {
             diagnostics.push(Diagnostic::new(
                 DiagnosticKind::MisplacedPlatform,
@@ -325,11 +448,13 @@ fn parse_file(schemas: &SchemaSet, file: FileId, text: &str, is_root: bool) -> F
             continue;
         }
         let spec = match kind {
-            SpecKind::Platform => typed(doc, json).map(AnySpec::Platform),
-            SpecKind::Environment => typed(doc, json).map(AnySpec::Environment),
+            SpecKind::Platform => typed(doc, json).map(|p| AnySpec::Platform(Box::new(p))),
+            SpecKind::Environment => typed(doc, json).map(|e| AnySpec::Environment(Box::new(e))),
             SpecKind::Tenant => typed(doc, json).map(AnySpec::Tenant),
-            SpecKind::Service => typed(doc, json).map(AnySpec::Service),
+            SpecKind::Service => typed(doc, json).map(|s| AnySpec::Service(Box::new(s))),
             SpecKind::Waiver => typed(doc, json).map(AnySpec::Waiver),
+            SpecKind::Score => Ok(AnySpec::Score(doc)),
+            SpecKind::ScoreOverrides => Ok(AnySpec::ScoreOverrides(doc)),
         };
         match spec {
             Ok(spec) => specs.push(spec),
@@ -339,6 +464,7 @@ fn parse_file(schemas: &SchemaSet, file: FileId, text: &str, is_root: bool) -> F
     FileResult {
         specs,
         diagnostics,
+        score_sources,
         saw_platform: saw_platform && is_root,
     }
 }

@@ -5,9 +5,9 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value as Json;
 
-use super::API_VERSION;
 use super::document::{Document, display_path};
 use super::yaml::Value;
+use super::{API_VERSION, SCORE_API_VERSION};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::source::schema_source;
 
@@ -19,10 +19,25 @@ pub enum SpecKind {
     Tenant,
     Service,
     Waiver,
+    /// A Score workload (`apiVersion: score.dev/v1b1`, no `kind`).
+    Score,
+    /// The companion overrides file of a Score workload (`<name>.overrides.yaml`).
+    ScoreOverrides,
 }
 
 impl SpecKind {
-    pub const ALL: [SpecKind; 5] = [
+    pub const ALL: [SpecKind; 7] = [
+        SpecKind::Platform,
+        SpecKind::Environment,
+        SpecKind::Tenant,
+        SpecKind::Service,
+        SpecKind::Waiver,
+        SpecKind::Score,
+        SpecKind::ScoreOverrides,
+    ];
+
+    /// The kinds written `kind: X` with pave's `apiVersion`.
+    const PAVE: [SpecKind; 5] = [
         SpecKind::Platform,
         SpecKind::Environment,
         SpecKind::Tenant,
@@ -37,6 +52,8 @@ impl SpecKind {
             SpecKind::Tenant => "Tenant",
             SpecKind::Service => "Service",
             SpecKind::Waiver => "Waiver",
+            SpecKind::Score => "Score workload",
+            SpecKind::ScoreOverrides => "Score overrides",
         }
     }
 
@@ -47,11 +64,13 @@ impl SpecKind {
             SpecKind::Tenant => "tenant.schema.json",
             SpecKind::Service => "service.schema.json",
             SpecKind::Waiver => "waiver.schema.json",
+            SpecKind::Score => "score.schema.json",
+            SpecKind::ScoreOverrides => "score-overrides.schema.json",
         }
     }
 
     fn from_name(name: &str) -> Option<SpecKind> {
-        SpecKind::ALL.into_iter().find(|k| k.as_str() == name)
+        SpecKind::PAVE.into_iter().find(|k| k.as_str() == name)
     }
 }
 
@@ -82,6 +101,8 @@ impl SchemaSet {
         }
         match doc.root.get("apiVersion") {
             Some(node) if node.as_str() == Some(API_VERSION) => {}
+            // Score workloads have no `kind`; the Score schema checks the rest.
+            Some(node) if node.as_str() == Some(SCORE_API_VERSION) => return Ok(SpecKind::Score),
             Some(node) => {
                 return Err(Diagnostic::new(
                     DiagnosticKind::UnknownApiVersion {

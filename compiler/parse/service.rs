@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::common::{Replicas, Resources};
 use super::resource::{ResourceRequest, ResourceRequestOverride};
+use super::score::ScoreParts;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -44,6 +45,9 @@ pub struct ServiceSpec {
     pub requires: BTreeMap<String, ResourceRequest>,
     #[serde(default)]
     pub environments: BTreeMap<String, ServiceOverride>,
+    /// For a workload written in Score: what a Service cannot say (never in a Service document).
+    #[serde(skip)]
+    pub score: Option<Box<ScoreParts>>,
 }
 
 /// What runs the service's pods.
@@ -78,6 +82,12 @@ pub struct Port {
     pub name: Option<String>,
     pub port: u16,
     pub protocol: Option<String>,
+    /// The container's port when it differs from the Service's (Score's `targetPort`).
+    #[serde(skip)]
+    pub target_port: Option<u16>,
+    /// The port's name in a Score workload, which may not be a Kubernetes port name.
+    #[serde(skip)]
+    pub score_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -123,6 +133,16 @@ pub struct Probe {
     pub period_seconds: Option<u32>,
     pub timeout_seconds: Option<u32>,
     pub failure_threshold: Option<u32>,
+    /// A command run in the container (Score's `exec` probe) instead of an HTTP or TCP check.
+    #[serde(skip)]
+    pub exec: Option<Vec<String>>,
+    /// HTTP probes from Score: scheme, `Host` and headers.
+    #[serde(skip)]
+    pub scheme: Option<String>,
+    #[serde(skip)]
+    pub host: Option<String>,
+    #[serde(skip)]
+    pub headers: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
@@ -133,6 +153,9 @@ pub struct Ingress {
     pub path: String,
     #[serde(default)]
     pub public: bool,
+    /// The port name traffic goes to (a Score route's); the first port when `None`.
+    #[serde(skip)]
+    pub port: Option<String>,
 }
 
 fn default_path() -> String {

@@ -9,6 +9,7 @@
 mod addon;
 mod foundation;
 mod resource;
+mod score;
 mod stdlib;
 
 use std::collections::{BTreeMap, HashMap};
@@ -24,6 +25,7 @@ pub use resource::{
     CatalogueClass, CatalogueType, ClassChoice, DecidedParams, EnvPart, MatchedRule, ParamSource,
     ResourceCatalogue, ResourceUse,
 };
+pub use score::{ContainerInstance, ResolvedContent, ResolvedFile};
 pub use stdlib::{StdDefaults, StdLimitRange, StdProbes, Stdlib};
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind, RefKind, StageResult, finish};
@@ -133,6 +135,14 @@ pub struct ServiceInstance {
     pub schedule: Option<Sourced<String>>,
     /// AWS resources it may use here (per-environment parts replace the service's).
     pub aws: AwsAccess,
+    /// The main container's name: the service's, or a Score workload's container name.
+    pub container_name: String,
+    /// Files mounted read-only into the main container (Score `files`).
+    pub files: Vec<ResolvedFile>,
+    /// Volume resources mounted into the main container (Score `volumes`).
+    pub volumes: Vec<crate::parse::score::ScoreVolume>,
+    /// The pod's other containers (a Score workload's), in document order.
+    pub sidecars: Vec<ContainerInstance>,
 }
 
 /// Resolves every reference and merges defaults and overrides.
@@ -218,6 +228,7 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
         }
     }
 
+    let ports = port_table(&specs.services);
     // Services are unique per tenant; the key is `tenant/name`.
     let mut seen: HashMap<(String, String), Span> = HashMap::new();
     let mut services = Vec::new();
@@ -257,6 +268,7 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
             &environments,
             &sizes,
             &stdlib,
+            &ports,
             (&resource_catalogue, &catalogue_docs),
             &mut diagnostics,
         );
@@ -554,6 +566,7 @@ fn service_instances(
     environments: &BTreeMap<String, Environment>,
     sizes: &BTreeMap<String, Resources>,
     stdlib: &Stdlib,
+    ports: &score::PortTable,
     (catalogue, catalogue_docs): (
         &ResourceCatalogue,
         &BTreeMap<crate::source::FileId, &Document>,
@@ -578,6 +591,24 @@ fn service_instances(
     let mut env_names: Vec<&String> = tenant.parsed.spec.environments.iter().collect();
     env_names.sort();
     env_names.dedup();
+    // A Score workload may run in some of its tenant's environments only.
+    if let Some((only, span)) = spec
+        .score
+        .as_ref()
+        .and_then(|p| p.only_environments.as_ref())
+    {
+        for name in only {
+            if !env_names.contains(&name) {
+                diagnostics.push(environment_not_used(
+                    name,
+                    tenant.name(),
+                    environments,
+                    *span,
+                ));
+            }
+        }
+        env_names.retain(|name| only.contains(name));
+    }
     for env_name in env_names {
         let Some(env) = environments.get(env_name) else {
             continue;
@@ -751,7 +782,7 @@ fn service_instances(
             }),
         };
 
-        instances.push(ServiceInstance {
+        let mut instance = ServiceInstance {
             environment: env_name.clone(),
             image,
             replicas,
@@ -764,9 +795,53 @@ fn service_instances(
             ingress,
             schedule,
             aws: spec.aws.with(&over.aws),
-        });
+            container_name: service.name().to_string(),
+            files: Vec::new(),
+            volumes: Vec::new(),
+            sidecars: Vec::new(),
+        };
+        if let Some(parts) = &spec.score {
+            let ctx = score::Context {
+                environment: env_name,
+                tenant: tenant.name(),
+                workload: service.name(),
+                zone: &env.foundation.dns_zone.value,
+                registry: &platform.spec.registry,
+                ports,
+            };
+            score::complete(parts, &ctx, &mut instance, diagnostics);
+        }
+        instances.push(instance);
     }
     instances
+}
+
+/// The ports of every service, by tenant and name, under the names other workloads may call them
+/// (as `lower` names them, and a Score port's own name).
+fn port_table(services: &[Parsed<ServiceSpec>]) -> score::PortTable {
+    let mut table = score::PortTable::new();
+    for service in services {
+        let tenant = service.metadata.tenant.clone().unwrap_or_default();
+        let spec = &service.spec;
+        let mut ports: Vec<(Vec<String>, u16)> = Vec::new();
+        if let Some(port) = spec.port {
+            ports.push((vec!["http".into()], port));
+        }
+        for (i, port) in spec.ports.iter().enumerate() {
+            let name = port.name.clone().unwrap_or_else(|| {
+                if i == 0 && spec.port.is_none() {
+                    "http".into()
+                } else {
+                    format!("port-{}", port.port)
+                }
+            });
+            let mut names = vec![name];
+            names.extend(port.score_name.clone());
+            ports.push((names, port.port));
+        }
+        table.insert((tenant, service.name().to_string()), ports);
+    }
+    table
 }
 
 fn first_of<T, const N: usize>(options: [Option<(T, Span)>; N]) -> Option<Sourced<T>> {
@@ -868,7 +943,7 @@ fn empty_resources() -> Resources {
 }
 
 /// `orders:1.2` becomes `<registry>/orders:1.2`; a reference with a registry host stays.
-fn qualify_image(image: &str, registry: &str) -> String {
+pub(crate) fn qualify_image(image: &str, registry: &str) -> String {
     let first = image.split('/').next().unwrap_or(image);
     let has_host =
         image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");

@@ -110,8 +110,81 @@ pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
         })?;
         add_user_file(&mut source_map, name, text);
     }
+    add_score_assets(root, &mut source_map)?;
     add_stdlib(&mut source_map);
     Ok(source_map)
+}
+
+/// The largest file a Score workload's `files` may read.
+pub(super) const MAX_ASSET_BYTES: u64 = 1024 * 1024;
+
+/// The folders of the Score workloads among the user's files (`apiVersion: score.dev/v1b1`), as
+/// `/`-separated names relative to the root (`""` for the root itself), sorted.
+pub(super) fn score_folders(source_map: &SourceMap) -> Vec<String> {
+    let mut folders: Vec<String> = source_map
+        .files()
+        .filter(|(_, f)| f.origin == Origin::User && f.text.contains(SCORE_MARKER))
+        .map(|(_, f)| {
+            f.name
+                .rsplit_once('/')
+                .map_or("", |(dir, _)| dir)
+                .to_string()
+        })
+        .collect();
+    folders.sort();
+    folders.dedup();
+    folders
+}
+
+/// What marks a file as holding a Score workload, before it is parsed.
+const SCORE_MARKER: &str = "score.dev/v1b1";
+
+/// Reads the files a Score workload may name in `files[].source`: every file that is not a spec
+/// in the folder of a Score workload and below it (skipping what discovery skips), UTF-8 and at
+/// most [`MAX_ASSET_BYTES`]. Reading them here keeps every read in `source/`; `parse` looks the
+/// named paths up in the map.
+fn add_score_assets(root: &Path, source_map: &mut SourceMap) -> Result<(), DiscoverError> {
+    let folders = score_folders(source_map);
+    let mut seen = std::collections::BTreeSet::new();
+    for folder in folders {
+        let start = if folder.is_empty() {
+            root.to_path_buf()
+        } else {
+            root.join(&folder)
+        };
+        let walker = WalkDir::new(&start)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|entry| entry.depth() == 0 || !is_skipped_dir(entry));
+        for entry in walker {
+            let entry = entry.map_err(|error| DiscoverError::Io {
+                path: error.path().unwrap_or(root).to_path_buf(),
+                error: error.into(),
+            })?;
+            let file_name = entry.file_name().to_string_lossy();
+            // Specs and policies are read as sources already.
+            if !entry.file_type().is_file()
+                || is_source_name(&file_name)
+                || file_name.starts_with('.')
+            {
+                continue;
+            }
+            let name = display_name(root, entry.path());
+            let small = entry.metadata().is_ok_and(|m| m.len() <= MAX_ASSET_BYTES);
+            if !small || !seen.insert(name.clone()) {
+                continue;
+            }
+            // Files that are not UTF-8 cannot be `content`; they stay unread (not found).
+            if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                source_map.add(SourceFile {
+                    name,
+                    text,
+                    origin: Origin::Asset,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Adds a user's spec file, unless pave generated it.

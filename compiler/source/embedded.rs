@@ -214,6 +214,14 @@ pub const SCHEMAS: &[(&str, &str)] = &[
         "waiver.schema.json",
         include_str!("../../schemas/waiver.schema.json"),
     ),
+    (
+        "score.schema.json",
+        include_str!("../../schemas/score.schema.json"),
+    ),
+    (
+        "score-overrides.schema.json",
+        include_str!("../../schemas/score-overrides.schema.json"),
+    ),
 ];
 
 /// The text of a stdlib file by its path, e.g. `stdlib/sizes.yaml`.

@@ -5,8 +5,11 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::discover::{add_stdlib, add_user_file, is_skipped_dir_name, is_source_name, spec_order};
-use super::{DiscoverError, OUTPUT_MARKER, ROOT_FILE, SourceMap};
+use super::discover::{
+    MAX_ASSET_BYTES, add_stdlib, add_user_file, is_skipped_dir_name, is_source_name, score_folders,
+    spec_order,
+};
+use super::{DiscoverError, OUTPUT_MARKER, Origin, ROOT_FILE, SourceFile, SourceMap};
 
 fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, DiscoverError> {
     let output = Command::new("git")
@@ -79,7 +82,7 @@ pub fn read_platform_at(root: &Path, rev: &str) -> Result<SourceMap, DiscoverErr
             output_dirs.insert(dir.trim_end_matches('/').to_string());
         }
         let file_name = relative.rsplit('/').next().unwrap_or(&relative);
-        if kind == "blob" && is_source_name(file_name) && !file_name.starts_with('.') {
+        if kind == "blob" && !file_name.starts_with('.') {
             blobs.push((relative, id.to_string()));
         }
     }
@@ -92,12 +95,36 @@ pub fn read_platform_at(root: &Path, rev: &str) -> Result<SourceMap, DiscoverErr
             .any(|dir| !dir.is_empty() && (name.starts_with(&format!("{dir}/"))));
         !hidden && !in_output
     });
+    let (mut blobs, others): (Vec<_>, Vec<_>) = blobs
+        .into_iter()
+        .partition(|(name, _)| is_source_name(name.rsplit('/').next().unwrap_or(name)));
     blobs.sort_by(|a, b| spec_order(&a.0, &b.0));
 
     let contents = cat_blobs(&top, blobs.iter().map(|(_, id)| id.as_str()))?;
     let mut source_map = SourceMap::new(root);
     for ((name, _), text) in blobs.into_iter().zip(contents) {
         add_user_file(&mut source_map, name, text);
+    }
+    // The files Score workloads may read, as on disk: under the folder of a Score workload.
+    let folders = score_folders(&source_map);
+    let mut assets: Vec<(String, String)> = others
+        .into_iter()
+        .filter(|(name, _)| {
+            folders
+                .iter()
+                .any(|dir| dir.is_empty() || name.starts_with(&format!("{dir}/")))
+        })
+        .collect();
+    assets.sort();
+    let texts = cat_blobs(&top, assets.iter().map(|(_, id)| id.as_str()))?;
+    for ((name, _), text) in assets.into_iter().zip(texts) {
+        if text.len() as u64 <= MAX_ASSET_BYTES {
+            source_map.add(SourceFile {
+                name,
+                text,
+                origin: Origin::Asset,
+            });
+        }
     }
     add_stdlib(&mut source_map);
     if !source_map.files().any(|(_, f)| f.name == ROOT_FILE) {

@@ -29,6 +29,9 @@ pub enum Origin {
     User,
     /// A file of pave's embedded standard library.
     Stdlib,
+    /// A file beside a Score workload that its `files` may read (`source:`); never parsed as a
+    /// spec.
+    Asset,
 }
 
 /// One source file: its display name (relative to the platform root, with `/` separators) and text.

@@ -39,6 +39,7 @@ pub fn validate(resolved: ResolvedSpec) -> StageResult<ValidatedSpec> {
     check_promotions(&resolved, &mut diagnostics);
     check_namespace_names(&resolved, &mut diagnostics);
     for service in &resolved.services {
+        check_score_name(service, &mut diagnostics);
         check_workload(service, &mut diagnostics);
         check_ports_and_probes(service, &mut diagnostics);
         check_env(service, &mut diagnostics);
@@ -248,6 +249,22 @@ fn check_workload(service: &Service, diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The longest service name: pave derives longer names from it (`allow-to-<name>`,
+/// `<name>-headless`). The Service schema holds native names to it; Score allows 63.
+pub const MAX_SERVICE_NAME: usize = 40;
+
+fn check_score_name(service: &Service, diagnostics: &mut Vec<Diagnostic>) {
+    if service.parsed.spec.score.is_some() && service.name().len() > MAX_SERVICE_NAME {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::NameTooLong {
+                name: service.name().to_string(),
+                max: MAX_SERVICE_NAME,
+            },
+            service.parsed.doc.span(&["metadata", "name"]),
+        ));
+    }
+}
+
 /// Services must not depend on each other in a circle.
 fn check_dependency_cycles(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
     let index: HashMap<(&str, &str), usize> = resolved
@@ -407,7 +424,8 @@ fn check_ports_and_probes(service: &Service, diagnostics: &mut Vec<Diagnostic>) 
     let spec = &service.parsed.spec;
     let doc = &service.parsed.doc;
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
-    let mut numbers: BTreeMap<u16, usize> = BTreeMap::new();
+    // The same number with another protocol (53/UDP and 53/TCP) is another port.
+    let mut numbers: BTreeMap<(u16, &str), usize> = BTreeMap::new();
     for (i, port) in spec.ports.iter().enumerate() {
         let index = i.to_string();
         if let Some(name) = &port.name
@@ -432,7 +450,8 @@ fn check_ports_and_probes(service: &Service, diagnostics: &mut Vec<Diagnostic>) 
                 ),
             );
         }
-        if let Some(first) = numbers.insert(port.port, i) {
+        let protocol = port.protocol.as_deref().unwrap_or("TCP");
+        if let Some(first) = numbers.insert((port.port, protocol), i) {
             diagnostics.push(
                 Diagnostic::new(
                     DiagnosticKind::DuplicateName {
@@ -458,10 +477,16 @@ fn check_ports_and_probes(service: &Service, diagnostics: &mut Vec<Diagnostic>) 
         .into_iter()
         .chain(spec.ports.iter().map(|p| p.port))
         .collect();
-    for (which, probe) in [
-        ("liveness", &spec.probes.liveness),
-        ("readiness", &spec.probes.readiness),
-    ] {
+    // A Score probe names a container port, which Score does not list: any port is allowed.
+    let probes = if spec.score.is_some() {
+        [("liveness", &None), ("readiness", &None)]
+    } else {
+        [
+            ("liveness", &spec.probes.liveness),
+            ("readiness", &spec.probes.readiness),
+        ]
+    };
+    for (which, probe) in probes {
         if let Some(port) = probe.as_ref().and_then(|p| p.port)
             && !declared.contains(&port)
         {
@@ -509,49 +534,65 @@ fn check_resources(
     limit_range: &StdLimitRange,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
+    let head = service.parsed.doc.head_span();
     for instance in &service.instances {
-        let resources = &instance.resources.value;
-        let span = instance
-            .resources
-            .span
-            .unwrap_or_else(|| service.parsed.doc.head_span());
-        let pairs = [
-            (
-                "cpu",
-                &resources.requests.cpu,
-                &resources.limits.cpu,
-                &limit_range.max.cpu,
-            ),
-            (
-                "memory",
-                &resources.requests.memory,
-                &resources.limits.memory,
-                &limit_range.max.memory,
-            ),
-        ];
-        for (resource, request, limit, max) in pairs {
-            if let (Some(r), Some(l)) = (request.value(), limit.value())
-                && r > l
-            {
-                diagnostics.push(Diagnostic::new(
-                    DiagnosticKind::RequestAboveLimit {
-                        resource: resource.into(),
-                    },
-                    span,
-                ));
-            }
-            if let (Some(l), Some(m)) = (limit.value(), max.value())
-                && l > m
-            {
-                diagnostics.push(Diagnostic::new(
-                    DiagnosticKind::LimitAboveMaximum {
-                        resource: resource.into(),
-                        value: limit.0.clone(),
-                        max: max.0.clone(),
-                    },
-                    span,
-                ));
-            }
+        let main = (
+            &instance.resources.value,
+            instance.resources.span.unwrap_or(head),
+        );
+        // Every container of the pod is admitted against the LimitRange, not only the main one.
+        let others = instance
+            .sidecars
+            .iter()
+            .map(|c| (&c.resources, c.resources_span.unwrap_or(head)));
+        for (resources, span) in std::iter::once(main).chain(others) {
+            check_container_resources(resources, span, limit_range, diagnostics);
+        }
+    }
+}
+
+fn check_container_resources(
+    resources: &crate::parse::Resources,
+    span: Span,
+    limit_range: &StdLimitRange,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let pairs = [
+        (
+            "cpu",
+            &resources.requests.cpu,
+            &resources.limits.cpu,
+            &limit_range.max.cpu,
+        ),
+        (
+            "memory",
+            &resources.requests.memory,
+            &resources.limits.memory,
+            &limit_range.max.memory,
+        ),
+    ];
+    for (resource, request, limit, max) in pairs {
+        if let (Some(r), Some(l)) = (request.value(), limit.value())
+            && r > l
+        {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::RequestAboveLimit {
+                    resource: resource.into(),
+                },
+                span,
+            ));
+        }
+        if let (Some(l), Some(m)) = (limit.value(), max.value())
+            && l > m
+        {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::LimitAboveMaximum {
+                    resource: resource.into(),
+                    value: limit.0.clone(),
+                    max: max.0.clone(),
+                },
+                span,
+            ));
         }
     }
 }

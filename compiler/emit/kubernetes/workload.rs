@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
@@ -12,11 +13,11 @@ use k8s_openapi::api::autoscaling::v2::{
 };
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    Capabilities, ConfigMap, ConfigMapEnvSource, ConfigMapKeySelector, Container, ContainerPort,
-    EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource, HTTPGetAction, PodSecurityContext,
-    PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretKeySelector,
-    SecurityContext, Service, ServiceAccount, ServicePort, ServiceSpec, TCPSocketAction, Volume,
-    VolumeMount,
+    Capabilities, ConfigMap, ConfigMapEnvSource, ConfigMapKeySelector, ConfigMapVolumeSource,
+    Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource,
+    ExecAction, HTTPGetAction, HTTPHeader, KeyToPath, PodSecurityContext, PodSpec, PodTemplateSpec,
+    Probe, ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext, Service,
+    ServiceAccount, ServicePort, ServiceSpec, TCPSocketAction, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, IPBlock, Ingress, IngressBackend, IngressRule,
@@ -34,8 +35,13 @@ use super::Folder;
 use super::external_secret::ExternalSecret;
 use super::tenancy::{cpu_memory, meta, tenant_namespace_peer};
 use crate::emit::{ObjectContext, Provenance};
-use crate::lower::{EnvVarSource as PlannedEnvSource, PlannedProbe, TenantEnvironment, Workload};
+use crate::lower::{
+    EnvVarSource as PlannedEnvSource, PlannedContainer, PlannedEnvVar, PlannedFile, PlannedMount,
+    PlannedProbe, TenantEnvironment, Workload,
+};
 use crate::parse::WorkloadKind;
+use crate::parse::score::InitKind;
+use crate::resolve::ResolvedContent;
 
 /// The user and group pods run as: non-root, above the range images usually reserve.
 const RUN_AS_ID: i64 = 10001;
@@ -77,6 +83,13 @@ pub(super) fn emit(
         folder.add(
             &config_map(unit, workload),
             &config_map_name(workload),
+            source,
+        )?;
+    }
+    if has_files(workload) {
+        folder.add(
+            &files_config_map(unit, workload),
+            &files_config_map_name(workload),
             source,
         )?;
     }
@@ -141,6 +154,44 @@ fn config_map_name(workload: &Workload) -> String {
     format!("{}-env", workload.name)
 }
 
+fn files_config_map_name(workload: &Workload) -> String {
+    format!("{}-files", workload.name)
+}
+
+/// The files of every container of the pod.
+fn all_files(workload: &Workload) -> impl Iterator<Item = &PlannedFile> {
+    workload
+        .files
+        .iter()
+        .chain(workload.sidecars.iter().flat_map(|c| c.files.iter()))
+}
+
+fn has_files(workload: &Workload) -> bool {
+    all_files(workload).next().is_some()
+}
+
+/// The ConfigMap of the files mounted into the pod's containers (Score `files`).
+fn files_config_map(unit: &TenantEnvironment, workload: &Workload) -> ConfigMap {
+    let mut data = BTreeMap::new();
+    let mut binary_data = BTreeMap::new();
+    for file in all_files(workload) {
+        match &file.content {
+            ResolvedContent::Text(text) => {
+                data.insert(file.key.clone(), text.clone());
+            }
+            ResolvedContent::Binary(base64) => {
+                binary_data.insert(file.key.clone(), ByteString(base64.clone()));
+            }
+        }
+    }
+    ConfigMap {
+        metadata: meta(unit, &files_config_map_name(workload), &workload.labels),
+        data: (!data.is_empty()).then_some(data),
+        binary_data: (!binary_data.is_empty()).then_some(binary_data),
+        immutable: None,
+    }
+}
+
 fn selector(workload: &Workload) -> LabelSelector {
     LabelSelector {
         match_labels: Some(workload.selector.clone()),
@@ -164,32 +215,40 @@ fn config_map(unit: &TenantEnvironment, workload: &Workload) -> ConfigMap {
     }
 }
 
-/// FNV-1a over the env, so a change of configuration rolls the pods.
-fn config_hash(env: &BTreeMap<String, String>) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for (key, value) in env {
-        for byte in key.bytes().chain([0]).chain(value.bytes()).chain([0]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{hash:016x}")
-}
-
 fn probe(planned: &PlannedProbe) -> Probe {
     let port = IntOrString::Int(i32::from(planned.port));
-    let (http_get, tcp_socket) = match &planned.path {
-        Some(path) => (
+    let (exec, http_get, tcp_socket) = match (&planned.exec, &planned.path) {
+        (Some(command), _) => (
+            Some(ExecAction {
+                command: Some(command.clone()),
+            }),
+            None,
+            None,
+        ),
+        (None, Some(path)) => (
+            None,
             Some(HTTPGetAction {
                 path: Some(path.clone()),
                 port,
-                ..HTTPGetAction::default()
+                scheme: planned.scheme.clone(),
+                host: planned.host.clone(),
+                http_headers: (!planned.headers.is_empty()).then(|| {
+                    planned
+                        .headers
+                        .iter()
+                        .map(|(name, value)| HTTPHeader {
+                            name: name.clone(),
+                            value: value.clone(),
+                        })
+                        .collect()
+                }),
             }),
             None,
         ),
-        None => (None, Some(TCPSocketAction { port, host: None })),
+        (None, None) => (None, None, Some(TCPSocketAction { port, host: None })),
     };
     Probe {
+        exec,
         http_get,
         tcp_socket,
         initial_delay_seconds: Some(to_i32(planned.initial_delay_seconds)),
@@ -211,19 +270,11 @@ fn runtime_default() -> SeccompProfile {
     }
 }
 
-fn pod_template(workload: &Workload) -> PodTemplateSpec {
-    let env_from = (!workload.env.is_empty()).then(|| {
-        vec![EnvFromSource {
-            config_map_ref: Some(ConfigMapEnvSource {
-                name: config_map_name(workload),
-                optional: Some(false),
-            }),
-            ..EnvFromSource::default()
-        }]
-    });
-    let env: Vec<EnvVar> = workload
-        .env_vars
-        .iter()
+/// The name of the pod volume that holds the files ConfigMap.
+const FILES_VOLUME: &str = "files";
+
+fn env_vars(vars: &[PlannedEnvVar]) -> Vec<EnvVar> {
+    vars.iter()
         .map(|var| match &var.source {
             PlannedEnvSource::Value(value) => EnvVar {
                 name: var.name.clone(),
@@ -255,19 +306,165 @@ fn pod_template(workload: &Workload) -> PodTemplateSpec {
                 ..EnvVar::default()
             },
         })
+        .collect()
+}
+
+/// `/tmp`, then the container's files (read-only, one key of the files ConfigMap each), then its
+/// scratch volumes.
+fn volume_mounts(files: &[PlannedFile], mounts: &[PlannedMount]) -> Vec<VolumeMount> {
+    let mut out = vec![VolumeMount {
+        name: "tmp".into(),
+        mount_path: "/tmp".into(),
+        ..VolumeMount::default()
+    }];
+    out.extend(files.iter().map(|file| VolumeMount {
+        name: FILES_VOLUME.into(),
+        mount_path: file.target.clone(),
+        sub_path: Some(file.key.clone()),
+        read_only: Some(true),
+        ..VolumeMount::default()
+    }));
+    out.extend(mounts.iter().map(|mount| VolumeMount {
+        name: mount.volume.clone(),
+        mount_path: mount.target.clone(),
+        sub_path: mount.sub_path.clone(),
+        read_only: mount.read_only.then_some(true),
+        ..VolumeMount::default()
+    }));
+    out
+}
+
+/// The locked-down security context of every container.
+fn container_security() -> SecurityContext {
+    SecurityContext {
+        allow_privilege_escalation: Some(false),
+        privileged: Some(false),
+        read_only_root_filesystem: Some(true),
+        run_as_non_root: Some(true),
+        run_as_user: Some(RUN_AS_ID),
+        run_as_group: Some(RUN_AS_ID),
+        capabilities: Some(Capabilities {
+            drop: Some(vec!["ALL".into()]),
+            add: None,
+        }),
+        seccomp_profile: Some(runtime_default()),
+        ..SecurityContext::default()
+    }
+}
+
+fn sidecar(container: &PlannedContainer) -> Container {
+    let mut env: Vec<EnvVar> = container
+        .env
+        .iter()
+        .map(|(name, value)| EnvVar {
+            name: name.clone(),
+            // Kubernetes expands `$(NAME)` in `value`; the text is meant as written.
+            value: Some(value.replace("$(", "$$(")),
+            ..EnvVar::default()
+        })
         .collect();
+    env.extend(env_vars(&container.env_vars));
+    Container {
+        name: container.name.clone(),
+        image: Some(container.image.clone()),
+        image_pull_policy: Some("Always".into()),
+        command: (!container.command.is_empty()).then(|| container.command.clone()),
+        args: (!container.args.is_empty()).then(|| container.args.clone()),
+        env: (!env.is_empty()).then_some(env),
+        resources: Some(ResourceRequirements {
+            requests: Some(cpu_memory(&container.resources.requests)),
+            limits: Some(cpu_memory(&container.resources.limits)),
+            ..ResourceRequirements::default()
+        }),
+        liveness_probe: container.liveness.as_ref().map(probe),
+        readiness_probe: container.readiness.as_ref().map(probe),
+        security_context: Some(container_security()),
+        volume_mounts: Some(volume_mounts(&container.files, &container.mounts)),
+        ..Container::default()
+    }
+}
+
+/// A container that starts before the others: an init container that runs to completion (no
+/// probes: Kubernetes allows none there), or a sidecar started first (`restartPolicy: Always`)
+/// that, when it must be healthy, passes its probe as a startup probe first.
+fn init_container(container: &PlannedContainer, kind: InitKind) -> Container {
+    let mut out = sidecar(container);
+    match kind {
+        InitKind::Complete => {
+            out.liveness_probe = None;
+            out.readiness_probe = None;
+        }
+        InitKind::Started | InitKind::Healthy => {
+            out.restart_policy = Some("Always".into());
+            if kind == InitKind::Healthy {
+                out.startup_probe = container
+                    .readiness
+                    .as_ref()
+                    .or(container.liveness.as_ref())
+                    .map(probe);
+            }
+        }
+    }
+    out
+}
+
+/// What rolls the pods when it changes: the env ConfigMap, the files and the sidecars' env.
+fn config_hash(workload: &Workload) -> Option<String> {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for byte in bytes.iter().copied().chain([0]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    let mut any = false;
+    for (key, value) in &workload.env {
+        feed(key.as_bytes());
+        feed(value.as_bytes());
+        any = true;
+    }
+    for file in all_files(workload) {
+        feed(file.key.as_bytes());
+        match &file.content {
+            ResolvedContent::Text(text) => feed(text.as_bytes()),
+            ResolvedContent::Binary(bytes) => feed(bytes),
+        }
+        any = true;
+    }
+    for container in &workload.sidecars {
+        for (key, value) in &container.env {
+            feed(container.name.as_bytes());
+            feed(key.as_bytes());
+            feed(value.as_bytes());
+            any = true;
+        }
+    }
+    any.then(|| format!("{hash:016x}"))
+}
+
+fn pod_template(workload: &Workload) -> PodTemplateSpec {
+    let env_from = (!workload.env.is_empty()).then(|| {
+        vec![EnvFromSource {
+            config_map_ref: Some(ConfigMapEnvSource {
+                name: config_map_name(workload),
+                optional: Some(false),
+            }),
+            ..EnvFromSource::default()
+        }]
+    });
+    let env = env_vars(&workload.env_vars);
     let ports: Vec<ContainerPort> = workload
         .ports
         .iter()
         .map(|p| ContainerPort {
             name: Some(p.name.clone()),
-            container_port: i32::from(p.port),
+            container_port: i32::from(p.target_port),
             protocol: Some(p.protocol.clone()),
             ..ContainerPort::default()
         })
         .collect();
     let container = Container {
-        name: workload.name.clone(),
+        name: workload.container_name.clone(),
         image: Some(workload.image.clone()),
         image_pull_policy: Some("Always".into()),
         command: (!workload.command.is_empty()).then(|| workload.command.clone()),
@@ -282,34 +479,63 @@ fn pod_template(workload: &Workload) -> PodTemplateSpec {
         }),
         liveness_probe: workload.liveness.as_ref().map(probe),
         readiness_probe: workload.readiness.as_ref().map(probe),
-        security_context: Some(SecurityContext {
-            allow_privilege_escalation: Some(false),
-            privileged: Some(false),
-            read_only_root_filesystem: Some(true),
-            run_as_non_root: Some(true),
-            run_as_user: Some(RUN_AS_ID),
-            run_as_group: Some(RUN_AS_ID),
-            capabilities: Some(Capabilities {
-                drop: Some(vec!["ALL".into()]),
-                add: None,
-            }),
-            seccomp_profile: Some(runtime_default()),
-            ..SecurityContext::default()
-        }),
-        volume_mounts: Some(vec![VolumeMount {
-            name: "tmp".into(),
-            mount_path: "/tmp".into(),
-            ..VolumeMount::default()
-        }]),
+        security_context: Some(container_security()),
+        volume_mounts: Some(volume_mounts(&workload.files, &workload.mounts)),
         ..Container::default()
     };
-    let mut annotations = BTreeMap::new();
-    if !workload.env.is_empty() {
-        annotations.insert(
-            "pave.dev/config-hash".to_string(),
-            config_hash(&workload.env),
-        );
+    let mut containers = vec![container];
+    containers.extend(
+        workload
+            .sidecars
+            .iter()
+            .filter(|c| c.init.is_none())
+            .map(sidecar),
+    );
+    let init_containers: Vec<Container> = workload
+        .sidecars
+        .iter()
+        .filter_map(|c| c.init.map(|kind| init_container(c, kind)))
+        .collect();
+    let mut annotations = workload.annotations.clone();
+    if let Some(hash) = config_hash(workload) {
+        annotations.insert("pave.dev/config-hash".to_string(), hash);
     }
+    let mut volumes = vec![Volume {
+        name: "tmp".into(),
+        empty_dir: Some(EmptyDirVolumeSource {
+            size_limit: Some(Quantity("1Gi".into())),
+            medium: None,
+        }),
+        ..Volume::default()
+    }];
+    if has_files(workload) {
+        volumes.push(Volume {
+            name: FILES_VOLUME.into(),
+            config_map: Some(ConfigMapVolumeSource {
+                name: files_config_map_name(workload),
+                items: Some(
+                    all_files(workload)
+                        .map(|file| KeyToPath {
+                            key: file.key.clone(),
+                            path: file.key.clone(),
+                            mode: file.mode,
+                        })
+                        .collect(),
+                ),
+                optional: Some(false),
+                ..ConfigMapVolumeSource::default()
+            }),
+            ..Volume::default()
+        });
+    }
+    volumes.extend(workload.scratch_volumes.iter().map(|name| Volume {
+        name: name.clone(),
+        empty_dir: Some(EmptyDirVolumeSource {
+            size_limit: Some(Quantity("1Gi".into())),
+            medium: None,
+        }),
+        ..Volume::default()
+    }));
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(workload.labels.clone()),
@@ -329,18 +555,21 @@ fn pod_template(workload: &Workload) -> PodTemplateSpec {
                 seccomp_profile: Some(runtime_default()),
                 ..PodSecurityContext::default()
             }),
-            containers: vec![container],
-            volumes: Some(vec![Volume {
-                name: "tmp".into(),
-                empty_dir: Some(EmptyDirVolumeSource {
-                    size_limit: Some(Quantity("1Gi".into())),
-                    medium: None,
-                }),
-                ..Volume::default()
-            }]),
+            containers,
+            init_containers: (!init_containers.is_empty()).then_some(init_containers),
+            volumes: Some(volumes),
             ..PodSpec::default()
         }),
     }
+}
+
+/// The metadata of the Deployment, StatefulSet, CronJob or Job, with the workload's annotations.
+fn workload_meta(unit: &TenantEnvironment, workload: &Workload) -> ObjectMeta {
+    let mut metadata = meta(unit, &workload.name, &workload.labels);
+    if !workload.annotations.is_empty() {
+        metadata.annotations = Some(workload.annotations.clone());
+    }
+    metadata
 }
 
 /// A fixed count is set on the workload; a range is left to the autoscaler, so that a GitOps
@@ -355,7 +584,7 @@ fn deployment(
     template: PodTemplateSpec,
 ) -> Deployment {
     Deployment {
-        metadata: meta(unit, &workload.name, &workload.labels),
+        metadata: workload_meta(unit, workload),
         spec: Some(DeploymentSpec {
             replicas: fixed_replicas(workload),
             selector: selector(workload),
@@ -372,7 +601,7 @@ fn stateful_set(
     template: PodTemplateSpec,
 ) -> StatefulSet {
     StatefulSet {
-        metadata: meta(unit, &workload.name, &workload.labels),
+        metadata: workload_meta(unit, workload),
         spec: Some(StatefulSetSpec {
             replicas: fixed_replicas(workload),
             selector: selector(workload),
@@ -394,7 +623,7 @@ fn job_spec(template: PodTemplateSpec) -> JobSpec {
 
 fn cron_job(unit: &TenantEnvironment, workload: &Workload, template: PodTemplateSpec) -> CronJob {
     CronJob {
-        metadata: meta(unit, &workload.name, &workload.labels),
+        metadata: workload_meta(unit, workload),
         spec: Some(CronJobSpec {
             schedule: workload.schedule.clone().unwrap_or_default(),
             time_zone: Some("Etc/UTC".into()),
@@ -414,7 +643,7 @@ fn cron_job(unit: &TenantEnvironment, workload: &Workload, template: PodTemplate
 
 fn job(unit: &TenantEnvironment, workload: &Workload, template: PodTemplateSpec) -> Job {
     Job {
-        metadata: meta(unit, &workload.name, &workload.labels),
+        metadata: workload_meta(unit, workload),
         spec: Some(job_spec(template)),
         ..Job::default()
     }
@@ -493,7 +722,10 @@ fn disruption_budget(unit: &TenantEnvironment, workload: &Workload) -> PodDisrup
 
 fn ingress(unit: &TenantEnvironment, workload: &Workload) -> Option<Ingress> {
     let spec = workload.ingress.as_ref()?;
-    let port = workload.ports.first()?;
+    let port = match &spec.port {
+        Some(name) => workload.ports.iter().find(|p| &p.name == name)?,
+        None => workload.ports.first()?,
+    };
     let is_alb = unit.ingress_class == "alb";
     let mut metadata = meta(unit, &workload.name, &workload.labels);
     if is_alb {
@@ -599,7 +831,7 @@ fn network_policy(unit: &TenantEnvironment, workload: &Workload) -> Option<Netwo
         .ports
         .iter()
         .map(|p| NetworkPolicyPort {
-            port: Some(IntOrString::Int(i32::from(p.port))),
+            port: Some(IntOrString::Int(i32::from(p.target_port))),
             protocol: Some(p.protocol.clone()),
             ..NetworkPolicyPort::default()
         })
