@@ -459,101 +459,119 @@ impl PolicySet {
                 (!rules.is_empty() || sibling).then_some((path, file, target, rules))
             })
             .collect();
-        let parsed: Vec<(&String, &crate::emit::OutputFile, Target, Json, Vec<usize>)> = candidates
-            .into_par_iter()
-            .map(|(path, file, target, rules)| {
-                let object = match target {
-                    Target::Terraform => serde_json::from_str(&file.contents).unwrap_or(Json::Null),
-                    _ => {
-                        let (nodes, _) = parse_yaml(FileId::new(0), &file.contents);
-                        nodes.first().map_or(Json::Null, |n| n.to_json())
-                    }
-                };
-                (path, file, target, object, rules)
+        let parse = |file: &crate::emit::OutputFile, target: Target| match target {
+            Target::Terraform => serde_json::from_str(&file.contents).unwrap_or(Json::Null),
+            _ => {
+                let (nodes, _) = parse_yaml(FileId::new(0), &file.contents);
+                nodes.first().map_or(Json::Null, |n| n.to_json())
+            }
+        };
+        // The disruption budgets and autoscalers of each folder (one namespace), for `related`:
+        // small objects, parsed first; every other object is parsed, evaluated and dropped in
+        // one pass, so the tree's objects are never all in memory at once.
+        let guard_objects: Vec<(&str, Json)> = candidates
+            .par_iter()
+            .filter(|(_, file, target, _)| {
+                *target == Target::Kubernetes
+                    && matches!(
+                        file.provenance.kind.as_str(),
+                        "PodDisruptionBudget" | "HorizontalPodAutoscaler"
+                    )
+            })
+            .map(|(path, file, target, _)| {
+                let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+                (folder, parse(file, *target))
             })
             .collect();
-        // The disruption budgets and autoscalers of each folder (one namespace), for `related`.
-        let mut guards: BTreeMap<String, Vec<Json>> = BTreeMap::new();
-        for (path, _, target, object, _) in &parsed {
-            let kind = object.get("kind").and_then(Json::as_str);
-            if *target == Target::Kubernetes
-                && matches!(
-                    kind,
-                    Some("PodDisruptionBudget" | "HorizontalPodAutoscaler")
-                )
-            {
-                let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-                guards
-                    .entry(folder.to_string())
-                    .or_default()
-                    .push(object.clone());
-            }
+        let mut guards: BTreeMap<&str, Vec<Json>> = BTreeMap::new();
+        for (folder, object) in guard_objects {
+            guards.entry(folder).or_default().push(object);
         }
-        let mut inputs = Vec::new();
-        for (path, file, target, object, rules) in parsed {
-            if rules.is_empty() {
-                continue;
+        let engine = Mutex::new(self.engine.clone());
+        let clone = || match engine.lock() {
+            Ok(engine) => engine.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        let per_file: Vec<Vec<Diagnostic>> = candidates
+            .into_par_iter()
+            .filter(|(.., rules)| !rules.is_empty())
+            .map_init(clone, |engine, (path, file, target, rules)| {
+                let object = parse(file, target);
+                let input = self.generated_input(path, file, target, object, rules, &guards);
+                self.evaluate_one(engine, input)
+            })
+            .collect();
+        per_file.into_iter().flatten().collect()
+    }
+
+    /// The input of the rules `rules` on one generated object, with its context.
+    fn generated_input<'a>(
+        &'a self,
+        path: &str,
+        file: &'a crate::emit::OutputFile,
+        target: Target,
+        object: Json,
+        rules: Vec<usize>,
+        guards: &BTreeMap<&str, Vec<Json>>,
+    ) -> Input<'a> {
+        let ctx = &file.provenance.context;
+        let mut context = self.base.clone();
+        context.insert("source".into(), json!(target.as_str()));
+        context.insert("file".into(), json!(path));
+        let mut put = |key: &str, value: &Option<String>| {
+            if let Some(value) = value {
+                context.insert(key.into(), json!(value));
             }
-            let ctx = &file.provenance.context;
-            let mut context = self.base.clone();
-            context.insert("source".into(), json!(target.as_str()));
-            context.insert("file".into(), json!(path));
-            let mut put = |key: &str, value: &Option<String>| {
-                if let Some(value) = value {
-                    context.insert(key.into(), json!(value));
-                }
-            };
-            put("tenant", &ctx.tenant);
-            put("environment", &ctx.environment);
-            put("region", &ctx.region);
-            put("cluster", &ctx.cluster);
-            put("service", &ctx.service);
-            put("addon", &ctx.addon);
-            if let Some(tier) = ctx.environment.as_ref().and_then(|e| self.tiers.get(e)) {
-                context.insert("tier".into(), json!(tier));
-            }
-            let mut object_name = (target == Target::Terraform).then(|| format!("`{path}`"));
-            if target == Target::Kubernetes {
-                let kind = object.get("kind").and_then(Json::as_str).unwrap_or("");
-                let name = object
-                    .pointer("/metadata/name")
-                    .and_then(Json::as_str)
-                    .unwrap_or("");
-                object_name = Some(format!("{kind} `{name}`"));
-                context.insert(
-                    "declared".into(),
-                    json!({"publicIngress": ctx.public_ingress}),
-                );
-                context.insert(
-                    "resource".into(),
-                    json!({
-                        "apiVersion": object.get("apiVersion"),
-                        "kind": object.get("kind"),
-                        "name": object.pointer("/metadata/name"),
-                        "namespace": object.pointer("/metadata/namespace"),
-                    }),
-                );
-                let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-                let guards = guards.get(folder).map_or(&[][..], Vec::as_slice);
-                context.insert("related".into(), related(&object, guards));
-            }
-            inputs.push(Input {
-                rules,
-                object,
-                context,
-                place: Place::Generated {
-                    provenance: &file.provenance,
-                    fallback: self.heads.get(&file.source).copied(),
-                },
-                owner: Owner {
-                    tenant: ctx.tenant.as_deref(),
-                    service: ctx.service.as_deref(),
-                    environment: ctx.environment.as_deref(),
-                },
-                object_name,
-            });
+        };
+        put("tenant", &ctx.tenant);
+        put("environment", &ctx.environment);
+        put("region", &ctx.region);
+        put("cluster", &ctx.cluster);
+        put("service", &ctx.service);
+        put("addon", &ctx.addon);
+        if let Some(tier) = ctx.environment.as_ref().and_then(|e| self.tiers.get(e)) {
+            context.insert("tier".into(), json!(tier));
         }
-        self.evaluate(inputs)
+        let mut object_name = (target == Target::Terraform).then(|| format!("`{path}`"));
+        if target == Target::Kubernetes {
+            let kind = object.get("kind").and_then(Json::as_str).unwrap_or("");
+            let name = object
+                .pointer("/metadata/name")
+                .and_then(Json::as_str)
+                .unwrap_or("");
+            object_name = Some(format!("{kind} `{name}`"));
+            context.insert(
+                "declared".into(),
+                json!({"publicIngress": ctx.public_ingress}),
+            );
+            context.insert(
+                "resource".into(),
+                json!({
+                    "apiVersion": object.get("apiVersion"),
+                    "kind": object.get("kind"),
+                    "name": object.pointer("/metadata/name"),
+                    "namespace": object.pointer("/metadata/namespace"),
+                }),
+            );
+            let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+            let guards = guards.get(folder).map_or(&[][..], Vec::as_slice);
+            context.insert("related".into(), related(&object, guards));
+        }
+        Input {
+            rules,
+            object,
+            context,
+            place: Place::Generated {
+                provenance: &file.provenance,
+                fallback: self.heads.get(&file.source).copied(),
+            },
+            owner: Owner {
+                tenant: ctx.tenant.as_deref(),
+                service: ctx.service.as_deref(),
+                environment: ctx.environment.as_deref(),
+            },
+            object_name,
+        }
     }
 
     /// Evaluates the inputs in parallel, each engine a clone of the compiled one.
