@@ -486,23 +486,14 @@ fn diff_json_report_validates_against_its_schema() -> Result<(), Failed> {
     )
 }
 
-/// A Score workload's `files[].source` is read from the revision too, not from the disk.
-fn diff_against_a_revision_reads_the_files_of_score_workloads() -> Result<(), Failed> {
-    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let repo_dir = temp.path().join("repo");
-    copy_example(&repo_dir.join("platform"))?;
+/// Makes `repo_dir` a Git repository with everything in it committed on `main`.
+fn commit_all(repo_dir: &Path) -> Result<(), Failed> {
     let git = |args: &[&str]| {
         std::process::Command::new("git")
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@example.com",
-                "-c",
-                "commit.gpgsign=false",
-            ])
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(["-c", "commit.gpgsign=false"])
             .args(args)
-            .current_dir(&repo_dir)
+            .current_dir(repo_dir)
             .output()
             .map_err(|e| e.to_string())
     };
@@ -512,7 +503,15 @@ fn diff_against_a_revision_reads_the_files_of_score_workloads() -> Result<(), Fa
     check(
         committed.status.success(),
         String::from_utf8_lossy(&committed.stderr).into_owned(),
-    )?;
+    )
+}
+
+/// A Score workload's `files[].source` is read from the revision too, not from the disk.
+fn diff_against_a_revision_reads_the_files_of_score_workloads() -> Result<(), Failed> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let repo_dir = temp.path().join("repo");
+    copy_example(&repo_dir.join("platform"))?;
+    commit_all(&repo_dir)?;
     let config = repo_dir.join("platform/tenants/web/search-suggest/config/suggest.toml");
     let text = std::fs::read_to_string(&config).map_err(|e| e.to_string())?;
     std::fs::write(&config, text.replace("max_results = 8", "max_results = 12"))
@@ -548,28 +547,7 @@ fn diff_against_a_revision_reads_the_committed_specs() -> Result<(), Failed> {
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let repo_dir = temp.path().join("repo");
     copy_example(&repo_dir.join("platform"))?;
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@example.com",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .current_dir(&repo_dir)
-            .output()
-            .map_err(|e| e.to_string())
-    };
-    git(&["init", "-q", "-b", "main"])?;
-    git(&["add", "."])?;
-    let committed = git(&["commit", "-q", "-m", "base"])?;
-    check(
-        committed.status.success(),
-        String::from_utf8_lossy(&committed.stderr).into_owned(),
-    )?;
+    commit_all(&repo_dir)?;
     // Nothing is compiled on disk: the base must come from the committed specs alone.
     let service = repo_dir.join("platform/tenants/backend/services/order-service.yaml");
     let text = std::fs::read_to_string(&service).map_err(|e| e.to_string())?;
@@ -923,27 +901,12 @@ fn diff_against_a_revision_that_breaks_a_policy_compares_its_tree() -> Result<()
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let repo_dir = temp.path().join("repo");
     copy_example(&repo_dir.join("platform"))?;
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(["-c", "commit.gpgsign=false"])
-            .args(args)
-            .current_dir(&repo_dir)
-            .output()
-            .map_err(|e| e.to_string())
-    };
     let service = repo_dir.join("platform/tenants/backend/services/order-service.yaml");
     let text = std::fs::read_to_string(&service).map_err(|e| e.to_string())?;
     let broken = text.replace("order-service:2.7.0", "order-service:latest");
     check(broken != text, "the example changed")?;
     std::fs::write(&service, &broken).map_err(|e| e.to_string())?;
-    git(&["init", "-q", "-b", "main"])?;
-    git(&["add", "."])?;
-    let committed = git(&["commit", "-q", "-m", "base"])?;
-    check(
-        committed.status.success(),
-        String::from_utf8_lossy(&committed.stderr).into_owned(),
-    )?;
+    commit_all(&repo_dir)?;
     let run = pave(&repo_dir, &["diff", "platform", "--against", "HEAD"]);
     check(
         run.status == 2 && run.stderr.contains("image-tag-pinned"),

@@ -20,7 +20,7 @@ pub use provenance::{ObjectContext, Provenance};
 
 use std::collections::BTreeMap;
 
-use crate::lower::Plan;
+use crate::lower::{Plan, TenantEnvironment};
 use crate::source::SourceMap;
 
 /// Every file of the GitOps tree for a plan.
@@ -51,9 +51,16 @@ pub fn emit(
             generate
         }
     };
-    kubernetes::emit(plan, &generate, source_map, &mut tree)?;
-    crossplane::emit(plan, &generate, source_map, &mut tree)?;
-    flux::emit(plan, &generate, source_map, &mut tree)?;
+    // The units whose folders this tree holds; the others are reused as they are on disk.
+    let units: Vec<&TenantEnvironment> = plan
+        .units
+        .iter()
+        .zip(generate)
+        .filter_map(|(unit, generated)| generated.then_some(unit))
+        .collect();
+    kubernetes::emit(&units, source_map, &mut tree)?;
+    crossplane::emit(plan, &units, source_map, &mut tree)?;
+    flux::emit(plan, &units, source_map, &mut tree)?;
     terraform::emit(plan, source_map, &mut tree)?;
     Ok(tree)
 }

@@ -237,14 +237,32 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
 /// Reads the embedded add-on catalogue. It is pave's own data, so a file that does not read is a
 /// bug in pave (a unit test reads every file).
 fn stdlib_addons(source_map: &SourceMap, diagnostics: &mut Vec<Diagnostic>) -> Vec<StdlibAddon> {
-    let mut addons = Vec::new();
+    stdlib_documents(source_map, crate::source::STDLIB_ADDONS, diagnostics)
+        .into_iter()
+        .map(|(name, doc, definition)| StdlibAddon {
+            name: name.to_string(),
+            doc,
+            definition,
+        })
+        .collect()
+}
+
+/// The embedded stdlib files under `prefix` (one YAML document each), with their name (the file
+/// name without `.yaml`) and their contents read as `T`. What does not read is an internal error:
+/// stdlib is pave's own data, and unit tests read every file.
+fn stdlib_documents<'a, T: DeserializeOwned>(
+    source_map: &'a SourceMap,
+    prefix: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(&'a str, Document, T)> {
+    let mut out = Vec::new();
     for (file, source) in source_map.files() {
         if source.origin != crate::source::Origin::Stdlib {
             continue;
         }
         let Some(name) = source
             .name
-            .strip_prefix(crate::source::STDLIB_ADDONS)
+            .strip_prefix(prefix)
             .and_then(|n| n.strip_suffix(".yaml"))
         else {
             continue;
@@ -271,15 +289,11 @@ fn stdlib_addons(source_map: &SourceMap, diagnostics: &mut Vec<Diagnostic>) -> V
         };
         let doc = Document { file, root };
         match serde_json::from_value(doc.root.to_json()) {
-            Ok(definition) => addons.push(StdlibAddon {
-                name: name.to_string(),
-                doc,
-                definition,
-            }),
+            Ok(definition) => out.push((name, doc, definition)),
             Err(error) => diagnostics.push(internal(error.to_string(), doc.head_span())),
         }
     }
-    addons
+    out
 }
 
 /// Lowers the Score workloads into Services, each with the overrides file beside it.
@@ -342,48 +356,26 @@ fn stdlib_resources(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<StdlibResourceType> {
     let mut out = Vec::new();
-    for (file, source) in source_map.files() {
-        if source.origin != crate::source::Origin::Stdlib {
-            continue;
-        }
-        let Some(name) = source
-            .name
-            .strip_prefix(crate::source::STDLIB_RESOURCES)
-            .and_then(|n| n.strip_suffix(".yaml"))
-        else {
-            continue;
-        };
-        let internal = |message: String, span| {
-            Diagnostic::new(
-                DiagnosticKind::Internal {
-                    message: format!("stdlib file `{}`: {message}", source.name),
-                },
-                span,
-            )
-        };
-        let head = crate::source::Span::new(file, 0, 0);
+    for (name, doc, definition) in
+        stdlib_documents(source_map, crate::source::STDLIB_RESOURCES, diagnostics)
+    {
         let Some(resource_type) = ResourceType::from_name(name) else {
-            diagnostics.push(internal("not a resource type pave knows".into(), head));
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::Internal {
+                    message: format!(
+                        "stdlib file `{}`: not a resource type pave knows",
+                        source_map.get(doc.file).name
+                    ),
+                },
+                doc.head_span(),
+            ));
             continue;
         };
-        let (nodes, errors) = yaml::parse_yaml(file, &source.text);
-        if let Some(error) = errors.into_iter().next() {
-            diagnostics.push(error);
-            continue;
-        }
-        let Some(root) = nodes.into_iter().next() else {
-            diagnostics.push(internal("empty".into(), head));
-            continue;
-        };
-        let doc = Document { file, root };
-        match serde_json::from_value(doc.root.to_json()) {
-            Ok(definition) => out.push(StdlibResourceType {
-                resource_type,
-                doc,
-                definition,
-            }),
-            Err(error) => diagnostics.push(internal(error.to_string(), doc.head_span())),
-        }
+        out.push(StdlibResourceType {
+            resource_type,
+            doc,
+            definition,
+        });
     }
     out
 }

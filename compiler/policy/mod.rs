@@ -487,11 +487,8 @@ impl PolicySet {
         for (folder, object) in guard_objects {
             guards.entry(folder).or_default().push(object);
         }
-        let engine = Mutex::new(self.engine.clone());
-        let clone = || match engine.lock() {
-            Ok(engine) => engine.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
+        let shared = Mutex::new(self.engine.clone());
+        let clone = || clone_engine(&shared);
         let per_file: Vec<Vec<Diagnostic>> = candidates
             .into_par_iter()
             .filter(|(.., rules)| !rules.is_empty())
@@ -576,11 +573,8 @@ impl PolicySet {
 
     /// Evaluates the inputs in parallel, each engine a clone of the compiled one.
     fn evaluate(&self, inputs: Vec<Input<'_>>) -> Vec<Diagnostic> {
-        let engine = Mutex::new(self.engine.clone());
-        let clone = || match engine.lock() {
-            Ok(engine) => engine.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
+        let shared = Mutex::new(self.engine.clone());
+        let clone = || clone_engine(&shared);
         let per_input: Vec<Vec<Diagnostic>> = inputs
             .into_par_iter()
             .map_init(clone, |engine, input| self.evaluate_one(engine, input))
@@ -830,6 +824,14 @@ fn related(object: &Json, guards: &[Json]) -> Json {
         }
     }
     json!({"podDisruptionBudgets": budgets, "autoscalers": autoscalers})
+}
+
+/// A thread's own engine, cloned from the compiled one (an engine is not shared across threads).
+fn clone_engine(shared: &Mutex<Engine>) -> Engine {
+    match shared.lock() {
+        Ok(engine) => engine.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
 }
 
 /// The findings of one evaluation: the query's value is an array with one package per rule.

@@ -79,15 +79,8 @@ pub fn find_root(root: Option<&Path>, cwd: &Path) -> Result<PathBuf, DiscoverErr
 /// generated. `pave.yaml` comes first; the embedded add-on catalogue follows the user's files.
 pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
     let mut paths = Vec::new();
-    let walker = WalkDir::new(root)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|entry| entry.depth() == 0 || !is_skipped_dir(entry));
-    for entry in walker {
-        let entry = entry.map_err(|error| DiscoverError::Io {
-            path: error.path().unwrap_or(root).to_path_buf(),
-            error: error.into(),
-        })?;
+    for entry in walk(root, root) {
+        let entry = entry?;
         let path = entry.path();
         let file_name = entry.file_name().to_string_lossy();
         // Hidden files (`.pre-commit-config.yaml`, `.gitlab-ci.yml`) belong to other tools.
@@ -139,6 +132,24 @@ pub(super) fn score_folders(source_map: &SourceMap) -> Vec<String> {
 /// What marks a file as holding a Score workload, before it is parsed.
 const SCORE_MARKER: &str = "score.dev/v1b1";
 
+/// Every entry under `start` (inside the platform root `root`), sorted by name, without the
+/// folders discovery skips.
+fn walk<'a>(
+    root: &'a Path,
+    start: &Path,
+) -> impl Iterator<Item = Result<walkdir::DirEntry, DiscoverError>> + 'a {
+    WalkDir::new(start)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| entry.depth() == 0 || !is_skipped_dir(entry))
+        .map(move |entry| {
+            entry.map_err(|error| DiscoverError::Io {
+                path: error.path().unwrap_or(root).to_path_buf(),
+                error: error.into(),
+            })
+        })
+}
+
 /// Reads the files a Score workload may name in `files[].source`: every file that is not a spec
 /// in the folder of a Score workload and below it (skipping what discovery skips), UTF-8 and at
 /// most [`MAX_ASSET_BYTES`]. Reading them here keeps every read in `source/`; `parse` looks the
@@ -152,15 +163,8 @@ fn add_score_assets(root: &Path, source_map: &mut SourceMap) -> Result<(), Disco
         } else {
             root.join(&folder)
         };
-        let walker = WalkDir::new(&start)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|entry| entry.depth() == 0 || !is_skipped_dir(entry));
-        for entry in walker {
-            let entry = entry.map_err(|error| DiscoverError::Io {
-                path: error.path().unwrap_or(root).to_path_buf(),
-                error: error.into(),
-            })?;
+        for entry in walk(root, &start) {
+            let entry = entry?;
             let file_name = entry.file_name().to_string_lossy();
             // Specs and policies are read as sources already.
             if !entry.file_type().is_file()

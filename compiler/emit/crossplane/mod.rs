@@ -59,10 +59,10 @@ pub(crate) fn kind(resource_type: ResourceType) -> (&'static str, &'static str) 
 }
 
 /// Adds the control-plane folder (when any type is in use, or always with resources) and every
-/// tenant's resource folders (of the units `generate` says).
+/// resource folders of the tenants in `units`.
 pub(super) fn emit(
     plan: &Plan,
-    generate: &[bool],
+    units: &[&TenantEnvironment],
     source_map: &SourceMap,
     tree: &mut OutputTree,
 ) -> Result<(), String> {
@@ -107,7 +107,7 @@ pub(super) fn emit(
     for (path, file) in folder.finish(source)? {
         tree.insert(path, file)?;
     }
-    for (unit, _) in plan.units.iter().zip(generate).filter(|(_, g)| **g) {
+    for unit in units {
         for regional in &unit.resources {
             for (path, file) in resources_folder(plan, unit, regional, source_map)? {
                 tree.insert(path, file)?;

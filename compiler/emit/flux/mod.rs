@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use std::sync::Arc;
 
 use super::{ObjectContext, OutputFile, OutputTree};
-use crate::lower::{Cluster, GitOpsSource, Plan};
+use crate::lower::{Cluster, GitOpsSource, Plan, TenantEnvironment};
 use crate::source::SourceMap;
 
 /// What a cluster's objects (and one add-on's) belong to.
@@ -59,11 +59,11 @@ const TENANT_ROLE: &str = "pave-tenant-reconciler";
 /// Flux's label for a tenant's objects.
 const FLUX_TENANT_LABEL: &str = "toolkit.fluxcd.io/tenant";
 
-/// Adds the Flux tree of the plan (of the units, those `generate` says); nothing without a Git
+/// Adds the Flux tree of the plan, with the tenant folders of `units`; nothing without a Git
 /// repository.
 pub(super) fn emit(
     plan: &Plan,
-    generate: &[bool],
+    units: &[&TenantEnvironment],
     source_map: &SourceMap,
     tree: &mut OutputTree,
 ) -> Result<(), String> {
@@ -83,12 +83,9 @@ pub(super) fn emit(
             Ok(files)
         })
         .collect();
-    let per_tenant: Vec<Result<Vec<(String, OutputFile)>, String>> = plan
-        .units
+    let per_tenant: Vec<Result<Vec<(String, OutputFile)>, String>> = units
         .par_iter()
-        .zip(generate)
-        .filter(|(_, generate)| **generate)
-        .map(|(unit, _)| tenant::emit(gitops, unit, source_map))
+        .map(|unit| tenant::emit(gitops, unit, source_map))
         .collect();
     for files in per_cluster.into_iter().chain(per_tenant) {
         for (path, file) in files? {

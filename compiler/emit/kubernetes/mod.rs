@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::folder::Folder;
 use super::{ObjectContext, OutputFile, OutputTree, Provenance};
-use crate::lower::{Plan, TenantEnvironment, Workload};
+use crate::lower::{TenantEnvironment, Workload};
 use crate::source::SourceMap;
 
 /// The folder of a tenant in an environment, relative to the output root.
@@ -42,19 +42,15 @@ pub(super) const TENANCY: &str = "tenancy";
 /// The sub-folder of a unit's folder with its workloads.
 pub(super) const WORKLOADS: &str = "workloads";
 
-/// Adds the tenant folders of the plan's units to the tree, those `generate` says (by unit).
+/// Adds the tenant folders of `units` to the tree.
 pub(super) fn emit(
-    plan: &Plan,
-    generate: &[bool],
+    units: &[&TenantEnvironment],
     source_map: &SourceMap,
     tree: &mut OutputTree,
 ) -> Result<(), String> {
-    let folders: Vec<Result<Vec<(String, OutputFile)>, String>> = plan
-        .units
+    let folders: Vec<Result<Vec<(String, OutputFile)>, String>> = units
         .par_iter()
-        .zip(generate)
-        .filter(|(_, generate)| **generate)
-        .map(|(unit, _)| {
+        .map(|unit| {
             let dir = unit_dir(unit);
             let mut tenancy_folder = Folder::new(format!("{dir}/{TENANCY}"));
             let mut workloads = Folder::new(format!("{dir}/{WORKLOADS}"));
