@@ -14,6 +14,7 @@
 
 mod gatekeeper;
 mod rule;
+mod vm;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -51,6 +52,10 @@ pub struct PolicySet {
     waivers: Vec<ActiveWaiver>,
     /// The part of `data.pave` every input shares: platform, parameters, environments.
     base: serde_json::Map<String, Json>,
+    /// The same, as the engine's value (shared, not copied, by every input's context).
+    base_value: regorus::Value,
+    /// The enabled rules compiled to bytecode, when the RVM compiles them (see `vm.rs`).
+    programs: Option<vm::Programs>,
     /// Environment name to tier, for the context of generated objects.
     tiers: BTreeMap<String, &'static str>,
     /// A spec file's first document, where a finding with no finer place is shown.
@@ -290,21 +295,22 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
             message: error.to_string(),
         })]);
     }
-    Ok((
-        PolicySet {
-            engine,
-            rules,
-            sources,
-            libraries,
-            enabled,
-            waivers,
-            base,
-            tiers,
-            heads,
-            used: Mutex::default(),
-        },
-        diagnostics,
-    ))
+    let mut set = PolicySet {
+        engine,
+        rules,
+        sources,
+        libraries,
+        enabled,
+        waivers,
+        base_value: regorus::Value::from(Json::Object(base.clone())),
+        base,
+        programs: None,
+        tiers,
+        heads,
+        used: Mutex::default(),
+    };
+    set.programs = vm::Programs::compile(&set.engine, &set.rules, set.rule_sets());
+    Ok((set, diagnostics))
 }
 
 /// Reports a rule id no policy declares; returns whether it is known.
@@ -394,6 +400,28 @@ impl PolicySet {
             .collect()
     }
 
+    /// Every set of rules [`PolicySet::rules_for`] can return: one per target, and on Kubernetes
+    /// objects one per kind some rule names, plus the set for every other kind.
+    fn rule_sets(&self) -> Vec<Vec<usize>> {
+        let mut sets = vec![
+            self.rules_for(Target::Spec, "", ""),
+            self.rules_for(Target::Terraform, "", ""),
+            self.rules_for(Target::Kubernetes, "", ""),
+        ];
+        for rule in &self.rules {
+            for kind in &rule.kinds {
+                let (group, kind) = kind.rsplit_once('/').unwrap_or(("", kind));
+                let api_version = if group.is_empty() {
+                    "v1".to_string()
+                } else {
+                    format!("{group}/v1")
+                };
+                sets.push(self.rules_for(Target::Kubernetes, &api_version, kind));
+            }
+        }
+        sets
+    }
+
     /// Evaluates the rules on specs against every spec document.
     pub fn check_specs(&self, spec: &ResolvedSpec, source_map: &SourceMap) -> Vec<Diagnostic> {
         let mut inputs = Vec::new();
@@ -409,7 +437,7 @@ impl PolicySet {
                 _ => None,
             };
             let service = (kind == "Service").then_some(name);
-            let mut context = self.base.clone();
+            let mut context = serde_json::Map::new();
             context.insert("source".into(), json!("spec"));
             context.insert("file".into(), json!(source_map.get(doc.file).name));
             context.insert("resource".into(), json!({"kind": kind, "name": name}));
@@ -483,20 +511,21 @@ impl PolicySet {
                 (folder, parse(file, *target))
             })
             .collect();
-        let mut guards: BTreeMap<&str, Vec<Json>> = BTreeMap::new();
+        let mut guards: BTreeMap<&str, Guards> = BTreeMap::new();
         for (folder, object) in guard_objects {
-            guards.entry(folder).or_default().push(object);
+            guards.entry(folder).or_default().add(&object);
         }
-        let shared = Mutex::new(self.engine.clone());
-        let clone = || clone_engine(&shared);
         let per_file: Vec<Vec<Diagnostic>> = candidates
             .into_par_iter()
             .filter(|(.., rules)| !rules.is_empty())
-            .map_init(clone, |engine, (path, file, target, rules)| {
-                let object = parse(file, target);
-                let input = self.generated_input(path, file, target, object, rules, &guards);
-                self.evaluate_one(engine, input)
-            })
+            .map_init(
+                || self.worker(),
+                |worker, (path, file, target, rules)| {
+                    let object = parse(file, target);
+                    let input = self.generated_input(path, file, target, object, rules, &guards);
+                    self.evaluate_one(worker, input)
+                },
+            )
             .collect();
         per_file.into_iter().flatten().collect()
     }
@@ -509,10 +538,10 @@ impl PolicySet {
         target: Target,
         object: Json,
         rules: Vec<usize>,
-        guards: &BTreeMap<&str, Vec<Json>>,
+        guards: &BTreeMap<&str, Guards>,
     ) -> Input<'a> {
         let ctx = &file.provenance.context;
-        let mut context = self.base.clone();
+        let mut context = serde_json::Map::new();
         context.insert("source".into(), json!(target.as_str()));
         context.insert("file".into(), json!(path));
         let mut put = |key: &str, value: &Option<String>| {
@@ -551,8 +580,11 @@ impl PolicySet {
                 }),
             );
             let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-            let guards = guards.get(folder).map_or(&[][..], Vec::as_slice);
-            context.insert("related".into(), related(&object, guards));
+            let related = match guards.get(folder) {
+                Some(guards) => guards.related(&object),
+                None => Guards::default().related(&object),
+            };
+            context.insert("related".into(), related);
         }
         Input {
             rules,
@@ -573,21 +605,44 @@ impl PolicySet {
 
     /// Evaluates the inputs in parallel, each engine a clone of the compiled one.
     fn evaluate(&self, inputs: Vec<Input<'_>>) -> Vec<Diagnostic> {
-        let shared = Mutex::new(self.engine.clone());
-        let clone = || clone_engine(&shared);
         let per_input: Vec<Vec<Diagnostic>> = inputs
             .into_par_iter()
-            .map_init(clone, |engine, input| self.evaluate_one(engine, input))
+            .map_init(
+                || self.worker(),
+                |worker, input| self.evaluate_one(worker, input),
+            )
             .collect();
         per_input.into_iter().flatten().collect()
     }
 
-    fn evaluate_one(&self, engine: &mut Engine, input: Input<'_>) -> Vec<Diagnostic> {
-        if input.rules.is_empty() {
-            return Vec::new();
+    /// A thread's evaluators.
+    fn worker(&self) -> Worker {
+        Worker {
+            vm: self.programs.as_ref().map(vm::Programs::vm),
+            engine: None,
         }
-        let packages: Vec<String> = input
-            .rules
+    }
+
+    /// The findings of the rules `input.rules` on one input: by the compiled program, else by
+    /// the interpreter (which also reports a rule's evaluation error).
+    fn findings(&self, worker: &mut Worker, input: &Input<'_>) -> Result<Vec<Finding>, Diagnostic> {
+        let indices = &input.rules;
+        let object = regorus::Value::from(input.object.clone());
+        let mut context = self.base_value.clone();
+        if let Ok(map) = context.as_object_mut() {
+            for (key, value) in &input.context {
+                map.insert(
+                    regorus::Value::from(key.as_str()),
+                    regorus::Value::from(value.clone()),
+                );
+            }
+        }
+        if let (Some(programs), Some(vm)) = (&self.programs, worker.vm.as_mut())
+            && let Some(value) = programs.evaluate(vm, indices, &object, &context)
+        {
+            return Ok(read_packages(&value, indices));
+        }
+        let packages: Vec<String> = indices
             .iter()
             .filter_map(|&i| self.rules.get(i))
             .map(|r| format!("data.{}", r.package))
@@ -597,16 +652,26 @@ impl PolicySet {
             "[{}] with input as input.object with data.pave as input.pave",
             packages.join(", ")
         );
-        let indices = &input.rules;
-        engine.set_input(regorus::Value::from(json!({
-            "object": input.object,
-            "pave": Json::Object(input.context),
-        })));
-        let findings = match engine.eval_query(query, false) {
-            Ok(results) => read_results(&results, indices),
-            Err(error) => {
-                return vec![self.eval_error(&error.to_string(), indices)];
-            }
+        let engine = worker.engine.get_or_insert_with(|| self.engine.clone());
+        let mut both = regorus::Value::new_object();
+        if let Ok(map) = both.as_object_mut() {
+            map.insert(regorus::Value::from("object"), object);
+            map.insert(regorus::Value::from("pave"), context);
+        }
+        engine.set_input(both);
+        match engine.eval_query(query, false) {
+            Ok(results) => Ok(read_results(&results, indices)),
+            Err(error) => Err(self.eval_error(&error.to_string(), indices)),
+        }
+    }
+
+    fn evaluate_one(&self, worker: &mut Worker, input: Input<'_>) -> Vec<Diagnostic> {
+        if input.rules.is_empty() {
+            return Vec::new();
+        }
+        let findings = match self.findings(worker, &input) {
+            Ok(findings) => findings,
+            Err(error) => return vec![error],
         };
         findings
             .into_iter()
@@ -781,70 +846,119 @@ impl PolicySet {
     }
 }
 
-/// The objects of the same folder (namespace) that guard a workload: the PodDisruptionBudgets
-/// whose selector matches its pod template's labels, and the autoscalers that scale it, by name.
-/// Computed here once per object, so that no rule has to scan its folder.
-fn related(object: &Json, guards: &[Json]) -> Json {
-    let kind = object.get("kind").and_then(Json::as_str).unwrap_or("");
-    let name = object.pointer("/metadata/name").and_then(Json::as_str);
-    let labels = object.pointer("/spec/template/metadata/labels");
-    let mut budgets = Vec::new();
-    let mut autoscalers = Vec::new();
-    for guard in guards {
-        let guard_name = guard
+/// The objects of one folder (namespace) that guard a workload, indexed once per folder: the
+/// PodDisruptionBudgets by each label their selector requires, the autoscalers by the object they
+/// scale.
+#[derive(Default)]
+struct Guards {
+    /// Each budget's `matchLabels` and name.
+    budgets: Vec<(serde_json::Map<String, Json>, Json)>,
+    /// Label (key, value) to the budgets whose selector requires it.
+    by_label: BTreeMap<(String, String), Vec<usize>>,
+    /// (kind, name) of the scaled object to the autoscalers' names.
+    autoscalers: BTreeMap<(String, String), Vec<Json>>,
+}
+
+impl Guards {
+    fn add(&mut self, guard: &Json) {
+        let name = guard
             .pointer("/metadata/name")
             .cloned()
             .unwrap_or(Json::Null);
         match guard.get("kind").and_then(Json::as_str) {
             Some("PodDisruptionBudget") => {
-                let selector = guard
+                let Some(selector) = guard
                     .pointer("/spec/selector/matchLabels")
-                    .and_then(Json::as_object);
-                let matches = selector.is_some_and(|selector| {
-                    !selector.is_empty()
-                        && selector
-                            .iter()
-                            .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
-                });
-                if matches {
-                    budgets.push(guard_name);
+                    .and_then(Json::as_object)
+                    .filter(|selector| !selector.is_empty())
+                else {
+                    return;
+                };
+                if let Some((key, value)) = selector.iter().next() {
+                    let value = value.as_str().unwrap_or_default().to_string();
+                    self.by_label
+                        .entry((key.clone(), value))
+                        .or_default()
+                        .push(self.budgets.len());
                 }
+                self.budgets.push((selector.clone(), name));
             }
             Some("HorizontalPodAutoscaler") => {
                 let target = guard.pointer("/spec/scaleTargetRef");
-                let scales = target.is_some_and(|t| {
-                    t.get("kind").and_then(Json::as_str) == Some(kind)
-                        && t.get("name").and_then(Json::as_str) == name
-                });
-                if scales {
-                    autoscalers.push(guard_name);
+                let field = |key: &str| {
+                    target
+                        .and_then(|t| t.get(key))
+                        .and_then(Json::as_str)
+                        .map(str::to_string)
+                };
+                if let (Some(kind), Some(target)) = (field("kind"), field("name")) {
+                    self.autoscalers
+                        .entry((kind, target))
+                        .or_default()
+                        .push(name);
                 }
             }
             _ => {}
         }
     }
-    json!({"podDisruptionBudgets": budgets, "autoscalers": autoscalers})
+
+    /// `data.pave.related` of an object: the budgets whose selector matches its pod template's
+    /// labels and the autoscalers that scale it, by name, in the folder's order.
+    fn related(&self, object: &Json) -> Json {
+        let kind = object.get("kind").and_then(Json::as_str).unwrap_or("");
+        let name = object.pointer("/metadata/name").and_then(Json::as_str);
+        let labels = object
+            .pointer("/spec/template/metadata/labels")
+            .and_then(Json::as_object);
+        let mut matching: Vec<usize> = labels
+            .into_iter()
+            .flatten()
+            .filter_map(|(key, value)| {
+                self.by_label
+                    .get(&(key.clone(), value.as_str()?.to_string()))
+            })
+            .flatten()
+            .copied()
+            .filter(|&i| {
+                self.budgets[i]
+                    .0
+                    .iter()
+                    .all(|(k, v)| labels.and_then(|labels| labels.get(k)) == Some(v))
+            })
+            .collect();
+        matching.sort_unstable();
+        matching.dedup();
+        let budgets: Vec<Json> = matching
+            .iter()
+            .map(|&i| self.budgets[i].1.clone())
+            .collect();
+        let autoscalers = name
+            .and_then(|name| self.autoscalers.get(&(kind.to_string(), name.to_string())))
+            .cloned()
+            .unwrap_or_default();
+        json!({"podDisruptionBudgets": budgets, "autoscalers": autoscalers})
+    }
 }
 
-/// A thread's own engine, cloned from the compiled one (an engine is not shared across threads).
-fn clone_engine(shared: &Mutex<Engine>) -> Engine {
-    match shared.lock() {
-        Ok(engine) => engine.clone(),
-        Err(poisoned) => poisoned.into_inner().clone(),
-    }
+/// A thread's evaluators: a VM of the compiled program, and the interpreter (a clone of the
+/// compiled engine, made on first need: an engine is not shared across threads).
+struct Worker {
+    vm: Option<regorus::rvm::vm::RegoVM>,
+    engine: Option<Engine>,
 }
 
 /// The findings of one evaluation: the query's value is an array with one package per rule.
 fn read_results(results: &regorus::QueryResults, indices: &[usize]) -> Vec<Finding> {
+    match results.result.first().and_then(|r| r.expressions.first()) {
+        Some(expression) => read_packages(&expression.value, indices),
+        None => Vec::new(),
+    }
+}
+
+/// The findings in an array with one object per rule (a package, or its `deny` / `violation` /
+/// `warn` sets), in the order of `indices`.
+fn read_packages(value: &regorus::Value, indices: &[usize]) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let Some(value) = results
-        .result
-        .first()
-        .and_then(|r| r.expressions.first())
-        .map(|e| &e.value)
-    else {
-        return findings;
-    };
     let Ok(packages) = serde_json::to_value(value) else {
         return findings;
     };
@@ -958,7 +1072,8 @@ mod tests {
     use super::*;
     use crate::source::{STDLIB, STDLIB_POLICIES, SourceFile};
 
-    /// `(message, path)` of each finding of the stdlib rule `id` on `input`.
+    /// `(message, path)` of each finding of the stdlib rule `id` on `input`, evaluated both by
+    /// the compiled program and by the interpreter, which must agree.
     fn check(id: &str, input: Json, pave: Json) -> Vec<(String, Vec<String>)> {
         let mut source_map = SourceMap::default();
         for (path, text) in STDLIB
@@ -972,30 +1087,73 @@ mod tests {
             });
         }
         let mut engine = Engine::new();
-        let mut package = None;
+        let mut found = None;
         for (file, source) in source_map.files() {
             let Ok(name) = engine.add_policy(source.name.clone(), source.text.clone()) else {
                 return vec![(format!("{} does not compile", source.name), Vec::new())];
             };
-            if let Ok(rule::Declared::Rule(rule)) = rule::read(file, &source.text, &name)
+            if let Ok(rule::Declared::Rule(mut rule)) = rule::read(file, &source.text, &name)
                 && rule.id == id
             {
-                package = Some(rule.package.clone());
+                rule.file_name.clone_from(&source.name);
+                found = Some(*rule);
             }
         }
-        let Some(package) = package else {
+        let Some(rule) = found else {
             return vec![(format!("no rule `{id}`"), Vec::new())];
         };
-        engine.set_input(regorus::Value::from(json!({"object": input, "pave": pave})));
-        let query =
-            format!("[data.{package}] with input as input.object with data.pave as input.pave");
-        match engine.eval_query(query, false) {
-            Ok(results) => read_results(&results, &[0])
-                .into_iter()
-                .map(|f| (f.message, f.path))
-                .collect(),
-            Err(error) => vec![(error.to_string(), Vec::new())],
+        let pairs = |findings: Vec<Finding>| -> Vec<(String, Vec<String>)> {
+            findings.into_iter().map(|f| (f.message, f.path)).collect()
+        };
+        let object = regorus::Value::from(input);
+        let context = regorus::Value::from(pave);
+        let programs = vm::Programs::compile(&engine, std::slice::from_ref(&rule), vec![vec![0]])
+            .expect("the RVM compiles the rule");
+        let compiled = programs
+            .evaluate(&mut programs.vm(), &[0], &object, &context)
+            .map(|value| pairs(read_packages(&value, &[0])));
+        let mut both = regorus::Value::new_object();
+        if let Ok(map) = both.as_object_mut() {
+            map.insert(regorus::Value::from("object"), object);
+            map.insert(regorus::Value::from("pave"), context);
         }
+        engine.set_input(both);
+        let query = format!(
+            "[data.{}] with input as input.object with data.pave as input.pave",
+            rule.package
+        );
+        let interpreted = match engine.eval_query(query, false) {
+            Ok(results) => pairs(read_results(&results, &[0])),
+            Err(error) => vec![(error.to_string(), Vec::new())],
+        };
+        assert_eq!(
+            compiled.as_ref(),
+            Some(&interpreted),
+            "the compiled rule `{id}` disagrees with the interpreter"
+        );
+        interpreted
+    }
+
+    #[test]
+    fn every_stdlib_rule_compiles_to_bytecode_alone_and_together() {
+        let mut engine = Engine::new();
+        let mut rules = Vec::new();
+        for (path, text) in STDLIB
+            .iter()
+            .filter(|(p, _)| p.starts_with(STDLIB_POLICIES))
+        {
+            let name = engine
+                .add_policy((*path).to_string(), (*text).to_string())
+                .expect("stdlib policies compile");
+            if let Ok(rule::Declared::Rule(mut rule)) = rule::read(FileId::new(0), text, &name) {
+                rule.file_name = (*path).to_string();
+                rules.push(*rule);
+            }
+        }
+        assert!(rules.len() >= 17, "{} rules", rules.len());
+        let mut sets: Vec<Vec<usize>> = (0..rules.len()).map(|i| vec![i]).collect();
+        sets.push((0..rules.len()).collect());
+        assert!(vm::Programs::compile(&engine, &rules, sets).is_some());
     }
 
     fn iam_file(policy: &Json) -> Json {

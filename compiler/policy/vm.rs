@@ -1,0 +1,111 @@
+//! The rules compiled once to a regorus RVM program (bytecode), with one entry point per set of
+//! rules an input is evaluated against: the rules on specs, on Terraform, and on each kind of
+//! Kubernetes object.
+//!
+//! An entry point is a generated rule holding, for each rule of its set in order, the rule's
+//! `deny`, `violation` and `warn` sets: one execution evaluates them all, so the libraries they
+//! share (`data.lib.pave.kubernetes.containers`) are computed once per object. The interpreter
+//! stays the reference: when the program cannot be built (a construct the RVM does not compile)
+//! or an execution fails, the caller evaluates the same input with the interpreter, which also
+//! words the errors.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use regorus::languages::rego::compiler::Compiler;
+use regorus::rvm::program::Program;
+use regorus::rvm::vm::RegoVM;
+use regorus::{Engine, Rc, Value};
+
+use super::Rule;
+
+/// The package of the generated entry points; a user package under it clashes (and falls back).
+const PACKAGE: &str = "pave_eval_internal";
+
+/// An instruction budget no rule on one input comes near; the RVM's default (25,000) is too
+/// low for a large Terraform file or Composition.
+const MAX_INSTRUCTIONS: usize = 1 << 40;
+
+/// The compiled program and the entry point of each rule set.
+pub(super) struct Programs {
+    program: Arc<Program>,
+    /// Rule indices (as [`super::PolicySet::rules_for`] lists them) to entry point index.
+    entries: BTreeMap<Vec<usize>, usize>,
+}
+
+impl Programs {
+    /// Compiles the rule sets `sets` of `rules` (indices into it); `None` when the RVM cannot
+    /// compile them, and every input is then evaluated by the interpreter.
+    pub(super) fn compile(engine: &Engine, rules: &[Rule], sets: Vec<Vec<usize>>) -> Option<Self> {
+        let mut engine = engine.clone();
+        let mut names = Vec::new();
+        let mut entries = BTreeMap::new();
+        for set in sets {
+            if set.is_empty() || entries.contains_key(&set) {
+                continue;
+            }
+            let n = entries.len();
+            let mut elements = Vec::new();
+            for &index in &set {
+                let rule = rules.get(index)?;
+                let mut fields = Vec::new();
+                for name in ["deny", "violation", "warn"] {
+                    if engine
+                        .has_declared_rule_rooted_at(&rule.file_name, name)
+                        .ok()?
+                    {
+                        fields.push(format!("\"{name}\": data.{}.{name}", rule.package));
+                    }
+                }
+                elements.push(format!("\t{{{}}},", fields.join(", ")));
+            }
+            let source = format!(
+                "package {PACKAGE}.s{n}\n\nimport rego.v1\n\nresult := [\n{}\n]\n",
+                elements.join("\n")
+            );
+            engine
+                .add_policy(format!("<pave entry point {n}>"), source)
+                .ok()?;
+            names.push(format!("data.{PACKAGE}.s{n}.result"));
+            entries.insert(set, n);
+        }
+        let first = names.first()?;
+        let policy = engine
+            .compile_with_entrypoint(&Rc::from(first.as_str()))
+            .ok()?;
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let program = Compiler::compile_from_policy(&policy, &refs).ok()?;
+        Some(Programs { program, entries })
+    }
+
+    /// A VM of this program, for one thread.
+    pub(super) fn vm(&self) -> RegoVM {
+        let mut vm = RegoVM::new();
+        vm.load_program(self.program.clone());
+        vm.set_max_instructions(MAX_INSTRUCTIONS);
+        vm
+    }
+
+    /// Evaluates the rule set `rules` on `input`, with `data.pave` = `context`: for each rule, an
+    /// object of its `deny` / `violation` / `warn` sets. `None` when the set has no entry point
+    /// or the execution failed (the interpreter then takes over).
+    pub(super) fn evaluate(
+        &self,
+        vm: &mut RegoVM,
+        rules: &[usize],
+        input: &Value,
+        context: &Value,
+    ) -> Option<Value> {
+        let entry = *self.entries.get(rules)?;
+        let mut data = Value::new_object();
+        data.as_object_mut()
+            .ok()?
+            .insert(Value::from("pave"), context.clone());
+        vm.set_data(data).ok()?;
+        vm.set_input(input.clone());
+        match vm.execute_entry_point_by_index(entry) {
+            Ok(Value::Undefined) | Err(_) => None,
+            Ok(value) => Some(value),
+        }
+    }
+}
