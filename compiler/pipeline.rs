@@ -127,14 +127,20 @@ pub fn generate(
     let plan = timings.time("lower", || lower(&validated, policies));
     // The spanned documents are not needed past lowering; free them before the tree is built.
     drop(validated);
-    let tree = match timings.time("emit", || emit(&plan, source_map, reuse)) {
-        Ok(tree) => tree,
+    // The tenant folders' objects are evaluated as they are generated; the rest of the tree
+    // (control plane, Flux, Terraform) once it is built.
+    let check = options
+        .evaluate_policies
+        .then_some(policies as &dyn crate::emit::ObjectCheck);
+    let (tree, findings) = match timings.time("emit", || emit(&plan, source_map, reuse, check)) {
+        Ok(emitted) => emitted,
         Err(message) => {
             return Err(vec![Diagnostic::unplaced(
                 crate::diagnostic::DiagnosticKind::Internal { message },
             )]);
         }
     };
+    warnings.extend(findings);
     if options.evaluate_policies {
         let findings = timings.time("policy", || policies.check_tree(&tree));
         // Policy findings on specs and on the tree, and the earlier warnings, reported together.

@@ -4,19 +4,23 @@
 
 use serde::Serialize;
 
-use super::{OutputFile, Provenance};
+use super::{Checker, OutputFile, Provenance};
 use crate::source::GENERATED_HEADER;
 
 /// The files of one output folder.
-pub(super) struct Folder {
+pub(super) struct Folder<'a> {
     dir: String,
     files: Vec<(String, OutputFile)>,
     resources: Vec<String>,
     /// The provenance of the objects added next (see [`Folder::trace`]).
     provenance: Provenance,
+    /// What evaluates the folder's objects when it is finished, if anything does here.
+    checker: Option<&'a Checker<'a>>,
+    /// The objects the checker asked for, as JSON, by index in `files`.
+    objects: Vec<(usize, serde_json::Value)>,
 }
 
-impl Folder {
+impl<'a> Folder<'a> {
     /// An empty folder at `dir`, relative to the output root.
     pub(super) fn new(dir: String) -> Self {
         Folder {
@@ -24,6 +28,18 @@ impl Folder {
             files: Vec::new(),
             resources: Vec::new(),
             provenance: Provenance::default(),
+            checker: None,
+            objects: Vec::new(),
+        }
+    }
+
+    /// An empty folder whose objects `checker` evaluates as it is finished (with `None`, like
+    /// [`Folder::new`]): from the typed objects, while they are at hand, rather than by parsing
+    /// the files back once the whole tree is built.
+    pub(super) fn checked(dir: String, checker: Option<&'a Checker<'a>>) -> Self {
+        Folder {
+            checker,
+            ..Folder::new(dir)
         }
     }
 
@@ -55,6 +71,13 @@ impl Folder {
         };
         let file_name = format!("{prefix}_{}_{name}.yaml", kind.to_lowercase());
         let body = to_yaml(object)?;
+        if let Some(checker) = self.checker
+            && checker.check.wants(api_version, kind)
+        {
+            let json = serde_json::to_value(object)
+                .map_err(|e| format!("serializing `{file_name}` for the policies: {e}"))?;
+            self.objects.push((self.files.len(), json));
+        }
         self.resources.push(file_name.clone());
         self.provenance.api_version = api_version.to_string();
         self.provenance.kind = kind.to_string();
@@ -75,6 +98,7 @@ impl Folder {
                 contents,
                 source: source.to_string(),
                 provenance: self.provenance.clone(),
+                checked: self.checker.is_some(),
             },
         ));
     }
@@ -100,6 +124,23 @@ impl Folder {
             resources: &self.resources,
         })?;
         self.push("kustomization.yaml".into(), body, source);
+        if let Some(checker) = self.checker {
+            let files = &self.files;
+            let objects: Vec<(&str, &OutputFile, serde_json::Value)> =
+                std::mem::take(&mut self.objects)
+                    .into_iter()
+                    .filter_map(|(i, json)| {
+                        files.get(i).map(|(path, file)| (path.as_str(), file, json))
+                    })
+                    .collect();
+            let findings = checker.check.check_folder(objects);
+            if !findings.is_empty() {
+                match checker.findings.lock() {
+                    Ok(mut all) => all.extend(findings),
+                    Err(poisoned) => poisoned.into_inner().extend(findings),
+                }
+            }
+        }
         Ok(self.files)
     }
 }

@@ -19,9 +19,27 @@ pub use output_tree::{OutputFile, OutputTree};
 pub use provenance::{ObjectContext, Provenance};
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
+use crate::diagnostic::Diagnostic;
 use crate::lower::{Plan, TenantEnvironment};
 use crate::source::SourceMap;
+
+/// What evaluates generated objects folder by folder, as each is finished (the policies): from
+/// the typed objects, serialized to JSON for it, instead of parsing the written YAML back.
+pub trait ObjectCheck: Sync {
+    /// Whether the check reads objects of this kind (`apiVersion` as written).
+    fn wants(&self, api_version: &str, kind: &str) -> bool;
+    /// Evaluates one folder's objects that it wants: (path, file, object).
+    fn check_folder(&self, objects: Vec<(&str, &OutputFile, serde_json::Value)>)
+    -> Vec<Diagnostic>;
+}
+
+/// An [`ObjectCheck`] and what it found so far, shared by the folders being generated.
+pub(crate) struct Checker<'a> {
+    check: &'a dyn ObjectCheck,
+    findings: Mutex<Vec<Diagnostic>>,
+}
 
 /// Every file of the GitOps tree for a plan.
 ///
@@ -29,11 +47,15 @@ use crate::source::SourceMap;
 /// records every unit's fingerprint, and a unit whose fingerprint is unchanged is not generated:
 /// its folder is listed in [`OutputTree::reused`] for the writer to keep as it is. Without,
 /// everything is generated (what `diff` and `compile --check` compare against the disk).
+///
+/// With `check`, the tenant folders' objects are evaluated as they are generated (and marked
+/// [`OutputFile::checked`]); its findings are returned beside the tree, in no particular order.
 pub fn emit(
     plan: &Plan,
     source_map: &SourceMap,
     reuse: Option<&BTreeMap<String, String>>,
-) -> Result<OutputTree, String> {
+    check: Option<&dyn ObjectCheck>,
+) -> Result<(OutputTree, Vec<Diagnostic>), String> {
     let mut tree = OutputTree::default();
     let generate = match reuse {
         None => vec![true; plan.units.len()],
@@ -58,9 +80,18 @@ pub fn emit(
         .zip(generate)
         .filter_map(|(unit, generated)| generated.then_some(unit))
         .collect();
-    kubernetes::emit(&units, source_map, &mut tree)?;
+    let checker = check.map(|check| Checker {
+        check,
+        findings: Mutex::default(),
+    });
+    kubernetes::emit(&units, source_map, &mut tree, checker.as_ref())?;
     crossplane::emit(plan, &units, source_map, &mut tree)?;
     flux::emit(plan, &units, source_map, &mut tree)?;
     terraform::emit(plan, source_map, &mut tree)?;
-    Ok(tree)
+    let findings = match checker.map(|checker| checker.findings.into_inner()) {
+        None => Vec::new(),
+        Some(Ok(findings)) => findings,
+        Some(Err(poisoned)) => poisoned.into_inner(),
+    };
+    Ok((tree, findings))
 }

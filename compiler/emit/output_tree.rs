@@ -13,6 +13,9 @@ pub struct OutputFile {
     pub source: String,
     /// The spec nodes its object came from, for policy diagnostics (never written to disk).
     pub provenance: Provenance,
+    /// Whether the policies already evaluated its object, as its folder was finished (see
+    /// [`super::ObjectCheck`]); the others are evaluated on the finished tree.
+    pub checked: bool,
 }
 
 /// Every generated file by `/`-separated path relative to the output root, sorted.

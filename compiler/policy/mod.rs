@@ -379,7 +379,7 @@ impl PolicySet {
             .any(|indices| indices.contains(&index))
     }
 
-    /// The enabled rules on `target`; for a Kubernetes object, those about its kind.
+    /// The enabled rules on `target` about an input of this kind (`kinds` in their metadata).
     fn rules_for(&self, target: Target, api_version: &str, kind: &str) -> Vec<usize> {
         let group = api_version.split_once('/').map_or("", |(group, _)| group);
         self.enabled
@@ -389,12 +389,16 @@ impl PolicySet {
             .copied()
             .filter(|&i| {
                 self.rules.get(i).is_some_and(|rule| {
-                    target != Target::Kubernetes
-                        || rule.kinds.is_empty()
-                        || rule.kinds.iter().any(|k| {
-                            let (g, k) = k.rsplit_once('/').unwrap_or(("", k));
-                            g == group && k == kind
-                        })
+                    rule.kinds.is_empty()
+                        || match target {
+                            // Spec documents are named by kind alone (`Tenant`).
+                            Target::Spec => rule.kinds.iter().any(|k| k == kind),
+                            Target::Kubernetes => rule.kinds.iter().any(|k| {
+                                let (g, k) = k.rsplit_once('/').unwrap_or(("", k));
+                                g == group && k == kind
+                            }),
+                            Target::Terraform => true,
+                        }
                 })
             })
             .collect()
@@ -408,7 +412,12 @@ impl PolicySet {
             self.rules_for(Target::Terraform, "", ""),
             self.rules_for(Target::Kubernetes, "", ""),
         ];
-        for rule in &self.rules {
+        for rule in self.rules.iter().filter(|r| r.target == Target::Spec) {
+            for kind in &rule.kinds {
+                sets.push(self.rules_for(Target::Spec, "", kind));
+            }
+        }
+        for rule in self.rules.iter().filter(|r| r.target == Target::Kubernetes) {
             for kind in &rule.kinds {
                 let (group, kind) = kind.rsplit_once('/').unwrap_or(("", kind));
                 let api_version = if group.is_empty() {
@@ -427,6 +436,10 @@ impl PolicySet {
         let mut inputs = Vec::new();
         for doc in spec_documents(spec) {
             let kind = doc.root.get("kind").and_then(|n| n.as_str()).unwrap_or("");
+            let rules = self.rules_for(Target::Spec, "", kind);
+            if rules.is_empty() {
+                continue;
+            }
             let name = doc
                 .node(&["metadata", "name"])
                 .and_then(|n| n.as_str())
@@ -448,7 +461,7 @@ impl PolicySet {
                 context.insert("service".into(), json!(service));
             }
             inputs.push(Input {
-                rules: self.rules_for(Target::Spec, "", ""),
+                rules,
                 object: doc.root.to_json(),
                 context,
                 place: Place::Document(doc),
@@ -469,6 +482,7 @@ impl PolicySet {
         let candidates: Vec<(&String, &crate::emit::OutputFile, Target, Vec<usize>)> = tree
             .files
             .iter()
+            .filter(|(_, file)| !file.checked)
             .filter_map(|(path, file)| {
                 let target = if path.ends_with(".tf.json") {
                     Target::Terraform
@@ -522,7 +536,10 @@ impl PolicySet {
                 || self.worker(),
                 |worker, (path, file, target, rules)| {
                     let object = parse(file, target);
-                    let input = self.generated_input(path, file, target, object, rules, &guards);
+                    let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+                    let none = Guards::default();
+                    let guards = guards.get(folder).unwrap_or(&none);
+                    let input = self.generated_input(path, file, target, object, rules, guards);
                     self.evaluate_one(worker, input)
                 },
             )
@@ -538,7 +555,7 @@ impl PolicySet {
         target: Target,
         object: Json,
         rules: Vec<usize>,
-        guards: &BTreeMap<&str, Guards>,
+        guards: &Guards,
     ) -> Input<'a> {
         let ctx = &file.provenance.context;
         let mut context = serde_json::Map::new();
@@ -579,12 +596,7 @@ impl PolicySet {
                     "namespace": object.pointer("/metadata/namespace"),
                 }),
             );
-            let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-            let related = match guards.get(folder) {
-                Some(guards) => guards.related(&object),
-                None => Guards::default().related(&object),
-            };
-            context.insert("related".into(), related);
+            context.insert("related".into(), guards.related(&object));
         }
         Input {
             rules,
@@ -844,6 +856,49 @@ impl PolicySet {
             .filter(|(i, (rule, _))| rule.target == Target::Kubernetes && self.is_enabled(*i))
             .map(|(_, (rule, source))| (rule, source.as_str()))
     }
+}
+
+impl crate::emit::ObjectCheck for PolicySet {
+    fn wants(&self, api_version: &str, kind: &str) -> bool {
+        is_guard(kind)
+            || !self
+                .rules_for(Target::Kubernetes, api_version, kind)
+                .is_empty()
+    }
+
+    fn check_folder(
+        &self,
+        objects: Vec<(&str, &crate::emit::OutputFile, Json)>,
+    ) -> Vec<Diagnostic> {
+        let mut guards = Guards::default();
+        for (_, file, object) in &objects {
+            if is_guard(&file.provenance.kind) {
+                guards.add(object);
+            }
+        }
+        let mut worker = self.worker();
+        let mut diagnostics = Vec::new();
+        for (path, file, object) in objects {
+            let provenance = &file.provenance;
+            let rules = self.rules_for(
+                Target::Kubernetes,
+                &provenance.api_version,
+                &provenance.kind,
+            );
+            if rules.is_empty() {
+                continue;
+            }
+            let input =
+                self.generated_input(path, file, Target::Kubernetes, object, rules, &guards);
+            diagnostics.extend(self.evaluate_one(&mut worker, input));
+        }
+        diagnostics
+    }
+}
+
+/// Whether objects of this kind guard the workloads of their folder (see [`Guards`]).
+fn is_guard(kind: &str) -> bool {
+    matches!(kind, "PodDisruptionBudget" | "HorizontalPodAutoscaler")
 }
 
 /// The objects of one folder (namespace) that guard a workload, indexed once per folder: the

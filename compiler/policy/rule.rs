@@ -45,8 +45,9 @@ pub struct Rule {
     pub description: String,
     /// `custom.input`: what it evaluates.
     pub target: Target,
-    /// `custom.kinds`: the Kubernetes kinds it is about (`apps/Deployment`, `Pod`), for
-    /// Gatekeeper's match; empty means every kind.
+    /// `custom.kinds`: the kinds it is about, Kubernetes (`apps/Deployment`, `Pod`; also
+    /// Gatekeeper's match) or spec (`Tenant`); it is evaluated on nothing else. Empty means
+    /// every kind.
     pub kinds: Vec<String>,
     /// `custom.gatekeeper` (default true): whether Gatekeeper can enforce it in the cluster
     /// (false for rules that need more than one object, such as `data.pave.related`).

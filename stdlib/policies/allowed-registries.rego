@@ -8,13 +8,12 @@
 #   kinds: [Pod, apps/Deployment, apps/StatefulSet, apps/DaemonSet, apps/ReplicaSet, batch/Job, batch/CronJob]
 package guardrails.allowed_registries
 
-import data.lib.pave.kubernetes
 import rego.v1
 
 registries := array.concat([data.pave.platform.registry], object.get(data.pave.parameters, ["allowed-registries", "registries"], []))
 
 deny contains {"msg": sprintf("image `%s` is not from an allowed registry (%s)", [image, concat(", ", registries)]), "path": array.concat(c.path, ["image"])} if {
-	some c in kubernetes.containers
+	some c in data.lib.pave.kubernetes.containers
 	image := c.container.image
 	not allowed(image)
 }

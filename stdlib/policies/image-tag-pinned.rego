@@ -8,18 +8,17 @@
 #   kinds: [Pod, apps/Deployment, apps/StatefulSet, apps/DaemonSet, apps/ReplicaSet, batch/Job, batch/CronJob]
 package guardrails.image_tag_pinned
 
-import data.lib.pave.kubernetes
 import rego.v1
 
 deny contains {"msg": sprintf("image `%s` has no tag", [image]), "path": array.concat(c.path, ["image"])} if {
-	some c in kubernetes.containers
+	some c in data.lib.pave.kubernetes.containers
 	image := c.container.image
 	not contains(image, "@")
 	not tag(image)
 }
 
 deny contains {"msg": sprintf("image `%s` uses the `latest` tag", [image]), "path": array.concat(c.path, ["image"])} if {
-	some c in kubernetes.containers
+	some c in data.lib.pave.kubernetes.containers
 	image := c.container.image
 	not contains(image, "@")
 	tag(image) == "latest"

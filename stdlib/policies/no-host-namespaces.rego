@@ -8,17 +8,16 @@
 #   kinds: [Pod, apps/Deployment, apps/StatefulSet, apps/DaemonSet, apps/ReplicaSet, batch/Job, batch/CronJob]
 package guardrails.no_host_namespaces
 
-import data.lib.pave.kubernetes
 import rego.v1
 
 deny contains {"msg": sprintf("the pod uses the node's namespace (`%s`)", [field]), "path": array.concat(pod.path, [field])} if {
-	some pod in kubernetes.pod_specs
+	some pod in data.lib.pave.kubernetes.pod_specs
 	some field in ["hostNetwork", "hostPID", "hostIPC"]
 	pod.spec[field] == true
 }
 
 deny contains {"msg": sprintf("container `%s` binds host port %d", [c.container.name, port.hostPort]), "path": array.concat(c.path, ["ports", i, "hostPort"])} if {
-	some c in kubernetes.containers
+	some c in data.lib.pave.kubernetes.containers
 	some i, port in c.container.ports
 	port.hostPort > 0
 }

@@ -8,11 +8,10 @@
 #   kinds: [Pod, apps/Deployment, apps/StatefulSet, apps/DaemonSet, apps/ReplicaSet, batch/Job, batch/CronJob]
 package guardrails.no_host_path
 
-import data.lib.pave.kubernetes
 import rego.v1
 
 deny contains {"msg": sprintf("volume `%s` mounts `%s` from the node", [volume.name, volume.hostPath.path]), "path": array.concat(pod.path, ["volumes", i, "hostPath"])} if {
-	some pod in kubernetes.pod_specs
+	some pod in data.lib.pave.kubernetes.pod_specs
 	some i, volume in pod.spec.volumes
 	volume.hostPath
 }

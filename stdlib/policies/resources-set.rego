@@ -8,11 +8,10 @@
 #   kinds: [Pod, apps/Deployment, apps/StatefulSet, apps/DaemonSet, apps/ReplicaSet, batch/Job, batch/CronJob]
 package guardrails.resources_set
 
-import data.lib.pave.kubernetes
 import rego.v1
 
 deny contains {"msg": sprintf("container `%s` sets no %s %s", [c.container.name, resource, kind]), "path": array.concat(c.path, ["resources"])} if {
-	some c in kubernetes.containers
+	some c in data.lib.pave.kubernetes.containers
 	some kind in ["requests", "limits"]
 	some resource in ["cpu", "memory"]
 	not c.container.resources[kind][resource]

@@ -5,6 +5,7 @@
 #   id: tenant-placement
 #   severity: deny
 #   input: spec
+#   kinds: [Tenant]
 package guardrails.tenant_placement
 
 import rego.v1

@@ -5,6 +5,7 @@
 #   id: tenant-quota-budget
 #   severity: deny
 #   input: spec
+#   kinds: [Tenant]
 package guardrails.tenant_quota_budget
 
 import rego.v1

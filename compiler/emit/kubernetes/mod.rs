@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use std::sync::Arc;
 
 use super::folder::Folder;
-use super::{ObjectContext, OutputFile, OutputTree, Provenance};
+use super::{Checker, ObjectContext, OutputFile, OutputTree, Provenance};
 use crate::lower::{TenantEnvironment, Workload};
 use crate::source::SourceMap;
 
@@ -47,13 +47,14 @@ pub(super) fn emit(
     units: &[&TenantEnvironment],
     source_map: &SourceMap,
     tree: &mut OutputTree,
+    checker: Option<&Checker<'_>>,
 ) -> Result<(), String> {
     let folders: Vec<Result<Vec<(String, OutputFile)>, String>> = units
         .par_iter()
         .map(|unit| {
             let dir = unit_dir(unit);
-            let mut tenancy_folder = Folder::new(format!("{dir}/{TENANCY}"));
-            let mut workloads = Folder::new(format!("{dir}/{WORKLOADS}"));
+            let mut tenancy_folder = Folder::checked(format!("{dir}/{TENANCY}"), checker);
+            let mut workloads = Folder::checked(format!("{dir}/{WORKLOADS}"), checker);
             let tenant_source = &source_map.get(unit.source).name;
             let context = unit_context(unit, None);
             // Only the ResourceQuota has `spec.hard`: the tenant's quota decided it.

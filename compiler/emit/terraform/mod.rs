@@ -97,6 +97,7 @@ impl Module {
                 contents,
                 source: self.source.clone(),
                 provenance: self.provenance.clone(),
+                checked: false,
             },
         ));
         Ok(())
