@@ -11,6 +11,8 @@ mod resource;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
+
 use serde_json::Value as Json;
 
 pub use foundation::{
@@ -368,13 +370,21 @@ pub fn lower(validated: &ValidatedSpec, policies: &PolicySet) -> Plan {
             .or_default()
             .push(service);
     }
-    let mut units = Vec::new();
-    for tenant in spec.tenants.values() {
-        let services: &[&Service] = services_of.get(tenant.name()).map_or(&[], Vec::as_slice);
-        for (env_name, quota) in &tenant.quotas {
-            let Some(env) = spec.environments.get(env_name) else {
-                continue;
-            };
+    // Every tenant-environment, in order; each is lowered on its own, in parallel.
+    let pairs: Vec<_> = spec
+        .tenants
+        .values()
+        .flat_map(|tenant| {
+            tenant.quotas.iter().filter_map(move |(env_name, quota)| {
+                let env = spec.environments.get(env_name)?;
+                Some((tenant, env_name, quota, env))
+            })
+        })
+        .collect();
+    let units: Vec<TenantEnvironment> = pairs
+        .into_par_iter()
+        .map(|(tenant, env_name, quota, env)| {
+            let services: &[&Service] = services_of.get(tenant.name()).map_or(&[], Vec::as_slice);
             let mut labels = BTreeMap::new();
             labels.insert(MANAGED_BY.to_string(), "pave".to_string());
             labels.insert(TENANT_LABEL.to_string(), tenant.name().to_string());
@@ -422,7 +432,7 @@ pub fn lower(validated: &ValidatedSpec, policies: &PolicySet) -> Plan {
                 &names,
                 &account_id,
             );
-            units.push(TenantEnvironment {
+            TenantEnvironment {
                 tenant: tenant.name().to_string(),
                 environment: env_name.clone(),
                 tier: env.tier,
@@ -456,9 +466,9 @@ pub fn lower(validated: &ValidatedSpec, policies: &PolicySet) -> Plan {
                         None => tenant.parsed.doc.head_span(),
                     },
                 ),
-            });
-        }
-    }
+            }
+        })
+        .collect();
     let platform = &spec.platform;
     let gitops = platform
         .spec

@@ -49,6 +49,11 @@ pub struct PolicySet {
     libraries: Vec<(String, String)>,
     /// Per target, the indices of its enabled rules.
     enabled: BTreeMap<Target, Vec<usize>>,
+    /// The enabled rules on Kubernetes objects of each (group, kind) some rule names; every
+    /// other kind gets those without `kinds`. Looked up for each generated object.
+    kind_rules: std::collections::HashMap<(String, String), Vec<usize>>,
+    /// The enabled rules on Kubernetes objects of any other kind; `None` until indexed.
+    other_kind_rules: Option<Vec<usize>>,
     waivers: Vec<ActiveWaiver>,
     /// The part of `data.pave` every input shares: platform, parameters, environments.
     base: serde_json::Map<String, Json>,
@@ -305,10 +310,27 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
         base_value: regorus::Value::from(Json::Object(base.clone())),
         base,
         programs: None,
+        kind_rules: std::collections::HashMap::new(),
+        other_kind_rules: None,
         tiers,
         heads,
         used: Mutex::default(),
     };
+    let mut kind_rules = std::collections::HashMap::new();
+    for rule in set.rules.iter().filter(|r| r.target == Target::Kubernetes) {
+        for kind in &rule.kinds {
+            let (group, kind) = kind.rsplit_once('/').unwrap_or(("", kind));
+            let api_version = if group.is_empty() {
+                "v1".to_string()
+            } else {
+                format!("{group}/v1")
+            };
+            let rules = set.matching_rules(Target::Kubernetes, &api_version, kind);
+            kind_rules.insert((group.to_string(), kind.to_string()), rules);
+        }
+    }
+    set.kind_rules = kind_rules;
+    set.other_kind_rules = Some(set.matching_rules(Target::Kubernetes, "", ""));
     set.programs = vm::Programs::compile(&set.engine, &set.rules, set.rule_sets());
     Ok((set, diagnostics))
 }
@@ -381,6 +403,18 @@ impl PolicySet {
 
     /// The enabled rules on `target` about an input of this kind (`kinds` in their metadata).
     fn rules_for(&self, target: Target, api_version: &str, kind: &str) -> Vec<usize> {
+        if target == Target::Kubernetes
+            && let Some(other) = &self.other_kind_rules
+        {
+            let group = api_version.split_once('/').map_or("", |(group, _)| group);
+            let key = (group.to_string(), kind.to_string());
+            return self.kind_rules.get(&key).unwrap_or(other).clone();
+        }
+        self.matching_rules(target, api_version, kind)
+    }
+
+    /// [`PolicySet::rules_for`], computed from the rules' metadata.
+    fn matching_rules(&self, target: Target, api_version: &str, kind: &str) -> Vec<usize> {
         let group = api_version.split_once('/').map_or("", |(group, _)| group);
         self.enabled
             .get(&target)
@@ -637,9 +671,13 @@ impl PolicySet {
 
     /// The findings of the rules `input.rules` on one input: by the compiled program, else by
     /// the interpreter (which also reports a rule's evaluation error).
-    fn findings(&self, worker: &mut Worker, input: &Input<'_>) -> Result<Vec<Finding>, Diagnostic> {
+    fn findings(
+        &self,
+        worker: &mut Worker,
+        input: &mut Input<'_>,
+    ) -> Result<Vec<Finding>, Diagnostic> {
         let indices = &input.rules;
-        let object = regorus::Value::from(input.object.clone());
+        let object = regorus::Value::from(std::mem::take(&mut input.object));
         let mut context = self.base_value.clone();
         if let Ok(map) = context.as_object_mut() {
             for (key, value) in &input.context {
@@ -677,11 +715,11 @@ impl PolicySet {
         }
     }
 
-    fn evaluate_one(&self, worker: &mut Worker, input: Input<'_>) -> Vec<Diagnostic> {
+    fn evaluate_one(&self, worker: &mut Worker, mut input: Input<'_>) -> Vec<Diagnostic> {
         if input.rules.is_empty() {
             return Vec::new();
         }
-        let findings = match self.findings(worker, &input) {
+        let findings = match self.findings(worker, &mut input) {
             Ok(findings) => findings,
             Err(error) => return vec![error],
         };
