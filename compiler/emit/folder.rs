@@ -107,7 +107,7 @@ impl<'a> Folder<'a> {
     /// the folder's files.
     pub(super) fn finish(mut self, source: &str) -> Result<Vec<(String, OutputFile)>, String> {
         self.provenance.object = None;
-        self.provenance.fields.clear();
+        self.provenance.fields = std::sync::Arc::default();
         self.provenance.api_version = "kustomize.config.k8s.io/v1beta1".into();
         self.provenance.kind = "Kustomization".into();
         #[derive(Serialize)]

@@ -15,8 +15,8 @@ pub struct Provenance {
     pub object: Option<Span>,
     /// Finer sources: a JSON pointer into the object (`/spec/replicas`) and the span of the spec
     /// node that decided the value there. A field under a pointer takes that pointer's span;
-    /// the longest matching pointer wins.
-    pub fields: Vec<(String, Span)>,
+    /// the longest matching pointer wins. Shared: every object of a service has the same.
+    pub fields: Arc<Vec<(String, Span)>>,
     /// What the object belongs to, shared by the objects of one folder.
     pub context: Arc<ObjectContext>,
     /// The object's `apiVersion` and `kind` (empty for a file that is not one object).
@@ -43,7 +43,7 @@ impl Provenance {
     pub fn new(object: Option<Span>, context: &Arc<ObjectContext>) -> Self {
         Provenance {
             object,
-            fields: Vec::new(),
+            fields: Arc::default(),
             context: Arc::clone(context),
             api_version: String::new(),
             kind: String::new(),
@@ -54,7 +54,7 @@ impl Provenance {
     #[must_use]
     pub fn field(mut self, pointer: impl Into<String>, span: Option<Span>) -> Self {
         if let Some(span) = span {
-            self.fields.push((pointer.into(), span));
+            Arc::make_mut(&mut self.fields).push((pointer.into(), span));
         }
         self
     }

@@ -87,7 +87,7 @@ pub(super) fn emit(
         for (i, manifest) in addon.manifests.iter().enumerate() {
             let (entry, fields) = addon.manifest_origins.get(i).cloned().unzip();
             let mut provenance = Provenance::new(entry, &context);
-            provenance.fields = fields.unwrap_or_default();
+            provenance.fields = std::sync::Arc::new(fields.unwrap_or_default());
             configs.trace(provenance);
             add_manifest(manifest, source, &mut configs)?;
         }

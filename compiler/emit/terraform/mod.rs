@@ -143,14 +143,14 @@ fn regional_module(
     let blocks = iam::identity_blocks(&regional.identities);
     for (identity, block) in regional.identities.iter().zip(&blocks) {
         for resource_type in ["aws_iam_role", "aws_iam_role_policy"] {
-            module.provenance.fields.push((
+            std::sync::Arc::make_mut(&mut module.provenance.fields).push((
                 format!("/resource/{resource_type}/{block}"),
                 identity.origin,
             ));
         }
     }
     module.add("iam", &iam_config)?;
-    module.provenance.fields.clear();
+    module.provenance.fields = std::sync::Arc::default();
 
     let mut eks_config = module.config();
     eks::emit(&mut eks_config, regional, &network, &roles)?;
