@@ -17,7 +17,7 @@ pub(super) struct Folder<'a> {
     /// What evaluates the folder's objects when it is finished, if anything does here.
     checker: Option<&'a Checker<'a>>,
     /// The objects the checker asked for, as JSON, by index in `files`.
-    objects: Vec<(usize, serde_json::Value)>,
+    objects: Vec<(usize, String)>,
 }
 
 impl<'a> Folder<'a> {
@@ -74,7 +74,7 @@ impl<'a> Folder<'a> {
         if let Some(checker) = self.checker
             && checker.check.wants(api_version, kind)
         {
-            let json = serde_json::to_value(object)
+            let json = serde_json::to_string(object)
                 .map_err(|e| format!("serializing `{file_name}` for the policies: {e}"))?;
             self.objects.push((self.files.len(), json));
         }
@@ -126,13 +126,12 @@ impl<'a> Folder<'a> {
         self.push("kustomization.yaml".into(), body, source);
         if let Some(checker) = self.checker {
             let files = &self.files;
-            let objects: Vec<(&str, &OutputFile, serde_json::Value)> =
-                std::mem::take(&mut self.objects)
-                    .into_iter()
-                    .filter_map(|(i, json)| {
-                        files.get(i).map(|(path, file)| (path.as_str(), file, json))
-                    })
-                    .collect();
+            let objects: Vec<(&str, &OutputFile, String)> = std::mem::take(&mut self.objects)
+                .into_iter()
+                .filter_map(|(i, json)| {
+                    files.get(i).map(|(path, file)| (path.as_str(), file, json))
+                })
+                .collect();
             let findings = checker.check.check_folder(objects);
             if !findings.is_empty() {
                 match checker.findings.lock() {

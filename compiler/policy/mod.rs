@@ -363,7 +363,7 @@ fn spec_documents(spec: &ResolvedSpec) -> Vec<&Document> {
 struct Input<'a> {
     /// The rules to evaluate on it.
     rules: Vec<usize>,
-    object: Json,
+    object: regorus::Value,
     context: serde_json::Map<String, Json>,
     place: Place<'a>,
     owner: Owner<'a>,
@@ -496,7 +496,7 @@ impl PolicySet {
             }
             inputs.push(Input {
                 rules,
-                object: doc.root.to_json(),
+                object: regorus::Value::from(doc.root.to_json()),
                 context,
                 place: Place::Document(doc),
                 owner: Owner {
@@ -536,16 +536,20 @@ impl PolicySet {
             })
             .collect();
         let parse = |file: &crate::emit::OutputFile, target: Target| match target {
-            Target::Terraform => serde_json::from_str(&file.contents).unwrap_or(Json::Null),
+            Target::Terraform => {
+                regorus::Value::from_json_str(&file.contents).unwrap_or(regorus::Value::Null)
+            }
             _ => {
                 let (nodes, _) = parse_yaml(FileId::new(0), &file.contents);
-                nodes.first().map_or(Json::Null, |n| n.to_json())
+                nodes
+                    .first()
+                    .map_or(regorus::Value::Null, |n| regorus::Value::from(n.to_json()))
             }
         };
         // The disruption budgets and autoscalers of each folder (one namespace), for `related`:
         // small objects, parsed first; every other object is parsed, evaluated and dropped in
         // one pass, so the tree's objects are never all in memory at once.
-        let guard_objects: Vec<(&str, Json)> = candidates
+        let guard_objects: Vec<(&str, regorus::Value)> = candidates
             .par_iter()
             .filter(|(_, file, target, _)| {
                 *target == Target::Kubernetes
@@ -587,7 +591,7 @@ impl PolicySet {
         path: &str,
         file: &'a crate::emit::OutputFile,
         target: Target,
-        object: Json,
+        object: regorus::Value,
         rules: Vec<usize>,
         guards: &Guards,
     ) -> Input<'a> {
@@ -611,12 +615,9 @@ impl PolicySet {
         }
         let mut object_name = (target == Target::Terraform).then(|| format!("`{path}`"));
         if target == Target::Kubernetes {
-            let kind = object.get("kind").and_then(Json::as_str).unwrap_or("");
-            let name = object
-                .pointer("/metadata/name")
-                .and_then(Json::as_str)
-                .unwrap_or("");
-            object_name = Some(format!("{kind} `{name}`"));
+            let kind = text(&object, &["kind"]);
+            let name = text(&object, &["metadata", "name"]);
+            object_name = Some(format!("{} `{}`", kind.unwrap_or(""), name.unwrap_or("")));
             context.insert(
                 "declared".into(),
                 json!({"publicIngress": ctx.public_ingress}),
@@ -624,10 +625,10 @@ impl PolicySet {
             context.insert(
                 "resource".into(),
                 json!({
-                    "apiVersion": object.get("apiVersion"),
-                    "kind": object.get("kind"),
-                    "name": object.pointer("/metadata/name"),
-                    "namespace": object.pointer("/metadata/namespace"),
+                    "apiVersion": text(&object, &["apiVersion"]),
+                    "kind": kind,
+                    "name": name,
+                    "namespace": text(&object, &["metadata", "namespace"]),
                 }),
             );
             context.insert("related".into(), guards.related(&object));
@@ -677,7 +678,7 @@ impl PolicySet {
         input: &mut Input<'_>,
     ) -> Result<Vec<Finding>, Diagnostic> {
         let indices = &input.rules;
-        let object = regorus::Value::from(std::mem::take(&mut input.object));
+        let object = std::mem::replace(&mut input.object, regorus::Value::Null);
         let mut context = self.base_value.clone();
         if let Ok(map) = context.as_object_mut() {
             for (key, value) in &input.context {
@@ -906,8 +907,15 @@ impl crate::emit::ObjectCheck for PolicySet {
 
     fn check_folder(
         &self,
-        objects: Vec<(&str, &crate::emit::OutputFile, Json)>,
+        objects: Vec<(&str, &crate::emit::OutputFile, String)>,
     ) -> Vec<Diagnostic> {
+        let objects: Vec<_> = objects
+            .into_iter()
+            .map(|(path, file, json)| {
+                let object = regorus::Value::from_json_str(&json).unwrap_or(regorus::Value::Null);
+                (path, file, object)
+            })
+            .collect();
         let mut guards = Guards::default();
         for (_, file, object) in &objects {
             if is_guard(&file.provenance.kind) {
@@ -945,48 +953,35 @@ fn is_guard(kind: &str) -> bool {
 #[derive(Default)]
 struct Guards {
     /// Each budget's `matchLabels` and name.
-    budgets: Vec<(serde_json::Map<String, Json>, Json)>,
+    budgets: Vec<(Vec<(String, String)>, String)>,
     /// Label (key, value) to the budgets whose selector requires it.
     by_label: BTreeMap<(String, String), Vec<usize>>,
     /// (kind, name) of the scaled object to the autoscalers' names.
-    autoscalers: BTreeMap<(String, String), Vec<Json>>,
+    autoscalers: BTreeMap<(String, String), Vec<String>>,
 }
 
 impl Guards {
-    fn add(&mut self, guard: &Json) {
-        let name = guard
-            .pointer("/metadata/name")
-            .cloned()
-            .unwrap_or(Json::Null);
-        match guard.get("kind").and_then(Json::as_str) {
+    fn add(&mut self, guard: &regorus::Value) {
+        let name = text(guard, &["metadata", "name"]).unwrap_or("").to_string();
+        match text(guard, &["kind"]) {
             Some("PodDisruptionBudget") => {
-                let Some(selector) = guard
-                    .pointer("/spec/selector/matchLabels")
-                    .and_then(Json::as_object)
-                    .filter(|selector| !selector.is_empty())
-                else {
+                let selector = strings(at(guard, &["spec", "selector", "matchLabels"]));
+                let Some(first) = selector.first() else {
                     return;
                 };
-                if let Some((key, value)) = selector.iter().next() {
-                    let value = value.as_str().unwrap_or_default().to_string();
-                    self.by_label
-                        .entry((key.clone(), value))
-                        .or_default()
-                        .push(self.budgets.len());
-                }
-                self.budgets.push((selector.clone(), name));
+                self.by_label
+                    .entry(first.clone())
+                    .or_default()
+                    .push(self.budgets.len());
+                self.budgets.push((selector, name));
             }
             Some("HorizontalPodAutoscaler") => {
-                let target = guard.pointer("/spec/scaleTargetRef");
-                let field = |key: &str| {
-                    target
-                        .and_then(|t| t.get(key))
-                        .and_then(Json::as_str)
-                        .map(str::to_string)
-                };
-                if let (Some(kind), Some(target)) = (field("kind"), field("name")) {
+                let target = at(guard, &["spec", "scaleTargetRef"]);
+                if let (Some(kind), Some(scaled)) =
+                    (text(target, &["kind"]), text(target, &["name"]))
+                {
                     self.autoscalers
-                        .entry((kind, target))
+                        .entry((kind.to_string(), scaled.to_string()))
                         .or_default()
                         .push(name);
                 }
@@ -997,33 +992,30 @@ impl Guards {
 
     /// `data.pave.related` of an object: the budgets whose selector matches its pod template's
     /// labels and the autoscalers that scale it, by name, in the folder's order.
-    fn related(&self, object: &Json) -> Json {
-        let kind = object.get("kind").and_then(Json::as_str).unwrap_or("");
-        let name = object.pointer("/metadata/name").and_then(Json::as_str);
-        let labels = object
-            .pointer("/spec/template/metadata/labels")
-            .and_then(Json::as_object);
+    fn related(&self, object: &regorus::Value) -> Json {
+        let kind = text(object, &["kind"]).unwrap_or("");
+        let name = text(object, &["metadata", "name"]);
+        let labels: BTreeMap<String, String> =
+            strings(at(object, &["spec", "template", "metadata", "labels"]))
+                .into_iter()
+                .collect();
         let mut matching: Vec<usize> = labels
-            .into_iter()
-            .flatten()
-            .filter_map(|(key, value)| {
-                self.by_label
-                    .get(&(key.clone(), value.as_str()?.to_string()))
-            })
+            .iter()
+            .filter_map(|(key, value)| self.by_label.get(&(key.clone(), value.clone())))
             .flatten()
             .copied()
             .filter(|&i| {
                 self.budgets[i]
                     .0
                     .iter()
-                    .all(|(k, v)| labels.and_then(|labels| labels.get(k)) == Some(v))
+                    .all(|(k, v)| labels.get(k) == Some(v))
             })
             .collect();
         matching.sort_unstable();
         matching.dedup();
-        let budgets: Vec<Json> = matching
+        let budgets: Vec<&str> = matching
             .iter()
-            .map(|&i| self.budgets[i].1.clone())
+            .map(|&i| self.budgets[i].1.as_str())
             .collect();
         let autoscalers = name
             .and_then(|name| self.autoscalers.get(&(kind.to_string(), name.to_string())))
@@ -1031,6 +1023,33 @@ impl Guards {
             .unwrap_or_default();
         json!({"podDisruptionBudgets": budgets, "autoscalers": autoscalers})
     }
+}
+
+/// The value at `path` in an object (`Undefined` when absent).
+fn at<'a>(value: &'a regorus::Value, path: &[&str]) -> &'a regorus::Value {
+    path.iter().fold(value, |value, key| &value[*key])
+}
+
+/// The string at `path` in an object, if it is one.
+fn text<'a>(value: &'a regorus::Value, path: &[&str]) -> Option<&'a str> {
+    at(value, path).as_string().ok().map(AsRef::as_ref)
+}
+
+/// The string-valued entries of an object (a label map), in key order.
+fn strings(value: &regorus::Value) -> Vec<(String, String)> {
+    value
+        .as_object()
+        .map(|map| {
+            map.iter()
+                .filter_map(|(k, v)| {
+                    Some((
+                        k.as_string().ok()?.to_string(),
+                        v.as_string().ok()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A thread's evaluators: a VM of the compiled program, and the interpreter (a clone of the

@@ -1,10 +1,10 @@
 # Helpers for the rules on Kubernetes objects: the pod specs and containers of any workload
 # object, each with its path in the object (so a violation points at the exact field).
 #
-# Rules refer to them by their full path (`data.lib.pave.kubernetes.containers`): that is what
-# Gatekeeper's ConstraintTemplates need to bundle this library, and the compiled evaluation
-# computes a rule reached that way once per object rather than once per use. Both are arrays:
-# iterating a set of whole containers compares them element by element.
+# Rules refer to them by their full path (`data.lib.pave.kubernetes.containers`), not through an
+# import alias: the compiled evaluation computes a rule reached that way once per object rather
+# than once per use. Both are arrays: iterating a set of whole containers compares them element by
+# element.
 package lib.pave.kubernetes
 
 import rego.v1
