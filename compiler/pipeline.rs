@@ -56,6 +56,9 @@ pub struct Options {
     /// compiles for comparison, such as the old side of `pave diff --against`: a revision that
     /// an added rule rejects still has a tree to compare with.
     pub evaluate_policies: bool,
+    /// Whether the tenant folders' files get their contents. Off for `pave check`, which only
+    /// needs their objects evaluated: the YAML is then not written, even in memory.
+    pub contents: bool,
 }
 
 /// The result of checking a platform's specs: the validated spec, the compiled policies, and the
@@ -125,14 +128,21 @@ pub fn generate(
 ) -> Result<Compilation, Vec<Diagnostic>> {
     let output_path = validated.spec().platform.spec.gitops.path.clone();
     let plan = timings.time("lower", || lower(&validated, policies));
-    // The spanned documents are not needed past lowering; free them before the tree is built.
-    drop(validated);
     // The tenant folders' objects are evaluated as they are generated; the rest of the tree
     // (control plane, Flux, Terraform) once it is built.
     let check = options
         .evaluate_policies
         .then_some(policies as &dyn crate::emit::ObjectCheck);
-    let (tree, findings) = match timings.time("emit", || emit(&plan, source_map, reuse, check)) {
+    // The spanned documents are not needed past lowering: they are freed while the tree is
+    // built (the memory goes back before the tree grows; 55 ms of freeing at 10,000 services,
+    // off the critical path).
+    let emitted = std::thread::scope(|scope| {
+        scope.spawn(move || drop(validated));
+        timings.time("emit", || {
+            emit(&plan, source_map, reuse, check, options.contents)
+        })
+    });
+    let (tree, findings) = match emitted {
         Ok(emitted) => emitted,
         Err(message) => {
             return Err(vec![Diagnostic::unplaced(

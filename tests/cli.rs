@@ -83,6 +83,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             sarif_output_validates_against_the_sarif_schema,
         ),
         Trial::test(
+            "cli::check_reports_what_compile_reports_on_every_policy_case",
+            check_reports_what_compile_reports_on_every_policy_case,
+        ),
+        Trial::test(
             "cli::gatekeeper_constraints_fit_their_templates_and_enforce_the_rules",
             gatekeeper_constraints_fit_their_templates_and_enforce_the_rules,
         ),
@@ -621,6 +625,51 @@ fn sarif_output_validates_against_the_sarif_schema() -> Result<(), Failed> {
         results += found;
     }
     check(results >= 15, format!("only {results} results in all"))
+}
+
+/// `pave check` evaluates the generated objects without writing their YAML: on every policy
+/// case it reports exactly what `pave compile` reports, and fails exactly when it fails.
+fn check_reports_what_compile_reports_on_every_policy_case() -> Result<(), Failed> {
+    let cases = repo().join("tests/cases/policy");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&cases).map_err(|e| e.to_string())? {
+        let case = entry.map_err(|e| e.to_string())?.path().join("input");
+        let out = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let out_dir = out.path().join("gitops");
+        let checked = pave(&case, &["check", ".", "--output", "json"]);
+        let compiled = pave(
+            &case,
+            &[
+                "compile",
+                ".",
+                "--out",
+                &out_dir.to_string_lossy(),
+                "--output",
+                "json",
+            ],
+        );
+        check(
+            checked.status == compiled.status,
+            format!(
+                "{}: check exits {}, compile {}",
+                case.display(),
+                checked.status,
+                compiled.status
+            ),
+        )?;
+        let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
+        check(
+            parse(&checked.stdout).is_some() && parse(&checked.stdout) == parse(&compiled.stdout),
+            format!(
+                "{}: check and compile disagree:\n{}\n---\n{}",
+                case.display(),
+                checked.stdout,
+                compiled.stdout
+            ),
+        )?;
+        compared += 1;
+    }
+    check(compared >= 15, format!("only {compared} policy cases"))
 }
 
 /// A generated YAML file as JSON.

@@ -133,6 +133,10 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
     if args.timings {
         eprint!("{}", timings.render());
     }
+    // The process exits next: freeing the tree, the specs and the compiled policies one
+    // allocation at a time takes about 0.1 s at 10,000 services, for nothing. They own no file
+    // or lock (the output folder's lock went with `write`).
+    std::mem::forget((compilation, policies, source_map));
     status
 }
 

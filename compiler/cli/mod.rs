@@ -130,6 +130,7 @@ pub(super) fn run(cli: Cli) -> i32 {
         options: Options {
             today,
             evaluate_policies: true,
+            contents: true,
         },
         stdout_color,
         render: RenderOptions {

@@ -70,7 +70,10 @@ impl<'a> Folder<'a> {
             None => api_version.to_string(),
         };
         let file_name = format!("{prefix}_{}_{name}.yaml", kind.to_lowercase());
-        let body = to_yaml(object)?;
+        let body = match self.checker {
+            Some(checker) if !checker.contents => String::new(),
+            _ => to_yaml(object)?,
+        };
         if let Some(checker) = self.checker
             && checker.check.wants(api_version, kind)
         {

@@ -37,6 +37,8 @@ pub trait ObjectCheck: Sync {
 /// An [`ObjectCheck`] and what it found so far, shared by the folders being generated.
 pub(crate) struct Checker<'a> {
     check: &'a dyn ObjectCheck,
+    /// Whether the checked folders' files get their contents.
+    contents: bool,
     findings: Mutex<Vec<Diagnostic>>,
 }
 
@@ -49,11 +51,14 @@ pub(crate) struct Checker<'a> {
 ///
 /// With `check`, the tenant folders' objects are evaluated as they are generated (and marked
 /// [`OutputFile::checked`]); its findings are returned beside the tree, in no particular order.
+/// Without `contents` (and with `check`), those folders' files are left empty: only their
+/// evaluation is wanted.
 pub fn emit(
     plan: &Plan,
     source_map: &SourceMap,
     reuse: Option<&BTreeMap<String, String>>,
     check: Option<&dyn ObjectCheck>,
+    contents: bool,
 ) -> Result<(OutputTree, Vec<Diagnostic>), String> {
     let mut tree = OutputTree::default();
     let generate = match reuse {
@@ -81,6 +86,7 @@ pub fn emit(
         .collect();
     let checker = check.map(|check| Checker {
         check,
+        contents,
         findings: Mutex::default(),
     });
     kubernetes::emit(&units, source_map, &mut tree, checker.as_ref())?;

@@ -12,6 +12,7 @@ mod resource;
 mod score;
 mod stdlib;
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
 pub use addon::{
@@ -231,7 +232,7 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
     let ports = port_table(&specs.services);
     // Services are unique per tenant; the key is `tenant/name`.
     let mut seen: HashMap<(String, String), Span> = HashMap::new();
-    let mut services = Vec::new();
+    let mut unique = Vec::new();
     for parsed in specs.services {
         let tenant_name = parsed.metadata.tenant.clone().unwrap_or_default();
         let tenant_span = parsed.doc.span(&["metadata", "tenant"]);
@@ -261,23 +262,37 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
             continue;
         }
         seen.insert(key, name_span);
-        let instances = service_instances(
-            &parsed,
-            tenant,
-            &platform,
-            &environments,
-            &sizes,
-            &stdlib,
-            &ports,
-            (&resource_catalogue, &catalogue_docs),
-            &mut diagnostics,
-        );
-        services.push(Service {
-            tenant: tenant_name,
-            dependencies: Vec::new(),
-            instances,
-            parsed,
-        });
+        unique.push((parsed, tenant, tenant_name));
+    }
+    // Each service's instances on their own, in parallel; diagnostics kept in service order.
+    let resolved: Vec<(Service, Vec<Diagnostic>)> = unique
+        .into_par_iter()
+        .map(|(parsed, tenant, tenant_name)| {
+            let mut found = Vec::new();
+            let instances = service_instances(
+                &parsed,
+                tenant,
+                &platform,
+                &environments,
+                &sizes,
+                &stdlib,
+                &ports,
+                (&resource_catalogue, &catalogue_docs),
+                &mut found,
+            );
+            let service = Service {
+                tenant: tenant_name,
+                dependencies: Vec::new(),
+                instances,
+                parsed,
+            };
+            (service, found)
+        })
+        .collect();
+    let mut services = Vec::with_capacity(resolved.len());
+    for (service, found) in resolved {
+        diagnostics.extend(found);
+        services.push(service);
     }
     services.sort_by(|a, b| (&a.tenant, a.name()).cmp(&(&b.tenant, b.name())));
 
