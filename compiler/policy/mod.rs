@@ -51,7 +51,7 @@ pub struct PolicySet {
     enabled: BTreeMap<Target, Vec<usize>>,
     /// The enabled rules on Kubernetes objects of each (group, kind) some rule names; every
     /// other kind gets those without `kinds`. Looked up for each generated object.
-    kind_rules: std::collections::HashMap<(String, String), Vec<usize>>,
+    kind_rules: BTreeMap<(String, String), Vec<usize>>,
     /// The enabled rules on Kubernetes objects of any other kind; `None` until indexed.
     other_kind_rules: Option<Vec<usize>>,
     waivers: Vec<ActiveWaiver>,
@@ -310,13 +310,13 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
         base_value: regorus::Value::from(Json::Object(base.clone())),
         base,
         programs: None,
-        kind_rules: std::collections::HashMap::new(),
+        kind_rules: BTreeMap::new(),
         other_kind_rules: None,
         tiers,
         heads,
         used: Mutex::default(),
     };
-    let mut kind_rules = std::collections::HashMap::new();
+    let mut kind_rules = BTreeMap::new();
     for rule in set.rules.iter().filter(|r| r.target == Target::Kubernetes) {
         for kind in &rule.kinds {
             let (group, kind) = kind.rsplit_once('/').unwrap_or(("", kind));
@@ -438,8 +438,9 @@ impl PolicySet {
             .collect()
     }
 
-    /// Every set of rules [`PolicySet::rules_for`] can return: one per target, and on Kubernetes
-    /// objects one per kind some rule names, plus the set for every other kind.
+    /// Every set of rules [`PolicySet::rules_for`] can return: one per target, and on spec
+    /// documents and Kubernetes objects one per kind some rule names (`kind_rules`, filled
+    /// first), plus the set for every other kind.
     fn rule_sets(&self) -> Vec<Vec<usize>> {
         let mut sets = vec![
             self.rules_for(Target::Spec, "", ""),
@@ -451,17 +452,7 @@ impl PolicySet {
                 sets.push(self.rules_for(Target::Spec, "", kind));
             }
         }
-        for rule in self.rules.iter().filter(|r| r.target == Target::Kubernetes) {
-            for kind in &rule.kinds {
-                let (group, kind) = kind.rsplit_once('/').unwrap_or(("", kind));
-                let api_version = if group.is_empty() {
-                    "v1".to_string()
-                } else {
-                    format!("{group}/v1")
-                };
-                sets.push(self.rules_for(Target::Kubernetes, &api_version, kind));
-            }
-        }
+        sets.extend(self.kind_rules.values().cloned());
         sets
     }
 
