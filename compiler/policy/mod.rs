@@ -394,6 +394,12 @@ impl PolicySet {
         &self.rules
     }
 
+    /// Whether the rules run as compiled bytecode (else by the interpreter, several times
+    /// slower: some rule uses what regorus's VM does not compile). `--timings` says which.
+    pub fn compiled(&self) -> bool {
+        self.programs.is_some()
+    }
+
     /// Whether the Platform switched the rule off.
     fn is_enabled(&self, index: usize) -> bool {
         self.enabled
