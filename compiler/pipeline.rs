@@ -130,7 +130,7 @@ pub fn generate(
     let plan = timings.time("lower", || lower(&validated, policies));
     // The tenant folders' objects are evaluated as they are generated; the rest of the tree
     // (control plane, Flux, Terraform) once it is built.
-    let check = options
+    let object_check = options
         .evaluate_policies
         .then_some(policies as &dyn crate::emit::ObjectCheck);
     // The spanned documents are not needed past lowering: they are freed while the tree is
@@ -141,7 +141,7 @@ pub fn generate(
         // are dropped here, before the tree is built.
         let _ = std::thread::Builder::new().spawn_scoped(scope, move || drop(validated));
         timings.time("emit", || {
-            emit(&plan, source_map, reuse, check, options.contents)
+            emit(&plan, source_map, reuse, object_check, options.contents)
         })
     });
     let (tree, findings) = match emitted {

@@ -10,6 +10,7 @@ pub use kind::{
     PolicyViolation, RefKind, Severity,
 };
 pub use render::{RenderOptions, render_github, render_human, render_json, render_sarif};
+pub(crate) use render::{github_data, github_property};
 
 use crate::source::Span;
 

@@ -312,14 +312,14 @@ pub fn render_github(diagnostics: &[Diagnostic], source_map: &SourceMap, prefix:
     out
 }
 
-/// Escapes a workflow command's message, as `@actions/core` does.
-fn github_data(text: &str) -> String {
+/// Escapes a GitHub workflow command's message, as `@actions/core` does (also for `pave diff`).
+pub(crate) fn github_data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
-/// Escapes a workflow command's property value.
-fn github_property(text: &str) -> String {
+/// Escapes a GitHub workflow command's property value.
+pub(crate) fn github_property(text: &str) -> String {
     github_data(text).replace(':', "%3A").replace(',', "%2C")
 }

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use serde_json::Value as Json;
 
 use super::{Change, ResourceChange, Summary, TreeDiff};
+use crate::diagnostic::{github_data, github_property};
 
 /// `3 to add, 2 to change, 1 to delete`, as `terraform plan` says it.
 pub fn summary_line(summary: &Summary) -> String {
@@ -255,10 +256,10 @@ pub fn github(diff: &TreeDiff, root: &str) -> String {
         let _ = writeln!(
             out,
             "::notice file={},title=pave diff::{} {}{}",
-            escape_property(&file),
+            github_property(&file),
             verb,
-            escape_data(&resource.id()),
-            escape_data(&detail)
+            github_data(&resource.id()),
+            github_data(&detail)
         );
     }
     let _ = writeln!(
@@ -268,15 +269,4 @@ pub fn github(diff: &TreeDiff, root: &str) -> String {
         impact_line(&diff.summary)
     );
     out
-}
-
-/// Workflow command escaping, as `@actions/core` does it.
-fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }

@@ -52,8 +52,8 @@ pub struct PolicySet {
     /// The enabled rules on Kubernetes objects of each (group, kind) some rule names; every
     /// other kind gets those without `kinds`. Looked up for each generated object.
     kind_rules: BTreeMap<(String, String), Vec<usize>>,
-    /// The enabled rules on Kubernetes objects of any other kind; `None` until indexed.
-    other_kind_rules: Option<Vec<usize>>,
+    /// The enabled rules on Kubernetes objects of any other kind.
+    other_kind_rules: Vec<usize>,
     waivers: Vec<ActiveWaiver>,
     /// The part of `data.pave` every input shares: platform, parameters, environments.
     base: serde_json::Map<String, Json>,
@@ -300,6 +300,15 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
             message: error.to_string(),
         })]);
     }
+    let mut kind_rules = BTreeMap::new();
+    for rule in rules.iter().filter(|r| r.target == Target::Kubernetes) {
+        for kind in &rule.kinds {
+            let (group, kind) = kind.rsplit_once('/').unwrap_or(("", kind));
+            let matching = matching_rules(&rules, &enabled, Target::Kubernetes, group, kind);
+            kind_rules.insert((group.to_string(), kind.to_string()), matching);
+        }
+    }
+    let other_kind_rules = matching_rules(&rules, &enabled, Target::Kubernetes, "", "");
     let mut set = PolicySet {
         engine,
         rules,
@@ -310,29 +319,45 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
         base_value: regorus::Value::from(Json::Object(base.clone())),
         base,
         programs: None,
-        kind_rules: BTreeMap::new(),
-        other_kind_rules: None,
+        kind_rules,
+        other_kind_rules,
         tiers,
         heads,
         used: Mutex::default(),
     };
-    let mut kind_rules = BTreeMap::new();
-    for rule in set.rules.iter().filter(|r| r.target == Target::Kubernetes) {
-        for kind in &rule.kinds {
-            let (group, kind) = kind.rsplit_once('/').unwrap_or(("", kind));
-            let api_version = if group.is_empty() {
-                "v1".to_string()
-            } else {
-                format!("{group}/v1")
-            };
-            let rules = set.matching_rules(Target::Kubernetes, &api_version, kind);
-            kind_rules.insert((group.to_string(), kind.to_string()), rules);
-        }
-    }
-    set.kind_rules = kind_rules;
-    set.other_kind_rules = Some(set.matching_rules(Target::Kubernetes, "", ""));
     set.programs = vm::Programs::compile(&set.engine, &set.rules, set.rule_sets());
     Ok((set, diagnostics))
+}
+
+/// The enabled rules on `target` about an input of this kind (`group` is the API group of a
+/// Kubernetes object, empty for the core group and for specs), from the rules' `kinds`.
+fn matching_rules(
+    rules: &[Rule],
+    enabled: &BTreeMap<Target, Vec<usize>>,
+    target: Target,
+    group: &str,
+    kind: &str,
+) -> Vec<usize> {
+    enabled
+        .get(&target)
+        .into_iter()
+        .flatten()
+        .copied()
+        .filter(|&i| {
+            rules.get(i).is_some_and(|rule| {
+                rule.kinds.is_empty()
+                    || match target {
+                        // Spec documents are named by kind alone (`Tenant`).
+                        Target::Spec => rule.kinds.iter().any(|k| k == kind),
+                        Target::Kubernetes => rule.kinds.iter().any(|k| {
+                            let (g, k) = k.rsplit_once('/').unwrap_or(("", k));
+                            g == group && k == kind
+                        }),
+                        Target::Terraform => true,
+                    }
+            })
+        })
+        .collect()
 }
 
 /// Reports a rule id no policy declares; returns whether it is known.
@@ -408,45 +433,23 @@ impl PolicySet {
     }
 
     /// The enabled rules on `target` about an input of this kind (`kinds` in their metadata).
+    /// Kubernetes objects' rules are looked up in the index built by [`load`].
     fn rules_for(&self, target: Target, api_version: &str, kind: &str) -> Vec<usize> {
-        if target == Target::Kubernetes
-            && let Some(other) = &self.other_kind_rules
-        {
-            let group = api_version.split_once('/').map_or("", |(group, _)| group);
-            let key = (group.to_string(), kind.to_string());
-            return self.kind_rules.get(&key).unwrap_or(other).clone();
-        }
-        self.matching_rules(target, api_version, kind)
-    }
-
-    /// [`PolicySet::rules_for`], computed from the rules' metadata.
-    fn matching_rules(&self, target: Target, api_version: &str, kind: &str) -> Vec<usize> {
         let group = api_version.split_once('/').map_or("", |(group, _)| group);
-        self.enabled
-            .get(&target)
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|&i| {
-                self.rules.get(i).is_some_and(|rule| {
-                    rule.kinds.is_empty()
-                        || match target {
-                            // Spec documents are named by kind alone (`Tenant`).
-                            Target::Spec => rule.kinds.iter().any(|k| k == kind),
-                            Target::Kubernetes => rule.kinds.iter().any(|k| {
-                                let (g, k) = k.rsplit_once('/').unwrap_or(("", k));
-                                g == group && k == kind
-                            }),
-                            Target::Terraform => true,
-                        }
-                })
-            })
-            .collect()
+        if target == Target::Kubernetes {
+            let key = (group.to_string(), kind.to_string());
+            return self
+                .kind_rules
+                .get(&key)
+                .unwrap_or(&self.other_kind_rules)
+                .clone();
+        }
+        matching_rules(&self.rules, &self.enabled, target, group, kind)
     }
 
     /// Every set of rules [`PolicySet::rules_for`] can return: one per target, and on spec
-    /// documents and Kubernetes objects one per kind some rule names (`kind_rules`, filled
-    /// first), plus the set for every other kind.
+    /// documents and Kubernetes objects one per kind some rule names, plus the set for every
+    /// other kind.
     fn rule_sets(&self) -> Vec<Vec<usize>> {
         let mut sets = vec![
             self.rules_for(Target::Spec, "", ""),
@@ -525,11 +528,8 @@ impl PolicySet {
                 let provenance = &file.provenance;
                 let rules = self.rules_for(target, &provenance.api_version, &provenance.kind);
                 // Autoscalers and disruption budgets are read for `related`.
-                let sibling = matches!(
-                    provenance.kind.as_str(),
-                    "HorizontalPodAutoscaler" | "PodDisruptionBudget"
-                );
-                (!rules.is_empty() || sibling).then_some((path, file, target, rules))
+                (!rules.is_empty() || is_guard(&provenance.kind))
+                    .then_some((path, file, target, rules))
             })
             .collect();
         let parse = |file: &crate::emit::OutputFile, target: Target| match target {
@@ -549,11 +549,7 @@ impl PolicySet {
         let guard_objects: Vec<(&str, regorus::Value)> = candidates
             .par_iter()
             .filter(|(_, file, target, _)| {
-                *target == Target::Kubernetes
-                    && matches!(
-                        file.provenance.kind.as_str(),
-                        "PodDisruptionBudget" | "HorizontalPodAutoscaler"
-                    )
+                *target == Target::Kubernetes && is_guard(&file.provenance.kind)
             })
             .map(|(path, file, target, _)| {
                 let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
@@ -564,6 +560,7 @@ impl PolicySet {
         for (folder, object) in guard_objects {
             guards.entry(folder).or_default().add(&object);
         }
+        let none = Guards::default();
         let per_file: Vec<Vec<Diagnostic>> = candidates
             .into_par_iter()
             .filter(|(.., rules)| !rules.is_empty())
@@ -572,7 +569,6 @@ impl PolicySet {
                 |worker, (path, file, target, rules)| {
                     let object = parse(file, target);
                     let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-                    let none = Guards::default();
                     let guards = guards.get(folder).unwrap_or(&none);
                     let input = self.generated_input(path, file, target, object, rules, guards);
                     self.evaluate_one(worker, input)

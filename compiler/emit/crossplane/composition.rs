@@ -228,6 +228,19 @@ impl Ctx {
         })
     }
 
+    /// The composed resources of a database, then its `host` and `password` outputs, each read
+    /// from (suffix of the provider's secret, key in it).
+    fn with_credentials(
+        &self,
+        mut composed: Vec<Json>,
+        host: (&str, &str),
+        password: (&str, &str),
+    ) -> Vec<Json> {
+        composed.extend(self.secret_output("host", host.0, host.1));
+        composed.extend(self.secret_output("password", password.0, password.1));
+        composed
+    }
+
     /// For one secret output: a Secrets Manager secret named `<secretPrefix>/<output>` and its
     /// version, whose value is the key `key` of the provider's secret `<composite>-<suffix>`.
     fn secret_output(&self, output: &str, suffix: &str, key: &str) -> Vec<Json> {
@@ -329,10 +342,11 @@ impl Ctx {
             patches,
             Some(("writeConnectionSecretToRef", connection_ref)),
         );
-        let mut out = vec![instance];
-        out.extend(self.secret_output("host", "connection", "host"));
-        out.extend(self.secret_output("password", "master", "password"));
-        out
+        self.with_credentials(
+            vec![instance],
+            ("connection", "host"),
+            ("master", "password"),
+        )
     }
 
     /// An ElastiCache replication group with TLS and an AUTH token, and its host and token in
@@ -381,10 +395,11 @@ impl Ctx {
             patches,
             Some(("writeConnectionSecretToRef", connection_ref)),
         );
-        let mut out = vec![group];
-        out.extend(self.secret_output("host", "connection", "primary_endpoint_address"));
-        out.extend(self.secret_output("password", "auth", "token"));
-        out
+        self.with_credentials(
+            vec![group],
+            ("connection", "primary_endpoint_address"),
+            ("auth", "token"),
+        )
     }
 
     /// A bucket with public access blocked, SSE-KMS, owner-enforced ownership, versioning per
@@ -584,10 +599,11 @@ impl Ctx {
             ],
             "readinessChecks": [{"type": "None"}],
         });
-        let mut out = vec![cluster, user, host];
-        out.extend(self.secret_output("host", "host", "host"));
-        out.extend(self.secret_output("password", "user", "password"));
-        out
+        self.with_credentials(
+            vec![cluster, user, host],
+            ("host", "host"),
+            ("user", "password"),
+        )
     }
 
     /// A queue with SSE and a dead-letter queue.
