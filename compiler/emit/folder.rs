@@ -16,8 +16,8 @@ pub(super) struct Folder<'a> {
     provenance: Provenance,
     /// What evaluates the folder's objects when it is finished, if anything does here.
     checker: Option<&'a Checker<'a>>,
-    /// The objects the checker asked for, as JSON, by index in `files`.
-    objects: Vec<(usize, String)>,
+    /// The objects the checker asked for, as the policy engine's values, by index in `files`.
+    objects: Vec<(usize, regorus::Value)>,
 }
 
 impl<'a> Folder<'a> {
@@ -77,9 +77,9 @@ impl<'a> Folder<'a> {
         if let Some(checker) = self.checker
             && checker.check.wants(api_version, kind)
         {
-            let json = serde_json::to_string(object)
-                .map_err(|e| format!("serializing `{file_name}` for the policies: {e}"))?;
-            self.objects.push((self.files.len(), json));
+            let value = crate::policy::to_value(object)
+                .map_err(|e| format!("converting `{file_name}` for the policies: {e}"))?;
+            self.objects.push((self.files.len(), value));
         }
         self.resources.push(file_name.clone());
         self.provenance.api_version = api_version.to_string();
@@ -129,12 +129,15 @@ impl<'a> Folder<'a> {
         self.push("kustomization.yaml".into(), body, source);
         if let Some(checker) = self.checker {
             let files = &self.files;
-            let objects: Vec<(&str, &OutputFile, String)> = std::mem::take(&mut self.objects)
-                .into_iter()
-                .filter_map(|(i, json)| {
-                    files.get(i).map(|(path, file)| (path.as_str(), file, json))
-                })
-                .collect();
+            let objects: Vec<(&str, &OutputFile, regorus::Value)> =
+                std::mem::take(&mut self.objects)
+                    .into_iter()
+                    .filter_map(|(i, value)| {
+                        files
+                            .get(i)
+                            .map(|(path, file)| (path.as_str(), file, value))
+                    })
+                    .collect();
             let findings = checker.check.check_folder(objects);
             if !findings.is_empty() {
                 match checker.findings.lock() {

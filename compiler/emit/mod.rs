@@ -26,12 +26,13 @@ use crate::lower::{Plan, TenantEnvironment};
 use crate::source::SourceMap;
 
 /// What evaluates generated objects folder by folder, as each is finished (the policies): from
-/// the typed objects, serialized to JSON text for it, instead of parsing the written YAML back.
+/// the typed objects, converted straight to the policy engine's value
+/// ([`crate::policy::to_value`]), instead of parsing the written YAML back.
 pub trait ObjectCheck: Sync {
     /// Whether the check reads objects of this kind (`apiVersion` as written).
     fn wants(&self, api_version: &str, kind: &str) -> bool;
-    /// Evaluates one folder's objects that it wants: (path, file, the object as JSON text).
-    fn check_folder(&self, objects: Vec<(&str, &OutputFile, String)>) -> Vec<Diagnostic>;
+    /// Evaluates one folder's objects that it wants: (path, file, the object's value).
+    fn check_folder(&self, objects: Vec<(&str, &OutputFile, regorus::Value)>) -> Vec<Diagnostic>;
 }
 
 /// An [`ObjectCheck`] and what it found so far, shared by the folders being generated.

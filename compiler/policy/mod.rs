@@ -14,6 +14,7 @@
 
 mod gatekeeper;
 mod rule;
+mod value;
 mod vm;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,6 +26,7 @@ use serde_json::{Value as Json, json};
 
 pub use gatekeeper::{GatekeeperRule, gatekeeper_rules};
 pub use rule::{Rule, Target};
+pub use value::to_value;
 
 use crate::diagnostic::{
     Diagnostic, DiagnosticKind, PolicyViolation, Severity, StageResult, suggest,
@@ -389,7 +391,8 @@ struct Input<'a> {
     /// The rules to evaluate on it.
     rules: Vec<usize>,
     object: regorus::Value,
-    context: serde_json::Map<String, Json>,
+    /// `data.pave`: the shared context and the input's own.
+    context: regorus::Value,
     place: Place<'a>,
     owner: Owner<'a>,
     /// Under the node: the generated object the rule looked at, if it is one.
@@ -484,20 +487,24 @@ impl PolicySet {
                 _ => None,
             };
             let service = (kind == "Service").then_some(name);
-            let mut context = serde_json::Map::new();
-            context.insert("source".into(), json!("spec"));
-            context.insert("file".into(), json!(source_map.get(doc.file).name));
-            context.insert("resource".into(), json!({"kind": kind, "name": name}));
+            let mut context = vec![
+                ("source", string("spec")),
+                ("file", string(&source_map.get(doc.file).name)),
+                (
+                    "resource",
+                    record([("kind", string(kind)), ("name", string(name))]),
+                ),
+            ];
             if let Some(tenant) = tenant {
-                context.insert("tenant".into(), json!(tenant));
+                context.push(("tenant", string(tenant)));
             }
             if let Some(service) = service {
-                context.insert("service".into(), json!(service));
+                context.push(("service", string(service)));
             }
             inputs.push(Input {
                 rules,
                 object: regorus::Value::from(doc.root.to_json()),
-                context,
+                context: self.context(context),
                 place: Place::Document(doc),
                 owner: Owner {
                     tenant,
@@ -589,12 +596,10 @@ impl PolicySet {
         guards: &Guards,
     ) -> Input<'a> {
         let ctx = &file.provenance.context;
-        let mut context = serde_json::Map::new();
-        context.insert("source".into(), json!(target.as_str()));
-        context.insert("file".into(), json!(path));
-        let mut put = |key: &str, value: &Option<String>| {
+        let mut context = vec![("source", string(target.as_str())), ("file", string(path))];
+        let mut put = |key: &'static str, value: &Option<String>| {
             if let Some(value) = value {
-                context.insert(key.into(), json!(value));
+                context.push((key, string(value)));
             }
         };
         put("tenant", &ctx.tenant);
@@ -604,28 +609,33 @@ impl PolicySet {
         put("service", &ctx.service);
         put("addon", &ctx.addon);
         if let Some(tier) = ctx.environment.as_ref().and_then(|e| self.tiers.get(e)) {
-            context.insert("tier".into(), json!(tier));
+            context.push(("tier", string(tier)));
         }
         let mut object_name = (target == Target::Terraform).then(|| format!("`{path}`"));
         if target == Target::Kubernetes {
             let kind = text(&object, &["kind"]);
             let name = text(&object, &["metadata", "name"]);
             object_name = Some(format!("{} `{}`", kind.unwrap_or(""), name.unwrap_or("")));
-            context.insert(
-                "declared".into(),
-                json!({"publicIngress": ctx.public_ingress}),
-            );
-            context.insert(
-                "resource".into(),
-                json!({
-                    "apiVersion": text(&object, &["apiVersion"]),
-                    "kind": kind,
-                    "name": name,
-                    "namespace": text(&object, &["metadata", "namespace"]),
-                }),
-            );
-            context.insert("related".into(), guards.related(&object));
+            let optional = |text: Option<&str>| text.map_or(regorus::Value::Null, string);
+            context.push((
+                "declared",
+                record([("publicIngress", regorus::Value::from(ctx.public_ingress))]),
+            ));
+            context.push((
+                "resource",
+                record([
+                    ("apiVersion", optional(text(&object, &["apiVersion"]))),
+                    ("kind", optional(kind)),
+                    ("name", optional(name)),
+                    (
+                        "namespace",
+                        optional(text(&object, &["metadata", "namespace"])),
+                    ),
+                ]),
+            ));
+            context.push(("related", guards.related(&object)));
         }
+        let context = self.context(context);
         Input {
             rules,
             object,
@@ -641,6 +651,17 @@ impl PolicySet {
             },
             object_name,
         }
+    }
+
+    /// `data.pave` for one input: the shared context with the input's own entries.
+    fn context(&self, own: Vec<(&'static str, regorus::Value)>) -> regorus::Value {
+        let mut map: BTreeMap<regorus::Value, regorus::Value> = self
+            .base_value
+            .as_object()
+            .map(|shared| shared.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        map.extend(own.into_iter().map(|(key, value)| (value::key(key), value)));
+        regorus::Value::from(map)
     }
 
     /// Evaluates the inputs in parallel, each engine a clone of the compiled one.
@@ -672,15 +693,7 @@ impl PolicySet {
     ) -> Result<Vec<Finding>, Diagnostic> {
         let indices = &input.rules;
         let object = std::mem::replace(&mut input.object, regorus::Value::Null);
-        let mut context = self.base_value.clone();
-        if let Ok(map) = context.as_object_mut() {
-            for (key, value) in &input.context {
-                map.insert(
-                    regorus::Value::from(key.as_str()),
-                    regorus::Value::from(value.clone()),
-                );
-            }
-        }
+        let context = std::mem::replace(&mut input.context, regorus::Value::Null);
         if let (Some(programs), Some(vm)) = (&self.programs, worker.vm.as_mut())
             && let Some(value) = programs.evaluate(vm, indices, &object, &context)
         {
@@ -900,15 +913,8 @@ impl crate::emit::ObjectCheck for PolicySet {
 
     fn check_folder(
         &self,
-        objects: Vec<(&str, &crate::emit::OutputFile, String)>,
+        objects: Vec<(&str, &crate::emit::OutputFile, regorus::Value)>,
     ) -> Vec<Diagnostic> {
-        let objects: Vec<_> = objects
-            .into_iter()
-            .map(|(path, file, json)| {
-                let object = regorus::Value::from_json_str(&json).unwrap_or(regorus::Value::Null);
-                (path, file, object)
-            })
-            .collect();
         let mut guards = Guards::default();
         for (_, file, object) in &objects {
             if is_guard(&file.provenance.kind) {
@@ -947,10 +953,10 @@ fn is_guard(kind: &str) -> bool {
 struct Guards {
     /// Each budget's `matchLabels` and name.
     budgets: Vec<(Vec<(String, String)>, String)>,
-    /// Label (key, value) to the budgets whose selector requires it.
-    by_label: BTreeMap<(String, String), Vec<usize>>,
-    /// (kind, name) of the scaled object to the autoscalers' names.
-    autoscalers: BTreeMap<(String, String), Vec<String>>,
+    /// Label key, then value, to the budgets whose selector requires that label first.
+    by_label: BTreeMap<String, BTreeMap<String, Vec<usize>>>,
+    /// Kind, then name, of the scaled object to the autoscalers' names.
+    autoscalers: BTreeMap<String, BTreeMap<String, Vec<String>>>,
 }
 
 impl Guards {
@@ -959,11 +965,13 @@ impl Guards {
         match text(guard, &["kind"]) {
             Some("PodDisruptionBudget") => {
                 let selector = strings(at(guard, &["spec", "selector", "matchLabels"]));
-                let Some(first) = selector.first() else {
+                let Some((key, value)) = selector.first() else {
                     return;
                 };
                 self.by_label
-                    .entry(first.clone())
+                    .entry(key.clone())
+                    .or_default()
+                    .entry(value.clone())
                     .or_default()
                     .push(self.budgets.len());
                 self.budgets.push((selector, name));
@@ -974,7 +982,9 @@ impl Guards {
                     (text(target, &["kind"]), text(target, &["name"]))
                 {
                     self.autoscalers
-                        .entry((kind.to_string(), scaled.to_string()))
+                        .entry(kind.to_string())
+                        .or_default()
+                        .entry(scaled.to_string())
                         .or_default()
                         .push(name);
                 }
@@ -985,42 +995,76 @@ impl Guards {
 
     /// `data.pave.related` of an object: the budgets whose selector matches its pod template's
     /// labels and the autoscalers that scale it, by name, in the folder's order.
-    fn related(&self, object: &regorus::Value) -> Json {
+    fn related(&self, object: &regorus::Value) -> regorus::Value {
         let kind = text(object, &["kind"]).unwrap_or("");
         let name = text(object, &["metadata", "name"]);
-        let labels: BTreeMap<String, String> =
-            strings(at(object, &["spec", "template", "metadata", "labels"]))
-                .into_iter()
-                .collect();
-        let mut matching: Vec<usize> = labels
-            .iter()
-            .filter_map(|(key, value)| self.by_label.get(&(key.clone(), value.clone())))
-            .flatten()
-            .copied()
-            .filter(|&i| {
+        let labels = at(object, &["spec", "template", "metadata", "labels"]);
+        let label = |key: &str| field(labels, key).and_then(|v| v.as_string().ok());
+        let mut matching = Vec::new();
+        for (key, value) in labels.as_object().into_iter().flat_map(|map| map.iter()) {
+            let (Ok(key), Ok(value)) = (key.as_string(), value.as_string()) else {
+                continue;
+            };
+            let Some(budgets) = self
+                .by_label
+                .get(key.as_ref())
+                .and_then(|values| values.get(value.as_ref()))
+            else {
+                continue;
+            };
+            matching.extend(budgets.iter().copied().filter(|&i| {
                 self.budgets[i]
                     .0
                     .iter()
-                    .all(|(k, v)| labels.get(k) == Some(v))
-            })
-            .collect();
+                    .all(|(k, v)| label(k).is_some_and(|found| found.as_ref() == v))
+            }));
+        }
         matching.sort_unstable();
         matching.dedup();
-        let budgets: Vec<&str> = matching
+        let budgets: Vec<regorus::Value> = matching
             .iter()
-            .map(|&i| self.budgets[i].1.as_str())
+            .map(|&i| string(&self.budgets[i].1))
             .collect();
-        let autoscalers = name
-            .and_then(|name| self.autoscalers.get(&(kind.to_string(), name.to_string())))
-            .cloned()
+        let autoscalers: Vec<regorus::Value> = name
+            .and_then(|name| self.autoscalers.get(kind)?.get(name))
+            .map(|names| names.iter().map(|name| string(name)).collect())
             .unwrap_or_default();
-        json!({"podDisruptionBudgets": budgets, "autoscalers": autoscalers})
+        record([
+            ("podDisruptionBudgets", regorus::Value::from(budgets)),
+            ("autoscalers", regorus::Value::from(autoscalers)),
+        ])
     }
+}
+
+/// The value of `key` in an object, if it is one and has it (a scan: objects here are small, and
+/// it needs no key value built).
+fn field<'a>(value: &'a regorus::Value, key: &str) -> Option<&'a regorus::Value> {
+    let map = value.as_object().ok()?;
+    map.iter()
+        .find(|(k, _)| k.as_string().is_ok_and(|k| k.as_ref() == key))
+        .map(|(_, v)| v)
 }
 
 /// The value at `path` in an object (`Undefined` when absent).
 fn at<'a>(value: &'a regorus::Value, path: &[&str]) -> &'a regorus::Value {
-    path.iter().fold(value, |value, key| &value[*key])
+    static UNDEFINED: regorus::Value = regorus::Value::Undefined;
+    path.iter()
+        .fold(value, |value, key| field(value, key).unwrap_or(&UNDEFINED))
+}
+
+/// A string as the engine's value.
+fn string(text: &str) -> regorus::Value {
+    regorus::Value::String(regorus::Rc::from(text))
+}
+
+/// An object of `entries` (static keys), as the engine's value.
+fn record<const N: usize>(entries: [(&'static str, regorus::Value); N]) -> regorus::Value {
+    regorus::Value::from(
+        entries
+            .into_iter()
+            .map(|(key, value)| (value::key(key), value))
+            .collect::<BTreeMap<_, _>>(),
+    )
 }
 
 /// The string at `path` in an object, if it is one.

@@ -84,29 +84,44 @@ fn unit_files<'a, V>(
         .take_while(move |(path, _)| path.starts_with(&prefix))
 }
 
-/// Adds every regular file under `out_dir/dir` to `found` (path relative to `out_dir` -> size);
-/// false if a folder cannot be read.
-fn list(out_dir: &Path, dir: &str, found: &mut BTreeMap<String, u64>) -> bool {
-    let Ok(entries) = fs::read_dir(out_dir.join(dir)) else {
-        return false;
-    };
-    for entry in entries {
-        let Ok(entry) = entry else { return false };
-        let Ok(meta) = entry.metadata() else {
-            return false;
-        };
-        let Some(name) = entry.file_name().to_str().map(|n| format!("{dir}/{n}")) else {
-            continue;
-        };
-        if meta.is_dir() {
-            if !list(out_dir, &name, found) {
-                return false;
-            }
-        } else if meta.is_file() {
-            found.insert(name, meta.len());
-        }
+/// An open folder, to stat the files in it by name.
+#[cfg(unix)]
+struct Folder(rustix::fd::OwnedFd);
+
+#[cfg(unix)]
+impl Folder {
+    fn open(path: &Path) -> Option<Folder> {
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        rustix::fs::open(path, flags, Mode::empty())
+            .ok()
+            .map(Folder)
     }
-    true
+
+    /// The size of the regular file `name` in the folder, if it is one (a link is not).
+    fn file_size(&self, name: &str) -> Option<u64> {
+        use rustix::fs::{AtFlags, FileType};
+        let stat = rustix::fs::statat(&self.0, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+        (FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile)
+            .then(|| u64::try_from(stat.st_size).ok())
+            .flatten()
+    }
+}
+
+/// A folder, to stat the files in it by name (by their whole path, off Unix).
+#[cfg(not(unix))]
+struct Folder(PathBuf);
+
+#[cfg(not(unix))]
+impl Folder {
+    fn open(path: &Path) -> Option<Folder> {
+        path.is_dir().then(|| Folder(path.to_path_buf()))
+    }
+
+    fn file_size(&self, name: &str) -> Option<u64> {
+        let meta = fs::symlink_metadata(self.0.join(name)).ok()?;
+        meta.is_file().then(|| meta.len())
+    }
 }
 
 /// Compares `tree` with `out_dir`, reading a file only when the manifest cannot vouch for it.
@@ -261,20 +276,30 @@ impl OutputFolder {
     }
 
     fn intact(&self, dir: &str, record: &UnitRecord) -> bool {
-        // One directory listing per folder and a stat relative to it per file: cheaper than a
-        // whole-path stat per file, and this runs over every file of every unit.
-        let mut on_disk = BTreeMap::new();
-        if !list(&self.dir, dir, &mut on_disk) {
-            return false;
-        }
+        // A stat of each file the manifest lists in the folder (whatever else is there was not
+        // generated, and does not change the folder's objects), relative to its open folder:
+        // this runs over every file of every unit.
         let mut files = 0;
         let mut bytes = 0;
+        let mut folder: Option<(&str, Folder)> = None;
         for (path, _) in unit_files(&self.manifest.files, dir) {
-            let Some(size) = on_disk.get(path.as_str()) else {
-                return false;
-            };
-            files += 1;
-            bytes += size;
+            let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
+            if folder.as_ref().is_none_or(|(open, _)| *open != parent) {
+                let Some(opened) = Folder::open(&self.dir.join(parent)) else {
+                    return false;
+                };
+                folder = Some((parent, opened));
+            }
+            match folder
+                .as_ref()
+                .and_then(|(_, folder)| folder.file_size(name))
+            {
+                Some(size) => {
+                    files += 1;
+                    bytes += size;
+                }
+                None => return false,
+            }
         }
         files == record.files && bytes == record.bytes
     }
