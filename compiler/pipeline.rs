@@ -141,7 +141,7 @@ pub fn generate(
         // are dropped here, before the tree is built.
         let _ = std::thread::Builder::new().spawn_scoped(scope, move || drop(validated));
         timings.time("emit", || {
-            emit(&plan, source_map, reuse, object_check, options.contents)
+            emit(plan, source_map, reuse, object_check, options.contents)
         })
     });
     let (tree, findings) = match emitted {

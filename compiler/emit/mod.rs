@@ -54,8 +54,12 @@ pub(crate) struct Checker<'a> {
 /// [`OutputFile::checked`]); its findings are returned beside the tree, in no particular order.
 /// Without `contents` (and with `check`), those folders' files are left empty: only their
 /// evaluation is wanted.
+///
+/// Takes the plan: the tenant folders are built last, and each unit is freed as soon as its
+/// folder is, so its memory goes to the files made after it (at ten thousand services the units
+/// hold about 150 MB).
 pub fn emit(
-    plan: &Plan,
+    mut plan: Plan,
     source_map: &SourceMap,
     reuse: Option<&BTreeMap<String, String>>,
     check: Option<&dyn ObjectCheck>,
@@ -66,7 +70,7 @@ pub fn emit(
         None => vec![true; plan.units.len()],
         Some(previous) => {
             let dirs: Vec<String> = plan.units.iter().map(kubernetes::unit_dir).collect();
-            let fingerprints = reuse::fingerprints(plan, source_map);
+            let fingerprints = reuse::fingerprints(&plan, source_map);
             let generate = reuse::to_generate(&dirs, &fingerprints, previous);
             for ((dir, fingerprint), generated) in dirs.into_iter().zip(fingerprints).zip(&generate)
             {
@@ -78,10 +82,21 @@ pub fn emit(
             generate
         }
     };
-    // The units whose folders this tree holds; the others are reused as they are on disk.
-    let units: Vec<&TenantEnvironment> = plan
-        .units
-        .iter()
+    {
+        // The units whose folders this tree holds; the others are reused as they are on disk.
+        let units: Vec<&TenantEnvironment> = plan
+            .units
+            .iter()
+            .zip(&generate)
+            .filter_map(|(unit, &generated)| generated.then_some(unit))
+            .collect();
+        crossplane::emit(&plan, &units, source_map, &mut tree)?;
+        flux::emit(&plan, &units, source_map, &mut tree)?;
+        terraform::emit(&plan, source_map, &mut tree)?;
+    }
+    // The tenant folders last: they take the units, and free each once its folder is built.
+    let units: Vec<TenantEnvironment> = std::mem::take(&mut plan.units)
+        .into_iter()
         .zip(generate)
         .filter_map(|(unit, generated)| generated.then_some(unit))
         .collect();
@@ -90,10 +105,7 @@ pub fn emit(
         contents,
         findings: Mutex::default(),
     });
-    kubernetes::emit(&units, source_map, &mut tree, checker.as_ref())?;
-    crossplane::emit(plan, &units, source_map, &mut tree)?;
-    flux::emit(plan, &units, source_map, &mut tree)?;
-    terraform::emit(plan, source_map, &mut tree)?;
+    kubernetes::emit(units, source_map, &mut tree, checker.as_ref())?;
     let findings = match checker.map(|checker| checker.findings.into_inner()) {
         None => Vec::new(),
         Some(Ok(findings)) => findings,

@@ -42,16 +42,18 @@ pub(super) const TENANCY: &str = "tenancy";
 /// The sub-folder of a unit's folder with its workloads.
 pub(super) const WORKLOADS: &str = "workloads";
 
-/// Adds the tenant folders of `units` to the tree.
+/// Adds the tenant folders of `units` to the tree. Each unit is dropped as soon as its folder
+/// is built, so the memory of the plan goes to the files as they are made.
 pub(super) fn emit(
-    units: &[&TenantEnvironment],
+    units: Vec<TenantEnvironment>,
     source_map: &SourceMap,
     tree: &mut OutputTree,
     checker: Option<&Checker<'_>>,
 ) -> Result<(), String> {
     let folders: Vec<Result<Vec<(String, OutputFile)>, String>> = units
-        .par_iter()
+        .into_par_iter()
         .map(|unit| {
+            let unit = &unit;
             let dir = unit_dir(unit);
             let mut tenancy_folder = Folder::checked(format!("{dir}/{TENANCY}"), checker);
             let mut workloads = Folder::checked(format!("{dir}/{WORKLOADS}"), checker);
