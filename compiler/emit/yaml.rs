@@ -525,7 +525,16 @@ impl Collection<'_> {
     }
 }
 
-/// Captures a map key, which must be a string (or a scalar written as one).
+/// The text of a map key, which must be a string or a scalar written as one (numbers, booleans,
+/// unit variants), as JSON writes keys: shared with the policy engine's values
+/// (`policy/value.rs`).
+pub(crate) fn key_text<T: Serialize + ?Sized>(key: &T) -> Result<String, Error> {
+    let mut sink = KeySink(String::new());
+    key.serialize(&mut sink)?;
+    Ok(sink.0)
+}
+
+/// Captures a map key (see [`key_text`]).
 struct KeySink(String);
 
 impl ser::Serializer for &mut KeySink {
@@ -713,9 +722,7 @@ impl ser::SerializeMap for Collection<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
-        let mut sink = KeySink(String::new());
-        key.serialize(&mut sink)?;
-        self.writer.key(&sink.0);
+        self.writer.key(&key_text(key)?);
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {

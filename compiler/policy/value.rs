@@ -13,8 +13,8 @@ use std::fmt;
 use regorus::{Rc, Value};
 use serde::ser::{self, Serialize};
 
-/// Why a value could not be converted (a map key that is not a string or a number, a
-/// non-finite float, or an error from the type's own serializer).
+/// Why a value could not be converted (a map key that is not a string or a scalar, a non-finite
+/// float, or an error from the type's own serializer).
 #[derive(Debug)]
 pub struct Error(String);
 
@@ -312,7 +312,8 @@ impl ser::SerializeMap for Map {
     type Ok = Value;
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
-        self.key = Some(key.serialize(KeySerializer)?);
+        let text = crate::emit::yaml::key_text(key).map_err(|e| Error(e.to_string()))?;
+        self.key = Some(string(&text));
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
@@ -356,145 +357,6 @@ impl ser::SerializeStructVariant for Map {
     }
     fn end(self) -> Result<Value, Error> {
         Ok(self.finish())
-    }
-}
-
-/// Map keys as JSON writes them: strings, numbers and booleans as their text.
-struct KeySerializer;
-
-fn key_error() -> Error {
-    Error("a map key must be a string".into())
-}
-
-impl ser::Serializer for KeySerializer {
-    type Ok = Value;
-    type Error = Error;
-    type SerializeSeq = ser::Impossible<Value, Error>;
-    type SerializeTuple = ser::Impossible<Value, Error>;
-    type SerializeTupleStruct = ser::Impossible<Value, Error>;
-    type SerializeTupleVariant = ser::Impossible<Value, Error>;
-    type SerializeMap = ser::Impossible<Value, Error>;
-    type SerializeStruct = ser::Impossible<Value, Error>;
-    type SerializeStructVariant = ser::Impossible<Value, Error>;
-
-    fn serialize_bool(self, v: bool) -> Result<Value, Error> {
-        Ok(string(if v { "true" } else { "false" }))
-    }
-    fn serialize_i8(self, v: i8) -> Result<Value, Error> {
-        Ok(string(&v.to_string()))
-    }
-    fn serialize_i16(self, v: i16) -> Result<Value, Error> {
-        Ok(string(&v.to_string()))
-    }
-    fn serialize_i32(self, v: i32) -> Result<Value, Error> {
-        Ok(string(&v.to_string()))
-    }
-    fn serialize_i64(self, v: i64) -> Result<Value, Error> {
-        Ok(string(&v.to_string()))
-    }
-    fn serialize_u8(self, v: u8) -> Result<Value, Error> {
-        Ok(string(&v.to_string()))
-    }
-    fn serialize_u16(self, v: u16) -> Result<Value, Error> {
-        Ok(string(&v.to_string()))
-    }
-    fn serialize_u32(self, v: u32) -> Result<Value, Error> {
-        Ok(string(&v.to_string()))
-    }
-    fn serialize_u64(self, v: u64) -> Result<Value, Error> {
-        Ok(string(&v.to_string()))
-    }
-    fn serialize_f32(self, _v: f32) -> Result<Value, Error> {
-        Err(key_error())
-    }
-    fn serialize_f64(self, _v: f64) -> Result<Value, Error> {
-        Err(key_error())
-    }
-    fn serialize_char(self, v: char) -> Result<Value, Error> {
-        Ok(string(v.encode_utf8(&mut [0; 4])))
-    }
-    fn serialize_str(self, v: &str) -> Result<Value, Error> {
-        Ok(string(v))
-    }
-    fn serialize_bytes(self, _v: &[u8]) -> Result<Value, Error> {
-        Err(key_error())
-    }
-    fn serialize_none(self) -> Result<Value, Error> {
-        Err(key_error())
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<Value, Error> {
-        Err(key_error())
-    }
-    fn serialize_unit(self) -> Result<Value, Error> {
-        Err(key_error())
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<Value, Error> {
-        Err(key_error())
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-    ) -> Result<Value, Error> {
-        Ok(key(variant))
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<Value, Error> {
-        value.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result<Value, Error> {
-        Err(key_error())
-    }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
-        Err(key_error())
-    }
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
-        Err(key_error())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleStruct, Error> {
-        Err(key_error())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(key_error())
-    }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
-        Err(key_error())
-    }
-    fn serialize_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStruct, Error> {
-        Err(key_error())
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(key_error())
     }
 }
 
