@@ -28,6 +28,8 @@ pub use gatekeeper::{GatekeeperRule, gatekeeper_rules};
 pub use rule::{Rule, Target};
 pub use value::to_value;
 
+use value::{at, field, record, string, strings, text};
+
 use crate::diagnostic::{
     Diagnostic, DiagnosticKind, PolicyViolation, Severity, StageResult, suggest,
 };
@@ -1034,59 +1036,6 @@ impl Guards {
             ("autoscalers", regorus::Value::from(autoscalers)),
         ])
     }
-}
-
-/// The value of `key` in an object, if it is one and has it (a scan: objects here are small, and
-/// it needs no key value built).
-fn field<'a>(value: &'a regorus::Value, key: &str) -> Option<&'a regorus::Value> {
-    let map = value.as_object().ok()?;
-    map.iter()
-        .find(|(k, _)| k.as_string().is_ok_and(|k| k.as_ref() == key))
-        .map(|(_, v)| v)
-}
-
-/// The value at `path` in an object (`Undefined` when absent).
-fn at<'a>(value: &'a regorus::Value, path: &[&str]) -> &'a regorus::Value {
-    static UNDEFINED: regorus::Value = regorus::Value::Undefined;
-    path.iter()
-        .fold(value, |value, key| field(value, key).unwrap_or(&UNDEFINED))
-}
-
-/// A string as the engine's value.
-fn string(text: &str) -> regorus::Value {
-    regorus::Value::String(regorus::Rc::from(text))
-}
-
-/// An object of `entries` (static keys), as the engine's value.
-fn record<const N: usize>(entries: [(&'static str, regorus::Value); N]) -> regorus::Value {
-    regorus::Value::from(
-        entries
-            .into_iter()
-            .map(|(key, value)| (value::key(key), value))
-            .collect::<BTreeMap<_, _>>(),
-    )
-}
-
-/// The string at `path` in an object, if it is one.
-fn text<'a>(value: &'a regorus::Value, path: &[&str]) -> Option<&'a str> {
-    at(value, path).as_string().ok().map(AsRef::as_ref)
-}
-
-/// The string-valued entries of an object (a label map), in key order.
-fn strings(value: &regorus::Value) -> Vec<(String, String)> {
-    value
-        .as_object()
-        .map(|map| {
-            map.iter()
-                .filter_map(|(k, v)| {
-                    Some((
-                        k.as_string().ok()?.to_string(),
-                        v.as_string().ok()?.to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// A thread's evaluators: a VM of the compiled program, and the interpreter (a clone of the

@@ -1,7 +1,9 @@
-//! Typed objects straight to the policy engine's value, as `serde_json::to_value` would shape
-//! them (objects keyed by string, `None` fields left out by the types' own serializers, unit
-//! variants as strings, other variants as one-key objects), without JSON text between: the
-//! generated objects the guardrails read are built as [`regorus::Value`] while emit has them.
+//! The policy engine's values ([`regorus::Value`]). [`to_value`] turns typed objects straight
+//! into them, as `serde_json::to_value` would shape them (objects keyed by string, `None` fields
+//! left out by the types' own serializers, unit variants as strings, other variants as one-key
+//! objects), without JSON text between: the generated objects the guardrails read are built
+//! while emit has them. The helpers at the end read and build the few values pave makes by hand
+//! (each input's `data.pave`, the guard index).
 //!
 //! Struct field names are `&'static str`, the same few hundred for every object: each thread
 //! keeps the engine's string for each, so a field name is allocated once, not once per object.
@@ -55,10 +57,12 @@ pub(super) fn key(name: &'static str) -> Value {
     })
 }
 
-fn string(s: &str) -> Value {
+/// A string as the engine's value.
+pub(super) fn string(s: &str) -> Value {
     Value::String(Rc::from(s))
 }
 
+/// An object of `entries` (the last of equal keys wins, as in JSON), as the engine's value.
 fn object(entries: Vec<(Value, Value)>) -> Value {
     Value::from(entries.into_iter().collect::<BTreeMap<_, _>>())
 }
@@ -337,6 +341,56 @@ impl ser::SerializeStructVariant for Map {
     fn end(self) -> Result<Value, Error> {
         Ok(self.finish())
     }
+}
+
+// Reading and building the engine's values by hand (the policies' context and guards).
+
+/// The value of `key` in an object, if it is one and has it (a scan: objects here are small, and
+/// it needs no key value built).
+pub(super) fn field<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    let map = value.as_object().ok()?;
+    map.iter()
+        .find(|(k, _)| k.as_string().is_ok_and(|k| k.as_ref() == key))
+        .map(|(_, v)| v)
+}
+
+/// The value at `path` in an object (`Undefined` when absent).
+pub(super) fn at<'a>(value: &'a Value, path: &[&str]) -> &'a Value {
+    static UNDEFINED: Value = Value::Undefined;
+    path.iter()
+        .fold(value, |value, key| field(value, key).unwrap_or(&UNDEFINED))
+}
+
+/// An object of `entries` (static keys), as the engine's value.
+pub(super) fn record<const N: usize>(entries: [(&'static str, Value); N]) -> Value {
+    object(
+        entries
+            .into_iter()
+            .map(|(name, value)| (key(name), value))
+            .collect(),
+    )
+}
+
+/// The string at `path` in an object, if it is one.
+pub(super) fn text<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
+    at(value, path).as_string().ok().map(AsRef::as_ref)
+}
+
+/// The string-valued entries of an object (a label map), in key order.
+pub(super) fn strings(value: &Value) -> Vec<(String, String)> {
+    value
+        .as_object()
+        .map(|map| {
+            map.iter()
+                .filter_map(|(k, v)| {
+                    Some((
+                        k.as_string().ok()?.to_string(),
+                        v.as_string().ok()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
