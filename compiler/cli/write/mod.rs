@@ -84,18 +84,18 @@ fn unit_files<'a, V>(
         .take_while(move |(path, _)| path.starts_with(&prefix))
 }
 
-/// An open folder, to stat the files in it by name.
+/// An open directory, to stat the files in it by name (not an [`OutputFolder`]).
 #[cfg(unix)]
-struct Folder(rustix::fd::OwnedFd);
+struct OpenDir(rustix::fd::OwnedFd);
 
 #[cfg(unix)]
-impl Folder {
-    fn open(path: &Path) -> Option<Folder> {
+impl OpenDir {
+    fn open(path: &Path) -> Option<OpenDir> {
         use rustix::fs::{Mode, OFlags};
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
         rustix::fs::open(path, flags, Mode::empty())
             .ok()
-            .map(Folder)
+            .map(OpenDir)
     }
 
     /// The size of the regular file `name` in the folder, if it is one (a link is not).
@@ -108,14 +108,14 @@ impl Folder {
     }
 }
 
-/// A folder, to stat the files in it by name (by their whole path, off Unix).
+/// A directory, to stat the files in it by name (by their whole path, off Unix).
 #[cfg(not(unix))]
-struct Folder(PathBuf);
+struct OpenDir(PathBuf);
 
 #[cfg(not(unix))]
-impl Folder {
-    fn open(path: &Path) -> Option<Folder> {
-        path.is_dir().then(|| Folder(path.to_path_buf()))
+impl OpenDir {
+    fn open(path: &Path) -> Option<OpenDir> {
+        path.is_dir().then(|| OpenDir(path.to_path_buf()))
     }
 
     fn file_size(&self, name: &str) -> Option<u64> {
@@ -281,19 +281,16 @@ impl OutputFolder {
         // this runs over every file of every unit.
         let mut files = 0;
         let mut bytes = 0;
-        let mut folder: Option<(&str, Folder)> = None;
+        let mut dir_open: Option<(&str, OpenDir)> = None;
         for (path, _) in unit_files(&self.manifest.files, dir) {
             let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
-            if folder.as_ref().is_none_or(|(open, _)| *open != parent) {
-                let Some(opened) = Folder::open(&self.dir.join(parent)) else {
+            if dir_open.as_ref().is_none_or(|(open, _)| *open != parent) {
+                let Some(opened) = OpenDir::open(&self.dir.join(parent)) else {
                     return false;
                 };
-                folder = Some((parent, opened));
+                dir_open = Some((parent, opened));
             }
-            match folder
-                .as_ref()
-                .and_then(|(_, folder)| folder.file_size(name))
-            {
+            match dir_open.as_ref().and_then(|(_, open)| open.file_size(name)) {
                 Some(size) => {
                     files += 1;
                     bytes += size;
