@@ -22,5 +22,10 @@ deny contains {"msg": sprintf("the %s `%s` of Composition `%s` does not set `%s:
 	path := ["spec", "pipeline", i, "input", "resources", j]
 	kind := resource.base.kind
 	some setting in required[kind]
-	object.get(resource.base.spec.forProvider, setting, false) != true
+	not enabled(object.get(resource.base.spec.forProvider, setting, false))
 }
+
+# Some provider CRDs declare these settings as strings (ElastiCache `atRestEncryptionEnabled`).
+enabled(value) if value == true
+
+enabled(value) if value == "true"

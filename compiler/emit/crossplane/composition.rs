@@ -385,7 +385,9 @@ impl Ctx {
             json!({
                 "description": "pave managed Redis",
                 "engine": "redis",
-                "atRestEncryptionEnabled": true,
+                // A string in the provider's CRD (`elasticache.aws.m.upbound.io` and
+                // `elasticache.aws.upbound.io` ReplicationGroup v1beta1), unlike its siblings.
+                "atRestEncryptionEnabled": "true",
                 "transitEncryptionEnabled": true,
                 "autoGenerateAuthToken": true,
                 "authTokenSecretRef": token_ref,
@@ -503,10 +505,21 @@ impl Ctx {
             }
         };
         let region_config = "spec.forProvider.replicationSpecs[0].regionConfigs[0]";
+        // The namespaced API is served at v1alpha3 (provider-mongodbatlas v1.0.0), where
+        // `electableSpecs` is an object; the cluster-scoped one keeps v1alpha2's list.
+        let (cluster_version, electable, instance_size) = if self.claims {
+            (
+                "v1alpha2",
+                json!([{"nodeCount": 3}]),
+                "electableSpecs[0].instanceSize",
+            )
+        } else {
+            ("v1alpha3", json!({"nodeCount": 3}), "electableSpecs.instanceSize")
+        };
         let cluster = json!({
             "name": "cluster",
             "base": {
-                "apiVersion": atlas("", "v1alpha2"),
+                "apiVersion": atlas("", cluster_version),
                 "kind": "AdvancedCluster",
                 "metadata": {"labels": {"pave.dev/composed": "cluster"}},
                 "spec": {
@@ -516,7 +529,7 @@ impl Ctx {
                             "regionConfigs": [{
                                 "providerName": "AWS",
                                 "priority": 7,
-                                "electableSpecs": [{"nodeCount": 3}],
+                                "electableSpecs": electable,
                             }],
                         }],
                     },
@@ -529,7 +542,7 @@ impl Ctx {
                 from("spec.atlasRegion", &format!("{region_config}.regionName")),
                 from(
                     "spec.parameters.instanceSize",
-                    &format!("{region_config}.electableSpecs[0].instanceSize"),
+                    &format!("{region_config}.{instance_size}"),
                 ),
                 from("spec.parameters.mongoVersion", "spec.forProvider.mongoDbMajorVersion"),
                 from("spec.parameters.backupEnabled", "spec.forProvider.backupEnabled"),
