@@ -514,7 +514,11 @@ impl Ctx {
                 "electableSpecs[0].instanceSize",
             )
         } else {
-            ("v1alpha3", json!({"nodeCount": 3}), "electableSpecs.instanceSize")
+            (
+                "v1alpha3",
+                json!({"nodeCount": 3}),
+                "electableSpecs.instanceSize",
+            )
         };
         let cluster = json!({
             "name": "cluster",
