@@ -8,7 +8,7 @@ use crate::parse::{
     AwsAccess, CapacityType, Ipv4Cidr, QueueAccess, ReadWrite, TaintEffect, TerraformSettings, Tier,
 };
 use crate::resolve::{
-    Environment, ResolvedSpec, cluster_name, deploy_role_name, workload_role_name,
+    Environment, ResolvedSpec, addon_role_name, cluster_name, deploy_role_name, workload_role_name,
 };
 use crate::source::{FileId, Span};
 use crate::validate::is_arm64;
@@ -111,9 +111,8 @@ pub struct RegionalFoundation {
     pub node_groups: Vec<PlannedNodeGroup>,
     /// IAM role ARNs given cluster admin access.
     pub admin_roles: Vec<String>,
+    /// The services' identities (in spec order), then the add-ons' (by add-on name).
     pub identities: Vec<WorkloadIdentity>,
-    /// The IRSA role External Secrets reads Secrets Manager with, when the add-on runs here.
-    pub external_secrets: Option<SecretsReaderRole>,
     /// The ports of the managed databases and caches the environment's services require (a
     /// subnet group and a security group admitting the VPC on these ports are created for
     /// them, for the cluster's EnvironmentConfig `pave-network`); empty when none.
@@ -136,19 +135,6 @@ impl RegionalFoundation {
     pub fn role_name(&self, purpose: &str) -> String {
         format!("{}-{purpose}", self.cluster_name)
     }
-}
-
-/// An IAM role for a Kubernetes ServiceAccount through the cluster's OIDC issuer (IRSA) that
-/// may read exactly the listed secrets.
-#[derive(Debug, Clone)]
-pub struct SecretsReaderRole {
-    /// The name the add-on's ServiceAccount annotation names: `<cluster>-external-secrets`.
-    pub role_name: String,
-    pub namespace: String,
-    pub service_account: String,
-    /// Secret ARN patterns: the managed resources' outputs (`<platform>/*`) and each secret a
-    /// service of the environment names; sorted.
-    pub secret_arns: Vec<String>,
 }
 
 /// The VPC and its six subnets.
@@ -191,24 +177,52 @@ pub struct PlannedTaint {
 /// The IAM identity of one service in one cluster, bound to its Kubernetes service account.
 #[derive(Debug, Clone)]
 pub struct WorkloadIdentity {
-    pub tenant: String,
-    pub service: String,
+    pub owner: IdentityOwner,
     pub namespace: String,
     pub service_account: String,
     pub role_name: String,
     pub permissions: Vec<Permission>,
+    /// AWS managed policies attached to the role, by ARN.
+    pub managed_policies: Vec<String>,
     /// The spec node that asked for the access: the environment override's `aws`, the
     /// service's `aws` or `requires`, or the Service document.
     pub origin: Span,
 }
 
+/// Whose pods a workload identity is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityOwner {
+    /// A service's (declared `aws` access or managed resources).
+    Service { tenant: String, service: String },
+    /// An add-on's (its catalogue entry's `identities`).
+    Addon { addon: String },
+}
+
+impl IdentityOwner {
+    /// `tenant/service`, or `addon/<name>`: the key of the role in the module's outputs.
+    pub fn key(&self) -> String {
+        match self {
+            IdentityOwner::Service { tenant, service } => format!("{tenant}/{service}"),
+            IdentityOwner::Addon { addon } => format!("addon/{addon}"),
+        }
+    }
+
+    /// Words for the role's description.
+    pub fn describe(&self) -> String {
+        match self {
+            IdentityOwner::Service { tenant, service } => format!("Service {tenant}/{service}"),
+            IdentityOwner::Addon { addon } => format!("Add-on {addon}"),
+        }
+    }
+}
+
 /// One allow statement of an IAM policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Permission {
-    pub actions: Vec<&'static str>,
+    pub actions: Vec<String>,
     pub resources: Vec<String>,
-    /// `(test, key, values)`, e.g. `("StringLike", "s3:prefix", ["exports/*"])`.
-    pub condition: Option<(&'static str, &'static str, Vec<String>)>,
+    /// `(test, key, values)`, e.g. `("StringLike", "s3:prefix", ["exports/*"])`; all must hold.
+    pub conditions: Vec<(String, String, Vec<String>)>,
 }
 
 /// The environment's public hosted zone, as seen from one region.
@@ -394,13 +408,16 @@ fn regional(
             continue;
         }
         identities.push(WorkloadIdentity {
-            tenant: service.tenant.clone(),
-            service: service.name().to_string(),
+            owner: IdentityOwner::Service {
+                tenant: service.tenant.clone(),
+                service: service.name().to_string(),
+            },
             namespace,
             // The Kubernetes target names each service's ServiceAccount after the service.
             service_account: service.name().to_string(),
             role_name: workload_role_name(&cluster, &service.tenant, service.name()),
             permissions: permissions(&aws, &location),
+            managed_policies: Vec::new(),
             origin: [
                 vec!["spec", "environments", env_name, "aws"],
                 vec!["spec", "aws"],
@@ -429,30 +446,7 @@ fn regional(
         .into_iter()
         .collect();
 
-    let external_secrets = spec
-        .addons
-        .get("external-secrets")
-        .and_then(|addon| addon.instances.get(env_name))
-        .filter(|instance| instance.enabled.value)
-        .map(|_| {
-            let mut secret_arns: BTreeSet<String> = spec
-                .services
-                .iter()
-                .filter_map(|service| service.instances.iter().find(|i| i.environment == env_name))
-                .flat_map(|instance| instance.secrets.values())
-                .map(|secret| {
-                    location.arn("secretsmanager", &format!("secret:{}-??????", secret.name))
-                })
-                .collect();
-            secret_arns.insert(location.arn("secretsmanager", &format!("secret:{platform}/*")));
-            SecretsReaderRole {
-                // The add-on's annotation names `<environment>-<region>-external-secrets`.
-                role_name: format!("{env_name}-{region}-external-secrets"),
-                namespace: "external-secrets".into(),
-                service_account: "external-secrets".into(),
-                secret_arns: secret_arns.into_iter().collect(),
-            }
-        });
+    identities.extend(addon_identities(spec, env_name, &location, &cluster));
 
     let primary = env.parsed.spec.regions.first().map(String::as_str) == Some(region);
     let zone_source = match &env.parsed.spec.dns.zone_id {
@@ -480,7 +474,6 @@ fn regional(
         node_groups,
         admin_roles: admin_roles.into_iter().collect(),
         identities,
-        external_secrets,
         data_ports,
         dns: PlannedDns {
             zone: env.foundation.dns_zone.value.clone(),
@@ -618,9 +611,103 @@ fn with_resource_access(
     aws
 }
 
-fn actions(parts: &[&[&'static str]]) -> Vec<&'static str> {
+/// The identities of the add-ons running in `env_name` (their catalogue entries' `identities`),
+/// with pave's variables replaced as in their values, on the cluster `cluster`.
+fn addon_identities(
+    spec: &ResolvedSpec,
+    env_name: &str,
+    location: &AwsLocation,
+    cluster: &str,
+) -> Vec<WorkloadIdentity> {
+    let variables =
+        super::cluster_variables(spec, env_name, &location.account_id, &location.region);
+    let platform = spec.platform.name();
+    let mut out = Vec::new();
+    for addon in spec.addons.values() {
+        let running = addon
+            .instances
+            .get(env_name)
+            .is_some_and(|instance| instance.enabled.value);
+        if !running {
+            continue;
+        }
+        let definition = &addon.definition;
+        let several = definition.identities.len() > 1;
+        for (identity, span) in definition.identities.iter().zip(&addon.identity_spans) {
+            let mut permissions: Vec<Permission> = identity
+                .policy
+                .iter()
+                .map(|statement| Permission {
+                    actions: statement.actions.clone(),
+                    resources: statement
+                        .resources
+                        .iter()
+                        .map(|r| crate::resolve::substitute(r, &variables))
+                        .collect(),
+                    conditions: statement
+                        .conditions
+                        .iter()
+                        .map(|c| {
+                            (
+                                c.test.clone(),
+                                crate::resolve::substitute(&c.variable, &variables),
+                                c.values
+                                    .iter()
+                                    .map(|v| crate::resolve::substitute(v, &variables))
+                                    .collect(),
+                            )
+                        })
+                        .collect(),
+                })
+                .collect();
+            if identity.service_secrets {
+                let mut arns: BTreeSet<String> = spec
+                    .services
+                    .iter()
+                    .filter_map(|s| s.instances.iter().find(|i| i.environment == env_name))
+                    .flat_map(|instance| instance.secrets.values())
+                    .map(|secret| {
+                        location.arn("secretsmanager", &format!("secret:{}-??????", secret.name))
+                    })
+                    .collect();
+                arns.insert(location.arn("secretsmanager", &format!("secret:{platform}/*")));
+                permissions.push(Permission {
+                    actions: actions(&[SECRETS_READ]),
+                    resources: arns.into_iter().collect(),
+                    conditions: Vec::new(),
+                });
+            }
+            let suffix = if several {
+                format!("{}-{}", addon.name, identity.service_account)
+            } else {
+                addon.name.clone()
+            };
+            out.push(WorkloadIdentity {
+                owner: IdentityOwner::Addon {
+                    addon: addon.name.clone(),
+                },
+                namespace: identity
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| definition.namespace.clone()),
+                service_account: identity.service_account.clone(),
+                role_name: addon_role_name(cluster, &suffix),
+                permissions,
+                managed_policies: identity
+                    .managed_policies
+                    .iter()
+                    .map(|name| location.managed_policy(name))
+                    .collect(),
+                origin: *span,
+            });
+        }
+    }
+    out
+}
+
+fn actions(parts: &[&[&'static str]]) -> Vec<String> {
     let set: BTreeSet<&'static str> = parts.iter().flat_map(|p| p.iter().copied()).collect();
-    set.into_iter().collect()
+    set.into_iter().map(str::to_string).collect()
 }
 
 /// Least-privilege statements for what a service declared: named resources only, no wildcard
@@ -648,16 +735,23 @@ fn permissions(aws: &AwsAccess, location: &AwsLocation) -> Vec<Permission> {
         out.push(Permission {
             actions: actions(&object_actions),
             resources: vec![format!("{bucket}/{prefix}*")],
-            condition: None,
+            conditions: Vec::new(),
         });
         if read {
             out.push(Permission {
-                actions: vec!["s3:ListBucket"],
+                actions: vec!["s3:ListBucket".into()],
                 resources: vec![bucket],
-                condition: s3
+                conditions: s3
                     .prefix
-                    .as_ref()
-                    .map(|p| ("StringLike", "s3:prefix", vec![format!("{p}*")])),
+                    .iter()
+                    .map(|p| {
+                        (
+                            "StringLike".into(),
+                            "s3:prefix".into(),
+                            vec![format!("{p}*")],
+                        )
+                    })
+                    .collect(),
             });
         }
     }
@@ -670,7 +764,7 @@ fn permissions(aws: &AwsAccess, location: &AwsLocation) -> Vec<Permission> {
         out.push(Permission {
             actions: actions(parts),
             resources: vec![location.arn("sqs", &sqs.queue)],
-            condition: None,
+            conditions: Vec::new(),
         });
     }
     for table in &aws.dynamodb {
@@ -683,19 +777,19 @@ fn permissions(aws: &AwsAccess, location: &AwsLocation) -> Vec<Permission> {
         out.push(Permission {
             actions: actions(parts),
             resources: vec![arn.clone(), format!("{arn}/index/*")],
-            condition: None,
+            conditions: Vec::new(),
         });
     }
     if !aws.secrets_manager.is_empty() {
         out.push(Permission {
-            actions: SECRETS_READ.to_vec(),
+            actions: actions(&[SECRETS_READ]),
             // Secrets Manager appends six random characters to every secret's ARN.
             resources: aws
                 .secrets_manager
                 .iter()
                 .map(|name| location.arn("secretsmanager", &format!("secret:{name}-??????")))
                 .collect(),
-            condition: None,
+            conditions: Vec::new(),
         });
     }
     out

@@ -16,8 +16,8 @@ use rayon::prelude::*;
 use serde_json::Value as Json;
 
 pub use foundation::{
-    AwsLocation, Foundation, GitHubDeploy, Network, Permission, PlannedDns, PlannedNodeGroup,
-    PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry, SecretsReaderRole, StateBackend,
+    AwsLocation, Foundation, GitHubDeploy, IdentityOwner, Network, Permission, PlannedDns,
+    PlannedNodeGroup, PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry, StateBackend,
     WorkloadIdentity, ZONES, ZoneSource,
 };
 
@@ -28,8 +28,8 @@ pub use resource::{
 
 use crate::parse::score::InitKind;
 use crate::parse::{
-    AddonLayer, Document, EnforcementAction, Ingress, Owners, PodSecurity, Quota, Replicas,
-    Resources, Tier, WorkloadKind,
+    AddonDefinition, AddonLayer, Document, EnforcementAction, Ingress, Owners, PodSecurity, Quota,
+    Replicas, Resources, Tier, WorkloadKind,
 };
 use crate::policy::{GatekeeperRule, PolicySet, gatekeeper_rules};
 use crate::resolve::{
@@ -697,22 +697,7 @@ fn clusters(spec: &ResolvedSpec) -> Vec<Cluster> {
             .collect();
         for region in &env.parsed.spec.regions {
             let name = format!("{env_name}-{region}");
-            let variables = BTreeMap::from([
-                ("cluster.name", name.clone()),
-                ("cluster.region", region.clone()),
-                ("cluster.environment", env_name.clone()),
-                ("cluster.accountId", account_id.clone()),
-                (
-                    "cluster.domain",
-                    format!("{region}.{env_name}.{}", platform.spec.domain),
-                ),
-                ("platform.name", platform.name().to_string()),
-                ("platform.domain", platform.spec.domain.clone()),
-                (
-                    "platform.ingressClassName",
-                    platform.spec.ingress.class_name.clone(),
-                ),
-            ]);
+            let variables = cluster_variables(spec, env_name, &account_id, region);
             let labels = BTreeMap::from([
                 (MANAGED_BY.to_string(), "pave".to_string()),
                 (ENVIRONMENT_LABEL.to_string(), env_name.clone()),
@@ -740,6 +725,65 @@ fn clusters(spec: &ResolvedSpec) -> Vec<Cluster> {
     }
     clusters.sort_by(|a, b| a.name.cmp(&b.name));
     clusters
+}
+
+/// The values of pave's variables (`resolve::VARIABLES`) on the cluster of `env_name` in
+/// `region`. `cluster.name` is the EKS cluster's name, as Terraform creates it.
+pub(crate) fn cluster_variables(
+    spec: &ResolvedSpec,
+    env_name: &str,
+    account_id: &str,
+    region: &str,
+) -> BTreeMap<&'static str, String> {
+    let platform = &spec.platform;
+    BTreeMap::from([
+        (
+            "cluster.name",
+            crate::resolve::cluster_name(platform.name(), env_name, region),
+        ),
+        ("cluster.region", region.to_string()),
+        ("cluster.environment", env_name.to_string()),
+        ("cluster.accountId", account_id.to_string()),
+        (
+            "cluster.domain",
+            format!("{region}.{env_name}.{}", platform.spec.domain),
+        ),
+        ("platform.name", platform.name().to_string()),
+        ("platform.domain", platform.spec.domain.clone()),
+        (
+            "platform.ingressClassName",
+            platform.spec.ingress.class_name.clone(),
+        ),
+    ])
+}
+
+/// The ServiceAccounts of an add-on's identities, as `(namespace, name)`, written into its
+/// values where the catalogue entry says the chart takes them.
+fn with_identity_service_accounts(mut values: Json, definition: &AddonDefinition) -> Json {
+    for identity in &definition.identities {
+        let Some(path) = &identity.values_path else {
+            continue;
+        };
+        let mut node = &mut values;
+        let keys: Vec<&str> = path.split('.').collect();
+        for (i, key) in keys.iter().enumerate() {
+            if !node.is_object() {
+                *node = Json::Object(serde_json::Map::new());
+            }
+            let Json::Object(map) = node else { break };
+            if i + 1 == keys.len() {
+                map.insert(
+                    (*key).to_string(),
+                    Json::String(identity.service_account.clone()),
+                );
+                break;
+            }
+            node = map
+                .entry((*key).to_string())
+                .or_insert_with(|| Json::Object(serde_json::Map::new()));
+        }
+    }
+    values
 }
 
 /// The add-on on a cluster of `env_name`, if it runs there.
@@ -780,7 +824,10 @@ fn planned_addon(
             repository,
         },
         depends_on,
-        values: substitute_json(&instance.values, variables),
+        values: with_identity_service_accounts(
+            substitute_json(&instance.values, variables),
+            definition,
+        ),
         manifests: definition
             .manifests
             .iter()

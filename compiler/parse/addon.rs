@@ -73,6 +73,57 @@ pub struct AddonDefinition {
     pub values: Json,
     #[serde(default)]
     pub manifests: Vec<Json>,
+    #[serde(default)]
+    pub identities: Vec<AddonIdentity>,
+}
+
+/// The AWS identity of an add-on's pods: an IAM role, associated with one ServiceAccount through
+/// EKS Pod Identity. The one declaration the cluster's Terraform (role, policy, association) and
+/// the chart's values (the ServiceAccount's name) are both derived from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AddonIdentity {
+    /// The ServiceAccount the pods run as.
+    pub service_account: String,
+    /// Its namespace, when not the add-on's.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Where the chart's values take the ServiceAccount's name (dot-separated, e.g.
+    /// `serviceAccount.name`); pave writes the name there. None when a manifest or the chart's
+    /// fixed name already is `serviceAccount`.
+    #[serde(default)]
+    pub values_path: Option<String>,
+    /// What the role may do.
+    #[serde(default)]
+    pub policy: Vec<IamStatementSpec>,
+    /// AWS managed policies attached to the role, by name (`service-role/AmazonEBSCSIDriverPolicy`).
+    #[serde(default)]
+    pub managed_policies: Vec<String>,
+    /// Whether the role may also read the Secrets Manager secrets the environment's services
+    /// name in `secrets` (and the platform's own, `<platform>/*`): External Secrets'.
+    #[serde(default)]
+    pub service_secrets: bool,
+}
+
+/// One allow statement of an identity's policy, as written in a catalogue entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IamStatementSpec {
+    pub actions: Vec<String>,
+    /// ARNs (pave's `${cluster.*}` and `${platform.*}` variables allowed).
+    pub resources: Vec<String>,
+    /// Conditions that must all hold.
+    #[serde(default)]
+    pub conditions: Vec<IamConditionSpec>,
+}
+
+/// A condition of a statement: `test` (e.g. `StringEquals`), `variable`, `values`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IamConditionSpec {
+    pub test: String,
+    pub variable: String,
+    pub values: Vec<String>,
 }
 
 fn enabled_by_default() -> bool {
@@ -100,6 +151,8 @@ pub struct PlatformAddon {
     pub depends_on: Vec<String>,
     #[serde(default)]
     pub manifests: Vec<Json>,
+    #[serde(default)]
+    pub identities: Vec<AddonIdentity>,
 }
 
 impl PlatformAddon {
@@ -120,6 +173,7 @@ impl PlatformAddon {
             depends_on: self.depends_on.clone(),
             values: self.values.clone().unwrap_or_else(empty_values),
             manifests: self.manifests.clone(),
+            identities: self.identities.clone(),
         })
     }
 }

@@ -26,6 +26,8 @@ pub struct Addon {
     pub depends_on: Vec<AddonDependency>,
     /// The span of each entry of `manifests`, in order.
     pub manifest_spans: Vec<Span>,
+    /// The span of each entry of `identities`, in order.
+    pub identity_spans: Vec<Span>,
     /// By environment name, for every environment.
     pub instances: BTreeMap<String, AddonInstance>,
 }
@@ -164,13 +166,16 @@ pub(super) fn resolve_addons(
                 });
             }
         }
-        for field in ["values", "manifests"] {
+        for field in ["values", "manifests", "identities"] {
             if let Some(node) = site.node(&[field]) {
                 check_variables(node, diagnostics);
             }
         }
         let manifest_spans = (0..definition.manifests.len())
             .map(|i| site.span(&["manifests", &i.to_string()]))
+            .collect();
+        let identity_spans = (0..definition.identities.len())
+            .map(|i| site.span(&["identities", &i.to_string()]))
             .collect();
         let instances = environments
             .iter()
@@ -190,6 +195,7 @@ pub(super) fn resolve_addons(
                 namespace_span: site.span(&["namespace"]),
                 depends_on,
                 manifest_spans,
+                identity_spans,
                 instances,
             },
         );

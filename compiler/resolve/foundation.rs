@@ -167,6 +167,19 @@ pub fn workload_role_name(cluster: &str, tenant: &str, service: &str) -> String 
     format!("{cluster}-{tenant}-{service}")
 }
 
+/// The name of the IAM role of an add-on's identity in one cluster: `<cluster>-addon-<suffix>`
+/// (`addon-` keeps it apart from the services' `<cluster>-<tenant>-<service>`), shortened with a
+/// hash of the whole when over IAM's 64 characters.
+pub fn addon_role_name(cluster: &str, suffix: &str) -> String {
+    let name = format!("{cluster}-addon-{suffix}");
+    if name.len() <= 64 {
+        return name;
+    }
+    let hash = blake3::hash(name.as_bytes()).to_hex();
+    let keep = name.get(..55).unwrap_or(&name).trim_end_matches('-');
+    format!("{keep}-{}", &hash.as_str()[..8])
+}
+
 /// The names of the IAM roles of a cluster's own components, by what they are for.
 pub const CLUSTER_ROLES: [&str; 3] = ["cluster", "node", "flow-logs"];
 

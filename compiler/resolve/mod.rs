@@ -20,7 +20,7 @@ pub use addon::{
 };
 pub use foundation::{
     CLUSTER_ROLES, EnvironmentFoundation, MAX_CLUSTER_NAME, MAX_ROLE_NAME, REGION_PREFIX,
-    cluster_name, deploy_role_name, workload_role_name,
+    addon_role_name, cluster_name, deploy_role_name, workload_role_name,
 };
 pub use resource::{
     CatalogueClass, CatalogueType, ClassChoice, DecidedParams, EnvPart, MatchedRule, ParamSource,

@@ -277,36 +277,6 @@ pub(super) struct IamOpenidConnectProvider {
 }
 resource!("aws_iam_openid_connect_provider", IamOpenidConnectProvider);
 
-/// A policy document built by Terraform, for statements whose condition keys are only known
-/// when applying (an OIDC issuer).
-#[derive(Debug, Serialize)]
-pub(super) struct IamPolicyDocument {
-    pub statement: Vec<IamPolicyStatement>,
-}
-data_source!("aws_iam_policy_document", IamPolicyDocument);
-
-#[derive(Debug, Serialize)]
-pub(super) struct IamPolicyStatement {
-    pub effect: &'static str,
-    pub actions: Vec<&'static str>,
-    pub principals: Vec<IamPolicyPrincipals>,
-    pub condition: Vec<IamPolicyCondition>,
-}
-
-#[derive(Debug, Serialize)]
-pub(super) struct IamPolicyPrincipals {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub identifiers: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub(super) struct IamPolicyCondition {
-    pub test: &'static str,
-    pub variable: String,
-    pub values: Vec<String>,
-}
-
 // EKS.
 
 #[derive(Debug, Serialize)]

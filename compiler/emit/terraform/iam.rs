@@ -7,14 +7,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::aws::{
-    EksCluster, IamOpenidConnectProvider, IamPolicyCondition, IamPolicyDocument,
-    IamPolicyPrincipals, IamPolicyStatement, IamRole, IamRolePolicy, IamRolePolicyAttachment,
-    KmsKey,
-};
+use super::aws::{IamRole, IamRolePolicy, IamRolePolicyAttachment, KmsKey};
 use super::model::{Address, Config, block_names};
 use super::policy::{PolicyDocument, Statement};
-use crate::lower::{RegionalFoundation, SecretsReaderRole, WorkloadIdentity};
+use crate::lower::{IdentityOwner, RegionalFoundation, WorkloadIdentity};
 
 /// What the cluster and node groups need from IAM.
 pub(super) struct ClusterRoles {
@@ -110,20 +106,8 @@ pub(super) fn emit(
     let blocks = identity_blocks(&regional.identities);
     for (identity, block) in regional.identities.iter().zip(&blocks) {
         let role = workload_role(config, regional, identity, block)?;
-        arns.insert(
-            format!("{}/{}", identity.tenant, identity.service),
-            Value::from(role.attr("arn")),
-        );
+        arns.insert(output_key(identity), Value::from(role.attr("arn")));
         workloads.push(role);
-    }
-
-    if let Some(reader) = &regional.external_secrets {
-        let role = secrets_reader_role(config, regional, reader)?;
-        config.output(
-            "external_secrets_role_arn",
-            "The role External Secrets reads Secrets Manager with (IRSA).",
-            role.attr("arn"),
-        )?;
     }
 
     config.output(
@@ -135,7 +119,7 @@ pub(super) fn emit(
     if !arns.is_empty() {
         config.output(
             "workload_role_arns",
-            "The role of each service with AWS access, by tenant/service.",
+            "The role of each service with AWS access (by tenant/service) and of each add-on's identity (by addon/<add-on>/<service account>).",
             Value::Object(arns.into_iter().collect()),
         )?;
     }
@@ -148,88 +132,29 @@ pub(super) fn emit(
     })
 }
 
-/// The IRSA role of External Secrets: the cluster's OIDC issuer as an identity provider, a trust
-/// limited to the controller's ServiceAccount, and read access to exactly the platform's
-/// secrets.
-fn secrets_reader_role(
-    config: &mut Config,
-    regional: &RegionalFoundation,
-    reader: &SecretsReaderRole,
-) -> Result<Address, String> {
-    let cluster = Address::of::<EksCluster>("main");
-    let provider = config.resource(
-        "eks",
-        &IamOpenidConnectProvider {
-            url: cluster.attr("identity[0].oidc[0].issuer"),
-            client_id_list: vec!["sts.amazonaws.com"],
-        },
-    )?;
-    // The issuer without its scheme is the prefix of the token's claims as IAM sees them.
-    let issuer = cluster.expr(
-        "replace(",
-        "identity[0].oidc[0].issuer",
-        ", \"https://\", \"\")",
-    );
-    let claim = |name: &str| format!("{issuer}:{name}");
-    let trust = config.data(
-        "external_secrets_trust",
-        &IamPolicyDocument {
-            statement: vec![IamPolicyStatement {
-                effect: "Allow",
-                actions: vec!["sts:AssumeRoleWithWebIdentity"],
-                principals: vec![IamPolicyPrincipals {
-                    kind: "Federated",
-                    identifiers: vec![provider.attr("arn")],
-                }],
-                condition: vec![
-                    IamPolicyCondition {
-                        test: "StringEquals",
-                        variable: claim("sub"),
-                        values: vec![format!(
-                            "system:serviceaccount:{}:{}",
-                            reader.namespace, reader.service_account
-                        )],
-                    },
-                    IamPolicyCondition {
-                        test: "StringEquals",
-                        variable: claim("aud"),
-                        values: vec!["sts.amazonaws.com".into()],
-                    },
-                ],
-            }],
-        },
-    )?;
-    let role = config.resource(
-        "external_secrets",
-        &IamRole {
-            name: reader.role_name.clone(),
-            description: format!("External Secrets in {}", regional.cluster_name),
-            assume_role_policy: trust.attr("json"),
-        },
-    )?;
-    config.resource(
-        "external_secrets",
-        &IamRolePolicy {
-            name: "read-platform-secrets".into(),
-            role: role.attr("id"),
-            policy: PolicyDocument::new(vec![Statement::allow(
-                &[
-                    "secretsmanager:DescribeSecret",
-                    "secretsmanager:GetSecretValue",
-                ],
-                reader.secret_arns.clone(),
-            )])
-            .render()?,
-        },
-    )?;
-    Ok(role)
+/// The key of an identity's role in the `workload_role_arns` output.
+fn output_key(identity: &WorkloadIdentity) -> String {
+    match &identity.owner {
+        IdentityOwner::Service { .. } => identity.owner.key(),
+        IdentityOwner::Addon { .. } => {
+            format!("{}/{}", identity.owner.key(), identity.service_account)
+        }
+    }
 }
 
-/// The block names of the services' identity resources, in the order of `identities`.
+/// The block names of the identity resources, in the order of `identities`.
 pub(super) fn identity_blocks(identities: &[WorkloadIdentity]) -> Vec<String> {
     let texts: Vec<String> = identities
         .iter()
-        .map(|identity| format!("{}_{}", identity.tenant, identity.service))
+        .map(|identity| match &identity.owner {
+            IdentityOwner::Service { tenant, service } => format!("{tenant}_{service}"),
+            IdentityOwner::Addon { addon } if *addon == identity.service_account => {
+                format!("addon_{addon}")
+            }
+            IdentityOwner::Addon { addon } => {
+                format!("addon_{addon}_{}", identity.service_account)
+            }
+        })
         .collect();
     block_names(texts.iter().map(String::as_str))
 }
@@ -266,19 +191,29 @@ fn workload_role(
         name,
         &IamRole {
             name: identity.role_name.clone(),
-            description: format!(
-                "Service {}/{} in {}",
-                identity.tenant, identity.service, regional.cluster_name
-            ),
+            description: format!("{} in {}", identity.owner.describe(), regional.cluster_name),
             assume_role_policy: PolicyDocument::new(vec![trust]).render()?,
         },
     )?;
+    for (i, policy_arn) in identity.managed_policies.iter().enumerate() {
+        config.resource(
+            &format!("{name}_{i}"),
+            &IamRolePolicyAttachment {
+                role: role.attr("name"),
+                policy_arn: policy_arn.clone(),
+            },
+        )?;
+    }
+    if identity.permissions.is_empty() {
+        return Ok(role);
+    }
     let statements = identity
         .permissions
         .iter()
         .map(|permission| {
-            let mut statement = Statement::allow(&permission.actions, permission.resources.clone());
-            if let Some((test, key, values)) = &permission.condition {
+            let actions: Vec<&str> = permission.actions.iter().map(String::as_str).collect();
+            let mut statement = Statement::allow(&actions, permission.resources.clone());
+            for (test, key, values) in &permission.conditions {
                 statement = statement.condition(test, key, values.clone());
             }
             statement

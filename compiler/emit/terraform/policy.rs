@@ -39,7 +39,7 @@ pub(super) struct Statement {
     principal: Option<BTreeMap<&'static str, Vec<String>>>,
     action: Vec<String>,
     resource: Option<Vec<String>>,
-    condition: Option<BTreeMap<&'static str, BTreeMap<String, Vec<String>>>>,
+    condition: Option<BTreeMap<String, BTreeMap<String, Vec<String>>>>,
 }
 
 impl Statement {
@@ -105,10 +105,10 @@ impl Statement {
     }
 
     #[must_use]
-    pub(super) fn condition(mut self, test: &'static str, key: &str, values: Vec<String>) -> Self {
+    pub(super) fn condition(mut self, test: &str, key: &str, values: Vec<String>) -> Self {
         self.condition
             .get_or_insert_with(BTreeMap::new)
-            .entry(test)
+            .entry(test.to_string())
             .or_default()
             .insert(key.to_string(), values);
         self
