@@ -7,6 +7,7 @@
 mod cli;
 mod examples;
 mod golden;
+mod packaging;
 mod support;
 
 fn main() {
@@ -14,5 +15,6 @@ fn main() {
     let mut trials = golden::trials();
     trials.extend(examples::trials());
     trials.extend(cli::trials());
+    trials.extend(packaging::trials());
     libtest_mimic::run(&args, trials).exit();
 }
