@@ -6,7 +6,10 @@
 //! - `infrastructure/<cluster>/policies/`: a Constraint per rule (`constraints.gatekeeper.sh/v1beta1`,
 //!   kind from the template), matching the rule's kinds in tenant namespaces only (those labelled
 //!   `pave.dev/tenant`: the platform's own namespaces run charts pave does not see), carrying the
-//!   cluster's context and the rule's waivers as parameters.
+//!   cluster's context and the rule's waivers as parameters, and what pave knows of an object's
+//!   neighbours that Gatekeeper does not see (the services that declare a public ingress, the
+//!   autoscaled workloads) for the rules that read it. The template's parameters schema
+//!   declares all of it, the rule's own parameters with the schema the rule declares.
 //!
 //! A Constraint's kind is a CRD that Gatekeeper creates from its template, so the two folders are
 //! applied by two Flux Kustomizations, one after the other (`emit/flux/cluster.rs`).

@@ -8,16 +8,18 @@
 //! `input.parameters.pave` (the cluster's context, which the Constraint carries), and the rule's
 //! package becomes the template's. An adapter appended to the rule turns its `deny` and `warn`
 //! findings into `violation`s, skipping the objects a waiver covers (`input.parameters.waivers`).
-//! No rule is kept twice by hand: the template is derived from the file pave evaluates.
+//! No rule is kept twice by hand: the template is derived from the file pave evaluates. The
+//! result is plain data (`lower::GatekeeperRule`), handed to `lower` by the pipeline; the test
+//! in `gatekeeper_parity.rs` checks that each template decides as its rule on the example.
 
 use std::collections::BTreeSet;
 
 use super::{PolicySet, Rule};
 use crate::lower::GatekeeperRule;
 
-/// The enabled rules on Kubernetes objects that Gatekeeper can run: not those that read
-/// `data.pave.related` (Gatekeeper sees one object at a time) nor those marked
-/// `custom.gatekeeper: false`, nor those defining `violation` themselves.
+/// The enabled rules on Kubernetes objects that Gatekeeper can run: not those marked
+/// `custom.gatekeeper: false` (those that need what Gatekeeper, one object at a time, cannot
+/// see, such as `data.pave.related`), nor those defining `violation` themselves.
 pub fn gatekeeper_rules(policies: &PolicySet) -> Vec<GatekeeperRule> {
     let libraries: Vec<(&str, &str)> = policies
         .libraries
