@@ -8,7 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::emit::{OutputTree, emit};
 use crate::lower::lower;
 use crate::parse::parse;
-use crate::policy::{Date, PolicySet, load};
+use crate::policy::{Date, PolicySet, add_paths, load};
 use crate::resolve::resolve;
 use crate::source::SourceMap;
 use crate::validate::{ValidatedSpec, validate};
@@ -127,7 +127,7 @@ pub fn generate(
     timings: &mut Timings,
 ) -> Result<Compilation, Vec<Diagnostic>> {
     let output_path = validated.spec().platform.spec.gitops.path.clone();
-    let plan = timings.time("lower", || lower(&validated, policies));
+    let plan = timings.time("lower", || lower(&validated, &policies.lowered()));
     // The tenant folders' objects are evaluated as they are generated; the rest of the tree
     // (control plane, Flux, Terraform) once it is built.
     let object_check = options
@@ -161,6 +161,7 @@ pub fn generate(
             warnings.extend(policies.unused_waivers());
         }
     }
+    add_paths(&mut warnings, source_map);
     let (tree, warnings) = crate::diagnostic::finish(tree, warnings)?;
     Ok(Compilation {
         tree,

@@ -75,7 +75,19 @@ impl Diagnostic {
 /// Sorts diagnostics by file and offset and removes duplicates, as every stage reports them.
 pub fn sort_and_dedup(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    // A duplicate's secondary labels are kept (a finding in several environments may be left
+    // by a waiver in each).
+    diagnostics.dedup_by(|a, b| {
+        if a.sort_key() != b.sort_key() {
+            return false;
+        }
+        for related in a.related.drain(..) {
+            if !b.related.contains(&related) {
+                b.related.push(related);
+            }
+        }
+        true
+    });
 }
 
 /// The diagnostics of a stage; `Err` when any of them is an error, so the pipeline stops there.

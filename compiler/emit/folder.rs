@@ -77,7 +77,7 @@ impl<'a> Folder<'a> {
         if let Some(checker) = self.checker
             && checker.check.wants(api_version, kind)
         {
-            let value = crate::policy::to_value(object)
+            let value = super::engine_value::to_value(object)
                 .map_err(|e| format!("converting `{file_name}` for the policies: {e}"))?;
             self.objects.push((self.files.len(), value));
         }

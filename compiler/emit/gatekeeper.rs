@@ -6,7 +6,10 @@
 //! - `infrastructure/<cluster>/policies/`: a Constraint per rule (`constraints.gatekeeper.sh/v1beta1`,
 //!   kind from the template), matching the rule's kinds in tenant namespaces only (those labelled
 //!   `pave.dev/tenant`: the platform's own namespaces run charts pave does not see), carrying the
-//!   cluster's context and the rule's waivers as parameters.
+//!   cluster's context and the rule's waivers as parameters, and what pave knows of an object's
+//!   neighbours that Gatekeeper does not see (the services that declare a public ingress, the
+//!   autoscaled workloads) for the rules that read it. The template's parameters schema
+//!   declares all of it, the rule's own parameters with the schema the rule declares.
 //!
 //! A Constraint's kind is a CRD that Gatekeeper creates from its template, so the two folders are
 //! applied by two Flux Kustomizations, one after the other (`emit/flux/cluster.rs`).
@@ -19,7 +22,7 @@ use serde_json::{Value as Json, json};
 use super::folder::Folder;
 use super::{ObjectContext, OutputFile, Provenance};
 use crate::diagnostic::Severity;
-use crate::lower::{ADDON_LABEL, Cluster, GatekeeperPlan, TENANT_LABEL};
+use crate::lower::{ADDON_LABEL, Cluster, GatekeeperPlan, GatekeeperRule, TENANT_LABEL};
 
 /// The add-on that runs Gatekeeper.
 pub(super) const ADDON: &str = "gatekeeper";
@@ -145,6 +148,23 @@ pub(super) fn emit(
             object.insert("tier".into(), json!(tier.as_str()));
         }
     }
+    // What pave knows of an object's neighbours, which Gatekeeper does not see: the services
+    // that declare a public ingress and the workloads an autoscaler scales, in this cluster's
+    // environment. Given only to the rules that read them.
+    let public_ingress: Vec<Json> = plan
+        .public_ingress
+        .get(&cluster.environment)
+        .into_iter()
+        .flatten()
+        .map(|d| json!({"namespace": d.namespace, "service": d.service}))
+        .collect();
+    let autoscaled: Vec<Json> = plan
+        .autoscaled
+        .get(&cluster.environment)
+        .into_iter()
+        .flatten()
+        .map(|w| json!({"namespace": w.namespace, "kind": w.kind, "name": w.name}))
+        .collect();
 
     for (rule, waived) in &plan.rules {
         let name = rule.kind.to_lowercase();
@@ -166,7 +186,7 @@ pub(super) fn emit(
                             kind: rule.kind.clone(),
                         },
                         validation: Validation {
-                            open_api_v3_schema: parameters_schema(),
+                            open_api_v3_schema: parameters_schema(rule),
                         },
                     },
                 },
@@ -236,7 +256,7 @@ pub(super) fn emit(
                     Severity::Warning => "warn",
                 },
                 matches,
-                parameters: json!({"pave": pave, "waivers": waivers}),
+                parameters: json!({"pave": context_for(rule, &pave, &public_ingress, &autoscaled), "waivers": waivers}),
             },
         };
         constraints.add_object(
@@ -257,16 +277,82 @@ pub(super) fn runs_gatekeeper(cluster: &Cluster) -> bool {
     cluster.addons.iter().any(|a| a.name == ADDON)
 }
 
-/// The schema of every pave Constraint's `parameters`: the context, free form, and the waivers.
-fn parameters_schema() -> Json {
+/// The cluster's context as a rule's Constraint carries it: the shared part, and the lists of
+/// `declared` public services and `autoscaled` workloads if the rule reads them.
+fn context_for(
+    rule: &GatekeeperRule,
+    pave: &Json,
+    public_ingress: &[Json],
+    autoscaled: &[Json],
+) -> Json {
+    let mut pave = pave.clone();
+    if let Some(object) = pave.as_object_mut() {
+        if rule.reads.contains("declared") {
+            object.insert("declared".into(), json!({"publicIngress": public_ingress}));
+        }
+        if rule.reads.contains("autoscaled") {
+            object.insert("autoscaled".into(), Json::Array(autoscaled.to_vec()));
+        }
+    }
+    pave
+}
+
+/// The schema of a pave Constraint's `parameters`: the context (free form, but for the rule's
+/// own parameters, whose schema the rule declares, and the lists pave adds), and the waivers.
+fn parameters_schema(rule: &GatekeeperRule) -> Json {
+    let mut properties = serde_json::Map::new();
+    if let Some(schema) = &rule.parameters {
+        properties.insert(
+            "parameters".into(),
+            json!({
+                "type": "object",
+                "x-kubernetes-preserve-unknown-fields": true,
+                "properties": {rule.id.as_str(): open_api(schema)},
+            }),
+        );
+    }
+    if rule.reads.contains("declared") {
+        properties.insert(
+            "declared".into(),
+            json!({
+                "type": "object",
+                "properties": {"publicIngress": {
+                    "description": "The services whose spec sets `ingress.public`.",
+                    "type": "array",
+                    "items": {"type": "object", "properties": {
+                        "namespace": {"type": "string"},
+                        "service": {"type": "string"},
+                    }},
+                }},
+            }),
+        );
+    }
+    if rule.reads.contains("autoscaled") {
+        properties.insert(
+            "autoscaled".into(),
+            json!({
+                "description": "The workloads an autoscaler scales.",
+                "type": "array",
+                "items": {"type": "object", "properties": {
+                    "namespace": {"type": "string"},
+                    "kind": {"type": "string"},
+                    "name": {"type": "string"},
+                }},
+            }),
+        );
+    }
+    let mut pave = json!({
+        "description": "The cluster's context, as data.pave at compile time.",
+        "type": "object",
+        "x-kubernetes-preserve-unknown-fields": true,
+    });
+    if !properties.is_empty() {
+        pave["properties"] = Json::Object(properties);
+    }
     json!({
         "type": "object",
         "properties": {
-            "pave": {
-                "description": "The cluster's context, as data.pave at compile time.",
-                "type": "object",
-                "x-kubernetes-preserve-unknown-fields": true,
-            },
+            "pave": pave,
             "waivers": {
                 "description": "Namespaces (and services in them) a waiver exempts.",
                 "type": "array",
@@ -280,4 +366,45 @@ fn parameters_schema() -> Json {
             },
         },
     })
+}
+
+/// A rule's parameter schema (JSON Schema) as a CRD's OpenAPI v3 schema: without pave's own
+/// `x-pave-*` wording, and without `additionalProperties: false` beside `properties`, which
+/// Kubernetes forbids in a structural schema (it prunes unknown fields; pave has reported them
+/// at compile time).
+fn open_api(schema: &Json) -> Json {
+    match schema {
+        Json::Object(map) => {
+            let has_properties = map.contains_key("properties");
+            Json::Object(
+                map.iter()
+                    .filter(|(key, value)| {
+                        let pave_wording = key.starts_with("x-pave-");
+                        let closed = has_properties
+                            && key.as_str() == "additionalProperties"
+                            && value.as_bool() == Some(false);
+                        !(pave_wording || closed)
+                    })
+                    .map(|(key, value)| {
+                        let value = match key.as_str() {
+                            // Maps of schemas; every other keyword holds a schema or a list.
+                            "properties" => Json::Object(
+                                value
+                                    .as_object()
+                                    .into_iter()
+                                    .flatten()
+                                    .map(|(k, v)| (k.clone(), open_api(v)))
+                                    .collect(),
+                            ),
+                            "enum" | "required" | "default" | "example" => value.clone(),
+                            _ => open_api(value),
+                        };
+                        (key.clone(), value)
+                    })
+                    .collect(),
+            )
+        }
+        Json::Array(items) => Json::Array(items.iter().map(open_api).collect()),
+        other => other.clone(),
+    }
 }

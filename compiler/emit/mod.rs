@@ -5,6 +5,7 @@
 //! writes files.
 
 pub(crate) mod crossplane;
+pub(crate) mod engine_value;
 mod flux;
 mod folder;
 mod gatekeeper;
@@ -27,7 +28,7 @@ use crate::source::SourceMap;
 
 /// What evaluates generated objects folder by folder, as each is finished (the policies): from
 /// the typed objects, converted straight to the policy engine's value
-/// ([`crate::policy::to_value`]), instead of parsing the written YAML back.
+/// ([`engine_value::to_value`]), instead of parsing the written YAML back.
 pub trait ObjectCheck: Sync {
     /// Whether the check reads objects of this kind (`apiVersion` as written).
     fn wants(&self, api_version: &str, kind: &str) -> bool;

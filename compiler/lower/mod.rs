@@ -31,7 +31,6 @@ use crate::parse::{
     AddonDefinition, AddonLayer, Document, EnforcementAction, Ingress, Owners, PodSecurity, Quota,
     Replicas, Resources, Tier, WorkloadKind,
 };
-use crate::policy::{GatekeeperRule, PolicySet, gatekeeper_rules};
 use crate::resolve::{
     Addon, ContainerInstance, ResolvedContent, ResolvedFile, ResolvedSpec, Service,
     ServiceInstance, StdLimitRange, StdProbes, substitute_json,
@@ -61,11 +60,68 @@ pub struct Plan {
     pub policies: String,
 }
 
+/// What lowering needs of the policies, as plain data: the pipeline takes it from the compiled
+/// policies (`policy::PolicySet::lowered`), so that `lower` never imports `policy` (which comes
+/// after `emit`, whose objects it evaluates).
+#[derive(Debug, Clone, Default)]
+pub struct Policies {
+    /// The enabled rules on Kubernetes objects that Gatekeeper can run, sorted by id.
+    pub gatekeeper_rules: Vec<GatekeeperRule>,
+    /// The waivers in force.
+    pub waivers: Vec<PolicyWaiver>,
+    /// The context every input shares (`data.pave`: platform, parameters, environments).
+    pub context: Json,
+    /// A digest of everything the policies decide (rules, switches, parameters, waivers in
+    /// force): see [`Plan::policies`].
+    pub digest: String,
+}
+
+/// A waiver in force: one rule for a tenant, or one service of it, in some environments (all
+/// of the tenant's when empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyWaiver {
+    pub rule: String,
+    pub tenant: String,
+    pub service: Option<String>,
+    pub environments: Vec<String>,
+}
+
+/// A rule on Kubernetes objects as OPA Gatekeeper runs it (derived from the rule's file by
+/// `policy::gatekeeper_rules`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatekeeperRule {
+    /// The rule id: the Constraint's name.
+    pub id: String,
+    /// The Constraint kind (`PaveImageTagPinned`); the template's name is its lower case.
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    /// `deny` rules follow the Platform's enforcement action; `warn` rules always warn.
+    pub severity: crate::diagnostic::Severity,
+    /// The template's Rego (Rego v1): the rule rewritten, and the adapter.
+    pub rego: String,
+    /// The libraries it imports, rewritten the same way.
+    pub libs: Vec<String>,
+    /// `(API group, kind)` pairs it matches (`""` for the core group); empty: every kind.
+    pub kinds: Vec<(String, String)>,
+    /// The JSON Schema of its parameters (`custom.parameters`), if it declares one.
+    pub parameters: Option<Json>,
+    /// The keys of `data.pave` the rule and its libraries read (`declared`, `autoscaled`...):
+    /// a Constraint carries the per-cluster ones only to the rules that read them.
+    pub reads: BTreeSet<String>,
+}
+
 /// The policy rules on Kubernetes objects, for Gatekeeper in the clusters.
 #[derive(Debug, Clone)]
 pub struct GatekeeperPlan {
     /// Each rule, with the namespaces (and services) its waivers exempt, sorted.
     pub rules: Vec<(GatekeeperRule, Vec<WaivedNamespace>)>,
+    /// Per environment, the services that declare a public ingress (`ingress.public`), by
+    /// namespace: what `data.pave.declared.publicIngress` says of each object at compile time.
+    pub public_ingress: BTreeMap<String, Vec<DeclaredService>>,
+    /// Per environment, the workloads an autoscaler scales (their replica count is the
+    /// autoscaler's): what `data.pave.related.autoscalers` finds at compile time.
+    pub autoscaled: BTreeMap<String, Vec<ScaledWorkload>>,
     /// What `deny` rules do (`warn` rules warn).
     pub enforcement_action: EnforcementAction,
     /// The context every Constraint carries (platform, parameters, environments), to which each
@@ -83,6 +139,22 @@ pub struct WaivedNamespace {
     pub environment: String,
     pub namespace: String,
     pub service: Option<String>,
+}
+
+/// A service of a namespace (its objects carry `app.kubernetes.io/name: <service>`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DeclaredService {
+    pub namespace: String,
+    pub service: String,
+}
+
+/// A workload whose replica count an autoscaler owns.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScaledWorkload {
+    pub namespace: String,
+    /// `Deployment` or `StatefulSet`.
+    pub kind: String,
+    pub name: String,
 }
 
 /// The platform's Crossplane API: v2 namespaced composite resources, or v1 claims.
@@ -258,6 +330,13 @@ pub struct Workload {
     pub origin: WorkloadOrigin,
 }
 
+impl Workload {
+    /// Whether an autoscaler owns the replica count: a long-running workload with a range.
+    pub fn autoscaled(&self) -> bool {
+        self.kind.is_long_running() && self.replicas.min() != self.replicas.max()
+    }
+}
+
 /// A span carried for diagnostics only. It hashes to nothing: a unit's reuse fingerprint is of
 /// what is generated, and where a value was written in its spec is not part of that (a reused
 /// unit is not evaluated by the policies, so its spans are never used).
@@ -358,7 +437,7 @@ pub const COST_CENTER_LABEL: &str = "pave.dev/cost-center";
 pub const CLUSTER_LABEL: &str = "pave.dev/cluster";
 pub const ADDON_LABEL: &str = "pave.dev/addon";
 
-pub fn lower(validated: &ValidatedSpec, policies: &PolicySet) -> Plan {
+pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
     let spec = validated.spec();
     let callers = cross_tenant_callers(spec);
     // Each tenant's services, indexed once (in spec order): a scan of every service per tenant
@@ -488,14 +567,15 @@ pub fn lower(validated: &ValidatedSpec, policies: &PolicySet) -> Plan {
                 .to_string(),
             source: platform.doc.file,
         });
+    let gatekeeper = gatekeeper(spec, policies, &units);
     Plan {
         platform: platform.name().to_string(),
         units,
         gitops,
         clusters: clusters(spec),
         foundation: foundation::foundation(spec),
-        gatekeeper: gatekeeper(spec, policies),
-        policies: policies.digest(),
+        gatekeeper,
+        policies: policies.digest.clone(),
         crossplane: CrossplanePlan {
             claims: platform.spec.crossplane.claims,
             types: spec
@@ -518,38 +598,76 @@ pub fn lower(validated: &ValidatedSpec, policies: &PolicySet) -> Plan {
 }
 
 /// The rules Gatekeeper enforces, when the Platform asks for it.
-fn gatekeeper(spec: &ResolvedSpec, policies: &PolicySet) -> Option<GatekeeperPlan> {
+fn gatekeeper(
+    spec: &ResolvedSpec,
+    policies: &Policies,
+    units: &[TenantEnvironment],
+) -> Option<GatekeeperPlan> {
     let settings = &spec.platform.spec.policies.gatekeeper;
     if !settings.enabled {
         return None;
     }
-    let rules = gatekeeper_rules(policies)
-        .into_iter()
+    let rules = policies
+        .gatekeeper_rules
+        .iter()
         .map(|rule| {
             let mut waived = Vec::new();
-            for (tenant, service, environments) in policies.waivers_of(&rule.id) {
-                let Some(resolved) = spec.tenants.get(tenant) else {
+            for waiver in policies.waivers.iter().filter(|w| w.rule == rule.id) {
+                let Some(resolved) = spec.tenants.get(&waiver.tenant) else {
                     continue;
                 };
                 for environment in resolved.quotas.keys() {
-                    if environments.is_empty() || environments.contains(environment) {
+                    if waiver.environments.is_empty() || waiver.environments.contains(environment) {
                         waived.push(WaivedNamespace {
                             environment: environment.clone(),
-                            namespace: format!("{tenant}-{environment}"),
-                            service: service.map(str::to_string),
+                            namespace: format!("{}-{environment}", waiver.tenant),
+                            service: waiver.service.clone(),
                         });
                     }
                 }
             }
             waived.sort_by(|a, b| (&a.namespace, &a.service).cmp(&(&b.namespace, &b.service)));
             waived.dedup();
-            (rule, waived)
+            (rule.clone(), waived)
         })
         .collect();
+    let mut public_ingress: BTreeMap<String, Vec<DeclaredService>> = BTreeMap::new();
+    let mut autoscaled: BTreeMap<String, Vec<ScaledWorkload>> = BTreeMap::new();
+    for unit in units {
+        for workload in &unit.workloads {
+            if workload.ingress.as_ref().is_some_and(|i| i.public) {
+                public_ingress
+                    .entry(unit.environment.clone())
+                    .or_default()
+                    .push(DeclaredService {
+                        namespace: unit.namespace.clone(),
+                        service: workload.name.clone(),
+                    });
+            }
+            if workload.autoscaled() {
+                autoscaled
+                    .entry(unit.environment.clone())
+                    .or_default()
+                    .push(ScaledWorkload {
+                        namespace: unit.namespace.clone(),
+                        kind: workload.kind.as_str().to_string(),
+                        name: workload.name.clone(),
+                    });
+            }
+        }
+    }
+    for list in public_ingress.values_mut() {
+        list.sort();
+    }
+    for list in autoscaled.values_mut() {
+        list.sort();
+    }
     Some(GatekeeperPlan {
         rules,
+        public_ingress,
+        autoscaled,
         enforcement_action: settings.enforcement_action,
-        context: policies.shared_context(),
+        context: policies.context.clone(),
         tiers: spec
             .environments
             .iter()

@@ -44,7 +44,7 @@ pub use resource::{
     ResourceRequest, ResourceRequestOverride, ResourceType, ResourceTypeDefinition, RuleMatch,
     StdlibResourceType,
 };
-pub use schema::{SchemaSet, SpecKind};
+pub use schema::{SchemaSet, SpecKind, check_against_schema};
 pub use service::{
     Autoscaling, AwsAccess, DynamoDbAccess, EnvValue, Ingress, PartialAwsAccess, Port, Probe,
     Probes, QueueAccess, ReadWrite, S3Access, ServiceAccountSettings, ServiceOverride, ServiceSpec,

@@ -151,6 +151,20 @@ impl SchemaSet {
     }
 }
 
+/// Every violation of `schema` (draft 2020-12) by a document, placed on its node as the spec
+/// schemas' are: for schemas that come with the input (a policy rule's parameters). A schema
+/// that does not compile yields nothing (its author is told where it is declared).
+pub fn check_against_schema(schema: &Json, doc: &Document, json: &Json) -> Vec<Diagnostic> {
+    let Ok(validator) = jsonschema::draft202012::new(schema) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for error in validator.iter_errors(json) {
+        report(schema, doc, &error, &mut out);
+    }
+    out
+}
+
 fn json_text(value: &Json) -> String {
     match value {
         Json::String(s) => s.clone(),

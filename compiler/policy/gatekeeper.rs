@@ -8,33 +8,18 @@
 //! `input.parameters.pave` (the cluster's context, which the Constraint carries), and the rule's
 //! package becomes the template's. An adapter appended to the rule turns its `deny` and `warn`
 //! findings into `violation`s, skipping the objects a waiver covers (`input.parameters.waivers`).
-//! No rule is kept twice by hand: the template is derived from the file pave evaluates.
+//! No rule is kept twice by hand: the template is derived from the file pave evaluates. The
+//! result is plain data (`lower::GatekeeperRule`), handed to `lower` by the pipeline; the test
+//! in `gatekeeper_parity.rs` checks that each template decides as its rule on the example.
+
+use std::collections::BTreeSet;
 
 use super::{PolicySet, Rule};
-use crate::diagnostic::Severity;
+use crate::lower::GatekeeperRule;
 
-/// A rule as Gatekeeper runs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GatekeeperRule {
-    /// The rule id: the Constraint's name.
-    pub id: String,
-    /// The Constraint kind (`PaveImageTagPinned`); the template's name is its lower case.
-    pub kind: String,
-    pub title: String,
-    pub description: String,
-    /// `deny` rules follow the Platform's enforcement action; `warn` rules always warn.
-    pub severity: Severity,
-    /// The template's Rego (Rego v1): the rule rewritten, and the adapter.
-    pub rego: String,
-    /// The libraries it imports, rewritten the same way.
-    pub libs: Vec<String>,
-    /// `(API group, kind)` pairs it matches (`""` for the core group); empty: every kind.
-    pub kinds: Vec<(String, String)>,
-}
-
-/// The enabled rules on Kubernetes objects that Gatekeeper can run: not those that read
-/// `data.pave.related` (Gatekeeper sees one object at a time) nor those marked
-/// `custom.gatekeeper: false`, nor those defining `violation` themselves.
+/// The enabled rules on Kubernetes objects that Gatekeeper can run: not those marked
+/// `custom.gatekeeper: false` (those that need what Gatekeeper, one object at a time, cannot
+/// see, such as `data.pave.related`), nor those defining `violation` themselves.
 pub fn gatekeeper_rules(policies: &PolicySet) -> Vec<GatekeeperRule> {
     let libraries: Vec<(&str, &str)> = policies
         .libraries
@@ -66,6 +51,12 @@ fn adapt(rule: &Rule, source: &str, libraries: &[(&str, &str)]) -> GatekeeperRul
             None => (String::new(), k.clone()),
         })
         .collect();
+    let mut reads = context_keys(source);
+    for (lib, lib_source) in libraries {
+        if source.contains(&format!("data.{lib}")) {
+            reads.extend(context_keys(lib_source));
+        }
+    }
     GatekeeperRule {
         id: rule.id.clone(),
         kind,
@@ -75,7 +66,33 @@ fn adapt(rule: &Rule, source: &str, libraries: &[(&str, &str)]) -> GatekeeperRul
         rego,
         libs,
         kinds,
+        parameters: rule.parameters.as_ref().map(|p| p.schema.clone()),
+        reads,
     }
+}
+
+/// The keys of `data.pave` a policy's source names: `data.pave.declared.x` and
+/// `object.get(data.pave, "declared", ...)` (or `["declared", ...]`) -> `declared`.
+fn context_keys(source: &str) -> BTreeSet<String> {
+    let ident = |text: &str| -> String {
+        text.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    source
+        .match_indices("data.pave")
+        .filter_map(|(at, found)| {
+            let rest = source.get(at + found.len()..)?;
+            let key = if let Some(rest) = rest.strip_prefix('.') {
+                ident(rest)
+            } else {
+                let rest = rest.trim_start().strip_prefix(',')?.trim_start();
+                let rest = rest.strip_prefix('[').unwrap_or(rest).trim_start();
+                ident(rest.strip_prefix('"')?)
+            };
+            (!key.is_empty()).then_some(key)
+        })
+        .collect()
 }
 
 /// `image-tag-pinned` -> `PaveImageTagPinned`.
@@ -243,6 +260,15 @@ mod tests {
         assert_eq!(
             rewrite(source, Some("paveimagetagpinned")),
             "# METADATA about input\npackage paveimagetagpinned\n\nimport rego.v1\n\ndeny contains \"input data.pave\" if {\n\tinput.review.object.kind == \"Pod\"\n\tinput.parameters.pave.tier == \"production\"\n\tobject.get(input.parameters.pave.parameters, \"x\", input.review.object)\n\tx := my.input\n\tdata.paved\n}\n"
+        );
+    }
+
+    #[test]
+    fn the_context_keys_a_rule_reads_are_found() {
+        let source = "x := data.pave.declared.publicIngress\ny := object.get(data.pave, \"autoscaled\", [])\nz := data.pave.tier\nw := data.paved\n";
+        assert_eq!(
+            context_keys(source).into_iter().collect::<Vec<_>>(),
+            ["autoscaled", "declared", "tier"]
         );
     }
 

@@ -13,6 +13,8 @@
 //! `{"msg": ..., "path": [...]}` objects. Never reads files.
 
 mod gatekeeper;
+#[cfg(test)]
+mod gatekeeper_parity;
 mod rule;
 mod value;
 mod vm;
@@ -24,9 +26,8 @@ use rayon::prelude::*;
 use regorus::Engine;
 use serde_json::{Value as Json, json};
 
-pub use gatekeeper::{GatekeeperRule, gatekeeper_rules};
-pub use rule::{Rule, Target};
-pub use value::to_value;
+pub use gatekeeper::gatekeeper_rules;
+pub use rule::{Rule, RuleParameters, Target};
 
 use value::{at, field, record, string, strings, text};
 
@@ -75,12 +76,49 @@ pub struct PolicySet {
 
 /// A waiver that has not expired.
 struct ActiveWaiver {
+    /// Its `metadata.name`.
+    name: String,
     /// Its `metadata.name` node, where an unused waiver is reported.
     span: Span,
     rule: String,
     tenant: String,
     service: Option<String>,
     environments: Vec<String>,
+}
+
+impl ActiveWaiver {
+    /// The label on a waiver of a finding's rule and tenant that does not cover it: what it
+    /// covers, and where the finding is (`owner`), which it leaves.
+    fn leaves(&self, owner: &Owner<'_>) -> String {
+        let quoted = |names: &[String]| {
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let covers = match (&self.service, self.environments.is_empty()) {
+            (Some(service), true) => format!("service `{service}`"),
+            (Some(service), false) => {
+                format!("service `{service}` in {}", quoted(&self.environments))
+            }
+            (None, true) => format!("tenant `{}`", self.tenant),
+            (None, false) => format!("tenant `{}` in {}", self.tenant, quoted(&self.environments)),
+        };
+        let mut here = match owner.service {
+            Some(service) => format!("service `{service}`"),
+            None => format!("tenant `{}`", self.tenant),
+        };
+        match owner.environment {
+            Some(environment) => here.push_str(&format!(" in `{environment}`")),
+            None if !self.environments.is_empty() => here.push_str(" in its spec"),
+            None => {}
+        }
+        format!(
+            "waiver `{}` covers {covers} only; {here} still violates",
+            self.name
+        )
+    }
 }
 
 /// What a finding belongs to, for waivers.
@@ -181,11 +219,30 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
             disabled.insert(id.clone());
         }
     }
+    let platform_json = platform.doc.root.to_json();
     for id in settings.parameters.keys() {
         let span = platform
             .doc
             .key_span(&["spec", "policies", "parameters", id.as_str()]);
-        check_rule(id, &ids, span, &mut diagnostics);
+        if !check_rule(id, &ids, span, &mut diagnostics) {
+            continue;
+        }
+        // The settings against the schema the rule declares: a misspelt or mistyped setting
+        // would otherwise switch the rule off without a word.
+        if let Some(declared) = rules
+            .iter()
+            .find(|r| &r.id == id)
+            .and_then(|r| r.parameters.as_ref())
+        {
+            let schema = json!({"properties": {"spec": {"properties": {"policies": {
+                "properties": {"parameters": {"properties": {id.as_str(): declared.schema}}}
+            }}}}});
+            diagnostics.extend(crate::parse::check_against_schema(
+                &schema,
+                &platform.doc,
+                &platform_json,
+            ));
+        }
     }
     if settings.gatekeeper.enabled {
         let runs = spec.addons.get("gatekeeper").is_some_and(|addon| {
@@ -236,6 +293,7 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
             continue;
         }
         waivers.push(ActiveWaiver {
+            name: waiver.name().to_string(),
             span: waiver.doc.span(&["metadata", "name"]),
             rule: w.rule.clone(),
             tenant: w.tenant.clone(),
@@ -619,9 +677,22 @@ impl PolicySet {
             let name = text(&object, &["metadata", "name"]);
             object_name = Some(format!("{} `{}`", kind.unwrap_or(""), name.unwrap_or("")));
             let optional = |text: Option<&str>| text.map_or(regorus::Value::Null, string);
+            // The same shape as a Gatekeeper Constraint's (`lower::GatekeeperPlan`), where it
+            // lists every declared service of the cluster: here, the object's own service if
+            // its spec declares a public ingress.
+            let mut public = Vec::new();
+            if ctx.public_ingress
+                && let (Some(service), Some(namespace)) =
+                    (&ctx.service, text(&object, &["metadata", "namespace"]))
+            {
+                public.push(record([
+                    ("namespace", string(namespace)),
+                    ("service", string(service)),
+                ]));
+            }
             context.push((
                 "declared",
-                record([("publicIngress", regorus::Value::from(ctx.public_ingress))]),
+                record([("publicIngress", regorus::Value::from(public))]),
             ));
             context.push((
                 "resource",
@@ -767,7 +838,7 @@ impl PolicySet {
                 } else {
                     Severity::Warning
                 };
-                let diagnostic = Diagnostic::new(
+                let mut diagnostic = Diagnostic::new(
                     DiagnosticKind::PolicyViolation(Box::new(PolicyViolation {
                         rule: rule.id.clone(),
                         severity,
@@ -778,6 +849,15 @@ impl PolicySet {
                     })),
                     span,
                 );
+                // A waiver of this rule for the tenant that covers other services or
+                // environments: say what it leaves.
+                for waiver in self
+                    .waivers
+                    .iter()
+                    .filter(|w| w.rule == rule.id && input.owner.tenant == Some(w.tenant.as_str()))
+                {
+                    diagnostic = diagnostic.with_related(waiver.span, waiver.leaves(&input.owner));
+                }
                 Some(match &input.place {
                     Place::Document(_) if !finding.path.is_empty() => {
                         diagnostic.with_path(crate::parse::display_path(&finding.path))
@@ -842,7 +922,7 @@ impl PolicySet {
     /// A digest (hex BLAKE3) of everything that decides what the policies find: every rule's and
     /// library's source, which rules are on, the shared context (parameters included) and the
     /// waivers in force.
-    pub fn digest(&self) -> String {
+    fn digest(&self) -> String {
         let mut hasher = blake3::Hasher::new();
         for (rule, source) in self.rules.iter().zip(&self.sources) {
             hasher.update(rule.id.as_bytes());
@@ -870,28 +950,25 @@ impl PolicySet {
         hasher.finalize().to_hex().to_string()
     }
 
-    /// The context every input shares (platform, parameters, environments): the base of a
-    /// Gatekeeper Constraint's `parameters.pave`.
-    pub fn shared_context(&self) -> Json {
-        Json::Object(self.base.clone())
-    }
-
-    /// The waivers in force of a rule: tenant, service (`None`: the whole tenant), environments
-    /// (empty: all of the tenant's).
-    pub fn waivers_of<'a>(
-        &'a self,
-        rule: &'a str,
-    ) -> impl Iterator<Item = (&'a str, Option<&'a str>, &'a [String])> + 'a {
-        self.waivers
-            .iter()
-            .filter(move |w| w.rule == rule)
-            .map(|w| {
-                (
-                    w.tenant.as_str(),
-                    w.service.as_deref(),
-                    w.environments.as_slice(),
-                )
-            })
+    /// What lowering needs of the policies, as plain data: the rules Gatekeeper runs, the
+    /// waivers in force, the shared context (the base of a Constraint's `parameters.pave`) and
+    /// the digest.
+    pub fn lowered(&self) -> crate::lower::Policies {
+        crate::lower::Policies {
+            gatekeeper_rules: gatekeeper_rules(self),
+            waivers: self
+                .waivers
+                .iter()
+                .map(|w| crate::lower::PolicyWaiver {
+                    rule: w.rule.clone(),
+                    tenant: w.tenant.clone(),
+                    service: w.service.clone(),
+                    environments: w.environments.clone(),
+                })
+                .collect(),
+            context: Json::Object(self.base.clone()),
+            digest: self.digest(),
+        }
     }
 
     /// The enabled rules on Kubernetes objects, for Gatekeeper.
@@ -1122,6 +1199,69 @@ fn pointer(path: &[String]) -> String {
     path.iter()
         .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
         .collect()
+}
+
+/// Gives each policy finding without a `path` (those on generated objects, placed at the spec
+/// node that decided the field) the data path of its node in its document, as other
+/// diagnostics have: the spec files with such findings are parsed again (the spanned documents
+/// are gone once the tree is built).
+pub fn add_paths(diagnostics: &mut [Diagnostic], source_map: &SourceMap) {
+    let mut parsed: BTreeMap<FileId, Vec<crate::parse::yaml::Node>> = BTreeMap::new();
+    for diagnostic in diagnostics.iter_mut() {
+        if diagnostic.path.is_some()
+            || !matches!(*diagnostic.kind, DiagnosticKind::PolicyViolation(_))
+        {
+            continue;
+        }
+        let Some(span) = diagnostic.span else {
+            continue;
+        };
+        let documents = parsed
+            .entry(span.file)
+            .or_insert_with(|| parse_yaml(span.file, &source_map.get(span.file).text).0);
+        let mut path = Vec::new();
+        // A finding with no finer place is shown at the document's `kind`: it has no path.
+        if documents.iter().any(|doc| node_path(doc, span, &mut path))
+            && !path.is_empty()
+            && path != ["kind"]
+        {
+            diagnostic.path = Some(crate::parse::display_path(&path));
+        }
+    }
+}
+
+/// Whether `span` is the span of `node` or of a node or key under it; if so, `path` is the
+/// path to it.
+fn node_path(node: &crate::parse::yaml::Node, span: Span, path: &mut Vec<String>) -> bool {
+    use crate::parse::yaml::Value;
+    if node.span == span {
+        return true;
+    }
+    if node.span.start > span.start || node.span.end < span.end {
+        return false;
+    }
+    match &node.value {
+        Value::Map(entries) => {
+            for entry in entries {
+                path.push(entry.key.clone());
+                if entry.key_span == span || node_path(&entry.value, span, path) {
+                    return true;
+                }
+                path.pop();
+            }
+        }
+        Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(i.to_string());
+                if node_path(item, span, path) {
+                    return true;
+                }
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+    false
 }
 
 /// A regorus compile error (`--> file:line:col ... error: message`) as a diagnostic in its file.

@@ -52,12 +52,26 @@ pub struct Rule {
     /// `custom.gatekeeper` (default true): whether Gatekeeper can enforce it in the cluster
     /// (false for rules that need more than one object, such as `data.pave.related`).
     pub gatekeeper: bool,
+    /// `custom.parameters`: the JSON Schema of its settings in the Platform's
+    /// `spec.policies.parameters.<id>`, which pave checks them against (and which a Gatekeeper
+    /// Constraint's parameters follow). Without it, the settings are not checked.
+    pub parameters: Option<RuleParameters>,
     /// The package, without `data.` (`guardrails.image_tag`).
     pub package: String,
     pub file: FileId,
     /// The file's name in the source map (regorus names it in its errors).
     pub file_name: String,
     /// The `custom.id` node, where problems with the rule itself are reported.
+    pub span: Span,
+}
+
+/// The schema a rule declares for its parameters.
+#[derive(Debug, Clone)]
+pub struct RuleParameters {
+    /// A JSON Schema (draft 2020-12) in the subset Kubernetes' OpenAPI v3 schemas share (see
+    /// `docs/policies.md`).
+    pub schema: serde_json::Value,
+    /// The `custom.parameters` node.
     pub span: Span,
 }
 
@@ -147,6 +161,28 @@ pub(super) fn read(file: FileId, text: &str, package: &str) -> Result<Declared, 
             .collect(),
         _ => Vec::new(),
     };
+    let parameters = match field("parameters") {
+        None => None,
+        Some(node) => {
+            let schema = node.to_json();
+            if !schema.is_object() {
+                return Err(problem(
+                    format!("`custom.parameters` of `{id}` must be a JSON Schema (a mapping)"),
+                    node.span,
+                ));
+            }
+            if let Err(error) = jsonschema::draft202012::new(&schema) {
+                return Err(problem(
+                    format!("`custom.parameters` of `{id}` is not a valid JSON Schema: {error}"),
+                    node.span,
+                ));
+            }
+            Some(RuleParameters {
+                schema,
+                span: node.span,
+            })
+        }
+    };
     Ok(Declared::Rule(Box::new(Rule {
         id,
         severity,
@@ -158,6 +194,7 @@ pub(super) fn read(file: FileId, text: &str, package: &str) -> Result<Declared, 
             field("gatekeeper").map(|n| &n.value),
             Some(Value::Bool(false))
         ),
+        parameters,
         package,
         file,
         file_name: String::new(),
@@ -262,6 +299,35 @@ mod tests {
             POLICY.get(rule.span.start as usize..rule.span.end as usize),
             Some("image-tag-pinned")
         );
+        Ok(())
+    }
+
+    #[test]
+    fn parameters_are_a_json_schema_or_a_metadata_error() -> Result<(), String> {
+        let with = |schema: &str| {
+            POLICY.replace(
+                "#   kinds: [apps/Deployment]\n",
+                &format!("#   kinds: [apps/Deployment]\n#   parameters: {schema}\n"),
+            )
+        };
+        let text = with("{type: object, properties: {registries: {type: array}}}");
+        let Ok(Declared::Rule(rule)) = read(FileId::new(0), &text, "data.guardrails.image_tag")
+        else {
+            return Err("not read as a rule".into());
+        };
+        assert_eq!(
+            rule.parameters.map(|p| p.schema),
+            Some(
+                serde_json::json!({"type": "object", "properties": {"registries": {"type": "array"}}})
+            )
+        );
+        for bad in ["{type: 12}", "[object]"] {
+            let text = with(bad);
+            let Err(diagnostic) = read(FileId::new(0), &text, "data.guardrails.image_tag") else {
+                return Err(format!("`{bad}` accepted"));
+            };
+            assert!(diagnostic.kind.message().contains("custom.parameters"));
+        }
         Ok(())
     }
 

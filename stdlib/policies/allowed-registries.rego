@@ -6,6 +6,14 @@
 #   severity: deny
 #   input: kubernetes
 #   kinds: [Pod, apps/Deployment, apps/StatefulSet, apps/DaemonSet, apps/ReplicaSet, batch/Job, batch/CronJob]
+#   parameters:
+#     type: object
+#     additionalProperties: false
+#     properties:
+#       registries:
+#         description: Registries besides the Platform's `registry` (`public.ecr.aws/acme`).
+#         type: array
+#         items: {type: string}
 package guardrails.allowed_registries
 
 import rego.v1

@@ -13,7 +13,9 @@ import rego.v1
 deny contains {"msg": sprintf("%s `%s` runs %d replica(s) in production; at least 2 are needed", [input.kind, input.metadata.name, n]), "path": ["spec", "replicas"]} if {
 	data.pave.tier == "production"
 	input.kind in {"Deployment", "StatefulSet"}
-	n := replica_count
+	not autoscaled
+	# Without `replicas` an object runs one: the API server sets it to 1 before admission.
+	n := object.get(input.spec, "replicas", 1)
 	n < 2
 }
 
@@ -24,11 +26,14 @@ deny contains {"msg": sprintf("the autoscaler of `%s` scales down to %d replica(
 	n < 2
 }
 
-replica_count := input.spec.replicas
+# An autoscaler owns the count of the object it scales, and its minimum is checked above. pave
+# sees the object's folder (`data.pave.related`); Gatekeeper reviews one object at a time, so
+# its Constraint lists the cluster's scaled workloads (`data.pave.autoscaled`).
+autoscaled if count(object.get(data.pave, ["related", "autoscalers"], [])) > 0
 
-# Without `replicas` an object runs one, unless an autoscaler of its folder sets the count; only
-# pave sees the folder (`data.pave.related`), so in the cluster such an object is left alone.
-replica_count := 1 if {
-	not input.spec.replicas
-	count(data.pave.related.autoscalers) == 0
+autoscaled if {
+	some scaled in object.get(data.pave, "autoscaled", [])
+	scaled.namespace == input.metadata.namespace
+	scaled.kind == input.kind
+	scaled.name == input.metadata.name
 }

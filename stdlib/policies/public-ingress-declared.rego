@@ -23,4 +23,11 @@ deny contains {"msg": sprintf("Service `%s` is an internet-facing load balancer 
 	not declared
 }
 
-declared if data.pave.declared.publicIngress == true
+# The services whose spec sets `ingress.public`, by namespace: at compile time the object's own
+# service (if it declares it), in the cluster every one of the cluster's (the Constraint's).
+# An object belongs to the service its `app.kubernetes.io/name` label names.
+declared if {
+	some service in data.pave.declared.publicIngress
+	service.namespace == input.metadata.namespace
+	service.service == object.get(input.metadata, ["labels", "app.kubernetes.io/name"], "")
+}

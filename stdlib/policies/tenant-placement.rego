@@ -6,6 +6,19 @@
 #   severity: deny
 #   input: spec
 #   kinds: [Tenant]
+#   parameters:
+#     type: object
+#     additionalProperties: false
+#     properties:
+#       tenants:
+#         description: Per tenant, the environments and regions it may use (either, or both).
+#         type: object
+#         additionalProperties:
+#           type: object
+#           additionalProperties: false
+#           properties:
+#             environments: {type: array, items: {type: string}}
+#             regions: {type: array, items: {type: string}}
 package guardrails.tenant_placement
 
 import rego.v1

@@ -6,6 +6,38 @@
 #   severity: deny
 #   input: spec
 #   kinds: [Tenant]
+#   parameters:
+#     type: object
+#     additionalProperties: false
+#     properties:
+#       requests:
+#         type: object
+#         additionalProperties: false
+#         properties:
+#           cpu:
+#             description: CPU, a Kubernetes quantity (`32`, `500m`).
+#             anyOf: [{type: number}, {type: string, pattern: "^[0-9]+(\\.[0-9]+)?m?$"}]
+#             x-pave-message: "`{value}` is not a CPU quantity"
+#             x-pave-help: write cores (`32`, `0.5`) or millicores (`500m`)
+#           memory:
+#             description: Memory, a Kubernetes quantity (`128Gi`).
+#             anyOf: [{type: number}, {type: string, pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}]
+#             x-pave-message: "`{value}` is not a memory quantity"
+#             x-pave-help: write bytes with a unit (`128Gi`, `512Mi`)
+#       limits:
+#         type: object
+#         additionalProperties: false
+#         properties:
+#           cpu:
+#             description: CPU, a Kubernetes quantity (`32`, `500m`).
+#             anyOf: [{type: number}, {type: string, pattern: "^[0-9]+(\\.[0-9]+)?m?$"}]
+#             x-pave-message: "`{value}` is not a CPU quantity"
+#             x-pave-help: write cores (`32`, `0.5`) or millicores (`500m`)
+#           memory:
+#             description: Memory, a Kubernetes quantity (`128Gi`).
+#             anyOf: [{type: number}, {type: string, pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}]
+#             x-pave-message: "`{value}` is not a memory quantity"
+#             x-pave-help: write bytes with a unit (`128Gi`, `512Mi`)
 package guardrails.tenant_quota_budget
 
 import rego.v1

@@ -147,7 +147,7 @@ pub(super) fn emit(
 }
 
 fn has_autoscaler(workload: &Workload) -> bool {
-    workload.kind.is_long_running() && workload.replicas.min() != workload.replicas.max()
+    workload.autoscaled()
 }
 
 fn config_map_name(workload: &Workload) -> String {
