@@ -112,8 +112,8 @@ fn group_by<'a, T, K: Ord>(items: &'a [T], key: impl Fn(&T) -> K) -> Vec<Group<'
     let mut index: BTreeMap<K, usize> = BTreeMap::new();
     let mut groups: Vec<Group<'a, T>> = Vec::new();
     for item in items {
-        match index.get(&key(item)) {
-            Some(&i) => groups[i].members.push(item),
+        match index.get(&key(item)).and_then(|&i| groups.get_mut(i)) {
+            Some(group) => group.members.push(item),
             None => {
                 index.insert(key(item), groups.len());
                 groups.push(Group {
@@ -477,6 +477,16 @@ fn markdown_entry(out: &mut String, change: Change, label: &str, fields: &[Field
     }
 }
 
+/// Adds one to a table row's added, changed or removed column.
+fn count(row: &mut [usize; 3], change: Change) {
+    let [added, changed, removed] = row;
+    match change {
+        Change::Added => *added += 1,
+        Change::Changed => *changed += 1,
+        Change::Removed => *removed += 1,
+    }
+}
+
 /// A pull-request comment.
 pub fn markdown(diff: &TreeDiff) -> String {
     let mut out = String::from("### pave diff\n\n");
@@ -509,7 +519,7 @@ pub fn markdown(diff: &TreeDiff) -> String {
                     resource.owner.environment.as_deref().unwrap_or("(all)"),
                 ))
                 .or_default();
-            row[resource.change as usize] += 1;
+            count(row, resource.change);
         }
         for ((tenant, environment), [added, changed, removed]) in counts {
             let _ = writeln!(
@@ -527,7 +537,7 @@ pub fn markdown(diff: &TreeDiff) -> String {
         for block in &diff.terraform {
             let row = counts.entry(block.module.as_str()).or_default();
             if block.managed {
-                row[block.change as usize] += 1;
+                count(row, block.change);
             }
         }
         for (module, [added, changed, removed]) in counts {
@@ -701,7 +711,11 @@ pub fn sarif(diff: &TreeDiff, root: &str) -> String {
         .map(|note| {
             let mut result = serde_json::json!({
                 "ruleId": rule_id(note.change),
-                "ruleIndex": note.change as usize,
+                "ruleIndex": match note.change {
+                    Change::Added => 0,
+                    Change::Changed => 1,
+                    Change::Removed => 2,
+                },
                 "level": "note",
                 "message": {"text": note.text},
             });

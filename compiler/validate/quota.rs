@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::parse::score::InitKind;
 use crate::parse::{Quantity, Resources, WorkloadKind};
-use crate::resolve::{ResolvedSpec, Service, ServiceInstance};
+use crate::resolve::{ResolvedSpec, Service, ServiceInstance, StdLimitRange};
 use crate::source::Span;
 
 /// The quota's amounts, as the ResourceQuota names them.
@@ -79,6 +79,21 @@ fn add(total: &mut Amounts, more: &Amounts) {
     }
 }
 
+/// Whether a container's limit is above the LimitRange's maximum: the namespace refuses the pod
+/// whatever the quota, and `limit-above-maximum` already says so; one mistake, one error.
+fn refused_by_limit_range(instance: &ServiceInstance, limit_range: &StdLimitRange) -> bool {
+    let max = [
+        milli_or_bytes(&limit_range.max.cpu, true),
+        milli_or_bytes(&limit_range.max.memory, false),
+    ];
+    std::iter::once(&instance.resources.value)
+        .chain(instance.sidecars.iter().map(|c| &c.resources))
+        .any(|r| {
+            let own = amounts(r);
+            own[2] > max[0] || own[3] > max[1]
+        })
+}
+
 fn pods(service: &Service, instance: &ServiceInstance) -> u128 {
     match service.parsed.spec.workload {
         WorkloadKind::Deployment | WorkloadKind::StatefulSet => {
@@ -115,11 +130,10 @@ pub(super) fn check_quotas(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagno
                 .iter()
                 .filter(|s| s.tenant == tenant.name())
             {
-                for instance in service
-                    .instances
-                    .iter()
-                    .filter(|i| &i.environment == env_name)
-                {
+                let limit_range = &resolved.stdlib.defaults.limit_range;
+                for instance in service.instances.iter().filter(|i| {
+                    &i.environment == env_name && !refused_by_limit_range(i, limit_range)
+                }) {
                     let n = pods(service, instance);
                     let pod = pod_amounts(instance);
                     let entry = need.entry(service.name()).or_insert((0, [0; 4]));
