@@ -63,6 +63,18 @@ pub(crate) fn trials() -> Vec<Trial> {
             diff_json_report_validates_against_its_schema,
         ),
         Trial::test(
+            "cli::diff_shows_a_terraform_field_change_in_every_format",
+            diff_shows_a_terraform_field_change_in_every_format,
+        ),
+        Trial::test(
+            "cli::diff_of_specs_that_do_not_compile_reports_in_the_chosen_format",
+            diff_of_specs_that_do_not_compile_reports_in_the_chosen_format,
+        ),
+        Trial::test(
+            "cli::ci_workflow_posts_the_markdown_diff_even_when_checks_fail",
+            ci_workflow_posts_the_markdown_diff_even_when_checks_fail,
+        ),
+        Trial::test(
             "cli::diff_against_a_revision_reads_the_committed_specs",
             diff_against_a_revision_reads_the_committed_specs,
         ),
@@ -487,6 +499,208 @@ fn diff_json_report_validates_against_its_schema() -> Result<(), Failed> {
                 .any(|r| !r["fields"].as_array().is_none_or(Vec::is_empty))
         }),
         "no field-level change in the report",
+    )
+}
+
+fn validate_diff_json(report: &serde_json::Value) -> Result<(), Failed> {
+    let schema_text = std::fs::read_to_string(repo().join("schemas/diff.schema.json"))
+        .map_err(|e| e.to_string())?;
+    let schema: serde_json::Value =
+        serde_json::from_str(&schema_text).map_err(|e| e.to_string())?;
+    let validator = jsonschema::draft202012::new(&schema).map_err(|e| e.to_string())?;
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    check(errors.is_empty(), errors.join("\n"))
+}
+
+/// An EKS version bump on every cluster of the example is a Terraform field change, and every
+/// format shows it: file, resource address and field, counted as `terraform plan` counts.
+fn diff_shows_a_terraform_field_change_in_every_format() -> Result<(), Failed> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let root = temp.path().join("platform");
+    copy_example(&root)?;
+    let compiled = pave(&root, &["compile", "."]);
+    check(compiled.status == 0, compiled.stderr)?;
+    let mut n_environments = 0;
+    for environment in ["dev", "staging", "prod"] {
+        let path = root.join(format!("environments/{environment}.yaml"));
+        let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        let bumped = text.replace("kubernetesVersion: \"1.33\"", "kubernetesVersion: \"1.34\"");
+        check(
+            bumped != text,
+            format!("no kubernetesVersion 1.33 in {environment}"),
+        )?;
+        std::fs::write(&path, bumped).map_err(|e| e.to_string())?;
+        n_environments += 1;
+    }
+    check(n_environments == 3, "three environments")?;
+    let run = |format: &str| pave(&root, &["diff", ".", "--output", format]);
+
+    let human = run("human");
+    check(human.status == 0, human.stderr.clone())?;
+    check(
+        human
+            .stdout
+            .contains("~ aws_eks_cluster.main in 9 modules: terraform/dev/eu-west-1")
+            && human.stdout.contains("        version: 1.33 → 1.34\n")
+            && human
+                .stdout
+                .contains("Terraform: 0 to add, 9 to change, 0 to destroy")
+            // The Namespaces' pod-security version labels change identically everywhere.
+            && human.stdout.contains(" × Namespace: authentik, backend-dev,"),
+        human.stdout,
+    )?;
+
+    let markdown = run("markdown");
+    check(
+        markdown
+            .stdout
+            .contains("Terraform: 0 to add, 9 to change, 0 to destroy")
+            && markdown
+                .stdout
+                .contains("| terraform/prod/us-west-2 | 0 | 1 | 0 |")
+            && markdown
+                .stdout
+                .contains("  aws_eks_cluster.main in 9 modules:")
+            && markdown
+                .stdout
+                .contains("\n-     version: 1.33\n+     version: 1.34\n"),
+        markdown.stdout.clone(),
+    )?;
+    // GitHub colours only `+` and `-` lines of a ```diff block.
+    check(
+        !markdown.stdout.lines().any(|line| line.starts_with('~')),
+        markdown.stdout,
+    )?;
+
+    let github = run("github");
+    check(
+        github.stdout.contains(
+            "::notice file=environments/prod.yaml,title=pave diff::changes Terraform \
+             aws_eks_cluster.main in 9 modules",
+        ) && github.stdout.contains("(version)"),
+        github.stdout,
+    )?;
+
+    let json = run("json");
+    let report: serde_json::Value =
+        serde_json::from_str(&json.stdout).map_err(|e| e.to_string())?;
+    validate_diff_json(&report)?;
+    check(
+        report["summary"]["terraform_change"] == 9,
+        report["summary"].to_string(),
+    )?;
+    let eks = report["terraform"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["file"] == "terraform/prod/eu-west-1/eks.tf.json")
+        .cloned()
+        .unwrap_or_default();
+    check(
+        eks["address"] == "aws_eks_cluster.main"
+            && eks["fields"]
+                == serde_json::json!([{"path": "version", "old": "1.33", "new": "1.34"}]),
+        eks.to_string(),
+    )?;
+
+    let sarif = run("sarif");
+    let log: serde_json::Value = serde_json::from_str(&sarif.stdout).map_err(|e| e.to_string())?;
+    check(
+        log["runs"][0]["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|r| {
+                r["ruleId"] == "resource-changed"
+                    && r["message"]["text"].as_str().is_some_and(|t| {
+                        t.contains("aws_eks_cluster.main") && t.contains("(version)")
+                    })
+            }),
+        sarif.stdout,
+    )?;
+
+    let unified = run("unified");
+    check(
+        unified
+            .stdout
+            .contains("+++ b/terraform/dev/eu-west-1/eks.tf.json")
+            && unified.stdout.contains("+        \"version\": \"1.34\","),
+        unified.stdout,
+    )
+}
+
+/// The example workflow writes the Markdown diff (which covers Terraform, see
+/// `diff_shows_a_terraform_field_change_in_every_format`) and comments it, also after a failed
+/// check: steps run only after successful ones unless their `if` says otherwise
+/// (docs.github.com, "Expressions": `!cancelled()`).
+fn ci_workflow_posts_the_markdown_diff_even_when_checks_fail() -> Result<(), Failed> {
+    let workflow = std::fs::read_to_string(repo().join("examples/ci/github-actions.yaml"))
+        .map_err(|e| e.to_string())?;
+    let step = |name: &str| {
+        workflow
+            .split("      - name: ")
+            .find(|s| s.starts_with(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let diff = step("Diff against the base branch");
+    let comment = step("Comment the diff on the pull request");
+    check(
+        diff.contains("--output markdown > pave-diff.md") && diff.contains("!cancelled()"),
+        diff,
+    )?;
+    check(
+        comment.contains("--body-file pave-diff.md") && comment.contains("!cancelled()"),
+        comment,
+    )
+}
+
+/// With specs that do not compile, `diff` still says so in the format CI captures, and exits 2.
+fn diff_of_specs_that_do_not_compile_reports_in_the_chosen_format() -> Result<(), Failed> {
+    let case = repo().join("tests/cases/diagnostics/tenant-uses-an-unknown-environment/input");
+    let run = |format: &str| pave(&case, &["diff", ".", "--output", format]);
+
+    let markdown = run("markdown");
+    check(markdown.status == 2, format!("exit {}", markdown.status))?;
+    check(
+        markdown.stdout.starts_with("### pave diff\n")
+            && markdown
+                .stdout
+                .contains("No diff: the specs do not compile")
+            && markdown.stdout.contains("unknown-environment"),
+        markdown.stdout,
+    )?;
+
+    let json = run("json");
+    check(json.status == 2, format!("exit {}", json.status))?;
+    let report: serde_json::Value =
+        serde_json::from_str(&json.stdout).map_err(|e| e.to_string())?;
+    validate_diff_json(&report)?;
+    check(
+        report["error"] == "the specs do not compile"
+            && report["diagnostics"][0]["code"] == "unknown-environment",
+        json.stdout,
+    )?;
+
+    let github = run("github");
+    check(github.status == 2, format!("exit {}", github.status))?;
+    check(
+        github
+            .stdout
+            .starts_with("::error title=pave diff::the specs do not compile\n")
+            && github.stdout.contains("title=unknown-environment::"),
+        github.stdout,
+    )?;
+
+    let sarif = run("sarif");
+    check(sarif.status == 2, format!("exit {}", sarif.status))?;
+    let log: serde_json::Value = serde_json::from_str(&sarif.stdout).map_err(|e| e.to_string())?;
+    check(
+        log["runs"][0]["results"][0]["ruleId"] == "unknown-environment",
+        sarif.stdout,
     )
 }
 

@@ -236,8 +236,9 @@ pub enum DiagnosticKind {
         region: String,
         environment: String,
     },
-    DependencyCycle {
-        cycle: Vec<String>,
+    /// A service names itself in `dependsOn`.
+    DependsOnItself {
+        service: String,
     },
     PromotionCycle {
         cycle: Vec<String>,
@@ -350,6 +351,25 @@ pub enum DiagnosticKind {
     HostOutsideZone {
         host: String,
         zone: String,
+        /// Where the host is set, as the help names it (`spec.environments.prod.ingress.host`).
+        setting: String,
+    },
+    /// A tenant's quota in an environment is below what its services count against it.
+    QuotaTooSmall {
+        /// The ResourceQuota key: `pods`, `requests.cpu`, `limits.memory`, ...
+        field: String,
+        tenant: String,
+        environment: String,
+        quota: String,
+        needed: String,
+        /// Each service's share, `api 1500m, worker 500m`.
+        services: String,
+    },
+    /// An ingress host outside the platform's domain, where ExternalDNS makes no record.
+    HostOutsideDomain {
+        host: String,
+        domain: String,
+        setting: String,
     },
     /// Terraform is generated but no role may administer the clusters.
     NoClusterAdmins,
@@ -507,7 +527,7 @@ impl DiagnosticKind {
             | DiagnosticKind::UnknownReference { .. }
             | DiagnosticKind::EnvironmentNotUsed { .. }
             | DiagnosticKind::RegionNotUsed { .. }
-            | DiagnosticKind::DependencyCycle { .. }
+            | DiagnosticKind::DependsOnItself { .. }
             | DiagnosticKind::PromotionCycle { .. }
             | DiagnosticKind::ReplicasOutOfOrder { .. }
             | DiagnosticKind::MissingSchedule
@@ -532,6 +552,8 @@ impl DiagnosticKind {
             | DiagnosticKind::NodeGroupSizeOutOfOrder { .. }
             | DiagnosticKind::MixedArchitectures { .. }
             | DiagnosticKind::HostOutsideZone { .. }
+            | DiagnosticKind::HostOutsideDomain { .. }
+            | DiagnosticKind::QuotaTooSmall { .. }
             | DiagnosticKind::AwsNameTooLong { .. }
             | DiagnosticKind::OutputOutsideRoot { .. }
             | DiagnosticKind::UnownedFile { .. }
@@ -597,7 +619,7 @@ impl DiagnosticKind {
             DiagnosticKind::UnknownReference { kind, .. } => kind.code(),
             DiagnosticKind::EnvironmentNotUsed { .. } => "environment-not-used",
             DiagnosticKind::RegionNotUsed { .. } => "region-not-used",
-            DiagnosticKind::DependencyCycle { .. } => "dependency-cycle",
+            DiagnosticKind::DependsOnItself { .. } => "depends-on-itself",
             DiagnosticKind::PromotionCycle { .. } => "promotion-cycle",
             DiagnosticKind::ReplicasOutOfOrder { .. } => "replicas-min-above-max",
             DiagnosticKind::MissingSchedule => "missing-schedule",
@@ -625,6 +647,8 @@ impl DiagnosticKind {
             DiagnosticKind::NodeGroupSizeOutOfOrder { .. } => "node-group-size-out-of-order",
             DiagnosticKind::MixedArchitectures { .. } => "mixed-architectures",
             DiagnosticKind::HostOutsideZone { .. } => "host-outside-zone",
+            DiagnosticKind::HostOutsideDomain { .. } => "host-outside-domain",
+            DiagnosticKind::QuotaTooSmall { .. } => "quota-too-small",
             DiagnosticKind::NoClusterAdmins => "no-cluster-admins",
             DiagnosticKind::AwsNameTooLong { .. } => "name-too-long",
             DiagnosticKind::OutputOutsideRoot { .. } => "output-outside-root",
@@ -686,8 +710,8 @@ impl DiagnosticKind {
                 region,
                 environment,
             } => format!("environment `{environment}` does not run in region `{region}`"),
-            DiagnosticKind::DependencyCycle { cycle } => {
-                format!("dependency cycle: {}", cycle.join(" → "))
+            DiagnosticKind::DependsOnItself { service } => {
+                format!("`{service}` depends on itself")
             }
             DiagnosticKind::PromotionCycle { cycle } => {
                 format!("promotion cycle: {}", cycle.join(" → "))
@@ -786,8 +810,21 @@ impl DiagnosticKind {
             DiagnosticKind::MixedArchitectures { arm, x86 } => {
                 format!("node group mixes arm64 `{arm}` and x86_64 `{x86}` instance types")
             }
-            DiagnosticKind::HostOutsideZone { host, zone } => {
+            DiagnosticKind::HostOutsideZone { host, zone, .. } => {
                 format!("ingress host `{host}` is not in DNS zone `{zone}`")
+            }
+            DiagnosticKind::QuotaTooSmall {
+                field,
+                tenant,
+                environment,
+                quota,
+                needed,
+                ..
+            } => format!(
+                "quota `{field}: {quota}` of `{tenant}` in `{environment}` is below the {needed} its services need"
+            ),
+            DiagnosticKind::HostOutsideDomain { host, domain, .. } => {
+                format!("ingress host `{host}` is not under the platform domain `{domain}`")
             }
             DiagnosticKind::NoClusterAdmins => {
                 "no role can use the Kubernetes API of the clusters".into()
@@ -944,7 +981,7 @@ impl DiagnosticKind {
                 "environment not in the tenant's list".into()
             }
             DiagnosticKind::RegionNotUsed { .. } => "region not in the environment's list".into(),
-            DiagnosticKind::DependencyCycle { .. } => "this dependency closes the cycle".into(),
+            DiagnosticKind::DependsOnItself { .. } => "the service itself".into(),
             DiagnosticKind::PromotionCycle { .. } => "this closes the cycle".into(),
             DiagnosticKind::ReplicasOutOfOrder { .. } => "min above max".into(),
             DiagnosticKind::MissingSchedule => "CronJob without a schedule".into(),
@@ -981,6 +1018,10 @@ impl DiagnosticKind {
             DiagnosticKind::NodeGroupSizeOutOfOrder { .. } => "not between min and max".into(),
             DiagnosticKind::MixedArchitectures { .. } => "two CPU architectures".into(),
             DiagnosticKind::HostOutsideZone { .. } => "outside the zone".into(),
+            DiagnosticKind::HostOutsideDomain { .. } => "outside the domain".into(),
+            DiagnosticKind::QuotaTooSmall { needed, .. } => {
+                format!("too small: they need {needed}")
+            }
             DiagnosticKind::NoClusterAdmins => "no `adminRoles` here".into(),
             DiagnosticKind::AwsNameTooLong { .. } => "makes the name too long".into(),
             DiagnosticKind::OutputOutsideRoot { .. } => "leaves the platform root".into(),
@@ -1102,9 +1143,9 @@ impl DiagnosticKind {
             DiagnosticKind::RegionNotUsed { region, .. } => Some(format!(
                 "add `{region}` to the environment's `regions`, or remove this entry"
             )),
-            DiagnosticKind::DependencyCycle { .. } => {
-                Some("services cannot depend on each other in a circle; remove one dependency".into())
-            }
+            DiagnosticKind::DependsOnItself { .. } => Some(
+                "`dependsOn` lists the other services this one calls, to open the network to them; a service reaches itself without it: remove this entry".into(),
+            ),
             DiagnosticKind::PromotionCycle { .. } => {
                 Some("promotion order must be a line or tree; remove one `promotion.after`".into())
             }
@@ -1196,8 +1237,22 @@ impl DiagnosticKind {
                 "a node group runs one AMI type; put Graviton (arm64) instance types in a group of their own"
                     .into(),
             ),
-            DiagnosticKind::HostOutsideZone { zone, .. } => Some(format!(
-                "the host's certificate is validated with a record in the environment's zone: use a host under `{zone}`, or set the Environment's `dns.zone`"
+            DiagnosticKind::HostOutsideZone { zone, setting, .. } => Some(format!(
+                "the host's certificate is validated with a record in the environment's zone: set `{setting}` to a host under `{zone}`, or set the Environment's `dns.zone`"
+            )),
+            DiagnosticKind::QuotaTooSmall {
+                field,
+                environment,
+                needed,
+                services,
+                ..
+            } => Some(format!(
+                "at maximum replicas, with init containers and sidecars counted as Kubernetes counts them, the services need {needed} ({services}); the namespace refuses pods beyond its quota (\"exceeded quota\"): set `spec.quotas.{environment}.{field}` to at least {needed}, or lower their replicas or resources"
+            )),
+            DiagnosticKind::HostOutsideDomain {
+                domain, setting, ..
+            } => Some(format!(
+                "ExternalDNS makes records only under the platform domain (its `domainFilters`), so the host would never resolve: set `{setting}` to a host under `{domain}`, or set the Environment's `dns.zone`"
             )),
             DiagnosticKind::NoClusterAdmins => Some(
                 "the identity that runs Terraform gets no access to the clusters; list the roles that bootstrap Flux and operate them in `terraform.adminRoles`".into(),

@@ -1,13 +1,15 @@
 //! Diff: what a compile changes in a GitOps tree, at three levels: files (added, removed,
-//! changed), resources (`group/Kind namespace/name`, grouped by tenant, environment and service,
-//! each naming the spec that caused it) and fields (`spec.replicas: 2 → 3`, list items matched by
-//! name as Kubernetes merges them).
+//! changed), resources (Kubernetes `group/Kind namespace/name`, grouped by tenant, environment and
+//! service; Terraform addresses such as `aws_eks_cluster.main`, by root module; each naming the
+//! spec that caused it) and fields (`spec.replicas: 2 → 3`, list items matched by name as
+//! Kubernetes merges them). Every changed file is listed, also one that holds no resource.
 //!
 //! In: the old tree (files on disk, or the tree compiled from a git revision) and the new
 //! [`OutputTree`]. Out: a [`TreeDiff`]. Never reads or writes files.
 
 mod fields;
 pub mod render;
+mod terraform;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -73,12 +75,34 @@ impl ResourceChange {
     }
 }
 
+/// A changed block of a Terraform root module (`*.tf.json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct TerraformChange {
+    /// As `terraform plan` prints it: `aws_eks_cluster.main`, `data.aws_iam_policy_document.x`,
+    /// `output.cluster_name`, `provider.aws`, `terraform`.
+    pub address: String,
+    /// The root module: the folder holding the file (`terraform/dev/eu-west-1`).
+    pub module: String,
+    pub change: Change,
+    /// A managed resource (a `resource` block), which `terraform plan` counts.
+    pub managed: bool,
+    /// The spec file that produced it (from the file's `//` comment).
+    pub source: Option<String>,
+    pub file: String,
+    pub fields: Vec<FieldChange>,
+}
+
 /// Counts for the summary line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    /// Kubernetes resources added, changed and deleted.
     pub add: usize,
     pub change: usize,
     pub delete: usize,
+    /// Terraform managed resources to add, change and destroy, as `terraform plan` counts them.
+    pub terraform_add: usize,
+    pub terraform_change: usize,
+    pub terraform_destroy: usize,
     pub files_added: usize,
     pub files_changed: usize,
     pub files_removed: usize,
@@ -94,6 +118,8 @@ pub struct TreeDiff {
     pub summary: Summary,
     pub files: Vec<FileChange>,
     pub resources: Vec<ResourceChange>,
+    /// Terraform blocks, sorted by module, file and address.
+    pub terraform: Vec<TerraformChange>,
 }
 
 impl TreeDiff {
@@ -106,6 +132,7 @@ impl TreeDiff {
 pub fn diff(old: &BTreeMap<String, String>, new: &OutputTree) -> TreeDiff {
     let mut files = Vec::new();
     let mut resources = Vec::new();
+    let mut terraform = Vec::new();
     let paths: BTreeSet<&String> = old.keys().chain(new.files.keys()).collect();
     for path in paths {
         let before = old.get(path);
@@ -122,7 +149,9 @@ pub fn diff(old: &BTreeMap<String, String>, new: &OutputTree) -> TreeDiff {
             old: before.cloned(),
             new: after.cloned(),
         });
-        if let Some(resource) = resource_change(path, change, before, after) {
+        if path.ends_with(".tf.json") {
+            terraform.extend(terraform::changes(path, before, after).unwrap_or_default());
+        } else if let Some(resource) = resource_change(path, change, before, after) {
             resources.push(resource);
         }
     }
@@ -130,6 +159,12 @@ pub fn diff(old: &BTreeMap<String, String>, new: &OutputTree) -> TreeDiff {
         (&a.owner, &a.kind, &a.namespace, &a.name).cmp(&(&b.owner, &b.kind, &b.namespace, &b.name))
     });
     let count = |c: Change| resources.iter().filter(|r| r.change == c).count();
+    let count_terraform = |c: Change| {
+        terraform
+            .iter()
+            .filter(|t| t.managed && t.change == c)
+            .count()
+    };
     let count_files = |c: Change| files.iter().filter(|f| f.change == c).count();
     let distinct = |f: &dyn Fn(&Owner) -> Option<String>| {
         resources
@@ -142,6 +177,9 @@ pub fn diff(old: &BTreeMap<String, String>, new: &OutputTree) -> TreeDiff {
         add: count(Change::Added),
         change: count(Change::Changed),
         delete: count(Change::Removed),
+        terraform_add: count_terraform(Change::Added),
+        terraform_change: count_terraform(Change::Changed),
+        terraform_destroy: count_terraform(Change::Removed),
         files_added: count_files(Change::Added),
         files_changed: count_files(Change::Changed),
         files_removed: count_files(Change::Removed),
@@ -156,6 +194,7 @@ pub fn diff(old: &BTreeMap<String, String>, new: &OutputTree) -> TreeDiff {
         summary,
         files,
         resources,
+        terraform,
     }
 }
 
@@ -239,4 +278,55 @@ fn resource_change(
         file: path.to_string(),
         fields,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::OutputFile;
+
+    fn tree(files: &[(&str, &str)]) -> OutputTree {
+        let mut tree = OutputTree::default();
+        for (path, contents) in files {
+            let file = OutputFile {
+                contents: (*contents).to_string(),
+                source: String::new(),
+                provenance: Default::default(),
+                checked: false,
+            };
+            assert!(tree.insert((*path).to_string(), file).is_ok());
+        }
+        tree
+    }
+
+    /// A changed file pave cannot read as resources still shows, in every format.
+    #[test]
+    fn unreadable_files_appear_in_every_format() {
+        let old: BTreeMap<String, String> = [
+            ("terraform/dev/x/eks.tf.json", "{ not json"),
+            ("tenants/a/dev/two.yaml", "a: 1\n---\nb: 2\n"),
+        ]
+        .into_iter()
+        .map(|(p, c)| (p.to_string(), c.to_string()))
+        .collect();
+        let new = tree(&[
+            ("terraform/dev/x/eks.tf.json", "{\"resource\": {}}\n"),
+            ("tenants/a/dev/two.yaml", "a: 1\n---\nb: 3\n"),
+        ]);
+        let tree_diff = diff(&old, &new);
+        assert_eq!(tree_diff.files.len(), 2);
+        assert!(tree_diff.terraform.is_empty() && tree_diff.resources.is_empty());
+        for text in [
+            render::human(&tree_diff, false),
+            render::markdown(&tree_diff),
+            render::github(&tree_diff, ""),
+            render::sarif(&tree_diff, ""),
+            render::json(&tree_diff),
+            render::unified(&tree_diff),
+        ] {
+            for path in ["terraform/dev/x/eks.tf.json", "tenants/a/dev/two.yaml"] {
+                assert!(text.contains(path), "{path} missing from:\n{text}");
+            }
+        }
+    }
 }

@@ -217,8 +217,18 @@ impl Builder<'_> {
             let line_end = self.text[line_start..]
                 .find('\n')
                 .map_or(self.text.len(), |i| line_start + i);
-            if let Some(tab) = self.text[line_start..line_end].find('\t') {
-                let at = line_start + tab;
+            // The scanner may stop on the line before the tab (after a plain scalar that a
+            // tab-indented line continues): then the tab leads the next line.
+            let next_line = self.text.get(line_end + 1..).unwrap_or_default();
+            let leading_tab = next_line
+                .find(|c: char| c != ' ' && c != '\t')
+                .map_or(next_line, |end| &next_line[..end])
+                .find('\t')
+                .map(|tab| line_end + 1 + tab);
+            let tab = self.text[line_start..line_end]
+                .find('\t')
+                .map(|tab| line_start + tab);
+            if let Some(at) = tab.or(leading_tab) {
                 return Diagnostic::new(
                     DiagnosticKind::TabIndentation,
                     Span::new(self.file, at, at + 1),

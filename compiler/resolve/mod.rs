@@ -13,7 +13,7 @@ mod score;
 mod stdlib;
 
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use addon::{
     Addon, AddonDependency, AddonInstance, VARIABLES, merge_values, substitute, substitute_json,
@@ -233,10 +233,14 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
     // Services are unique per tenant; the key is `tenant/name`.
     let mut seen: HashMap<(String, String), Span> = HashMap::new();
     let mut unique = Vec::new();
+    // Services dropped for an unknown tenant: that one error is enough, references to them by
+    // name are not reported again as unknown services.
+    let mut orphans: BTreeSet<String> = BTreeSet::new();
     for parsed in specs.services {
         let tenant_name = parsed.metadata.tenant.clone().unwrap_or_default();
         let tenant_span = parsed.doc.span(&["metadata", "tenant"]);
         let Some(tenant) = tenants.get(&tenant_name) else {
+            orphans.insert(parsed.name().to_string());
             check_ref(
                 RefKind::Tenant,
                 &tenant_name,
@@ -313,6 +317,9 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
                 None => (service.tenant.clone(), target.clone()),
             };
             let full = format!("{tenant}/{name}");
+            if orphans.contains(&name) && !known.contains_key(&full) {
+                continue;
+            }
             if known.contains_key(&full) {
                 service.dependencies.push(Dependency {
                     tenant,
@@ -335,7 +342,7 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
         &waivers,
         &tenants,
         &environments,
-        &services,
+        (&services, &orphans),
         &mut diagnostics,
     );
 
@@ -362,7 +369,7 @@ fn check_waivers(
     waivers: &BTreeMap<String, Parsed<WaiverSpec>>,
     tenants: &BTreeMap<String, Tenant>,
     environments: &BTreeMap<String, Environment>,
-    services: &[Service],
+    (services, orphans): (&[Service], &BTreeSet<String>),
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     for waiver in waivers.values() {
@@ -377,7 +384,7 @@ fn check_waivers(
         ) {
             continue;
         }
-        if let Some(service) = &spec.service {
+        if let Some(service) = spec.service.as_ref().filter(|s| !orphans.contains(*s)) {
             let known: BTreeMap<String, ()> = services
                 .iter()
                 .filter(|s| s.tenant == spec.tenant)

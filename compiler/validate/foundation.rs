@@ -1,7 +1,7 @@
 //! Checks of the cloud foundation: CIDR blocks (network addresses, VPC sizes, no overlap between
-//! an environment's regions), node groups (sizes in order, one CPU architecture), and, when the
-//! Platform generates Terraform, that ingress hosts fit the environment's DNS zone and derived AWS
-//! names fit AWS's limits.
+//! an environment's regions), node groups (sizes in order, one CPU architecture), ingress hosts
+//! inside the environment's DNS zone (or, with no zone pave makes or is given, the platform
+//! domain), and, when the Platform generates Terraform, that derived AWS names fit AWS's limits.
 
 use std::collections::BTreeMap;
 
@@ -23,8 +23,8 @@ pub(super) fn check(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) 
         check_network(env, diagnostics);
         check_node_groups(env, diagnostics);
     }
+    check_hosts_in_zone(resolved, diagnostics);
     if let Some(terraform) = &resolved.platform.spec.terraform {
-        check_hosts_in_zone(resolved, diagnostics);
         check_aws_names(resolved, diagnostics);
         if terraform.admin_roles.is_empty() {
             diagnostics.push(Diagnostic::new(
@@ -196,7 +196,13 @@ pub fn is_arm64(instance_type: &str) -> bool {
     after_digits.len() < after_letters.len() && after_digits.starts_with('g')
 }
 
+/// Every ingress host is inside the environment's DNS zone when pave makes the zone (Terraform) or
+/// the Environment names it: cert-manager validates the certificate with a record there. Without
+/// either, the host is under the platform domain, the only one ExternalDNS writes records for
+/// (`domainFilters: [${platform.domain}]` in `stdlib/addons/external-dns.yaml`; ExternalDNS
+/// ignores hosts outside its domain filter, kubernetes-sigs/external-dns docs, "domain filter").
 fn check_hosts_in_zone(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
+    let terraform = resolved.platform.spec.terraform.is_some();
     for service in &resolved.services {
         for instance in &service.instances {
             let (Some(ingress), Some(env)) = (
@@ -205,9 +211,15 @@ fn check_hosts_in_zone(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic
             ) else {
                 continue;
             };
-            let zone = &env.foundation.dns_zone.value;
+            let zone = &env.foundation.dns_zone;
+            let in_zone = terraform || zone.span.is_some();
+            let allowed = if in_zone {
+                &zone.value
+            } else {
+                &resolved.platform.spec.domain
+            };
             let host = &ingress.value.host;
-            if host == zone || host.ends_with(&format!(".{zone}")) {
+            if host == allowed || host.ends_with(&format!(".{allowed}")) {
                 continue;
             }
             let overridden = service
@@ -216,25 +228,38 @@ fn check_hosts_in_zone(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic
                 .environments
                 .get(&instance.environment)
                 .is_some_and(|o| o.ingress.is_some());
-            let span = if overridden {
-                service.parsed.doc.span(&[
+            let path: Vec<&str> = if overridden {
+                vec![
                     "spec",
                     "environments",
                     instance.environment.as_str(),
                     "ingress",
                     "host",
-                ])
+                ]
             } else {
-                service.parsed.doc.span(&["spec", "ingress", "host"])
+                vec!["spec", "ingress", "host"]
             };
-            let mut diagnostic = Diagnostic::new(
+            let span = service.parsed.doc.span(&path);
+            let setting = if service.parsed.spec.score.is_some() {
+                "the `host` of the workload's `route` resource".to_string()
+            } else {
+                path.join(".")
+            };
+            let kind = if in_zone {
                 DiagnosticKind::HostOutsideZone {
                     host: host.clone(),
-                    zone: zone.clone(),
-                },
-                span,
-            );
-            if let Some(zone_span) = env.foundation.dns_zone.span {
+                    zone: allowed.clone(),
+                    setting,
+                }
+            } else {
+                DiagnosticKind::HostOutsideDomain {
+                    host: host.clone(),
+                    domain: allowed.clone(),
+                    setting,
+                }
+            };
+            let mut diagnostic = Diagnostic::new(kind, span);
+            if in_zone && let Some(zone_span) = zone.span {
                 diagnostic = diagnostic.with_related(zone_span, "the environment's zone");
             }
             diagnostics.push(diagnostic);

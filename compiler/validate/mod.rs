@@ -1,14 +1,15 @@
 //! Validate: semantic checks across documents on the resolved platform.
 //!
 //! In: a [`ResolvedSpec`]. Out: a [`ValidatedSpec`], the same platform with the guarantee that
-//! replica ranges are ordered, workload settings fit the workload kind, dependencies and promotions
-//! have no cycles, derived names fit Kubernetes' (and AWS's) limits, the output path stays inside
-//! the platform root, add-ons can all become ready (no cycles, nothing missing where they run,
-//! no clashing namespaces or manifests), and the cloud foundation's networks, node groups and DNS
-//! zones are sound. Never reads files and never changes the spec.
+//! replica ranges are ordered, workload settings fit the workload kind, no service depends on
+//! itself, promotions have no cycles, derived names fit Kubernetes' (and AWS's) limits, the output
+//! path stays inside the platform root, add-ons can all become ready (no cycles, nothing missing
+//! where they run, no clashing namespaces or manifests), and the cloud foundation's networks, node
+//! groups and DNS zones are sound. Never reads files and never changes the spec.
 
 mod addon;
 mod foundation;
+mod quota;
 mod resource;
 
 use std::collections::{BTreeMap, HashMap};
@@ -49,7 +50,8 @@ pub fn validate(resolved: ResolvedSpec) -> StageResult<ValidatedSpec> {
             &mut diagnostics,
         );
     }
-    check_dependency_cycles(&resolved, &mut diagnostics);
+    check_self_dependencies(&resolved, &mut diagnostics);
+    quota::check_quotas(&resolved, &mut diagnostics);
     check_dependency_consent(&resolved, &mut diagnostics);
     check_ingress_hosts(&resolved, &mut diagnostics);
     check_reserved_names(&resolved, &mut diagnostics);
@@ -265,61 +267,20 @@ fn check_score_name(service: &Service, diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Services must not depend on each other in a circle.
-fn check_dependency_cycles(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
-    let index: HashMap<(&str, &str), usize> = resolved
-        .services
-        .iter()
-        .enumerate()
-        .map(|(i, s)| ((s.tenant.as_str(), s.name()), i))
-        .collect();
-    let edges: Vec<Vec<(usize, Span)>> = resolved
-        .services
-        .iter()
-        .map(|s| {
-            s.dependencies
-                .iter()
-                .filter_map(|d| {
-                    index
-                        .get(&(d.tenant.as_str(), d.service.as_str()))
-                        .map(|&t| (t, d.span))
-                })
-                .collect()
-        })
-        .collect();
-    // Iterative depth-first search; 0 = unvisited, 1 = on the stack, 2 = done.
-    let mut state = vec![0u8; edges.len()];
-    for start in 0..edges.len() {
-        if state[start] != 0 {
-            continue;
-        }
-        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
-        state[start] = 1;
-        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            if let Some(&(target, span)) = edges[node].get(*next) {
-                *next += 1;
-                match state[target] {
-                    0 => {
-                        state[target] = 1;
-                        stack.push((target, 0));
-                    }
-                    1 => {
-                        let from = stack.iter().position(|(n, _)| *n == target).unwrap_or(0);
-                        let mut cycle: Vec<String> = stack[from..]
-                            .iter()
-                            .map(|(n, _)| full_name(&resolved.services[*n]))
-                            .collect();
-                        cycle.push(full_name(&resolved.services[target]));
-                        diagnostics.push(Diagnostic::new(
-                            DiagnosticKind::DependencyCycle { cycle },
-                            span,
-                        ));
-                    }
-                    _ => {}
-                }
-            } else {
-                state[node] = 2;
-                stack.pop();
+/// A service does not name itself in `dependsOn`. Services that call each other (A → B → A) are
+/// accepted: `dependsOn` only admits a caller of another tenant through the callee's NetworkPolicy
+/// `allow-to-<name>` (`lower::cross_tenant_callers`) and orders nothing (no startup order, no Flux
+/// `dependsOn` between services: a tenant's folder is applied as one), so a cycle breaks nothing.
+fn check_self_dependencies(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
+    for service in &resolved.services {
+        for dependency in &service.dependencies {
+            if dependency.tenant == service.tenant && dependency.service == service.name() {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::DependsOnItself {
+                        service: full_name(service),
+                    },
+                    dependency.span,
+                ));
             }
         }
     }

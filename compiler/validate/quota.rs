@@ -1,0 +1,254 @@
+//! Tenant quotas large enough for the tenant's services: a namespace's ResourceQuota refuses a
+//! pod that would take it over `pods`, `requests.*` or `limits.*`, so a quota too small shows up
+//! only at run time, as a ReplicaSet or Job that cannot create pods ("exceeded quota"). Checked
+//! here per tenant and environment (each of the environment's clusters has the namespace, the
+//! quota and the same services), with the services at their maximum replicas.
+//!
+//! A pod counts as the quota admission plugin counts it (`PodRequests`/`PodLimits` in
+//! kubernetes/pkg/api/v1/resource/helpers.go, KEP-753 for sidecars): the larger of the sum of its
+//! containers and sidecars (init containers that keep running) and, for each init container that
+//! runs to completion, that container plus the sidecars started before it. Deployments and
+//! StatefulSets count their maximum replicas; a CronJob (`concurrencyPolicy: Forbid`) and a Job
+//! count one pod.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::parse::score::InitKind;
+use crate::parse::{Quantity, Resources, WorkloadKind};
+use crate::resolve::{ResolvedSpec, Service, ServiceInstance, StdLimitRange};
+use crate::source::Span;
+
+/// The quota's amounts, as the ResourceQuota names them.
+const FIELDS: [&str; 4] = [
+    "requests.cpu",
+    "requests.memory",
+    "limits.cpu",
+    "limits.memory",
+];
+
+/// A container's four amounts, in the order of [`FIELDS`], in millicores and bytes.
+type Amounts = [u128; 4];
+
+fn milli_or_bytes(quantity: &Quantity, cpu: bool) -> u128 {
+    let value = quantity.value().unwrap_or(0.0).max(0.0);
+    let scaled = if cpu { value * 1000.0 } else { value };
+    // Quantities are finite and non-negative here; the cast saturates anyway.
+    scaled.ceil() as u128
+}
+
+fn amounts(resources: &Resources) -> Amounts {
+    [
+        milli_or_bytes(&resources.requests.cpu, true),
+        milli_or_bytes(&resources.requests.memory, false),
+        milli_or_bytes(&resources.limits.cpu, true),
+        milli_or_bytes(&resources.limits.memory, false),
+    ]
+}
+
+/// What one pod of the instance counts against the quota.
+fn pod_amounts(instance: &ServiceInstance) -> Amounts {
+    let mut running = amounts(&instance.resources.value);
+    let mut init_peak: Amounts = [0; 4];
+    // Sidecars started so far, in the order the pod lists its init containers.
+    let mut sidecars: Amounts = [0; 4];
+    for container in &instance.sidecars {
+        let own = amounts(&container.resources);
+        match container.init {
+            None => add(&mut running, &own),
+            Some(InitKind::Started | InitKind::Healthy) => {
+                add(&mut running, &own);
+                add(&mut sidecars, &own);
+            }
+            Some(InitKind::Complete) => {
+                for (peak, (own, before)) in init_peak.iter_mut().zip(own.iter().zip(&sidecars)) {
+                    *peak = (*peak).max(own + before);
+                }
+            }
+        }
+    }
+    for (total, peak) in running.iter_mut().zip(init_peak) {
+        *total = (*total).max(peak);
+    }
+    running
+}
+
+fn add(total: &mut Amounts, more: &Amounts) {
+    for (t, m) in total.iter_mut().zip(more) {
+        *t += m;
+    }
+}
+
+/// Whether a container's limit is above the LimitRange's maximum: the namespace refuses the pod
+/// whatever the quota, and `limit-above-maximum` already says so; one mistake, one error.
+fn refused_by_limit_range(instance: &ServiceInstance, limit_range: &StdLimitRange) -> bool {
+    let max = [
+        milli_or_bytes(&limit_range.max.cpu, true),
+        milli_or_bytes(&limit_range.max.memory, false),
+    ];
+    std::iter::once(&instance.resources.value)
+        .chain(instance.sidecars.iter().map(|c| &c.resources))
+        .any(|r| {
+            let own = amounts(r);
+            own[2] > max[0] || own[3] > max[1]
+        })
+}
+
+fn pods(service: &Service, instance: &ServiceInstance) -> u128 {
+    match service.parsed.spec.workload {
+        WorkloadKind::Deployment | WorkloadKind::StatefulSet => {
+            u128::from(instance.replicas.value.max())
+        }
+        WorkloadKind::CronJob | WorkloadKind::Job => 1,
+    }
+}
+
+/// `1500m`, `2`, `512Mi`, `3Gi`: a quantity as a person would write it.
+fn format_amount(value: u128, cpu: bool) -> String {
+    if cpu {
+        return if value.is_multiple_of(1000) {
+            (value / 1000).to_string()
+        } else {
+            format!("{value}m")
+        };
+    }
+    for (suffix, unit) in [("Gi", 1u128 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)] {
+        if value >= unit && value.is_multiple_of(unit) {
+            return format!("{}{suffix}", value / unit);
+        }
+    }
+    value.to_string()
+}
+
+pub(super) fn check_quotas(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
+    for tenant in resolved.tenants.values() {
+        for (env_name, quota) in &tenant.quotas {
+            // Per service: pods, and what they all count.
+            let mut need: BTreeMap<&str, (u128, Amounts)> = BTreeMap::new();
+            for service in resolved
+                .services
+                .iter()
+                .filter(|s| s.tenant == tenant.name())
+            {
+                let limit_range = &resolved.stdlib.defaults.limit_range;
+                for instance in service.instances.iter().filter(|i| {
+                    &i.environment == env_name && !refused_by_limit_range(i, limit_range)
+                }) {
+                    let n = pods(service, instance);
+                    let pod = pod_amounts(instance);
+                    let entry = need.entry(service.name()).or_insert((0, [0; 4]));
+                    entry.0 += n;
+                    add(&mut entry.1, &pod.map(|a| a * n));
+                }
+            }
+            if need.is_empty() {
+                continue;
+            }
+            let limits = [
+                quota.requests.cpu.as_ref(),
+                quota.requests.memory.as_ref(),
+                quota.limits.cpu.as_ref(),
+                quota.limits.memory.as_ref(),
+            ];
+            let mut checks: Vec<(&str, u128, u128, bool, Vec<String>)> = Vec::new();
+            if let Some(max) = quota.pods {
+                let total: u128 = need.values().map(|(n, _)| n).sum();
+                let parts = need
+                    .iter()
+                    .map(|(name, (n, _))| format!("{name} {n}"))
+                    .collect();
+                checks.push(("pods", u128::from(max), total, false, parts));
+            }
+            for (i, (field, limit)) in FIELDS.iter().zip(limits).enumerate() {
+                let Some(limit) = limit else { continue };
+                let cpu = field.ends_with("cpu");
+                let total: u128 = need.values().map(|(_, a)| a[i]).sum();
+                let parts = need
+                    .iter()
+                    .map(|(name, (_, a))| format!("{name} {}", format_amount(a[i], cpu)))
+                    .collect();
+                checks.push((field, milli_or_bytes(limit, cpu), total, cpu, parts));
+            }
+            for (field, limit, total, cpu, parts) in checks {
+                if total <= limit {
+                    continue;
+                }
+                let format = |v: u128| {
+                    if field == "pods" {
+                        v.to_string()
+                    } else {
+                        format_amount(v, cpu)
+                    }
+                };
+                let span = quota_span(resolved, tenant, env_name, field);
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::QuotaTooSmall {
+                        field: field.to_string(),
+                        tenant: tenant.name().to_string(),
+                        environment: env_name.clone(),
+                        quota: format(limit),
+                        needed: format(total),
+                        services: parts.join(", "),
+                    },
+                    span,
+                ));
+            }
+        }
+    }
+}
+
+/// Where the quota's value is set: the tenant's `spec.quotas.<env>`, else the Environment's
+/// `spec.defaults.quota`, else (pave's default for the tier) the tenant's environment entry.
+fn quota_span(
+    resolved: &ResolvedSpec,
+    tenant: &crate::resolve::Tenant,
+    env_name: &str,
+    field: &str,
+) -> Span {
+    let path: Vec<&str> = field.split('.').collect();
+    let is_set = |quota: &crate::parse::Quota| match path.as_slice() {
+        ["pods"] => quota.pods.is_some(),
+        ["requests", "cpu"] => quota.requests.cpu.is_some(),
+        ["requests", "memory"] => quota.requests.memory.is_some(),
+        ["limits", "cpu"] => quota.limits.cpu.is_some(),
+        ["limits", "memory"] => quota.limits.memory.is_some(),
+        _ => false,
+    };
+    let doc = &tenant.parsed.doc;
+    if tenant.parsed.spec.quotas.get(env_name).is_some_and(is_set) {
+        let mut full = vec!["spec", "quotas", env_name];
+        full.extend(&path);
+        return doc.span(&full);
+    }
+    if let Some(env) = resolved.environments.get(env_name)
+        && env.parsed.spec.defaults.quota.as_ref().is_some_and(is_set)
+    {
+        let mut full = vec!["spec", "defaults", "quota"];
+        full.extend(&path);
+        return env.parsed.doc.span(&full);
+    }
+    let index = tenant
+        .parsed
+        .spec
+        .environments
+        .iter()
+        .position(|e| e == env_name)
+        .unwrap_or(0)
+        .to_string();
+    doc.span(&["spec", "environments", index.as_str()])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_amount;
+
+    #[test]
+    fn amounts_read_as_people_write_them() {
+        let cpu: Vec<String> = [3000, 1250, 500].map(|v| format_amount(v, true)).into();
+        assert_eq!(cpu, ["3", "1250m", "500m"]);
+        let memory: Vec<String> = [22 << 30, 1536 << 20, 1000]
+            .map(|v| format_amount(v, false))
+            .into();
+        assert_eq!(memory, ["22Gi", "1536Mi", "1000"]);
+    }
+}
