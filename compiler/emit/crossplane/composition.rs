@@ -14,16 +14,9 @@
 
 use serde_json::{Value as Json, json};
 
+use super::packages::{ENVIRONMENT_CONFIGS, PATCH_AND_TRANSFORM, Packages};
 use super::{GROUP, TYPE_LABEL, VERSION};
 use crate::parse::ResourceType;
-
-/// The Function package of the pipeline step (installed by the `crossplane` add-on's values).
-pub(crate) const PATCH_AND_TRANSFORM_PACKAGE: &str =
-    "xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform:v0.9.0";
-
-/// The Function that loads EnvironmentConfigs into the pipeline's context.
-pub(crate) const ENVIRONMENT_CONFIGS_PACKAGE: &str =
-    "xpkg.crossplane.io/crossplane-contrib/function-environment-configs:v0.4.0";
 
 /// The EnvironmentConfig with a cluster's network placement of databases and caches:
 /// `dbSubnetGroupName`, `cacheSubnetGroupName` and `securityGroupIds` (IDs of the groups that
@@ -35,13 +28,6 @@ pub(crate) const NETWORK_ENVIRONMENT_CONFIG: &str = "pave-network";
 /// Created by the cloud account setup, like the Atlas provider's ClusterProviderConfig.
 pub(crate) const ATLAS_ENVIRONMENT_CONFIG: &str = "pave-atlas";
 
-/// The name the Crossplane chart gives a package's object: the reference without its tag,
-/// `/` replaced by `-`.
-pub(crate) fn package_object_name(package: &str) -> String {
-    let without_tag = package.split(['@', ':']).next().unwrap_or(package).trim();
-    without_tag.replace('/', "-")
-}
-
 /// The Composition's name.
 pub(crate) fn name(resource_type: ResourceType) -> String {
     format!("{}-aws", resource_type.as_str())
@@ -50,7 +36,12 @@ pub(crate) fn name(resource_type: ResourceType) -> String {
 /// Where the providers write secrets for cluster-scoped managed resources (v1).
 const V1_SECRET_NAMESPACE: &str = "crossplane-system";
 
-pub(super) fn composition(resource_type: ResourceType, claims: bool, xr_kind: &str) -> Json {
+pub(super) fn composition(
+    resource_type: ResourceType,
+    claims: bool,
+    xr_kind: &str,
+    packages: &Packages,
+) -> Result<Json, String> {
     let ctx = Ctx { claims };
     let resources = match resource_type {
         ResourceType::Postgres => ctx.rds("postgres"),
@@ -71,7 +62,7 @@ pub(super) fn composition(resource_type: ResourceType, claims: bool, xr_kind: &s
     if let Some((step, config)) = environment_config {
         pipeline.push(json!({
             "step": step,
-            "functionRef": {"name": package_object_name(ENVIRONMENT_CONFIGS_PACKAGE)},
+            "functionRef": {"name": packages.function(ENVIRONMENT_CONFIGS)?},
             "input": {
                 "apiVersion": "environmentconfigs.fn.crossplane.io/v1beta1",
                 "kind": "Input",
@@ -86,14 +77,14 @@ pub(super) fn composition(resource_type: ResourceType, claims: bool, xr_kind: &s
     }
     pipeline.push(json!({
         "step": "patch-and-transform",
-        "functionRef": {"name": package_object_name(PATCH_AND_TRANSFORM_PACKAGE)},
+        "functionRef": {"name": packages.function(PATCH_AND_TRANSFORM)?},
         "input": {
             "apiVersion": "pt.fn.crossplane.io/v1beta1",
             "kind": "Resources",
             "resources": resources,
         },
     }));
-    json!({
+    Ok(json!({
         "apiVersion": "apiextensions.crossplane.io/v1",
         "kind": "Composition",
         "metadata": {
@@ -109,7 +100,7 @@ pub(super) fn composition(resource_type: ResourceType, claims: bool, xr_kind: &s
             "mode": "Pipeline",
             "pipeline": pipeline,
         },
-    })
+    }))
 }
 
 struct Ctx {
@@ -161,10 +152,11 @@ impl Ctx {
     }
 
     fn provider_config(&self) -> Json {
+        let (_, kind) = super::provider_config_kind(self.claims);
         if self.claims {
-            json!({"name": "default"})
+            json!({"name": super::PROVIDER_CONFIG})
         } else {
-            json!({"kind": "ClusterProviderConfig", "name": "default"})
+            json!({"kind": kind, "name": super::PROVIDER_CONFIG})
         }
     }
 
@@ -671,25 +663,5 @@ impl Ctx {
             ],
         );
         vec![queue, dead_letter]
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn package_objects_are_named_as_the_crossplane_chart_names_them() {
-        assert_eq!(
-            package_object_name(PATCH_AND_TRANSFORM_PACKAGE),
-            "xpkg.crossplane.io-crossplane-contrib-function-patch-and-transform"
-        );
-    }
-
-    #[test]
-    fn the_crossplane_addon_installs_the_functions() {
-        let addon = crate::source::stdlib_file("stdlib/addons/crossplane.yaml").unwrap_or("");
-        assert!(addon.contains(PATCH_AND_TRANSFORM_PACKAGE));
-        assert!(addon.contains(ENVIRONMENT_CONFIGS_PACKAGE));
     }
 }

@@ -1,9 +1,11 @@
 //! The Crossplane target.
 //!
-//! - `control-plane/crossplane/`: for each resource type, the platform's
-//!   CompositeResourceDefinition and its Composition (pipeline mode, function-patch-and-transform,
-//!   composing the Upbound AWS providers' managed resources). Every cluster's Flux applies it
-//!   after its controllers (Crossplane is one) and before its tenants' resources.
+//! - `control-plane/crossplane/`: the AWS providers' config (credentials from EKS Pod Identity)
+//!   and, for each resource type, the platform's CompositeResourceDefinition and its Composition
+//!   (pipeline mode, function-patch-and-transform, composing the AWS providers' managed
+//!   resources). Every cluster's Flux applies it once the `crossplane` add-on's packages
+//!   (Providers and Functions, its manifests, in the configs layer) are Healthy, and its tenants'
+//!   resources once every XRD is Established.
 //! - `tenants/<tenant>/<env>/resources/<region>/`: the composite resources (v2, namespaced) or
 //!   claims (v1) of a tenant in one cluster, and the ConfigMap of the outputs known when
 //!   compiling that differ by region.
@@ -14,6 +16,7 @@
 //! workloads read them back through External Secrets.
 
 mod composition;
+pub(crate) mod packages;
 mod schema;
 
 use std::collections::BTreeMap;
@@ -71,6 +74,7 @@ pub(super) fn emit(
     }
     let source = &source_map.get(plan.crossplane.source).name;
     let mut folder = Folder::new(CONTROL_PLANE_DIR.to_string());
+    let packages = packages::Packages::from_plan(plan);
     for planned_type in &plan.crossplane.types {
         let (kind, plural) = kind(planned_type.resource_type);
         let (xr_kind, xr_plural) = if plan.crossplane.claims {
@@ -93,8 +97,12 @@ pub(super) fn emit(
             &xrd,
             source,
         )?;
-        let composition =
-            composition::composition(planned_type.resource_type, plan.crossplane.claims, &xr_kind);
+        let composition = composition::composition(
+            planned_type.resource_type,
+            plan.crossplane.claims,
+            &xr_kind,
+            &packages,
+        )?;
         let name = composition::name(planned_type.resource_type);
         folder.add_object(
             "apiextensions.crossplane.io/v1",
@@ -104,6 +112,14 @@ pub(super) fn emit(
             source,
         )?;
     }
+    let (api_version, kind) = provider_config_kind(plan.crossplane.claims);
+    folder.add_object(
+        api_version,
+        kind,
+        PROVIDER_CONFIG,
+        &aws_provider_config(plan.crossplane.claims),
+        source,
+    )?;
     for (path, file) in folder.finish(source)? {
         tree.insert(path, file)?;
     }
@@ -115,6 +131,90 @@ pub(super) fn emit(
         }
     }
     Ok(())
+}
+
+/// The name of the AWS providers' config every composed resource names.
+pub(crate) const PROVIDER_CONFIG: &str = "default";
+
+/// The API version and kind of the AWS providers' config: the cluster-scoped
+/// `ClusterProviderConfig` of the namespaced managed resources (v2), or the `ProviderConfig` of
+/// the cluster-scoped ones (v1, claims), which is cluster-scoped itself.
+pub(crate) fn provider_config_kind(claims: bool) -> (&'static str, &'static str) {
+    if claims {
+        ("aws.upbound.io/v1beta1", "ProviderConfig")
+    } else {
+        ("aws.m.upbound.io/v1beta1", "ClusterProviderConfig")
+    }
+}
+
+/// The AWS providers' config: credentials from EKS Pod Identity (`PodIdentity` in the
+/// `credentials.source` enum of the `aws.m.upbound.io` ClusterProviderConfig v1beta1 CRD; no role
+/// in the config: the AWS SDK's default chain finds the association's credentials), so each
+/// provider acts as the role its ServiceAccount is associated with in the cluster's Terraform
+/// (the `crossplane` add-on's `identities`).
+fn aws_provider_config(claims: bool) -> Json {
+    let (api_version, kind) = provider_config_kind(claims);
+    json!({
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": {
+            "name": PROVIDER_CONFIG,
+            "labels": {"app.kubernetes.io/managed-by": "pave"},
+        },
+        "spec": {"credentials": {"source": "PodIdentity"}},
+    })
+}
+
+/// A Flux `healthCheckExprs` entry: when an object of `kind` is healthy (CEL over the object).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct HealthCheckExpr {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub current: &'static str,
+}
+
+/// A CEL expression true when the object's condition `type` is `True` (a missing `status` is
+/// not yet healthy: Flux's CEL cheatsheet, "Using the has(...) macro", optional field access).
+macro_rules! condition_true {
+    ($type:literal) => {
+        concat!(
+            "status.?conditions.orValue([]).exists(c, c.type == '",
+            $type,
+            "' && c.status == 'True')"
+        )
+    };
+}
+
+/// Crossplane packages have no `Ready` condition: a Provider or Function is usable once
+/// `Healthy` (its revision's runtime is up and, for a Provider, its CRDs are installed).
+pub(crate) fn package_health_checks() -> Vec<HealthCheckExpr> {
+    ["Provider", "Function"]
+        .into_iter()
+        .map(|kind| HealthCheckExpr {
+            api_version: "pkg.crossplane.io/v1",
+            kind,
+            current: condition_true!("Healthy"),
+        })
+        .collect()
+}
+
+/// An XRD has no `Ready` condition: its composite resources are accepted once it is
+/// `Established` (the XR's CRD is served); with claims, once it is also `Offered`.
+pub(crate) fn definition_health_checks(claims: bool) -> Vec<HealthCheckExpr> {
+    vec![HealthCheckExpr {
+        api_version: xrd_api_version(claims),
+        kind: "CompositeResourceDefinition",
+        current: if claims {
+            concat!(
+                condition_true!("Established"),
+                " && ",
+                condition_true!("Offered")
+            )
+        } else {
+            condition_true!("Established")
+        },
+    }]
 }
 
 /// v2 XRDs define namespaced composite resources; claims need the v1 API.
@@ -275,4 +375,127 @@ fn composite(resource: &PlannedResource, unit: &TenantEnvironment, claims: bool)
         },
         "spec": spec,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::packages::{Packages, repository_name};
+    use super::*;
+    use crate::parse::AddonDefinition;
+    use crate::parse::yaml::parse_yaml;
+    use crate::source::{FileId, stdlib_file};
+
+    /// The `crossplane` catalogue entry, as read.
+    fn crossplane_addon() -> AddonDefinition {
+        let text = stdlib_file("stdlib/addons/crossplane.yaml").unwrap_or_default();
+        let (nodes, _) = parse_yaml(FileId::new(0), text);
+        let json = nodes.first().map(|n| n.to_json()).unwrap_or_default();
+        let definition = serde_json::from_value(json);
+        assert!(definition.is_ok(), "{definition:?}");
+        definition.unwrap_or_else(|_| unreachable!())
+    }
+
+    /// The objects of the composed resources' API groups, by the provider that serves each.
+    fn provider_of(api_version: &str) -> Option<String> {
+        let group = api_version.split('/').next()?;
+        let service = group.split('.').next()?;
+        if group.contains("mongodbatlas") {
+            Some("provider-mongodbatlas".into())
+        } else if group.ends_with("upbound.io") {
+            Some(format!("provider-aws-{service}"))
+        } else {
+            None
+        }
+    }
+
+    /// What a cluster resolves when it composes: every step's Function, every composed
+    /// resource's Provider, installed by the catalogue entry, in both API modes.
+    #[test]
+    fn every_composition_uses_installed_functions_and_providers() {
+        let addon = crossplane_addon();
+        let packages = Packages::from_manifests(&addon.manifests);
+        let mut problems = Vec::new();
+        for claims in [false, true] {
+            for resource_type in crate::parse::ResourceType::ALL {
+                let composition = composition::composition(resource_type, claims, "X", &packages);
+                let Ok(composition) = composition else {
+                    problems.push(format!("{resource_type:?}: {composition:?}"));
+                    continue;
+                };
+                let pipeline = composition["spec"]["pipeline"].as_array().cloned();
+                for step in pipeline.unwrap_or_default() {
+                    let function = step["functionRef"]["name"].as_str().unwrap_or_default();
+                    let installed = addon
+                        .manifests
+                        .iter()
+                        .any(|m| m["kind"] == "Function" && m["metadata"]["name"] == function);
+                    if !installed {
+                        problems.push(format!("{resource_type:?}: no Function `{function}`"));
+                    }
+                    let resources = step["input"]["resources"].as_array().cloned();
+                    for resource in resources.unwrap_or_default() {
+                        let api = resource["base"]["apiVersion"].as_str().unwrap_or_default();
+                        if let Some(provider) = provider_of(api)
+                            && packages.provider(&provider).is_none()
+                        {
+                            problems.push(format!("{resource_type:?}: no Provider for {api}"));
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(problems, Vec::<String>::new());
+    }
+
+    /// Each Provider runs with a DeploymentRuntimeConfig of the entry, whose ServiceAccount has
+    /// an identity (an EKS Pod Identity role) when it is an AWS provider; every runtime config
+    /// meets Pod Security `restricted`.
+    #[test]
+    fn every_provider_runs_as_an_identity_with_a_restricted_runtime() {
+        let addon = crossplane_addon();
+        let of_kind = |kind: &str| -> Vec<&Json> {
+            addon
+                .manifests
+                .iter()
+                .filter(|m| m["kind"] == kind)
+                .collect()
+        };
+        let mut problems = Vec::new();
+        for provider in of_kind("Provider") {
+            let name = provider["metadata"]["name"].as_str().unwrap_or_default();
+            let package = provider["spec"]["package"].as_str().unwrap_or_default();
+            if !package.starts_with("xpkg.crossplane.io/crossplane-contrib/") {
+                problems.push(format!("{name}: package {package}"));
+            }
+            let runtime = &provider["spec"]["runtimeConfigRef"]["name"];
+            let Some(config) = of_kind("DeploymentRuntimeConfig")
+                .into_iter()
+                .find(|c| &c["metadata"]["name"] == runtime)
+            else {
+                problems.push(format!("{name}: no DeploymentRuntimeConfig {runtime}"));
+                continue;
+            };
+            let account = &config["spec"]["serviceAccountTemplate"]["metadata"]["name"];
+            let has_identity = addon
+                .identities
+                .iter()
+                .any(|i| Some(i.service_account.as_str()) == account.as_str());
+            if repository_name(package).starts_with("provider-aws-") && !has_identity {
+                problems.push(format!("{name}: ServiceAccount {account} has no identity"));
+            }
+        }
+        for config in of_kind("DeploymentRuntimeConfig") {
+            let pod = &config["spec"]["deploymentTemplate"]["spec"]["template"]["spec"];
+            let container = &pod["containers"][0]["securityContext"];
+            let restricted = pod["securityContext"]["runAsNonRoot"] == true
+                && pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+                && container["allowPrivilegeEscalation"] == false
+                && container["capabilities"]["drop"] == json!(["ALL"])
+                && pod["containers"][0]["name"] == "package-runtime";
+            if !restricted {
+                problems.push(format!("{}: not restricted", config["metadata"]["name"]));
+            }
+        }
+        assert_eq!(problems, Vec::<String>::new());
+    }
 }

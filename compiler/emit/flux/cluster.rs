@@ -106,7 +106,18 @@ pub(super) fn emit(
     } else {
         Vec::new()
     };
+    let runs_crossplane = cluster
+        .addons
+        .iter()
+        .any(|a| a.name == crate::emit::crossplane::packages::ADDON);
     for (name, dir, depends_on, timeout) in layers.into_iter().chain(policy_layers) {
+        // The configs layer holds Crossplane's Providers and Functions: Ready once each is
+        // Healthy, so the control plane that uses them comes after.
+        let health_check_exprs = if name == INFRA_CONFIGS && runs_crossplane {
+            crate::emit::crossplane::package_health_checks()
+        } else {
+            Vec::new()
+        };
         let kustomization = Kustomization::new(
             meta(name, Some(FLUX_NAMESPACE), labels),
             KustomizationSpec {
@@ -120,6 +131,7 @@ pub(super) fn emit(
                 // Ready only when every HelmRelease of the layer is: configs wait for that.
                 wait: true,
                 health_checks: Vec::new(),
+                health_check_exprs,
                 target_namespace: None,
                 service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
             },
@@ -127,13 +139,15 @@ pub(super) fn emit(
         folder.add(&kustomization, name, source)?;
     }
 
-    // The platform's XRDs and Compositions, once Crossplane (a controller) runs.
+    // The platform's ProviderConfigs, XRDs and Compositions, once Crossplane's packages (in the
+    // configs layer) are Healthy; Ready once every XRD is Established (its CRD served), so the
+    // tenants' resources that wait for it are accepted on the first apply.
     let control_plane = crate::emit::crossplane::uses_resources(plan);
     if control_plane {
         let kustomization = Kustomization::new(
             meta(CONTROL_PLANE, Some(FLUX_NAMESPACE), labels),
             KustomizationSpec {
-                depends_on: after(INFRA_CONTROLLERS),
+                depends_on: after(INFRA_CONFIGS),
                 interval: "1h",
                 retry_interval: "2m",
                 timeout: "5m",
@@ -142,6 +156,9 @@ pub(super) fn emit(
                 prune: true,
                 wait: true,
                 health_checks: Vec::new(),
+                health_check_exprs: crate::emit::crossplane::definition_health_checks(
+                    plan.crossplane.claims,
+                ),
                 target_namespace: None,
                 service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
             },
@@ -176,6 +193,7 @@ pub(super) fn emit(
                     prune: true,
                     wait: false,
                     health_checks: Vec::new(),
+                    health_check_exprs: Vec::new(),
                     target_namespace: Some(unit.namespace.clone()),
                     service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
                 },
@@ -209,6 +227,7 @@ pub(super) fn emit(
                     name: unit.tenant.clone(),
                     namespace: unit.namespace.clone(),
                 }],
+                health_check_exprs: Vec::new(),
                 target_namespace: None,
                 service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
             },

@@ -168,6 +168,10 @@ pub(super) struct KustomizationSpec {
     pub(super) wait: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(super) health_checks: Vec<HealthCheck>,
+    /// How to tell that custom resources without a `Ready` condition are healthy (Flux
+    /// Kustomization v1 `healthCheckExprs`, CEL; used with `wait`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) health_check_exprs: Vec<crate::emit::crossplane::HealthCheckExpr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) target_namespace: Option<String>,
     pub(super) service_account_name: String,

@@ -104,6 +104,7 @@ pub(super) fn emit(
             prune: true,
             wait: true,
             health_checks: Vec::new(),
+            health_check_exprs: Vec::new(),
             target_namespace: Some(namespace.to_string()),
             service_account_name: TENANT_RECONCILER.to_string(),
         },
