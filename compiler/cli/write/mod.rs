@@ -6,6 +6,12 @@
 //! neither is the user's. Freshness: a file is unchanged only if its bytes on disk are the bytes
 //! generated (or, in a reused unit folder, hash to what the manifest records): sizes and the
 //! manifest are never trusted for that, since a repository can commit any file and any manifest.
+//! There is deliberately no stat fast path (size + mtime + inode + ctime recorded when pave wrote
+//! the file): Linux stamps mtime and ctime from a coarse clock (one scheduler tick, 1 to 10 ms;
+//! finer "multigrain" stamps only since 6.13, on some filesystems), so an edit in the same tick
+//! as pave's write keeps all four, and git's "racy git" answer (re-hash whatever is not older than
+//! the record) still leaves a window for an edit made while pave runs. `--check` and `diff` are
+//! the gate and must not have one.
 //! Confinement: every path is reached through [`RootDir`] without following a link, and every
 //! path read from pave's own state files is checked to be a plain path inside the output folder.
 //! Atomicity: see [`transaction`]. Exclusion: `.pave/lock`, taken only by `pave compile`; `compile
