@@ -118,6 +118,38 @@ pub(crate) fn trials() -> Vec<Trial> {
             "cli::a_reused_folder_with_a_file_deleted_or_edited_by_hand_is_restored",
             a_reused_folder_with_a_file_deleted_or_edited_by_hand_is_restored,
         ),
+        Trial::test(
+            "cli::a_planted_journal_touches_nothing_outside_the_output_folder",
+            a_planted_journal_touches_nothing_outside_the_output_folder,
+        ),
+        Trial::test(
+            "cli::a_planted_manifest_or_units_cache_touches_nothing_outside_the_output_folder",
+            a_planted_manifest_or_units_cache_touches_nothing_outside_the_output_folder,
+        ),
+        Trial::test(
+            "cli::symlinks_in_the_output_folder_are_never_followed",
+            symlinks_in_the_output_folder_are_never_followed,
+        ),
+        Trial::test(
+            "cli::check_and_diff_only_read_the_output_folder",
+            check_and_diff_only_read_the_output_folder,
+        ),
+        Trial::test(
+            "cli::a_same_size_hand_edit_is_stale_shown_and_restored",
+            a_same_size_hand_edit_is_stale_shown_and_restored,
+        ),
+        Trial::test(
+            "cli::leftovers_of_a_killed_compile_are_cleaned_by_the_next_compile",
+            leftovers_of_a_killed_compile_are_cleaned_by_the_next_compile,
+        ),
+        Trial::test(
+            "cli::a_full_disk_is_one_error_with_the_space_needed",
+            a_full_disk_is_one_error_with_the_space_needed,
+        ),
+        Trial::test(
+            "cli::schema_command_overwrites_only_its_own_files",
+            schema_command_overwrites_only_its_own_files,
+        ),
     ]
 }
 
@@ -402,12 +434,45 @@ fn a_compile_killed_mid_commit_is_rolled_back_by_the_next_run() -> Result<(), Fa
     {
         std::fs::write(compiled.root().join(path), bytes).map_err(|e| e.to_string())?;
     }
+    // Reading commands report the half-installed tree and leave it to `pave compile`.
+    let half = everything(&compiled.temp.path().join("platform/gitops"));
     let run = compiled.pave(&["compile", "platform", "--check"], &[]);
     check(
-        run.status == 0,
+        run.status == 1 && run.stderr.contains("interrupted-write"),
         format!("exit {}: {}", run.status, run.stderr),
     )?;
+    check(
+        everything(&compiled.temp.path().join("platform/gitops")) == half,
+        "--check changed the half-installed tree",
+    )?;
+    let run = compiled.pave(&["compile", "platform"], &[]);
+    check(run.status == 0, run.stderr.clone())?;
+    // Rolled back to the old tree, which the old specs produce: nothing left to write.
+    check(run.stderr.contains(" 0 written, 0 removed"), run.stderr)?;
     check(compiled.tree() == before, "the tree was not rolled back")
+}
+
+/// Every file and folder under `dir`, hidden ones included, never following a link: a file's
+/// bytes, a folder as `None`, a link as its target.
+fn everything(dir: &Path) -> std::collections::BTreeMap<String, Option<Vec<u8>>> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|entry| {
+            let name = entry.path().display().to_string();
+            let contents = if entry.file_type().is_file() {
+                Some(std::fs::read(entry.path()).unwrap_or_default())
+            } else if entry.file_type().is_symlink() {
+                std::fs::read_link(entry.path())
+                    .ok()
+                    .map(|t| t.display().to_string().into_bytes())
+            } else {
+                None
+            };
+            (name, contents)
+        })
+        .collect()
 }
 
 /// Runs a compile that pauses at a failpoint, and kills it there.
@@ -1226,5 +1291,408 @@ fn moving_spec_nodes_without_changing_them_regenerates_nothing_more() -> Result<
     check(
         run.stderr.contains("; 9 of 9 tenant folders reused"),
         format!("a moved span regenerated folders: {}", run.stderr),
+    )
+}
+
+fn write(path: &Path, text: &str) -> Result<(), Failed> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+    }
+    std::fs::write(path, text).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The reproduction of issue 23: a journal committed into the output folder whose paths climb
+/// out of it, with a matching "backup", made a rollback overwrite and delete files elsewhere.
+/// Every command refuses the journal, and nothing outside the output folder changes.
+fn a_planted_journal_touches_nothing_outside_the_output_folder() -> Result<(), Failed> {
+    let compiled = Compiled::new()?;
+    let out = compiled.root().join("gitops");
+    // Where the old rollback's `out/.pave/backup/<path>` and `out/<path>` led.
+    let evil = compiled.temp.path().join("planted/evil.txt");
+    let backup = out.join(".pave/backup/../../planted/evil.txt");
+    let victim = compiled.temp.path().join("victim.txt");
+    write(&evil, "the user's file\n")?;
+    write(&backup, "planted\n")?;
+    write(&victim, "the user's other file\n")?;
+    write(
+        &out.join(".pave/journal.json"),
+        r#"{"entries": [
+            {"path": "../../planted/evil.txt", "existed": true, "install": true},
+            {"path": "../../victim.txt", "existed": false, "install": true}
+        ]}"#,
+    )?;
+    let outside = everything(compiled.temp.path());
+    for args in [
+        &["compile", "platform", "--check"][..],
+        &["diff", "platform"],
+        &["compile", "platform"],
+    ] {
+        let run = compiled.pave(args, &[]);
+        check(
+            run.status != 0 && run.stderr.contains(".pave/journal.json"),
+            format!("{args:?}: exit {}: {}", run.status, run.stderr),
+        )?;
+        check(
+            everything(compiled.temp.path()) == outside,
+            format!("{args:?} changed files"),
+        )?;
+    }
+    let run = compiled.pave(&["compile", "platform"], &[]);
+    check(
+        run.status == 1 && run.stderr.contains("invalid-state"),
+        format!("exit {}: {}", run.status, run.stderr),
+    )?;
+    check(
+        std::fs::read_to_string(&evil).map_err(|e| e.to_string())? == "the user's file\n"
+            && victim.exists(),
+        "a file outside the output folder changed",
+    )
+}
+
+/// Paths read from the manifest and the reuse cache are checked as well: a manifest listing a
+/// generated-looking file outside the folder made `compile` delete it and `diff` read it.
+fn a_planted_manifest_or_units_cache_touches_nothing_outside_the_output_folder()
+-> Result<(), Failed> {
+    let compiled = Compiled::new()?;
+    let out = compiled.root().join("gitops");
+    let victim = compiled.temp.path().join("victim.yaml");
+    write(&victim, "# Generated by pave. Do not edit.\nkind: Secret\n")?;
+    let manifest_path = out.join(".pave/manifest.json");
+    let manifest = std::fs::read_to_string(&manifest_path).map_err(|e| e.to_string())?;
+    let planted = manifest.replacen(
+        "\"files\": {",
+        "\"files\": {\n    \"../../victim.yaml\": \"00\",",
+        1,
+    );
+    check(planted != manifest, "the manifest's layout changed")?;
+    std::fs::write(&manifest_path, &planted).map_err(|e| e.to_string())?;
+    let before = everything(compiled.temp.path());
+    for (args, status) in [
+        (&["compile", "platform", "--check"][..], 1),
+        (&["diff", "platform"], 2),
+        (&["compile", "platform"], 1),
+    ] {
+        let run = compiled.pave(args, &[]);
+        check(
+            run.status == status
+                && run.stderr.contains("invalid-state")
+                && run.stderr.contains("manifest.json")
+                && !run.stdout.contains("Secret"),
+            format!(
+                "{args:?}: exit {}: {}{}",
+                run.status, run.stdout, run.stderr
+            ),
+        )?;
+        check(
+            everything(compiled.temp.path()) == before,
+            format!("{args:?} changed files"),
+        )?;
+    }
+    std::fs::write(&manifest_path, &manifest).map_err(|e| e.to_string())?;
+    let units = out.join(".pave/units.json");
+    write(
+        &units,
+        r#"{"generator": "pave", "version": 1, "units": {"/etc": {"fingerprint": "x", "files": 0, "bytes": 0}}}"#,
+    )?;
+    let run = compiled.pave(&["compile", "platform"], &[]);
+    check(
+        run.status == 1
+            && run.stderr.contains("invalid-state")
+            && run.stderr.contains("units.json"),
+        format!("exit {}: {}", run.status, run.stderr),
+    )?;
+    check(
+        victim.exists(),
+        "the file outside the output folder was deleted",
+    )
+}
+
+/// A link anywhere in the output folder, a tenant's folder or pave's own state folder, is
+/// refused by every command, and nothing is written, read or deleted where it points.
+fn symlinks_in_the_output_folder_are_never_followed() -> Result<(), Failed> {
+    #[cfg(unix)]
+    {
+        let compiled = Compiled::new()?;
+        let out = compiled.root().join("gitops");
+        let elsewhere = compiled.temp.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).map_err(|e| e.to_string())?;
+        write(&elsewhere.join("mine.txt"), "mine\n")?;
+        std::fs::rename(
+            out.join("tenants/web"),
+            compiled.temp.path().join("web-moved"),
+        )
+        .map_err(|e| e.to_string())?;
+        std::os::unix::fs::symlink(&elsewhere, out.join("tenants/web"))
+            .map_err(|e| e.to_string())?;
+        let before = everything(compiled.temp.path());
+        for (args, status) in [
+            (&["compile", "platform"][..], 1),
+            (&["compile", "platform", "--check"], 1),
+            (&["diff", "platform"], 2),
+        ] {
+            let run = compiled.pave(args, &[]);
+            check(
+                run.status == status
+                    && run.stderr.contains("symlink-in-output")
+                    && run.stderr.contains("tenants/web"),
+                format!("{args:?}: exit {}: {}", run.status, run.stderr),
+            )?;
+            check(
+                everything(compiled.temp.path()) == before,
+                format!("{args:?} changed files"),
+            )?;
+        }
+
+        // A linked state folder, on a first compile.
+        let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let state = temp.path().join("state");
+        std::fs::create_dir_all(&state).map_err(|e| e.to_string())?;
+        let out = temp.path().join("out");
+        std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+        std::os::unix::fs::symlink(&state, out.join(".pave")).map_err(|e| e.to_string())?;
+        let run = pave(
+            temp.path(),
+            &["compile", &example(), "--out", &out.display().to_string()],
+        );
+        check(
+            run.status == 1 && run.stderr.contains("symlink-in-output"),
+            format!("exit {}: {}", run.status, run.stderr),
+        )?;
+        check(
+            std::fs::read_dir(&state)
+                .map_err(|e| e.to_string())?
+                .count()
+                == 0,
+            "pave wrote into the linked state folder",
+        )?;
+        check(read_tree(&out).is_empty(), "pave wrote output")?;
+    }
+    Ok(())
+}
+
+/// `compile --check` and `diff` take no lock and create, roll back and clean nothing: they work
+/// on a read-only tree, and leave every byte of it as it was.
+fn check_and_diff_only_read_the_output_folder() -> Result<(), Failed> {
+    let compiled = Compiled::new()?;
+    let out = compiled.root().join("gitops");
+    for leftover in ["lock", ".gitignore"] {
+        std::fs::remove_file(out.join(".pave").join(leftover)).map_err(|e| e.to_string())?;
+    }
+    write(&out.join(".pave/staging/left.yaml"), "left\n")?;
+    let before = everything(&out);
+    set_read_only(&out, true)?;
+    let check_run = compiled.pave(&["compile", "platform", "--check"], &[]);
+    let diff_run = compiled.pave(&["diff", "platform", "--exit-code"], &[]);
+    set_read_only(&out, false)?;
+    check(
+        check_run.status == 0,
+        format!("check: exit {}: {}", check_run.status, check_run.stderr),
+    )?;
+    check(
+        diff_run.status == 0,
+        format!("diff: exit {}: {}", diff_run.status, diff_run.stderr),
+    )?;
+    check(
+        everything(&out) == before,
+        "check or diff changed the output folder",
+    )
+}
+
+fn set_read_only(dir: &Path, read_only: bool) -> Result<(), Failed> {
+    for entry in walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let mut permissions = entry.metadata().map_err(|e| e.to_string())?.permissions();
+        permissions.set_readonly(read_only);
+        std::fs::set_permissions(entry.path(), permissions).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The reproduction of issue 17: an edit that keeps a generated file's size (YAML or Terraform
+/// JSON) passed `compile --check`, survived `compile` and was invisible to `diff`.
+fn a_same_size_hand_edit_is_stale_shown_and_restored() -> Result<(), Failed> {
+    let compiled = Compiled::new()?;
+    let expected = compiled.tree();
+    let out = compiled.root().join("gitops");
+    let edits = [
+        (
+            "tenants/backend/prod/workloads/apps_v1_deployment_order-service.yaml",
+            "order-service:2.7.0",
+            "order-service:6.6.6",
+        ),
+        (
+            "terraform/prod/us-east-1/eks.tf.json",
+            "\"1.33\"",
+            "\"1.23\"",
+        ),
+    ];
+    for (path, from, to) in edits {
+        let file = out.join(path);
+        let text = std::fs::read_to_string(&file).map_err(|e| e.to_string())?;
+        check(text.contains(from), format!("{path} has no `{from}`"))?;
+        std::fs::write(&file, text.replacen(from, to, 1)).map_err(|e| e.to_string())?;
+    }
+    let run = compiled.pave(&["compile", "platform", "--check", "--output", "json"], &[]);
+    check(
+        run.status == 1,
+        format!("exit {}: {}", run.status, run.stdout),
+    )?;
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).map_err(|e| e.to_string())?;
+    let stale: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["code"] == "stale-file")
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    let diff = compiled.pave(&["diff", "platform", "--output", "unified"], &[]);
+    check(stale.len() == 2, format!("--check: {stale:?}"))?;
+    for (path, from, to) in edits {
+        check(
+            stale
+                .iter()
+                .any(|m| m.contains(path) && m.contains("differs from the specs")),
+            format!("--check does not name {path}: {stale:?}"),
+        )?;
+        check(
+            diff.stdout.contains(path) && diff.stdout.contains(from) && diff.stdout.contains(to),
+            format!("diff does not show the edit of {path}: {}", diff.stdout),
+        )?;
+    }
+    let run = compiled.pave(&["compile", "platform"], &[]);
+    check(
+        run.status == 0 && run.stderr.contains(" 2 written"),
+        run.stderr.clone(),
+    )?;
+    match crate::support::tree_difference(&expected, &compiled.tree()) {
+        None => {}
+        Some(difference) => return Err(format!("not restored:\n{difference}").into()),
+    }
+    let run = compiled.pave(&["compile", "platform", "--check"], &[]);
+    check(run.status == 0, run.stderr)
+}
+
+/// A compile killed after its commit point left the backup folder, and the folders of a removed
+/// tenant empty, forever; and one killed while staging left the staging folder. The next compile
+/// (not `--check`) cleans both, and only them.
+fn leftovers_of_a_killed_compile_are_cleaned_by_the_next_compile() -> Result<(), Failed> {
+    let compiled = Compiled::new()?;
+    let out = compiled.root().join("gitops");
+    std::fs::remove_dir_all(compiled.root().join("tenants/web")).map_err(|e| e.to_string())?;
+    let backend = compiled.root().join("tenants/backend/tenant.yaml");
+    let text = std::fs::read_to_string(&backend).map_err(|e| e.to_string())?;
+    std::fs::write(
+        &backend,
+        text.replace("allowFrom: [web]", "allowFrom: [data]"),
+    )
+    .map_err(|e| e.to_string())?;
+    write(&out.join("tenants/web/prod/NOTES.md"), "mine\n")?;
+    let run = compiled.pave(
+        &["compile", "platform"],
+        &[("PAVE_FAILPOINT", "committed:error")],
+    );
+    check(
+        run.status == 2,
+        format!("exit {}: {}", run.status, run.stderr),
+    )?;
+    check(
+        out.join(".pave/backup").exists() && out.join("tenants/web/dev").exists(),
+        "the failpoint left nothing to clean",
+    )?;
+    write(&out.join(".pave/staging/left.yaml"), "left\n")?;
+    let left = everything(&out);
+    let run = compiled.pave(&["compile", "platform", "--check"], &[]);
+    check(
+        run.status == 0,
+        format!("exit {}: {}", run.status, run.stderr),
+    )?;
+    check(everything(&out) == left, "--check cleaned up")?;
+    let run = compiled.pave(&["compile", "platform"], &[]);
+    check(
+        run.status == 0 && run.stderr.contains(" 0 written"),
+        run.stderr,
+    )?;
+    let state: Vec<String> = std::fs::read_dir(out.join(".pave"))
+        .map_err(|e| e.to_string())?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    check(
+        !state
+            .iter()
+            .any(|n| n == "backup" || n == "staging" || n.starts_with("journal")),
+        format!("left in .pave: {state:?}"),
+    )?;
+    check(
+        !out.join("tenants/web/dev").exists() && !out.join("tenants/web/staging").exists(),
+        "the removed tenant's empty folders were left",
+    )?;
+    check(
+        out.join("tenants/web/prod/NOTES.md").exists(),
+        "a user's file in a removed tenant's folder was deleted",
+    )
+}
+
+/// A full disk fails every staged file alike: one error says so, with the space needed, and
+/// nothing changes.
+fn a_full_disk_is_one_error_with_the_space_needed() -> Result<(), Failed> {
+    let compiled = Compiled::new()?;
+    let before = everything(&compiled.root().join("gitops"));
+    compiled.change_specs()?;
+    let run = compiled.pave(
+        &["compile", "platform"],
+        &[("PAVE_FAILPOINT", "write:enospc")],
+    );
+    check(
+        run.status == 2,
+        format!("exit {}: {}", run.status, run.stderr),
+    )?;
+    check(
+        run.stderr.matches("no-space").count() == 1
+            && run.stderr.contains("bytes")
+            && run.stderr.contains("1 error found"),
+        run.stderr,
+    )?;
+    check(
+        everything(&compiled.root().join("gitops")) == before,
+        "the tree changed",
+    )
+}
+
+/// `pave schema --out` replaces its own schemas (a JSON Schema with pave's `$id`) and refuses a
+/// user's file of the same name, writing nothing then.
+fn schema_command_overwrites_only_its_own_files() -> Result<(), Failed> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let out = temp.path().join("schemas");
+    let out_str = out.display().to_string();
+    let older = r#"{"$id": "https://pave.dev/schemas/v1alpha1/service.schema.json"}"#;
+    write(&out.join("service.schema.json"), older)?;
+    write(&out.join("tenant.schema.json"), "{\"mine\": true}\n")?;
+    let run = pave(temp.path(), &["schema", "--out", &out_str]);
+    check(
+        run.status == 1
+            && run.stderr.contains("unowned-file")
+            && run.stderr.contains("tenant.schema.json"),
+        format!("exit {}: {}", run.status, run.stderr),
+    )?;
+    check(
+        read_tree(&out).len() == 2
+            && std::fs::read_to_string(out.join("tenant.schema.json"))
+                .map_err(|e| e.to_string())?
+                == "{\"mine\": true}\n",
+        "pave overwrote the user's file or wrote others",
+    )?;
+    std::fs::remove_file(out.join("tenant.schema.json")).map_err(|e| e.to_string())?;
+    for _ in 0..2 {
+        let run = pave(temp.path(), &["schema", "--out", &out_str]);
+        check(run.status == 0, run.stderr)?;
+    }
+    let source = read_tree(&repo().join("schemas"));
+    check(
+        read_tree(&out).get("service.schema.json") == source.get("service.schema.json"),
+        "pave's older schema was not replaced",
     )
 }

@@ -148,9 +148,17 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
     status
 }
 
-/// A file in the way that pave does not own is the user's problem; anything else is pave's.
+/// What the repository put in the output folder (a file pave does not own, a symbolic link, a
+/// state file pave did not write, a half-installed tree) is the user's problem; anything else is
+/// pave's.
 fn write_failure_status(diagnostics: &[crate::diagnostic::Diagnostic]) -> i32 {
-    if diagnostics.iter().any(|d| d.kind.code() == "unowned-file") {
+    let users = [
+        "unowned-file",
+        "symlink-in-output",
+        "invalid-state",
+        "interrupted-write",
+    ];
+    if diagnostics.iter().any(|d| users.contains(&d.kind.code())) {
         EXIT_INVALID
     } else {
         EXIT_FAILURE

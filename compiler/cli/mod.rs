@@ -148,7 +148,7 @@ pub(super) fn run(cli: Cli) -> i32 {
         Command::Check(args) => check::run(&args, &ui),
         Command::Diff(args) => diff::run(&args, &ui),
         Command::Explain(args) => explain::run(&args, &ui),
-        Command::Schema(args) => schema::run(&args),
+        Command::Schema(args) => schema::run(&args, &ui),
         Command::Completions(args) => completions::run(&args),
     }
 }

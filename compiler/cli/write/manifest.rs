@@ -5,10 +5,12 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::root_dir::{RootDir, relative_path_problem};
+use super::{fs_diagnostic, invalid_state};
+use crate::diagnostic::Diagnostic;
 use crate::source::OUTPUT_MARKER;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -25,13 +27,31 @@ const VERSION: u32 = 1;
 pub(super) const MANIFEST_PATH: &str = ".pave/manifest.json";
 
 impl Manifest {
-    /// The manifest of `out_dir`; empty when there is none or it does not parse (ownership then
-    /// falls back to the generated-file header).
-    pub(super) fn read(out_dir: &Path) -> Manifest {
-        std::fs::read(out_dir.join(MANIFEST_PATH))
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default()
+    /// The manifest in `root`; empty when there is none (ownership then falls back to the
+    /// generated-file header). One that does not parse or lists a path that is not a plain path
+    /// inside the output folder is reported and not used: a repository can commit anything here.
+    pub(super) fn read(root: &RootDir) -> Result<Manifest, Diagnostic> {
+        let Some(bytes) = root
+            .read(MANIFEST_PATH)
+            .map_err(|e| fs_diagnostic(root.path(), e))?
+        else {
+            return Ok(Manifest::default());
+        };
+        let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|error| {
+            invalid_state(
+                root.path(),
+                MANIFEST_PATH,
+                &format!("it does not parse: {error}"),
+            )
+        })?;
+        if let Some(problem) = manifest
+            .files
+            .keys()
+            .find_map(|path| state_path_problem(path))
+        {
+            return Err(invalid_state(root.path(), MANIFEST_PATH, &problem));
+        }
+        Ok(manifest)
     }
 
     /// The text of the manifest listing `files` (path -> hash).
@@ -53,9 +73,17 @@ impl Manifest {
     }
 }
 
-/// The folder holding pave's state in an output folder.
-pub(super) fn state_dir(out_dir: &Path) -> PathBuf {
-    out_dir.join(OUTPUT_MARKER)
+/// The folder holding pave's state in an output folder, relative to it.
+pub(super) const STATE_DIR: &str = OUTPUT_MARKER;
+
+/// What is wrong with a path read from one of pave's state files, as the problem to report: it
+/// must be a plain relative path inside the output folder, outside pave's state folder.
+pub(super) fn state_path_problem(path: &str) -> Option<String> {
+    if let Some(problem) = relative_path_problem(path) {
+        return Some(format!("it names {problem}, `{path}`"));
+    }
+    (path.split('/').next() == Some(STATE_DIR))
+        .then(|| format!("it names a path in pave's state folder, `{path}`"))
 }
 
 pub(super) fn hash(contents: &[u8]) -> String {
@@ -85,12 +113,20 @@ pub(super) struct UnitRecord {
 pub(super) const UNITS_PATH: &str = ".pave/units.json";
 
 impl Units {
-    pub(super) fn read(out_dir: &Path) -> Units {
-        std::fs::read(out_dir.join(UNITS_PATH))
-            .ok()
+    /// The reuse cache in `root`: empty when there is none or it does not parse (nothing is
+    /// reused then); one naming a folder outside the output folder is reported and not used.
+    pub(super) fn read(root: &RootDir) -> Result<Units, Diagnostic> {
+        let bytes = root
+            .read(UNITS_PATH)
+            .map_err(|e| fs_diagnostic(root.path(), e))?;
+        let units = bytes
             .and_then(|bytes| serde_json::from_slice::<Units>(&bytes).ok())
             .filter(|units| units.version == VERSION)
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if let Some(problem) = units.units.keys().find_map(|path| state_path_problem(path)) {
+            return Err(invalid_state(root.path(), UNITS_PATH, &problem));
+        }
+        Ok(units)
     }
 
     pub(super) fn new(units: BTreeMap<String, UnitRecord>) -> Units {
