@@ -675,11 +675,11 @@ fn check_reports_what_compile_reports_on_every_policy_case() -> Result<(), Faile
 /// A generated YAML file as JSON.
 fn yaml_json(text: &str) -> Result<serde_json::Value, Failed> {
     let mut source_map = pave::source::SourceMap::default();
-    let file = source_map.add(pave::source::SourceFile {
-        name: "generated.yaml".into(),
-        text: text.to_string(),
-        origin: pave::source::Origin::User,
-    });
+    let file = source_map.add(pave::source::SourceFile::new(
+        "generated.yaml".into(),
+        text.to_string(),
+        pave::source::Origin::User,
+    ));
     let (nodes, errors) = pave::parse::yaml::parse_yaml(file, text);
     check(errors.is_empty(), "a generated file is not YAML")?;
     nodes
