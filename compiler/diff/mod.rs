@@ -7,6 +7,7 @@
 //! [`OutputTree`]. Out: a [`TreeDiff`]. Never reads or writes files.
 
 mod fields;
+mod secret;
 pub mod render;
 
 use std::collections::{BTreeMap, BTreeSet};

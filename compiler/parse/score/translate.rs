@@ -1503,6 +1503,15 @@ impl<'a> Translator<'a> {
                 ));
             }
         }
+        // The containers as written, for the rules on Services that read their variables and
+        // files (`literal-secret`), at the Score file's nodes.
+        if let Some(node) = score.node(&["containers"]) {
+            spec_entries.push(entry(
+                "containers",
+                score.key_span(&["containers"]),
+                node.clone(),
+            ));
+        }
         let mut root = Vec::new();
         if let Some(api) = score.node(&["apiVersion"]) {
             root.push(entry(
