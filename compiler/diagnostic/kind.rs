@@ -712,7 +712,11 @@ impl DiagnosticKind {
                 size.div_ceil(1024 * 1024),
                 limit / (1024 * 1024)
             ),
-            DiagnosticKind::SymlinkedSpec { name, target, is_dir } => format!(
+            DiagnosticKind::SymlinkedSpec {
+                name,
+                target,
+                is_dir,
+            } => format!(
                 "`{name}` is a symbolic link{} (to `{target}`); pave does not follow links",
                 if *is_dir { " to a folder" } else { "" }
             ),

@@ -7,8 +7,8 @@
 //! [`OutputTree`]. Out: a [`TreeDiff`]. Never reads or writes files.
 
 mod fields;
-mod secret;
 pub mod render;
+mod secret;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -23,11 +23,11 @@ const FORMATS: &[&str] = &[
 ];
 
 /// The rule's `secret_name`.
-const SECRET_NAME: &str =
-    r"(?i)(passw(or)?d|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)";
+const SECRET_NAME: &str = r"(?i)(passw(or)?d|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)";
 
 static TOKEN: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(&FORMATS.join("|")).ok());
-static PEM: LazyLock<Option<Regex>> = LazyLock::new(|| FORMATS.get(5).and_then(|f| Regex::new(f).ok()));
+static PEM: LazyLock<Option<Regex>> =
+    LazyLock::new(|| FORMATS.get(5).and_then(|f| Regex::new(f).ok()));
 static NAME: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(SECRET_NAME).ok());
 /// A YAML line `KEY: value` (a ConfigMap's data) or `value: ...` after `- name: KEY`.
 static ENTRY: LazyLock<Option<Regex>> =
@@ -93,13 +93,24 @@ pub(super) fn mask_text(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The line up to its value, when the line is `KEY: value` with a secret's name and a value.
+/// The line up to its value, when the line is `KEY: value`, the key a variable's (upper case,
+/// `DB_PASSWORD`) with a secret's name and the value text (not a boolean, number, block
+/// indicator or empty collection, so `automountServiceAccountToken: false` stays shown).
 fn secret_line(line: &str) -> Option<&str> {
     let captures = ENTRY.as_ref()?.captures(line)?;
     let key = captures.get(2)?.as_str();
     let value = captures.get(4)?.as_str().trim();
-    let is_value = !value.is_empty() && !matches!(value, "|" | "|-" | ">" | ">-" | "{}" | "[]");
-    (is_secret_name(key) && is_value).then(|| &line[..captures.get(4).map_or(0, |m| m.start())])
+    let is_variable = key
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    let is_text = !value.is_empty()
+        && !matches!(
+            value,
+            "|" | "|-" | ">" | ">-" | "{}" | "[]" | "true" | "false" | "null"
+        )
+        && value.parse::<f64>().is_err();
+    (is_variable && is_secret_name(key) && is_text)
+        .then(|| &line[..captures.get(4).map_or(0, |m| m.start())])
 }
 
 fn leading_space(line: &str) -> String {
@@ -133,6 +144,8 @@ mod tests {
         assert!(!masked.contains("MIIE"), "{masked}");
         assert!(masked.contains("LOG: info"), "{masked}");
         assert_eq!(mask_text("a: b\n"), "a: b\n");
+        let settings = "automountServiceAccountToken: false\n  TOKEN_TTL: 3600\n";
+        assert_eq!(mask_text(settings), settings);
     }
 
     #[test]

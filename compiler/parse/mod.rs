@@ -131,7 +131,9 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
     let files: Vec<(FileId, &str, &str)> = source_map
         .files()
         .filter(|(_, file)| {
-            file.origin == crate::source::Origin::User && !file.is_policy() && file.problem.is_none()
+            file.origin == crate::source::Origin::User
+                && !file.is_policy()
+                && file.problem.is_none()
         })
         .map(|(id, file)| (id, file.name.as_str(), file.text.as_str()))
         .collect();

@@ -137,6 +137,48 @@ pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
     Ok(source_map)
 }
 
+/// A platform from files in memory (names relative to the root, `/`-separated, with their
+/// bytes), read as [`read_platform`] reads a folder: specs sorted with `pave.yaml` first, pave's
+/// own files skipped, each checked ([`SourceProblem`](super::SourceProblem)); the other files in
+/// a Score workload's folder as its assets; then the embedded catalogue. For the fuzzer and
+/// tests, which build platforms without a disk.
+pub fn read_platform_from(root: &Path, files: Vec<(String, Vec<u8>)>) -> SourceMap {
+    let file_name = |name: &str| name.rsplit('/').next().unwrap_or(name).to_string();
+    let hidden = |name: &str| {
+        name.split('/')
+            .any(|part| part.starts_with('.') || is_skipped_dir_name(part))
+    };
+    let (mut specs, others): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .filter(|(name, _)| !hidden(name))
+        .partition(|(name, _)| is_source_name(&file_name(name)));
+    specs.sort_by(|a, b| spec_order(&a.0, &b.0));
+    specs.dedup_by(|a, b| a.0 == b.0);
+    let mut source_map = SourceMap::new(root);
+    for (name, bytes) in specs {
+        add_user_file(&mut source_map, name, bytes);
+    }
+    let folders = score_folders(&source_map);
+    let mut assets: Vec<(String, Vec<u8>)> = others
+        .into_iter()
+        .filter(|(name, bytes)| {
+            bytes.len() as u64 <= MAX_ASSET_BYTES
+                && folders
+                    .iter()
+                    .any(|dir| dir.is_empty() || name.starts_with(&format!("{dir}/")))
+        })
+        .collect();
+    assets.sort();
+    assets.dedup_by(|a, b| a.0 == b.0);
+    for (name, bytes) in assets {
+        if let Ok(text) = String::from_utf8(bytes) {
+            source_map.add(SourceFile::new(name, text, Origin::Asset));
+        }
+    }
+    add_stdlib(&mut source_map);
+    source_map
+}
+
 /// The largest file a Score workload's `files` may read.
 pub(super) const MAX_ASSET_BYTES: u64 = 1024 * 1024;
 
@@ -219,7 +261,11 @@ fn add_score_assets(root: &Path, source_map: &mut SourceMap) -> Result<(), Disco
 /// Adds a user's spec file, unless pave generated it.
 pub(super) fn add_user_file(source_map: &mut SourceMap, name: String, bytes: Vec<u8>) {
     if bytes.len() as u64 > MAX_SPEC_BYTES {
-        source_map.add(SourceFile::too_large(name, bytes.len() as u64, Origin::User));
+        source_map.add(SourceFile::too_large(
+            name,
+            bytes.len() as u64,
+            Origin::User,
+        ));
     } else if !bytes.starts_with(GENERATED_HEADER.as_bytes()) {
         source_map.add(SourceFile::from_bytes(name, bytes, Origin::User));
     }

@@ -16,13 +16,13 @@ use std::sync::OnceLock;
 
 pub use discover::{
     DiscoverError, GENERATED_HEADER, GENERATED_JSON_HEADER, OUTPUT_MARKER, ROOT_FILE, find_root,
-    is_policy_name, read_platform,
+    is_policy_name, read_platform, read_platform_from,
 };
 pub use embedded::{
     SCHEMAS, STDLIB, STDLIB_ADDONS, STDLIB_POLICIES, STDLIB_RESOURCES, schema_source, stdlib_file,
 };
 pub use git::read_platform_at;
-pub use problem::{MAX_SPEC_BYTES, SourceProblem, Skipped};
+pub use problem::{MAX_SPEC_BYTES, Skipped, SourceProblem};
 pub use span::{FileId, Span};
 
 /// Where a source file comes from.
@@ -225,5 +225,49 @@ impl SourceMap {
     /// The platform root on disk.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use miette::SourceCode as _;
+
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new("f.yaml".into(), text.into(), Origin::User)
+    }
+
+    #[test]
+    fn columns_count_characters_and_offsets_inside_one_do_not_panic() {
+        let f = file("a: é🚀x\n\u{FEFF}b: 1\n");
+        assert_eq!(f.line_col(3), (1, 4));
+        // `x` is after a 2-byte and a 4-byte character.
+        assert_eq!(f.line_col(9), (1, 6));
+        // Inside the emoji: its start.
+        assert_eq!(f.line_col(7), (1, 5));
+        assert_eq!(f.line_col(11), (2, 1));
+        assert_eq!(f.line_col(14), (2, 2));
+        assert_eq!(f.line_col(10_000), (3, 1));
+    }
+
+    #[test]
+    fn miette_snippets_agree_with_line_col() {
+        let f = file("one\ntwo: é🚀\nthree\n");
+        let span = miette::SourceSpan::from((9, 2));
+        let header = f
+            .read_span(&span, 0, 0)
+            .ok()
+            .map(|c| (c.line() + 1, c.column() + 1));
+        assert_eq!(header, Some(f.line_col(9)));
+        let context = f.read_span(&span, 1, 1).ok().map(|c| c.data().to_vec());
+        assert_eq!(
+            context.as_deref(),
+            Some("one\ntwo: é🚀\nthree\n".as_bytes())
+        );
+        assert!(
+            f.read_span(&miette::SourceSpan::from((100, 1)), 1, 1)
+                .is_err()
+        );
     }
 }

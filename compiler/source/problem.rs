@@ -27,9 +27,8 @@ impl SourceProblem {
     /// Where the problem is in the file's text.
     pub fn offset(self) -> usize {
         match self {
-            SourceProblem::NotUtf8 { offset, .. } | SourceProblem::ControlCharacter { offset, .. } => {
-                offset
-            }
+            SourceProblem::NotUtf8 { offset, .. }
+            | SourceProblem::ControlCharacter { offset, .. } => offset,
             SourceProblem::TooLarge { .. } => 0,
         }
     }
