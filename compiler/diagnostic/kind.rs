@@ -186,6 +186,8 @@ pub enum DiagnosticKind {
     /// A character YAML does not allow in a file (NUL, other control characters).
     ControlCharacter {
         character: char,
+        /// In a string value (from an escape) rather than raw in the file.
+        in_value: bool,
     },
     /// A spec file larger than pave reads.
     FileTooLarge {
@@ -704,9 +706,14 @@ impl DiagnosticKind {
                 Some(encoding) => format!("file is {encoding}, not UTF-8"),
                 None => "file is not UTF-8".into(),
             },
-            DiagnosticKind::ControlCharacter { character } => {
-                format!("control character {} in the file", char_name(*character))
-            }
+            DiagnosticKind::ControlCharacter {
+                character,
+                in_value,
+            } => format!(
+                "control character {} in {}",
+                char_name(*character),
+                if *in_value { "a value" } else { "the file" }
+            ),
             DiagnosticKind::FileTooLarge { size, limit } => format!(
                 "spec file of {} MiB is larger than the {} MiB pave reads",
                 size.div_ceil(1024 * 1024),
@@ -1004,7 +1011,12 @@ impl DiagnosticKind {
             DiagnosticKind::YamlSyntax { .. } => "syntax error here".into(),
             DiagnosticKind::TabIndentation => "tab".into(),
             DiagnosticKind::InvalidEncoding { .. } => "first byte that is not UTF-8".into(),
-            DiagnosticKind::ControlCharacter { .. } => "this character".into(),
+            DiagnosticKind::ControlCharacter { in_value, .. } => if *in_value {
+                "this value"
+            } else {
+                "this character"
+            }
+            .into(),
             DiagnosticKind::FileTooLarge { .. } => "this file".into(),
             DiagnosticKind::SymlinkedSpec { .. } => "symbolic link".into(),
             DiagnosticKind::BidiControl { .. } => "bidirectional control".into(),
@@ -1128,8 +1140,11 @@ impl DiagnosticKind {
                 "YAML specs are UTF-8: save the file as UTF-8 (`iconv -f {} -t UTF-8`, or your editor's encoding menu)",
                 encoding.as_deref().unwrap_or("LATIN1")
             )),
-            DiagnosticKind::ControlCharacter { .. } => Some(
-                "YAML does not allow it in a file: remove it, or write it as an escape inside double quotes (`\"\\x1b\"`)".into(),
+            DiagnosticKind::ControlCharacter { in_value: false, .. } => Some(
+                "YAML does not allow it in a file; remove it".into(),
+            ),
+            DiagnosticKind::ControlCharacter { in_value: true, .. } => Some(
+                "remove it: kustomize and Flux refuse control characters in the objects they apply".into(),
             ),
             DiagnosticKind::FileTooLarge { .. } => {
                 Some("split the specs into several files, one per tenant or service".into())

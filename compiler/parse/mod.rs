@@ -403,7 +403,7 @@ fn parse_file(schemas: &SchemaSet, file: FileId, name: &str, text: &str) -> File
     let is_root = name == crate::source::ROOT_FILE;
     let is_overrides = score::overrides_target(name).is_some();
     let (nodes, mut diagnostics) = yaml::parse_yaml(file, text);
-    diagnostics.extend(yaml::bidi_controls(file, text, &nodes));
+    diagnostics.extend(yaml::unsafe_characters(file, text, &nodes));
     let mut specs = Vec::new();
     let mut score_sources = Vec::new();
     // A syntax error may hide the Platform document; don't also report it missing.
@@ -581,9 +581,10 @@ fn source_problems(source_map: &SourceMap) -> Vec<Diagnostic> {
             SourceProblem::NotUtf8 { encoding, .. } => DiagnosticKind::InvalidEncoding {
                 encoding: encoding.map(str::to_string),
             },
-            SourceProblem::ControlCharacter { character, .. } => {
-                DiagnosticKind::ControlCharacter { character }
-            }
+            SourceProblem::ControlCharacter { character, .. } => DiagnosticKind::ControlCharacter {
+                character,
+                in_value: false,
+            },
             SourceProblem::TooLarge { size } => DiagnosticKind::FileTooLarge {
                 size,
                 limit: crate::source::MAX_SPEC_BYTES,

@@ -448,9 +448,16 @@ pub fn is_bidi_control(c: char) -> bool {
     )
 }
 
+/// YAML 1.2's `c-printable` (§5.1) plus tab, line feed and carriage return: what a value may
+/// hold.
+fn is_yaml_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
 /// Warnings for bidirectional controls in a file: each one written in the text (in a value or
-/// a comment), and each string value that holds one through an escape (`"\u202E"`).
-pub fn bidi_controls(file: FileId, text: &str, documents: &[Node]) -> Vec<Diagnostic> {
+/// a comment), and each string value that holds one through an escape (`"\u202E"`); errors for
+/// values that hold, through an escape, a character YAML does not allow in a file.
+pub fn unsafe_characters(file: FileId, text: &str, documents: &[Node]) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = text
         .char_indices()
         .filter(|&(_, c)| is_bidi_control(c))
@@ -465,6 +472,18 @@ pub fn bidi_controls(file: FileId, text: &str, documents: &[Node]) -> Vec<Diagno
     while let Some(node) = stack.pop() {
         match &node.value {
             Value::String(value) => {
+                // Escapes (`"\x7F"`) can put in a value what the file may not hold: kustomize
+                // (go-yaml) refuses C1 controls and DEL in a value it renders ("control
+                // characters are not allowed"), so Flux could not apply the folder.
+                if let Some(character) = value.chars().find(|&c| !is_yaml_printable(c)) {
+                    out.push(Diagnostic::new(
+                        DiagnosticKind::ControlCharacter {
+                            character,
+                            in_value: true,
+                        },
+                        node.span,
+                    ));
+                }
                 let raw = text
                     .get(node.span.start as usize..node.span.end as usize)
                     .unwrap_or_default();
