@@ -150,7 +150,99 @@ pub(crate) fn trials() -> Vec<Trial> {
             "cli::schema_command_overwrites_only_its_own_files",
             schema_command_overwrites_only_its_own_files,
         ),
+        Trial::test(
+            "cli::symlinked_specs_are_reported_not_dropped",
+            symlinked_specs_are_reported_not_dropped,
+        ),
+        Trial::test(
+            "cli::a_spec_larger_than_the_limit_is_refused_unread",
+            a_spec_larger_than_the_limit_is_refused_unread,
+        ),
     ]
+}
+
+/// A minimal platform (the policy cases' shared input) copied to `to`.
+fn copy_minimal(to: &Path) -> Result<(), Failed> {
+    let from = repo().join("tests/cases/policy/literal-secret-waived-for-a-service-passes/input");
+    for entry in walkdir::WalkDir::new(&from) {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let relative = entry
+            .path()
+            .strip_prefix(&from)
+            .map_err(|e| e.to_string())?;
+        let target = to.join(relative);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).map_err(|e| e.to_string())?;
+        } else {
+            std::fs::copy(entry.path(), &target).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// A symbolic link to a spec or a folder was skipped without a word (the service vanished):
+/// each is an error naming the link, with exit 1.
+#[cfg(unix)]
+fn symlinked_specs_are_reported_not_dropped() -> Result<(), Failed> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let root = temp.path().join("platform");
+    copy_minimal(&root)?;
+    let services = root.join("tenants/shop/services");
+    std::fs::rename(services.join("api.yaml"), temp.path().join("api.yaml"))
+        .map_err(|e| e.to_string())?;
+    std::os::unix::fs::symlink("../../../../api.yaml", services.join("api.yaml"))
+        .map_err(|e| e.to_string())?;
+    std::os::unix::fs::symlink("../..", root.join("tenants/loop")).map_err(|e| e.to_string())?;
+    let run = pave(&root, &["check", "--output", "json"]);
+    check(
+        run.status == 1,
+        format!("exit {}: {}", run.status, run.stdout),
+    )?;
+    let json: serde_json::Value =
+        serde_json::from_str(&run.stdout).map_err(|e| format!("{e}: {}", run.stdout))?;
+    let messages: Vec<String> = json["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["code"] == "symlinked-spec")
+        .map(|d| d["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    check(
+        messages
+            == [
+                "`tenants/loop` is a symbolic link to a folder (to `../..`); pave does not follow links",
+                "`tenants/shop/services/api.yaml` is a symbolic link (to `../../../../api.yaml`); pave does not follow links",
+            ],
+        format!("{messages:?}"),
+    )
+}
+
+#[cfg(not(unix))]
+fn symlinked_specs_are_reported_not_dropped() -> Result<(), Failed> {
+    Ok(())
+}
+
+/// A spec file over the limit is refused before it is read: a 9 MiB file of broken documents
+/// gives one `file-too-large` error, not millions of diagnostics and the memory they take.
+fn a_spec_larger_than_the_limit_is_refused_unread() -> Result<(), Failed> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    copy_minimal(temp.path())?;
+    let document = "---\nkind: Servic\nmetadata: {name: x}\n";
+    let size = usize::try_from(pave::source::MAX_SPEC_BYTES).unwrap_or(usize::MAX) + 1024 * 1024;
+    let text = document.repeat(size / document.len());
+    std::fs::write(temp.path().join("tenants/shop/broken.yaml"), text)
+        .map_err(|e| e.to_string())?;
+    let run = pave(temp.path(), &["check", "--output", "json"]);
+    check(run.status == 1, format!("exit {}", run.status))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&run.stdout).map_err(|e| format!("{e}: {}", run.stdout))?;
+    let codes: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    check(codes == ["file-too-large"], format!("{codes:?}"))
 }
 
 fn check(condition: bool, message: impl Into<String>) -> Result<(), Failed> {
@@ -954,11 +1046,11 @@ fn check_reports_what_compile_reports_on_every_policy_case() -> Result<(), Faile
 /// A generated YAML file as JSON.
 fn yaml_json(text: &str) -> Result<serde_json::Value, Failed> {
     let mut source_map = pave::source::SourceMap::default();
-    let file = source_map.add(pave::source::SourceFile {
-        name: "generated.yaml".into(),
-        text: text.to_string(),
-        origin: pave::source::Origin::User,
-    });
+    let file = source_map.add(pave::source::SourceFile::new(
+        "generated.yaml".into(),
+        text.to_string(),
+        pave::source::Origin::User,
+    ));
     let (nodes, errors) = pave::parse::yaml::parse_yaml(file, text);
     check(errors.is_empty(), "a generated file is not YAML")?;
     nodes

@@ -187,14 +187,17 @@ pub struct Ui {
 
 impl Ui {
     /// Prints diagnostics in the chosen format.
-    fn report(&self, format: OutputFormat, diagnostics: &[Diagnostic], source_map: &SourceMap) {
+    fn report(&self, format: OutputFormat, all: &[Diagnostic], source_map: &SourceMap) {
+        let capped = crate::diagnostic::cap_per_file(all);
+        let diagnostics = capped.as_slice();
         match format {
             OutputFormat::Human => {
                 if !diagnostics.is_empty() {
                     let text = render_human(diagnostics, source_map, self.render);
                     let _ = std::io::stderr().write_all(text.as_bytes());
-                    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-                    let warnings = diagnostics.len() - errors;
+                    // The summary counts every diagnostic, those left out of the report too.
+                    let errors = all.iter().filter(|d| d.is_error()).count();
+                    let warnings = all.len() - errors;
                     eprintln!("{}", summary(errors, warnings));
                 }
             }

@@ -179,6 +179,36 @@ pub enum DiagnosticKind {
     },
     /// A tab where YAML allows only spaces.
     TabIndentation,
+    /// A spec file whose bytes are not UTF-8 (`encoding`: what they look like, when known).
+    InvalidEncoding {
+        encoding: Option<String>,
+    },
+    /// A character YAML does not allow in a file (NUL, other control characters).
+    ControlCharacter {
+        character: char,
+        /// In a string value (from an escape) rather than raw in the file.
+        in_value: bool,
+    },
+    /// A spec file larger than pave reads.
+    FileTooLarge {
+        size: u64,
+        limit: u64,
+    },
+    /// A symbolic link among the specs, which discovery does not follow.
+    SymlinkedSpec {
+        name: String,
+        target: String,
+        is_dir: bool,
+    },
+    /// A Unicode bidirectional control in a spec (text that displays in another order).
+    BidiControl {
+        character: char,
+    },
+    /// More diagnostics in one file than are shown: the count of the rest.
+    MoreDiagnostics {
+        errors: usize,
+        warnings: usize,
+    },
     /// A mapping holds the same key twice.
     DuplicateKey {
         key: String,
@@ -531,6 +561,10 @@ impl DiagnosticKind {
             DiagnosticKind::Io { .. }
             | DiagnosticKind::YamlSyntax { .. }
             | DiagnosticKind::TabIndentation
+            | DiagnosticKind::InvalidEncoding { .. }
+            | DiagnosticKind::ControlCharacter { .. }
+            | DiagnosticKind::FileTooLarge { .. }
+            | DiagnosticKind::SymlinkedSpec { .. }
             | DiagnosticKind::DuplicateKey { .. }
             | DiagnosticKind::UnsupportedYaml { .. }
             | DiagnosticKind::NotAMapping
@@ -602,6 +636,14 @@ impl DiagnosticKind {
             DiagnosticKind::NoClusterAdmins => Severity::Warning,
             DiagnosticKind::UnusedWaiver { .. } => Severity::Warning,
             DiagnosticKind::GatekeeperNotRunning => Severity::Warning,
+            DiagnosticKind::BidiControl { .. } => Severity::Warning,
+            DiagnosticKind::MoreDiagnostics { errors, .. } => {
+                if *errors > 0 {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                }
+            }
             DiagnosticKind::PolicyViolation(violation) => violation.severity,
             DiagnosticKind::PolicyError { .. }
             | DiagnosticKind::PolicyMetadata { .. }
@@ -627,6 +669,12 @@ impl DiagnosticKind {
             DiagnosticKind::Io { .. } => "io",
             DiagnosticKind::YamlSyntax { .. } => "yaml-syntax",
             DiagnosticKind::TabIndentation => "tab-indentation",
+            DiagnosticKind::InvalidEncoding { .. } => "invalid-encoding",
+            DiagnosticKind::ControlCharacter { .. } => "control-character",
+            DiagnosticKind::FileTooLarge { .. } => "file-too-large",
+            DiagnosticKind::SymlinkedSpec { .. } => "symlinked-spec",
+            DiagnosticKind::BidiControl { .. } => "bidi-control",
+            DiagnosticKind::MoreDiagnostics { .. } => "more-diagnostics",
             DiagnosticKind::DuplicateKey { .. } => "duplicate-key",
             DiagnosticKind::UnsupportedYaml { .. } => "unsupported-yaml",
             DiagnosticKind::NotAMapping => "document-not-a-mapping",
@@ -706,6 +754,44 @@ impl DiagnosticKind {
             DiagnosticKind::Io { path, message } => format!("cannot access `{path}`: {message}"),
             DiagnosticKind::YamlSyntax { message } => format!("invalid YAML: {message}"),
             DiagnosticKind::TabIndentation => "tab character in YAML indentation".into(),
+            DiagnosticKind::InvalidEncoding { encoding } => match encoding {
+                Some(encoding) => format!("file is {encoding}, not UTF-8"),
+                None => "file is not UTF-8".into(),
+            },
+            DiagnosticKind::ControlCharacter {
+                character,
+                in_value,
+            } => format!(
+                "control character {} in {}",
+                char_name(*character),
+                if *in_value { "a value" } else { "the file" }
+            ),
+            DiagnosticKind::FileTooLarge { size, limit } => format!(
+                "spec file of {} MiB is larger than the {} MiB pave reads",
+                size.div_ceil(1024 * 1024),
+                limit / (1024 * 1024)
+            ),
+            DiagnosticKind::SymlinkedSpec {
+                name,
+                target,
+                is_dir,
+            } => format!(
+                "`{name}` is a symbolic link{} (to `{target}`); pave does not follow links",
+                if *is_dir { " to a folder" } else { "" }
+            ),
+            DiagnosticKind::BidiControl { character } => format!(
+                "bidirectional control {} in the text: it shows differently than it reads",
+                char_name(*character)
+            ),
+            DiagnosticKind::MoreDiagnostics { errors, warnings } => {
+                let total = errors + warnings;
+                format!(
+                    "and {total} more diagnostic{} in this file ({errors} error{}, {warnings} warning{})",
+                    plural(total),
+                    plural(*errors),
+                    plural(*warnings)
+                )
+            }
             DiagnosticKind::DuplicateKey { key } => format!("duplicate key `{key}`"),
             DiagnosticKind::UnsupportedYaml { what } => format!("unsupported YAML: {what}"),
             DiagnosticKind::NotAMapping => "document is not a mapping".into(),
@@ -1001,6 +1087,17 @@ impl DiagnosticKind {
             DiagnosticKind::Io { .. } => "here".into(),
             DiagnosticKind::YamlSyntax { .. } => "syntax error here".into(),
             DiagnosticKind::TabIndentation => "tab".into(),
+            DiagnosticKind::InvalidEncoding { .. } => "first byte that is not UTF-8".into(),
+            DiagnosticKind::ControlCharacter { in_value, .. } => if *in_value {
+                "this value"
+            } else {
+                "this character"
+            }
+            .into(),
+            DiagnosticKind::FileTooLarge { .. } => "this file".into(),
+            DiagnosticKind::SymlinkedSpec { .. } => "symbolic link".into(),
+            DiagnosticKind::BidiControl { .. } => "bidirectional control".into(),
+            DiagnosticKind::MoreDiagnostics { .. } => "the next one is here".into(),
             DiagnosticKind::DuplicateKey { .. } => "defined again here".into(),
             DiagnosticKind::UnsupportedYaml { .. } => "not supported".into(),
             DiagnosticKind::NotAMapping => {
@@ -1123,6 +1220,28 @@ impl DiagnosticKind {
             }
             DiagnosticKind::TabIndentation => {
                 Some("YAML indentation must use spaces; replace the tab with spaces".into())
+            }
+            DiagnosticKind::InvalidEncoding { encoding } => Some(format!(
+                "YAML specs are UTF-8: save the file as UTF-8 (`iconv -f {} -t UTF-8`, or your editor's encoding menu)",
+                encoding.as_deref().unwrap_or("LATIN1")
+            )),
+            DiagnosticKind::ControlCharacter { in_value: false, .. } => Some(
+                "YAML does not allow it in a file; remove it".into(),
+            ),
+            DiagnosticKind::ControlCharacter { in_value: true, .. } => Some(
+                "remove it: kustomize and Flux refuse control characters in the objects they apply".into(),
+            ),
+            DiagnosticKind::FileTooLarge { .. } => {
+                Some("split the specs into several files, one per tenant or service".into())
+            }
+            DiagnosticKind::SymlinkedSpec { .. } => Some(
+                "specs are read as committed, the same on every machine: copy the file or folder in, or remove the link".into(),
+            ),
+            DiagnosticKind::BidiControl { .. } => Some(
+                "remove it unless the text is meant to be right-to-left; reviewers see the text reordered".into(),
+            ),
+            DiagnosticKind::MoreDiagnostics { .. } => {
+                Some("fix the ones shown and run pave again".into())
             }
             DiagnosticKind::DuplicateKey { key } => {
                 Some(format!("remove one of the two `{key}` keys; YAML keeps only one"))
@@ -1471,6 +1590,34 @@ pub(crate) fn suggest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str>
         .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(1))
         .min()
         .map(|(_, c)| c)
+}
+
+/// `s` for a count other than one.
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// A character as `U+0000 (NUL)`, naming the controls people meet.
+pub(crate) fn char_name(c: char) -> String {
+    let name = match c {
+        '\0' => " (NUL)",
+        '\u{1B}' => " (ESC)",
+        '\u{7F}' => " (DEL)",
+        '\u{85}' => " (NEL)",
+        '\u{200E}' => " (LEFT-TO-RIGHT MARK)",
+        '\u{200F}' => " (RIGHT-TO-LEFT MARK)",
+        '\u{202A}' => " (LEFT-TO-RIGHT EMBEDDING)",
+        '\u{202B}' => " (RIGHT-TO-LEFT EMBEDDING)",
+        '\u{202C}' => " (POP DIRECTIONAL FORMATTING)",
+        '\u{202D}' => " (LEFT-TO-RIGHT OVERRIDE)",
+        '\u{202E}' => " (RIGHT-TO-LEFT OVERRIDE)",
+        '\u{2066}' => " (LEFT-TO-RIGHT ISOLATE)",
+        '\u{2067}' => " (RIGHT-TO-LEFT ISOLATE)",
+        '\u{2068}' => " (FIRST STRONG ISOLATE)",
+        '\u{2069}' => " (POP DIRECTIONAL ISOLATE)",
+        _ => "",
+    };
+    format!("U+{:04X}{name}", u32::from(c))
 }
 
 fn list(items: &[&str]) -> String {

@@ -90,6 +90,47 @@ pub fn sort_and_dedup(diagnostics: &mut Vec<Diagnostic>) {
     });
 }
 
+/// The most diagnostics shown for one file; the rest are counted in one
+/// [`DiagnosticKind::MoreDiagnostics`] (40,000 broken documents are not 40,000 things to read).
+pub const MAX_PER_FILE: usize = 50;
+
+/// The diagnostics to show: at most [`MAX_PER_FILE`] per file, in the given (sorted) order,
+/// each file's rest replaced by one diagnostic counting them, at the first one left out.
+/// Diagnostics with no place are all kept.
+pub fn cap_per_file(diagnostics: &[Diagnostic]) -> Vec<Diagnostic> {
+    let mut shown: std::collections::BTreeMap<crate::source::FileId, usize> =
+        std::collections::BTreeMap::new();
+    let mut rest: std::collections::BTreeMap<crate::source::FileId, (Span, usize, usize)> =
+        std::collections::BTreeMap::new();
+    let mut out = Vec::new();
+    for diagnostic in diagnostics {
+        let Some(span) = diagnostic.span else {
+            out.push(diagnostic.clone());
+            continue;
+        };
+        let count = shown.entry(span.file).or_default();
+        if *count < MAX_PER_FILE {
+            *count += 1;
+            out.push(diagnostic.clone());
+        } else {
+            let entry = rest.entry(span.file).or_insert((span, 0, 0));
+            if diagnostic.is_error() {
+                entry.1 += 1;
+            } else {
+                entry.2 += 1;
+            }
+        }
+    }
+    for (span, errors, warnings) in rest.into_values() {
+        out.push(Diagnostic::new(
+            DiagnosticKind::MoreDiagnostics { errors, warnings },
+            span,
+        ));
+    }
+    sort_and_dedup(&mut out);
+    out
+}
+
 /// The diagnostics of a stage; `Err` when any of them is an error, so the pipeline stops there.
 pub type StageResult<T> = Result<(T, Vec<Diagnostic>), Vec<Diagnostic>>;
 

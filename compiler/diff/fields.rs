@@ -15,19 +15,36 @@ pub struct FieldChange {
 pub(super) const MASK: &str = "(sensitive value hidden)";
 
 /// Every changed leaf or subtree between `old` and `new`. With `masked`, values under `data`
-/// and `stringData` are hidden.
+/// and `stringData` are hidden; secret-looking values (`secret.rs`) always are.
 pub(super) fn diff_fields(old: &Json, new: &Json, masked: bool) -> Vec<FieldChange> {
     let mut out = Vec::new();
     walk(String::new(), Some(old), Some(new), &mut out);
-    if masked {
-        for change in &mut out {
-            if change.path.starts_with("data") || change.path.starts_with("stringData") {
-                change.old = change.old.as_ref().map(|_| Json::String(MASK.into()));
-                change.new = change.new.as_ref().map(|_| Json::String(MASK.into()));
-            }
+    for change in &mut out {
+        let secret_data =
+            masked && (change.path.starts_with("data") || change.path.starts_with("stringData"));
+        // Secret-looking values of any object (a ConfigMap's data, a container's env).
+        let secret_looking = super::secret::variable_of(&change.path)
+            .is_some_and(super::secret::is_secret_name)
+            || [&change.old, &change.new]
+                .into_iter()
+                .flatten()
+                .any(holds_token);
+        if secret_data || secret_looking {
+            change.old = change.old.as_ref().map(|_| Json::String(MASK.into()));
+            change.new = change.new.as_ref().map(|_| Json::String(MASK.into()));
         }
     }
     out
+}
+
+/// Whether a value or any string in it holds a known token format.
+fn holds_token(value: &Json) -> bool {
+    match value {
+        Json::String(s) => super::secret::has_token(s),
+        Json::Array(items) => items.iter().any(holds_token),
+        Json::Object(map) => map.values().any(holds_token),
+        _ => false,
+    }
 }
 
 fn join(path: &str, key: &str) -> String {

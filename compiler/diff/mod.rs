@@ -10,6 +10,7 @@
 mod fields;
 pub mod render;
 mod terraform;
+mod secret;
 
 use std::collections::{BTreeMap, BTreeSet};
 

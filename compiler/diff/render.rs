@@ -412,7 +412,9 @@ pub fn unified(diff: &TreeDiff) -> String {
         } else {
             "/dev/null".into()
         };
-        let text = similar::TextDiff::from_lines(old, new);
+        // Whole lines are shown: secret-looking values are masked first.
+        let (old, new) = (super::secret::mask_text(old), super::secret::mask_text(new));
+        let text = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
         let _ = write!(
             out,
             "{}",

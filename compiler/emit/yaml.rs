@@ -5,8 +5,8 @@
 //! `bench/README.md`); the difference is mostly the quoting decision, which here is one pass over
 //! the bytes with a conservative rule: a string is written plain only when it cannot be read
 //! back as anything else under YAML 1.1 or 1.2 (no booleans like `yes`/`on`, no numbers, dates
-//! or indicators), and double-quoted with JSON escapes otherwise (a JSON string is a valid YAML
-//! double-quoted scalar). Multi-line strings are literal blocks.
+//! or indicators), and double-quoted with YAML escapes otherwise, every control, bidirectional
+//! or invisible character escaped (`\e`, `\u202E`). Multi-line strings are literal blocks.
 
 use std::fmt::{self, Display, Write as _};
 
@@ -230,9 +230,65 @@ fn write_string(out: &mut String, value: &str, block_indent: usize) {
             }
         }
     } else {
-        // A JSON string is a valid YAML double-quoted scalar.
-        let _ = write!(out, "{}", serde_json::Value::String(value.to_string()));
+        write_double_quoted(out, value);
     }
+}
+
+/// Writes a YAML double-quoted scalar, escaping every character a reader or a reviewer could
+/// trip on (YAML 1.2 §5.7): quotes and backslashes, C0 and C1 controls and DEL (`\e`, `\x7F`,
+/// `\N` for NEL), the line and paragraph separators (`\L`, `\P`, line breaks to YAML 1.1
+/// readers), bidirectional controls and other invisible format characters (`\u202E`, `\u200B`,
+/// `\uFEFF`) and the non-characters U+FFFE and U+FFFF. The text reads back the same and shows
+/// nothing the machine reads differently.
+fn write_double_quoted(out: &mut String, value: &str) {
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\0' => out.push_str("\\0"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{B}' => out.push_str("\\v"),
+            '\u{C}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            '\u{1B}' => out.push_str("\\e"),
+            '\u{85}' => out.push_str("\\N"),
+            '\u{2028}' => out.push_str("\\L"),
+            '\u{2029}' => out.push_str("\\P"),
+            c if u32::from(c) < 0x100 && needs_escape(c) => {
+                let _ = write!(out, "\\x{:02X}", u32::from(c));
+            }
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Characters written only as escapes: controls (Unicode `Cc`), format characters that are
+/// invisible or reorder text (`Cf`: bidirectional controls, zero-width spaces, the byte-order
+/// mark, soft hyphen), the line and paragraph separators, and the non-characters YAML excludes.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{AD}'
+                | '\u{61C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+                | '\u{FFFE}'
+                | '\u{FFFF}'
+        )
 }
 
 /// A literal block keeps the text exactly: lines without trailing spaces or tabs, no leading
@@ -242,7 +298,7 @@ fn is_block_safe(value: &str) -> bool {
         && !value.starts_with([' ', '\n'])
         && !value.ends_with("\n\n")
         && value.split('\n').all(|line| {
-            !line.ends_with([' ', '\t']) && !line.chars().any(|c| c.is_control() && c != '\t')
+            !line.ends_with([' ', '\t']) && !line.chars().any(|c| needs_escape(c) && c != '\t')
         })
 }
 
@@ -867,6 +923,37 @@ mod tests {
             let value = json!({ s: s, "list": [s] });
             assert_eq!(round_trip(&value), value, "{s:?}");
         }
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_escaped_and_read_back() {
+        let hostile = [
+            "esc\u{1B}[31mred",
+            "nul\0",
+            "bell\u{7}",
+            "del\u{7F}",
+            "nel\u{85}next",
+            "c1\u{9B}",
+            "rlo\u{202E}txt.exe",
+            "isolate\u{2066}x\u{2069}",
+            "line\u{2028}sep",
+            "para\u{2029}sep",
+            "zero\u{200B}width",
+            "bom\u{FEFF}",
+            "multi\nline\u{202E}",
+            "emoji 🚀 ok",
+        ];
+        for s in hostile {
+            let value = json!({ s: s, "list": [s] });
+            let text = to_string(&value).unwrap_or_default();
+            let raw = text
+                .chars()
+                .find(|&c| c != '\n' && super::needs_escape(c) || c == '\u{85}');
+            assert_eq!(raw, None, "{s:?} written as {text:?}");
+            assert_eq!(round_trip(&value), value, "{s:?}");
+        }
+        let text = to_string(&json!("a\u{1B}b\u{202E}c\u{85}")).unwrap_or_default();
+        assert_eq!(text, "\"a\\eb\\u202Ec\\N\"\n");
     }
 
     #[test]

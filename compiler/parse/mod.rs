@@ -127,9 +127,14 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
             })]);
         }
     };
+    let mut source_diagnostics = source_problems(source_map);
     let files: Vec<(FileId, &str, &str)> = source_map
         .files()
-        .filter(|(_, file)| file.origin == crate::source::Origin::User && !file.is_policy())
+        .filter(|(_, file)| {
+            file.origin == crate::source::Origin::User
+                && !file.is_policy()
+                && file.problem.is_none()
+        })
         .map(|(id, file)| (id, file.name.as_str(), file.text.as_str()))
         .collect();
     let per_file: Vec<FileResult> = files
@@ -137,7 +142,7 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
         .map(|&(file, name, text)| parse_file(&schemas, file, name, text))
         .collect();
 
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = std::mem::take(&mut source_diagnostics);
     let mut platform = None;
     let mut environments = Vec::new();
     let mut tenants = Vec::new();
@@ -198,6 +203,10 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
         &data_files,
         &mut diagnostics,
     ));
+    // A `pave.yaml` that could not be read was reported; only its absence is new.
+    saw_platform |= source_map
+        .files()
+        .any(|(_, f)| f.name == crate::source::ROOT_FILE && f.problem.is_some());
     let Some(platform) = platform else {
         // A Platform document with errors was reported already; only its absence is new.
         if saw_platform {
@@ -394,10 +403,11 @@ fn parse_file(schemas: &SchemaSet, file: FileId, name: &str, text: &str) -> File
     let is_root = name == crate::source::ROOT_FILE;
     let is_overrides = score::overrides_target(name).is_some();
     let (nodes, mut diagnostics) = yaml::parse_yaml(file, text);
+    diagnostics.extend(yaml::unsafe_characters(file, text, &nodes));
     let mut specs = Vec::new();
     let mut score_sources = Vec::new();
     // A syntax error may hide the Platform document; don't also report it missing.
-    let mut saw_platform = !diagnostics.is_empty();
+    let mut saw_platform = diagnostics.iter().any(Diagnostic::is_error);
     for root in nodes {
         let doc = Document { file, root };
         // An overrides file is plain data beside its Score workload: no `apiVersion`, no `kind`.
@@ -481,17 +491,113 @@ fn typed<T: DeserializeOwned>(
             .entry("spec")
             .or_insert_with(|| serde_json::json!({}));
     }
-    match serde_json::from_value::<Whole<T>>(json) {
+    match serde_path_to_error::deserialize::<_, Whole<T>>(json) {
         Ok(whole) => Ok(Parsed {
             doc,
             metadata: whole.metadata,
             spec: whole.spec,
         }),
-        Err(error) => Err(Diagnostic::new(
-            DiagnosticKind::Internal {
-                message: format!("the schema accepted a document the model rejects: {error}"),
-            },
-            head,
-        )),
+        Err(error) => {
+            let path = error_path(error.path());
+            Err(not_an_integer(&doc, &path).unwrap_or_else(|| {
+                Diagnostic::new(
+                    DiagnosticKind::Internal {
+                        message: format!(
+                            "the schema accepted a document the model rejects: {}",
+                            error.inner()
+                        ),
+                    },
+                    head,
+                )
+            }))
+        }
     }
+}
+
+/// A serde path as the segments [`Document::node`] takes.
+pub(crate) fn error_path(path: &serde_path_to_error::Path) -> Vec<String> {
+    path.iter()
+        .filter_map(|segment| match segment {
+            serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+            serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+            serde_path_to_error::Segment::Enum { variant } => Some(variant.clone()),
+            serde_path_to_error::Segment::Unknown => None,
+        })
+        .collect()
+}
+
+/// A whole-number float (`8080.0`) where the model reads an integer: JSON Schema 2020-12 counts
+/// it as an integer, so the schema lets it through, but YAML 1.2 reads it as a float and so do
+/// the tools downstream (Kubernetes decodes `replicas: 2.0` into an `int32` with Go's
+/// `encoding/json`, which refuses it), so it is the user's to fix, at the value. `None` when the
+/// node at `path` is not one.
+pub(crate) fn not_an_integer(doc: &Document, path: &[String]) -> Option<Diagnostic> {
+    // serde names the node it failed on; an untagged enum (`replicas: 2` or `{min, max}`)
+    // fails as a whole, so the float is looked for below it, in source order.
+    let node = first_whole_float(doc.node(path)?)?;
+    Some(Diagnostic::new(
+        DiagnosticKind::WrongType {
+            expected: "an integer".into(),
+            found: doc_text_hint(node),
+        },
+        node.span,
+    ))
+}
+
+/// The first whole-number float at or under `node`.
+fn first_whole_float(node: &yaml::Node) -> Option<&yaml::Node> {
+    match &node.value {
+        yaml::Value::Float(f) if f.fract() == 0.0 => Some(node),
+        yaml::Value::Seq(items) => items.iter().find_map(first_whole_float),
+        yaml::Value::Map(entries) => entries.iter().find_map(|e| first_whole_float(&e.value)),
+        _ => None,
+    }
+}
+
+/// How a float node reads in a message.
+fn doc_text_hint(node: &yaml::Node) -> String {
+    match node.value {
+        yaml::Value::Float(f) => format!("the float `{f:.1}`"),
+        _ => node.type_name().to_string(),
+    }
+}
+
+/// What reading the files found before parsing: bytes that are not a spec (not UTF-8, control
+/// characters, too large) and symbolic links discovery did not follow.
+fn source_problems(source_map: &SourceMap) -> Vec<Diagnostic> {
+    use crate::source::SourceProblem;
+    let mut out = Vec::new();
+    for (id, file) in source_map.files() {
+        let Some(problem) = file.problem else {
+            continue;
+        };
+        let offset = problem.offset();
+        let width = file.text[offset.min(file.text.len())..]
+            .chars()
+            .next()
+            .map_or(0, char::len_utf8);
+        let span = crate::source::Span::new(id, offset, offset + width);
+        let kind = match problem {
+            SourceProblem::NotUtf8 { encoding, .. } => DiagnosticKind::InvalidEncoding {
+                encoding: encoding.map(str::to_string),
+            },
+            SourceProblem::ControlCharacter { character, .. } => DiagnosticKind::ControlCharacter {
+                character,
+                in_value: false,
+            },
+            SourceProblem::TooLarge { size } => DiagnosticKind::FileTooLarge {
+                size,
+                limit: crate::source::MAX_SPEC_BYTES,
+            },
+        };
+        out.push(Diagnostic::new(kind, span));
+    }
+    for skipped in source_map.skipped() {
+        out.push(Diagnostic::unplaced(DiagnosticKind::SymlinkedSpec {
+            name: skipped.name.clone(),
+            target: skipped.target.clone(),
+            is_dir: skipped.is_dir,
+        }));
+    }
+    out
 }

@@ -4,6 +4,7 @@
 //! Anchors and aliases work; complex keys, custom tags and duplicate keys are errors.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YamlSpan, Tag};
 
@@ -182,8 +183,15 @@ enum Frame {
         anchor: usize,
         entries: Vec<Entry>,
         key: Option<(String, Span)>,
+        /// Each key's first span, so a duplicate is found in constant time (a mapping of
+        /// 100,000 keys was quadratic). Only looked up, never iterated: output order is
+        /// `entries`'.
+        seen: KeyIndex,
     },
 }
+
+/// The keys of a mapping seen so far.
+type KeyIndex = HashMap<String, Span, foldhash::fast::FixedState>;
 
 struct Builder<'t> {
     file: FileId,
@@ -309,6 +317,7 @@ impl Builder<'_> {
                     anchor,
                     entries: Vec::new(),
                     key: None,
+                    seen: KeyIndex::default(),
                 },
                 span,
             ),
@@ -386,7 +395,9 @@ impl Builder<'_> {
                 items.push(node);
                 Ok(())
             }
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries, key, seen, ..
+            }) => match key.take() {
                 None => {
                     let name = match node.value {
                         Value::String(s) => s,
@@ -409,8 +420,7 @@ impl Builder<'_> {
                         ));
                     }
                     // Not fatal: the rest of the file is still checked, and the stage fails.
-                    if let Some(first) = entries.iter().find(|e| e.key == name) {
-                        let first_span = first.key_span;
+                    if let Some(&first_span) = seen.get(&name) {
                         self.diagnostics.push(
                             Diagnostic::new(
                                 DiagnosticKind::DuplicateKey { key: name.clone() },
@@ -419,6 +429,7 @@ impl Builder<'_> {
                             .with_related(first_span, "first defined here"),
                         );
                     }
+                    seen.entry(name.clone()).or_insert(node.span);
                     *key = Some((name, node.span));
                     Ok(())
                 }
@@ -435,6 +446,72 @@ impl Builder<'_> {
             },
         }
     }
+}
+
+/// Whether a character reorders the text around it when shown (Unicode bidirectional
+/// controls: embeddings, overrides, isolates, marks): text that reads one way in review and
+/// another to the machine ("Trojan Source", CVE-2021-42574).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// YAML 1.2's `c-printable` (§5.1) plus tab, line feed and carriage return: what a value may
+/// hold.
+fn is_yaml_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Warnings for bidirectional controls in a file: each one written in the text (in a value or
+/// a comment), and each string value that holds one through an escape (`"\u202E"`); errors for
+/// values that hold, through an escape, a character YAML does not allow in a file.
+pub fn unsafe_characters(file: FileId, text: &str, documents: &[Node]) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = text
+        .char_indices()
+        .filter(|&(_, c)| is_bidi_control(c))
+        .map(|(offset, character)| {
+            Diagnostic::new(
+                DiagnosticKind::BidiControl { character },
+                Span::new(file, offset, offset + character.len_utf8()),
+            )
+        })
+        .collect();
+    let mut stack: Vec<&Node> = documents.iter().collect();
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            Value::String(value) => {
+                // Escapes (`"\x7F"`) can put in a value what the file may not hold: kustomize
+                // (go-yaml) refuses C1 controls and DEL in a value it renders ("control
+                // characters are not allowed"), so Flux could not apply the folder.
+                if let Some(character) = value.chars().find(|&c| !is_yaml_printable(c)) {
+                    out.push(Diagnostic::new(
+                        DiagnosticKind::ControlCharacter {
+                            character,
+                            in_value: true,
+                        },
+                        node.span,
+                    ));
+                }
+                let raw = text
+                    .get(node.span.start as usize..node.span.end as usize)
+                    .unwrap_or_default();
+                if let Some(character) = value.chars().find(|&c| is_bidi_control(c))
+                    && !raw.contains(is_bidi_control)
+                {
+                    out.push(Diagnostic::new(
+                        DiagnosticKind::BidiControl { character },
+                        node.span,
+                    ));
+                }
+            }
+            Value::Seq(items) => stack.extend(items),
+            Value::Map(entries) => stack.extend(entries.iter().map(|e| &e.value)),
+            _ => {}
+        }
+    }
+    out
 }
 
 fn count_nodes(node: &Node) -> usize {

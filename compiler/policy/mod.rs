@@ -1318,11 +1318,11 @@ mod tests {
             .iter()
             .filter(|(p, _)| p.starts_with(STDLIB_POLICIES))
         {
-            source_map.add(SourceFile {
-                name: (*path).to_string(),
-                text: (*text).to_string(),
-                origin: Origin::Stdlib,
-            });
+            source_map.add(SourceFile::new(
+                (*path).to_string(),
+                (*text).to_string(),
+                Origin::Stdlib,
+            ));
         }
         let mut engine = Engine::new();
         let mut found = None;

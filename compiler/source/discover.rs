@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use super::{
-    Origin, STDLIB, STDLIB_ADDONS, STDLIB_POLICIES, STDLIB_RESOURCES, SourceFile, SourceMap,
+    MAX_SPEC_BYTES, Origin, STDLIB, STDLIB_ADDONS, STDLIB_POLICIES, STDLIB_RESOURCES, Skipped,
+    SourceFile, SourceMap,
 };
 
 /// The file that marks a platform root.
@@ -77,8 +78,12 @@ pub fn find_root(root: Option<&Path>, cwd: &Path) -> Result<PathBuf, DiscoverErr
 /// `*.rego` other than `*_test.rego`), sorted by path, skipping hidden
 /// files and folders, `target/`, `node_modules/`, output trees (folders holding `.pave/`) and files pave
 /// generated. `pave.yaml` comes first; the embedded add-on catalogue follows the user's files.
+/// Symbolic links to specs or folders are not followed but recorded ([`SourceMap::skipped`]);
+/// a spec larger than [`MAX_SPEC_BYTES`] is not read, and one that is not UTF-8 is read lossily:
+/// both carry their [`SourceProblem`](super::SourceProblem) for `parse` to report.
 pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
     let mut paths = Vec::new();
+    let mut links = Vec::new();
     for entry in walk(root, root) {
         let entry = entry?;
         let path = entry.path();
@@ -87,6 +92,20 @@ pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
         let is_source = is_source_name(&file_name) && !file_name.starts_with('.');
         if entry.file_type().is_file() && is_source {
             paths.push(path.to_path_buf());
+        } else if entry.path_is_symlink() && !file_name.starts_with('.') {
+            // walkdir does not follow links (a link may leave the root, or loop, and what it
+            // points to differs between machines), so they are reported rather than dropped.
+            let is_dir = std::fs::metadata(path).is_ok_and(|m| m.is_dir());
+            if is_source || (is_dir && !is_skipped_dir_name(&file_name)) {
+                let target = std::fs::read_link(path)
+                    .map(|t| t.to_string_lossy().replace('\\', "/"))
+                    .unwrap_or_default();
+                links.push(Skipped {
+                    name: display_name(root, path),
+                    target,
+                    is_dir,
+                });
+            }
         }
     }
     let mut named: Vec<(String, PathBuf)> = paths
@@ -96,16 +115,68 @@ pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
     named.sort_by(|a, b| spec_order(&a.0, &b.0));
 
     let mut source_map = SourceMap::new(root);
+    links.sort_by(|a, b| a.name.cmp(&b.name));
+    for link in links {
+        source_map.add_skipped(link);
+    }
     for (name, path) in named {
-        let text = std::fs::read_to_string(&path).map_err(|error| DiscoverError::Io {
+        let io = |error| DiscoverError::Io {
             path: path.clone(),
             error,
-        })?;
-        add_user_file(&mut source_map, name, text);
+        };
+        let size = std::fs::metadata(&path).map_err(io)?.len();
+        if size > MAX_SPEC_BYTES {
+            source_map.add(SourceFile::too_large(name, size, Origin::User));
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(io)?;
+        add_user_file(&mut source_map, name, bytes);
     }
     add_score_assets(root, &mut source_map)?;
     add_stdlib(&mut source_map);
     Ok(source_map)
+}
+
+/// A platform from files in memory (names relative to the root, `/`-separated, with their
+/// bytes), read as [`read_platform`] reads a folder: specs sorted with `pave.yaml` first, pave's
+/// own files skipped, each checked ([`SourceProblem`](super::SourceProblem)); the other files in
+/// a Score workload's folder as its assets; then the embedded catalogue. For the fuzzer and
+/// tests, which build platforms without a disk.
+pub fn read_platform_from(root: &Path, files: Vec<(String, Vec<u8>)>) -> SourceMap {
+    let file_name = |name: &str| name.rsplit('/').next().unwrap_or(name).to_string();
+    let hidden = |name: &str| {
+        name.split('/')
+            .any(|part| part.starts_with('.') || is_skipped_dir_name(part))
+    };
+    let (mut specs, others): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .filter(|(name, _)| !hidden(name))
+        .partition(|(name, _)| is_source_name(&file_name(name)));
+    specs.sort_by(|a, b| spec_order(&a.0, &b.0));
+    specs.dedup_by(|a, b| a.0 == b.0);
+    let mut source_map = SourceMap::new(root);
+    for (name, bytes) in specs {
+        add_user_file(&mut source_map, name, bytes);
+    }
+    let folders = score_folders(&source_map);
+    let mut assets: Vec<(String, Vec<u8>)> = others
+        .into_iter()
+        .filter(|(name, bytes)| {
+            bytes.len() as u64 <= MAX_ASSET_BYTES
+                && folders
+                    .iter()
+                    .any(|dir| dir.is_empty() || name.starts_with(&format!("{dir}/")))
+        })
+        .collect();
+    assets.sort();
+    assets.dedup_by(|a, b| a.0 == b.0);
+    for (name, bytes) in assets {
+        if let Ok(text) = String::from_utf8(bytes) {
+            source_map.add(SourceFile::new(name, text, Origin::Asset));
+        }
+    }
+    add_stdlib(&mut source_map);
+    source_map
 }
 
 /// The largest file a Score workload's `files` may read.
@@ -180,11 +251,7 @@ fn add_score_assets(root: &Path, source_map: &mut SourceMap) -> Result<(), Disco
             }
             // Files that are not UTF-8 cannot be `content`; they stay unread (not found).
             if let Ok(text) = std::fs::read_to_string(entry.path()) {
-                source_map.add(SourceFile {
-                    name,
-                    text,
-                    origin: Origin::Asset,
-                });
+                source_map.add(SourceFile::new(name, text, Origin::Asset));
             }
         }
     }
@@ -192,13 +259,15 @@ fn add_score_assets(root: &Path, source_map: &mut SourceMap) -> Result<(), Disco
 }
 
 /// Adds a user's spec file, unless pave generated it.
-pub(super) fn add_user_file(source_map: &mut SourceMap, name: String, text: String) {
-    if !text.starts_with(GENERATED_HEADER) {
-        source_map.add(SourceFile {
+pub(super) fn add_user_file(source_map: &mut SourceMap, name: String, bytes: Vec<u8>) {
+    if bytes.len() as u64 > MAX_SPEC_BYTES {
+        source_map.add(SourceFile::too_large(
             name,
-            text,
-            origin: Origin::User,
-        });
+            bytes.len() as u64,
+            Origin::User,
+        ));
+    } else if !bytes.starts_with(GENERATED_HEADER.as_bytes()) {
+        source_map.add(SourceFile::from_bytes(name, bytes, Origin::User));
     }
 }
 
@@ -211,11 +280,11 @@ pub(super) fn add_stdlib(source_map: &mut SourceMap) {
             .any(|folder| p.0.starts_with(folder))
     };
     for (path, text) in STDLIB.iter().filter(read) {
-        source_map.add(SourceFile {
-            name: (*path).to_string(),
-            text: (*text).to_string(),
-            origin: Origin::Stdlib,
-        });
+        source_map.add(SourceFile::new(
+            (*path).to_string(),
+            (*text).to_string(),
+            Origin::Stdlib,
+        ));
     }
 }
 

@@ -114,6 +114,10 @@ pub const STDLIB: &[(&str, &str)] = &[
         include_str!("../../stdlib/policies/lib/kubernetes.rego"),
     ),
     (
+        "stdlib/policies/literal-secret.rego",
+        include_str!("../../stdlib/policies/literal-secret.rego"),
+    ),
+    (
         "stdlib/policies/no-host-namespaces.rego",
         include_str!("../../stdlib/policies/no-host-namespaces.rego"),
     ),

@@ -117,13 +117,12 @@ pub fn read_platform_at(root: &Path, rev: &str) -> Result<SourceMap, DiscoverErr
         .collect();
     assets.sort();
     let texts = cat_blobs(&top, assets.iter().map(|(_, id)| id.as_str()))?;
-    for ((name, _), text) in assets.into_iter().zip(texts) {
-        if text.len() as u64 <= MAX_ASSET_BYTES {
-            source_map.add(SourceFile {
-                name,
-                text,
-                origin: Origin::Asset,
-            });
+    for ((name, _), bytes) in assets.into_iter().zip(texts) {
+        // As on disk: files that are not UTF-8 cannot be `content` and stay unread.
+        if bytes.len() as u64 <= MAX_ASSET_BYTES
+            && let Ok(text) = String::from_utf8(bytes)
+        {
+            source_map.add(SourceFile::new(name, text, Origin::Asset));
         }
     }
     add_stdlib(&mut source_map);
@@ -139,7 +138,7 @@ pub fn read_platform_at(root: &Path, rev: &str) -> Result<SourceMap, DiscoverErr
 fn cat_blobs<'a>(
     top: &Path,
     ids: impl Iterator<Item = &'a str>,
-) -> Result<Vec<String>, DiscoverError> {
+) -> Result<Vec<Vec<u8>>, DiscoverError> {
     let input: String = ids.map(|id| format!("{id}\n")).collect();
     let mut child = Command::new("git")
         .arg("-C")
@@ -176,7 +175,7 @@ fn cat_blobs<'a>(
             .ok_or_else(bad_batch)?;
         let start = newline + 1;
         let body = rest.get(start..start + size).ok_or_else(bad_batch)?;
-        out.push(String::from_utf8_lossy(body).into_owned());
+        out.push(body.to_vec());
         rest = rest.get(start + size + 1..).unwrap_or_default();
     }
     Ok(out)

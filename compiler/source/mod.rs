@@ -8,18 +8,21 @@
 mod discover;
 mod embedded;
 mod git;
+mod problem;
 mod span;
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 pub use discover::{
     DiscoverError, GENERATED_HEADER, GENERATED_JSON_HEADER, OUTPUT_MARKER, ROOT_FILE, find_root,
-    is_policy_name, read_platform,
+    is_policy_name, read_platform, read_platform_from,
 };
 pub use embedded::{
     SCHEMAS, STDLIB, STDLIB_ADDONS, STDLIB_POLICIES, STDLIB_RESOURCES, schema_source, stdlib_file,
 };
 pub use git::read_platform_at;
+pub use problem::{MAX_SPEC_BYTES, Skipped, SourceProblem};
 pub use span::{FileId, Span};
 
 /// Where a source file comes from.
@@ -42,46 +45,133 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     pub origin: Origin,
+    /// Why the file's bytes cannot be read as a spec (not UTF-8, a control character, too
+    /// large); `parse` reports it and skips the file. `text` is then the bytes decoded lossily,
+    /// identical to the file up to the problem's offset, so the problem has a line and column.
+    pub problem: Option<SourceProblem>,
+    /// The byte offset of each line's start, computed on first use.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
+    pub fn new(name: String, text: String, origin: Origin) -> Self {
+        SourceFile {
+            name,
+            text,
+            origin,
+            problem: None,
+            line_starts: OnceLock::new(),
+        }
+    }
+
+    /// A file from its bytes as read: checked for what YAML cannot hold (see [`SourceProblem`]).
+    pub fn from_bytes(name: String, bytes: Vec<u8>, origin: Origin) -> Self {
+        let (text, problem) = problem::decode(bytes);
+        SourceFile {
+            problem,
+            ..SourceFile::new(name, text, origin)
+        }
+    }
+
+    /// A file that was not read because it is larger than [`MAX_SPEC_BYTES`].
+    pub fn too_large(name: String, size: u64, origin: Origin) -> Self {
+        SourceFile {
+            problem: Some(SourceProblem::TooLarge { size }),
+            ..SourceFile::new(name, String::new(), origin)
+        }
+    }
+
     /// Whether the file is a Rego policy (the user's or stdlib's) rather than YAML.
     pub fn is_policy(&self) -> bool {
         is_policy_name(&self.name)
     }
 
-    /// Line (1-based) and column (1-based, in characters) of a byte offset.
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr_newlines(&self.text))
+                .collect()
+        })
+    }
+
+    /// The 0-based line of a byte offset and the byte offset where that line starts.
+    fn line_of(&self, offset: usize) -> (usize, usize) {
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&start| start <= offset).max(1) - 1;
+        (line, starts.get(line).copied().unwrap_or(0))
+    }
+
+    /// The largest char boundary at or before `offset` (clamped to the text).
+    fn floor_boundary(&self, offset: usize) -> usize {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        offset
+    }
+
+    /// Line (1-based) and column (1-based, in characters: Unicode scalar values, as miette
+    /// and rustc count them) of a byte offset. An offset inside a character counts as that
+    /// character's start. Logarithmic in the file's line count: the line starts are indexed once.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text.as_bytes()[..offset];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
+        let offset = self.floor_boundary(offset);
+        let (line, line_start) = self.line_of(offset);
         let column = self.text[line_start..offset].chars().count() + 1;
-        (line, column)
+        (line + 1, column)
     }
 }
 
+/// The byte offset after each `\n` of `text`.
+fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b'\n')
+        .map(|(i, _)| i + 1)
+}
+
 impl miette::SourceCode for SourceFile {
+    /// The lines around a span, found through the line index rather than by scanning from the
+    /// start of the file (miette's `str` implementation), so rendering many diagnostics in a
+    /// large file stays linear. Columns count characters, as [`SourceFile::line_col`] does.
     fn read_span<'a>(
         &'a self,
         span: &miette::SourceSpan,
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let inner =
-            self.text
-                .as_str()
-                .read_span(span, context_lines_before, context_lines_after)?;
+        if span.offset() > self.text.len() {
+            return Err(miette::MietteError::OutOfBounds);
+        }
+        let start = self.floor_boundary(span.offset());
+        let end = self.floor_boundary(span.offset() + span.len()).max(start);
+        let (first_line, first_start) = self.line_of(start);
+        let (last_line, _) = self.line_of(end.saturating_sub(1).max(start));
+        let starts = self.line_starts();
+        let from_line = first_line.saturating_sub(context_lines_before);
+        let to_line = last_line + context_lines_after;
+        let (data_start, line, column) = if context_lines_before == 0 {
+            let column = self.text[first_start..start].chars().count();
+            (start, first_line, column)
+        } else {
+            (starts.get(from_line).copied().unwrap_or(0), from_line, 0)
+        };
+        // Up to and including the newline that ends the last line shown.
+        let data_end = starts
+            .get(to_line + 1)
+            .copied()
+            .unwrap_or(self.text.len())
+            .max(end);
+        let data = &self.text.as_bytes()[data_start..data_end];
+        // As miette counts it: line breaks from the start of the file to the end of the data.
+        let line_count = self.line_of(data_end.saturating_sub(1)).0
+            + usize::from(self.text.as_bytes().get(data_end.saturating_sub(1)) == Some(&b'\n'));
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.name.clone(),
-            inner.data(),
-            *inner.span(),
-            inner.line(),
-            inner.column(),
-            inner.line_count(),
+            data,
+            (data_start, data_end - data_start).into(),
+            line,
+            column,
+            line_count,
         )))
     }
 }
@@ -92,6 +182,8 @@ pub struct SourceMap {
     files: Vec<SourceFile>,
     /// The platform root the user names are relative to.
     root: PathBuf,
+    /// Paths among the specs that discovery did not read (symbolic links).
+    skipped: Vec<Skipped>,
 }
 
 impl SourceMap {
@@ -99,6 +191,7 @@ impl SourceMap {
         SourceMap {
             files: Vec::new(),
             root: root.to_path_buf(),
+            skipped: Vec::new(),
         }
     }
 
@@ -120,8 +213,61 @@ impl SourceMap {
             .map(|(i, file)| (FileId::new(i), file))
     }
 
+    /// Paths among the specs that were not read, sorted by name; `parse` reports them.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+
+    pub(crate) fn add_skipped(&mut self, skipped: Skipped) {
+        self.skipped.push(skipped);
+    }
+
     /// The platform root on disk.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use miette::SourceCode as _;
+
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new("f.yaml".into(), text.into(), Origin::User)
+    }
+
+    #[test]
+    fn columns_count_characters_and_offsets_inside_one_do_not_panic() {
+        let f = file("a: é🚀x\n\u{FEFF}b: 1\n");
+        assert_eq!(f.line_col(3), (1, 4));
+        // `x` is after a 2-byte and a 4-byte character.
+        assert_eq!(f.line_col(9), (1, 6));
+        // Inside the emoji: its start.
+        assert_eq!(f.line_col(7), (1, 5));
+        assert_eq!(f.line_col(11), (2, 1));
+        assert_eq!(f.line_col(14), (2, 2));
+        assert_eq!(f.line_col(10_000), (3, 1));
+    }
+
+    #[test]
+    fn miette_snippets_agree_with_line_col() {
+        let f = file("one\ntwo: é🚀\nthree\n");
+        let span = miette::SourceSpan::from((9, 2));
+        let header = f
+            .read_span(&span, 0, 0)
+            .ok()
+            .map(|c| (c.line() + 1, c.column() + 1));
+        assert_eq!(header, Some(f.line_col(9)));
+        let context = f.read_span(&span, 1, 1).ok().map(|c| c.data().to_vec());
+        assert_eq!(
+            context.as_deref(),
+            Some("one\ntwo: é🚀\nthree\n".as_bytes())
+        );
+        assert!(
+            f.read_span(&miette::SourceSpan::from((100, 1)), 1, 1)
+                .is_err()
+        );
     }
 }

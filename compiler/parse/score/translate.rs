@@ -99,6 +99,22 @@ pub struct Sources<'a> {
     pub assets: &'a BTreeMap<String, FileId>,
 }
 
+/// Reads a schema-valid document into its serde model. A whole-number float where an integer
+/// goes (`port: 8080.0`) is the user's mistake, at the value; anything else the schema let
+/// through is pave's.
+fn read_model<T: serde::de::DeserializeOwned>(
+    doc: &Document,
+    internal: &dyn Fn(String) -> Vec<Diagnostic>,
+) -> Result<T, Vec<Diagnostic>> {
+    serde_path_to_error::deserialize(doc.root.to_json()).map_err(|e| {
+        let path = crate::parse::error_path(e.path());
+        match crate::parse::not_an_integer(doc, &path) {
+            Some(diagnostic) => vec![diagnostic],
+            None => internal(e.inner().to_string()),
+        }
+    })
+}
+
 /// Lowers a Score workload (and its overrides file) into a Service.
 pub fn translate<'a>(
     score: &'a Document,
@@ -116,12 +132,9 @@ pub fn translate<'a>(
             score.head_span(),
         )]
     };
-    let workload: ScoreDocument =
-        serde_json::from_value(score.root.to_json()).map_err(|e| internal(e.to_string()))?;
+    let workload: ScoreDocument = read_model(score, &internal)?;
     let settings: ScoreOverrides = match overrides {
-        Some((doc, _)) => {
-            serde_json::from_value(doc.root.to_json()).map_err(|e| internal(e.to_string()))?
-        }
+        Some((doc, _)) => read_model(doc, &internal)?,
         None => ScoreOverrides::default(),
     };
     let mut t = Translator {
@@ -1489,6 +1502,15 @@ impl<'a> Translator<'a> {
                     renamed,
                 ));
             }
+        }
+        // The containers as written, for the rules on Services that read their variables and
+        // files (`literal-secret`), at the Score file's nodes.
+        if let Some(node) = score.node(&["containers"]) {
+            spec_entries.push(entry(
+                "containers",
+                score.key_span(&["containers"]),
+                node.clone(),
+            ));
         }
         let mut root = Vec::new();
         if let Some(api) = score.node(&["apiVersion"]) {
