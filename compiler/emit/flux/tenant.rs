@@ -86,6 +86,18 @@ pub(super) fn emit(
         },
     );
     folder.add(&repository, &unit.tenant, source)?;
+    if let (Some(secret_name), Some(credentials)) =
+        (&gitops.secret_name, &gitops.credentials_secret)
+    {
+        git_credentials(
+            secret_name,
+            credentials,
+            namespace,
+            &labels,
+            source,
+            &mut folder,
+        )?;
+    }
     let kustomization = Kustomization::new(
         meta(&unit.tenant, Some(namespace), &labels),
         KustomizationSpec {
@@ -110,4 +122,33 @@ pub(super) fn emit(
     );
     folder.add(&kustomization, &unit.tenant, source)?;
     folder.finish(source)
+}
+
+/// The tenant namespace's Git credentials: the namespace is created in the same apply as its
+/// GitRepository, so nobody could put the Secret there by hand first. External Secrets copies
+/// every key of the Secrets Manager secret (`dataFrom.extract`) into the Secret the
+/// GitRepository's `secretRef` names, through the cluster's ClusterSecretStore; Flux reads
+/// `username`/`password` or `identity`/`known_hosts` from it (Flux docs, GitRepository "Secret
+/// reference").
+fn git_credentials(
+    secret_name: &str,
+    credentials: &str,
+    namespace: &str,
+    labels: &BTreeMap<String, String>,
+    source: &str,
+    folder: &mut Folder,
+) -> Result<(), String> {
+    const API: &str = "external-secrets.io/v1";
+    let external_secret = serde_json::json!({
+        "apiVersion": API,
+        "kind": "ExternalSecret",
+        "metadata": meta(secret_name, Some(namespace), labels),
+        "spec": {
+            "refreshInterval": "1h",
+            "secretStoreRef": {"kind": "ClusterSecretStore", "name": "aws-secrets-manager"},
+            "target": {"name": secret_name, "creationPolicy": "Owner", "deletionPolicy": "Retain"},
+            "dataFrom": [{"extract": {"key": credentials}}],
+        },
+    });
+    folder.add_object(API, "ExternalSecret", secret_name, &external_secret, source)
 }
