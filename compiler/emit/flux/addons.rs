@@ -1,8 +1,10 @@
 //! `infrastructure/<cluster>/{controllers,configs}/`: a cluster's add-ons. Each add-on is a
 //! HelmRelease in `flux-system` (run as `helm-controller`) installing into its own namespace, with
 //! a HelmRepository or OCIRepository beside it (same namespace: no cross-namespace reference),
-//! its chart version pinned and its values final. The configs layer also holds the add-ons'
-//! manifests and the ClusterRole tenants' workloads are applied with.
+//! its chart version pinned and its values final. The controllers layer holds the cluster's
+//! default StorageClass; the configs layer the add-ons' manifests, the ExternalSecrets (and
+//! Password generators) of the Secrets their charts read, and the ClusterRole tenants' workloads
+//! are applied with.
 
 use std::collections::BTreeMap;
 

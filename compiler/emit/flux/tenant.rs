@@ -1,7 +1,8 @@
 //! `tenants/<tenant>/<env>/flux/`: what the platform applies for a tenant (its tenancy folder)
 //! plus the tenant's Flux wiring, all in the tenant's namespace: the ServiceAccount Flux
 //! impersonates, its RoleBinding to the tenant ClusterRole, a GitRepository that checks out only
-//! the tenant's workloads folder, and the Kustomization that applies it as that ServiceAccount.
+//! the tenant's workloads folder, and the Kustomization that applies it as that ServiceAccount;
+//! with `spec.gitops.credentialsSecret`, the ExternalSecret that fills the GitRepository's Secret.
 
 use std::collections::BTreeMap;
 
