@@ -346,6 +346,11 @@ pub enum DiagnosticKind {
         addon: String,
         dependency: String,
     },
+    /// A controllers add-on declares `secrets`: their ExternalSecrets are applied with the
+    /// configs layer, after the controllers layer is ready, which its pods would wait for.
+    AddonSecretLayer {
+        addon: String,
+    },
     /// A `${cluster.*}` or `${platform.*}` variable pave does not know.
     UnknownVariable {
         name: String,
@@ -599,6 +604,7 @@ impl DiagnosticKind {
             | DiagnosticKind::AddonDependencyCycle { .. }
             | DiagnosticKind::AddonDependencyDisabled(_)
             | DiagnosticKind::AddonDependencyLayer { .. }
+            | DiagnosticKind::AddonSecretLayer { .. }
             | DiagnosticKind::UnknownVariable { .. }
             | DiagnosticKind::InvalidCidr { .. }
             | DiagnosticKind::BaseCidrTooSmall { .. }
@@ -710,6 +716,7 @@ impl DiagnosticKind {
             DiagnosticKind::AddonDependencyCycle { .. } => "addon-dependency-cycle",
             DiagnosticKind::AddonDependencyDisabled(_) => "addon-dependency-disabled",
             DiagnosticKind::AddonDependencyLayer { .. } => "addon-dependency-layer",
+            DiagnosticKind::AddonSecretLayer { .. } => "addon-secret-layer",
             DiagnosticKind::UnknownVariable { .. } => "unknown-variable",
             DiagnosticKind::MissingGitopsRepository => "missing-gitops-repository",
             DiagnosticKind::InvalidCidr { .. } | DiagnosticKind::BaseCidrTooSmall { .. } => {
@@ -890,6 +897,9 @@ impl DiagnosticKind {
             }
             DiagnosticKind::AddonDependencyLayer { addon, dependency } => {
                 format!("controllers add-on `{addon}` depends on `{dependency}`, a configs add-on")
+            }
+            DiagnosticKind::AddonSecretLayer { addon } => {
+                format!("controllers add-on `{addon}` declares secrets")
             }
             DiagnosticKind::UnknownVariable { name, .. } => {
                 format!("unknown variable `${{{name}}}`")
@@ -1143,6 +1153,9 @@ impl DiagnosticKind {
                 format!("needs `{}`", disabled.dependency)
             }
             DiagnosticKind::AddonDependencyLayer { .. } => "applied after this add-on".into(),
+            DiagnosticKind::AddonSecretLayer { .. } => {
+                "created after the add-on must be ready".into()
+            }
             DiagnosticKind::UnknownVariable { .. } => "in this value".into(),
             DiagnosticKind::MissingGitopsRepository => "no repository set".into(),
             DiagnosticKind::InvalidCidr { problem, .. } => match problem {
@@ -1366,6 +1379,9 @@ impl DiagnosticKind {
             DiagnosticKind::AddonDependencyLayer { addon, dependency } => Some(format!(
                 "the controllers layer must be ready before the configs layer is applied; move `{dependency}` to `layer: controllers`, or `{addon}` to `layer: configs`"
             )),
+            DiagnosticKind::AddonSecretLayer { .. } => Some(
+                "ExternalSecrets are applied with the configs layer, once the controllers layer is ready; an add-on whose pods need a Secret belongs in `layer: configs`".into(),
+            ),
             DiagnosticKind::UnknownVariable { name, known } => {
                 let known: Vec<String> = known.iter().map(|k| format!("${{{k}}}")).collect();
                 let shown: Vec<&str> = known.iter().map(String::as_str).collect();

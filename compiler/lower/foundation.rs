@@ -118,7 +118,8 @@ pub struct RegionalFoundation {
     /// them, for the cluster's EnvironmentConfig `pave-network`); empty when none.
     pub data_ports: Vec<u16>,
     pub dns: PlannedDns,
-    /// Ingress hosts of the environment, each with a DNS-validated certificate; sorted.
+    /// Ingress hosts of the environment's services and of the cluster's add-ons (their `host`),
+    /// each with a DNS-validated certificate; sorted.
     pub certificates: Vec<String>,
     /// Retention of the flow and control-plane logs.
     pub log_retention_days: u32,
@@ -196,6 +197,8 @@ pub enum IdentityOwner {
     Service { tenant: String, service: String },
     /// An add-on's (its catalogue entry's `identities`).
     Addon { addon: String },
+    /// An EKS add-on's, associated through the `aws_eks_addon` itself (`EKS_ADDONS`).
+    EksAddon { addon: &'static str },
 }
 
 impl IdentityOwner {
@@ -204,6 +207,7 @@ impl IdentityOwner {
         match self {
             IdentityOwner::Service { tenant, service } => format!("{tenant}/{service}"),
             IdentityOwner::Addon { addon } => format!("addon/{addon}"),
+            IdentityOwner::EksAddon { addon } => format!("eks-addon/{addon}"),
         }
     }
 
@@ -212,6 +216,7 @@ impl IdentityOwner {
         match self {
             IdentityOwner::Service { tenant, service } => format!("Service {tenant}/{service}"),
             IdentityOwner::Addon { addon } => format!("Add-on {addon}"),
+            IdentityOwner::EksAddon { addon } => format!("EKS add-on {addon}"),
         }
     }
 }
@@ -447,6 +452,12 @@ fn regional(
         .collect();
 
     identities.extend(addon_identities(spec, env_name, &location, &cluster));
+    certificates.extend(addon_hosts(spec, env_name, &location));
+    identities.push(ebs_csi_driver_identity(
+        &location,
+        &cluster,
+        env.parsed.doc.head_span(),
+    ));
 
     let primary = env.parsed.spec.regions.first().map(String::as_str) == Some(region);
     let zone_source = match &env.parsed.spec.dns.zone_id {
@@ -611,6 +622,24 @@ fn with_resource_access(
     aws
 }
 
+/// The hosts of the add-ons running in `env_name` (their catalogue entries' `host`), as their
+/// values name them on the cluster in `location`.
+fn addon_hosts(spec: &ResolvedSpec, env_name: &str, location: &AwsLocation) -> Vec<String> {
+    let variables =
+        super::cluster_variables(spec, env_name, &location.account_id, &location.region);
+    spec.addons
+        .values()
+        .filter(|addon| {
+            addon
+                .instances
+                .get(env_name)
+                .is_some_and(|instance| instance.enabled.value)
+        })
+        .filter_map(|addon| addon.definition.host.as_ref())
+        .map(|host| crate::resolve::substitute(host, &variables))
+        .collect()
+}
+
 /// The identities of the add-ons running in `env_name` (their catalogue entries' `identities`),
 /// with pave's variables replaced as in their values, on the cluster `cluster`.
 fn addon_identities(
@@ -671,6 +700,12 @@ fn addon_identities(
                     })
                     .collect();
                 arns.insert(location.arn("secretsmanager", &format!("secret:{platform}/*")));
+                // The Git credentials the tenant namespaces' GitRepositories read.
+                if let Some(credentials) = &spec.platform.spec.gitops.credentials_secret {
+                    arns.insert(
+                        location.arn("secretsmanager", &format!("secret:{credentials}-??????")),
+                    );
+                }
                 permissions.push(Permission {
                     actions: actions(&[SECRETS_READ]),
                     resources: arns.into_iter().collect(),
@@ -703,6 +738,62 @@ fn addon_identities(
         }
     }
     out
+}
+
+/// The EBS CSI driver, an EKS add-on: what every PersistentVolumeClaim on the cluster needs (the
+/// default StorageClass, `super::DEFAULT_STORAGE_CLASS`, names its provisioner). Its controller
+/// runs as `ebs-csi-controller-sa` in `kube-system` (EKS User Guide, "Store Kubernetes volumes
+/// with Amazon EBS"), with the AWS managed policy and, because the volumes are encrypted, the KMS
+/// grants the guide adds for encryption keys, limited to EBS's use of keys of this account and
+/// region.
+pub(super) const EBS_CSI_DRIVER: &str = "aws-ebs-csi-driver";
+
+fn ebs_csi_driver_identity(
+    location: &AwsLocation,
+    cluster: &str,
+    origin: Span,
+) -> WorkloadIdentity {
+    let keys = vec![location.arn("kms", "key/*")];
+    let via_ebs = (
+        "StringEquals".to_string(),
+        "kms:ViaService".to_string(),
+        vec![format!("ec2.{}.amazonaws.com", location.region)],
+    );
+    WorkloadIdentity {
+        owner: IdentityOwner::EksAddon {
+            addon: EBS_CSI_DRIVER,
+        },
+        namespace: "kube-system".to_string(),
+        service_account: "ebs-csi-controller-sa".to_string(),
+        role_name: addon_role_name(cluster, "ebs-csi-driver"),
+        permissions: vec![
+            Permission {
+                actions: actions(&[&["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]]),
+                resources: keys.clone(),
+                conditions: vec![
+                    (
+                        "Bool".to_string(),
+                        "kms:GrantIsForAWSResource".to_string(),
+                        vec!["true".to_string()],
+                    ),
+                    via_ebs.clone(),
+                ],
+            },
+            Permission {
+                actions: actions(&[&[
+                    "kms:Decrypt",
+                    "kms:DescribeKey",
+                    "kms:Encrypt",
+                    "kms:GenerateDataKey*",
+                    "kms:ReEncrypt*",
+                ]]),
+                resources: keys,
+                conditions: vec![via_ebs],
+            },
+        ],
+        managed_policies: vec![location.managed_policy("service-role/AmazonEBSCSIDriverPolicy")],
+        origin,
+    }
 }
 
 fn actions(parts: &[&[&'static str]]) -> Vec<String> {

@@ -184,6 +184,10 @@ pub struct GitOpsSource {
     pub branch: String,
     /// The Secret with the Git credentials, in every namespace that has a GitRepository.
     pub secret_name: Option<String>,
+    /// The Secrets Manager secret each tenant namespace's copy of `secret_name` is filled from
+    /// (by an ExternalSecret beside the tenant's GitRepository); `flux-system`'s comes from
+    /// `flux bootstrap`.
+    pub credentials_secret: Option<String>,
     /// The output folder inside the repository (the platform root is the repository root).
     pub path: String,
     /// The Platform spec file.
@@ -202,6 +206,9 @@ pub struct Cluster {
     pub labels: BTreeMap<String, String>,
     /// The add-ons that run on it, sorted by name.
     pub addons: Vec<PlannedAddon>,
+    /// The default StorageClass, provisioned by the EBS CSI driver the cluster's Terraform installs
+    /// (`foundation::EBS_CSI_DRIVER`): what the add-ons' and workloads' claims get.
+    pub storage_class: &'static str,
     /// The tenants with a namespace in its environment, sorted.
     pub tenants: Vec<String>,
     /// The Environment spec file.
@@ -209,6 +216,9 @@ pub struct Cluster {
     /// The Environment document.
     pub document: Span,
 }
+
+/// The name of every cluster's default StorageClass: encrypted gp3 EBS volumes.
+pub const DEFAULT_STORAGE_CLASS: &str = "gp3";
 
 /// An add-on on one cluster.
 #[derive(Debug, Clone)]
@@ -227,10 +237,36 @@ pub struct PlannedAddon {
     /// For each manifest, the spec nodes it came from: the entry, and (for the Platform's own
     /// manifests) every field of it by JSON pointer.
     pub manifest_origins: Vec<(Span, Vec<(String, Span)>)>,
+    /// The Secrets its chart reads, each filled by an ExternalSecret in its namespace.
+    pub secrets: Vec<PlannedAddonSecret>,
     /// Labels of its objects.
     pub labels: BTreeMap<String, String>,
     /// The file that defines it (a stdlib file or the Platform spec).
     pub source: FileId,
+}
+
+/// A Secret an add-on's chart reads (its catalogue entry's `secrets`), on one cluster.
+#[derive(Debug, Clone)]
+pub struct PlannedAddonSecret {
+    pub name: String,
+    pub namespace: String,
+    /// By key, sorted.
+    pub keys: Vec<(String, PlannedSecretKey)>,
+}
+
+/// Where the value of one key of an add-on's Secret comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlannedSecretKey {
+    /// A password generated on the cluster, once.
+    Password,
+    /// A property of a Secrets Manager secret, by its full name.
+    SecretsManager { name: String, property: String },
+}
+
+/// The Secrets Manager name of an add-on secret's source on a cluster: under the platform's
+/// prefix (which External Secrets' role may read), per cluster.
+pub fn addon_secret_remote(platform: &str, cluster_name: &str, name: &str) -> String {
+    format!("{platform}/{cluster_name}/{name}")
 }
 
 /// A chart at a pinned version.
@@ -558,6 +594,7 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
             url: url.clone(),
             branch: platform.spec.gitops.branch.clone(),
             secret_name: platform.spec.gitops.secret_name.clone(),
+            credentials_secret: platform.spec.gitops.credentials_secret.clone(),
             path: platform
                 .spec
                 .gitops
@@ -835,6 +872,7 @@ fn clusters(spec: &ResolvedSpec) -> Vec<Cluster> {
                 kubernetes_version: env.parsed.spec.kubernetes_version.clone(),
                 labels,
                 addons,
+                storage_class: DEFAULT_STORAGE_CLASS,
                 tenants: tenants.clone(),
                 source: env.parsed.doc.file,
                 document: env.parsed.doc.head_span(),
@@ -875,33 +913,71 @@ pub(crate) fn cluster_variables(
     ])
 }
 
-/// The ServiceAccounts of an add-on's identities, as `(namespace, name)`, written into its
-/// values where the catalogue entry says the chart takes them.
-fn with_identity_service_accounts(mut values: Json, definition: &AddonDefinition) -> Json {
+/// The add-on's values with the names its catalogue entry declares written where the chart takes
+/// them: its identities' ServiceAccounts (`valuesPath`) and its Secrets (`valuesPaths`).
+fn with_declared_names(mut values: Json, definition: &AddonDefinition) -> Json {
     for identity in &definition.identities {
-        let Some(path) = &identity.values_path else {
-            continue;
-        };
-        let mut node = &mut values;
-        let keys: Vec<&str> = path.split('.').collect();
-        for (i, key) in keys.iter().enumerate() {
-            if !node.is_object() {
-                *node = Json::Object(serde_json::Map::new());
-            }
-            let Json::Object(map) = node else { break };
-            if i + 1 == keys.len() {
-                map.insert(
-                    (*key).to_string(),
-                    Json::String(identity.service_account.clone()),
-                );
-                break;
-            }
-            node = map
-                .entry((*key).to_string())
-                .or_insert_with(|| Json::Object(serde_json::Map::new()));
+        if let Some(path) = &identity.values_path {
+            set_value(&mut values, path, &identity.service_account);
+        }
+    }
+    for secret in &definition.secrets {
+        for path in &secret.values_paths {
+            set_value(&mut values, path, &secret.name);
         }
     }
     values
+}
+
+/// Writes `text` at a dot-separated path of `values`, creating mappings on the way; a number
+/// indexes an existing list (a missing index is created as a mapping key, which the chart's
+/// schema or the wiring check reports).
+fn set_value(values: &mut Json, path: &str, text: &str) {
+    let keys: Vec<&str> = path.split('.').collect();
+    let mut node = values;
+    for (i, key) in keys.iter().enumerate() {
+        let last = i + 1 == keys.len();
+        if let (Json::Array(items), Ok(index)) = (&*node, key.parse::<usize>())
+            && index < items.len()
+        {
+            let Json::Array(items) = node else { break };
+            let Some(item) = items.get_mut(index) else {
+                break;
+            };
+            if last {
+                *item = Json::String(text.to_string());
+                break;
+            }
+            node = item;
+            continue;
+        }
+        if !node.is_object() {
+            *node = Json::Object(serde_json::Map::new());
+        }
+        let Json::Object(map) = node else { break };
+        if last {
+            map.insert((*key).to_string(), Json::String(text.to_string()));
+            break;
+        }
+        node = map
+            .entry((*key).to_string())
+            .or_insert_with(|| Json::Object(serde_json::Map::new()));
+    }
+}
+
+/// The cluster's variables with the add-on's own: `${addon.host}` when it declares a host.
+pub(crate) fn addon_variables<'a>(
+    definition: &AddonDefinition,
+    cluster_variables: &BTreeMap<&'a str, String>,
+) -> BTreeMap<&'a str, String> {
+    let mut variables = cluster_variables.clone();
+    if let Some(host) = &definition.host {
+        variables.insert(
+            crate::resolve::ADDON_HOST,
+            crate::resolve::substitute(host, cluster_variables),
+        );
+    }
+    variables
 }
 
 /// The add-on on a cluster of `env_name`, if it runs there.
@@ -917,6 +993,8 @@ fn planned_addon(
         return None;
     }
     let definition = &addon.definition;
+    let variables = addon_variables(definition, variables);
+    let variable = |name: &str| variables.get(name).map_or("", String::as_str);
     let chart = &definition.chart;
     let repository = match chart.repository.strip_prefix("oci://") {
         Some(_) => ChartRepository::Oci {
@@ -942,14 +1020,38 @@ fn planned_addon(
             repository,
         },
         depends_on,
-        values: with_identity_service_accounts(
-            substitute_json(&instance.values, variables),
-            definition,
-        ),
+        values: with_declared_names(substitute_json(&instance.values, &variables), definition),
         manifests: definition
             .manifests
             .iter()
-            .map(|m| with_labels(substitute_json(m, variables), &labels))
+            .map(|m| with_labels(substitute_json(m, &variables), &labels))
+            .collect(),
+        secrets: definition
+            .secrets
+            .iter()
+            .map(|secret| PlannedAddonSecret {
+                name: secret.name.clone(),
+                namespace: definition.namespace.clone(),
+                keys: secret
+                    .keys
+                    .iter()
+                    .map(|(key, source)| {
+                        let planned = match (&source.secrets_manager, &source.property) {
+                            (Some(remote), Some(property)) => PlannedSecretKey::SecretsManager {
+                                name: addon_secret_remote(
+                                    variable("platform.name"),
+                                    variable("cluster.name"),
+                                    remote,
+                                ),
+                                property: property.clone(),
+                            },
+                            // The schema allows `generate: password` otherwise.
+                            _ => PlannedSecretKey::Password,
+                        };
+                        (key.clone(), planned)
+                    })
+                    .collect(),
+            })
             .collect(),
         manifest_origins: addon
             .manifest_spans

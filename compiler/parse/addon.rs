@@ -75,6 +75,53 @@ pub struct AddonDefinition {
     pub manifests: Vec<Json>,
     #[serde(default)]
     pub identities: Vec<AddonIdentity>,
+    /// The Secrets the chart reads, which the platform creates.
+    #[serde(default)]
+    pub secrets: Vec<AddonSecret>,
+    /// The host name of the add-on's ingress (pave's variables allowed): its values say
+    /// `${addon.host}`, and the cluster's Terraform issues its certificate.
+    #[serde(default)]
+    pub host: Option<String>,
+}
+
+/// A Secret an add-on's chart reads, created in the add-on's namespace by an ExternalSecret
+/// (pave writes no Secret values to Git): the one declaration the ExternalSecret, its
+/// generators and the chart's values (the Secret's name at `valuesPaths`) are derived from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AddonSecret {
+    /// The Secret's name.
+    pub name: String,
+    /// Where the chart's values take the Secret's name (dot-separated; a number is a list
+    /// index, e.g. `extraEnvs.0.valueFrom.secretKeyRef.name`); pave writes the name there.
+    #[serde(default)]
+    pub values_paths: Vec<String>,
+    /// The Secret's keys, each with where its value comes from.
+    pub keys: std::collections::BTreeMap<String, SecretKeySource>,
+}
+
+/// Where the value of one key of an add-on's Secret comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretKeySource {
+    /// Generated once on the cluster (External Secrets' `Password` generator), never stored
+    /// anywhere else: `password`.
+    #[serde(default)]
+    pub generate: Option<GeneratedSecret>,
+    /// Read from the cluster's Secrets Manager secret `<platform>/<cluster>/<name>`, at
+    /// `property` of its JSON: for a value two add-ons must share.
+    #[serde(default)]
+    pub secrets_manager: Option<String>,
+    #[serde(default)]
+    pub property: Option<String>,
+}
+
+/// What a generated key holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GeneratedSecret {
+    /// 32 letters and digits (no symbols: the value may land in URLs and config files).
+    Password,
 }
 
 /// The AWS identity of an add-on's pods: an IAM role, associated with one ServiceAccount through
@@ -153,6 +200,10 @@ pub struct PlatformAddon {
     pub manifests: Vec<Json>,
     #[serde(default)]
     pub identities: Vec<AddonIdentity>,
+    #[serde(default)]
+    pub secrets: Vec<AddonSecret>,
+    #[serde(default)]
+    pub host: Option<String>,
 }
 
 impl PlatformAddon {
@@ -174,6 +225,8 @@ impl PlatformAddon {
             values: self.values.clone().unwrap_or_else(empty_values),
             manifests: self.manifests.clone(),
             identities: self.identities.clone(),
+            secrets: self.secrets.clone(),
+            host: self.host.clone(),
         })
     }
 }

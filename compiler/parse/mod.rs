@@ -26,7 +26,8 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 
 pub use addon::{
-    AddonDefinition, AddonLayer, AddonSettings, Chart, PlatformAddon, PodSecurity, StdlibAddon,
+    AddonDefinition, AddonLayer, AddonSecret, AddonSettings, Chart, GeneratedSecret, PlatformAddon,
+    PodSecurity, SecretKeySource, StdlibAddon,
 };
 pub use cidr::Ipv4Cidr;
 pub use common::{CpuMemory, Metadata, PartialCpuMemory, Quantity, Quota, Replicas, Resources};

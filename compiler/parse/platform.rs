@@ -104,6 +104,8 @@ pub struct GitOps {
     pub path: String,
     /// The Secret (in `flux-system` and in each tenant namespace) with the Git credentials.
     pub secret_name: Option<String>,
+    /// The Secrets Manager secret the tenant namespaces' copy of `secret_name` is read from.
+    pub credentials_secret: Option<String>,
 }
 
 impl Default for GitOps {
@@ -113,6 +115,7 @@ impl Default for GitOps {
             branch: default_branch(),
             path: default_path(),
             secret_name: None,
+            credentials_secret: None,
         }
     }
 }

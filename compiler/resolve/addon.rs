@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use super::{Environment, Sourced, check_ref};
 use crate::diagnostic::{Diagnostic, DiagnosticKind, RefKind};
 use crate::parse::yaml::{Node, Value};
-use crate::parse::{AddonDefinition, Document, Parsed, PlatformSpec, StdlibAddon};
+use crate::parse::{AddonDefinition, AddonLayer, Document, Parsed, PlatformSpec, StdlibAddon};
 use crate::source::{FileId, Span};
 
 /// One add-on of the catalogue, resolved.
@@ -28,6 +28,8 @@ pub struct Addon {
     pub manifest_spans: Vec<Span>,
     /// The span of each entry of `identities`, in order.
     pub identity_spans: Vec<Span>,
+    /// The span of `host`, or of the entry when it has none.
+    pub host_span: Span,
     /// By environment name, for every environment.
     pub instances: BTreeMap<String, AddonInstance>,
 }
@@ -61,10 +63,14 @@ pub const VARIABLES: &[&str] = &[
     "platform.name",
     "platform.domain",
     "platform.ingressClassName",
+    ADDON_HOST,
 ];
 
+/// The add-on's own `host`, in the values and manifests of an entry that declares one.
+pub const ADDON_HOST: &str = "addon.host";
+
 /// The namespaces of pave's variables; `${...}` outside them (a chart's own syntax) is kept.
-const VARIABLE_NAMESPACES: &[&str] = &["cluster.", "platform."];
+const VARIABLE_NAMESPACES: &[&str] = &["cluster.", "platform.", "addon."];
 
 /// Where a definition sits: a document and the path of the entry in it.
 struct Site<'a> {
@@ -166,10 +172,35 @@ pub(super) fn resolve_addons(
                 });
             }
         }
-        for field in ["values", "manifests", "identities"] {
+        // `${addon.host}` only where the entry declares a host; the host itself and the
+        // identities use the cluster's and platform's variables only.
+        let with_host: Vec<&str> = VARIABLES
+            .iter()
+            .copied()
+            .filter(|v| *v != ADDON_HOST || definition.host.is_some())
+            .collect();
+        let without_host: Vec<&str> = VARIABLES
+            .iter()
+            .copied()
+            .filter(|v| *v != ADDON_HOST)
+            .collect();
+        for (field, known) in [
+            ("values", &with_host),
+            ("manifests", &with_host),
+            ("identities", &without_host),
+            ("host", &without_host),
+        ] {
             if let Some(node) = site.node(&[field]) {
-                check_variables(node, diagnostics);
+                check_variables_known(node, known, diagnostics);
             }
+        }
+        if definition.layer == AddonLayer::Controllers && !definition.secrets.is_empty() {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::AddonSecretLayer {
+                    addon: name.clone(),
+                },
+                site.span(&["secrets"]),
+            ));
         }
         let manifest_spans = (0..definition.manifests.len())
             .map(|i| site.span(&["manifests", &i.to_string()]))
@@ -196,6 +227,7 @@ pub(super) fn resolve_addons(
                 depends_on,
                 manifest_spans,
                 identity_spans,
+                host_span: site.span(&["host"]),
                 instances,
             },
         );
@@ -300,32 +332,38 @@ fn check_variables_at(doc: &Document, path: &[&str], diagnostics: &mut Vec<Diagn
     }
 }
 
-/// Reports every `${cluster.*}` or `${platform.*}` that is not one of [`VARIABLES`].
+/// Reports every `${cluster.*}`, `${platform.*}` or `${addon.*}` that is not one of
+/// [`VARIABLES`].
 fn check_variables(node: &Node, diagnostics: &mut Vec<Diagnostic>) {
+    check_variables_known(node, VARIABLES, diagnostics);
+}
+
+/// Reports every variable of pave's namespaces in `node` that is not one of `known`.
+fn check_variables_known(node: &Node, known: &[&str], diagnostics: &mut Vec<Diagnostic>) {
     match &node.value {
-        Value::String(text) => check_text(text, node.span, diagnostics),
+        Value::String(text) => check_text(text, known, node.span, diagnostics),
         Value::Seq(items) => {
             for item in items {
-                check_variables(item, diagnostics);
+                check_variables_known(item, known, diagnostics);
             }
         }
         Value::Map(entries) => {
             for entry in entries {
-                check_text(&entry.key, entry.key_span, diagnostics);
-                check_variables(&entry.value, diagnostics);
+                check_text(&entry.key, known, entry.key_span, diagnostics);
+                check_variables_known(&entry.value, known, diagnostics);
             }
         }
         Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}
     }
 }
 
-fn check_text(text: &str, span: Span, diagnostics: &mut Vec<Diagnostic>) {
+fn check_text(text: &str, known: &[&str], span: Span, diagnostics: &mut Vec<Diagnostic>) {
     for name in variable_names(text) {
-        if !VARIABLES.contains(&name) {
+        if !known.contains(&name) {
             diagnostics.push(Diagnostic::new(
                 DiagnosticKind::UnknownVariable {
                     name: name.to_string(),
-                    known: VARIABLES.iter().map(|v| (*v).to_string()).collect(),
+                    known: known.iter().map(|v| (*v).to_string()).collect(),
                 },
                 span,
             ));

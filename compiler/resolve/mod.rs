@@ -16,7 +16,8 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use addon::{
-    Addon, AddonDependency, AddonInstance, VARIABLES, merge_values, substitute, substitute_json,
+    ADDON_HOST, Addon, AddonDependency, AddonInstance, VARIABLES, merge_values, substitute,
+    substitute_json,
 };
 pub use foundation::{
     CLUSTER_ROLES, EnvironmentFoundation, MAX_CLUSTER_NAME, MAX_ROLE_NAME, REGION_PREFIX,

@@ -1,13 +1,16 @@
 //! `infrastructure/<cluster>/{controllers,configs}/`: a cluster's add-ons. Each add-on is a
 //! HelmRelease in `flux-system` (run as `helm-controller`) installing into its own namespace, with
 //! a HelmRepository or OCIRepository beside it (same namespace: no cross-namespace reference),
-//! its chart version pinned and its values final. The configs layer also holds the add-ons'
-//! manifests and the ClusterRole tenants' workloads are applied with.
+//! its chart version pinned and its values final. The controllers layer holds the cluster's
+//! default StorageClass; the configs layer the add-ons' manifests, the ExternalSecrets (and
+//! Password generators) of the Secrets their charts read, and the ClusterRole tenants' workloads
+//! are applied with.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
+use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::super::folder::Folder;
@@ -19,7 +22,7 @@ use super::objects::{
     UpgradeRemediation,
 };
 use super::{FLUX_NAMESPACE, HELM_CONTROLLER, TENANT_ROLE, meta};
-use crate::lower::{ChartRepository, Cluster, PlannedAddon};
+use crate::lower::{ChartRepository, Cluster, PlannedAddon, PlannedAddonSecret, PlannedSecretKey};
 use crate::parse::{AddonLayer, PodSecurity};
 use crate::source::SourceMap;
 
@@ -75,6 +78,8 @@ pub(super) fn emit(
         folder.add(&namespace(cluster, name, level), name, env_source)?;
     }
 
+    controllers.add(&storage_class(cluster), cluster.storage_class, env_source)?;
+
     for addon in &cluster.addons {
         let source = &source_map.get(addon.source).name;
         let folder = match addon.layer {
@@ -84,6 +89,12 @@ pub(super) fn emit(
         let context = super::cluster_context(cluster, Some(&addon.name));
         folder.trace(Provenance::new(None, &context));
         add_release(addon, source, folder)?;
+        // External Secrets' CRDs come with the controllers layer: an add-on's Secrets are
+        // created with the configs layer (resolve refuses them on a controllers add-on).
+        configs.trace(Provenance::new(None, &context));
+        for secret in &addon.secrets {
+            add_secret(secret, &addon.labels, source, &mut configs)?;
+        }
         for (i, manifest) in addon.manifests.iter().enumerate() {
             let (entry, fields) = addon.manifest_origins.get(i).cloned().unzip();
             let mut provenance = Provenance::new(entry, &context);
@@ -124,6 +135,33 @@ fn namespace(cluster: &Cluster, name: &str, level: PodSecurity) -> Namespace {
             ..ObjectMeta::default()
         },
         ..Namespace::default()
+    }
+}
+
+/// The cluster's default StorageClass: encrypted gp3 volumes from the EBS CSI driver (the EKS
+/// add-on in the cluster's Terraform), created in the zone of the pod that first uses them (a
+/// volume lives in one zone; `WaitForFirstConsumer` lets the scheduler pick the node first). EKS
+/// marks no class as the default, so without it every claim that names none stays Pending (EKS
+/// User Guide, "Store Kubernetes volumes with Amazon EBS"; the driver's parameters: aws-ebs-csi-driver
+/// docs/parameters.md).
+fn storage_class(cluster: &Cluster) -> StorageClass {
+    let mut metadata = meta(cluster.storage_class, None, &cluster.labels);
+    metadata.annotations = Some(BTreeMap::from([(
+        "storageclass.kubernetes.io/is-default-class".to_string(),
+        "true".to_string(),
+    )]));
+    StorageClass {
+        metadata,
+        provisioner: "ebs.csi.aws.com".to_string(),
+        parameters: Some(BTreeMap::from([
+            ("type".to_string(), "gp3".to_string()),
+            ("encrypted".to_string(), "true".to_string()),
+            ("csi.storage.k8s.io/fstype".to_string(), "ext4".to_string()),
+        ])),
+        reclaim_policy: Some("Delete".to_string()),
+        volume_binding_mode: Some("WaitForFirstConsumer".to_string()),
+        allow_volume_expansion: Some(true),
+        ..StorageClass::default()
     }
 }
 
@@ -214,6 +252,113 @@ fn add_release(addon: &PlannedAddon, source: &str, folder: &mut Folder) -> Resul
     );
     folder.add(&release, name, source)
 }
+
+/// The API of External Secrets' generators (`generators.external-secrets.io/v1alpha1`).
+const GENERATORS_API: &str = "generators.external-secrets.io/v1alpha1";
+
+/// The ExternalSecret that fills an add-on's Secret, and the Password generator its generated
+/// keys come from. A generated key is made once (`refreshPolicy: CreatedOnce`) and the Secret is
+/// not owned by the ExternalSecret (`creationPolicy: Orphan`): recreating the ExternalSecret
+/// keeps the value a database or a volume already holds. Each `dataFrom` entry runs the
+/// generator once and renames its `password` to the key (External Secrets docs, "Password
+/// generator" and "Rewriting keys"). Keys from Secrets Manager go through the cluster's
+/// ClusterSecretStore and follow it hourly when nothing in the Secret is generated.
+fn add_secret(
+    secret: &PlannedAddonSecret,
+    labels: &BTreeMap<String, String>,
+    source: &str,
+    folder: &mut Folder,
+) -> Result<(), String> {
+    use serde_json::{Value, json};
+    let generated: Vec<&str> = secret
+        .keys
+        .iter()
+        .filter(|(_, key)| *key == PlannedSecretKey::Password)
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let remote: Vec<Value> = secret
+        .keys
+        .iter()
+        .filter_map(|(name, key)| match key {
+            PlannedSecretKey::SecretsManager {
+                name: remote,
+                property,
+            } => Some(json!({
+                "secretKey": name,
+                "remoteRef": {"key": remote, "property": property},
+            })),
+            PlannedSecretKey::Password => None,
+        })
+        .collect();
+    let metadata = json!(meta(&secret.name, Some(&secret.namespace), labels));
+    let file_name = format!("{}_{}", secret.namespace, secret.name);
+    if !generated.is_empty() {
+        let generator = json!({
+            "apiVersion": GENERATORS_API,
+            "kind": "Password",
+            "metadata": metadata,
+            "spec": {"length": 32, "digits": 8, "symbols": 0, "noUpper": false, "allowRepeat": true},
+        });
+        folder.add_object(GENERATORS_API, "Password", &file_name, &generator, source)?;
+    }
+    let mut spec = serde_json::Map::new();
+    if generated.is_empty() {
+        spec.insert("refreshInterval".into(), json!("1h"));
+    } else {
+        spec.insert("refreshPolicy".into(), json!("CreatedOnce"));
+    }
+    if !remote.is_empty() {
+        spec.insert(
+            "secretStoreRef".into(),
+            json!({"kind": "ClusterSecretStore", "name": CLUSTER_SECRET_STORE}),
+        );
+    }
+    spec.insert(
+        "target".into(),
+        if generated.is_empty() {
+            json!({"name": secret.name, "creationPolicy": "Owner", "deletionPolicy": "Retain"})
+        } else {
+            json!({"name": secret.name, "creationPolicy": "Orphan", "deletionPolicy": "Retain"})
+        },
+    );
+    if !remote.is_empty() {
+        spec.insert("data".into(), Value::Array(remote));
+    }
+    if !generated.is_empty() {
+        let data_from: Vec<Value> = generated
+            .iter()
+            .map(|key| {
+                json!({
+                    "sourceRef": {"generatorRef": {
+                        "apiVersion": GENERATORS_API,
+                        "kind": "Password",
+                        "name": secret.name,
+                    }},
+                    "rewrite": [{"regexp": {"source": "^password$", "target": key}}],
+                })
+            })
+            .collect();
+        spec.insert("dataFrom".into(), Value::Array(data_from));
+    }
+    let external_secret = json!({
+        "apiVersion": EXTERNAL_SECRETS_API,
+        "kind": "ExternalSecret",
+        "metadata": metadata,
+        "spec": spec,
+    });
+    folder.add_object(
+        EXTERNAL_SECRETS_API,
+        "ExternalSecret",
+        &file_name,
+        &external_secret,
+        source,
+    )
+}
+
+/// The API of External Secrets' ExternalSecret and ClusterSecretStore.
+const EXTERNAL_SECRETS_API: &str = "external-secrets.io/v1";
+/// The ClusterSecretStore of every cluster (the `external-secrets` add-on's manifest).
+const CLUSTER_SECRET_STORE: &str = "aws-secrets-manager";
 
 /// An add-on's manifest, as written (variables already replaced).
 fn add_manifest(

@@ -1,7 +1,8 @@
 //! `tenants/<tenant>/<env>/flux/`: what the platform applies for a tenant (its tenancy folder)
 //! plus the tenant's Flux wiring, all in the tenant's namespace: the ServiceAccount Flux
 //! impersonates, its RoleBinding to the tenant ClusterRole, a GitRepository that checks out only
-//! the tenant's workloads folder, and the Kustomization that applies it as that ServiceAccount.
+//! the tenant's workloads folder, and the Kustomization that applies it as that ServiceAccount;
+//! with `spec.gitops.credentialsSecret`, the ExternalSecret that fills the GitRepository's Secret.
 
 use std::collections::BTreeMap;
 
@@ -86,6 +87,18 @@ pub(super) fn emit(
         },
     );
     folder.add(&repository, &unit.tenant, source)?;
+    if let (Some(secret_name), Some(credentials)) =
+        (&gitops.secret_name, &gitops.credentials_secret)
+    {
+        git_credentials(
+            secret_name,
+            credentials,
+            namespace,
+            &labels,
+            source,
+            &mut folder,
+        )?;
+    }
     let kustomization = Kustomization::new(
         meta(&unit.tenant, Some(namespace), &labels),
         KustomizationSpec {
@@ -111,4 +124,33 @@ pub(super) fn emit(
     );
     folder.add(&kustomization, &unit.tenant, source)?;
     folder.finish(source)
+}
+
+/// The tenant namespace's Git credentials: the namespace is created in the same apply as its
+/// GitRepository, so nobody could put the Secret there by hand first. External Secrets copies
+/// every key of the Secrets Manager secret (`dataFrom.extract`) into the Secret the
+/// GitRepository's `secretRef` names, through the cluster's ClusterSecretStore; Flux reads
+/// `username`/`password` or `identity`/`known_hosts` from it (Flux docs, GitRepository "Secret
+/// reference").
+fn git_credentials(
+    secret_name: &str,
+    credentials: &str,
+    namespace: &str,
+    labels: &BTreeMap<String, String>,
+    source: &str,
+    folder: &mut Folder,
+) -> Result<(), String> {
+    const API: &str = "external-secrets.io/v1";
+    let external_secret = serde_json::json!({
+        "apiVersion": API,
+        "kind": "ExternalSecret",
+        "metadata": meta(secret_name, Some(namespace), labels),
+        "spec": {
+            "refreshInterval": "1h",
+            "secretStoreRef": {"kind": "ClusterSecretStore", "name": "aws-secrets-manager"},
+            "target": {"name": secret_name, "creationPolicy": "Owner", "deletionPolicy": "Retain"},
+            "dataFrom": [{"extract": {"key": credentials}}],
+        },
+    });
+    folder.add_object(API, "ExternalSecret", secret_name, &external_secret, source)
 }

@@ -360,8 +360,17 @@ pub(super) struct EksAddon {
     pub addon_name: &'static str,
     pub resolve_conflicts_on_create: &'static str,
     pub resolve_conflicts_on_update: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_identity_association: Option<EksAddonPodIdentity>,
 }
 resource!("aws_eks_addon", EksAddon);
+
+/// The Pod Identity association an EKS add-on creates for its ServiceAccount.
+#[derive(Debug, Serialize)]
+pub(super) struct EksAddonPodIdentity {
+    pub role_arn: String,
+    pub service_account: String,
+}
 
 #[derive(Debug, Serialize)]
 pub(super) struct EksAccessEntry {

@@ -1,5 +1,5 @@
 //! The environment's public hosted zone and a DNS-validated ACM certificate for each of its
-//! ingress hosts. The zone is created by the root module of the environment's first region (or
+//! ingress hosts (the services' and the add-ons' `host`). The zone is created by the root module of the environment's first region (or
 //! is an existing one); the other regions look it up. A zone pave creates is signed with DNSSEC
 //! and logs its queries. Certificates are regional, so each region has its own, validated by the
 //! same record (written by whichever region comes first).

@@ -1,20 +1,20 @@
 //! The EKS cluster of one environment in one region: the Environment's Kubernetes version, a
 //! private API endpoint (public only for the networks the Environment lists), secrets encrypted
 //! with a KMS key, every control-plane log type on; managed node groups in the private subnets;
-//! the core add-ons; admin access entries; and the Pod Identity association of each workload
+//! the core add-ons and the EBS CSI driver (with its Pod Identity role); admin access entries; and the Pod Identity association of each workload
 //! identity. Node volumes are encrypted through the region's EBS encryption by default.
 
 use super::aws::{
     CloudwatchLogGroup, EbsEncryptionByDefault, EksAccessConfig, EksAccessEntry,
-    EksAccessPolicyAssociation, EksAccessScope, EksAddon, EksCluster, EksEncryptionConfig,
-    EksEncryptionProvider, EksNodeGroup, EksPodIdentityAssociation, EksScalingConfig, EksTaint,
-    EksUpdateConfig, EksVpcConfig, KmsAlias, KmsKey, name_tag,
+    EksAccessPolicyAssociation, EksAccessScope, EksAddon, EksAddonPodIdentity, EksCluster,
+    EksEncryptionConfig, EksEncryptionProvider, EksNodeGroup, EksPodIdentityAssociation,
+    EksScalingConfig, EksTaint, EksUpdateConfig, EksVpcConfig, KmsAlias, KmsKey, name_tag,
 };
 use super::iam::{ClusterRoles, identity_blocks};
 use super::model::{Address, Config, Meta, block_name, block_names};
 use super::network::NetworkRefs;
 use super::policy::account_key_policy;
-use crate::lower::RegionalFoundation;
+use crate::lower::{IdentityOwner, RegionalFoundation};
 
 const LOG_TYPES: [&str; 5] = [
     "api",
@@ -147,12 +147,32 @@ pub(super) fn emit(
         // EKS installs self-managed versions of some add-ons; the managed add-on takes them over.
         resolve_conflicts_on_create: "OVERWRITE",
         resolve_conflicts_on_update: "OVERWRITE",
+        pod_identity_association: None,
     };
     for addon_name in NODE_ADDONS {
         config.resource(&block_name(addon_name), &addon(addon_name))?;
     }
     let node_group_refs: Vec<&Address> = node_groups.iter().collect();
     config.resource_after("coredns", &addon("coredns"), &node_group_refs)?;
+    // EKS add-ons with an identity (the EBS CSI driver): the add-on associates its ServiceAccount
+    // with the role itself (`pod_identity_association`). Their controllers run on the nodes.
+    let identities = regional.identities.iter().zip(&roles.workloads);
+    for (identity, role) in identities {
+        let IdentityOwner::EksAddon { addon: addon_name } = identity.owner else {
+            continue;
+        };
+        config.resource_after(
+            &block_name(addon_name),
+            &EksAddon {
+                pod_identity_association: Some(EksAddonPodIdentity {
+                    role_arn: role.attr("arn"),
+                    service_account: identity.service_account.clone(),
+                }),
+                ..addon(addon_name)
+            },
+            &node_group_refs,
+        )?;
+    }
 
     let admin_texts: Vec<String> = regional.admin_roles.iter().map(|p| admin_text(p)).collect();
     let admin_blocks = block_names(admin_texts.iter().map(String::as_str));
@@ -181,6 +201,9 @@ pub(super) fn emit(
 
     let identities = regional.identities.iter().zip(&roles.workloads);
     for ((identity, role), block) in identities.zip(identity_blocks(&regional.identities)) {
+        if matches!(identity.owner, IdentityOwner::EksAddon { .. }) {
+            continue;
+        }
         config.resource(
             &block,
             &EksPodIdentityAssociation {

@@ -135,7 +135,7 @@ pub(super) fn emit(
 /// The key of an identity's role in the `workload_role_arns` output.
 fn output_key(identity: &WorkloadIdentity) -> String {
     match &identity.owner {
-        IdentityOwner::Service { .. } => identity.owner.key(),
+        IdentityOwner::Service { .. } | IdentityOwner::EksAddon { .. } => identity.owner.key(),
         IdentityOwner::Addon { .. } => {
             format!("{}/{}", identity.owner.key(), identity.service_account)
         }
@@ -154,6 +154,7 @@ pub(super) fn identity_blocks(identities: &[WorkloadIdentity]) -> Vec<String> {
             IdentityOwner::Addon { addon } => {
                 format!("addon_{addon}_{}", identity.service_account)
             }
+            IdentityOwner::EksAddon { addon } => format!("eks_addon_{addon}"),
         })
         .collect();
     block_names(texts.iter().map(String::as_str))
