@@ -559,6 +559,31 @@ impl Reference {
         }
     }
 
+    /// An error, except the Crossplane objects pave's own Compositions need and pave does not
+    /// generate yet (issue 15: the `Function`s, the EnvironmentConfigs, the `default`
+    /// ClusterProviderConfig): warnings until it does, so that platforms with managed resources
+    /// still compile. Once generated, these become errors like the rest.
+    pub fn severity(self) -> Severity {
+        match self {
+            Reference::Function | Reference::ProviderConfig | Reference::EnvironmentConfig => {
+                Severity::Warning
+            }
+            Reference::FluxPath
+            | Reference::FluxSource
+            | Reference::FluxDependency
+            | Reference::KustomizeResource
+            | Reference::Secret
+            | Reference::StorageClass
+            | Reference::DefaultStorageClass
+            | Reference::Certificate
+            | Reference::DnsZone
+            | Reference::IamRole
+            | Reference::ServiceAccount
+            | Reference::RuntimeConfig
+            | Reference::ProviderIdentity => Severity::Error,
+        }
+    }
+
     /// What would produce the missing thing.
     fn help(self) -> &'static str {
         match self {
@@ -715,9 +740,8 @@ impl DiagnosticKind {
             DiagnosticKind::NoClusterAdmins => Severity::Warning,
             DiagnosticKind::UnusedWaiver { .. } => Severity::Warning,
             DiagnosticKind::GatekeeperNotRunning => Severity::Warning,
-            DiagnosticKind::UnresolvedReference(_) | DiagnosticKind::PodSecurityMismatch { .. } => {
-                Severity::Error
-            }
+            DiagnosticKind::UnresolvedReference(unresolved) => unresolved.reference.severity(),
+            DiagnosticKind::PodSecurityMismatch { .. } => Severity::Error,
             DiagnosticKind::PolicyViolation(violation) => violation.severity,
             DiagnosticKind::PolicyError { .. }
             | DiagnosticKind::PolicyMetadata { .. }
