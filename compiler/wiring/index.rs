@@ -336,8 +336,31 @@ impl<'t> Index<'t> {
     }
 }
 
+/// Kinds that refer to nothing the checks resolve and that nothing refers to by kind: their files
+/// are not parsed back (at 1,000 services, 60% of the tree's files).
+fn inert(kind: &str) -> bool {
+    matches!(
+        kind,
+        "ConfigMap"
+            | "Service"
+            | "HorizontalPodAutoscaler"
+            | "PodDisruptionBudget"
+            | "NetworkPolicy"
+            | "ResourceQuota"
+            | "LimitRange"
+            | "RoleBinding"
+            | "Role"
+            | "ClusterRoleBinding"
+            | "CompositeResourceDefinition"
+            | "ConstraintTemplate"
+    )
+}
+
 /// The objects of one generated file.
 fn parse<'t>(path: &'t str, file: &'t OutputFile) -> Vec<Object<'t>> {
+    if inert(&file.provenance.kind) {
+        return Vec::new();
+    }
     let values: Vec<Json> = if path.ends_with(".tf.json") {
         serde_json::from_str(&file.contents).into_iter().collect()
     } else if path.ends_with(".yaml") || path.ends_with(".yml") {
