@@ -31,3 +31,4 @@ pub mod policy;
 pub mod resolve;
 pub mod source;
 pub mod validate;
+pub mod wiring;

@@ -1,5 +1,6 @@
 //! The stages run in order, stopping at the first stage with errors. Policies run twice: on the
-//! validated specs (before lowering), and on the generated tree (after emitting).
+//! validated specs (before lowering), and on the generated tree (after emitting); the wiring
+//! check runs on the generated tree too.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -54,10 +55,10 @@ pub struct Options {
     pub today: Date,
     /// Whether the policies are evaluated (and their findings reported). Off only for what a run
     /// compiles for comparison, such as the old side of `pave diff --against`: a revision that
-    /// an added rule rejects still has a tree to compare with.
+    /// an added rule rejects still has a tree to compare with. The wiring check runs with them.
     pub evaluate_policies: bool,
-    /// Whether the tenant folders' files get their contents. Off for `pave check`, which only
-    /// needs their objects evaluated: the YAML is then not written, even in memory.
+    /// Whether the tenant folders' files get their contents. Off only when nothing reads them
+    /// back: the wiring check (on with `evaluate_policies`) parses every file.
     pub contents: bool,
 }
 
@@ -127,6 +128,7 @@ pub fn generate(
     timings: &mut Timings,
 ) -> Result<Compilation, Vec<Diagnostic>> {
     let output_path = validated.spec().platform.spec.gitops.path.clone();
+    let facts = crate::wiring::Facts::new(validated.spec());
     let plan = timings.time("lower", || lower(&validated, &policies.lowered()));
     // The tenant folders' objects are evaluated as they are generated; the rest of the tree
     // (control plane, Flux, Terraform) once it is built.
@@ -160,6 +162,9 @@ pub fn generate(
         if tree.reused.is_empty() {
             warnings.extend(policies.unused_waivers());
         }
+        // Whether the tree is deployable as a whole: its errors stop the write like policy errors.
+        let broken = timings.time("wiring", || crate::wiring::check(&tree, &facts, source_map));
+        warnings.extend(broken);
     }
     add_paths(&mut warnings, source_map);
     let (tree, warnings) = crate::diagnostic::finish(tree, warnings)?;

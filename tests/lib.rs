@@ -1,6 +1,6 @@
 //! pave's end-to-end tests, in one binary: every golden case folder under `tests/cases/`, every
-//! example under `examples/` (compiled twice and compared byte for byte), and the CLI's
-//! behaviour on disk.
+//! example under `examples/` (compiled twice and compared byte for byte), the CLI's behaviour
+//! on disk, and the wiring of every platform that compiles.
 
 #![allow(clippy::panic, reason = "a test may stop at an impossible setup")]
 
@@ -9,6 +9,7 @@ mod examples;
 mod golden;
 mod packaging;
 mod support;
+mod wiring;
 
 fn main() {
     let args = libtest_mimic::Arguments::from_args();
@@ -16,5 +17,6 @@ fn main() {
     trials.extend(examples::trials());
     trials.extend(cli::trials());
     trials.extend(packaging::trials());
+    trials.extend(wiring::trials());
     libtest_mimic::run(&args, trials).exit();
 }

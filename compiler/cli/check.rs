@@ -21,11 +21,8 @@ pub(super) fn run(args: &CheckArgs, ui: &Ui) -> i32 {
         Err(error) => return report_discover_error(&error, format, ui),
     };
     let mut timings = Timings::default();
-    let options = crate::pipeline::Options {
-        contents: false,
-        ..ui.options
-    };
-    match compile(&source_map, &options, &mut timings) {
+    // The tenant folders' YAML is written in memory: the wiring check reads every file back.
+    match compile(&source_map, &ui.options, &mut timings) {
         Ok(compilation) => {
             ui.report(format, &compilation.warnings, &source_map);
             // The process exits next: the tree and specs need not be freed one by one.

@@ -555,9 +555,193 @@ pub enum DiagnosticKind {
         id: String,
         param: String,
     },
+    /// A generated object refers to something that nothing in the tree (nor anything documented
+    /// to exist on the cluster) produces (`wiring`).
+    UnresolvedReference(Box<UnresolvedReference>),
+    /// A namespace's Pod Security level rejects a pod pave writes into it, or an add-on's chart
+    /// that its catalogue entry says runs at a lower level (`wiring`).
+    PodSecurityMismatch {
+        /// The namespace's `pod-security.kubernetes.io/enforce` level.
+        level: String,
+        namespace: String,
+        /// The object whose pods are rejected (`Deployment web`, `add-on grafana`).
+        object: String,
+        /// Why: the first rule of the level the pod breaks.
+        reason: String,
+    },
     Internal {
         message: String,
     },
+}
+
+/// What kind of reference a generated object makes that nothing produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reference {
+    /// A Flux Kustomization's `spec.path`.
+    FluxPath,
+    /// A Flux `sourceRef`, `chart.spec.sourceRef` or `chartRef`.
+    FluxSource,
+    /// A Flux `dependsOn` entry.
+    FluxDependency,
+    /// An entry of a `kustomization.yaml`'s `resources`.
+    KustomizeResource,
+    /// A Secret a pod template, a Flux source or a chart names.
+    Secret,
+    /// A PersistentVolumeClaim's StorageClass.
+    StorageClass,
+    /// A PersistentVolumeClaim without a class, on a cluster with no default StorageClass.
+    DefaultStorageClass,
+    /// An Ingress host without a certificate.
+    Certificate,
+    /// An Ingress host outside every DNS zone.
+    DnsZone,
+    /// The IAM role of a Pod Identity association or a `role-arn` annotation.
+    IamRole,
+    /// The ServiceAccount of a Pod Identity association.
+    ServiceAccount,
+    /// A Composition step's `functionRef`.
+    Function,
+    /// A composed resource's `providerConfigRef`.
+    ProviderConfig,
+    /// An EnvironmentConfig a Composition loads.
+    EnvironmentConfig,
+    /// A Provider's `runtimeConfigRef`.
+    RuntimeConfig,
+    /// The AWS identity of a Crossplane provider's ServiceAccount.
+    ProviderIdentity,
+}
+
+impl Reference {
+    /// The subkind, as it appears after the code: `unresolved-reference[secret]`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reference::FluxPath => "flux-path",
+            Reference::FluxSource => "flux-source",
+            Reference::FluxDependency => "flux-dependency",
+            Reference::KustomizeResource => "kustomize-resource",
+            Reference::Secret => "secret",
+            Reference::StorageClass => "storage-class",
+            Reference::DefaultStorageClass => "default-storage-class",
+            Reference::Certificate => "certificate",
+            Reference::DnsZone => "dns-zone",
+            Reference::IamRole => "iam-role",
+            Reference::ServiceAccount => "service-account",
+            Reference::Function => "function",
+            Reference::ProviderConfig => "provider-config",
+            Reference::EnvironmentConfig => "environment-config",
+            Reference::RuntimeConfig => "runtime-config",
+            Reference::ProviderIdentity => "provider-identity",
+        }
+    }
+
+    /// An error, except the Crossplane objects pave's own Compositions need and pave does not
+    /// generate yet (issue 15: the `Function`s, the EnvironmentConfigs, the `default`
+    /// ClusterProviderConfig): warnings until it does, so that platforms with managed resources
+    /// still compile. Once generated, these become errors like the rest.
+    pub fn severity(self) -> Severity {
+        match self {
+            Reference::Function | Reference::ProviderConfig | Reference::EnvironmentConfig => {
+                Severity::Warning
+            }
+            Reference::FluxPath
+            | Reference::FluxSource
+            | Reference::FluxDependency
+            | Reference::KustomizeResource
+            | Reference::Secret
+            | Reference::StorageClass
+            | Reference::DefaultStorageClass
+            | Reference::Certificate
+            | Reference::DnsZone
+            | Reference::IamRole
+            | Reference::ServiceAccount
+            | Reference::RuntimeConfig
+            | Reference::ProviderIdentity => Severity::Error,
+        }
+    }
+
+    /// What would produce the missing thing.
+    fn help(self) -> &'static str {
+        match self {
+            Reference::FluxPath => {
+                "a Kustomization's path must be a folder of the tree with a kustomization.yaml; \
+                 this is a bug in pave unless an add-on's manifests wrote the Kustomization"
+            }
+            Reference::FluxSource => {
+                "add the GitRepository, OCIRepository or HelmRepository it names (in the same \
+                 namespace unless `sourceRef.namespace` says otherwise), or correct the name"
+            }
+            Reference::FluxDependency => {
+                "Flux waits forever for a dependency that does not exist: name a Kustomization \
+                 or HelmRelease of the same cluster, or remove the entry"
+            }
+            Reference::KustomizeResource => {
+                "every entry must be a file of the folder or a folder with a kustomization.yaml"
+            }
+            Reference::Secret => {
+                "produce it in the same namespace: a service's `secrets` (an ExternalSecret from \
+                 Secrets Manager), an ExternalSecret or Secret in an add-on's `manifests`, or \
+                 a managed resource's connection secret; or correct the name"
+            }
+            Reference::StorageClass => {
+                "add the StorageClass to an add-on's `manifests` (or enable the add-on that \
+                 installs it), or name a class that exists"
+            }
+            Reference::DefaultStorageClass => {
+                "name a StorageClass, or add one annotated \
+                 `storageclass.kubernetes.io/is-default-class: \"true\"` to an add-on's `manifests`"
+            }
+            Reference::Certificate => {
+                "the host needs a certificate: a host in the environment's DNS zone gets an ACM \
+                 certificate from the Terraform foundation, or add a cert-manager Certificate"
+            }
+            Reference::DnsZone => {
+                "use a host under the environment's DNS zone (`dns.zone`), which the Terraform \
+                 foundation creates"
+            }
+            Reference::IamRole => {
+                "the role must be created by the same Terraform root module: declare the \
+                 identity in the add-on's `identities` (or the service's `aws`), so that pave \
+                 writes the role, its trust and the association together"
+            }
+            Reference::ServiceAccount => {
+                "the pods' ServiceAccount must exist: give the identity the `valuesPath` where \
+                 the chart takes the ServiceAccount's name, or add the ServiceAccount to the \
+                 add-on's `manifests`"
+            }
+            Reference::Function => {
+                "install the composition function: a `Function` (pkg.crossplane.io) with this \
+                 name on every cluster that runs the Composition"
+            }
+            Reference::ProviderConfig => {
+                "add the ProviderConfig or ClusterProviderConfig the composed resources name, \
+                 on every cluster that runs the Composition"
+            }
+            Reference::EnvironmentConfig => {
+                "add the EnvironmentConfig (apiextensions.crossplane.io) the Composition loads, \
+                 on every cluster that runs it"
+            }
+            Reference::RuntimeConfig => {
+                "add the DeploymentRuntimeConfig the Provider names, or remove \
+                 `runtimeConfigRef` to use Crossplane's `default`"
+            }
+            Reference::ProviderIdentity => {
+                "a provider's pods need AWS credentials: name their ServiceAccount in a \
+                 DeploymentRuntimeConfig and give it a role with an EKS Pod Identity \
+                 association in the cluster's Terraform"
+            }
+        }
+    }
+}
+
+/// A reference nothing produces: what refers, to what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnresolvedReference {
+    pub reference: Reference,
+    /// What is referred to, with its namespace where it has one: "Secret `db` in `shop-dev`".
+    pub target: String,
+    /// The generated object that refers to it and where: "Deployment `web`
+    /// (`tenants/shop/dev/workloads/...yaml`)".
+    pub referrer: String,
 }
 
 impl DiagnosticKind {
@@ -650,6 +834,8 @@ impl DiagnosticKind {
                     Severity::Warning
                 }
             }
+            DiagnosticKind::UnresolvedReference(unresolved) => unresolved.reference.severity(),
+            DiagnosticKind::PodSecurityMismatch { .. } => Severity::Error,
             DiagnosticKind::PolicyViolation(violation) => violation.severity,
             DiagnosticKind::PolicyError { .. }
             | DiagnosticKind::PolicyMetadata { .. }
@@ -671,6 +857,8 @@ impl DiagnosticKind {
             DiagnosticKind::InvalidDate { .. } => "invalid-date",
             DiagnosticKind::UnusedWaiver { .. } => "unused-waiver",
             DiagnosticKind::GatekeeperNotRunning => "gatekeeper-not-running",
+            DiagnosticKind::UnresolvedReference(_) => "unresolved-reference",
+            DiagnosticKind::PodSecurityMismatch { .. } => "pod-security-mismatch",
             DiagnosticKind::ExpiredWaiver { .. } => "expired-waiver",
             DiagnosticKind::Io { .. } => "io",
             DiagnosticKind::YamlSyntax { .. } => "yaml-syntax",
@@ -1060,6 +1248,19 @@ impl DiagnosticKind {
                 "{what} need the `{addon}` add-on, which is off in environment `{environment}`"
             ),
             DiagnosticKind::Internal { message } => format!("internal error: {message}"),
+            DiagnosticKind::UnresolvedReference(unresolved) => format!(
+                "{}: nothing produces {}",
+                unresolved.reference.as_str(),
+                unresolved.target
+            ),
+            DiagnosticKind::PodSecurityMismatch {
+                level,
+                namespace,
+                object,
+                ..
+            } => format!(
+                "Pod Security `{level}` of namespace `{namespace}` rejects the pods of {object}"
+            ),
             DiagnosticKind::PolicyViolation(violation) => violation.message.clone(),
             DiagnosticKind::PolicyError { message } => format!("policy error: {message}"),
             DiagnosticKind::PolicyMetadata { problem } => format!("policy metadata: {problem}"),
@@ -1220,6 +1421,10 @@ impl DiagnosticKind {
             DiagnosticKind::InvalidDate { .. } => "not a date".into(),
             DiagnosticKind::UnusedWaiver { .. } => "no violation here".into(),
             DiagnosticKind::GatekeeperNotRunning => "enforcement asked for here".into(),
+            DiagnosticKind::UnresolvedReference(unresolved) => {
+                format!("referred to by {}", unresolved.referrer)
+            }
+            DiagnosticKind::PodSecurityMismatch { reason, .. } => reason.clone(),
             DiagnosticKind::ExpiredWaiver { today, .. } => format!("expired (today is {today})"),
         }
     }
@@ -1543,6 +1748,15 @@ impl DiagnosticKind {
             DiagnosticKind::InvalidDate { .. } => {
                 Some("write a calendar date as `YYYY-MM-DD`, e.g. `2027-03-31`".into())
             }
+            DiagnosticKind::UnresolvedReference(unresolved) => {
+                Some(unresolved.reference.help().into())
+            }
+            DiagnosticKind::PodSecurityMismatch { .. } => Some(
+                "Kubernetes rejects pods that break the namespace's Pod Security level \
+                 (kubernetes.io/docs/concepts/security/pod-security-standards): change the \
+                 pod's settings, or the add-on's `podSecurity` and namespace"
+                    .into(),
+            ),
             DiagnosticKind::GatekeeperNotRunning => Some(
                 "switch the add-on on, in the Platform's `spec.addons.gatekeeper.enabled` or an Environment's".into(),
             ),

@@ -1,0 +1,63 @@
+//! What the wiring check needs to know that the tree does not say: the add-on catalogue's
+//! declarations (which ServiceAccounts a chart creates, the Pod Security level it runs at).
+
+use std::collections::BTreeMap;
+
+use crate::parse::PodSecurity;
+use crate::resolve::ResolvedSpec;
+
+/// Taken from the resolved spec before it is freed.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The output folder inside the Git repository (Flux paths are `./<path>/<dir>`).
+    pub gitops_path: String,
+    /// Each add-on of the catalogue by name.
+    pub addons: BTreeMap<String, AddonFacts>,
+}
+
+/// One add-on's declarations.
+#[derive(Debug, Clone)]
+pub struct AddonFacts {
+    pub namespace: String,
+    /// The Pod Security level the catalogue entry says its chart's pods meet.
+    pub pod_security: PodSecurity,
+    /// Its identities' ServiceAccounts: (namespace, name, where the chart's values take the
+    /// name). Without a values path, the chart (or a manifest) creates that name itself.
+    pub service_accounts: Vec<(String, String, Option<String>)>,
+}
+
+impl Facts {
+    pub fn new(spec: &ResolvedSpec) -> Self {
+        let addons = spec
+            .addons
+            .iter()
+            .map(|(name, addon)| {
+                let definition = &addon.definition;
+                let service_accounts = definition
+                    .identities
+                    .iter()
+                    .map(|identity| {
+                        (
+                            identity
+                                .namespace
+                                .clone()
+                                .unwrap_or_else(|| definition.namespace.clone()),
+                            identity.service_account.clone(),
+                            identity.values_path.clone(),
+                        )
+                    })
+                    .collect();
+                let facts = AddonFacts {
+                    namespace: definition.namespace.clone(),
+                    pod_security: definition.pod_security,
+                    service_accounts,
+                };
+                (name.clone(), facts)
+            })
+            .collect();
+        Facts {
+            gitops_path: spec.platform.spec.gitops.path.clone(),
+            addons,
+        }
+    }
+}
