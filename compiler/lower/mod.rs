@@ -513,6 +513,7 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
                 platform: spec.platform.name(),
                 namespace: &namespace,
             };
+            let otlp = otlp_endpoint(spec, env_name);
             let workloads = services
                 .iter()
                 .filter_map(|service| {
@@ -522,14 +523,18 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
                         .find(|i| &i.environment == env_name)?;
                     let callers =
                         callers.get(&(service.tenant.as_str(), service.name(), env_name.as_str()));
-                    Some(workload(
+                    let mut workload = workload(
                         service,
                         instance,
                         &labels,
                         &spec.stdlib.defaults.probes,
                         callers,
                         &names,
-                    ))
+                    );
+                    if let Some(otlp) = &otlp {
+                        add_otlp_env(&mut workload, otlp);
+                    }
+                    Some(workload)
                 })
                 .collect();
             let account_id = spec
@@ -1093,6 +1098,59 @@ fn cross_tenant_callers(spec: &ResolvedSpec) -> BTreeMap<(&str, &str, &str), BTr
         }
     }
     out
+}
+
+/// The chart whose add-on is the environment's OpenTelemetry collector.
+const OTLP_COLLECTOR_CHART: &str = "opentelemetry-collector";
+/// The chart's OTLP/HTTP service port when its values do not set `ports.otlp-http.servicePort`.
+const OTLP_HTTP_PORT: u64 = 4318;
+
+/// Where workloads send telemetry in an environment, when an add-on installing the OpenTelemetry
+/// collector chart runs there: its Service, derived from the add-on itself. The chart names the
+/// Service after the release (pave's release name is the add-on's) when that contains the
+/// chart's name, `<release>-opentelemetry-collector` otherwise (its `_helpers.tpl` fullname),
+/// in the add-on's namespace, on the OTLP/HTTP port its values give.
+fn otlp_endpoint(spec: &ResolvedSpec, env_name: &str) -> Option<String> {
+    let addon = spec.addons.values().find(|addon| {
+        addon.definition.chart.name == OTLP_COLLECTOR_CHART
+            && addon
+                .instances
+                .get(env_name)
+                .is_some_and(|instance| instance.enabled.value)
+    })?;
+    let instance = addon.instances.get(env_name)?;
+    let service = if addon.name.contains(OTLP_COLLECTOR_CHART) {
+        addon.name.clone()
+    } else {
+        format!("{}-{OTLP_COLLECTOR_CHART}", addon.name)
+    };
+    let port = instance
+        .values
+        .pointer("/ports/otlp-http/servicePort")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(OTLP_HTTP_PORT);
+    Some(format!(
+        "http://{service}.{}.svc.cluster.local:{port}",
+        addon.definition.namespace
+    ))
+}
+
+/// The OpenTelemetry SDKs' standard variables (OpenTelemetry specification, "OTLP Exporter
+/// Configuration"): the collector's endpoint, over HTTP (some SDKs default to gRPC, which the
+/// HTTP port does not speak), and the service's name. A variable the service sets itself wins.
+fn add_otlp_env(workload: &mut Workload, endpoint: &str) {
+    let variables = [
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.to_string()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf".to_string()),
+        ("OTEL_SERVICE_NAME", workload.name.clone()),
+    ];
+    for (name, value) in variables {
+        let taken =
+            workload.env.contains_key(name) || workload.env_vars.iter().any(|var| var.name == name);
+        if !taken {
+            workload.env.insert(name.to_string(), value);
+        }
+    }
 }
 
 fn workload(

@@ -2,9 +2,9 @@
 //! HelmRelease in `flux-system` (run as `helm-controller`) installing into its own namespace, with
 //! a HelmRepository or OCIRepository beside it (same namespace: no cross-namespace reference),
 //! its chart version pinned and its values final. The controllers layer holds the cluster's
-//! default StorageClass; the configs layer the add-ons' manifests, the ExternalSecrets (and
-//! Password generators) of the Secrets their charts read, and the ClusterRole tenants' workloads
-//! are applied with.
+//! default StorageClass; the tenancy folder the controllers' manifests and the ClusterRole
+//! tenants' workloads are applied with; the configs layer the manifests of configs add-ons and
+//! the ExternalSecrets (and Password generators) of the Secrets the add-ons' charts read.
 
 use std::collections::BTreeMap;
 
@@ -43,6 +43,14 @@ pub(super) fn layer_dir(cluster: &Cluster, layer: AddonLayer) -> String {
     format!("infrastructure/{}/{}", cluster.name, layer.as_str())
 }
 
+/// The folder of what tenants need from the platform and nothing more: the tenant ClusterRole
+/// and the manifests of the controllers-layer add-ons (such as External Secrets'
+/// ClusterSecretStore). Tenants wait for it, not for the configs layer, so a configs add-on that
+/// fails (a dashboard, log shipping) does not hold back application workloads.
+pub(super) fn tenancy_dir(cluster: &Cluster) -> String {
+    format!("infrastructure/{}/tenancy", cluster.name)
+}
+
 pub(super) fn emit(
     cluster: &Cluster,
     source_map: &SourceMap,
@@ -50,12 +58,14 @@ pub(super) fn emit(
     let env_source = &source_map.get(cluster.source).name;
     let mut controllers = Folder::new(layer_dir(cluster, AddonLayer::Controllers));
     let mut configs = Folder::new(layer_dir(cluster, AddonLayer::Configs));
+    let mut tenancy = Folder::new(tenancy_dir(cluster));
     let cluster_provenance = Provenance::new(
         Some(cluster.document),
         &super::cluster_context(cluster, None),
     );
     controllers.trace(cluster_provenance.clone());
     configs.trace(cluster_provenance.clone());
+    tenancy.trace(cluster_provenance.clone());
 
     // Each namespace goes in the earliest layer that uses it, with the most permissive level any
     // of its add-ons asks for.
@@ -95,22 +105,30 @@ pub(super) fn emit(
         for secret in &addon.secrets {
             add_secret(secret, &addon.labels, source, &mut configs)?;
         }
+        // A manifest's kind comes from its own chart: a controller's, once the controllers layer
+        // is ready; a configs add-on's, in the same layer as the chart.
+        let manifests = match addon.layer {
+            AddonLayer::Controllers => &mut tenancy,
+            AddonLayer::Configs => &mut configs,
+        };
         for (i, manifest) in addon.manifests.iter().enumerate() {
             let (entry, fields) = addon.manifest_origins.get(i).cloned().unzip();
             let mut provenance = Provenance::new(entry, &context);
             provenance.fields = std::sync::Arc::new(fields.unwrap_or_default());
-            configs.trace(provenance);
-            add_manifest(manifest, source, &mut configs)?;
+            manifests.trace(provenance);
+            add_manifest(manifest, source, manifests)?;
         }
         controllers.trace(cluster_provenance.clone());
         configs.trace(cluster_provenance.clone());
+        tenancy.trace(cluster_provenance.clone());
     }
 
     if !cluster.tenants.is_empty() {
-        configs.add(&tenant_role(cluster), TENANT_ROLE, env_source)?;
+        tenancy.add(&tenant_role(cluster), TENANT_ROLE, env_source)?;
     }
 
     let mut files = controllers.finish(env_source)?;
+    files.extend(tenancy.finish(env_source)?);
     files.extend(configs.finish(env_source)?);
     Ok(files)
 }

@@ -1,6 +1,6 @@
 //! `clusters/<cluster>/platform/`: the GitRepository of the Platform's GitOps repository and the
-//! cluster's Kustomizations, ordered with `dependsOn`: infrastructure controllers, then
-//! infrastructure configs, then each tenant.
+//! cluster's Kustomizations, ordered with `dependsOn`: infrastructure controllers, then what
+//! tenants need (`infra-tenancy`), then each tenant beside the infrastructure configs.
 
 use super::super::folder::Folder;
 use super::super::gatekeeper;
@@ -11,7 +11,7 @@ use super::objects::{
 };
 use super::{
     FLUX_NAMESPACE, INFRA_CONFIGS, INFRA_CONTROLLERS, INFRA_POLICIES, INFRA_POLICY_TEMPLATES,
-    KUSTOMIZE_CONTROLLER, addons, meta, repository_path, tenant,
+    INFRA_TENANCY, KUSTOMIZE_CONTROLLER, addons, meta, repository_path, tenant,
 };
 use crate::lower::{Cluster, GitOpsSource, Plan};
 use crate::parse::AddonLayer;
@@ -74,9 +74,15 @@ pub(super) fn emit(
             "15m",
         ),
         (
+            INFRA_TENANCY,
+            addons::tenancy_dir(cluster),
+            after(INFRA_CONTROLLERS),
+            "5m",
+        ),
+        (
             INFRA_CONFIGS,
             addons::layer_dir(cluster, AddonLayer::Configs),
-            after(INFRA_CONTROLLERS),
+            after(INFRA_TENANCY),
             "10m",
         ),
     ];
@@ -206,13 +212,15 @@ pub(super) fn emit(
         let kustomization = Kustomization::new(
             meta(&name, Some(FLUX_NAMESPACE), labels),
             KustomizationSpec {
+                // Only what the tenancy folder's objects need: not the configs layer, whose
+                // dashboards and log shipping workloads do not use.
                 depends_on: if enforced {
-                    [INFRA_CONFIGS, INFRA_POLICIES]
+                    [INFRA_TENANCY, INFRA_POLICIES]
                         .into_iter()
                         .flat_map(after)
                         .collect()
                 } else {
-                    after(INFRA_CONFIGS)
+                    after(INFRA_TENANCY)
                 },
                 interval: "10m",
                 retry_interval: "2m",

@@ -50,6 +50,8 @@ const HELM_CONTROLLER: &str = "helm-controller";
 /// The cluster Kustomizations of the two add-on layers.
 const INFRA_CONTROLLERS: &str = "infra-controllers";
 const INFRA_CONFIGS: &str = "infra-configs";
+/// The cluster Kustomization of what tenants need (after the controllers, before the configs).
+const INFRA_TENANCY: &str = "infra-tenancy";
 /// The cluster Kustomizations of Gatekeeper's templates and constraints (when it enforces the
 /// policies), one after the other: a Constraint's kind exists once its template is processed.
 const INFRA_POLICY_TEMPLATES: &str = "infra-policy-templates";

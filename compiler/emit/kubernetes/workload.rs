@@ -37,7 +37,7 @@ use super::tenancy::{cpu_memory, meta, tenant_namespace_peer};
 use crate::emit::{ObjectContext, Provenance};
 use crate::lower::{
     EnvVarSource as PlannedEnvSource, PlannedContainer, PlannedEnvVar, PlannedFile, PlannedMount,
-    PlannedProbe, TenantEnvironment, Workload,
+    PlannedPort, PlannedProbe, TenantEnvironment, Workload,
 };
 use crate::parse::WorkloadKind;
 use crate::parse::score::InitKind;
@@ -734,7 +734,7 @@ fn ingress(unit: &TenantEnvironment, workload: &Workload) -> Option<Ingress> {
         } else {
             "internal"
         };
-        metadata.annotations = Some(BTreeMap::from([
+        let mut annotations = BTreeMap::from([
             (
                 "alb.ingress.kubernetes.io/scheme".to_string(),
                 scheme.to_string(),
@@ -751,7 +751,9 @@ fn ingress(unit: &TenantEnvironment, workload: &Workload) -> Option<Ingress> {
                 "alb.ingress.kubernetes.io/ssl-policy".to_string(),
                 "ELBSecurityPolicy-TLS13-1-2-2021-06".to_string(),
             ),
-        ]));
+        ]);
+        annotations.extend(health_check(workload, port));
+        metadata.annotations = Some(annotations);
     }
     Some(Ingress {
         metadata,
@@ -786,6 +788,37 @@ fn ingress(unit: &TenantEnvironment, workload: &Workload) -> Option<Ingress> {
         }),
         ..Ingress::default()
     })
+}
+
+/// The ALB's target health check, from the readiness probe: the load balancer controller checks
+/// `/` on the traffic port unless told (its docs, "Ingress annotations", health check), and a
+/// service that answers `/` with a redirect or a 404 never gets traffic. An HTTP readiness probe
+/// gives the path, its port (the traffic port when it is the one the Ingress routes to) and
+/// scheme; a TCP or exec probe says nothing an HTTP check could use, so the defaults stay.
+fn health_check(workload: &Workload, port: &PlannedPort) -> Vec<(String, String)> {
+    let Some(readiness) = &workload.readiness else {
+        return Vec::new();
+    };
+    let (Some(path), None) = (&readiness.path, &readiness.exec) else {
+        return Vec::new();
+    };
+    let mut annotations = vec![(
+        "alb.ingress.kubernetes.io/healthcheck-path".to_string(),
+        path.clone(),
+    )];
+    if readiness.port != port.target_port {
+        annotations.push((
+            "alb.ingress.kubernetes.io/healthcheck-port".to_string(),
+            readiness.port.to_string(),
+        ));
+    }
+    if readiness.scheme.as_deref() == Some("HTTPS") {
+        annotations.push((
+            "alb.ingress.kubernetes.io/healthcheck-protocol".to_string(),
+            "HTTPS".to_string(),
+        ));
+    }
+    annotations
 }
 
 /// Admits the ingress controller (for services with an ingress) and the namespaces of other

@@ -358,6 +358,8 @@ pub(super) struct EksTaint {
 pub(super) struct EksAddon {
     pub cluster_name: String,
     pub addon_name: &'static str,
+    /// The add-on's advanced configuration, a JSON document in a string.
+    pub configuration_values: Option<&'static str>,
     pub resolve_conflicts_on_create: &'static str,
     pub resolve_conflicts_on_update: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]

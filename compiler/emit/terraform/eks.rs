@@ -1,7 +1,7 @@
 //! The EKS cluster of one environment in one region: the Environment's Kubernetes version, a
 //! private API endpoint (public only for the networks the Environment lists), secrets encrypted
 //! with a KMS key, every control-plane log type on; managed node groups in the private subnets;
-//! the core add-ons and the EBS CSI driver (with its Pod Identity role); admin access entries; and the Pod Identity association of each workload
+//! the core add-ons (the VPC CNI with its network policy agent on) and the EBS CSI driver (with its Pod Identity role); admin access entries; and the Pod Identity association of each workload
 //! identity. Node volumes are encrypted through the region's EBS encryption by default.
 
 use super::aws::{
@@ -27,6 +27,12 @@ const LOG_TYPES: [&str; 5] = [
 /// Add-ons without which a cluster does not work, in their default version for the cluster's
 /// Kubernetes version. CoreDNS waits for nodes to run on.
 const NODE_ADDONS: [&str; 3] = ["eks-pod-identity-agent", "kube-proxy", "vpc-cni"];
+
+/// The VPC CNI's network policy agent, off unless asked for: without it every NetworkPolicy pave
+/// writes (the tenants' default deny included) is accepted and silently not enforced. EKS user
+/// guide, "Restrict Pod network traffic with Kubernetes network policies": the add-on's
+/// configuration value `enableNetworkPolicy: "true"` (a string).
+const VPC_CNI_CONFIGURATION: &str = r#"{"enableNetworkPolicy":"true"}"#;
 
 pub(super) fn emit(
     config: &mut Config,
@@ -144,6 +150,7 @@ pub(super) fn emit(
     let addon = |addon_name: &'static str| EksAddon {
         cluster_name: cluster_name.clone(),
         addon_name,
+        configuration_values: (addon_name == "vpc-cni").then_some(VPC_CNI_CONFIGURATION),
         // EKS installs self-managed versions of some add-ons; the managed add-on takes them over.
         resolve_conflicts_on_create: "OVERWRITE",
         resolve_conflicts_on_update: "OVERWRITE",
