@@ -640,10 +640,13 @@ impl Reference {
     /// still compile. Once generated, these become errors like the rest.
     pub fn severity(self) -> Severity {
         match self {
-            Reference::Function | Reference::ProviderConfig | Reference::EnvironmentConfig => {
-                Severity::Warning
-            }
-            Reference::FluxPath
+            // The EnvironmentConfigs `pave-network` and `pave-atlas` hold values only the cloud
+            // account setup knows after `terraform apply` (a security group's id, the Atlas
+            // project): pave cannot produce them yet, and says so as a warning.
+            Reference::EnvironmentConfig => Severity::Warning,
+            Reference::Function
+            | Reference::ProviderConfig
+            | Reference::FluxPath
             | Reference::FluxSource
             | Reference::FluxDependency
             | Reference::KustomizeResource

@@ -45,11 +45,11 @@ fn every_exported_template_decides_as_its_rule_on_every_object_of_the_example() 
         .map_err(|error| format!("the example does not load: {error:?}"))?;
     // A waiver of a rule Gatekeeper runs, for one service in one environment, so that the
     // adapter's waivers are put to the test too (the example waives only a rule on specs).
-    source_map.add(crate::source::SourceFile {
-        name: "policies/parity-waiver.yaml".into(),
-        text: "apiVersion: pave.dev/v1alpha1\nkind: Waiver\nmetadata: {name: frontend-upstream-images}\nspec:\n  rule: allowed-registries\n  tenant: web\n  service: frontend\n  environments: [prod]\n  reason: The parity test's.\n  expires: 2027-01-01\n".into(),
-        origin: crate::source::Origin::User,
-    });
+    source_map.add(crate::source::SourceFile::new(
+        "policies/parity-waiver.yaml".into(),
+        "apiVersion: pave.dev/v1alpha1\nkind: Waiver\nmetadata: {name: frontend-upstream-images}\nspec:\n  rule: allowed-registries\n  tenant: web\n  service: frontend\n  environments: [prod]\n  reason: The parity test's.\n  expires: 2027-01-01\n".into(),
+        crate::source::Origin::User,
+    ));
     let options = Options {
         today: jiff::civil::date(2026, 12, 1),
         evaluate_policies: true,
