@@ -125,6 +125,11 @@ pub struct RegionalFoundation {
     pub log_retention_days: u32,
     /// Days before a deleted KMS key is gone.
     pub key_deletion_window_days: u32,
+    /// The Secrets Manager secrets the environment's services name under `secrets:`, created
+    /// empty (a person puts their values) and encrypted with the module's key; sorted by name.
+    pub application_secrets: Vec<ApplicationSecret>,
+    /// Days a deleted application secret can be restored.
+    pub secret_recovery_window_days: u32,
     /// Whether the cluster refuses deletion (production).
     pub deletion_protection: bool,
     /// The Environment spec file.
@@ -136,6 +141,62 @@ impl RegionalFoundation {
     pub fn role_name(&self, purpose: &str) -> String {
         format!("{}-{purpose}", self.cluster_name)
     }
+}
+
+/// A secret a service reads, which the root module creates without a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationSecret {
+    /// Its name in Secrets Manager.
+    pub name: String,
+    /// The services reading it, sorted.
+    pub services: Vec<String>,
+}
+
+/// The alias of the KMS key that encrypts a cluster's application secrets.
+pub fn secrets_key_alias(cluster: &str) -> String {
+    format!("alias/{cluster}-secrets")
+}
+
+/// The secrets the services of `env_name` name under `secrets:`, by name: those the root module
+/// creates. Names under `<platform>/<tenant>-<env>/` are where the managed resources'
+/// Compositions write their outputs (`lower/resource.rs`, `secret_prefix`), so they are left to
+/// them.
+fn application_secrets(spec: &ResolvedSpec, env_name: &str) -> Vec<ApplicationSecret> {
+    let platform = spec.platform.name();
+    let mut by_name: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let instances: Vec<_> = spec
+        .services
+        .iter()
+        .filter_map(|service| {
+            let instance = service
+                .instances
+                .iter()
+                .find(|i| i.environment == env_name)?;
+            Some((service, instance))
+        })
+        .collect();
+    let managed: BTreeSet<String> = instances
+        .iter()
+        .map(|(service, _)| format!("{platform}/{}-{env_name}/", service.tenant))
+        .collect();
+    for (service, instance) in &instances {
+        for secret in instance.secrets.values() {
+            let name = secret.name.as_str();
+            let composed = managed
+                .iter()
+                .any(|prefix| name.starts_with(prefix.as_str()));
+            if !composed {
+                by_name.entry(name).or_default().insert(service.name());
+            }
+        }
+    }
+    by_name
+        .into_iter()
+        .map(|(name, services)| ApplicationSecret {
+            name: name.to_string(),
+            services: services.into_iter().map(str::to_string).collect(),
+        })
+        .collect()
 }
 
 /// The VPC and its six subnets.
@@ -493,6 +554,8 @@ fn regional(
         certificates: certificates.into_iter().collect(),
         log_retention_days: LOG_RETENTION_DAYS,
         key_deletion_window_days: if production { 30 } else { 7 },
+        application_secrets: application_secrets(spec, env_name),
+        secret_recovery_window_days: if production { 30 } else { 7 },
         deletion_protection: production,
         location,
         source: env.parsed.doc.file,
@@ -711,6 +774,27 @@ fn addon_identities(
                     resources: arns.into_iter().collect(),
                     conditions: Vec::new(),
                 });
+                // The secrets the root module creates are encrypted with its key, which Secrets
+                // Manager uses on the reader's behalf: decrypt through Secrets Manager only,
+                // with the key named by its alias (its ARN is known once created).
+                if !application_secrets(spec, env_name).is_empty() {
+                    permissions.push(Permission {
+                        actions: vec!["kms:Decrypt".to_string()],
+                        resources: vec![location.arn("kms", "key/*")],
+                        conditions: vec![
+                            (
+                                "StringEquals".to_string(),
+                                "kms:ViaService".to_string(),
+                                vec![format!("secretsmanager.{}.amazonaws.com", location.region)],
+                            ),
+                            (
+                                "ForAnyValue:StringEquals".to_string(),
+                                "kms:ResourceAliases".to_string(),
+                                vec![secrets_key_alias(cluster)],
+                            ),
+                        ],
+                    });
+                }
             }
             let suffix = if several {
                 format!("{}-{}", addon.name, identity.service_account)

@@ -16,9 +16,9 @@ use rayon::prelude::*;
 use serde_json::Value as Json;
 
 pub use foundation::{
-    AwsLocation, Foundation, GitHubDeploy, IdentityOwner, Network, Permission, PlannedDns,
-    PlannedNodeGroup, PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry, StateBackend,
-    WorkloadIdentity, ZONES, ZoneSource,
+    ApplicationSecret, AwsLocation, Foundation, GitHubDeploy, IdentityOwner, Network, Permission,
+    PlannedDns, PlannedNodeGroup, PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry,
+    StateBackend, WorkloadIdentity, ZONES, ZoneSource, secrets_key_alias,
 };
 
 pub use resource::{

@@ -15,6 +15,8 @@
 //! reads the provider's generated password or connection secret on the cluster), and
 //! workloads read them back through External Secrets.
 
+#[cfg(test)]
+mod composed_schemas;
 mod composition;
 pub(crate) mod packages;
 mod schema;
@@ -386,7 +388,7 @@ mod tests {
     use crate::source::{FileId, stdlib_file};
 
     /// The `crossplane` catalogue entry, as read.
-    fn crossplane_addon() -> AddonDefinition {
+    pub(super) fn crossplane_addon() -> AddonDefinition {
         let text = stdlib_file("stdlib/addons/crossplane.yaml").unwrap_or_default();
         let (nodes, _) = parse_yaml(FileId::new(0), text);
         let json = nodes.first().map(|n| n.to_json()).unwrap_or_default();

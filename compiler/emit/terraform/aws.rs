@@ -245,6 +245,20 @@ pub(super) struct KmsAlias {
 }
 resource!("aws_kms_alias", KmsAlias);
 
+// Secrets.
+
+/// A secret without a value: the value is a `aws_secretsmanager_secret_version`, which pave
+/// never generates.
+#[derive(Debug, Serialize)]
+pub(super) struct SecretsmanagerSecret {
+    pub name: String,
+    pub description: String,
+    pub kms_key_id: String,
+    pub recovery_window_in_days: u32,
+    pub tags: Option<Tags>,
+}
+resource!("aws_secretsmanager_secret", SecretsmanagerSecret);
+
 // IAM.
 
 #[derive(Debug, Serialize)]

@@ -2,7 +2,8 @@
 //! `terraform plan` accept as is. One root module per environment and region
 //! (`terraform/<env>/<region>/`) and one for the ECR registry (`terraform/registry/`), each split
 //! into a file per generator: `terraform.tf.json` (backend and provider), `network.tf.json`,
-//! `iam.tf.json`, `eks.tf.json`, `dns.tf.json`, `registry.tf.json`.
+//! `iam.tf.json`, `eks.tf.json`, `dns.tf.json`, `secrets.tf.json` (when services name secrets),
+//! `registry.tf.json`.
 //!
 //! Built from typed argument structs ([`aws`]) into a typed configuration ([`model::Config`]),
 //! written canonically. JSON has no comments: each file's first key is Terraform's `"//"`
@@ -17,6 +18,7 @@ mod model;
 mod network;
 mod policy;
 mod registry;
+mod secrets;
 
 use rayon::prelude::*;
 
@@ -159,6 +161,10 @@ fn regional_module(
     let mut dns_config = module.config();
     dns::emit(&mut dns_config, regional, &network.logs_key)?;
     module.add("dns", &dns_config)?;
+
+    let mut secrets_config = module.config();
+    secrets::emit(&mut secrets_config, regional)?;
+    module.add("secrets", &secrets_config)?;
     Ok(module.files)
 }
 

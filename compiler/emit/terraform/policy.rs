@@ -127,6 +127,13 @@ fn account_administers_key(location: &AwsLocation) -> Statement {
         .resource_all()
 }
 
+/// The policy of the key of a cluster's application secrets: the account administers it, and
+/// its IAM policies grant its use (the External Secrets role may decrypt through Secrets Manager
+/// only).
+pub(super) fn secrets_key_policy(location: &AwsLocation) -> Result<String, String> {
+    PolicyDocument::new(vec![account_administers_key(location)]).render()
+}
+
 /// The policy of a key of log groups in `region`: CloudWatch Logs may use it for log groups of
 /// this account in that region only.
 pub(super) fn logs_key_policy(location: &AwsLocation, region: &str) -> Result<String, String> {
