@@ -18,8 +18,14 @@ fn read(path: &str) -> Result<String, Failed> {
 fn wheel_pins_are_the_crate_version() -> Result<(), Failed> {
     let version = env!("CARGO_PKG_VERSION");
     let pins = [
-        ("pre-commit-mirror/pyproject.toml", format!("\"pave-cli=={version}\"")),
-        ("pre-commit-mirror/pyproject.toml", format!("version = \"{version}\"")),
+        (
+            "pre-commit-mirror/pyproject.toml",
+            format!("\"pave-cli=={version}\""),
+        ),
+        (
+            "pre-commit-mirror/pyproject.toml",
+            format!("version = \"{version}\""),
+        ),
         ("action.yml", format!("default: \"{version}\"")),
     ];
     let mut wrong = Vec::new();
@@ -30,7 +36,13 @@ fn wheel_pins_are_the_crate_version() -> Result<(), Failed> {
     }
     let pyproject = read("pyproject.toml")?;
     if !pyproject.contains("dynamic = [\"version\"]") || !pyproject.contains("bindings = \"bin\"") {
-        wrong.push("pyproject.toml must take its version from Cargo.toml and ship the binary".into());
+        wrong.push(
+            "pyproject.toml must take its version from Cargo.toml and ship the binary".into(),
+        );
     }
-    if wrong.is_empty() { Ok(()) } else { Err(wrong.join("\n").into()) }
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(wrong.join("\n").into())
+    }
 }

@@ -9,8 +9,8 @@
 
 mod fields;
 pub mod render;
-mod terraform;
 mod secret;
+mod terraform;
 
 use std::collections::{BTreeMap, BTreeSet};
 
