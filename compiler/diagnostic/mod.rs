@@ -9,7 +9,9 @@ pub use kind::{
     CidrOverlap, CidrProblem, DiagnosticKind, DisabledDependency, PlaceholderProblem,
     PolicyViolation, RefKind, Reference, Severity, UnresolvedReference,
 };
-pub use render::{RenderOptions, render_github, render_human, render_json, render_sarif};
+pub use render::{
+    RenderOptions, render_github, render_human, render_json, render_sarif, sarif_log,
+};
 pub(crate) use render::{github_data, github_property};
 
 use crate::source::Span;

@@ -263,6 +263,12 @@ pub fn render_sarif(diagnostics: &[Diagnostic], source_map: &SourceMap, prefix: 
         }
         results.push(result);
     }
+    sarif_log(rules, results)
+}
+
+/// A SARIF 2.1.0 log of one run of pave with these rules and results, as text: the envelope of
+/// both the diagnostics' and `pave diff`'s SARIF.
+pub fn sarif_log(rules: Vec<serde_json::Value>, results: Vec<serde_json::Value>) -> String {
     let log = serde_json::json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

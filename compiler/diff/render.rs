@@ -731,22 +731,7 @@ pub fn sarif(diff: &TreeDiff, root: &str) -> String {
             result
         })
         .collect();
-    let log = serde_json::json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "pave",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://pave.dev",
-                "rules": rules,
-            }},
-            "results": results,
-        }],
-    });
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
-    text.push('\n');
-    text
+    crate::diagnostic::sarif_log(rules, results)
 }
 
 /// The pull-request comment when there is no diff because the specs do not compile: what failed,

@@ -415,6 +415,15 @@ pub(super) fn join(dir: &str, relative: &str) -> String {
 }
 
 /// A list of strings (other items ignored).
+/// The items of the list at `key` of `value` (none when it is missing or not a list).
+pub(super) fn items<'a>(value: &'a Json, key: &str) -> impl Iterator<Item = &'a Json> {
+    value
+        .get(key)
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+}
+
 pub(super) fn strings(value: Option<&Json>) -> Vec<String> {
     value
         .and_then(Json::as_array)

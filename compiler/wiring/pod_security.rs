@@ -5,7 +5,7 @@
 
 use serde_json::Value as Json;
 
-use super::index::Index;
+use super::index::{Index, items};
 use super::references::{containers, pod_spec};
 use super::{Facts, Report};
 use crate::diagnostic::DiagnosticKind;
@@ -155,11 +155,7 @@ fn baseline(pod: &Json, pointer: &str) -> Option<(String, String)> {
             ));
         }
     }
-    let volumes = pod
-        .get("volumes")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten();
+    let volumes = items(pod, "volumes");
     for (i, volume) in volumes.enumerate() {
         if volume.get("hostPath").is_some() {
             return Some((
@@ -213,11 +209,7 @@ fn baseline(pod: &Json, pointer: &str) -> Option<(String, String)> {
         {
             return Some((context_at, "a `procMount` other than `Default`".into()));
         }
-        let ports = container
-            .get("ports")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten();
+        let ports = items(container, "ports");
         for port in ports {
             if port
                 .get("hostPort")
@@ -270,11 +262,7 @@ fn security_context(context: Option<&Json>, at: &str) -> Option<(String, String)
 
 /// The first restricted control (beyond baseline) the pod breaks.
 fn restricted(pod: &Json, pointer: &str) -> Option<(String, String)> {
-    let volumes = pod
-        .get("volumes")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten();
+    let volumes = items(pod, "volumes");
     for (i, volume) in volumes.enumerate() {
         let allowed = volume.as_object().is_some_and(|map| {
             map.keys()

@@ -6,7 +6,7 @@
 use serde_json::Value as Json;
 
 use super::Report;
-use super::index::{Index, Object, Scope};
+use super::index::{Index, Object, Scope, items};
 use crate::diagnostic::Reference;
 
 pub(super) fn check(index: &Index<'_>, report: &mut Report<'_>) {
@@ -86,11 +86,7 @@ fn secrets(
     let required =
         |reference: &Json| reference.get("optional").and_then(Json::as_bool) != Some(true);
     for (container, at) in containers(pod, pointer) {
-        let env = container
-            .get("env")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten();
+        let env = items(container, "env");
         for (i, var) in env.enumerate() {
             if let Some(reference) = var.pointer("/valueFrom/secretKeyRef")
                 && required(reference)
@@ -99,11 +95,7 @@ fn secrets(
                 names.push((name.to_string(), format!("{at}/env/{i}")));
             }
         }
-        let env_from = container
-            .get("envFrom")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten();
+        let env_from = items(container, "envFrom");
         for (i, source) in env_from.enumerate() {
             if let Some(reference) = source.get("secretRef")
                 && required(reference)
@@ -113,11 +105,7 @@ fn secrets(
             }
         }
     }
-    let volumes = pod
-        .get("volumes")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten();
+    let volumes = items(pod, "volumes");
     for (i, volume) in volumes.enumerate() {
         if let Some(secret) = volume.get("secret")
             && required(secret)
@@ -137,11 +125,7 @@ fn secrets(
             }
         }
     }
-    let pull = pod
-        .get("imagePullSecrets")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten();
+    let pull = items(pod, "imagePullSecrets");
     for (i, reference) in pull.enumerate() {
         if let Some(name) = reference.get("name").and_then(Json::as_str) {
             names.push((name.to_string(), format!("{pointer}/imagePullSecrets/{i}")));
