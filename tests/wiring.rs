@@ -7,24 +7,8 @@ use libtest_mimic::{Failed, Trial};
 
 use crate::support::{pave, repo};
 
-/// The references today's example makes that nothing in its tree produces yet: the Crossplane
-/// objects its Compositions need, which pave does not generate yet (issue 15: a `Function` per
-/// composition function, the EnvironmentConfigs and the `default` ClusterProviderConfig). Each
-/// is a real fault of the tree (Crossplane cannot run those Compositions); when the objects are
-/// generated, this list empties and the test requires it to.
-const UNPRODUCED_IN_EXAMPLES: &[(&str, &str)] = &[
-    (
-        "techcorp",
-        "environment-config: nothing produces EnvironmentConfig `pave-atlas`",
-    ),
-    (
-        "techcorp",
-        "environment-config: nothing produces EnvironmentConfig `pave-network`",
-    ),
-];
-
 pub(crate) fn trials() -> Vec<Trial> {
-    let mut roots: Vec<(String, PathBuf, Vec<String>)> = Vec::new();
+    let mut roots: Vec<(String, PathBuf)> = Vec::new();
     let cases = repo().join("tests/cases");
     for area in children(&cases) {
         for case in children(&area) {
@@ -33,7 +17,7 @@ pub(crate) fn trials() -> Vec<Trial> {
                     .strip_prefix(&cases)
                     .map(|p| p.display().to_string())
                     .unwrap_or_default();
-                roots.push((name, case.join("input"), Vec::new()));
+                roots.push((name, case.join("input")));
             }
         }
     }
@@ -43,34 +27,18 @@ pub(crate) fn trials() -> Vec<Trial> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let known = UNPRODUCED_IN_EXAMPLES
-                .iter()
-                .filter(|(example, _)| *example == name)
-                .map(|(_, message)| (*message).to_string())
-                .collect();
-            roots.push((format!("examples/{name}"), example, known));
+            roots.push((format!("examples/{name}"), example));
         }
     }
     roots
         .into_iter()
-        .map(|(name, root, known)| {
+        .map(|(name, root)| {
             Trial::test(
                 format!("wiring::{name}_has_every_reference_produced"),
-                move || wiring(&root, &known),
+                move || wiring(&root),
             )
         })
         .collect()
-}
-
-/// A finding on a Composition pave generates (`control-plane/crossplane/`) about the
-/// EnvironmentConfigs it loads, which the cloud account setup provides (their values exist only
-/// after `terraform apply`; issue 16): every platform with databases, caches or MongoDB has them.
-/// Once pave bridges them, this goes.
-fn needed_by_pave_compositions(finding: &str) -> bool {
-    ["environment-config: "]
-        .iter()
-        .any(|subkind| finding.starts_with(subkind))
-        && finding.contains("(`control-plane/crossplane/")
 }
 
 fn children(dir: &Path) -> Vec<PathBuf> {
@@ -82,7 +50,7 @@ fn children(dir: &Path) -> Vec<PathBuf> {
     children
 }
 
-fn wiring(root: &Path, known: &[String]) -> Result<(), Failed> {
+fn wiring(root: &Path) -> Result<(), Failed> {
     let run = pave(
         &repo(),
         &["check", &root.display().to_string(), "--output", "json"],
@@ -105,37 +73,14 @@ fn wiring(root: &Path, known: &[String]) -> Result<(), Failed> {
             format!("{}\t{}", text("message"), text("label"))
         })
         .collect();
-    let messages: Vec<&str> = found
-        .iter()
-        .map(|f| f.split('\t').next().unwrap_or_default())
-        .collect();
-    let unexpected: Vec<&String> = found
-        .iter()
-        .filter(|f| !known.iter().any(|k| f.starts_with(&format!("{k}\t"))))
-        .filter(|f| !needed_by_pave_compositions(f))
-        .collect();
-    let gone: Vec<&String> = known
-        .iter()
-        .filter(|k| !messages.contains(&k.as_str()))
-        .collect();
-    if !unexpected.is_empty() {
+    if !found.is_empty() {
         return Err(format!(
             "references nothing in the tree produces:\n{}",
-            unexpected
+            found
                 .iter()
                 .map(|f| format!("  {}", f.replace('\t', "\n    ")))
                 .collect::<Vec<_>>()
                 .join("\n")
-        )
-        .into());
-    }
-    if !gone.is_empty() {
-        return Err(format!(
-            "now produced: remove from UNPRODUCED_IN_EXAMPLES in tests/wiring.rs:\n  {}",
-            gone.iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join("\n  ")
         )
         .into());
     }

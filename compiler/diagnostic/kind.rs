@@ -550,6 +550,10 @@ pub enum DiagnosticKind {
         environment: String,
         what: &'static str,
     },
+    /// A service requires `mongodb` in an environment with no Atlas project (`spec.atlas`).
+    AtlasProjectMissing {
+        environment: String,
+    },
     /// Two requests that share a resource (same type, class and id) set a parameter differently.
     SharedResourceConflict {
         id: String,
@@ -634,32 +638,9 @@ impl Reference {
         }
     }
 
-    /// An error, except the Crossplane objects pave's own Compositions need and pave does not
-    /// generate yet (issue 15: the `Function`s, the EnvironmentConfigs, the `default`
-    /// ClusterProviderConfig): warnings until it does, so that platforms with managed resources
-    /// still compile. Once generated, these become errors like the rest.
+    /// Always an error: a reference nothing produces stops what refers to it on the cluster.
     pub fn severity(self) -> Severity {
-        match self {
-            // The EnvironmentConfigs `pave-network` and `pave-atlas` hold values only the cloud
-            // account setup knows after `terraform apply` (a security group's id, the Atlas
-            // project): pave cannot produce them yet, and says so as a warning.
-            Reference::EnvironmentConfig => Severity::Warning,
-            Reference::Function
-            | Reference::ProviderConfig
-            | Reference::FluxPath
-            | Reference::FluxSource
-            | Reference::FluxDependency
-            | Reference::KustomizeResource
-            | Reference::Secret
-            | Reference::StorageClass
-            | Reference::DefaultStorageClass
-            | Reference::Certificate
-            | Reference::DnsZone
-            | Reference::IamRole
-            | Reference::ServiceAccount
-            | Reference::RuntimeConfig
-            | Reference::ProviderIdentity => Severity::Error,
-        }
+        Severity::Error
     }
 
     /// What would produce the missing thing.
@@ -823,6 +804,7 @@ impl DiagnosticKind {
             | DiagnosticKind::NoProvisioner { .. }
             | DiagnosticKind::SharedResourceConflict { .. }
             | DiagnosticKind::RequiredAddonDisabled { .. }
+            | DiagnosticKind::AtlasProjectMissing { .. }
             | DiagnosticKind::Internal { .. } => Severity::Error,
             DiagnosticKind::DependencyNotDeployed { .. } => Severity::Warning,
             DiagnosticKind::MissingGitopsRepository => Severity::Warning,
@@ -942,6 +924,7 @@ impl DiagnosticKind {
             DiagnosticKind::NoProvisioner { .. } => "no-provisioner",
             DiagnosticKind::SharedResourceConflict { .. } => "shared-resource-conflict",
             DiagnosticKind::RequiredAddonDisabled { .. } => "required-addon-disabled",
+            DiagnosticKind::AtlasProjectMissing { .. } => "atlas-project-missing",
             DiagnosticKind::Internal { .. } => "internal",
         }
     }
@@ -1250,6 +1233,9 @@ impl DiagnosticKind {
             } => format!(
                 "{what} need the `{addon}` add-on, which is off in environment `{environment}`"
             ),
+            DiagnosticKind::AtlasProjectMissing { environment } => format!(
+                "MongoDB needs an Atlas project, and environment `{environment}` names none"
+            ),
             DiagnosticKind::Internal { message } => format!("internal error: {message}"),
             DiagnosticKind::UnresolvedReference(unresolved) => format!(
                 "{}: nothing produces {}",
@@ -1415,6 +1401,7 @@ impl DiagnosticKind {
             DiagnosticKind::NoProvisioner { .. } => "not provided here".into(),
             DiagnosticKind::SharedResourceConflict { .. } => "set differently here".into(),
             DiagnosticKind::RequiredAddonDisabled { .. } => "needed here".into(),
+            DiagnosticKind::AtlasProjectMissing { .. } => "requested here".into(),
             DiagnosticKind::Internal { .. } => "here".into(),
             DiagnosticKind::PolicyViolation(violation) => violation.label.clone(),
             DiagnosticKind::PolicyError { .. } => "here".into(),
@@ -1726,6 +1713,9 @@ impl DiagnosticKind {
             ),
             DiagnosticKind::RequiredAddonDisabled { addon, environment, .. } => Some(format!(
                 "switch `{addon}` on in environment `{environment}` (`spec.addons.{addon}.enabled`), or remove this"
+            )),
+            DiagnosticKind::AtlasProjectMissing { environment } => Some(format!(
+                "set the Atlas project in environment `{environment}`'s spec: `atlas: {{projectId: <24 hexadecimal digits>}}` (its clusters' EnvironmentConfig `pave-atlas` and the Atlas provider's credentials come from it)"
             )),
             DiagnosticKind::SharedResourceConflict { .. } => Some(
                 "requests of one type, class and id share a resource; give them the same parameters, or different ids"

@@ -6,10 +6,10 @@
 
 pub(crate) mod crossplane;
 pub(crate) mod engine_value;
-mod flux;
+pub(crate) mod flux;
 mod folder;
 mod gatekeeper;
-mod kubernetes;
+pub(crate) mod kubernetes;
 mod output_tree;
 mod provenance;
 mod reuse;

@@ -128,6 +128,9 @@ pub struct RegionalFoundation {
     /// The Secrets Manager secrets the environment's services name under `secrets:`, created
     /// empty (a person puts their values) and encrypted with the module's key; sorted by name.
     pub application_secrets: Vec<ApplicationSecret>,
+    /// The Secrets Manager secret the module writes its data network into (`data_ports` not
+    /// empty), which External Secrets syncs for the cluster's EnvironmentConfig `pave-network`.
+    pub network_secret: Option<String>,
     /// Days a deleted application secret can be restored.
     pub secret_recovery_window_days: u32,
     /// Whether the cluster refuses deletion (production).
@@ -143,6 +146,34 @@ impl RegionalFoundation {
     }
 }
 
+/// The ports of the databases and caches in the VPC that the services of `env_name` require,
+/// sorted: for these the cluster's root module creates the data network and writes it into
+/// Secrets Manager (`network_secret_name`), and the cluster gets the EnvironmentConfig
+/// `pave-network` the Compositions read.
+pub(crate) fn data_ports(spec: &ResolvedSpec, env_name: &str) -> Vec<u16> {
+    spec.services
+        .iter()
+        .filter_map(|service| service.instances.iter().find(|i| i.environment == env_name))
+        .flat_map(|instance| &instance.requires)
+        // Atlas runs outside the VPC.
+        .filter(|resource_use| resource_use.resource_type != crate::parse::ResourceType::Mongodb)
+        .filter_map(|resource_use| {
+            super::resource::database_settings(resource_use.resource_type, "").map(|d| d.port)
+        })
+        .collect::<BTreeSet<u16>>()
+        .into_iter()
+        .collect()
+}
+
+/// Whether a service of `env_name` requires MongoDB (on Atlas, in the environment's project).
+pub(crate) fn uses_atlas(spec: &ResolvedSpec, env_name: &str) -> bool {
+    spec.services
+        .iter()
+        .filter_map(|service| service.instances.iter().find(|i| i.environment == env_name))
+        .flat_map(|instance| &instance.requires)
+        .any(|resource_use| resource_use.resource_type == crate::parse::ResourceType::Mongodb)
+}
+
 /// A secret a service reads, which the root module creates without a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicationSecret {
@@ -155,6 +186,31 @@ pub struct ApplicationSecret {
 /// The alias of the KMS key that encrypts a cluster's application secrets.
 pub fn secrets_key_alias(cluster: &str) -> String {
     format!("alias/{cluster}-secrets")
+}
+
+/// The secrets the root module of the cluster `eks_cluster` creates empty, by name: the
+/// services' (`application_secrets`) and, with MongoDB in the environment, the Atlas provider's
+/// API key.
+fn root_module_secrets(
+    spec: &ResolvedSpec,
+    env_name: &str,
+    eks_cluster: &str,
+) -> Vec<ApplicationSecret> {
+    let mut secrets = application_secrets(spec, env_name);
+    if uses_atlas(spec, env_name) {
+        secrets.push(ApplicationSecret {
+            name: super::atlas_api_key_secret_name(spec.platform.name(), eks_cluster),
+            services: vec!["the MongoDB Atlas provider (Crossplane)".to_string()],
+        });
+        secrets.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    secrets
+}
+
+/// Whether the root module of `eks_cluster` creates secrets (with its key `secrets_key_alias`).
+fn creates_secrets(spec: &ResolvedSpec, env_name: &str, eks_cluster: &str) -> bool {
+    !root_module_secrets(spec, env_name, eks_cluster).is_empty()
+        || !data_ports(spec, env_name).is_empty()
 }
 
 /// The secrets the services of `env_name` name under `secrets:`, by name: those the root module
@@ -498,19 +554,7 @@ fn regional(
         });
     }
 
-    let data_ports: Vec<u16> = spec
-        .services
-        .iter()
-        .filter_map(|service| service.instances.iter().find(|i| i.environment == env_name))
-        .flat_map(|instance| &instance.requires)
-        // Atlas runs outside the VPC.
-        .filter(|resource_use| resource_use.resource_type != crate::parse::ResourceType::Mongodb)
-        .filter_map(|resource_use| {
-            super::resource::database_settings(resource_use.resource_type, "").map(|d| d.port)
-        })
-        .collect::<BTreeSet<u16>>()
-        .into_iter()
-        .collect();
+    let data_ports = data_ports(spec, env_name);
 
     identities.extend(addon_identities(spec, env_name, &location, &cluster));
     certificates.extend(addon_hosts(spec, env_name, &location));
@@ -527,6 +571,9 @@ fn regional(
         None => ZoneSource::LookUp,
     };
 
+    let application_secrets = root_module_secrets(spec, env_name, &cluster);
+    let network_secret =
+        (!data_ports.is_empty()).then(|| super::network_secret_name(platform, &cluster));
     Some(RegionalFoundation {
         environment: env_name.to_string(),
         tier: env.tier,
@@ -554,7 +601,8 @@ fn regional(
         certificates: certificates.into_iter().collect(),
         log_retention_days: LOG_RETENTION_DAYS,
         key_deletion_window_days: if production { 30 } else { 7 },
-        application_secrets: application_secrets(spec, env_name),
+        application_secrets,
+        network_secret,
         secret_recovery_window_days: if production { 30 } else { 7 },
         deletion_protection: production,
         location,
@@ -777,7 +825,7 @@ fn addon_identities(
                 // The secrets the root module creates are encrypted with its key, which Secrets
                 // Manager uses on the reader's behalf: decrypt through Secrets Manager only,
                 // with the key named by its alias (its ARN is known once created).
-                if !application_secrets(spec, env_name).is_empty() {
+                if creates_secrets(spec, env_name, cluster) {
                     permissions.push(Permission {
                         actions: vec!["kms:Decrypt".to_string()],
                         resources: vec![location.arn("kms", "key/*")],

@@ -211,10 +211,47 @@ pub struct Cluster {
     pub storage_class: &'static str,
     /// The tenants with a namespace in its environment, sorted.
     pub tenants: Vec<String>,
+    /// What the platform's Compositions read on this cluster, beside the shared control plane;
+    /// `None` when none of its tenants' resources needs anything.
+    pub crossplane_environment: Option<CrossplaneEnvironment>,
     /// The Environment spec file.
     pub source: FileId,
     /// The Environment document.
     pub document: Span,
+}
+
+/// A cluster's own inputs to the Compositions: its EnvironmentConfigs and the Atlas provider's
+/// config. Each is derived from the same plan data as the other side of its seam: the network
+/// from the environment's data ports (which also make the cluster's Terraform create the data
+/// network and write it into Secrets Manager), Atlas from `spec.atlas` and the mongodb requests
+/// (which also make Terraform create the empty API key secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrossplaneEnvironment {
+    /// The Secrets Manager secret holding the cluster's data network (`dbSubnetGroupName`,
+    /// `cacheSubnetGroupName`, `securityGroupId`), written by its Terraform: synced into the Flux
+    /// namespace and substituted into the EnvironmentConfig `pave-network`. `None` when no
+    /// service of the environment requires a database or cache in the VPC.
+    pub network_secret: Option<String>,
+    pub atlas: Option<PlannedAtlas>,
+}
+
+/// MongoDB Atlas on one cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedAtlas {
+    /// The project the clusters are created in (EnvironmentConfig `pave-atlas`).
+    pub project_id: String,
+    /// The Secrets Manager secret with the provider's API key (`public_key`, `private_key`).
+    pub api_key_secret: String,
+}
+
+/// The Secrets Manager name of a cluster's data network, as its Terraform writes it.
+pub fn network_secret_name(platform: &str, eks_cluster: &str) -> String {
+    addon_secret_remote(platform, eks_cluster, "pave-network")
+}
+
+/// The Secrets Manager name of the Atlas provider's API key on a cluster (created empty).
+pub fn atlas_api_key_secret_name(platform: &str, eks_cluster: &str) -> String {
+    addon_secret_remote(platform, eks_cluster, "mongodbatlas-api-key")
 }
 
 /// The name of every cluster's default StorageClass: encrypted gp3 EBS volumes.
@@ -870,7 +907,10 @@ fn clusters(spec: &ResolvedSpec) -> Vec<Cluster> {
                     planned_addon(addon, env_name, &variables, &labels, &platform.doc)
                 })
                 .collect();
+            let eks_cluster = crate::resolve::cluster_name(platform.name(), env_name, region);
+            let crossplane_environment = crossplane_environment(spec, env_name, &eks_cluster);
             clusters.push(Cluster {
+                crossplane_environment,
                 name,
                 environment: env_name.clone(),
                 region: region.clone(),
@@ -886,6 +926,28 @@ fn clusters(spec: &ResolvedSpec) -> Vec<Cluster> {
     }
     clusters.sort_by(|a, b| a.name.cmp(&b.name));
     clusters
+}
+
+/// What the Compositions read on the cluster `eks_cluster` of `env_name`.
+fn crossplane_environment(
+    spec: &ResolvedSpec,
+    env_name: &str,
+    eks_cluster: &str,
+) -> Option<CrossplaneEnvironment> {
+    let platform = spec.platform.name();
+    let network_secret = (!foundation::data_ports(spec, env_name).is_empty())
+        .then(|| network_secret_name(platform, eks_cluster));
+    let atlas = foundation::uses_atlas(spec, env_name)
+        .then(|| spec.environments.get(env_name)?.parsed.spec.atlas.as_ref())
+        .flatten()
+        .map(|atlas| PlannedAtlas {
+            project_id: atlas.project_id.clone(),
+            api_key_secret: atlas_api_key_secret_name(platform, eks_cluster),
+        });
+    (network_secret.is_some() || atlas.is_some()).then_some(CrossplaneEnvironment {
+        network_secret,
+        atlas,
+    })
 }
 
 /// The values of pave's variables (`resolve::VARIABLES`) on the cluster of `env_name` in

@@ -29,6 +29,8 @@ pub struct EnvironmentSpec {
     pub cluster: ClusterSettings,
     #[serde(default)]
     pub dns: DnsSettings,
+    /// `spec.atlas`: where the environment's MongoDB Atlas clusters are created.
+    pub atlas: Option<AtlasSettings>,
 }
 
 /// The environment type.
@@ -128,6 +130,13 @@ pub enum TaintEffect {
     NoSchedule,
     PreferNoSchedule,
     NoExecute,
+}
+
+/// `spec.atlas`: the MongoDB Atlas project of the environment's `mongodb` resources.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AtlasSettings {
+    pub project_id: String,
 }
 
 /// `spec.dns`: the public hosted zone of the environment's host names.

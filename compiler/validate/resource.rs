@@ -34,6 +34,24 @@ pub(super) fn check_required_addons(resolved: &ResolvedSpec, diagnostics: &mut V
                     first.span,
                 ));
             }
+            // Atlas clusters are created in the environment's project (`spec.atlas`).
+            let atlas = resolved
+                .environments
+                .get(env)
+                .is_some_and(|e| e.parsed.spec.atlas.is_some());
+            if let Some(mongodb) = instance
+                .requires
+                .iter()
+                .find(|u| u.resource_type == crate::parse::ResourceType::Mongodb)
+                && !atlas
+            {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::AtlasProjectMissing {
+                        environment: env.into(),
+                    },
+                    mongodb.span,
+                ));
+            }
             let reads_secret_output = instance.resource_env.values().flatten().any(|part| {
                 let crate::resolve::EnvPart::Output { resource, output } = part else {
                     return false;

@@ -31,6 +31,22 @@ pub(super) fn check(index: &Index<'_>, report: &mut Report<'_>) {
 }
 
 fn composition(object: &Object<'_>, scope: &Scope, report: &mut Report<'_>) {
+    // EnvironmentConfigs and provider configs are read when a composite is composed: only
+    // clusters with composites of this Composition's type need them (the control plane is the
+    // same on every cluster).
+    let composite = object.value.pointer("/spec/compositeTypeRef");
+    let text = |pointer: &str| {
+        composite
+            .and_then(|c| c.pointer(pointer))
+            .and_then(Json::as_str)
+    };
+    let composes_here = match (text("/apiVersion"), text("/kind")) {
+        (Some(api_version), Some(kind)) => {
+            let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+            scope.has_kind(group, kind)
+        }
+        _ => true,
+    };
     let steps = object
         .value
         .pointer("/spec/pipeline")
@@ -60,6 +76,7 @@ fn composition(object: &Object<'_>, scope: &Scope, report: &mut Report<'_>) {
                 .is_none_or(|kind| kind == "Reference");
             if let Some(name) = config.pointer("/ref/name").and_then(Json::as_str)
                 && by_reference
+                && composes_here
                 && !scope.has("EnvironmentConfig", "", name)
             {
                 report.unresolved(
@@ -71,51 +88,52 @@ fn composition(object: &Object<'_>, scope: &Scope, report: &mut Report<'_>) {
             }
         }
         let mut references = Vec::new();
-        provider_config_refs(input, &format!("{pointer}/input"), &mut references);
-        for (at, kind, name) in references {
-            let found = match kind.as_deref() {
-                Some(kind) => scope.has(kind, "", &name),
-                None => {
-                    scope.has("ProviderConfig", "", &name)
-                        || scope.has("ClusterProviderConfig", "", &name)
-                }
-            };
-            if !found {
+        provider_config_refs(input, &format!("{pointer}/input"), "", &mut references);
+        for (at, group, kind, name) in references {
+            if composes_here && !scope.has_provider_config(&group, kind.as_deref(), &name) {
                 let kind = kind.unwrap_or_else(|| "ProviderConfig".into());
                 report.unresolved(
                     object,
                     &at,
                     Reference::ProviderConfig,
-                    format!("{kind} `{name}`"),
+                    format!("{kind} `{name}` of the provider of `{group}`"),
                 );
             }
         }
     }
 }
 
-/// Every `providerConfigRef` under `value`: (pointer, kind if given, name).
+/// Every `providerConfigRef` under `value`: (pointer, API group of the object it is in, kind if
+/// given, name).
 fn provider_config_refs(
     value: &Json,
     pointer: &str,
-    found: &mut Vec<(String, Option<String>, String)>,
+    group: &str,
+    found: &mut Vec<(String, String, Option<String>, String)>,
 ) {
     match value {
         Json::Object(map) => {
+            let group = map
+                .get("apiVersion")
+                .and_then(Json::as_str)
+                .map_or(group, |api_version| {
+                    api_version.rsplit_once('/').map_or("", |(group, _)| group)
+                });
             for (key, child) in map {
                 let at = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
                 if key == "providerConfigRef"
                     && let Some(name) = child.get("name").and_then(Json::as_str)
                 {
                     let kind = child.get("kind").and_then(Json::as_str).map(str::to_string);
-                    found.push((at, kind, name.to_string()));
+                    found.push((at, group.to_string(), kind, name.to_string()));
                 } else {
-                    provider_config_refs(child, &at, found);
+                    provider_config_refs(child, &at, group, found);
                 }
             }
         }
         Json::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                provider_config_refs(child, &format!("{pointer}/{i}"), found);
+                provider_config_refs(child, &format!("{pointer}/{i}"), group, found);
             }
         }
         _ => {}

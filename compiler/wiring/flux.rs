@@ -1,6 +1,7 @@
 //! Flux and kustomize references: a Kustomization's `path`, `sourceRef` and `dependsOn`, a
 //! HelmRelease's chart source (`chart.spec.sourceRef`, `chartRef`) and `dependsOn`, a source's
-//! `secretRef`, and each `kustomization.yaml`'s `resources`.
+//! `secretRef`, a Kustomization's `postBuild.substituteFrom`, and each `kustomization.yaml`'s
+//! `resources`.
 //!
 //! Resolved as Flux resolves them (fluxcd.io/flux/components/kustomize/kustomizations and
 //! /helm/helmreleases): a reference's `namespace` defaults to the referring object's; `path` is
@@ -75,6 +76,30 @@ pub(super) fn check(index: &Index<'_>, facts: &Facts, report: &mut Report<'_>) {
                         "Kustomization",
                         report,
                     );
+                    // Variables substituted after the build come from Secrets and ConfigMaps in
+                    // the Kustomization's namespace; a missing one that is not `optional` stops
+                    // the apply.
+                    let substitute_from =
+                        reference("/postBuild/substituteFrom").and_then(Json::as_array);
+                    for (i, from) in substitute_from.into_iter().flatten().enumerate() {
+                        let optional = from.get("optional").and_then(Json::as_bool) == Some(true);
+                        let kind = from.get("kind").and_then(Json::as_str).unwrap_or_default();
+                        let Some(name) = from.get("name").and_then(Json::as_str) else {
+                            continue;
+                        };
+                        let found = match kind {
+                            "Secret" => scope.has_secret(namespace, name),
+                            _ => scope.has(kind, namespace, name),
+                        };
+                        if !found && !optional {
+                            report.unresolved(
+                                object,
+                                &format!("/spec/postBuild/substituteFrom/{i}"),
+                                Reference::Secret,
+                                format!("{kind} `{name}` in namespace `{namespace}`"),
+                            );
+                        }
+                    }
                 }
                 ("helm.toolkit.fluxcd.io", "HelmRelease") => {
                     source(

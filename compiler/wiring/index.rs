@@ -77,6 +77,11 @@ pub(super) struct Scope {
     /// (namespace, name) of every Secret something applied produces: Secret objects,
     /// ExternalSecrets' targets, managed resources' connection secrets, and bootstrap's.
     secrets: HashSet<(String, String)>,
+    /// (API group, kind, name) of every ProviderConfig and ClusterProviderConfig: a managed
+    /// resource's `providerConfigRef` names one of its own provider's group.
+    provider_configs: Vec<(String, String, String)>,
+    /// (API group, kind) of every member.
+    kinds: HashSet<(String, String)>,
     /// Whether a StorageClass is annotated as the default.
     pub default_storage_class: bool,
 }
@@ -88,6 +93,32 @@ impl Scope {
         let namespace = if cluster_scoped(kind) { "" } else { namespace };
         self.keys
             .contains(&(kind.to_string(), namespace.to_string(), name.to_string()))
+    }
+
+    /// Whether a provider config of `kind` named `name` belongs to the provider of the managed
+    /// resources of API group `group`: Crossplane providers serve their configs in their root
+    /// group (`aws.m.upbound.io`) and their resources in it or in its subgroups
+    /// (`rds.aws.m.upbound.io`).
+    pub(super) fn has_provider_config(&self, group: &str, kind: Option<&str>, name: &str) -> bool {
+        self.provider_configs
+            .iter()
+            .any(|(config_group, config_kind, config_name)| {
+                config_name == name
+                    && kind.is_none_or(|kind| kind == config_kind)
+                    && (group == config_group
+                        || group
+                            .strip_suffix(config_group.as_str())
+                            .is_some_and(|prefix| prefix.ends_with('.')))
+            })
+    }
+
+    /// Whether the cluster has an object of `group` whose kind is `kind`, or whose kind is
+    /// `kind` without the leading `X` of a v1 composite (its claim).
+    pub(super) fn has_kind(&self, group: &str, kind: &str) -> bool {
+        self.kinds.contains(&(group.to_string(), kind.to_string()))
+            || kind
+                .strip_prefix('X')
+                .is_some_and(|claim| self.kinds.contains(&(group.to_string(), claim.to_string())))
     }
 
     /// Whether something produces the Secret `name` in `namespace`.
@@ -265,6 +296,19 @@ impl<'t> Index<'t> {
             })
             .collect();
         let module = self.module_of(&members);
+        let mut provider_configs = Vec::new();
+        let mut kinds = HashSet::new();
+        for (idx, _) in &members {
+            let object = &self.objects[*idx];
+            if object.kind.ends_with("ProviderConfig") {
+                provider_configs.push((
+                    object.group().to_string(),
+                    object.kind.clone(),
+                    object.name.clone(),
+                ));
+            }
+            kinds.insert((object.group().to_string(), object.kind.clone()));
+        }
         let mut secrets = HashSet::from([(BOOTSTRAP.to_string(), BOOTSTRAP.to_string())]);
         let mut default_storage_class = false;
         for (idx, namespace) in &members {
@@ -313,6 +357,8 @@ impl<'t> Index<'t> {
             partial_namespaces,
             module,
             secrets,
+            provider_configs,
+            kinds,
             default_storage_class,
         }
     }

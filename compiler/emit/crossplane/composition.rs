@@ -1,6 +1,6 @@
 //! The Composition of each resource type: a pipeline of function-environment-configs (for
 //! databases and caches: the cluster's network placement, from the EnvironmentConfig
-//! `pave-network` that the cloud account setup writes from the foundation's outputs) and
+//! `pave-network` of the cluster's folder, `environment.rs`) and
 //! function-patch-and-transform, composing the Upbound AWS providers' managed resources from the
 //! composite's spec. v2 composes
 //! namespaced managed resources (`*.aws.m.upbound.io`, in the composite's namespace, with the
@@ -14,18 +14,20 @@
 
 use serde_json::{Value as Json, json};
 
+use super::environment::{CACHE_SUBNET_GROUP, DB_SUBNET_GROUP, SECURITY_GROUP_IDS};
 use super::packages::{ENVIRONMENT_CONFIGS, PATCH_AND_TRANSFORM, Packages};
 use super::{GROUP, TYPE_LABEL, VERSION};
 use crate::parse::ResourceType;
 
 /// The EnvironmentConfig with a cluster's network placement of databases and caches:
 /// `dbSubnetGroupName`, `cacheSubnetGroupName` and `securityGroupIds` (IDs of the groups that
-/// admit the cluster's pods). Created by the cloud account setup, from the foundation's outputs.
+/// admit the cluster's pods), in each cluster's folder (`environment.rs`), filled from what the
+/// cluster's Terraform created.
 pub(crate) const NETWORK_ENVIRONMENT_CONFIG: &str = "pave-network";
 
 /// The EnvironmentConfig with the Atlas project MongoDB clusters are created in: `projectId`
-/// (the project's IP access list or private endpoint admits the cluster's NAT addresses).
-/// Created by the cloud account setup, like the Atlas provider's ClusterProviderConfig.
+/// (the project's IP access list or private endpoint admits the cluster's NAT addresses), from
+/// the Environment's `spec.atlas`, in each cluster's folder with the Atlas provider's config.
 pub(crate) const ATLAS_ENVIRONMENT_CONFIG: &str = "pave-atlas";
 
 /// The Composition's name.
@@ -311,8 +313,8 @@ impl Ctx {
                 "spec.forProvider.finalSnapshotIdentifier",
                 "%s-final",
             ),
-            from_environment("dbSubnetGroupName", "spec.forProvider.dbSubnetGroupName"),
-            from_environment("securityGroupIds", "spec.forProvider.vpcSecurityGroupIds"),
+            from_environment(DB_SUBNET_GROUP, "spec.forProvider.dbSubnetGroupName"),
+            from_environment(SECURITY_GROUP_IDS, "spec.forProvider.vpcSecurityGroupIds"),
         ]);
         let instance = self.resource_with(
             "instance",
@@ -367,8 +369,8 @@ impl Ctx {
                 "spec.parameters.snapshotRetentionDays",
                 "spec.forProvider.snapshotRetentionLimit",
             ),
-            from_environment("cacheSubnetGroupName", "spec.forProvider.subnetGroupName"),
-            from_environment("securityGroupIds", "spec.forProvider.securityGroupIds"),
+            from_environment(CACHE_SUBNET_GROUP, "spec.forProvider.subnetGroupName"),
+            from_environment(SECURITY_GROUP_IDS, "spec.forProvider.securityGroupIds"),
         ]);
         let group = self.resource_with(
             "replication-group",

@@ -6,6 +6,8 @@
 //!   resources). Every cluster's Flux applies it once the `crossplane` add-on's packages
 //!   (Providers and Functions, its manifests, in the configs layer) are Healthy, and its tenants'
 //!   resources once every XRD is Established.
+//! - `control-plane/clusters/<cluster>/`: what the Compositions read on one cluster
+//!   (`environment.rs`): its EnvironmentConfigs and the Atlas provider's config.
 //! - `tenants/<tenant>/<env>/resources/<region>/`: the composite resources (v2, namespaced) or
 //!   claims (v1) of a tenant in one cluster, and the ConfigMap of the outputs known when
 //!   compiling that differ by region.
@@ -18,6 +20,7 @@
 #[cfg(test)]
 mod composed_schemas;
 mod composition;
+pub(crate) mod environment;
 pub(crate) mod packages;
 mod schema;
 
@@ -124,6 +127,15 @@ pub(super) fn emit(
     )?;
     for (path, file) in folder.finish(source)? {
         tree.insert(path, file)?;
+    }
+    for cluster in &plan.clusters {
+        if let Some(environment) = &cluster.crossplane_environment {
+            for (path, file) in
+                environment::emit(cluster, environment, plan.crossplane.claims, source_map)?
+            {
+                tree.insert(path, file)?;
+            }
+        }
     }
     for unit in units {
         for regional in &unit.resources {

@@ -126,6 +126,22 @@ pub(super) fn emit(
     if !cluster.tenants.is_empty() {
         tenancy.add(&tenant_role(cluster), TENANT_ROLE, env_source)?;
     }
+    // The data network the cluster's Terraform wrote, for Flux to substitute into the
+    // EnvironmentConfig `pave-network` (crossplane/environment.rs) once the control plane is up.
+    if let Some(remote) = cluster
+        .crossplane_environment
+        .as_ref()
+        .and_then(|e| e.network_secret.as_ref())
+    {
+        use crate::emit::crossplane::environment;
+        tenancy.add_object(
+            "external-secrets.io/v1",
+            "ExternalSecret",
+            &format!("{}_{}", super::FLUX_NAMESPACE, environment::NETWORK_SECRET),
+            &environment::network_external_secret(cluster, remote),
+            env_source,
+        )?;
+    }
 
     let mut files = controllers.finish(env_source)?;
     files.extend(tenancy.finish(env_source)?);

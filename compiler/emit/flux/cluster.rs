@@ -7,7 +7,7 @@ use super::super::gatekeeper;
 use super::super::{OutputFile, Provenance};
 use super::objects::{
     Dependency, GitReference, GitRepository, GitRepositorySpec, HealthCheck, Kustomization,
-    KustomizationSpec, LocalReference, SourceReference,
+    KustomizationSpec, LocalReference, PostBuild, SourceReference, SubstituteReference,
 };
 use super::{
     FLUX_NAMESPACE, INFRA_CONFIGS, INFRA_CONTROLLERS, INFRA_POLICIES, INFRA_POLICY_TEMPLATES,
@@ -19,6 +19,8 @@ use crate::source::SourceMap;
 
 /// The cluster Kustomization of the platform's XRDs and Compositions.
 const CONTROL_PLANE: &str = "control-plane";
+/// The cluster Kustomization of what the Compositions read on the cluster.
+const CROSSPLANE_ENVIRONMENT: &str = "crossplane-environment";
 
 /// The folder of a cluster's Flux objects, beside `flux-system/`.
 pub(super) fn dir(cluster: &Cluster) -> String {
@@ -140,6 +142,7 @@ pub(super) fn emit(
                 health_check_exprs,
                 target_namespace: None,
                 service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
+                post_build: None,
             },
         );
         folder.add(&kustomization, name, source)?;
@@ -167,9 +170,45 @@ pub(super) fn emit(
                 ),
                 target_namespace: None,
                 service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
+                post_build: None,
             },
         );
         folder.add(&kustomization, CONTROL_PLANE, source)?;
+    }
+    // What the Compositions read on this cluster (crossplane/environment.rs), after the control
+    // plane (its CRDs); the network's values substituted from the Secret the tenancy folder's
+    // ExternalSecret fills. Not `wait`: the Atlas key's ExternalSecret is not Ready until a
+    // person has put the key, which must not hold back the other tenants' resources.
+    let environment = cluster
+        .crossplane_environment
+        .as_ref()
+        .filter(|_| control_plane);
+    if let Some(environment) = environment {
+        let post_build = environment.network_secret.as_ref().map(|_| PostBuild {
+            substitute_from: vec![SubstituteReference {
+                kind: "Secret",
+                name: crate::emit::crossplane::environment::NETWORK_SECRET.to_string(),
+            }],
+        });
+        let kustomization = Kustomization::new(
+            meta(CROSSPLANE_ENVIRONMENT, Some(FLUX_NAMESPACE), labels),
+            KustomizationSpec {
+                depends_on: after(CONTROL_PLANE),
+                interval: "1h",
+                retry_interval: "2m",
+                timeout: "5m",
+                source_ref: source_ref(),
+                path: repository_path(gitops, &crate::emit::crossplane::environment::dir(cluster)),
+                prune: true,
+                wait: false,
+                health_checks: Vec::new(),
+                health_check_exprs: Vec::new(),
+                target_namespace: None,
+                service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
+                post_build,
+            },
+        );
+        folder.add(&kustomization, CROSSPLANE_ENVIRONMENT, source)?;
     }
 
     for unit in plan
@@ -183,6 +222,9 @@ pub(super) fn emit(
         if let Some(regional) = unit.resources.iter().find(|r| r.cluster == cluster.name) {
             let name = format!("{}-resources", tenant::platform_kustomization(unit));
             let mut depends_on = after(CONTROL_PLANE);
+            if environment.is_some() {
+                depends_on.extend(after(CROSSPLANE_ENVIRONMENT));
+            }
             depends_on.extend(after(&tenant::platform_kustomization(unit)));
             let kustomization = Kustomization::new(
                 meta(&name, Some(FLUX_NAMESPACE), labels),
@@ -202,6 +244,7 @@ pub(super) fn emit(
                     health_check_exprs: Vec::new(),
                     target_namespace: Some(unit.namespace.clone()),
                     service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
+                    post_build: None,
                 },
             );
             folder.add(&kustomization, &name, source)?;
@@ -238,6 +281,7 @@ pub(super) fn emit(
                 health_check_exprs: Vec::new(),
                 target_namespace: None,
                 service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
+                post_build: None,
             },
         );
         folder.add(&kustomization, &name, source)?;

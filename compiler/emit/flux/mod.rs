@@ -31,7 +31,7 @@ use crate::lower::{Cluster, GitOpsSource, Plan, TenantEnvironment};
 use crate::source::SourceMap;
 
 /// What a cluster's objects (and one add-on's) belong to.
-fn cluster_context(cluster: &Cluster, addon: Option<&str>) -> Arc<ObjectContext> {
+pub(crate) fn cluster_context(cluster: &Cluster, addon: Option<&str>) -> Arc<ObjectContext> {
     Arc::new(ObjectContext {
         environment: Some(cluster.environment.clone()),
         region: Some(cluster.region.clone()),
@@ -42,7 +42,7 @@ fn cluster_context(cluster: &Cluster, addon: Option<&str>) -> Arc<ObjectContext>
 }
 
 /// The namespace of Flux's controllers and of every object pave gives them to run as admin.
-const FLUX_NAMESPACE: &str = "flux-system";
+pub(crate) const FLUX_NAMESPACE: &str = "flux-system";
 /// The ServiceAccounts the cluster-level objects run as: Flux's own, which are cluster admins.
 /// Naming them keeps the platform's objects working when `--default-service-account` is set.
 const KUSTOMIZE_CONTROLLER: &str = "kustomize-controller";

@@ -175,6 +175,22 @@ pub(super) struct KustomizationSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) target_namespace: Option<String>,
     pub(super) service_account_name: String,
+    /// Variables substituted into the built manifests (`${name}`), from Secrets or ConfigMaps in
+    /// the Kustomization's namespace (Flux Kustomization v1 `postBuild.substituteFrom`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) post_build: Option<PostBuild>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PostBuild {
+    pub(super) substitute_from: Vec<SubstituteReference>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct SubstituteReference {
+    pub(super) kind: &'static str,
+    pub(super) name: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -120,6 +120,7 @@ pub(super) fn emit(
             health_check_exprs: Vec::new(),
             target_namespace: Some(namespace.to_string()),
             service_account_name: TENANT_RECONCILER.to_string(),
+            post_build: None,
         },
     );
     folder.add(&kustomization, &unit.tenant, source)?;

@@ -4,6 +4,8 @@
 //! a `kustomization.yaml` over both, so `kubectl apply -k` applies the lot.
 
 mod external_secret;
+
+pub(crate) use external_secret::CLUSTER_SECRET_STORE;
 mod tenancy;
 mod workload;
 

@@ -259,6 +259,18 @@ pub(super) struct SecretsmanagerSecret {
 }
 resource!("aws_secretsmanager_secret", SecretsmanagerSecret);
 
+/// The value of a secret: only for values Terraform itself knows (attributes of what it
+/// created), never for a credential a person owns.
+#[derive(Debug, Serialize)]
+pub(super) struct SecretsmanagerSecretVersion {
+    pub secret_id: String,
+    pub secret_string: String,
+}
+resource!(
+    "aws_secretsmanager_secret_version",
+    SecretsmanagerSecretVersion
+);
+
 // IAM.
 
 #[derive(Debug, Serialize)]

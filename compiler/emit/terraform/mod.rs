@@ -163,7 +163,7 @@ fn regional_module(
     module.add("dns", &dns_config)?;
 
     let mut secrets_config = module.config();
-    secrets::emit(&mut secrets_config, regional)?;
+    secrets::emit(&mut secrets_config, regional, network.data.as_ref())?;
     module.add("secrets", &secrets_config)?;
     Ok(module.files)
 }

@@ -11,6 +11,7 @@ use super::aws::{
 };
 use super::model::{Address, Config};
 use super::policy::{PolicyDocument, Statement, logs_key_policy};
+use crate::emit::crossplane::environment;
 use crate::lower::{RegionalFoundation, ZONES};
 
 /// What the cluster needs from the network.
@@ -18,6 +19,17 @@ pub(super) struct NetworkRefs {
     pub private_subnet_ids: Vec<String>,
     /// The key encrypting the module's log groups.
     pub logs_key: Address,
+    /// The data network (when the environment's services require databases or caches): the
+    /// fields of the cluster's EnvironmentConfig `pave-network`, as Terraform expressions.
+    pub data: Option<DataNetwork>,
+}
+
+/// Where the Compositions place databases and caches: each field of the EnvironmentConfig
+/// `pave-network` (function-patch-and-transform reads them by these names) with its Terraform
+/// expression, named by the constants of `emit/crossplane/environment.rs`, which the
+/// EnvironmentConfig that Flux fills from the module's secret uses too.
+pub(super) struct DataNetwork {
+    pub fields: Vec<(&'static str, String)>,
 }
 
 pub(super) fn emit(
@@ -197,24 +209,28 @@ pub(super) fn emit(
         "Subnets of internet-facing load balancers, one per availability zone.",
         ids(&public_subnets),
     )?;
-    if !regional.data_ports.is_empty() {
-        data_network(config, regional, &vpc, ids(&private_subnets))?;
-    }
+    let data = if regional.data_ports.is_empty() {
+        None
+    } else {
+        Some(data_network(config, regional, &vpc, ids(&private_subnets))?)
+    };
     Ok(NetworkRefs {
         private_subnet_ids: ids(&private_subnets),
         logs_key,
+        data,
     })
 }
 
 /// Where the managed databases and caches of the cluster's tenants go: subnet groups over the
 /// private subnets, and a security group admitting the VPC on their ports only (no egress). The
-/// `pave_network` output is the data of the cluster's EnvironmentConfig `pave-network`.
+/// `pave_network` output is the data of the cluster's EnvironmentConfig `pave-network`, which
+/// the module also writes into Secrets Manager (`secrets.rs`) for the cluster to read.
 fn data_network(
     config: &mut Config,
     regional: &RegionalFoundation,
     vpc: &Address,
     private_subnet_ids: Vec<String>,
-) -> Result<(), String> {
+) -> Result<DataNetwork, String> {
     let name = format!("{}-data", regional.cluster_name);
     let db = config.resource(
         "data",
@@ -257,16 +273,24 @@ fn data_network(
             },
         )?;
     }
+    let data = DataNetwork {
+        fields: vec![
+            (environment::DB_SUBNET_GROUP, db.attr("name")),
+            (environment::CACHE_SUBNET_GROUP, cache.attr("name")),
+            (environment::SECURITY_GROUP, group.attr("id")),
+        ],
+    };
     config.output(
         "pave_network",
-        "The data of the cluster's EnvironmentConfig `pave-network`, where the Compositions place databases and caches.",
-        serde_json::json!({
-            "dbSubnetGroupName": db.attr("name"),
-            "cacheSubnetGroupName": cache.attr("name"),
-            "securityGroupIds": [group.attr("id")],
-        }),
+        "The data of the cluster's EnvironmentConfig `pave-network`, where the Compositions place databases and caches (also in Secrets Manager, which the cluster reads).",
+        serde_json::Value::Object(
+            data.fields
+                .iter()
+                .map(|(name, value)| (name.to_string(), serde_json::json!(value)))
+                .collect(),
+        ),
     )?;
-    Ok(())
+    Ok(data)
 }
 
 /// The key of the module's log groups.

@@ -5,15 +5,26 @@
 //! `alias/<cluster>-secrets`, which the External Secrets role may use through Secrets Manager
 //! only, and can be restored during its recovery window after deletion. Rotation is the
 //! owner's choice: pave cannot rotate a third party's API key.
+//!
+//! The one secret with a value is the cluster's data network (`network_secret`): subnet group
+//! names and a security group id that exist only once Terraform has applied, which the cluster
+//! reads through External Secrets into the EnvironmentConfig `pave-network` (the bridge from
+//! this module to the Compositions, so no person copies an output by hand).
 
-use super::aws::{KmsAlias, KmsKey, SecretsmanagerSecret, name_tag};
+use super::aws::{KmsAlias, KmsKey, SecretsmanagerSecret, SecretsmanagerSecretVersion, name_tag};
 use super::model::{Config, block_names};
+use super::network::DataNetwork;
 use super::policy::secrets_key_policy;
 use crate::lower::{RegionalFoundation, secrets_key_alias};
 
-pub(super) fn emit(config: &mut Config, regional: &RegionalFoundation) -> Result<(), String> {
+pub(super) fn emit(
+    config: &mut Config,
+    regional: &RegionalFoundation,
+    data_network: Option<&DataNetwork>,
+) -> Result<(), String> {
     let secrets = &regional.application_secrets;
-    if secrets.is_empty() {
+    let network = regional.network_secret.as_ref().zip(data_network);
+    if secrets.is_empty() && network.is_none() {
         return Ok(());
     }
     let key = config.resource(
@@ -45,6 +56,40 @@ pub(super) fn emit(config: &mut Config, regional: &RegionalFoundation) -> Result
                 kms_key_id: key.attr("arn"),
                 recovery_window_in_days: regional.secret_recovery_window_days,
                 tags: name_tag(&secret.name),
+            },
+        )?;
+    }
+    if let Some((name, data)) = network {
+        let secret = config.resource(
+            "pave_network",
+            &SecretsmanagerSecret {
+                name: name.clone(),
+                description: format!(
+                    "The data network of {}, read by its EnvironmentConfig pave-network; written by Terraform",
+                    regional.cluster_name
+                ),
+                kms_key_id: key.attr("arn"),
+                recovery_window_in_days: regional.secret_recovery_window_days,
+                tags: name_tag(name),
+            },
+        )?;
+        // `${...}` of each field, unwrapped into one `jsonencode` object expression.
+        let fields: Vec<String> = data
+            .fields
+            .iter()
+            .map(|(field, value)| {
+                let expression = value
+                    .strip_prefix("${")
+                    .and_then(|v| v.strip_suffix('}'))
+                    .unwrap_or(value);
+                format!("{field} = {expression}")
+            })
+            .collect();
+        config.resource(
+            "pave_network",
+            &SecretsmanagerSecretVersion {
+                secret_id: secret.attr("id"),
+                secret_string: format!("${{jsonencode({{{}}})}}", fields.join(", ")),
             },
         )?;
     }

@@ -1,0 +1,270 @@
+//! What the Compositions read on one cluster, beside the shared control plane:
+//! `control-plane/clusters/<cluster>/`, applied by the cluster's Kustomization `crossplane-environment`
+//! after the control plane, before the tenants' resources.
+//!
+//! - The EnvironmentConfig `pave-network` (databases' and caches' placement). Its values exist
+//!   only once the cluster's Terraform has applied (subnet group names, a security group id), so
+//!   Terraform writes them into Secrets Manager (`emit/terraform/secrets.rs`), an ExternalSecret
+//!   in the cluster's tenancy folder syncs them into the Secret `pave-network` of `flux-system`,
+//!   and Flux substitutes them into this EnvironmentConfig (`postBuild.substituteFrom`, Flux
+//!   Kustomization v1 "Post build variable substitution"). Chosen over a ConfigMap written by a
+//!   Terraform Kubernetes provider (the cluster's module would need cluster credentials at plan
+//!   time) and over Crossplane selectors (the provider's `vpcSecurityGroupIdSelector` matches only
+//!   Crossplane-managed groups): no hand step, and nothing but AWS in the Terraform.
+//! - The EnvironmentConfig `pave-atlas` (the environment's `spec.atlas.projectId`) and the MongoDB
+//!   Atlas provider's config: its API key read from Secrets Manager (created empty by the
+//!   cluster's Terraform; a person puts the key) into a Secret of `crossplane-system`, as the
+//!   provider reads it (`credentials.source: Secret`, a JSON object with `public_key` and
+//!   `private_key`: provider-mongodbatlas `internal/clients/mongodbatlas.go`).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value as Json, json};
+
+use super::PROVIDER_CONFIG;
+use super::composition::{ATLAS_ENVIRONMENT_CONFIG, NETWORK_ENVIRONMENT_CONFIG};
+use crate::emit::folder::Folder;
+use crate::emit::kubernetes::CLUSTER_SECRET_STORE;
+use crate::emit::{OutputFile, Provenance};
+use crate::lower::{Cluster, CrossplaneEnvironment};
+use crate::source::SourceMap;
+
+type Labels = BTreeMap<String, String>;
+
+/// The fields of the EnvironmentConfig `pave-network` the Compositions read.
+pub(crate) const DB_SUBNET_GROUP: &str = "dbSubnetGroupName";
+pub(crate) const CACHE_SUBNET_GROUP: &str = "cacheSubnetGroupName";
+pub(crate) const SECURITY_GROUP_IDS: &str = "securityGroupIds";
+/// The one security group id in Secrets Manager (and Flux's variable), listed as
+/// `SECURITY_GROUP_IDS` in the EnvironmentConfig.
+pub(crate) const SECURITY_GROUP: &str = "securityGroupId";
+
+/// The Secret in Flux's namespace that Flux substitutes `pave-network` from, and the
+/// ExternalSecret that fills it.
+pub(crate) const NETWORK_SECRET: &str = "pave-network";
+
+/// Where Crossplane runs its providers (the Atlas provider reads its credentials there).
+const CROSSPLANE_NAMESPACE: &str = "crossplane-system";
+/// The Secret with the Atlas provider's API key, and its key.
+const ATLAS_CREDENTIALS: &str = "mongodbatlas-api-key";
+const ATLAS_CREDENTIALS_KEY: &str = "credentials";
+
+/// The API of EnvironmentConfigs (Crossplane 2: `apiextensions.crossplane.io/v1beta1`).
+const ENVIRONMENT_CONFIG_API: &str = "apiextensions.crossplane.io/v1beta1";
+
+/// The folder of a cluster's Crossplane environment, relative to the output root.
+pub(crate) fn dir(cluster: &Cluster) -> String {
+    format!("control-plane/clusters/{}", cluster.name)
+}
+
+/// The cluster's folder of EnvironmentConfigs and the Atlas provider's config.
+pub(crate) fn emit(
+    cluster: &Cluster,
+    environment: &CrossplaneEnvironment,
+    claims: bool,
+    source_map: &SourceMap,
+) -> Result<Vec<(String, OutputFile)>, String> {
+    let source = &source_map.get(cluster.source).name;
+    let mut folder = Folder::new(dir(cluster));
+    folder.trace(Provenance::new(
+        Some(cluster.document),
+        &crate::emit::flux::cluster_context(cluster, None),
+    ));
+    if environment.network_secret.is_some() {
+        let data = json!({
+            DB_SUBNET_GROUP: format!("${{{DB_SUBNET_GROUP}}}"),
+            CACHE_SUBNET_GROUP: format!("${{{CACHE_SUBNET_GROUP}}}"),
+            SECURITY_GROUP_IDS: [format!("${{{SECURITY_GROUP}}}")],
+        });
+        folder.add_object(
+            ENVIRONMENT_CONFIG_API,
+            "EnvironmentConfig",
+            NETWORK_ENVIRONMENT_CONFIG,
+            &environment_config(&cluster.labels, NETWORK_ENVIRONMENT_CONFIG, data),
+            source,
+        )?;
+    }
+    if let Some(atlas) = &environment.atlas {
+        folder.add_object(
+            ENVIRONMENT_CONFIG_API,
+            "EnvironmentConfig",
+            ATLAS_ENVIRONMENT_CONFIG,
+            &environment_config(
+                &cluster.labels,
+                ATLAS_ENVIRONMENT_CONFIG,
+                json!({"projectId": atlas.project_id}),
+            ),
+            source,
+        )?;
+        let external_secret = json!({
+            "apiVersion": "external-secrets.io/v1",
+            "kind": "ExternalSecret",
+            "metadata": metadata(&cluster.labels, ATLAS_CREDENTIALS, Some(CROSSPLANE_NAMESPACE)),
+            "spec": {
+                "refreshInterval": "1h",
+                "secretStoreRef": {"kind": "ClusterSecretStore", "name": CLUSTER_SECRET_STORE},
+                "target": {"name": ATLAS_CREDENTIALS, "creationPolicy": "Owner"},
+                "data": [{
+                    "secretKey": ATLAS_CREDENTIALS_KEY,
+                    "remoteRef": {"key": atlas.api_key_secret},
+                }],
+            },
+        });
+        folder.add_object(
+            "external-secrets.io/v1",
+            "ExternalSecret",
+            &format!("{CROSSPLANE_NAMESPACE}_{ATLAS_CREDENTIALS}"),
+            &external_secret,
+            source,
+        )?;
+        let (api_version, kind) = atlas_provider_config_kind(claims);
+        folder.add_object(
+            api_version,
+            kind,
+            PROVIDER_CONFIG,
+            &atlas_provider_config(&cluster.labels, claims),
+            source,
+        )?;
+    }
+    folder.finish(source)
+}
+
+/// The ExternalSecret (for the cluster's tenancy folder, applied before the control plane) that
+/// fills Flux's Secret `pave-network` from the Secrets Manager secret the cluster's Terraform
+/// writes, key by key (`dataFrom.extract`: the JSON object's properties).
+pub(crate) fn network_external_secret(cluster: &Cluster, remote: &str) -> Json {
+    json!({
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "ExternalSecret",
+        "metadata": metadata(
+            &cluster.labels,
+            NETWORK_SECRET,
+            Some(crate::emit::flux::FLUX_NAMESPACE),
+        ),
+        "spec": {
+            "refreshInterval": "1h",
+            "secretStoreRef": {"kind": "ClusterSecretStore", "name": CLUSTER_SECRET_STORE},
+            "target": {"name": NETWORK_SECRET, "creationPolicy": "Owner"},
+            "dataFrom": [{"extract": {"key": remote}}],
+        },
+    })
+}
+
+fn metadata(labels: &Labels, name: &str, namespace: Option<&str>) -> Json {
+    let mut metadata = json!({"name": name, "labels": labels});
+    if let Some(namespace) = namespace {
+        metadata["namespace"] = json!(namespace);
+    }
+    metadata
+}
+
+fn environment_config(labels: &Labels, name: &str, data: Json) -> Json {
+    json!({
+        "apiVersion": ENVIRONMENT_CONFIG_API,
+        "kind": "EnvironmentConfig",
+        "metadata": metadata(labels, name, None),
+        "data": data,
+    })
+}
+
+/// The Atlas provider's config kind: cluster-scoped `ClusterProviderConfig` for the namespaced
+/// managed resources (v2), `ProviderConfig` for the cluster-scoped ones (v1 claims).
+fn atlas_provider_config_kind(claims: bool) -> (&'static str, &'static str) {
+    if claims {
+        ("mongodbatlas.crossplane.io/v1beta1", "ProviderConfig")
+    } else {
+        (
+            "mongodbatlas.m.crossplane.io/v1beta1",
+            "ClusterProviderConfig",
+        )
+    }
+}
+
+/// The CRD `clusterproviderconfigs.mongodbatlas.m.crossplane.io` v1beta1: `credentials.source`
+/// `Secret` with a `secretRef` (name, namespace, key), all required.
+fn atlas_provider_config(labels: &Labels, claims: bool) -> Json {
+    let (api_version, kind) = atlas_provider_config_kind(claims);
+    json!({
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": metadata(labels, PROVIDER_CONFIG, None),
+        "spec": {
+            "credentials": {
+                "source": "Secret",
+                "secretRef": {
+                    "namespace": CROSSPLANE_NAMESPACE,
+                    "name": ATLAS_CREDENTIALS,
+                    "key": ATLAS_CREDENTIALS_KEY,
+                },
+            },
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A schema vendored beside the provider CRDs.
+    fn schema(path: &str) -> Result<Json, String> {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(root.join(path)).map_err(|e| format!("{path}: {e}"))?;
+        serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))
+    }
+
+    fn problems(schema: &Json, object: &Json) -> Result<Vec<String>, String> {
+        let validator = jsonschema::draft4::new(schema).map_err(|e| e.to_string())?;
+        Ok(validator
+            .iter_errors(object)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect())
+    }
+
+    /// The Atlas provider's config as the provider's CRD (`tests/crds/SOURCES.md`) declares it:
+    /// a misspelt or renamed field fails here rather than on a cluster.
+    #[test]
+    fn atlas_provider_config_matches_the_provider_crd() -> Result<(), String> {
+        let crd =
+            schema("tests/crds/mongodbatlas.m.crossplane.io/clusterproviderconfig_v1beta1.json")?;
+        let config = atlas_provider_config(&Labels::new(), false);
+        assert_eq!(problems(&crd, &config)?, Vec::<String>::new());
+        let mut wrong = config.clone();
+        wrong["spec"]["credentials"]["source"] = json!("PodIdentity");
+        assert_eq!(
+            problems(&crd, &wrong)?.len(),
+            1,
+            "the CRD's enum must refuse a wrong source"
+        );
+        Ok(())
+    }
+
+    /// The network's fields are the ones the Compositions read.
+    #[test]
+    fn network_fields_are_the_ones_the_compositions_read() -> Result<(), String> {
+        let packages = super::super::packages::Packages::from_manifests(
+            &super::super::tests::crossplane_addon().manifests,
+        );
+        for (resource_type, fields) in [
+            (
+                crate::parse::ResourceType::Postgres,
+                [DB_SUBNET_GROUP, SECURITY_GROUP_IDS],
+            ),
+            (
+                crate::parse::ResourceType::Redis,
+                [CACHE_SUBNET_GROUP, SECURITY_GROUP_IDS],
+            ),
+        ] {
+            let composition =
+                super::super::composition::composition(resource_type, false, "X", &packages)?;
+            let text = composition.to_string();
+            for field in fields {
+                assert!(
+                    text.contains(&format!("\"fromFieldPath\":\"{field}\"")),
+                    "the {} Composition reads `{field}`",
+                    resource_type.as_str()
+                );
+            }
+        }
+        Ok(())
+    }
+}
