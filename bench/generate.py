@@ -155,6 +155,44 @@ def platform_yaml() -> str:
     )
 
 
+def _milli(cpu: str) -> int:
+    return int(cpu[:-1]) if cpu.endswith("m") else int(cpu) * 1000
+
+
+def _mebi(memory: str) -> int:
+    return int(memory[:-2]) * (1024 if memory.endswith("Gi") else 1)
+
+
+def fitting_quota(env: str, quota: tuple, n: int, dev_hpa: bool) -> tuple:
+    """The reference quota, raised where the largest tenant's services need more at their maximum
+    replicas: pave refuses a quota its services cannot fit (`quota-too-small`), as Kubernetes
+    would refuse their pods, so the reference quotas (fixed whatever N) would make the workload
+    fail `pave check` from N of a few hundred. Rounded up to whole CPUs, GiB and tens of pods."""
+    nt = n_tenants(n)
+    need = [0, 0, 0, 0, 0]  # requests.cpu (m), requests.memory (Mi), limits.cpu, limits.memory, pods
+    for i in range(nt):
+        t = [0, 0, 0, 0, 0]
+        for k in range(i, n, nt):
+            base = 1 + k % 3
+            pods = {"dev": 3 if dev_hpa else 1, "staging": 3 * base, "prod": 6 * base}[env]
+            rcpu, rmem, lcpu, lmem = SIZES[k % 4]
+            for j, amount in enumerate(
+                (_milli(rcpu), _mebi(rmem), _milli(lcpu), _mebi(lmem))
+            ):
+                t[j] += amount * pods
+            t[4] += pods
+        need = [max(a, b) for a, b in zip(need, t)]
+    rcpu, rmem, lcpu, lmem, pods = quota
+    up = lambda value, unit: -(-value // unit)  # noqa: E731 (ceiling division)
+    return (
+        str(max(_milli(rcpu) // 1000, up(need[0], 1000))),
+        f"{max(_mebi(rmem) // 1024, up(need[1], 1024))}Gi",
+        str(max(_milli(lcpu) // 1000, up(need[2], 1000))),
+        f"{max(_mebi(lmem) // 1024, up(need[3], 1024))}Gi",
+        max(int(pods), up(need[4], 10) * 10),
+    )
+
+
 def environment_yaml(name: str, typ: str, after: str | None, quota: tuple) -> str:
     rcpu, rmem, lcpu, lmem, pods = quota
     promotion = f"  promotion:\n    after: {q(after)}\n" if after else ""
@@ -277,7 +315,7 @@ def generate(n: int, outdir: str, *, dev_hpa: bool = False, force: bool = False)
     for name, typ, _, after, quota in ENVIRONMENTS:
         size += _write(
             os.path.join(outdir, "environments", f"{name}.yaml"),
-            environment_yaml(name, typ, after, quota),
+            environment_yaml(name, typ, after, fitting_quota(name, quota, n, dev_hpa)),
         )
         files += 1
 

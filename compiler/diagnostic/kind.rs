@@ -399,6 +399,9 @@ pub enum DiagnosticKind {
         needed: String,
         /// Each service's share, `api 1500m, worker 500m`.
         services: String,
+        /// Too small only for the services at their maximum replicas: they start, but cannot
+        /// scale all the way (a warning); otherwise not even their minimum fits (an error).
+        at_max: bool,
     },
     /// An ingress host outside the platform's domain, where ExternalDNS makes no record.
     HostOutsideDomain {
@@ -731,6 +734,7 @@ pub struct UnresolvedReference {
 impl DiagnosticKind {
     pub fn severity(&self) -> Severity {
         match self {
+            DiagnosticKind::QuotaTooSmall { at_max: true, .. } => Severity::Warning,
             DiagnosticKind::Io { .. }
             | DiagnosticKind::YamlSyntax { .. }
             | DiagnosticKind::TabIndentation
@@ -1117,9 +1121,11 @@ impl DiagnosticKind {
                 environment,
                 quota,
                 needed,
+                at_max,
                 ..
             } => format!(
-                "quota `{field}: {quota}` of `{tenant}` in `{environment}` is below the {needed} its services need"
+                "quota `{field}: {quota}` of `{tenant}` in `{environment}` is below the {needed} its services need at their {} replicas",
+                if *at_max { "maximum" } else { "minimum" }
             ),
             DiagnosticKind::HostOutsideDomain { host, domain, .. } => {
                 format!("ingress host `{host}` is not under the platform domain `{domain}`")
@@ -1619,9 +1625,12 @@ impl DiagnosticKind {
                 environment,
                 needed,
                 services,
+                at_max,
                 ..
             } => Some(format!(
-                "at maximum replicas, with init containers and sidecars counted as Kubernetes counts them, the services need {needed} ({services}); the namespace refuses pods beyond its quota (\"exceeded quota\"): set `spec.quotas.{environment}.{field}` to at least {needed}, or lower their replicas or resources"
+                "at {} replicas, with init containers and sidecars counted as Kubernetes counts them, the services need {needed} ({services}); the namespace refuses pods beyond its quota (\"exceeded quota\"){}: set `spec.quotas.{environment}.{field}` to at least {needed}, or lower their replicas or resources",
+                if *at_max { "maximum" } else { "minimum" },
+                if *at_max { ", so the autoscaler cannot add the last replicas under load" } else { ", so some of them never start" }
             )),
             DiagnosticKind::HostOutsideDomain {
                 domain, setting, ..

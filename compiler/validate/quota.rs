@@ -94,10 +94,16 @@ fn refused_by_limit_range(instance: &ServiceInstance, limit_range: &StdLimitRang
         })
 }
 
-fn pods(service: &Service, instance: &ServiceInstance) -> u128 {
+/// The pods a service runs at its minimum (`at_max` false) or maximum replicas.
+fn pods(service: &Service, instance: &ServiceInstance, at_max: bool) -> u128 {
     match service.parsed.spec.workload {
         WorkloadKind::Deployment | WorkloadKind::StatefulSet => {
-            u128::from(instance.replicas.value.max())
+            let replicas = &instance.replicas.value;
+            u128::from(if at_max {
+                replicas.max()
+            } else {
+                replicas.min()
+            })
         }
         WorkloadKind::CronJob | WorkloadKind::Job => 1,
     }
@@ -120,7 +126,32 @@ fn format_amount(value: u128, cpu: bool) -> String {
     value.to_string()
 }
 
+/// A quota below what the services need at their minimum replicas is an error (some never
+/// start); below what they need at their maximum only, a warning (the autoscaler stops short).
 pub(super) fn check_quotas(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
+    let mut found = Vec::new();
+    for at_max in [false, true] {
+        check_quotas_at(resolved, at_max, &mut found);
+    }
+    // One finding per quota field: the error when there is one.
+    let mut seen = std::collections::BTreeSet::new();
+    for diagnostic in found {
+        let DiagnosticKind::QuotaTooSmall {
+            field,
+            tenant,
+            environment,
+            ..
+        } = diagnostic.kind.as_ref()
+        else {
+            continue;
+        };
+        if seen.insert((tenant.clone(), environment.clone(), field.clone())) {
+            diagnostics.push(diagnostic);
+        }
+    }
+}
+
+fn check_quotas_at(resolved: &ResolvedSpec, at_max: bool, diagnostics: &mut Vec<Diagnostic>) {
     for tenant in resolved.tenants.values() {
         for (env_name, quota) in &tenant.quotas {
             // Per service: pods, and what they all count.
@@ -134,7 +165,7 @@ pub(super) fn check_quotas(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagno
                 for instance in service.instances.iter().filter(|i| {
                     &i.environment == env_name && !refused_by_limit_range(i, limit_range)
                 }) {
-                    let n = pods(service, instance);
+                    let n = pods(service, instance, at_max);
                     let pod = pod_amounts(instance);
                     let entry = need.entry(service.name()).or_insert((0, [0; 4]));
                     entry.0 += n;
@@ -189,6 +220,7 @@ pub(super) fn check_quotas(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagno
                         quota: format(limit),
                         needed: format(total),
                         services: parts.join(", "),
+                        at_max,
                     },
                     span,
                 ));
