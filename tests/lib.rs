@@ -4,6 +4,7 @@
 
 #![allow(clippy::panic, reason = "a test may stop at an impossible setup")]
 
+mod catalog;
 mod cli;
 mod examples;
 mod golden;
@@ -16,6 +17,7 @@ fn main() {
     let mut trials = golden::trials();
     trials.extend(examples::trials());
     trials.extend(cli::trials());
+    trials.extend(catalog::trials());
     trials.extend(packaging::trials());
     trials.extend(wiring::trials());
     libtest_mimic::run(&args, trials).exit();
