@@ -8,6 +8,7 @@ mod catalog;
 mod cli;
 mod examples;
 mod golden;
+mod graph;
 mod packaging;
 mod support;
 mod wiring;
@@ -18,6 +19,7 @@ fn main() {
     trials.extend(examples::trials());
     trials.extend(cli::trials());
     trials.extend(catalog::trials());
+    trials.extend(graph::trials());
     trials.extend(packaging::trials());
     trials.extend(wiring::trials());
     libtest_mimic::run(&args, trials).exit();
