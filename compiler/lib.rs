@@ -16,7 +16,8 @@
 //!    The policies then run on every generated object, each violation placed at the spec node
 //!    behind it through the file's [`emit::Provenance`].
 //! 7. The CLI writes that tree to disk ([`cli`]), or [`diff`] compares it with what is there;
-//!    [`graph`] draws the platform's dependency graph from the plan's catalog.
+//!    [`graph`] draws the platform's dependency graph from the plan's catalog; [`template`]
+//!    renders the golden-path templates `pave new` writes specs from.
 //!
 //! Diagnostics ([`diagnostic`]) are collected per stage; a stage with errors stops the pipeline
 //! ([`pipeline`] runs the stages in order).
@@ -32,5 +33,6 @@ pub mod pipeline;
 pub mod policy;
 pub mod resolve;
 pub mod source;
+pub mod template;
 pub mod validate;
 pub mod wiring;

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use libtest_mimic::{Failed, Trial};
 
-use crate::support::{pave, repo};
+use crate::support::{copy_specs, pave, repo};
 
 pub(crate) fn trials() -> Vec<Trial> {
     vec![
@@ -127,24 +127,6 @@ fn mermaid_parses() -> Result<(), Failed> {
     std::fs::write(&file, text.replace("==>", "=>")).map_err(|e| e.to_string())?;
     let output = parse(&file).map_err(|e| format!("node: {e}"))?;
     check(!output.status.success(), "mermaid accepted a broken arrow")
-}
-
-/// Copies a platform's specs (not its generated tree) to `to`.
-fn copy_specs(from: &Path, to: &Path) -> Result<(), Failed> {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.map_err(|e| e.to_string())?;
-        let relative = entry.path().strip_prefix(from).map_err(|e| e.to_string())?;
-        if relative.starts_with("gitops") {
-            continue;
-        }
-        let target = to.join(relative);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).map_err(|e| e.to_string())?;
-        } else {
-            std::fs::copy(entry.path(), &target).map_err(|e| e.to_string())?;
-        }
-    }
-    Ok(())
 }
 
 /// The ids of the nodes in a Mermaid `class` line.

@@ -9,6 +9,7 @@ mod cli;
 mod examples;
 mod golden;
 mod graph;
+mod new;
 mod packaging;
 mod support;
 mod wiring;
@@ -20,6 +21,7 @@ fn main() {
     trials.extend(cli::trials());
     trials.extend(catalog::trials());
     trials.extend(graph::trials());
+    trials.extend(new::trials());
     trials.extend(packaging::trials());
     trials.extend(wiring::trials());
     libtest_mimic::run(&args, trials).exit();
