@@ -27,6 +27,7 @@ pub(crate) fn trials() -> Vec<Trial> {
             "graph::env_keeps_only_that_environment_and_rejects_an_unknown_one",
             env_filter,
         ),
+        Trial::test("graph::readme_shows_the_example_as_it_is", readme_picture),
     ]
 }
 
@@ -229,5 +230,24 @@ fn env_filter() -> Result<(), Failed> {
     check(
         run.status == 1 && run.stderr.contains("`qa`"),
         format!("an unknown environment: {} {}", run.status, run.stderr),
+    )
+}
+
+/// The README's picture of the example is what `pave graph` draws today.
+fn readme_picture() -> Result<(), Failed> {
+    let readme = std::fs::read_to_string(repo().join("README.md")).map_err(|e| e.to_string())?;
+    let section = readme
+        .split("## The platform as a catalog and a picture")
+        .nth(1)
+        .ok_or("no catalog section in the README")?;
+    let block = section
+        .split("```mermaid\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .ok_or("no mermaid block in the README's catalog section")?;
+    let drawn = graph(&[])?;
+    check(
+        block == drawn,
+        format!("the README's picture is stale; `pave graph examples/techcorp` draws:\n{drawn}"),
     )
 }

@@ -1,6 +1,9 @@
 //! The Backstage software catalog (`backstage.io/v1alpha1`) from the plan's [`Catalog`]: one file
-//! per tenant under `catalog/tenants/` and one `Location` at `catalog/catalog-info.yaml` that
-//! lists them, so Backstage needs one registration.
+//! per entity under `catalog/tenants/<tenant>/` (`component_<name>.yaml`: one object a file, as in
+//! the rest of the tree, so `pave diff` shows each entity's changes) and one `Location` at
+//! `catalog/catalog-info.yaml` that lists them, so Backstage needs one registration. Each entity
+//! carries pave's `pave.dev/tenant` label (and a service's its `app.kubernetes.io/name`), which
+//! `pave diff` groups changes by.
 //!
 //! Per tenant: a `Group` (`default` namespace; its owner users as `members`, its owner groups as
 //! `children`), a `System`, a `Component` per service, an `API` per service that answers HTTP
@@ -26,7 +29,8 @@ use serde::Serialize;
 
 use super::folder::{header, to_yaml};
 use super::{ObjectContext, OutputFile, OutputTree, Provenance};
-use crate::lower::catalog::{Catalog, CatalogResource, CatalogService, CatalogTenant};
+use crate::lower::TENANT_LABEL;
+use crate::lower::catalog::{Catalog, CatalogResource, CatalogService, CatalogTenant, NAME_LABEL};
 use crate::source::{FileId, SourceMap};
 
 /// The catalog's folder in the output tree.
@@ -162,17 +166,19 @@ pub(super) fn emit(
     let name_of = |file: FileId| source_map.get(file).name.clone();
     let mut targets = Vec::new();
     for tenant in &catalog.tenants {
-        let documents = tenant_entities(catalog, tenant, &name_of)?;
-        let relative = format!("tenants/{}.yaml", tenant.name);
-        insert(
-            tree,
-            format!("{CATALOG_DIR}/{relative}"),
-            &documents,
-            &name_of(tenant.source),
-            &tenant.name,
-        )?;
-        targets.push(format!("./{relative}"));
+        for (file_name, document, source) in tenant_entities(catalog, tenant, &name_of)? {
+            let relative = format!("tenants/{}/{file_name}", tenant.name);
+            insert(
+                tree,
+                format!("{CATALOG_DIR}/{relative}"),
+                &document,
+                &source,
+                &tenant.name,
+            )?;
+            targets.push(format!("./{relative}"));
+        }
     }
+    targets.sort();
     let location = Entity {
         api_version: API_VERSION,
         kind: "Location",
@@ -192,7 +198,7 @@ pub(super) fn emit(
     insert(
         tree,
         format!("{CATALOG_DIR}/catalog-info.yaml"),
-        &[to_yaml(&location)?],
+        &to_yaml(&location)?,
         &name_of(catalog.source),
         "",
     )
@@ -201,7 +207,7 @@ pub(super) fn emit(
 fn insert(
     tree: &mut OutputTree,
     path: String,
-    documents: &[String],
+    document: &str,
     source: &str,
     tenant: &str,
 ) -> Result<(), String> {
@@ -209,7 +215,7 @@ fn insert(
         tenant: (!tenant.is_empty()).then(|| tenant.to_string()),
         ..ObjectContext::default()
     });
-    let contents = format!("{}\n{}", header(source), documents.join("---\n"));
+    let contents = format!("{}\n{document}", header(source));
     tree.insert(
         path,
         OutputFile {
@@ -227,16 +233,27 @@ fn tenant_entities(
     catalog: &Catalog,
     tenant: &CatalogTenant,
     name_of: &dyn Fn(FileId) -> String,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<(String, String, String)>, String> {
     let owner = group_ref(&tenant.name);
     let system = format!("system:{0}/{0}", tenant.name);
+    let tenant_source = name_of(tenant.source);
+    let labels = |service: Option<&str>| {
+        let mut labels = BTreeMap::new();
+        labels.insert(TENANT_LABEL.to_string(), tenant.name.clone());
+        if let Some(service) = service {
+            labels.insert(NAME_LABEL.to_string(), service.to_string());
+        }
+        labels
+    };
+    // (file name, entity, spec file) of each entity.
     let mut documents = Vec::new();
-    documents.push(to_yaml(&Entity {
+    let group = to_yaml(&Entity {
         api_version: API_VERSION,
         kind: "Group",
         metadata: Metadata {
             name: tenant.name.clone(),
             description: Some(format!("The tenant `{}`", tenant.name)),
+            labels: labels(None),
             annotations: source_annotations(catalog, &name_of(tenant.source)),
             ..Metadata::default()
         },
@@ -253,8 +270,13 @@ fn tenant_entities(
                 .map(|u| principal_ref("user", u))
                 .collect(),
         },
-    })?);
-    documents.push(to_yaml(&Entity {
+    })?;
+    documents.push((
+        format!("group_{}.yaml", tenant.name),
+        group,
+        tenant_source.clone(),
+    ));
+    let system_entity = to_yaml(&Entity {
         api_version: API_VERSION,
         kind: "System",
         metadata: Metadata {
@@ -264,13 +286,19 @@ fn tenant_entities(
                 "The services of the tenant `{}` and the resources they use",
                 tenant.name
             )),
+            labels: labels(None),
             annotations: source_annotations(catalog, &name_of(tenant.source)),
             ..Metadata::default()
         },
         spec: SystemSpec {
             owner: owner.clone(),
         },
-    })?);
+    })?;
+    documents.push((
+        format!("system_{}.yaml", tenant.name),
+        system_entity,
+        tenant_source.clone(),
+    ));
     for service in &tenant.services {
         let source = name_of(service.source);
         let lifecycle = if service.production {
@@ -288,7 +316,7 @@ fn tenant_entities(
             "backstage.io/kubernetes-label-selector".into(),
             service.label_selector.clone(),
         );
-        documents.push(to_yaml(&Entity {
+        let component = to_yaml(&Entity {
             api_version: API_VERSION,
             kind: "Component",
             metadata: Metadata {
@@ -299,6 +327,7 @@ fn tenant_entities(
                     service.workload.as_str(),
                     tenant.name
                 )),
+                labels: labels(Some(&service.name)),
                 annotations,
                 tags: vec![service.workload.as_str().to_lowercase()],
                 links: links(service),
@@ -322,9 +351,14 @@ fn tenant_entities(
                     )
                     .collect(),
             },
-        })?);
+        })?;
+        documents.push((
+            format!("component_{}.yaml", service.name),
+            component,
+            source.clone(),
+        ));
         if !service.endpoints.is_empty() {
-            documents.push(to_yaml(&Entity {
+            let api = to_yaml(&Entity {
                 api_version: API_VERSION,
                 kind: "API",
                 metadata: Metadata {
@@ -334,6 +368,7 @@ fn tenant_entities(
                         "The HTTP endpoints of `{}/{}`",
                         tenant.name, service.name
                     )),
+                    labels: labels(Some(&service.name)),
                     annotations: source_annotations(catalog, &source),
                     links: links(service),
                     ..Metadata::default()
@@ -345,13 +380,16 @@ fn tenant_entities(
                     system: system.clone(),
                     definition: api_definition(tenant, service)?,
                 },
-            })?);
+            })?;
+            documents.push((format!("api_{}.yaml", service.name), api, source.clone()));
         }
     }
     for resource in &tenant.resources {
-        documents.push(resource_entity(
-            catalog, tenant, resource, &owner, &system, name_of,
-        )?);
+        documents.push((
+            format!("resource_{}.yaml", resource.name),
+            resource_entity(catalog, tenant, resource, &owner, &system, name_of)?,
+            name_of(resource.source),
+        ));
     }
     Ok(documents)
 }
