@@ -520,3 +520,24 @@ fn source_annotations(catalog: &Catalog, source: &str) -> BTreeMap<String, Strin
     );
     annotations
 }
+
+#[cfg(test)]
+mod tests {
+    use super::principal_ref;
+
+    #[test]
+    fn principals_are_named_as_organisation_providers_name_them() {
+        assert_eq!(
+            principal_ref("user", "Maria.Garcia@techcorp.example"),
+            "user:default/maria.garcia_techcorp.example"
+        );
+        assert_eq!(
+            principal_ref("group", "backend engineers"),
+            "group:default/backend_engineers"
+        );
+        assert_eq!(
+            principal_ref("group", "data-engineers"),
+            "group:default/data-engineers"
+        );
+    }
+}

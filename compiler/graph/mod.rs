@@ -258,3 +258,25 @@ fn encode(name: &str) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{id, tenant_id};
+
+    #[test]
+    fn identifiers_of_different_names_differ() {
+        // `-` and the separator cannot be confused: `a--b`/`c` is not `a`/`b--c`.
+        assert_ne!(id("svc", "a--b", "c"), id("svc", "a", "b--c"));
+        assert_ne!(id("svc", "a-b", "c"), id("svc", "a", "b-c"));
+        assert_eq!(
+            id("svc", "web", "search-suggest"),
+            "svc__web__search_dsuggest"
+        );
+        assert_eq!(tenant_id("data-eu"), "tenant__data_deu");
+        // Outside the DNS-label alphabet: still an identifier, still distinct.
+        let odd = id("res", "t", "a.b");
+        assert!(odd.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        assert_ne!(odd, id("res", "t", "a-b"));
+        assert!(!odd["res__t__".len()..].contains("__"));
+    }
+}
