@@ -15,7 +15,9 @@
 //!    [`emit::OutputTree`].
 //!    The policies then run on every generated object, each violation placed at the spec node
 //!    behind it through the file's [`emit::Provenance`].
-//! 7. The CLI writes that tree to disk ([`cli`]), or [`diff`] compares it with what is there.
+//! 7. The CLI writes that tree to disk ([`cli`]), or [`diff`] compares it with what is there;
+//!    [`graph`] draws the platform's dependency graph from the plan's catalog; [`template`]
+//!    renders the golden-path templates `pave new` writes specs from.
 //!
 //! Diagnostics ([`diagnostic`]) are collected per stage; a stage with errors stops the pipeline
 //! ([`pipeline`] runs the stages in order).
@@ -24,11 +26,13 @@ pub mod cli;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;
+pub mod graph;
 pub mod lower;
 pub mod parse;
 pub mod pipeline;
 pub mod policy;
 pub mod resolve;
 pub mod source;
+pub mod template;
 pub mod validate;
 pub mod wiring;

@@ -4,9 +4,12 @@
 
 #![allow(clippy::panic, reason = "a test may stop at an impossible setup")]
 
+mod catalog;
 mod cli;
 mod examples;
 mod golden;
+mod graph;
+mod new;
 mod packaging;
 mod support;
 mod wiring;
@@ -16,6 +19,9 @@ fn main() {
     let mut trials = golden::trials();
     trials.extend(examples::trials());
     trials.extend(cli::trials());
+    trials.extend(catalog::trials());
+    trials.extend(graph::trials());
+    trials.extend(new::trials());
     trials.extend(packaging::trials());
     trials.extend(wiring::trials());
     libtest_mimic::run(&args, trials).exit();

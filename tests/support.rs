@@ -97,3 +97,21 @@ pub(crate) fn tree_difference(
 pub(crate) fn updating() -> bool {
     std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1")
 }
+
+/// Copies a platform's specs (not its generated tree) to `to`.
+pub(crate) fn copy_specs(from: &Path, to: &Path) -> Result<(), libtest_mimic::Failed> {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let relative = entry.path().strip_prefix(from).map_err(|e| e.to_string())?;
+        if relative.starts_with("gitops") {
+            continue;
+        }
+        let target = to.join(relative);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).map_err(|e| e.to_string())?;
+        } else {
+            std::fs::copy(entry.path(), &target).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}

@@ -1,7 +1,8 @@
 //! `pave diff`: what the specs would change in the GitOps tree.
 
+use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
@@ -52,7 +53,7 @@ pub(super) struct DiffArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum DiffFormat {
+pub(super) enum DiffFormat {
     /// Grouped by tenant, environment and service, with field changes (coloured on a terminal).
     Human,
     /// Exact unified diffs of every changed file.
@@ -176,39 +177,16 @@ pub(super) fn run(args: &DiffArgs, ui: &Ui) -> i32 {
             Ok(compiled) => compiled,
             Err(status) => return status,
         };
-    let old_files = match &args.against {
-        Some(rev) => {
-            let old_map = match read_platform_at(source_map.root(), rev) {
-                Ok(old_map) => old_map,
-                Err(error) => {
-                    report_discover_error(&error, args.output.diagnostics_format(), ui);
-                    return EXIT_FAILURE;
-                }
-            };
-            let what = format!("the specs at `{rev}`");
-            match compile_tree(&old_map, ui, &what, false, args.output) {
-                Ok((tree, _)) => tree
-                    .files
-                    .into_iter()
-                    .map(|(p, f)| (p, f.contents))
-                    .collect(),
-                Err(status) => return status,
-            }
-        }
-        None => {
-            let out_dir = args
-                .out
-                .clone()
-                .unwrap_or_else(|| source_map.root().join(&output_path));
-            match read_owned(&out_dir) {
-                Ok(files) => files,
-                Err(diagnostics) => {
-                    let what = "the output folder cannot be read";
-                    report_failure(what, &diagnostics, &source_map, ui, args.output);
-                    return EXIT_FAILURE;
-                }
-            }
-        }
+    let old_files = match old_tree(
+        &source_map,
+        args.out.as_deref(),
+        args.against.as_deref(),
+        &output_path,
+        ui,
+        args.output,
+    ) {
+        Ok(files) => files,
+        Err(status) => return status,
     };
     let tree_diff = diff(&old_files, &new_tree);
     let text = render_diff(&tree_diff, args.output, ui, &display(source_map.root()));
@@ -217,6 +195,46 @@ pub(super) fn run(args: &DiffArgs, ui: &Ui) -> i32 {
         EXIT_INVALID
     } else {
         EXIT_OK
+    }
+}
+
+/// The tree a change is compared with: what the specs at revision `against` produce (compiled
+/// without the policies), or else the files pave owns in the output folder (`out`, by default the
+/// Platform's `output_path` under the root). Shared by `pave diff` and `pave graph --changed`.
+pub(super) fn old_tree(
+    source_map: &SourceMap,
+    out: Option<&Path>,
+    against: Option<&str>,
+    output_path: &str,
+    ui: &Ui,
+    format: DiffFormat,
+) -> Result<BTreeMap<String, String>, i32> {
+    match against {
+        Some(rev) => {
+            let old_map = match read_platform_at(source_map.root(), rev) {
+                Ok(old_map) => old_map,
+                Err(error) => {
+                    report_discover_error(&error, format.diagnostics_format(), ui);
+                    return Err(EXIT_FAILURE);
+                }
+            };
+            let what = format!("the specs at `{rev}`");
+            let (tree, _) = compile_tree(&old_map, ui, &what, false, format)?;
+            Ok(tree
+                .files
+                .into_iter()
+                .map(|(p, f)| (p, f.contents))
+                .collect())
+        }
+        None => {
+            let out_dir =
+                out.map_or_else(|| source_map.root().join(output_path), Path::to_path_buf);
+            read_owned(&out_dir).map_err(|diagnostics| {
+                let what = "the output folder cannot be read";
+                report_failure(what, &diagnostics, source_map, ui, format);
+                EXIT_FAILURE
+            })
+        }
     }
 }
 

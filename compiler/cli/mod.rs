@@ -6,6 +6,8 @@ mod compile;
 mod completions;
 mod diff;
 mod explain;
+mod graph;
+mod new;
 mod schema;
 mod write;
 
@@ -37,7 +39,9 @@ Examples:
   pave compile examples/techcorp    compile a given platform root
   pave check --output json          validate only, diagnostics as JSON (for CI)
   pave diff --against origin/main   what a change does to the GitOps tree
-  pave explain shop/api/db --env prod   which class and rules decide a managed resource";
+  pave explain shop/api/db --env prod   which class and rules decide a managed resource
+  pave graph --changed              the dependency graph, with what a change touches
+  pave new service invoices --tenant backend   a new service from a template";
 
 /// pave compiles platform specs (Platform, Environment, Tenant, Service) into a validated,
 /// deterministic GitOps tree of Kubernetes manifests.
@@ -63,6 +67,8 @@ enum Command {
     Check(check::CheckArgs),
     Diff(diff::DiffArgs),
     Explain(explain::ExplainArgs),
+    Graph(graph::GraphArgs),
+    New(new::NewArgs),
     Schema(schema::SchemaArgs),
     Completions(completions::CompletionsArgs),
 }
@@ -148,6 +154,8 @@ pub(super) fn run(cli: Cli) -> i32 {
         Command::Check(args) => check::run(&args, &ui),
         Command::Diff(args) => diff::run(&args, &ui),
         Command::Explain(args) => explain::run(&args, &ui),
+        Command::Graph(args) => graph::run(&args, &ui),
+        Command::New(args) => new::run(&args, &ui),
         Command::Schema(args) => schema::run(&args, &ui),
         Command::Completions(args) => completions::run(&args),
     }

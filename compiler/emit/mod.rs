@@ -1,9 +1,10 @@
 //! Emit: a [`Plan`] to the files of the GitOps tree, in memory ([`OutputTree`]).
 //!
-//! One module per target; each takes the same plan. Only `emit/` knows Kubernetes field names and
+//! One module per target; each takes the same plan (`backstage` writes the software catalog). Only `emit/` knows Kubernetes field names and
 //! Terraform resource arguments. The whole tree exists before the disk is touched. Never reads or
 //! writes files.
 
+pub mod backstage;
 pub(crate) mod crossplane;
 pub(crate) mod engine_value;
 pub(crate) mod flux;
@@ -94,6 +95,9 @@ pub fn emit(
         crossplane::emit(&plan, &units, source_map, &mut tree)?;
         flux::emit(&plan, &units, source_map, &mut tree)?;
         terraform::emit(&plan, source_map, &mut tree)?;
+        if let Some(catalog) = &plan.catalog {
+            backstage::emit(catalog, source_map, &mut tree)?;
+        }
     }
     // The tenant folders last: they take the units, and free each once its folder is built.
     let units: Vec<TenantEnvironment> = std::mem::take(&mut plan.units)

@@ -45,6 +45,8 @@ pub(super) fn fingerprints(plan: &Plan, source_map: &SourceMap) -> Vec<String> {
         crossplane,
         gatekeeper,
         policies,
+        // The catalog's files are always generated; no unit folder depends on it.
+        catalog: _,
     } = plan;
     // Where a workload identity's access was declared is for diagnostics only, and moves with any
     // edit of its service's file; what is generated does not depend on it.

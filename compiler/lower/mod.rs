@@ -6,6 +6,7 @@
 //! replaced by the cluster's values). Emitters only translate a plan into their target's
 //! objects. Never reads files.
 
+pub mod catalog;
 mod foundation;
 mod resource;
 
@@ -42,6 +43,8 @@ use crate::validate::ValidatedSpec;
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub platform: String,
+    /// The software catalog, when the Platform asks for one (`spec.catalog`).
+    pub catalog: Option<catalog::Catalog>,
     pub units: Vec<TenantEnvironment>,
     /// Where Flux reads the tree from; `None` when the Platform names no repository.
     pub gitops: Option<GitOpsSource>,
@@ -649,6 +652,11 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
     let gatekeeper = gatekeeper(spec, policies, &units);
     Plan {
         platform: platform.name().to_string(),
+        catalog: platform
+            .spec
+            .catalog
+            .backstage
+            .then(|| catalog::catalog(spec)),
         units,
         gitops,
         clusters: clusters(spec),
@@ -1280,7 +1288,7 @@ fn workload(
         .collect();
     let name = service.name().to_string();
     let mut selector = BTreeMap::new();
-    selector.insert("app.kubernetes.io/name".to_string(), name.clone());
+    selector.insert(catalog::NAME_LABEL.to_string(), name.clone());
     let mut labels = unit_labels.clone();
     labels.extend(service.parsed.metadata.labels.clone());
     labels.extend(selector.clone());

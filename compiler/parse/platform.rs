@@ -38,6 +38,9 @@ pub struct PlatformSpec {
     /// How managed resources reach Crossplane.
     #[serde(default)]
     pub crossplane: CrossplaneSettings,
+    /// The software catalog written with the tree.
+    #[serde(default)]
+    pub catalog: CatalogSettings,
 }
 
 /// The Platform's `spec.policies`.
@@ -82,6 +85,15 @@ impl EnforcementAction {
             EnforcementAction::Warn => "warn",
         }
     }
+}
+
+/// `spec.catalog`: which software catalogs pave writes beside the GitOps tree.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CatalogSettings {
+    /// Write Backstage catalog entities under `catalog/` (docs/catalog.md).
+    #[serde(default)]
+    pub backstage: bool,
 }
 
 /// `spec.crossplane`: the Crossplane API the clusters run.

@@ -196,6 +196,34 @@ pub const STDLIB_POLICIES: &str = "stdlib/policies/";
 /// The folder of the resource catalogue: one file per resource type, named after it.
 pub const STDLIB_RESOURCES: &str = "stdlib/resources/";
 
+/// The folder of the golden-path templates `pave new` writes specs from: one file per template,
+/// named after it. Not specs: discovery never reads them.
+pub const STDLIB_TEMPLATES: &str = "stdlib/templates/";
+
+/// `(path, text)` of every stdlib template, sorted by path.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "stdlib/templates/java-service.yaml",
+        include_str!("../../stdlib/templates/java-service.yaml"),
+    ),
+    (
+        "stdlib/templates/python-service.yaml",
+        include_str!("../../stdlib/templates/python-service.yaml"),
+    ),
+    (
+        "stdlib/templates/tenant.yaml",
+        include_str!("../../stdlib/templates/tenant.yaml"),
+    ),
+    (
+        "stdlib/templates/web.yaml",
+        include_str!("../../stdlib/templates/web.yaml"),
+    ),
+    (
+        "stdlib/templates/worker.yaml",
+        include_str!("../../stdlib/templates/worker.yaml"),
+    ),
+];
+
 /// `(file name, text)` of every spec schema, by kind.
 pub const SCHEMAS: &[(&str, &str)] = &[
     (
@@ -275,6 +303,12 @@ mod tests {
     #[test]
     fn every_addon_file_is_embedded() {
         assert_eq!(embedded(STDLIB_ADDONS), on_disk(STDLIB_ADDONS));
+    }
+
+    #[test]
+    fn every_template_file_is_embedded() {
+        let templates: Vec<String> = TEMPLATES.iter().map(|(p, _)| (*p).to_string()).collect();
+        assert_eq!(templates, on_disk(STDLIB_TEMPLATES));
     }
 
     #[test]

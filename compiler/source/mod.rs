@@ -10,6 +10,7 @@ mod embedded;
 mod git;
 mod problem;
 mod span;
+mod templates;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -19,11 +20,13 @@ pub use discover::{
     is_policy_name, read_platform, read_platform_from,
 };
 pub use embedded::{
-    SCHEMAS, STDLIB, STDLIB_ADDONS, STDLIB_POLICIES, STDLIB_RESOURCES, schema_source, stdlib_file,
+    SCHEMAS, STDLIB, STDLIB_ADDONS, STDLIB_POLICIES, STDLIB_RESOURCES, STDLIB_TEMPLATES, TEMPLATES,
+    schema_source, stdlib_file,
 };
 pub use git::read_platform_at;
 pub use problem::{MAX_SPEC_BYTES, Skipped, SourceProblem};
 pub use span::{FileId, Span};
+pub use templates::{PLATFORM_TEMPLATES, read_templates};
 
 /// Where a source file comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
