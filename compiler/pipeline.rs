@@ -57,8 +57,9 @@ pub struct Options {
     /// compiles for comparison, such as the old side of `pave diff --against`: a revision that
     /// an added rule rejects still has a tree to compare with. The wiring check runs with them.
     pub evaluate_policies: bool,
-    /// Whether the tenant folders' files get their contents. Off only when nothing reads them
-    /// back: the wiring check (on with `evaluate_policies`) parses every file.
+    /// Whether the tenant folders' files get their contents. Off when nothing reads them: the
+    /// policies and the wiring check take each object as emit built it (`OutputFile::object`), so
+    /// `pave check` leaves them empty.
     pub contents: bool,
 }
 
@@ -146,7 +147,7 @@ pub fn generate(
             emit(plan, source_map, reuse, object_check, options.contents)
         })
     });
-    let (tree, findings) = match emitted {
+    let (mut tree, findings) = match emitted {
         Ok(emitted) => emitted,
         Err(message) => {
             return Err(vec![Diagnostic::unplaced(
@@ -165,6 +166,10 @@ pub fn generate(
         // Whether the tree is deployable as a whole: its errors stop the write like policy errors.
         let broken = timings.time("wiring", || crate::wiring::check(&tree, &facts, source_map));
         warnings.extend(broken);
+    }
+    // The objects kept for the wiring check are not written: their memory goes to the writer.
+    for file in tree.files.values_mut() {
+        file.object = None;
     }
     add_paths(&mut warnings, source_map);
     let (tree, warnings) = crate::diagnostic::finish(tree, warnings)?;

@@ -21,8 +21,13 @@ pub(super) fn run(args: &CheckArgs, ui: &Ui) -> i32 {
         Err(error) => return report_discover_error(&error, format, ui),
     };
     let mut timings = Timings::default();
-    // The tenant folders' YAML is written in memory: the wiring check reads every file back.
-    match compile(&source_map, &ui.options, &mut timings) {
+    // Nothing is written: the tenant folders' YAML need not be rendered (the policies and the
+    // wiring check take the objects as emit built them).
+    let options = crate::pipeline::Options {
+        contents: false,
+        ..ui.options
+    };
+    match compile(&source_map, &options, &mut timings) {
         Ok(compilation) => {
             ui.report(format, &compilation.warnings, &source_map);
             // The process exits next: the tree and specs need not be freed one by one.

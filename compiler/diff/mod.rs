@@ -294,6 +294,7 @@ mod tests {
                 source: String::new(),
                 provenance: Default::default(),
                 checked: false,
+                object: None,
             };
             assert!(tree.insert((*path).to_string(), file).is_ok());
         }

@@ -225,6 +225,7 @@ fn insert(
             // No cluster applies the catalog and no policy is about Backstage entities: nothing
             // is left for the policies to evaluate.
             checked: true,
+            object: None,
         },
     )
 }

@@ -74,6 +74,13 @@ impl<'a> Folder<'a> {
             Some(checker) if !checker.contents => String::new(),
             _ => to_yaml(object)?,
         };
+        let json = if super::output_tree::wiring_reads(kind) {
+            let value = serde_json::to_value(object)
+                .map_err(|e| format!("converting `{file_name}` for the wiring check: {e}"))?;
+            Some(std::sync::Arc::new(value))
+        } else {
+            None
+        };
         if let Some(checker) = self.checker
             && checker.check.wants(api_version, kind)
         {
@@ -84,7 +91,7 @@ impl<'a> Folder<'a> {
         self.resources.push(file_name.clone());
         self.provenance.api_version = api_version.to_string();
         self.provenance.kind = kind.to_string();
-        self.push(file_name, body, source);
+        self.push(file_name, body, source, json);
         Ok(())
     }
 
@@ -93,7 +100,13 @@ impl<'a> Folder<'a> {
         self.resources.push(relative.to_string());
     }
 
-    fn push(&mut self, file_name: String, body: String, source: &str) {
+    fn push(
+        &mut self,
+        file_name: String,
+        body: String,
+        source: &str,
+        object: Option<std::sync::Arc<serde_json::Value>>,
+    ) {
         let contents = format!("{}\n{body}", header(source));
         self.files.push((
             format!("{}/{file_name}", self.dir),
@@ -102,6 +115,7 @@ impl<'a> Folder<'a> {
                 source: source.to_string(),
                 provenance: self.provenance.clone(),
                 checked: self.checker.is_some(),
+                object,
             },
         ));
     }
@@ -121,12 +135,20 @@ impl<'a> Folder<'a> {
             resources: &'a [String],
         }
         self.resources.sort();
-        let body = to_yaml(&Kustomization {
+        let kustomization = Kustomization {
             api_version: "kustomize.config.k8s.io/v1beta1",
             kind: "Kustomization",
             resources: &self.resources,
-        })?;
-        self.push("kustomization.yaml".into(), body, source);
+        };
+        let body = to_yaml(&kustomization)?;
+        let json = serde_json::to_value(&kustomization)
+            .map_err(|e| format!("converting a kustomization.yaml for the wiring check: {e}"))?;
+        self.push(
+            "kustomization.yaml".into(),
+            body,
+            source,
+            Some(std::sync::Arc::new(json)),
+        );
         if let Some(checker) = self.checker {
             let files = &self.files;
             let objects: Vec<(&str, &OutputFile, regorus::Value)> =

@@ -17,7 +17,7 @@ mod reuse;
 pub mod terraform;
 pub mod yaml;
 
-pub use output_tree::{OutputFile, OutputTree};
+pub use output_tree::{OutputFile, OutputTree, wiring_reads};
 pub use provenance::{ObjectContext, Provenance};
 
 use std::collections::BTreeMap;

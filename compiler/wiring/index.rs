@@ -1,6 +1,7 @@
 //! The tree's objects parsed once, and for each cluster the objects Flux applies there, indexed
 //! by kind, namespace and name.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rayon::prelude::*;
@@ -18,7 +19,7 @@ const BOOTSTRAP: &str = "flux-system";
 pub(super) struct Object<'t> {
     pub path: &'t str,
     pub file: &'t OutputFile,
-    pub value: Json,
+    pub value: Cow<'t, Json>,
     pub kind: String,
     pub api_version: String,
     pub name: String,
@@ -382,38 +383,24 @@ impl<'t> Index<'t> {
     }
 }
 
-/// Kinds that refer to nothing the checks resolve and that nothing refers to by kind: their files
-/// are not parsed back (at 1,000 services, 60% of the tree's files).
-fn inert(kind: &str) -> bool {
-    matches!(
-        kind,
-        "ConfigMap"
-            | "Service"
-            | "HorizontalPodAutoscaler"
-            | "PodDisruptionBudget"
-            | "NetworkPolicy"
-            | "ResourceQuota"
-            | "LimitRange"
-            | "RoleBinding"
-            | "Role"
-            | "ClusterRoleBinding"
-            | "CompositeResourceDefinition"
-            | "ConstraintTemplate"
-    )
-}
-
 /// The objects of one generated file.
 fn parse<'t>(path: &'t str, file: &'t OutputFile) -> Vec<Object<'t>> {
-    if inert(&file.provenance.kind) {
+    if !crate::emit::wiring_reads(&file.provenance.kind) {
         return Vec::new();
     }
-    let values: Vec<Json> = if path.ends_with(".tf.json") {
-        serde_json::from_str(&file.contents).into_iter().collect()
+    // What emit converted from the typed object; only files made otherwise are parsed.
+    let values: Vec<Cow<'t, Json>> = if let Some(object) = &file.object {
+        vec![Cow::Borrowed(object.as_ref())]
+    } else if path.ends_with(".tf.json") {
+        serde_json::from_str(&file.contents)
+            .into_iter()
+            .map(Cow::Owned)
+            .collect()
     } else if path.ends_with(".yaml") || path.ends_with(".yml") {
         let (nodes, _) = parse_yaml(FileId::new(0), &file.contents);
         nodes
             .iter()
-            .map(crate::parse::yaml::Node::to_json)
+            .map(|node| Cow::Owned(node.to_json()))
             .collect()
     } else {
         Vec::new()

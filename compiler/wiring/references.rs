@@ -188,7 +188,7 @@ fn ingress(index: &Index<'_>, object: &Object<'_>, scope: &Scope, report: &mut R
         .get(module)
         .into_iter()
         .flatten()
-        .map(|idx| &index.objects[*idx].value)
+        .map(|idx| index.objects[*idx].value.as_ref())
         .collect();
     let blocks = |section: &str, kind: &str| -> Vec<&Json> {
         terraform

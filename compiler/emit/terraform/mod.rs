@@ -100,6 +100,7 @@ impl Module {
                 source: self.source.clone(),
                 provenance: self.provenance.clone(),
                 checked: false,
+                object: None,
             },
         ));
         Ok(())
