@@ -109,8 +109,8 @@ pub struct RegionalFoundation {
     /// Networks allowed to reach the public API endpoint; empty keeps it private.
     pub public_access_cidrs: Vec<String>,
     pub node_groups: Vec<PlannedNodeGroup>,
-    /// IAM role ARNs given cluster admin access.
-    pub admin_roles: Vec<String>,
+    /// The IAM roles given access to the cluster, by ARN (one entry per role, as EKS allows).
+    pub access_entries: Vec<AccessEntry>,
     /// The services' identities (in spec order), then the add-ons' (by add-on name).
     pub identities: Vec<WorkloadIdentity>,
     /// The ports of the managed databases and caches the environment's services require (a
@@ -132,15 +132,51 @@ pub struct RegionalFoundation {
     pub secret_recovery_window_days: u32,
     /// Whether the cluster refuses deletion (production).
     pub deletion_protection: bool,
+    /// The add-ons running here that launch nodes themselves (their entries' `nodeProvisioner`),
+    /// by add-on name.
+    pub node_provisioners: Vec<NodeProvisioner>,
     /// The Environment spec file.
     pub source: FileId,
 }
+
+/// What an add-on that launches nodes (Karpenter) needs from one cluster's root module: the
+/// nodes' IAM role with an EKS access entry of type `EC2_LINUX`, the interruption queue and the
+/// EventBridge rules that feed it, and the `karpenter.sh/discovery` tag on the private subnets
+/// and the cluster security group. The add-on's values and manifests name the role and the
+/// queue through `${addon.nodeRole}` and `${addon.interruptionQueue}`, computed by the same
+/// functions (`resolve::addon_node_role_name`, `resolve::interruption_queue_name`).
+#[derive(Debug, Clone)]
+pub struct NodeProvisioner {
+    pub addon: String,
+    pub node_role: String,
+    pub interruption_queue: String,
+    /// The value of the `karpenter.sh/discovery` tag: the cluster's name.
+    pub discovery: String,
+    /// The entry's `nodeProvisioner`.
+    pub origin: Span,
+}
+
+/// The tag by which Karpenter's EC2NodeClass selects subnets and security groups (Karpenter's
+/// getting-started guide tags the cluster's private subnets and its security group with it).
+pub const DISCOVERY_TAG: &str = "karpenter.sh/discovery";
 
 impl RegionalFoundation {
     /// The name of a role of the cluster's own components (`cluster`, `node`, `flow-logs`).
     pub fn role_name(&self, purpose: &str) -> String {
         format!("{}-{purpose}", self.cluster_name)
     }
+}
+
+/// An IAM role's access to a cluster: an EKS access entry (type `STANDARD`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessEntry {
+    /// The role's ARN, with its path.
+    pub principal: String,
+    /// Whether it is a platform admin (`AmazonEKSClusterAdminPolicy` on the cluster).
+    pub admin: bool,
+    /// The Kubernetes groups its sessions are in, sorted: the owner groups of the tenants it
+    /// owns, which their owners' RoleBindings name.
+    pub kubernetes_groups: Vec<String>,
 }
 
 /// A secret a service reads, which the root module creates without a value.
@@ -440,15 +476,37 @@ fn regional(
         })
         .collect();
 
-    let admin_roles: BTreeSet<String> = terraform
-        .admin_roles
-        .iter()
-        .map(|role| {
-            if role.starts_with("arn:") {
-                role.clone()
-            } else {
-                location.iam_arn(&format!("role/{role}"))
-            }
+    let role_arn = |role: &String| {
+        if role.starts_with("arn:") {
+            role.clone()
+        } else {
+            location.iam_arn(&format!("role/{role}"))
+        }
+    };
+    // One entry per role: EKS refuses a second entry for the same principal.
+    let mut access: BTreeMap<String, (bool, BTreeSet<String>)> = BTreeMap::new();
+    for role in &terraform.admin_roles {
+        access.entry(role_arn(role)).or_default().0 = true;
+    }
+    for tenant in spec.tenants.values() {
+        if !tenant.quotas.contains_key(env_name) {
+            continue;
+        }
+        let owners = &tenant.parsed.spec.owners;
+        for role in &owners.roles {
+            access
+                .entry(role_arn(role))
+                .or_default()
+                .1
+                .extend(owners.kubernetes_groups(tenant.name()));
+        }
+    }
+    let access_entries = access
+        .into_iter()
+        .map(|(principal, (admin, groups))| AccessEntry {
+            principal,
+            admin,
+            kubernetes_groups: groups.into_iter().collect(),
         })
         .collect();
 
@@ -513,6 +571,7 @@ fn regional(
         .collect();
 
     identities.extend(addon_identities(spec, env_name, &location, &cluster));
+    let node_provisioners = node_provisioners(spec, env_name, &cluster);
     certificates.extend(addon_hosts(spec, env_name, &location));
     identities.push(ebs_csi_driver_identity(
         &location,
@@ -544,7 +603,7 @@ fn regional(
             .map(ToString::to_string)
             .collect(),
         node_groups,
-        admin_roles: admin_roles.into_iter().collect(),
+        access_entries,
         identities,
         data_ports,
         dns: PlannedDns {
@@ -557,6 +616,7 @@ fn regional(
         application_secrets: application_secrets(spec, env_name),
         secret_recovery_window_days: if production { 30 } else { 7 },
         deletion_protection: production,
+        node_provisioners,
         location,
         source: env.parsed.doc.file,
     })
@@ -703,6 +763,28 @@ fn addon_hosts(spec: &ResolvedSpec, env_name: &str, location: &AwsLocation) -> V
         .collect()
 }
 
+/// The add-ons running in `env_name` that launch nodes (their entries' `nodeProvisioner`), on
+/// the cluster `cluster`.
+fn node_provisioners(spec: &ResolvedSpec, env_name: &str, cluster: &str) -> Vec<NodeProvisioner> {
+    spec.addons
+        .values()
+        .filter(|addon| {
+            addon
+                .instances
+                .get(env_name)
+                .is_some_and(|instance| instance.enabled.value)
+        })
+        .filter(|addon| addon.definition.node_provisioner.is_some())
+        .map(|addon| NodeProvisioner {
+            addon: addon.name.clone(),
+            node_role: crate::resolve::addon_node_role_name(cluster, &addon.name),
+            interruption_queue: crate::resolve::interruption_queue_name(cluster, &addon.name),
+            discovery: cluster.to_string(),
+            origin: addon.node_provisioner_span,
+        })
+        .collect()
+}
+
 /// The identities of the add-ons running in `env_name` (their catalogue entries' `identities`),
 /// with pave's variables replaced as in their values, on the cluster `cluster`.
 fn addon_identities(
@@ -711,7 +793,7 @@ fn addon_identities(
     location: &AwsLocation,
     cluster: &str,
 ) -> Vec<WorkloadIdentity> {
-    let variables =
+    let cluster_variables =
         super::cluster_variables(spec, env_name, &location.account_id, &location.region);
     let platform = spec.platform.name();
     let mut out = Vec::new();
@@ -724,6 +806,7 @@ fn addon_identities(
             continue;
         }
         let definition = &addon.definition;
+        let variables = super::addon_variables(&addon.name, definition, &cluster_variables);
         let several = definition.identities.len() > 1;
         for (identity, span) in definition.identities.iter().zip(&addon.identity_spans) {
             let mut permissions: Vec<Permission> = identity
@@ -1010,14 +1093,22 @@ fn registry(
     }
     let mut pullers: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for regional in regions {
-        pullers
+        let roles = pullers
             .entry(regional.location.account_id.clone())
-            .or_default()
-            .push(
+            .or_default();
+        roles.push(
+            regional
+                .location
+                .iam_arn(&format!("role/{}", regional.role_name("node"))),
+        );
+        // Nodes an add-on launches pull the same images.
+        for nodes in &regional.node_provisioners {
+            roles.push(
                 regional
                     .location
-                    .iam_arn(&format!("role/{}", regional.role_name("node"))),
+                    .iam_arn(&format!("role/{}", nodes.node_role)),
             );
+        }
     }
     for roles in pullers.values_mut() {
         roles.sort();

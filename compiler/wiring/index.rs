@@ -59,6 +59,8 @@ fn cluster_scoped(kind: &str) -> bool {
             | "ProviderConfig"
             | "ClusterSecretStore"
             | "ClusterIssuer"
+            | "NodePool"
+            | "EC2NodeClass"
     ) || kind.starts_with("Cluster")
 }
 
@@ -348,9 +350,7 @@ fn inert(kind: &str) -> bool {
             | "NetworkPolicy"
             | "ResourceQuota"
             | "LimitRange"
-            | "RoleBinding"
             | "Role"
-            | "ClusterRoleBinding"
             | "CompositeResourceDefinition"
             | "ConstraintTemplate"
     )

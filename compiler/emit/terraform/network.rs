@@ -1,6 +1,6 @@
 //! The VPC of one environment in one region: three availability zones, public subnets (load
 //! balancers, NAT gateways) and private subnets (nodes, pods) tagged for the AWS Load Balancer
-//! Controller, an internet gateway, NAT gateways (one per zone in production, one elsewhere),
+//! Controller (and `karpenter.sh/discovery` when an add-on launches nodes), an internet gateway, NAT gateways (one per zone in production, one elsewhere),
 //! route tables, flow logs to an encrypted log group, and the default security group closed.
 
 use super::aws::{
@@ -11,7 +11,7 @@ use super::aws::{
 };
 use super::model::{Address, Config};
 use super::policy::{PolicyDocument, Statement, logs_key_policy};
-use crate::lower::{RegionalFoundation, ZONES};
+use crate::lower::{DISCOVERY_TAG, RegionalFoundation, ZONES};
 
 /// What the cluster needs from the network.
 pub(super) struct NetworkRefs {
@@ -68,6 +68,12 @@ pub(super) fn emit(
         let mut tags = name_tag(&format!("{cluster}-{kind}-{zone}"))?;
         tags.insert(format!("kubernetes.io/role/{role}"), "1".into());
         tags.insert(format!("kubernetes.io/cluster/{cluster}"), "shared".into());
+        // Nodes an add-on launches (Karpenter) go in the private subnets, found by this tag.
+        if kind == "private" {
+            for nodes in &regional.node_provisioners {
+                tags.insert(DISCOVERY_TAG.to_string(), nodes.discovery.clone());
+            }
+        }
         Some(tags)
     };
     let mut public_subnets = Vec::new();
