@@ -15,8 +15,10 @@ use crate::validate::is_arm64;
 
 /// Availability zones each VPC spans.
 pub const ZONES: usize = 3;
-/// The zones of a region a VPC spans, by the letter after the region's name.
-const ZONE_LETTERS: [char; ZONES] = ['a', 'b', 'c'];
+/// Zones where EKS cannot place a cluster's control plane, by AZ id (EKS User Guide, "View
+/// Amazon EKS networking requirements for VPC and subnets"): a cluster whose subnets are there
+/// is refused at creation.
+const EKS_UNSUPPORTED_ZONES: [&str; 3] = ["use1-az3", "usw1-az2", "cac1-az3"];
 
 /// Everything the Terraform target generates.
 #[derive(Debug, Clone)]
@@ -238,7 +240,9 @@ fn application_secrets(spec: &ResolvedSpec, env_name: &str) -> Vec<ApplicationSe
 /// The VPC and its six subnets.
 #[derive(Debug, Clone)]
 pub struct Network {
-    /// The availability zones, by name: `a`, `b` and `c` of the region.
+    /// The availability zones, by AZ id (`use1-az1`): an id is the same physical zone in every
+    /// account, where a name (`us-east-1a`) is mapped per account, so only ids can avoid the
+    /// zones EKS does not support. The first three of the region EKS supports.
     pub zones: Vec<String>,
     pub vpc_cidr: Ipv4Cidr,
     /// One per availability zone, for nodes and pods: the first three quarters of the VPC.
@@ -635,15 +639,40 @@ fn network(vpc_cidr: Ipv4Cidr, region: &str, production: bool) -> Option<Network
         .map(|i| vpc.subnet(sixteenth, i))
         .collect::<Option<Vec<_>>>()?;
     Some(Network {
-        zones: ZONE_LETTERS
-            .iter()
-            .map(|letter| format!("{region}{letter}"))
-            .collect(),
+        zones: zone_ids(region),
         vpc_cidr: vpc,
         private_subnets,
         public_subnets,
         nat_gateways: if production { ZONES } else { 1 },
     })
+}
+
+/// The first [`ZONES`] AZ ids of `region` where EKS can place a control plane.
+fn zone_ids(region: &str) -> Vec<String> {
+    let prefix = zone_id_prefix(region);
+    (1..)
+        .map(|n| format!("{prefix}-az{n}"))
+        .filter(|id| !EKS_UNSUPPORTED_ZONES.contains(&id.as_str()))
+        .take(ZONES)
+        .collect()
+}
+
+/// The prefix of a region's AZ ids: the region's name with each direction abbreviated
+/// (`us-east-1` → `use1`, `ap-southeast-2` → `apse2`, `us-gov-west-1` → `usgw1`).
+fn zone_id_prefix(region: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in region.split('-').enumerate() {
+        let short = match part {
+            _ if i == 0 || part.bytes().all(|b| b.is_ascii_digit()) => part,
+            "northeast" => "ne",
+            "northwest" => "nw",
+            "southeast" => "se",
+            "southwest" => "sw",
+            other => other.get(..1).unwrap_or_default(),
+        };
+        out.push_str(short);
+    }
+    out
 }
 
 /// The AMI type for a group's instance types (validated to share one architecture).
@@ -1165,11 +1194,7 @@ mod tests {
         assert_eq!(
             subnets,
             Some((
-                vec![
-                    "eu-west-1a".into(),
-                    "eu-west-1b".into(),
-                    "eu-west-1c".into()
-                ],
+                vec!["euw1-az1".into(), "euw1-az2".into(), "euw1-az3".into()],
                 vec![
                     "10.8.0.0/18".into(),
                     "10.8.64.0/18".into(),
@@ -1182,6 +1207,21 @@ mod tests {
                 ],
                 3
             ))
+        );
+    }
+
+    #[test]
+    fn zones_are_az_ids_where_eks_can_place_a_control_plane() {
+        assert_eq!(zone_ids("us-east-1"), ["use1-az1", "use1-az2", "use1-az4"]);
+        assert_eq!(
+            zone_ids("ap-southeast-2"),
+            ["apse2-az1", "apse2-az2", "apse2-az3"]
+        );
+        assert_eq!(zone_id_prefix("us-gov-west-1"), "usgw1");
+        assert_eq!(zone_id_prefix("ca-central-1"), "cac1");
+        assert_eq!(
+            zone_ids("ca-central-1"),
+            ["cac1-az1", "cac1-az2", "cac1-az4"]
         );
     }
 

@@ -97,7 +97,7 @@ resource!("aws_elasticache_subnet_group", ElasticacheSubnetGroup);
 pub(super) struct Subnet {
     pub vpc_id: String,
     pub cidr_block: String,
-    pub availability_zone: String,
+    pub availability_zone_id: String,
     pub map_public_ip_on_launch: bool,
     pub tags: Option<Tags>,
 }
@@ -186,19 +186,6 @@ pub(super) struct EbsEncryptionByDefault {
     pub enabled: bool,
 }
 resource!("aws_ebs_encryption_by_default", EbsEncryptionByDefault);
-
-#[derive(Debug, Serialize)]
-pub(super) struct AvailabilityZones {
-    pub state: &'static str,
-    pub filter: Vec<Filter>,
-}
-data_source!("aws_availability_zones", AvailabilityZones);
-
-#[derive(Debug, Serialize)]
-pub(super) struct Filter {
-    pub name: &'static str,
-    pub values: Vec<String>,
-}
 
 // Encryption keys.
 
