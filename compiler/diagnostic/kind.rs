@@ -107,6 +107,20 @@ pub enum CidrProblem {
     WholeInternet,
 }
 
+/// Why a role given for cluster access is not one an EKS access entry can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleArnProblem {
+    /// An STS session (`arn:aws:sts::<account>:assumed-role/<role>/<session>`): temporary,
+    /// which access entries refuse.
+    Session,
+    /// An IAM Identity Center role (`AWSReservedSSO_...`) without its path
+    /// `aws-reserved/sso.amazonaws.com/[<region>/]`, as `aws-auth` wanted it: that ARN names no
+    /// role.
+    SsoWithoutPath,
+    /// Not `arn:<partition>:iam::<12-digit account>:role/[<path>/]<name>`.
+    Malformed,
+}
+
 /// Two VPC blocks that share addresses: the later region's, and the earlier one's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CidrOverlap {
@@ -411,6 +425,12 @@ pub enum DiagnosticKind {
     },
     /// Terraform is generated but no role may administer the clusters.
     NoClusterAdmins,
+    /// A role given for cluster access (`terraform.adminRoles`, a tenant's `owners.roles`) that
+    /// is not an IAM role ARN or name.
+    InvalidRoleArn {
+        arn: String,
+        problem: RoleArnProblem,
+    },
     /// A name pave derives for an AWS resource is longer than AWS allows.
     AwsNameTooLong {
         what: &'static str,
@@ -616,6 +636,16 @@ pub enum Reference {
     RuntimeConfig,
     /// The AWS identity of a Crossplane provider's ServiceAccount.
     ProviderIdentity,
+    /// The IAM role of an EC2NodeClass, with its EKS access entry of type `EC2_LINUX`.
+    NodeRole,
+    /// The subnets or security groups an EC2NodeClass selects by tag.
+    NodeDiscovery,
+    /// A NodePool's `nodeClassRef`.
+    NodeClass,
+    /// The interruption queue a node provisioner's values name.
+    InterruptionQueue,
+    /// A group a RoleBinding names, which no EKS access entry maps.
+    KubernetesGroup,
 }
 
 impl Reference {
@@ -638,6 +668,11 @@ impl Reference {
             Reference::EnvironmentConfig => "environment-config",
             Reference::RuntimeConfig => "runtime-config",
             Reference::ProviderIdentity => "provider-identity",
+            Reference::NodeRole => "node-role",
+            Reference::NodeDiscovery => "node-discovery",
+            Reference::NodeClass => "node-class",
+            Reference::InterruptionQueue => "interruption-queue",
+            Reference::KubernetesGroup => "kubernetes-group",
         }
     }
 
@@ -716,6 +751,29 @@ impl Reference {
                  DeploymentRuntimeConfig and give it a role with an EKS Pod Identity \
                  association in the cluster's Terraform"
             }
+            Reference::NodeRole => {
+                "nodes join only with a role that has an EKS access entry of type EC2_LINUX: \
+                 declare `nodeProvisioner` in the add-on's entry and name the role \
+                 `${addon.nodeRole}`, which the cluster's Terraform creates with its entry"
+            }
+            Reference::NodeDiscovery => {
+                "select by the tag the cluster's Terraform puts on the private subnets and the \
+                 cluster security group when an add-on declares `nodeProvisioner`: \
+                 `karpenter.sh/discovery: ${cluster.name}`"
+            }
+            Reference::NodeClass => {
+                "add the EC2NodeClass to the add-on's `manifests`, or name one that exists"
+            }
+            Reference::InterruptionQueue => {
+                "the queue is created by the cluster's Terraform for an add-on that declares \
+                 `nodeProvisioner`; let pave write its name at `interruptionQueuePath`, or use \
+                 `${addon.interruptionQueue}`"
+            }
+            Reference::KubernetesGroup => {
+                "nobody is in a group no access entry maps: give the tenant's `owners.roles` \
+                 (the IAM or Identity Center roles its owners sign in with), whose access \
+                 entries carry the owner groups"
+            }
         }
     }
 }
@@ -779,6 +837,7 @@ impl DiagnosticKind {
             | DiagnosticKind::AddonSecretLayer { .. }
             | DiagnosticKind::UnknownVariable { .. }
             | DiagnosticKind::InvalidCidr { .. }
+            | DiagnosticKind::InvalidRoleArn { .. }
             | DiagnosticKind::BaseCidrTooSmall { .. }
             | DiagnosticKind::OverlappingCidrs(..)
             | DiagnosticKind::NodeGroupSizeOutOfOrder { .. }
@@ -906,6 +965,7 @@ impl DiagnosticKind {
             DiagnosticKind::HostOutsideDomain { .. } => "host-outside-domain",
             DiagnosticKind::QuotaTooSmall { .. } => "quota-too-small",
             DiagnosticKind::NoClusterAdmins => "no-cluster-admins",
+            DiagnosticKind::InvalidRoleArn { .. } => "invalid-role-arn",
             DiagnosticKind::AwsNameTooLong { .. } => "name-too-long",
             DiagnosticKind::OutputOutsideRoot { .. } => "output-outside-root",
             DiagnosticKind::UnownedFile { .. } => "unowned-file",
@@ -1133,6 +1193,13 @@ impl DiagnosticKind {
             DiagnosticKind::NoClusterAdmins => {
                 "no role can use the Kubernetes API of the clusters".into()
             }
+            DiagnosticKind::InvalidRoleArn { arn, problem } => match problem {
+                RoleArnProblem::Session => format!("`{arn}` is a role session, not a role"),
+                RoleArnProblem::SsoWithoutPath => {
+                    format!("Identity Center role `{arn}` lacks its `aws-reserved` path")
+                }
+                RoleArnProblem::Malformed => format!("`{arn}` is not an IAM role ARN"),
+            },
             DiagnosticKind::AwsNameTooLong { what, name, max } => {
                 format!("{what} name `{name}` is longer than {max} characters")
             }
@@ -1369,6 +1436,13 @@ impl DiagnosticKind {
                 format!("too small: they need {needed}")
             }
             DiagnosticKind::NoClusterAdmins => "no `adminRoles` here".into(),
+            DiagnosticKind::InvalidRoleArn { problem, .. } => match problem {
+                RoleArnProblem::Session => "an STS session".into(),
+                RoleArnProblem::SsoWithoutPath => {
+                    "no `aws-reserved/sso.amazonaws.com/` path".into()
+                }
+                RoleArnProblem::Malformed => "not a role".into(),
+            },
             DiagnosticKind::AwsNameTooLong { .. } => "makes the name too long".into(),
             DiagnosticKind::OutputOutsideRoot { .. } => "leaves the platform root".into(),
             DiagnosticKind::UnownedFile { .. } => "not generated by pave".into(),
@@ -1640,6 +1714,11 @@ impl DiagnosticKind {
             DiagnosticKind::NoClusterAdmins => Some(
                 "the identity that runs Terraform gets no access to the clusters; list the roles that bootstrap Flux and operate them in `terraform.adminRoles`".into(),
             ),
+            DiagnosticKind::InvalidRoleArn { problem, .. } => Some(match problem {
+                RoleArnProblem::Session => "EKS access entries name the role, never a session of it: write `arn:aws:iam::<account>:role/<name>` (`aws sts get-caller-identity` shows the session; `aws iam get-role` the role's ARN)".into(),
+                RoleArnProblem::SsoWithoutPath => "EKS access entries take an IAM Identity Center role's ARN with its path, unlike `aws-auth`: write `arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/[<region>/]AWSReservedSSO_<permission set>_<suffix>`, as `aws iam get-role` prints it".into(),
+                RoleArnProblem::Malformed => "write a role name (with an optional path) of the environment's account, or a role ARN `arn:aws:iam::<12-digit account>:role/[<path>/]<name>`".into(),
+            }),
             DiagnosticKind::AwsNameTooLong { max, .. } => Some(format!(
                 "pave derives this name from the platform, environment, region and service names; shorten one of them so it fits in {max}"
             )),

@@ -7,7 +7,7 @@ mod render;
 pub(crate) use kind::suggest;
 pub use kind::{
     CidrOverlap, CidrProblem, DiagnosticKind, DisabledDependency, PlaceholderProblem,
-    PolicyViolation, RefKind, Reference, Severity, UnresolvedReference,
+    PolicyViolation, RefKind, Reference, RoleArnProblem, Severity, UnresolvedReference,
 };
 pub use render::{
     RenderOptions, render_github, render_human, render_json, render_sarif, sarif_log,

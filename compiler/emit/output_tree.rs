@@ -34,9 +34,7 @@ pub fn wiring_reads(kind: &str) -> bool {
             | "NetworkPolicy"
             | "ResourceQuota"
             | "LimitRange"
-            | "RoleBinding"
             | "Role"
-            | "ClusterRoleBinding"
             | "CompositeResourceDefinition"
             | "ConstraintTemplate"
     )

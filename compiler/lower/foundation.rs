@@ -15,8 +15,10 @@ use crate::validate::is_arm64;
 
 /// Availability zones each VPC spans.
 pub const ZONES: usize = 3;
-/// The zones of a region a VPC spans, by the letter after the region's name.
-const ZONE_LETTERS: [char; ZONES] = ['a', 'b', 'c'];
+/// Zones where EKS cannot place a cluster's control plane, by AZ id (EKS User Guide, "View
+/// Amazon EKS networking requirements for VPC and subnets"): a cluster whose subnets are there
+/// is refused at creation.
+const EKS_UNSUPPORTED_ZONES: [&str; 3] = ["use1-az3", "usw1-az2", "cac1-az3"];
 
 /// Everything the Terraform target generates.
 #[derive(Debug, Clone)]
@@ -109,8 +111,8 @@ pub struct RegionalFoundation {
     /// Networks allowed to reach the public API endpoint; empty keeps it private.
     pub public_access_cidrs: Vec<String>,
     pub node_groups: Vec<PlannedNodeGroup>,
-    /// IAM role ARNs given cluster admin access.
-    pub admin_roles: Vec<String>,
+    /// The IAM roles given access to the cluster, by ARN (one entry per role, as EKS allows).
+    pub access_entries: Vec<AccessEntry>,
     /// The services' identities (in spec order), then the add-ons' (by add-on name).
     pub identities: Vec<WorkloadIdentity>,
     /// The ports of the managed databases and caches the environment's services require (a
@@ -135,9 +137,33 @@ pub struct RegionalFoundation {
     pub secret_recovery_window_days: u32,
     /// Whether the cluster refuses deletion (production).
     pub deletion_protection: bool,
+    /// The add-ons running here that launch nodes themselves (their entries' `nodeProvisioner`),
+    /// by add-on name.
+    pub node_provisioners: Vec<NodeProvisioner>,
     /// The Environment spec file.
     pub source: FileId,
 }
+
+/// What an add-on that launches nodes (Karpenter) needs from one cluster's root module: the
+/// nodes' IAM role with an EKS access entry of type `EC2_LINUX`, the interruption queue and the
+/// EventBridge rules that feed it, and the `karpenter.sh/discovery` tag on the private subnets
+/// and the cluster security group. The add-on's values and manifests name the role and the
+/// queue through `${addon.nodeRole}` and `${addon.interruptionQueue}`, computed by the same
+/// functions (`resolve::addon_node_role_name`, `resolve::interruption_queue_name`).
+#[derive(Debug, Clone)]
+pub struct NodeProvisioner {
+    pub addon: String,
+    pub node_role: String,
+    pub interruption_queue: String,
+    /// The value of the `karpenter.sh/discovery` tag: the cluster's name.
+    pub discovery: String,
+    /// The entry's `nodeProvisioner`.
+    pub origin: Span,
+}
+
+/// The tag by which Karpenter's EC2NodeClass selects subnets and security groups (Karpenter's
+/// getting-started guide tags the cluster's private subnets and its security group with it).
+pub const DISCOVERY_TAG: &str = "karpenter.sh/discovery";
 
 impl RegionalFoundation {
     /// The name of a role of the cluster's own components (`cluster`, `node`, `flow-logs`).
@@ -172,6 +198,18 @@ pub(crate) fn uses_atlas(spec: &ResolvedSpec, env_name: &str) -> bool {
         .filter_map(|service| service.instances.iter().find(|i| i.environment == env_name))
         .flat_map(|instance| &instance.requires)
         .any(|resource_use| resource_use.resource_type == crate::parse::ResourceType::Mongodb)
+}
+
+/// An IAM role's access to a cluster: an EKS access entry (type `STANDARD`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessEntry {
+    /// The role's ARN, with its path.
+    pub principal: String,
+    /// Whether it is a platform admin (`AmazonEKSClusterAdminPolicy` on the cluster).
+    pub admin: bool,
+    /// The Kubernetes groups its sessions are in, sorted: the owner groups of the tenants it
+    /// owns, which their owners' RoleBindings name.
+    pub kubernetes_groups: Vec<String>,
 }
 
 /// A secret a service reads, which the root module creates without a value.
@@ -258,7 +296,9 @@ fn application_secrets(spec: &ResolvedSpec, env_name: &str) -> Vec<ApplicationSe
 /// The VPC and its six subnets.
 #[derive(Debug, Clone)]
 pub struct Network {
-    /// The availability zones, by name: `a`, `b` and `c` of the region.
+    /// The availability zones, by AZ id (`use1-az1`): an id is the same physical zone in every
+    /// account, where a name (`us-east-1a`) is mapped per account, so only ids can avoid the
+    /// zones EKS does not support. The first three of the region EKS supports.
     pub zones: Vec<String>,
     pub vpc_cidr: Ipv4Cidr,
     /// One per availability zone, for nodes and pods: the first three quarters of the VPC.
@@ -496,15 +536,37 @@ fn regional(
         })
         .collect();
 
-    let admin_roles: BTreeSet<String> = terraform
-        .admin_roles
-        .iter()
-        .map(|role| {
-            if role.starts_with("arn:") {
-                role.clone()
-            } else {
-                location.iam_arn(&format!("role/{role}"))
-            }
+    let role_arn = |role: &String| {
+        if role.starts_with("arn:") {
+            role.clone()
+        } else {
+            location.iam_arn(&format!("role/{role}"))
+        }
+    };
+    // One entry per role: EKS refuses a second entry for the same principal.
+    let mut access: BTreeMap<String, (bool, BTreeSet<String>)> = BTreeMap::new();
+    for role in &terraform.admin_roles {
+        access.entry(role_arn(role)).or_default().0 = true;
+    }
+    for tenant in spec.tenants.values() {
+        if !tenant.quotas.contains_key(env_name) {
+            continue;
+        }
+        let owners = &tenant.parsed.spec.owners;
+        for role in &owners.roles {
+            access
+                .entry(role_arn(role))
+                .or_default()
+                .1
+                .extend(owners.kubernetes_groups(tenant.name()));
+        }
+    }
+    let access_entries = access
+        .into_iter()
+        .map(|(principal, (admin, groups))| AccessEntry {
+            principal,
+            admin,
+            kubernetes_groups: groups.into_iter().collect(),
         })
         .collect();
 
@@ -557,6 +619,7 @@ fn regional(
     let data_ports = data_ports(spec, env_name);
 
     identities.extend(addon_identities(spec, env_name, &location, &cluster));
+    let node_provisioners = node_provisioners(spec, env_name, &cluster);
     certificates.extend(addon_hosts(spec, env_name, &location));
     identities.push(ebs_csi_driver_identity(
         &location,
@@ -591,7 +654,7 @@ fn regional(
             .map(ToString::to_string)
             .collect(),
         node_groups,
-        admin_roles: admin_roles.into_iter().collect(),
+        access_entries,
         identities,
         data_ports,
         dns: PlannedDns {
@@ -605,6 +668,7 @@ fn regional(
         network_secret,
         secret_recovery_window_days: if production { 30 } else { 7 },
         deletion_protection: production,
+        node_provisioners,
         location,
         source: env.parsed.doc.file,
     })
@@ -623,15 +687,40 @@ fn network(vpc_cidr: Ipv4Cidr, region: &str, production: bool) -> Option<Network
         .map(|i| vpc.subnet(sixteenth, i))
         .collect::<Option<Vec<_>>>()?;
     Some(Network {
-        zones: ZONE_LETTERS
-            .iter()
-            .map(|letter| format!("{region}{letter}"))
-            .collect(),
+        zones: zone_ids(region),
         vpc_cidr: vpc,
         private_subnets,
         public_subnets,
         nat_gateways: if production { ZONES } else { 1 },
     })
+}
+
+/// The first [`ZONES`] AZ ids of `region` where EKS can place a control plane.
+fn zone_ids(region: &str) -> Vec<String> {
+    let prefix = zone_id_prefix(region);
+    (1..)
+        .map(|n| format!("{prefix}-az{n}"))
+        .filter(|id| !EKS_UNSUPPORTED_ZONES.contains(&id.as_str()))
+        .take(ZONES)
+        .collect()
+}
+
+/// The prefix of a region's AZ ids: the region's name with each direction abbreviated
+/// (`us-east-1` → `use1`, `ap-southeast-2` → `apse2`, `us-gov-west-1` → `usgw1`).
+fn zone_id_prefix(region: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in region.split('-').enumerate() {
+        let short = match part {
+            _ if i == 0 || part.bytes().all(|b| b.is_ascii_digit()) => part,
+            "northeast" => "ne",
+            "northwest" => "nw",
+            "southeast" => "se",
+            "southwest" => "sw",
+            other => other.get(..1).unwrap_or_default(),
+        };
+        out.push_str(short);
+    }
+    out
 }
 
 /// The AMI type for a group's instance types (validated to share one architecture).
@@ -751,6 +840,28 @@ fn addon_hosts(spec: &ResolvedSpec, env_name: &str, location: &AwsLocation) -> V
         .collect()
 }
 
+/// The add-ons running in `env_name` that launch nodes (their entries' `nodeProvisioner`), on
+/// the cluster `cluster`.
+fn node_provisioners(spec: &ResolvedSpec, env_name: &str, cluster: &str) -> Vec<NodeProvisioner> {
+    spec.addons
+        .values()
+        .filter(|addon| {
+            addon
+                .instances
+                .get(env_name)
+                .is_some_and(|instance| instance.enabled.value)
+        })
+        .filter(|addon| addon.definition.node_provisioner.is_some())
+        .map(|addon| NodeProvisioner {
+            addon: addon.name.clone(),
+            node_role: crate::resolve::addon_node_role_name(cluster, &addon.name),
+            interruption_queue: crate::resolve::interruption_queue_name(cluster, &addon.name),
+            discovery: cluster.to_string(),
+            origin: addon.node_provisioner_span,
+        })
+        .collect()
+}
+
 /// The identities of the add-ons running in `env_name` (their catalogue entries' `identities`),
 /// with pave's variables replaced as in their values, on the cluster `cluster`.
 fn addon_identities(
@@ -759,7 +870,7 @@ fn addon_identities(
     location: &AwsLocation,
     cluster: &str,
 ) -> Vec<WorkloadIdentity> {
-    let variables =
+    let cluster_variables =
         super::cluster_variables(spec, env_name, &location.account_id, &location.region);
     let platform = spec.platform.name();
     let mut out = Vec::new();
@@ -772,6 +883,7 @@ fn addon_identities(
             continue;
         }
         let definition = &addon.definition;
+        let variables = super::addon_variables(&addon.name, definition, &cluster_variables);
         let several = definition.identities.len() > 1;
         for (identity, span) in definition.identities.iter().zip(&addon.identity_spans) {
             let mut permissions: Vec<Permission> = identity
@@ -1058,14 +1170,22 @@ fn registry(
     }
     let mut pullers: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for regional in regions {
-        pullers
+        let roles = pullers
             .entry(regional.location.account_id.clone())
-            .or_default()
-            .push(
+            .or_default();
+        roles.push(
+            regional
+                .location
+                .iam_arn(&format!("role/{}", regional.role_name("node"))),
+        );
+        // Nodes an add-on launches pull the same images.
+        for nodes in &regional.node_provisioners {
+            roles.push(
                 regional
                     .location
-                    .iam_arn(&format!("role/{}", regional.role_name("node"))),
+                    .iam_arn(&format!("role/{}", nodes.node_role)),
             );
+        }
     }
     for roles in pullers.values_mut() {
         roles.sort();
@@ -1122,11 +1242,7 @@ mod tests {
         assert_eq!(
             subnets,
             Some((
-                vec![
-                    "eu-west-1a".into(),
-                    "eu-west-1b".into(),
-                    "eu-west-1c".into()
-                ],
+                vec!["euw1-az1".into(), "euw1-az2".into(), "euw1-az3".into()],
                 vec![
                     "10.8.0.0/18".into(),
                     "10.8.64.0/18".into(),
@@ -1139,6 +1255,21 @@ mod tests {
                 ],
                 3
             ))
+        );
+    }
+
+    #[test]
+    fn zones_are_az_ids_where_eks_can_place_a_control_plane() {
+        assert_eq!(zone_ids("us-east-1"), ["use1-az1", "use1-az2", "use1-az4"]);
+        assert_eq!(
+            zone_ids("ap-southeast-2"),
+            ["apse2-az1", "apse2-az2", "apse2-az3"]
+        );
+        assert_eq!(zone_id_prefix("us-gov-west-1"), "usgw1");
+        assert_eq!(zone_id_prefix("ca-central-1"), "cac1");
+        assert_eq!(
+            zone_ids("ca-central-1"),
+            ["cac1-az1", "cac1-az2", "cac1-az4"]
         );
     }
 

@@ -17,9 +17,10 @@ use rayon::prelude::*;
 use serde_json::Value as Json;
 
 pub use foundation::{
-    ApplicationSecret, AwsLocation, Foundation, GitHubDeploy, IdentityOwner, Network, Permission,
-    PlannedDns, PlannedNodeGroup, PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry,
-    StateBackend, WorkloadIdentity, ZONES, ZoneSource, secrets_key_alias,
+    AccessEntry, ApplicationSecret, AwsLocation, DISCOVERY_TAG, Foundation, GitHubDeploy,
+    IdentityOwner, Network, NodeProvisioner, Permission, PlannedDns, PlannedNodeGroup,
+    PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry, StateBackend, WorkloadIdentity,
+    ZONES, ZoneSource, secrets_key_alias,
 };
 
 pub use resource::{
@@ -356,6 +357,8 @@ pub struct TenantEnvironment {
     /// the quota is a default).
     pub document: Origin,
     pub quota_span: Origin,
+    /// The node of the tenant's `owners`: the owners' RoleBinding's subjects.
+    pub owners_span: Origin,
 }
 
 /// One service in one environment.
@@ -626,6 +629,7 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
                         None => tenant.parsed.doc.head_span(),
                     },
                 ),
+                owners_span: Origin(tenant.parsed.doc.span(&["spec", "owners"])),
             }
         })
         .collect();
@@ -989,8 +993,19 @@ pub(crate) fn cluster_variables(
 }
 
 /// The add-on's values with the names its catalogue entry declares written where the chart takes
-/// them: its identities' ServiceAccounts (`valuesPath`) and its Secrets (`valuesPaths`).
-fn with_declared_names(mut values: Json, definition: &AddonDefinition) -> Json {
+/// them: its identities' ServiceAccounts (`valuesPath`), its Secrets (`valuesPaths`) and its
+/// interruption queue (`nodeProvisioner.interruptionQueuePath`).
+fn with_declared_names(
+    mut values: Json,
+    definition: &AddonDefinition,
+    variables: &BTreeMap<&str, String>,
+) -> Json {
+    if let (Some(nodes), Some(queue)) = (
+        &definition.node_provisioner,
+        variables.get(crate::resolve::ADDON_INTERRUPTION_QUEUE),
+    ) {
+        set_value(&mut values, &nodes.interruption_queue_path, queue);
+    }
     for identity in &definition.identities {
         if let Some(path) = &identity.values_path {
             set_value(&mut values, path, &identity.service_account);
@@ -1040,8 +1055,11 @@ fn set_value(values: &mut Json, path: &str, text: &str) {
     }
 }
 
-/// The cluster's variables with the add-on's own: `${addon.host}` when it declares a host.
+/// The cluster's variables with the add-on's own: `${addon.host}` when it declares a host,
+/// `${addon.nodeRole}` and `${addon.interruptionQueue}` when it declares `nodeProvisioner` (the
+/// names the cluster's Terraform gives them, from the same functions).
 pub(crate) fn addon_variables<'a>(
+    name: &str,
     definition: &AddonDefinition,
     cluster_variables: &BTreeMap<&'a str, String>,
 ) -> BTreeMap<&'a str, String> {
@@ -1050,6 +1068,19 @@ pub(crate) fn addon_variables<'a>(
         variables.insert(
             crate::resolve::ADDON_HOST,
             crate::resolve::substitute(host, cluster_variables),
+        );
+    }
+    if definition.node_provisioner.is_some() {
+        let cluster = cluster_variables
+            .get("cluster.name")
+            .map_or("", String::as_str);
+        variables.insert(
+            crate::resolve::ADDON_NODE_ROLE,
+            crate::resolve::addon_node_role_name(cluster, name),
+        );
+        variables.insert(
+            crate::resolve::ADDON_INTERRUPTION_QUEUE,
+            crate::resolve::interruption_queue_name(cluster, name),
         );
     }
     variables
@@ -1068,7 +1099,7 @@ fn planned_addon(
         return None;
     }
     let definition = &addon.definition;
-    let variables = addon_variables(definition, variables);
+    let variables = addon_variables(&addon.name, definition, variables);
     let variable = |name: &str| variables.get(name).map_or("", String::as_str);
     let chart = &definition.chart;
     let repository = match chart.repository.strip_prefix("oci://") {
@@ -1095,7 +1126,11 @@ fn planned_addon(
             repository,
         },
         depends_on,
-        values: with_declared_names(substitute_json(&instance.values, &variables), definition),
+        values: with_declared_names(
+            substitute_json(&instance.values, &variables),
+            definition,
+            &variables,
+        ),
         manifests: definition
             .manifests
             .iter()

@@ -82,6 +82,21 @@ pub struct AddonDefinition {
     /// `${addon.host}`, and the cluster's Terraform issues its certificate.
     #[serde(default)]
     pub host: Option<String>,
+    /// The add-on launches the cluster's nodes itself (Karpenter): the one declaration the
+    /// cluster's Terraform (the nodes' role and access entry, the interruption queue and its
+    /// rules, the `karpenter.sh/discovery` tags) and the chart's values and manifests
+    /// (`${addon.nodeRole}`, `${addon.interruptionQueue}`) are derived from.
+    #[serde(default)]
+    pub node_provisioner: Option<NodeProvisioner>,
+}
+
+/// What an add-on that launches nodes needs from the cloud, on each cluster that runs it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeProvisioner {
+    /// Where the chart's values take the interruption queue's name (dot-separated); pave writes
+    /// the name there.
+    pub interruption_queue_path: String,
 }
 
 /// A Secret an add-on's chart reads, created in the add-on's namespace by an ExternalSecret
@@ -204,6 +219,8 @@ pub struct PlatformAddon {
     pub secrets: Vec<AddonSecret>,
     #[serde(default)]
     pub host: Option<String>,
+    #[serde(default)]
+    pub node_provisioner: Option<NodeProvisioner>,
 }
 
 impl PlatformAddon {
@@ -227,6 +244,7 @@ impl PlatformAddon {
             identities: self.identities.clone(),
             secrets: self.secrets.clone(),
             host: self.host.clone(),
+            node_provisioner: self.node_provisioner.clone(),
         })
     }
 }

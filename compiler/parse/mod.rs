@@ -26,8 +26,8 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 
 pub use addon::{
-    AddonDefinition, AddonLayer, AddonSecret, AddonSettings, Chart, GeneratedSecret, PlatformAddon,
-    PodSecurity, SecretKeySource, StdlibAddon,
+    AddonDefinition, AddonLayer, AddonSecret, AddonSettings, Chart, GeneratedSecret,
+    NodeProvisioner, PlatformAddon, PodSecurity, SecretKeySource, StdlibAddon,
 };
 pub use cidr::Ipv4Cidr;
 pub use common::{CpuMemory, Metadata, PartialCpuMemory, Quantity, Quota, Replicas, Resources};

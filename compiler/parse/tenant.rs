@@ -27,6 +27,26 @@ pub struct Owners {
     pub groups: Vec<String>,
     #[serde(default)]
     pub users: Vec<String>,
+    /// IAM roles (names or ARNs) whose sessions are owners: each gets an EKS access entry
+    /// mapping it to [`Owners::kubernetes_groups`].
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+impl Owners {
+    /// The Kubernetes groups of the owners, sorted: the ones the owners' RoleBinding names and
+    /// the owners' roles' access entries map to. The identity provider's `groups`, or, for
+    /// owners with roles and no groups, `<tenant>-owners`.
+    pub fn kubernetes_groups(&self, tenant: &str) -> Vec<String> {
+        let mut groups = if self.groups.is_empty() && !self.roles.is_empty() {
+            vec![format!("{tenant}-owners")]
+        } else {
+            self.groups.clone()
+        };
+        groups.sort();
+        groups.dedup();
+        groups
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -30,6 +30,8 @@ pub struct Addon {
     pub identity_spans: Vec<Span>,
     /// The span of `host`, or of the entry when it has none.
     pub host_span: Span,
+    /// The span of `nodeProvisioner`, or of the entry when it has none.
+    pub node_provisioner_span: Span,
     /// By environment name, for every environment.
     pub instances: BTreeMap<String, AddonInstance>,
 }
@@ -64,10 +66,18 @@ pub const VARIABLES: &[&str] = &[
     "platform.domain",
     "platform.ingressClassName",
     ADDON_HOST,
+    ADDON_NODE_ROLE,
+    ADDON_INTERRUPTION_QUEUE,
 ];
 
 /// The add-on's own `host`, in the values and manifests of an entry that declares one.
 pub const ADDON_HOST: &str = "addon.host";
+/// The IAM role of the nodes an entry with `nodeProvisioner` launches (its name), in its values,
+/// manifests and identities.
+pub const ADDON_NODE_ROLE: &str = "addon.nodeRole";
+/// The interruption queue of an entry with `nodeProvisioner` (its name), in its values,
+/// manifests and identities.
+pub const ADDON_INTERRUPTION_QUEUE: &str = "addon.interruptionQueue";
 
 /// The namespaces of pave's variables; `${...}` outside them (a chart's own syntax) is kept.
 const VARIABLE_NAMESPACES: &[&str] = &["cluster.", "platform.", "addon."];
@@ -172,23 +182,30 @@ pub(super) fn resolve_addons(
                 });
             }
         }
-        // `${addon.host}` only where the entry declares a host; the host itself and the
-        // identities use the cluster's and platform's variables only.
-        let with_host: Vec<&str> = VARIABLES
+        // `${addon.host}` only where the entry declares a host, the node variables only where
+        // it declares `nodeProvisioner`; the host itself uses the cluster's and platform's
+        // variables only, the identities no host.
+        let nodes = definition.node_provisioner.is_some();
+        let known = |host: bool| -> Vec<&str> {
+            VARIABLES
+                .iter()
+                .copied()
+                .filter(|v| *v != ADDON_HOST || host)
+                .filter(|v| ![ADDON_NODE_ROLE, ADDON_INTERRUPTION_QUEUE].contains(v) || nodes)
+                .collect()
+        };
+        let with_host = known(definition.host.is_some());
+        let identities = known(false);
+        let plain: Vec<&str> = VARIABLES
             .iter()
             .copied()
-            .filter(|v| *v != ADDON_HOST || definition.host.is_some())
-            .collect();
-        let without_host: Vec<&str> = VARIABLES
-            .iter()
-            .copied()
-            .filter(|v| *v != ADDON_HOST)
+            .filter(|v| !v.starts_with("addon."))
             .collect();
         for (field, known) in [
             ("values", &with_host),
             ("manifests", &with_host),
-            ("identities", &without_host),
-            ("host", &without_host),
+            ("identities", &identities),
+            ("host", &plain),
         ] {
             if let Some(node) = site.node(&[field]) {
                 check_variables_known(node, known, diagnostics);
@@ -228,6 +245,7 @@ pub(super) fn resolve_addons(
                 manifest_spans,
                 identity_spans,
                 host_span: site.span(&["host"]),
+                node_provisioner_span: site.span(&["nodeProvisioner"]),
                 instances,
             },
         );

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{Sourced, Stdlib, check_ref};
-use crate::diagnostic::{Diagnostic, DiagnosticKind, RefKind};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, RefKind, RoleArnProblem};
 use crate::parse::{EnvironmentSpec, Ipv4Cidr, NodeGroup, Parsed, PlatformSpec, Tier};
 
 /// The prefix length of a region's block split from an environment's base block.
@@ -180,6 +180,76 @@ pub fn addon_role_name(cluster: &str, suffix: &str) -> String {
     format!("{keep}-{}", &hash.as_str()[..8])
 }
 
+/// The name of the IAM role of the nodes an add-on launches (its entry's `nodeProvisioner`), in
+/// one cluster: `<cluster>-addon-<addon>-nodes`, shortened as [`addon_role_name`] does.
+pub fn addon_node_role_name(cluster: &str, addon: &str) -> String {
+    addon_role_name(cluster, &format!("{addon}-nodes"))
+}
+
+/// The name of the SQS queue that brings EC2's interruption events to an add-on that launches
+/// nodes, in one cluster: `<cluster>-<addon>`, shortened with a hash of the whole when over SQS's
+/// 80 characters.
+pub fn interruption_queue_name(cluster: &str, addon: &str) -> String {
+    let name = format!("{cluster}-{addon}");
+    if name.len() <= MAX_QUEUE_NAME {
+        return name;
+    }
+    let hash = blake3::hash(name.as_bytes()).to_hex();
+    let keep = name.get(..71).unwrap_or(&name).trim_end_matches('-');
+    format!("{keep}-{}", &hash.as_str()[..8])
+}
+
+/// SQS's limit on queue names.
+const MAX_QUEUE_NAME: usize = 80;
+
+/// What is wrong with a role given for cluster access (an ARN, or a name with an optional path
+/// in the environment's account), if anything: EKS access entries take IAM role ARNs, with
+/// their path (EKS User Guide, "Create access entries": "If the ARN is for an IAM role, it can
+/// include a path"; `aws-auth` could not), never an STS session.
+pub fn role_arn_problem(role: &str) -> Option<RoleArnProblem> {
+    let path_and_name = match role.strip_prefix("arn:") {
+        Some(rest) => {
+            let parts: Vec<&str> = rest.splitn(5, ':').collect();
+            let [partition, service, region, account, resource] = parts.as_slice() else {
+                return Some(RoleArnProblem::Malformed);
+            };
+            if *service == "sts" && resource.starts_with("assumed-role/") {
+                return Some(RoleArnProblem::Session);
+            }
+            let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+            let partition_ok = matches!(*partition, "aws" | "aws-cn" | "aws-us-gov");
+            if !partition_ok || *service != "iam" || !region.is_empty() || !account_ok {
+                return Some(RoleArnProblem::Malformed);
+            }
+            let Some(path_and_name) = resource.strip_prefix("role/") else {
+                return Some(RoleArnProblem::Malformed);
+            };
+            path_and_name
+        }
+        None => role,
+    };
+    let segments: Vec<&str> = path_and_name.split('/').collect();
+    let valid = |segment: &&str| {
+        !segment.is_empty()
+            && segment
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+    };
+    let name = segments.last().copied().unwrap_or_default();
+    if !segments.iter().all(valid) || name.len() > MAX_ROLE_NAME {
+        return Some(RoleArnProblem::Malformed);
+    }
+    if name.starts_with("AWSReservedSSO_") && !path_and_name.starts_with(SSO_ROLE_PATH) {
+        return Some(RoleArnProblem::SsoWithoutPath);
+    }
+    None
+}
+
+/// The path IAM Identity Center gives the roles of its permission sets (IAM Identity Center
+/// User Guide, "Referencing permission sets in resource policies, Amazon EKS cluster config
+/// maps, and AWS KMS key policies"), followed by the Identity Center region unless us-east-1.
+const SSO_ROLE_PATH: &str = "aws-reserved/sso.amazonaws.com/";
+
 /// The names of the IAM roles of a cluster's own components, by what they are for.
 pub const CLUSTER_ROLES: [&str; 3] = ["cluster", "node", "flow-logs"];
 
@@ -192,3 +262,60 @@ pub fn deploy_role_name(platform: &str) -> String {
 pub const MAX_ROLE_NAME: usize = 64;
 /// AWS's limit on EKS cluster names.
 pub const MAX_CLUSTER_NAME: usize = 100;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_for_access_entries_are_role_arns_or_names_with_identity_center_paths() {
+        let sso = "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_Admin_0123456789abcdef";
+        let cases = [
+            ("PlatformAdmin", None),
+            ("teams/PlatformAdmin", None),
+            ("arn:aws:iam::111111111111:role/PlatformAdmin", None),
+            (
+                "arn:aws-us-gov:iam::111111111111:role/ops/PlatformAdmin",
+                None,
+            ),
+            (sso, None),
+            (
+                "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef",
+                None,
+            ),
+            (
+                "arn:aws:sts::111111111111:assumed-role/PlatformAdmin/alice",
+                Some(RoleArnProblem::Session),
+            ),
+            (
+                "arn:aws:iam::111111111111:role/AWSReservedSSO_Admin_0123456789abcdef",
+                Some(RoleArnProblem::SsoWithoutPath),
+            ),
+            (
+                "AWSReservedSSO_Admin_0123456789abcdef",
+                Some(RoleArnProblem::SsoWithoutPath),
+            ),
+            (
+                "arn:aws:iam::111111111111:user/alice",
+                Some(RoleArnProblem::Malformed),
+            ),
+            (
+                "arn:aws:iam::1111:role/PlatformAdmin",
+                Some(RoleArnProblem::Malformed),
+            ),
+            (
+                "arn:aws:iam:eu-west-1:111111111111:role/x",
+                Some(RoleArnProblem::Malformed),
+            ),
+            (
+                "arn:aws:iam::111111111111:role/",
+                Some(RoleArnProblem::Malformed),
+            ),
+            ("Platform Admin", Some(RoleArnProblem::Malformed)),
+            ("arn:aws:iam::111111111111", Some(RoleArnProblem::Malformed)),
+        ];
+        for (role, expected) in cases {
+            assert_eq!(role_arn_problem(role), expected, "{role}");
+        }
+    }
+}

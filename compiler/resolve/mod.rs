@@ -16,12 +16,13 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use addon::{
-    ADDON_HOST, Addon, AddonDependency, AddonInstance, VARIABLES, merge_values, substitute,
-    substitute_json,
+    ADDON_HOST, ADDON_INTERRUPTION_QUEUE, ADDON_NODE_ROLE, Addon, AddonDependency, AddonInstance,
+    VARIABLES, merge_values, substitute, substitute_json,
 };
 pub use foundation::{
     CLUSTER_ROLES, EnvironmentFoundation, MAX_CLUSTER_NAME, MAX_ROLE_NAME, REGION_PREFIX,
-    addon_role_name, cluster_name, deploy_role_name, workload_role_name,
+    addon_node_role_name, addon_role_name, cluster_name, deploy_role_name, interruption_queue_name,
+    role_arn_problem, workload_role_name,
 };
 pub use resource::{
     CatalogueClass, CatalogueType, ClassChoice, DecidedParams, EnvPart, MatchedRule, ParamSource,

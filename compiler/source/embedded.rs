@@ -62,6 +62,10 @@ pub const STDLIB: &[(&str, &str)] = &[
         include_str!("../../stdlib/addons/istiod.yaml"),
     ),
     (
+        "stdlib/addons/karpenter.yaml",
+        include_str!("../../stdlib/addons/karpenter.yaml"),
+    ),
+    (
         "stdlib/addons/kubecost.yaml",
         include_str!("../../stdlib/addons/kubecost.yaml"),
     ),

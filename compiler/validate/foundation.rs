@@ -1,7 +1,8 @@
 //! Checks of the cloud foundation: CIDR blocks (network addresses, VPC sizes, no overlap between
 //! an environment's regions), node groups (sizes in order, one CPU architecture), ingress hosts
 //! inside the environment's DNS zone (or, with no zone pave makes or is given, the platform
-//! domain), and, when the Platform generates Terraform, that derived AWS names fit AWS's limits.
+//! domain), and, when the Platform generates Terraform, that derived AWS names fit AWS's limits
+//! and that the roles given cluster access are IAM roles an EKS access entry can name.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,7 @@ use crate::diagnostic::{CidrOverlap, CidrProblem, Diagnostic, DiagnosticKind};
 use crate::parse::{Ipv4Cidr, NodeGroup};
 use crate::resolve::{
     CLUSTER_ROLES, Environment, MAX_CLUSTER_NAME, MAX_ROLE_NAME, ResolvedSpec, Sourced,
-    cluster_name, deploy_role_name, workload_role_name,
+    cluster_name, deploy_role_name, role_arn_problem, workload_role_name,
 };
 use crate::source::Span;
 
@@ -26,12 +27,37 @@ pub(super) fn check(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) 
     check_hosts_in_zone(resolved, diagnostics);
     if let Some(terraform) = &resolved.platform.spec.terraform {
         check_aws_names(resolved, diagnostics);
+        for (i, role) in terraform.admin_roles.iter().enumerate() {
+            let index = i.to_string();
+            let path = ["spec", "terraform", "adminRoles", index.as_str()];
+            check_role(role, resolved.platform.doc.span(&path), diagnostics);
+        }
+        for tenant in resolved.tenants.values() {
+            for (i, role) in tenant.parsed.spec.owners.roles.iter().enumerate() {
+                let index = i.to_string();
+                let path = ["spec", "owners", "roles", index.as_str()];
+                check_role(role, tenant.parsed.doc.span(&path), diagnostics);
+            }
+        }
         if terraform.admin_roles.is_empty() {
             diagnostics.push(Diagnostic::new(
                 DiagnosticKind::NoClusterAdmins,
                 resolved.platform.doc.key_span(&["spec", "terraform"]),
             ));
         }
+    }
+}
+
+/// A role given for cluster access must be one an EKS access entry can name.
+fn check_role(role: &str, span: Span, diagnostics: &mut Vec<Diagnostic>) {
+    if let Some(problem) = role_arn_problem(role) {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::InvalidRoleArn {
+                arn: role.to_string(),
+                problem,
+            },
+            span,
+        ));
     }
 }
 

@@ -24,6 +24,9 @@ pub struct AddonFacts {
     /// Its identities' ServiceAccounts: (namespace, name, where the chart's values take the
     /// name). Without a values path, the chart (or a manifest) creates that name itself.
     pub service_accounts: Vec<(String, String, Option<String>)>,
+    /// Where its chart's values name the interruption queue of the nodes it launches (its
+    /// `nodeProvisioner`), if it launches any.
+    pub interruption_queue_path: Option<String>,
 }
 
 impl Facts {
@@ -51,6 +54,10 @@ impl Facts {
                     namespace: definition.namespace.clone(),
                     pod_security: definition.pod_security,
                     service_accounts,
+                    interruption_queue_path: definition
+                        .node_provisioner
+                        .as_ref()
+                        .map(|nodes| nodes.interruption_queue_path.clone()),
                 };
                 (name.clone(), facts)
             })

@@ -60,6 +60,8 @@ fn cluster_scoped(kind: &str) -> bool {
             | "ProviderConfig"
             | "ClusterSecretStore"
             | "ClusterIssuer"
+            | "NodePool"
+            | "EC2NodeClass"
     ) || kind.starts_with("Cluster")
 }
 

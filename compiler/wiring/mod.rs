@@ -4,6 +4,8 @@
 //! its consumer resolves it: Flux paths, sources and dependencies; Secrets; StorageClasses; the
 //! certificates and zones of Ingress hosts; the IAM roles and ServiceAccounts of EKS Pod
 //! Identity; Crossplane functions, provider configs, environment configs and runtime configs;
+//! the role, subnets, security groups and interruption queue of the nodes Karpenter launches;
+//! the EKS access entries that put people in the groups RoleBindings name;
 //! and each namespace's Pod Security level against the pods pave writes into it.
 //!
 //! In: the [`OutputTree`] (every object parsed back once, in parallel) and the [`Facts`] of the
@@ -12,11 +14,13 @@
 //! from `clusters/<cluster>/` through every Kustomization's `path`, with its
 //! `targetNamespace`. Never reads or writes files.
 
+mod access;
 mod crossplane;
 mod facts;
 mod flux;
 mod identity;
 mod index;
+mod nodes;
 mod pod_security;
 mod references;
 
@@ -38,6 +42,8 @@ pub fn check(tree: &OutputTree, facts: &Facts, source_map: &SourceMap) -> Vec<Di
     references::check(&index, &mut report);
     identity::check(&index, facts, &mut report);
     crossplane::check(&index, &mut report);
+    nodes::check(&index, facts, &mut report);
+    access::check(&index, &mut report);
     pod_security::check(&index, facts, &mut report);
     report.diagnostics
 }

@@ -61,10 +61,12 @@ pub(super) fn emit(
             let mut workloads = Folder::checked(format!("{dir}/{WORKLOADS}"), checker);
             let tenant_source = &source_map.get(unit.source).name;
             let context = unit_context(unit, None);
-            // Only the ResourceQuota has `spec.hard`: the tenant's quota decided it.
+            // Only the ResourceQuota has `spec.hard`: the tenant's quota decided it; only the
+            // owners' RoleBinding has `subjects`: the tenant's owners decided them.
             tenancy_folder.trace(
                 Provenance::new(Some(unit.document.0), &context)
-                    .field("/spec/hard", Some(unit.quota_span.0)),
+                    .field("/spec/hard", Some(unit.quota_span.0))
+                    .field("/subjects", Some(unit.owners_span.0)),
             );
             tenancy::emit(unit, tenant_source, &mut tenancy_folder)?;
             for workload in &unit.workloads {

@@ -177,9 +177,7 @@ fn owners(unit: &TenantEnvironment) -> RoleBinding {
         name: name.clone(),
         namespace: None,
     };
-    let mut groups = unit.owners.groups.clone();
-    groups.sort();
-    groups.dedup();
+    let groups = unit.owners.kubernetes_groups(&unit.tenant);
     let mut users = unit.owners.users.clone();
     users.sort();
     users.dedup();

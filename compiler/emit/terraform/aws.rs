@@ -97,7 +97,7 @@ resource!("aws_elasticache_subnet_group", ElasticacheSubnetGroup);
 pub(super) struct Subnet {
     pub vpc_id: String,
     pub cidr_block: String,
-    pub availability_zone: String,
+    pub availability_zone_id: String,
     pub map_public_ip_on_launch: bool,
     pub tags: Option<Tags>,
 }
@@ -186,19 +186,6 @@ pub(super) struct EbsEncryptionByDefault {
     pub enabled: bool,
 }
 resource!("aws_ebs_encryption_by_default", EbsEncryptionByDefault);
-
-#[derive(Debug, Serialize)]
-pub(super) struct AvailabilityZones {
-    pub state: &'static str,
-    pub filter: Vec<Filter>,
-}
-data_source!("aws_availability_zones", AvailabilityZones);
-
-#[derive(Debug, Serialize)]
-pub(super) struct Filter {
-    pub name: &'static str,
-    pub values: Vec<String>,
-}
 
 // Encryption keys.
 
@@ -406,6 +393,7 @@ pub(super) struct EksAccessEntry {
     pub principal_arn: String,
     #[serde(rename = "type")]
     pub kind: &'static str,
+    pub kubernetes_groups: Option<Vec<String>>,
 }
 resource!("aws_eks_access_entry", EksAccessEntry);
 
@@ -546,3 +534,58 @@ pub(super) struct AcmCertificateValidation {
     pub validation_record_fqdns: Vec<String>,
 }
 resource!("aws_acm_certificate_validation", AcmCertificateValidation);
+
+// Node provisioning (Karpenter).
+
+/// A standard queue; `sqs_managed_sse_enabled` encrypts it with SQS-owned keys, which
+/// EventBridge can send to without a key policy (a customer managed key would need one granting
+/// `events.amazonaws.com`).
+#[derive(Debug, Serialize)]
+pub(super) struct SqsQueue {
+    pub name: String,
+    pub message_retention_seconds: u32,
+    pub sqs_managed_sse_enabled: bool,
+    pub tags: Option<Tags>,
+}
+resource!("aws_sqs_queue", SqsQueue);
+
+#[derive(Debug, Serialize)]
+pub(super) struct SqsQueuePolicy {
+    pub queue_url: String,
+    pub policy: String,
+}
+resource!("aws_sqs_queue_policy", SqsQueuePolicy);
+
+#[derive(Debug, Serialize)]
+pub(super) struct CloudwatchEventRule {
+    pub name: String,
+    pub description: String,
+    pub event_pattern: String,
+    pub tags: Option<Tags>,
+}
+resource!("aws_cloudwatch_event_rule", CloudwatchEventRule);
+
+#[derive(Debug, Serialize)]
+pub(super) struct CloudwatchEventTarget {
+    pub rule: String,
+    pub target_id: String,
+    pub arn: String,
+}
+resource!("aws_cloudwatch_event_target", CloudwatchEventTarget);
+
+/// One tag on a resource another resource created (the cluster security group EKS makes).
+#[derive(Debug, Serialize)]
+pub(super) struct Ec2Tag {
+    pub resource_id: String,
+    pub key: String,
+    pub value: String,
+}
+resource!("aws_ec2_tag", Ec2Tag);
+
+/// A security group found by its tags.
+#[derive(Debug, Serialize)]
+pub(super) struct SecurityGroupLookup {
+    pub vpc_id: String,
+    pub tags: Tags,
+}
+data_source!("aws_security_group", SecurityGroupLookup);

@@ -181,17 +181,28 @@ pub(super) fn emit(
         )?;
     }
 
-    let admin_texts: Vec<String> = regional.admin_roles.iter().map(|p| admin_text(p)).collect();
-    let admin_blocks = block_names(admin_texts.iter().map(String::as_str));
-    for (principal, block) in regional.admin_roles.iter().zip(admin_blocks) {
+    // Admins get the cluster admin access policy; tenant owners' roles get the owner groups
+    // their tenants' RoleBindings name (`kubernetes_groups`: Kubernetes RBAC authorizes them).
+    let entry_texts: Vec<String> = regional
+        .access_entries
+        .iter()
+        .map(|entry| entry_text(&entry.principal, entry.admin))
+        .collect();
+    let entry_blocks = block_names(entry_texts.iter().map(String::as_str));
+    for (access, block) in regional.access_entries.iter().zip(entry_blocks) {
         let entry = config.resource(
             &block,
             &EksAccessEntry {
                 cluster_name: cluster_name.clone(),
-                principal_arn: principal.clone(),
+                principal_arn: access.principal.clone(),
                 kind: "STANDARD",
+                kubernetes_groups: (!access.kubernetes_groups.is_empty())
+                    .then(|| access.kubernetes_groups.clone()),
             },
         )?;
+        if !access.admin {
+            continue;
+        }
         config.resource(
             &block,
             &EksAccessPolicyAssociation {
@@ -241,10 +252,12 @@ pub(super) fn emit(
     Ok(())
 }
 
-/// What names an admin role's access entry: `admin_`, the role's account and its name.
-fn admin_text(principal: &str) -> String {
+/// What names a role's access entry: `admin_` (or `owners_` for a tenant owners' role only),
+/// the role's account and its name.
+fn entry_text(principal: &str, admin: bool) -> String {
     let mut parts = principal.splitn(6, ':');
     let account = parts.nth(4).unwrap_or_default();
     let role = principal.rsplit('/').next().unwrap_or(principal);
-    format!("admin_{account}_{role}")
+    let kind = if admin { "admin" } else { "owners" };
+    format!("{kind}_{account}_{role}")
 }

@@ -12,6 +12,15 @@ use super::model::{Address, Config, block_names};
 use super::policy::{PolicyDocument, Statement};
 use crate::lower::{IdentityOwner, RegionalFoundation, WorkloadIdentity};
 
+/// The AWS managed policies of every node's role, by block suffix: joining the cluster, the
+/// VPC CNI's calls, pulling images (pull only, no push). Karpenter's template adds
+/// `AmazonSSMManagedInstanceCore`; pave's nodes get no shell access through SSM.
+pub(super) const NODE_POLICIES: [(&str, &str); 3] = [
+    ("worker", "AmazonEKSWorkerNodePolicy"),
+    ("cni", "AmazonEKS_CNI_Policy"),
+    ("registry", "AmazonEC2ContainerRegistryPullOnly"),
+];
+
 /// What the cluster and node groups need from IAM.
 pub(super) struct ClusterRoles {
     pub cluster: Address,
@@ -87,13 +96,9 @@ pub(super) fn emit(
         },
     )?;
     let mut node_policies = Vec::new();
-    for (name, policy) in [
-        ("node_worker", "AmazonEKSWorkerNodePolicy"),
-        ("node_cni", "AmazonEKS_CNI_Policy"),
-        ("node_registry", "AmazonEC2ContainerRegistryPullOnly"),
-    ] {
+    for (suffix, policy) in NODE_POLICIES {
         node_policies.push(config.resource(
-            name,
+            &format!("node_{suffix}"),
             &IamRolePolicyAttachment {
                 role: node.attr("name"),
                 policy_arn: location.managed_policy(policy),

@@ -2,7 +2,7 @@
 //! `terraform plan` accept as is. One root module per environment and region
 //! (`terraform/<env>/<region>/`) and one for the ECR registry (`terraform/registry/`), each split
 //! into a file per generator: `terraform.tf.json` (backend and provider), `network.tf.json`,
-//! `iam.tf.json`, `eks.tf.json`, `dns.tf.json`, `secrets.tf.json` (when services name secrets),
+//! `iam.tf.json`, `eks.tf.json`, `nodes.tf.json` (when an add-on launches nodes), `dns.tf.json`, `secrets.tf.json` (when services name secrets),
 //! `registry.tf.json`.
 //!
 //! Built from typed argument structs ([`aws`]) into a typed configuration ([`model::Config`]),
@@ -16,6 +16,7 @@ mod eks;
 mod iam;
 mod model;
 mod network;
+mod nodes;
 mod policy;
 mod registry;
 mod secrets;
@@ -158,6 +159,15 @@ fn regional_module(
     let mut eks_config = module.config();
     eks::emit(&mut eks_config, regional, &network, &roles)?;
     module.add("eks", &eks_config)?;
+
+    let mut nodes_config = module.config();
+    nodes::emit(&mut nodes_config, regional)?;
+    // The nodes' role, queue and rules come from the add-on's `nodeProvisioner`.
+    if let Some(nodes) = regional.node_provisioners.first() {
+        std::sync::Arc::make_mut(&mut module.provenance.fields).push((String::new(), nodes.origin));
+    }
+    module.add("nodes", &nodes_config)?;
+    module.provenance.fields = std::sync::Arc::default();
 
     let mut dns_config = module.config();
     dns::emit(&mut dns_config, regional, &network.logs_key)?;

@@ -1,18 +1,17 @@
-//! The VPC of one environment in one region: three availability zones, public subnets (load
+//! The VPC of one environment in one region: three availability zones (by AZ id), public subnets (load
 //! balancers, NAT gateways) and private subnets (nodes, pods) tagged for the AWS Load Balancer
-//! Controller, an internet gateway, NAT gateways (one per zone in production, one elsewhere),
+//! Controller (and `karpenter.sh/discovery` when an add-on launches nodes), an internet gateway, NAT gateways (one per zone in production, one elsewhere),
 //! route tables, flow logs to an encrypted log group, and the default security group closed.
 
 use super::aws::{
-    AvailabilityZones, CloudwatchLogGroup, DbSubnetGroup, DefaultSecurityGroup, Eip,
-    ElasticacheSubnetGroup, Filter, FlowLog, IamRole, IamRolePolicy, InternetGateway, KmsAlias,
-    KmsKey, NatGateway, Route, RouteTable, RouteTableAssociation, SecurityGroup, Subnet, Tags, Vpc,
-    VpcSecurityGroupIngressRule, name_tag,
+    CloudwatchLogGroup, DbSubnetGroup, DefaultSecurityGroup, Eip, ElasticacheSubnetGroup, FlowLog,
+    IamRole, IamRolePolicy, InternetGateway, KmsAlias, KmsKey, NatGateway, Route, RouteTable,
+    RouteTableAssociation, SecurityGroup, Subnet, Tags, Vpc, VpcSecurityGroupIngressRule, name_tag,
 };
 use super::model::{Address, Config};
 use super::policy::{PolicyDocument, Statement, logs_key_policy};
 use crate::emit::crossplane::environment;
-use crate::lower::{RegionalFoundation, ZONES};
+use crate::lower::{DISCOVERY_TAG, RegionalFoundation, ZONES};
 
 /// What the cluster needs from the network.
 pub(super) struct NetworkRefs {
@@ -38,18 +37,9 @@ pub(super) fn emit(
 ) -> Result<NetworkRefs, String> {
     let cluster = &regional.cluster_name;
     let network = &regional.network;
-    // The zones are named, so the set never changes when AWS adds a zone; the lookup fails the
-    // plan when one of them is not available to the account.
-    let zones = config.data(
-        "available",
-        &AvailabilityZones {
-            state: "available",
-            filter: vec![Filter {
-                name: "zone-name",
-                values: regional.network.zones.clone(),
-            }],
-        },
-    )?;
+    // The zones are chosen by AZ id (`lower::Network::zones`): the same physical zones in
+    // every account, none where EKS cannot place a control plane; a subnet in an id the
+    // account's region lacks fails at apply.
     let logs_key = logs_key(config, regional)?;
 
     let vpc = config.resource(
@@ -80,6 +70,12 @@ pub(super) fn emit(
         let mut tags = name_tag(&format!("{cluster}-{kind}-{zone}"))?;
         tags.insert(format!("kubernetes.io/role/{role}"), "1".into());
         tags.insert(format!("kubernetes.io/cluster/{cluster}"), "shared".into());
+        // Nodes an add-on launches (Karpenter) go in the private subnets, found by this tag.
+        if kind == "private" {
+            for nodes in &regional.node_provisioners {
+                tags.insert(DISCOVERY_TAG.to_string(), nodes.discovery.clone());
+            }
+        }
         Some(tags)
     };
     let mut public_subnets = Vec::new();
@@ -93,13 +89,17 @@ pub(super) fn emit(
                 "the network of `{cluster}` has fewer than {ZONES} subnets"
             ));
         };
-        let availability_zone = zones.attr(&format!("names[{zone}]"));
+        let Some(availability_zone_id) = network.zones.get(zone).cloned() else {
+            return Err(format!(
+                "the network of `{cluster}` has fewer than {ZONES} zones"
+            ));
+        };
         public_subnets.push(config.resource(
             &format!("public_{zone}"),
             &Subnet {
                 vpc_id: vpc.attr("id"),
                 cidr_block: public.to_string(),
-                availability_zone: availability_zone.clone(),
+                availability_zone_id: availability_zone_id.clone(),
                 map_public_ip_on_launch: false,
                 tags: subnet_tags("public", zone, "elb"),
             },
@@ -109,7 +109,7 @@ pub(super) fn emit(
             &Subnet {
                 vpc_id: vpc.attr("id"),
                 cidr_block: private.to_string(),
-                availability_zone,
+                availability_zone_id,
                 map_public_ip_on_launch: false,
                 tags: subnet_tags("private", zone, "internal-elb"),
             },

@@ -55,6 +55,18 @@ impl Statement {
         }
     }
 
+    /// Denies `actions` on `resources` to every principal (a resource policy statement).
+    pub(super) fn deny_all(actions: &[&str], resources: Vec<String>) -> Self {
+        Statement {
+            sid: None,
+            effect: "Deny",
+            principal: Some(BTreeMap::from([("AWS", vec!["*".to_string()])])),
+            action: actions.iter().map(|a| (*a).to_string()).collect(),
+            resource: Some(resources),
+            condition: None,
+        }
+    }
+
     /// Allows a principal `actions` (a trust policy statement, which names no resource).
     pub(super) fn trust(kind: &'static str, principals: Vec<String>, actions: &[&str]) -> Self {
         Statement {
