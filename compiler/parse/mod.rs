@@ -26,8 +26,8 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 
 pub use addon::{
-    AddonDefinition, AddonLayer, AddonSecret, AddonSettings, Chart, GeneratedSecret, PlatformAddon,
-    PodSecurity, SecretKeySource, StdlibAddon,
+    AddonDefinition, AddonLayer, AddonSecret, AddonSettings, AddonTls, Chart, GeneratedSecret,
+    NamedKind, PlatformAddon, PodSecurity, SecretKeySource, StdlibAddon, values_path_matches,
 };
 pub use cidr::Ipv4Cidr;
 pub use common::{CpuMemory, Metadata, PartialCpuMemory, Quantity, Quota, Replicas, Resources};

@@ -284,6 +284,16 @@ impl<'t> Index<'t> {
                         .unwrap_or(&object.name);
                     secrets.insert((namespace.clone(), target.to_string()));
                 }
+                // cert-manager writes a Certificate's key pair to `spec.secretName`.
+                "Certificate" if object.group() == "cert-manager.io" => {
+                    if let Some(name) = object
+                        .value
+                        .pointer("/spec/secretName")
+                        .and_then(Json::as_str)
+                    {
+                        secrets.insert((namespace.clone(), name.to_string()));
+                    }
+                }
                 "StorageClass" => {
                     default_storage_class |= object
                         .value
@@ -358,7 +368,10 @@ fn inert(kind: &str) -> bool {
 
 /// The objects of one generated file.
 fn parse<'t>(path: &'t str, file: &'t OutputFile) -> Vec<Object<'t>> {
-    if inert(&file.provenance.kind) {
+    // Add-ons' ConfigMaps are read: a chart's values may name one.
+    if inert(&file.provenance.kind)
+        && !(file.provenance.kind == "ConfigMap" && path.starts_with("infrastructure/"))
+    {
         return Vec::new();
     }
     let values: Vec<Json> = if path.ends_with(".tf.json") {
