@@ -365,6 +365,14 @@ pub enum DiagnosticKind {
     AddonSecretLayer {
         addon: String,
     },
+    /// An add-on whose replicas each need a node of their own asks for more replicas than the
+    /// environment's node groups have nodes at their minimum.
+    ReplicasExceedNodes {
+        addon: String,
+        environment: String,
+        replicas: u64,
+        nodes: u64,
+    },
     /// A `${cluster.*}` or `${platform.*}` variable pave does not know.
     UnknownVariable {
         name: String,
@@ -616,12 +624,17 @@ pub enum Reference {
     Secret,
     /// A PersistentVolumeClaim's StorageClass.
     StorageClass,
+    /// An object a HelmRelease's values name at a path its catalogue entry declares
+    /// (`valuesPaths`): a Secret, ConfigMap, StorageClass or ServiceAccount the chart reads.
+    ChartValue,
     /// A PersistentVolumeClaim without a class, on a cluster with no default StorageClass.
     DefaultStorageClass,
     /// An Ingress host without a certificate.
     Certificate,
     /// An Ingress host outside every DNS zone.
     DnsZone,
+    /// A cert-manager Certificate's Issuer or ClusterIssuer.
+    Issuer,
     /// The IAM role of a Pod Identity association or a `role-arn` annotation.
     IamRole,
     /// The ServiceAccount of a Pod Identity association.
@@ -658,9 +671,11 @@ impl Reference {
             Reference::KustomizeResource => "kustomize-resource",
             Reference::Secret => "secret",
             Reference::StorageClass => "storage-class",
+            Reference::ChartValue => "chart-value",
             Reference::DefaultStorageClass => "default-storage-class",
             Reference::Certificate => "certificate",
             Reference::DnsZone => "dns-zone",
+            Reference::Issuer => "issuer",
             Reference::IamRole => "iam-role",
             Reference::ServiceAccount => "service-account",
             Reference::Function => "function",
@@ -708,6 +723,12 @@ impl Reference {
                 "add the StorageClass to an add-on's `manifests` (or enable the add-on that \
                  installs it), or name a class that exists"
             }
+            Reference::ChartValue => {
+                "the chart reads this name and does not create the object: produce it (in the \
+                 add-on's namespace, or on the cluster for a StorageClass): a Secret the entry \
+                 declares in `secrets`, an object in its `manifests` or another add-on's; or \
+                 correct the value"
+            }
             Reference::DefaultStorageClass => {
                 "name a StorageClass, or add one annotated \
                  `storageclass.kubernetes.io/is-default-class: \"true\"` to an add-on's `manifests`"
@@ -719,6 +740,11 @@ impl Reference {
             Reference::DnsZone => {
                 "use a host under the environment's DNS zone (`dns.zone`), which the Terraform \
                  foundation creates"
+            }
+            Reference::Issuer => {
+                "cert-manager issues nothing without its issuer: enable the `cert-manager` add-on \
+                 (pave then creates the cluster's CA, `pave-cluster-ca`), or add the Issuer to an \
+                 add-on's `manifests`"
             }
             Reference::IamRole => {
                 "the role must be created by the same Terraform root module: declare the \
@@ -835,6 +861,7 @@ impl DiagnosticKind {
             | DiagnosticKind::AddonDependencyDisabled(_)
             | DiagnosticKind::AddonDependencyLayer { .. }
             | DiagnosticKind::AddonSecretLayer { .. }
+            | DiagnosticKind::ReplicasExceedNodes { .. }
             | DiagnosticKind::UnknownVariable { .. }
             | DiagnosticKind::InvalidCidr { .. }
             | DiagnosticKind::InvalidRoleArn { .. }
@@ -953,6 +980,7 @@ impl DiagnosticKind {
             DiagnosticKind::AddonDependencyDisabled(_) => "addon-dependency-disabled",
             DiagnosticKind::AddonDependencyLayer { .. } => "addon-dependency-layer",
             DiagnosticKind::AddonSecretLayer { .. } => "addon-secret-layer",
+            DiagnosticKind::ReplicasExceedNodes { .. } => "replicas-exceed-nodes",
             DiagnosticKind::UnknownVariable { .. } => "unknown-variable",
             DiagnosticKind::MissingGitopsRepository => "missing-gitops-repository",
             DiagnosticKind::InvalidCidr { .. } | DiagnosticKind::BaseCidrTooSmall { .. } => {
@@ -1139,6 +1167,14 @@ impl DiagnosticKind {
             DiagnosticKind::AddonSecretLayer { addon } => {
                 format!("controllers add-on `{addon}` declares secrets")
             }
+            DiagnosticKind::ReplicasExceedNodes {
+                addon,
+                environment,
+                replicas,
+                nodes,
+            } => format!(
+                "`{addon}` asks for {replicas} replicas on distinct nodes, but `{environment}` has {nodes}"
+            ),
             DiagnosticKind::UnknownVariable { name, .. } => {
                 format!("unknown variable `${{{name}}}`")
             }
@@ -1419,6 +1455,9 @@ impl DiagnosticKind {
             DiagnosticKind::AddonSecretLayer { .. } => {
                 "created after the add-on must be ready".into()
             }
+            DiagnosticKind::ReplicasExceedNodes { nodes, .. } => {
+                format!("more than the {nodes} nodes can host")
+            }
             DiagnosticKind::UnknownVariable { .. } => "in this value".into(),
             DiagnosticKind::MissingGitopsRepository => "no repository set".into(),
             DiagnosticKind::InvalidCidr { problem, .. } => match problem {
@@ -1656,6 +1695,9 @@ impl DiagnosticKind {
             )),
             DiagnosticKind::AddonSecretLayer { .. } => Some(
                 "ExternalSecrets are applied with the configs layer, once the controllers layer is ready; an add-on whose pods need a Secret belongs in `layer: configs`".into(),
+            ),
+            DiagnosticKind::ReplicasExceedNodes { .. } => Some(
+                "the chart places each replica on its own node (required anti-affinity), so the extra ones stay Pending and a Flux `wait` never ends: raise the `min` of the environment's untainted node groups, or ask for fewer replicas (without a value, pave uses the node count)".into(),
             ),
             DiagnosticKind::UnknownVariable { name, known } => {
                 let known: Vec<String> = known.iter().map(|k| format!("${{{k}}}")).collect();

@@ -74,7 +74,7 @@ impl<'a> Folder<'a> {
             Some(checker) if !checker.contents => String::new(),
             _ => to_yaml(object)?,
         };
-        let json = if super::output_tree::wiring_reads(kind) {
+        let json = if super::output_tree::wiring_reads(kind, &self.dir) {
             let value = serde_json::to_value(object)
                 .map_err(|e| format!("converting `{file_name}` for the wiring check: {e}"))?;
             Some(std::sync::Arc::new(value))

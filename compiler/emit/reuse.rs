@@ -59,6 +59,26 @@ pub(super) fn fingerprints(plan: &Plan, source_map: &SourceMap) -> Vec<String> {
         }
         foundation
     });
+    // Likewise the spec nodes behind add-on values and certificates and a Capsule Tenant's
+    // document: a comment atop a Tenant's file moves them and changes nothing generated.
+    let nowhere = crate::source::Span::new(crate::source::FileId::new(0), 0, 0);
+    let clusters: Vec<_> = clusters
+        .iter()
+        .map(|cluster| {
+            let mut cluster = cluster.clone();
+            for addon in &mut cluster.addons {
+                addon.entry = nowhere;
+                addon.value_origins.clear();
+                for certificate in &mut addon.certificates {
+                    certificate.span = nowhere;
+                }
+            }
+            for tenant in &mut cluster.capsule_tenants {
+                tenant.document = nowhere;
+            }
+            cluster
+        })
+        .collect();
     let mut shared = blake3::Hasher::new();
     shared.update(env!("PAVE_BUILD_ID").as_bytes());
     // Debug output is complete and ordered (sorted maps, plan-ordered lists), and the shared

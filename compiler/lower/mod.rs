@@ -35,7 +35,7 @@ use crate::parse::{
 };
 use crate::resolve::{
     Addon, ContainerInstance, ResolvedContent, ResolvedFile, ResolvedSpec, Service,
-    ServiceInstance, StdLimitRange, StdProbes, substitute_json,
+    ServiceInstance, StdLimitRange, StdProbes, Tenant, substitute_json,
 };
 use crate::source::{FileId, Span};
 use crate::validate::ValidatedSpec;
@@ -222,6 +222,29 @@ pub struct Cluster {
     pub source: FileId,
     /// The Environment document.
     pub document: Span,
+    /// With the `capsule` add-on: each tenant of the environment as a Capsule Tenant.
+    pub capsule_tenants: Vec<CapsuleTenant>,
+    /// When an add-on has certificates and cert-manager runs: cert-manager's namespace, where
+    /// the cluster's CA (a self-signed root, [`CLUSTER_CA_ISSUER`]) keeps its key.
+    pub cluster_ca: Option<String>,
+}
+
+/// A pave tenant as a Capsule Tenant (capsule.clastix.io/v1beta2) on one cluster.
+#[derive(Debug, Clone)]
+pub struct CapsuleTenant {
+    pub name: String,
+    /// The tenant's owners: groups and users, as its spec lists them.
+    pub groups: Vec<String>,
+    pub users: Vec<String>,
+    /// How many namespaces it may have on the cluster: pave's one for the environment.
+    pub namespaces: u32,
+    /// The only StorageClass its claims may use (the cluster's default).
+    pub storage_class: &'static str,
+    /// The only IngressClass its Ingresses may use (the Platform's).
+    pub ingress_class: String,
+    /// The Tenant spec file and document.
+    pub source: FileId,
+    pub document: Span,
 }
 
 /// A cluster's own inputs to the Compositions: its EnvironmentConfigs and the Atlas provider's
@@ -273,6 +296,11 @@ pub struct PlannedAddon {
     pub depends_on: Vec<String>,
     /// Helm values, variables replaced.
     pub values: Json,
+    /// The spec node behind each value: a JSON pointer into `values` and the span of the node
+    /// that set it (a later entry for the same pointer wins).
+    pub value_origins: Vec<(String, Span)>,
+    /// The catalogue entry (or the Platform's definition) of the add-on.
+    pub entry: Span,
     /// Objects for the configs layer, variables replaced.
     pub manifests: Vec<Json>,
     /// For each manifest, the spec nodes it came from: the entry, and (for the Platform's own
@@ -280,6 +308,9 @@ pub struct PlannedAddon {
     pub manifest_origins: Vec<(Span, Vec<(String, Span)>)>,
     /// The Secrets its chart reads, each filled by an ExternalSecret in its namespace.
     pub secrets: Vec<PlannedAddonSecret>,
+    /// The certificates the cluster's CA issues for it (its catalogue entry's `tls`, or another
+    /// entry's that names it a client), in its namespace.
+    pub certificates: Vec<PlannedCertificate>,
     /// Labels of its objects.
     pub labels: BTreeMap<String, String>,
     /// The file that defines it (a stdlib file or the Platform spec).
@@ -294,6 +325,27 @@ pub struct PlannedAddonSecret {
     /// By key, sorted.
     pub keys: Vec<(String, PlannedSecretKey)>,
 }
+
+/// A certificate from the cluster's CA, in an add-on's namespace: a server's for its Service, or
+/// a client's, whose Secret carries the CA (`ca.crt`) the client verifies the server with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedCertificate {
+    /// The Certificate's name and its Secret's.
+    pub name: String,
+    pub namespace: String,
+    /// A server's: the names of its Service. Empty for a client.
+    pub dns_names: Vec<String>,
+    /// A client's: the client add-on's name.
+    pub common_name: Option<String>,
+    /// The declaration it comes from: the server's `tls`, or its entry for this client.
+    pub span: Span,
+}
+
+/// The ClusterIssuer of the cluster's own CA, which signs the add-ons' `tls` certificates.
+pub const CLUSTER_CA_ISSUER: &str = "pave-cluster-ca";
+
+/// The catalogue add-on that issues certificates on the cluster.
+const CERT_MANAGER: &str = "cert-manager";
 
 /// Where the value of one key of an add-on's Secret comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -601,7 +653,7 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
                 tier: env.tier,
                 kubernetes_version: env.parsed.spec.kubernetes_version.clone(),
                 namespace,
-                namespace_labels: tenant.parsed.spec.labels.clone(),
+                namespace_labels: capsule_label(spec, env_name, tenant),
                 labels,
                 quota: quota.clone(),
                 limit_range: spec.stdlib.defaults.limit_range.clone(),
@@ -912,7 +964,7 @@ fn clusters(spec: &ResolvedSpec) -> Vec<Cluster> {
                 (ENVIRONMENT_LABEL.to_string(), env_name.clone()),
                 (CLUSTER_LABEL.to_string(), name.clone()),
             ]);
-            let addons = spec
+            let mut addons: Vec<PlannedAddon> = spec
                 .addons
                 .values()
                 .filter_map(|addon| {
@@ -921,6 +973,13 @@ fn clusters(spec: &ResolvedSpec) -> Vec<Cluster> {
                 .collect();
             let eks_cluster = crate::resolve::cluster_name(platform.name(), env_name, region);
             let crossplane_environment = crossplane_environment(spec, env_name, &eks_cluster);
+            plan_tls(spec, &mut addons);
+            let cluster_ca = addons
+                .iter()
+                .any(|addon| !addon.certificates.is_empty())
+                .then(|| addons.iter().find(|addon| addon.name == CERT_MANAGER))
+                .flatten()
+                .map(|cert_manager| cert_manager.namespace.clone());
             clusters.push(Cluster {
                 crossplane_environment,
                 name,
@@ -930,9 +989,11 @@ fn clusters(spec: &ResolvedSpec) -> Vec<Cluster> {
                 labels,
                 addons,
                 storage_class: DEFAULT_STORAGE_CLASS,
+                capsule_tenants: capsule_tenants(spec, env_name, &tenants),
                 tenants: tenants.clone(),
                 source: env.parsed.doc.file,
                 document: env.parsed.doc.head_span(),
+                cluster_ca,
             });
         }
     }
@@ -960,6 +1021,116 @@ fn crossplane_environment(
         network_secret,
         atlas,
     })
+}
+
+/// The catalogue add-on that groups a tenant's namespaces into a Capsule `Tenant`.
+const CAPSULE: &str = "capsule";
+
+/// Whether the `capsule` add-on runs in `env_name`.
+fn capsule_runs(spec: &ResolvedSpec, env_name: &str) -> bool {
+    spec.addons
+        .get(CAPSULE)
+        .and_then(|addon| addon.instances.get(env_name))
+        .is_some_and(|instance| instance.enabled.value)
+}
+
+/// The tenant's own namespace labels, and with Capsule on, the label that assigns the namespace
+/// to its Capsule Tenant (projectcapsule.dev docs, "Namespaces": `capsule.clastix.io/tenant`).
+fn capsule_label(spec: &ResolvedSpec, env_name: &str, tenant: &Tenant) -> BTreeMap<String, String> {
+    let mut labels = tenant.parsed.spec.labels.clone();
+    if capsule_runs(spec, env_name) {
+        labels.insert(CAPSULE_TENANT_LABEL.to_string(), tenant.name().to_string());
+    }
+    labels
+}
+
+/// The label that names a namespace's Capsule Tenant.
+pub const CAPSULE_TENANT_LABEL: &str = "capsule.clastix.io/tenant";
+
+/// Each tenant of the environment as a Capsule Tenant, when Capsule runs there: its owners, one
+/// namespace (pave's, so owners cannot create others) and the classes pave's objects use.
+fn capsule_tenants(spec: &ResolvedSpec, env_name: &str, tenants: &[String]) -> Vec<CapsuleTenant> {
+    if !capsule_runs(spec, env_name) {
+        return Vec::new();
+    }
+    tenants
+        .iter()
+        .filter_map(|name| spec.tenants.get(name))
+        .map(|tenant| {
+            let owners = &tenant.parsed.spec.owners;
+            CapsuleTenant {
+                name: tenant.name().to_string(),
+                groups: owners.groups.clone(),
+                users: owners.users.clone(),
+                namespaces: 1,
+                storage_class: DEFAULT_STORAGE_CLASS,
+                ingress_class: spec.platform.spec.ingress.class_name.clone(),
+                source: tenant.parsed.doc.file,
+                document: tenant.parsed.doc.head_span(),
+            }
+        })
+        .collect()
+}
+
+/// The certificates of the add-ons that serve TLS on a cluster (their entries' `tls`) and of
+/// their clients on that cluster, with each Secret's name written into the client's values at
+/// the paths the server's entry declares for it.
+fn plan_tls(spec: &ResolvedSpec, addons: &mut [PlannedAddon]) {
+    for (server, addon) in &spec.addons {
+        let Some(tls) = &addon.definition.tls else {
+            continue;
+        };
+        let Some(namespace) = addons
+            .iter()
+            .find(|planned| &planned.name == server)
+            .map(|planned| planned.namespace.clone())
+        else {
+            continue;
+        };
+        let service = &tls.service;
+        let dns_names = vec![
+            service.clone(),
+            format!("{service}.{namespace}"),
+            format!("{service}.{namespace}.svc"),
+            format!("{service}.{namespace}.svc.cluster.local"),
+        ];
+        for planned in addons.iter_mut() {
+            if &planned.name == server {
+                planned.certificates.push(PlannedCertificate {
+                    name: tls.secret.clone(),
+                    namespace: namespace.clone(),
+                    dns_names: dns_names.clone(),
+                    common_name: None,
+                    span: addon.tls_span,
+                });
+            } else if let Some(paths) = tls.clients.get(&planned.name) {
+                let name = format!("{}-{server}-tls", planned.name);
+                let span = addon
+                    .tls_client_spans
+                    .get(&planned.name)
+                    .copied()
+                    .unwrap_or(addon.tls_span);
+                for path in paths {
+                    set_value(&mut planned.values, path, &name);
+                    planned.value_origins.push((values_pointer(path), span));
+                }
+                planned.certificates.push(PlannedCertificate {
+                    name,
+                    namespace: planned.namespace.clone(),
+                    dns_names: Vec::new(),
+                    common_name: Some(planned.name.clone()),
+                    span,
+                });
+            }
+        }
+    }
+}
+
+/// The JSON pointer of a dot-separated values path.
+fn values_pointer(path: &str) -> String {
+    path.split('.')
+        .map(|key| format!("/{}", key.replace('~', "~0").replace('/', "~1")))
+        .collect()
 }
 
 /// The values of pave's variables (`resolve::VARIABLES`) on the cluster of `env_name` in
@@ -995,7 +1166,7 @@ pub(crate) fn cluster_variables(
 /// The add-on's values with the names its catalogue entry declares written where the chart takes
 /// them: its identities' ServiceAccounts (`valuesPath`), its Secrets (`valuesPaths`) and its
 /// interruption queue (`nodeProvisioner.interruptionQueuePath`).
-fn with_declared_names(
+pub(crate) fn with_declared_names(
     mut values: Json,
     definition: &AddonDefinition,
     variables: &BTreeMap<&str, String>,
@@ -1014,6 +1185,11 @@ fn with_declared_names(
     for secret in &definition.secrets {
         for path in &secret.values_paths {
             set_value(&mut values, path, &secret.name);
+        }
+    }
+    if let Some(tls) = &definition.tls {
+        for path in &tls.values_paths {
+            set_value(&mut values, path, &tls.secret);
         }
     }
     values
@@ -1131,6 +1307,18 @@ fn planned_addon(
             definition,
             &variables,
         ),
+        value_origins: instance
+            .value_spans
+            .iter()
+            .cloned()
+            .chain(
+                addon
+                    .declared_name_spans
+                    .iter()
+                    .map(|(path, span)| (values_pointer(path), *span)),
+            )
+            .collect(),
+        entry: addon.entry_span,
         manifests: definition
             .manifests
             .iter()
@@ -1163,6 +1351,7 @@ fn planned_addon(
                     .collect(),
             })
             .collect(),
+        certificates: Vec::new(),
         manifest_origins: addon
             .manifest_spans
             .iter()

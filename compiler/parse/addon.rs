@@ -1,6 +1,8 @@
 //! Platform add-ons: the shape of a catalogue entry (a file of `stdlib/addons/`, or a Platform
 //! entry with a `chart`) and of the settings the Platform and Environments put on any add-on.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use serde_json::Value as Json;
 
@@ -88,6 +90,19 @@ pub struct AddonDefinition {
     /// (`${addon.nodeRole}`, `${addon.interruptionQueue}`) are derived from.
     #[serde(default)]
     pub node_provisioner: Option<NodeProvisioner>,
+    /// Where else the chart's values name an object the chart reads but does not create, by
+    /// kind (the paths of `secrets[].valuesPaths` name Secrets already): the wiring check
+    /// resolves the name found there in the add-on's namespace.
+    #[serde(default)]
+    pub values_paths: BTreeMap<String, NamedKind>,
+    /// The chart serves TLS with a certificate from the cluster's CA, and these clients trust
+    /// it.
+    #[serde(default)]
+    pub tls: Option<AddonTls>,
+    /// Where the chart's values take a replica count whose pods each need a node of their own
+    /// (a required anti-affinity across hosts): the count follows the environment's nodes.
+    #[serde(default)]
+    pub replicas_per_node: Option<String>,
 }
 
 /// What an add-on that launches nodes needs from the cloud, on each cluster that runs it.
@@ -97,6 +112,61 @@ pub struct NodeProvisioner {
     /// Where the chart's values take the interruption queue's name (dot-separated); pave writes
     /// the name there.
     pub interruption_queue_path: String,
+}
+
+/// An add-on that serves TLS with a certificate the cluster's CA issues (cert-manager), and the
+/// add-ons that connect to it and verify it against that CA: the one declaration the server's
+/// Certificate, each client's Certificate (whose Secret carries the CA, `ca.crt`, into the
+/// client's namespace) and the Secret names in both charts' values are derived from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AddonTls {
+    /// The Service the clients connect to, in the add-on's namespace: the certificate names
+    /// it, `<service>.<namespace>`, `<service>.<namespace>.svc` and the cluster-local name.
+    pub service: String,
+    /// The name of the server's Certificate and of its Secret (`tls.crt`, `tls.key` in PKCS#8,
+    /// `ca.crt`).
+    pub secret: String,
+    /// Where the chart's values take that Secret's name.
+    pub values_paths: Vec<String>,
+    /// Each client add-on, with where its chart's values take the name of the Secret that
+    /// holds the CA (`ca.crt`) in its namespace: `<client>-<add-on>-tls`.
+    #[serde(default)]
+    pub clients: BTreeMap<String, Vec<String>>,
+}
+
+/// The kind of object a chart's values name at a declared path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+pub enum NamedKind {
+    Secret,
+    ConfigMap,
+    StorageClass,
+    ServiceAccount,
+}
+
+impl NamedKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NamedKind::Secret => "Secret",
+            NamedKind::ConfigMap => "ConfigMap",
+            NamedKind::StorageClass => "StorageClass",
+            NamedKind::ServiceAccount => "ServiceAccount",
+        }
+    }
+}
+
+/// Whether a declared values path (dot-separated; `*` is any list item or key) matches a
+/// concrete one.
+pub fn values_path_matches(pattern: &str, path: &str) -> bool {
+    let mut pattern = pattern.split('.');
+    let mut path = path.split('.');
+    loop {
+        match (pattern.next(), path.next()) {
+            (None, None) => return true,
+            (Some(p), Some(k)) if p == "*" || p == k => {}
+            _ => return false,
+        }
+    }
 }
 
 /// A Secret an add-on's chart reads, created in the add-on's namespace by an ExternalSecret
@@ -112,7 +182,7 @@ pub struct AddonSecret {
     #[serde(default)]
     pub values_paths: Vec<String>,
     /// The Secret's keys, each with where its value comes from.
-    pub keys: std::collections::BTreeMap<String, SecretKeySource>,
+    pub keys: BTreeMap<String, SecretKeySource>,
 }
 
 /// Where the value of one key of an add-on's Secret comes from.
@@ -221,6 +291,12 @@ pub struct PlatformAddon {
     pub host: Option<String>,
     #[serde(default)]
     pub node_provisioner: Option<NodeProvisioner>,
+    #[serde(default)]
+    pub values_paths: BTreeMap<String, NamedKind>,
+    #[serde(default)]
+    pub tls: Option<AddonTls>,
+    #[serde(default)]
+    pub replicas_per_node: Option<String>,
 }
 
 impl PlatformAddon {
@@ -245,6 +321,9 @@ impl PlatformAddon {
             secrets: self.secrets.clone(),
             host: self.host.clone(),
             node_provisioner: self.node_provisioner.clone(),
+            values_paths: self.values_paths.clone(),
+            tls: self.tls.clone(),
+            replicas_per_node: self.replicas_per_node.clone(),
         })
     }
 }
@@ -302,5 +381,119 @@ mod tests {
             }
         }
         assert_eq!(problems, Vec::<String>::new());
+    }
+
+    /// Every value of a catalogue entry that names an object by a key charts use for that
+    /// (`existingSecret`, `secretKeyRef.name`, `storageClassName`...) is at a path the entry
+    /// declares (its `valuesPaths`, a Secret's `valuesPaths`, an identity's `valuesPath`), so
+    /// the wiring check resolves it.
+    #[test]
+    fn every_name_in_the_catalogue_values_is_at_a_declared_path() {
+        const NAME_KEYS: &[&str] = &[
+            "existingSecret",
+            "existingConfigMap",
+            "secretName",
+            "envFromSecret",
+            "storageClass",
+            "storageClassName",
+            "securityConfigSecret",
+            "serviceAccountName",
+        ];
+        const NAME_PARENTS: &[&str] = &[
+            "secretKeyRef",
+            "configMapKeyRef",
+            "secretRef",
+            "configMapRef",
+            "serviceAccount",
+        ];
+        fn leaves(value: &Json, path: Vec<String>, out: &mut Vec<Vec<String>>) {
+            match value {
+                Json::Object(map) => {
+                    for (key, child) in map {
+                        let mut next = path.clone();
+                        next.push(key.clone());
+                        leaves(child, next, out);
+                    }
+                }
+                Json::Array(items) => {
+                    for (i, child) in items.iter().enumerate() {
+                        let mut next = path.clone();
+                        next.push(i.to_string());
+                        leaves(child, next, out);
+                    }
+                }
+                Json::String(_) => out.push(path),
+                _ => {}
+            }
+        }
+        let mut undeclared = Vec::new();
+        let mut names = 0;
+        for (path, text) in STDLIB.iter().filter(|(p, _)| p.starts_with(STDLIB_ADDONS)) {
+            let (nodes, _) = parse_yaml(FileId::new(0), text);
+            let json = nodes.first().map(|n| n.to_json()).unwrap_or_default();
+            let Ok(definition) = serde_json::from_value::<AddonDefinition>(json) else {
+                continue;
+            };
+            let declared: Vec<&str> = definition
+                .values_paths
+                .keys()
+                .map(String::as_str)
+                .chain(
+                    definition
+                        .secrets
+                        .iter()
+                        .flat_map(|s| s.values_paths.iter().map(String::as_str)),
+                )
+                .chain(
+                    definition
+                        .identities
+                        .iter()
+                        .filter_map(|i| i.values_path.as_deref()),
+                )
+                .collect();
+            // As the chart gets them: with the names pave writes at the declared paths.
+            let values = crate::lower::with_declared_names(
+                definition.values.clone(),
+                &definition,
+                &std::collections::BTreeMap::new(),
+            );
+            let mut found = Vec::new();
+            leaves(&values, Vec::new(), &mut found);
+            for keys in found {
+                let last = keys.last().map_or("", String::as_str);
+                let parent = keys.len().checked_sub(2).and_then(|i| keys.get(i));
+                let names_object = NAME_KEYS.contains(&last)
+                    || (last == "name"
+                        && parent.is_some_and(|p| NAME_PARENTS.contains(&p.as_str())));
+                if !names_object {
+                    continue;
+                }
+                names += 1;
+                let dotted = keys.join(".");
+                if !declared.iter().any(|p| values_path_matches(p, &dotted)) {
+                    undeclared.push(format!("{path}: {dotted}"));
+                }
+            }
+        }
+        assert_eq!(undeclared, Vec::<String>::new());
+        // The test sees the names it is about (pave writes some today).
+        assert!(names > 0);
+    }
+
+    #[test]
+    fn a_values_path_pattern_matches_whole_segments() {
+        assert!(values_path_matches(
+            "env.*.valueFrom.secretKeyRef.name",
+            "env.0.valueFrom.secretKeyRef.name"
+        ));
+        assert!(values_path_matches(
+            "admin.existingSecret",
+            "admin.existingSecret"
+        ));
+        assert!(!values_path_matches(
+            "admin.existingSecret",
+            "admin.existingSecret.x"
+        ));
+        assert!(!values_path_matches("env.*.name", "env.name"));
     }
 }

@@ -26,8 +26,9 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 
 pub use addon::{
-    AddonDefinition, AddonLayer, AddonSecret, AddonSettings, Chart, GeneratedSecret,
-    NodeProvisioner, PlatformAddon, PodSecurity, SecretKeySource, StdlibAddon,
+    AddonDefinition, AddonLayer, AddonSecret, AddonSettings, AddonTls, Chart, GeneratedSecret,
+    NamedKind, NodeProvisioner, PlatformAddon, PodSecurity, SecretKeySource, StdlibAddon,
+    values_path_matches,
 };
 pub use cidr::Ipv4Cidr;
 pub use common::{CpuMemory, Metadata, PartialCpuMemory, Quantity, Quota, Replicas, Resources};

@@ -9,7 +9,9 @@ use serde_json::Value as Json;
 use super::{Environment, Sourced, check_ref};
 use crate::diagnostic::{Diagnostic, DiagnosticKind, RefKind};
 use crate::parse::yaml::{Node, Value};
-use crate::parse::{AddonDefinition, AddonLayer, Document, Parsed, PlatformSpec, StdlibAddon};
+use crate::parse::{
+    AddonDefinition, AddonLayer, Document, Parsed, PlatformSpec, StdlibAddon, TaintEffect,
+};
 use crate::source::{FileId, Span};
 
 /// One add-on of the catalogue, resolved.
@@ -32,6 +34,15 @@ pub struct Addon {
     pub host_span: Span,
     /// The span of `nodeProvisioner`, or of the entry when it has none.
     pub node_provisioner_span: Span,
+    /// The span of the entry: its file's first key (stdlib), or its key in the Platform.
+    pub entry_span: Span,
+    /// Each values path at which pave writes a name it declares (`secrets[].valuesPaths`,
+    /// `identities[].valuesPath`), with the span of that declaration.
+    pub declared_name_spans: Vec<(String, Span)>,
+    /// Each client of its `tls` that names a known add-on, with the span of that entry.
+    pub tls_client_spans: BTreeMap<String, Span>,
+    /// The span of `tls`, or of the entry when it has none.
+    pub tls_span: Span,
     /// By environment name, for every environment.
     pub instances: BTreeMap<String, AddonInstance>,
 }
@@ -53,6 +64,10 @@ pub struct AddonInstance {
     pub version: String,
     /// The catalogue's values with the Platform's and the Environment's merged over them.
     pub values: Json,
+    /// The spec node behind each value: a JSON pointer into `values` and the span of the node
+    /// that set it, the catalogue's first, then the Platform's and the Environment's (a later
+    /// entry for the same pointer wins).
+    pub value_spans: Vec<(String, Span)>,
 }
 
 /// The variables add-on values and manifests may use, replaced per cluster by `lower`.
@@ -219,16 +234,66 @@ pub(super) fn resolve_addons(
                 site.span(&["secrets"]),
             ));
         }
+        // A server's certificate is a Secret made in the configs layer, like `secrets`.
+        if definition.layer == AddonLayer::Controllers && definition.tls.is_some() {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::AddonSecretLayer {
+                    addon: name.clone(),
+                },
+                site.span(&["tls"]),
+            ));
+        }
+        let mut tls_client_spans = BTreeMap::new();
+        for client in definition.tls.iter().flat_map(|tls| tls.clients.keys()) {
+            let span = site
+                .doc
+                .key_span(&site.path(&["tls", "clients", client.as_str()]));
+            if check_ref(RefKind::Addon, client, &definitions, span, diagnostics) {
+                tls_client_spans.insert(client.clone(), span);
+            }
+        }
         let manifest_spans = (0..definition.manifests.len())
             .map(|i| site.span(&["manifests", &i.to_string()]))
             .collect();
         let identity_spans = (0..definition.identities.len())
             .map(|i| site.span(&["identities", &i.to_string()]))
             .collect();
+        let mut declared_name_spans = Vec::new();
+        for (i, identity) in definition.identities.iter().enumerate() {
+            if let Some(path) = &identity.values_path {
+                let span = site.span(&["identities", &i.to_string(), "valuesPath"]);
+                declared_name_spans.push((path.clone(), span));
+            }
+        }
+        for (i, secret) in definition.secrets.iter().enumerate() {
+            for (j, path) in secret.values_paths.iter().enumerate() {
+                let at = ["secrets", &i.to_string(), "valuesPaths", &j.to_string()];
+                declared_name_spans.push((path.clone(), site.span(&at)));
+            }
+        }
+        if let Some(tls) = &definition.tls {
+            for (j, path) in tls.values_paths.iter().enumerate() {
+                let at = ["tls", "valuesPaths", &j.to_string()];
+                declared_name_spans.push((path.clone(), site.span(&at)));
+            }
+        }
+        let entry_span = if site.base.is_empty() {
+            site.doc.head_span()
+        } else {
+            site.doc.key_span(&site.base)
+        };
         let instances = environments
             .iter()
             .map(|(env_name, env)| {
-                let instance = instance(name, definition, site, *platform_defined, platform, env);
+                let instance = instance(
+                    name,
+                    definition,
+                    site,
+                    *platform_defined,
+                    platform,
+                    env,
+                    diagnostics,
+                );
                 (env_name.clone(), instance)
             })
             .collect();
@@ -246,6 +311,10 @@ pub(super) fn resolve_addons(
                 identity_spans,
                 host_span: site.span(&["host"]),
                 node_provisioner_span: site.span(&["nodeProvisioner"]),
+                entry_span,
+                declared_name_spans,
+                tls_client_spans,
+                tls_span: site.span(&["tls"]),
                 instances,
             },
         );
@@ -262,6 +331,7 @@ fn instance(
     platform_defined: bool,
     platform: &Parsed<PlatformSpec>,
     env: &Environment,
+    diagnostics: &mut Vec<Diagnostic>,
 ) -> AddonInstance {
     // A Platform entry with a chart is the definition itself, not settings over it.
     let platform_settings = platform
@@ -316,12 +386,109 @@ fn instance(
     {
         merge_values(&mut values, layer);
     }
+    let mut value_spans = site.doc.field_spans(&site.path(&["values"]));
+    if platform_settings.is_some_and(|s| s.values.is_some()) {
+        value_spans.extend(platform.doc.field_spans(&setting_path("values")));
+    }
+    if env_settings.is_some_and(|s| s.values.is_some()) {
+        value_spans.extend(env.parsed.doc.field_spans(&setting_path("values")));
+    }
+    // The root of each layer is the `values` key itself: the release's own node stands for it.
+    value_spans.retain(|(pointer, _)| !pointer.is_empty());
+    if let Some(path) = &definition.replicas_per_node {
+        let set_by_user = [
+            platform_settings
+                .is_some_and(|s| s.values.is_some())
+                .then(|| {
+                    platform
+                        .doc
+                        .node(&values_path(&setting_path("values"), path))
+                })
+                .flatten(),
+            env_settings
+                .is_some_and(|s| s.values.is_some())
+                .then(|| {
+                    env.parsed
+                        .doc
+                        .node(&values_path(&setting_path("values"), path))
+                })
+                .flatten(),
+        ]
+        .into_iter()
+        .flatten()
+        .last()
+        .map(|node| node.span);
+        replicas_per_node(name, env, path, set_by_user, &mut values, diagnostics);
+    }
 
     AddonInstance {
         enabled,
         enabled_by_user,
         version,
         values,
+        value_spans,
+    }
+}
+
+/// The data path of a dot-separated values path under `base`.
+fn values_path(base: &[String], path: &str) -> Vec<String> {
+    let mut out = base.to_vec();
+    out.extend(path.split('.').map(str::to_string));
+    out
+}
+
+/// The nodes an environment's clusters have at least, for pods that need one each: the `min` of
+/// every node group without a taint that keeps pods off (`NoSchedule`, `NoExecute`; the
+/// catalogue's charts tolerate none).
+fn schedulable_nodes(env: &Environment) -> u64 {
+    env.foundation
+        .node_groups
+        .iter()
+        .filter(|group| {
+            group
+                .value
+                .taints
+                .iter()
+                .all(|taint| taint.effect == TaintEffect::PreferNoSchedule)
+        })
+        .map(|group| u64::from(group.value.min))
+        .sum()
+}
+
+/// The replica count at `path`, whose pods each need a node: the catalogue's is lowered to the
+/// environment's nodes (so an environment with fewer nodes runs fewer replicas rather than
+/// leaving some Pending); one the Platform or Environment set above them is an error at that
+/// value.
+fn replicas_per_node(
+    addon: &str,
+    env: &Environment,
+    path: &str,
+    set_by_user: Option<Span>,
+    values: &mut Json,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let pointer: String = path.split('.').map(|key| format!("/{key}")).collect();
+    let Some(node) = values.pointer_mut(&pointer) else {
+        return;
+    };
+    let Some(replicas) = node.as_u64() else {
+        return;
+    };
+    let nodes = schedulable_nodes(env);
+    if replicas <= nodes || nodes == 0 {
+        return;
+    }
+    match set_by_user {
+        Some(span) => diagnostics.push(Diagnostic::new(
+            DiagnosticKind::ReplicasExceedNodes {
+                addon: addon.to_string(),
+                environment: env.parsed.name().to_string(),
+                replicas,
+                nodes,
+            },
+            span,
+        )),
+        None => *node = Json::from(nodes),
     }
 }
 

@@ -1,9 +1,10 @@
 //! What the wiring check needs to know that the tree does not say: the add-on catalogue's
-//! declarations (which ServiceAccounts a chart creates, the Pod Security level it runs at).
+//! declarations (which ServiceAccounts a chart creates, which values name objects it reads, the
+//! Pod Security level it runs at).
 
 use std::collections::BTreeMap;
 
-use crate::parse::PodSecurity;
+use crate::parse::{NamedKind, PodSecurity};
 use crate::resolve::ResolvedSpec;
 
 /// Taken from the resolved spec before it is freed.
@@ -27,6 +28,9 @@ pub struct AddonFacts {
     /// Where its chart's values name the interruption queue of the nodes it launches (its
     /// `nodeProvisioner`), if it launches any.
     pub interruption_queue_path: Option<String>,
+    /// The values paths at which its chart reads the name of an object it does not create, with
+    /// that object's kind: its entry's `valuesPaths` and its Secrets' `valuesPaths`.
+    pub named_objects: Vec<(String, NamedKind)>,
 }
 
 impl Facts {
@@ -50,6 +54,15 @@ impl Facts {
                         )
                     })
                     .collect();
+                let named_objects = definition
+                    .values_paths
+                    .iter()
+                    .map(|(path, kind)| (path.clone(), *kind))
+                    .chain(definition.secrets.iter().flat_map(|secret| {
+                        let paths = secret.values_paths.iter();
+                        paths.map(|path| (path.clone(), NamedKind::Secret))
+                    }))
+                    .collect();
                 let facts = AddonFacts {
                     namespace: definition.namespace.clone(),
                     pod_security: definition.pod_security,
@@ -58,6 +71,7 @@ impl Facts {
                         .node_provisioner
                         .as_ref()
                         .map(|nodes| nodes.interruption_queue_path.clone()),
+                    named_objects,
                 };
                 (name.clone(), facts)
             })

@@ -117,7 +117,7 @@ fn roles(index: &Index<'_>, files: &[usize]) -> Vec<(String, String, String)> {
 /// The ServiceAccounts the cluster's add-on charts create, as (namespace, name): each identity
 /// of the add-on's catalogue entry whose name the HelmRelease's values hold at its `valuesPath`
 /// (or, without one, that the chart names so itself).
-fn chart_service_accounts(
+pub(super) fn chart_service_accounts(
     index: &Index<'_>,
     scope: &Scope,
     facts: &Facts,

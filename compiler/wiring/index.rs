@@ -331,6 +331,16 @@ impl<'t> Index<'t> {
                         .unwrap_or(&object.name);
                     secrets.insert((namespace.clone(), target.to_string()));
                 }
+                // cert-manager writes a Certificate's key pair to `spec.secretName`.
+                "Certificate" if object.group() == "cert-manager.io" => {
+                    if let Some(name) = object
+                        .value
+                        .pointer("/spec/secretName")
+                        .and_then(Json::as_str)
+                    {
+                        secrets.insert((namespace.clone(), name.to_string()));
+                    }
+                }
                 "StorageClass" => {
                     default_storage_class |= object
                         .value
@@ -387,7 +397,7 @@ impl<'t> Index<'t> {
 
 /// The objects of one generated file.
 fn parse<'t>(path: &'t str, file: &'t OutputFile) -> Vec<Object<'t>> {
-    if !crate::emit::wiring_reads(&file.provenance.kind) {
+    if !crate::emit::wiring_reads(&file.provenance.kind, path) {
         return Vec::new();
     }
     // What emit converted from the typed object; only files made otherwise are parsed.

@@ -2,7 +2,8 @@
 //! object's form; this stage checks that every reference an object makes is produced by
 //! something in the tree (or by something documented to exist on the cluster), resolved the way
 //! its consumer resolves it: Flux paths, sources and dependencies; Secrets; StorageClasses; the
-//! certificates and zones of Ingress hosts; the IAM roles and ServiceAccounts of EKS Pod
+//! certificates and zones of Ingress hosts; the objects add-on charts read by name from their
+//! values; the IAM roles and ServiceAccounts of EKS Pod
 //! Identity; Crossplane functions, provider configs, environment configs and runtime configs;
 //! the role, subnets, security groups and interruption queue of the nodes Karpenter launches;
 //! the EKS access entries that put people in the groups RoleBindings name;
@@ -23,6 +24,7 @@ mod index;
 mod nodes;
 mod pod_security;
 mod references;
+mod values;
 
 pub use facts::Facts;
 
@@ -44,6 +46,7 @@ pub fn check(tree: &OutputTree, facts: &Facts, source_map: &SourceMap) -> Vec<Di
     crossplane::check(&index, &mut report);
     nodes::check(&index, facts, &mut report);
     access::check(&index, &mut report);
+    values::check(&index, facts, &mut report);
     pod_security::check(&index, facts, &mut report);
     report.diagnostics
 }

@@ -1,7 +1,7 @@
 //! What pods and Ingresses refer to: the Secrets of a pod template (`secretKeyRef`,
 //! `envFrom.secretRef`, `secret` and projected volumes, `imagePullSecrets`), the StorageClass of
-//! a PersistentVolumeClaim or `volumeClaimTemplates` entry, and an Ingress host's certificate
-//! and DNS zone.
+//! a PersistentVolumeClaim or `volumeClaimTemplates` entry, an Ingress host's certificate
+//! and DNS zone, and a cert-manager Certificate's issuer.
 
 use serde_json::Value as Json;
 
@@ -35,6 +35,9 @@ pub(super) fn check(index: &Index<'_>, report: &mut Report<'_>) {
                 }
                 "Ingress" if object.group() == "networking.k8s.io" => {
                     ingress(index, object, scope, report);
+                }
+                "Certificate" if object.group() == "cert-manager.io" => {
+                    issuer(object, scope, namespace, report);
                 }
                 _ => {}
             }
@@ -248,6 +251,36 @@ fn ingress(index: &Index<'_>, object: &Object<'_>, scope: &Scope, report: &mut R
                 format!("a DNS zone for `{host}`"),
             );
         }
+    }
+}
+
+/// A cert-manager Certificate's issuer: an Issuer in its namespace, or a ClusterIssuer
+/// (`issuerRef.kind` defaults to Issuer; cert-manager.io/docs/usage/certificate).
+fn issuer(object: &Object<'_>, scope: &Scope, namespace: &str, report: &mut Report<'_>) {
+    let Some(reference) = object.value.pointer("/spec/issuerRef") else {
+        return;
+    };
+    let group = reference.get("group").and_then(Json::as_str);
+    if group.is_some_and(|group| group != "cert-manager.io") {
+        return;
+    }
+    let name = reference
+        .get("name")
+        .and_then(Json::as_str)
+        .unwrap_or_default();
+    let kind = reference
+        .get("kind")
+        .and_then(Json::as_str)
+        .unwrap_or("Issuer");
+    let (found, target) = match kind {
+        "ClusterIssuer" => (scope.has(kind, "", name), format!("ClusterIssuer `{name}`")),
+        _ => (
+            scope.has("Issuer", namespace, name) || scope.undecided(namespace),
+            format!("Issuer `{name}` in `{namespace}`"),
+        ),
+    };
+    if !found {
+        report.unresolved(object, "/spec/issuerRef", Reference::Issuer, target);
     }
 }
 

@@ -22,7 +22,10 @@ use super::objects::{
     UpgradeRemediation,
 };
 use super::{FLUX_NAMESPACE, HELM_CONTROLLER, TENANT_ROLE, meta};
-use crate::lower::{ChartRepository, Cluster, PlannedAddon, PlannedAddonSecret, PlannedSecretKey};
+use crate::lower::{
+    CLUSTER_CA_ISSUER, CapsuleTenant, ChartRepository, Cluster, PlannedAddon, PlannedAddonSecret,
+    PlannedCertificate, PlannedSecretKey,
+};
 use crate::parse::{AddonLayer, PodSecurity};
 use crate::source::SourceMap;
 
@@ -97,13 +100,29 @@ pub(super) fn emit(
             AddonLayer::Configs => &mut configs,
         };
         let context = super::cluster_context(cluster, Some(&addon.name));
-        folder.trace(Provenance::new(None, &context));
+        let mut release = Provenance::new(Some(addon.entry), &context);
+        release.fields = std::sync::Arc::new(
+            std::iter::once(("/spec/values".to_string(), addon.entry))
+                .chain(
+                    addon
+                        .value_origins
+                        .iter()
+                        .map(|(pointer, span)| (format!("/spec/values{pointer}"), *span)),
+                )
+                .collect(),
+        );
+        folder.trace(release);
         add_release(addon, source, folder)?;
+        folder.trace(Provenance::new(None, &context));
         // External Secrets' CRDs come with the controllers layer: an add-on's Secrets are
         // created with the configs layer (resolve refuses them on a controllers add-on).
         configs.trace(Provenance::new(None, &context));
         for secret in &addon.secrets {
             add_secret(secret, &addon.labels, source, &mut configs)?;
+        }
+        for certificate in &addon.certificates {
+            configs.trace(Provenance::new(Some(certificate.span), &context));
+            add_certificate(certificate, &addon.labels, source, &mut configs)?;
         }
         // A manifest's kind comes from its own chart: a controller's, once the controllers layer
         // is ready; a configs add-on's, in the same layer as the chart.
@@ -121,6 +140,11 @@ pub(super) fn emit(
         controllers.trace(cluster_provenance.clone());
         configs.trace(cluster_provenance.clone());
         tenancy.trace(cluster_provenance.clone());
+    }
+
+    if let Some(namespace) = &cluster.cluster_ca {
+        configs.trace(cluster_provenance.clone());
+        add_cluster_ca(cluster, namespace, env_source, &mut configs)?;
     }
 
     if !cluster.tenants.is_empty() {
@@ -142,6 +166,16 @@ pub(super) fn emit(
             env_source,
         )?;
     }
+    // In the tenancy folder: after Capsule's CRDs (controllers), before the tenants' namespaces.
+    for tenant in &cluster.capsule_tenants {
+        let source = &source_map.get(tenant.source).name;
+        tenancy.trace(Provenance::new(
+            Some(tenant.document),
+            &super::cluster_context(cluster, Some("capsule")),
+        ));
+        add_capsule_tenant(cluster, tenant, source, &mut tenancy)?;
+    }
+    tenancy.trace(cluster_provenance.clone());
 
     let mut files = controllers.finish(env_source)?;
     files.extend(tenancy.finish(env_source)?);
@@ -385,6 +419,171 @@ fn add_secret(
         "ExternalSecret",
         &file_name,
         &external_secret,
+        source,
+    )
+}
+
+/// The API of Capsule's Tenant.
+const CAPSULE_API: &str = "capsule.clastix.io/v1beta2";
+
+/// A pave tenant as a Capsule Tenant: its owners (groups, then users, as the spec lists them;
+/// each gets Capsule's default cluster roles in the tenant's namespaces), a namespace quota of
+/// what pave gives it, and the classes its objects may use: the cluster's StorageClass, the
+/// Platform's IngressClass, and no PriorityClass (an empty allowed list: a pod may not raise its
+/// own priority). Fields as in Capsule's v1beta2 Tenant CRD (projectcapsule.dev docs, "Tenants").
+fn add_capsule_tenant(
+    cluster: &Cluster,
+    tenant: &CapsuleTenant,
+    source: &str,
+    folder: &mut Folder,
+) -> Result<(), String> {
+    use serde_json::json;
+    let owners: Vec<serde_json::Value> = tenant
+        .groups
+        .iter()
+        .map(|name| json!({"kind": "Group", "name": name}))
+        .chain(
+            tenant
+                .users
+                .iter()
+                .map(|name| json!({"kind": "User", "name": name})),
+        )
+        .collect();
+    let mut labels = cluster.labels.clone();
+    labels.insert(crate::lower::TENANT_LABEL.to_string(), tenant.name.clone());
+    let object = json!({
+        "apiVersion": CAPSULE_API,
+        "kind": "Tenant",
+        "metadata": meta(&tenant.name, None, &labels),
+        "spec": {
+            "owners": owners,
+            "namespaceOptions": {"quota": tenant.namespaces},
+            "storageClasses": {"allowed": [tenant.storage_class], "default": tenant.storage_class},
+            "ingressOptions": {
+                "allowedClasses": {"allowed": [tenant.ingress_class], "default": tenant.ingress_class},
+            },
+            "priorityClasses": {"allowed": []},
+        },
+    });
+    folder.add_object(CAPSULE_API, "Tenant", &tenant.name, &object, source)
+}
+
+/// The API of cert-manager's Certificate and ClusterIssuer.
+const CERT_MANAGER_API: &str = "cert-manager.io/v1";
+/// The self-signed ClusterIssuer that signs the cluster's CA, and nothing else.
+const SELF_SIGNED_ISSUER: &str = "pave-selfsigned";
+
+/// The issuer of every add-on certificate: the cluster's CA.
+fn cluster_ca_issuer() -> serde_json::Value {
+    serde_json::json!({"group": "cert-manager.io", "kind": "ClusterIssuer", "name": CLUSTER_CA_ISSUER})
+}
+
+/// The cluster's own CA, as cert-manager's docs bootstrap one ("SelfSigned", Bootstrapping CA
+/// Issuers): a self-signed ClusterIssuer signs a CA Certificate whose Secret, in
+/// cert-manager's namespace (a ClusterIssuer's Secrets live in its cluster resource namespace),
+/// backs the CA ClusterIssuer that signs the add-ons' certificates. The key never leaves the
+/// cluster; nothing outside it needs to trust this CA.
+fn add_cluster_ca(
+    cluster: &Cluster,
+    namespace: &str,
+    source: &str,
+    folder: &mut Folder,
+) -> Result<(), String> {
+    use serde_json::json;
+    let self_signed = json!({
+        "apiVersion": CERT_MANAGER_API,
+        "kind": "ClusterIssuer",
+        "metadata": meta(SELF_SIGNED_ISSUER, None, &cluster.labels),
+        "spec": {"selfSigned": {}},
+    });
+    folder.add_object(
+        CERT_MANAGER_API,
+        "ClusterIssuer",
+        SELF_SIGNED_ISSUER,
+        &self_signed,
+        source,
+    )?;
+    let root = json!({
+        "apiVersion": CERT_MANAGER_API,
+        "kind": "Certificate",
+        "metadata": meta(CLUSTER_CA_ISSUER, Some(namespace), &cluster.labels),
+        "spec": {
+            "isCA": true,
+            "commonName": format!("pave {} CA", cluster.name),
+            "secretName": CLUSTER_CA_ISSUER,
+            "duration": "87600h",
+            "privateKey": {"algorithm": "ECDSA", "size": 256},
+            "issuerRef": {"group": "cert-manager.io", "kind": "ClusterIssuer", "name": SELF_SIGNED_ISSUER},
+        },
+    });
+    folder.add_object(
+        CERT_MANAGER_API,
+        "Certificate",
+        &format!("{namespace}_{CLUSTER_CA_ISSUER}"),
+        &root,
+        source,
+    )?;
+    let issuer = json!({
+        "apiVersion": CERT_MANAGER_API,
+        "kind": "ClusterIssuer",
+        "metadata": meta(CLUSTER_CA_ISSUER, None, &cluster.labels),
+        "spec": {"ca": {"secretName": CLUSTER_CA_ISSUER}},
+    });
+    folder.add_object(
+        CERT_MANAGER_API,
+        "ClusterIssuer",
+        CLUSTER_CA_ISSUER,
+        &issuer,
+        source,
+    )
+}
+
+/// A certificate from the cluster's CA. A server's names its Service and serves TLS; a client's
+/// is there for its `ca.crt`, the CA it verifies the server with (and a client certificate, for
+/// a server that asks for one). Keys are PKCS#8, which OpenSearch's security plugin requires of
+/// PEM keys; a key is new at each renewal.
+fn add_certificate(
+    certificate: &PlannedCertificate,
+    labels: &BTreeMap<String, String>,
+    source: &str,
+    folder: &mut Folder,
+) -> Result<(), String> {
+    use serde_json::{Value, json};
+    let mut spec = serde_json::Map::new();
+    spec.insert("secretName".into(), json!(certificate.name));
+    if let Some(common_name) = &certificate.common_name {
+        spec.insert("commonName".into(), json!(common_name));
+    }
+    if !certificate.dns_names.is_empty() {
+        spec.insert("dnsNames".into(), json!(certificate.dns_names));
+    }
+    let usage = if certificate.dns_names.is_empty() {
+        "client auth"
+    } else {
+        "server auth"
+    };
+    spec.insert(
+        "usages".into(),
+        json!(["digital signature", "key encipherment", usage]),
+    );
+    spec.insert("duration".into(), json!("8760h"));
+    spec.insert("renewBefore".into(), json!("720h"));
+    spec.insert(
+        "privateKey".into(),
+        json!({"algorithm": "RSA", "size": 2048, "encoding": "PKCS8", "rotationPolicy": "Always"}),
+    );
+    spec.insert("issuerRef".into(), cluster_ca_issuer());
+    let object = json!({
+        "apiVersion": CERT_MANAGER_API,
+        "kind": "Certificate",
+        "metadata": meta(&certificate.name, Some(&certificate.namespace), labels),
+        "spec": Value::Object(spec),
+    });
+    folder.add_object(
+        CERT_MANAGER_API,
+        "Certificate",
+        &format!("{}_{}", certificate.namespace, certificate.name),
+        &object,
         source,
     )
 }
