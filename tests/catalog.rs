@@ -36,13 +36,70 @@ pub(crate) fn trials() -> Vec<Trial> {
     }
     roots
         .into_iter()
-        .map(|(name, specs, tree)| {
-            Trial::test(
-                format!("catalog::{name}_has_every_dependency_and_owner_as_a_relation"),
-                move || relations(&specs, &tree),
-            )
+        .flat_map(|(name, specs, tree)| {
+            let (port_specs, port_tree) = (specs.clone(), tree.clone());
+            [
+                Trial::test(
+                    format!("catalog::{name}_has_every_dependency_and_owner_as_a_relation"),
+                    move || relations(&specs, &tree),
+                ),
+                Trial::test(
+                    format!("catalog::{name}_port_export_imports_and_has_every_dependency"),
+                    move || port(&port_specs, &port_tree),
+                ),
+            ]
         })
         .collect()
+}
+
+/// The Port export (when the Platform asks for it): what Port would refuse on import (an
+/// entity of no blueprint, properties against the blueprint's schema, a relation to nothing or
+/// of the wrong shape), and every `dependsOn` and owner of the specs in it.
+fn port(specs_root: &Path, tree_root: &Path) -> Result<(), Failed> {
+    let dir = tree_root.join("catalog/port");
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    let read = |name: &str, key: &str| -> Result<Vec<Json>, Failed> {
+        let text = std::fs::read_to_string(dir.join(name)).map_err(|e| format!("{name}: {e}"))?;
+        let json: Json = serde_json::from_str(&text).map_err(|e| format!("{name}: {e}"))?;
+        Ok(json[key].as_array().cloned().unwrap_or_default())
+    };
+    let blueprints = read("blueprints.json", "blueprints")?;
+    let entities = read("entities.json", "entities")?;
+    let problems = pave::emit::port::import_problems(&blueprints, &entities);
+    check(
+        problems.is_empty(),
+        format!("Port would refuse: {problems:#?}"),
+    )?;
+    let by_id: BTreeMap<&str, &Json> = entities
+        .iter()
+        .filter_map(|e| Some((e["identifier"].as_str()?, e)))
+        .collect();
+    let specs = read_specs(specs_root)?;
+    for (caller, callees) in &specs.calls {
+        let id = caller.replacen('/', ".", 1);
+        let entity = by_id.get(id.as_str()).ok_or(format!("no entity `{id}`"))?;
+        let related = strings(&entity["relations"]["dependsOn"]);
+        for callee in callees {
+            let target = callee.replacen('/', ".", 1);
+            check(
+                related.contains(&target),
+                format!("`{id}` does not depend on `{target}` in Port"),
+            )?;
+        }
+    }
+    for (tenant, (groups, users)) in &specs.owners {
+        let entity = by_id
+            .get(tenant.as_str())
+            .ok_or(format!("no entity `{tenant}`"))?;
+        check(
+            strings(&entity["properties"]["ownerGroups"]) == *groups
+                && strings(&entity["properties"]["ownerUsers"]) == *users,
+            format!("`{tenant}`'s owners differ in Port"),
+        )?;
+    }
+    Ok(())
 }
 
 fn check(condition: bool, message: impl Into<String>) -> Result<(), Failed> {
@@ -156,6 +213,17 @@ fn read_specs(root: &Path) -> Result<Specs, Failed> {
 }
 
 fn relations(specs_root: &Path, tree_root: &Path) -> Result<(), Failed> {
+    // Only where the Platform asks for Backstage entities (a Port-only export has none).
+    let platform = std::fs::read_to_string(specs_root.join("pave.yaml")).unwrap_or_default();
+    let backstage = documents(&platform)?
+        .iter()
+        .any(|doc| doc["spec"]["catalog"]["backstage"] == Json::Bool(true));
+    if !backstage {
+        return check(
+            !tree_root.join("catalog/catalog-info.yaml").exists(),
+            "Backstage entities written though the Platform does not ask for them",
+        );
+    }
     let specs = read_specs(specs_root)?;
     check(!specs.owners.is_empty(), "no Tenant in the specs")?;
     let tree = read_tree(tree_root);

@@ -12,6 +12,7 @@ mod folder;
 mod gatekeeper;
 pub(crate) mod kubernetes;
 mod output_tree;
+pub mod port;
 mod provenance;
 mod reuse;
 pub mod terraform;
@@ -96,7 +97,12 @@ pub fn emit(
         flux::emit(&plan, &units, source_map, &mut tree)?;
         terraform::emit(&plan, source_map, &mut tree)?;
         if let Some(catalog) = &plan.catalog {
-            backstage::emit(catalog, source_map, &mut tree)?;
+            if catalog.backstage {
+                backstage::emit(catalog, source_map, &mut tree)?;
+            }
+            if catalog.port {
+                port::emit(catalog, source_map, &mut tree)?;
+            }
         }
     }
     // The tenant folders last: they take the units, and free each once its folder is built.

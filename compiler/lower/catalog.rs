@@ -22,6 +22,10 @@ pub struct Catalog {
     pub tenants: Vec<CatalogTenant>,
     /// The Platform spec file.
     pub source: FileId,
+    /// Which exports the Platform asks for (`spec.catalog`): Backstage entities, Port's
+    /// blueprints and entities.
+    pub backstage: bool,
+    pub port: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -152,6 +156,8 @@ pub fn catalog(spec: &ResolvedSpec) -> Catalog {
         repository,
         tenants,
         source: platform.doc.file,
+        backstage: platform.spec.catalog.backstage,
+        port: platform.spec.catalog.port,
     }
 }
 

@@ -708,10 +708,7 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
     let gatekeeper = gatekeeper(spec, policies, &units);
     Plan {
         platform: platform.name().to_string(),
-        catalog: platform
-            .spec
-            .catalog
-            .backstage
+        catalog: (platform.spec.catalog.backstage || platform.spec.catalog.port)
             .then(|| catalog::catalog(spec)),
         units,
         gitops,

@@ -94,6 +94,9 @@ pub struct CatalogSettings {
     /// Write Backstage catalog entities under `catalog/` (docs/catalog.md).
     #[serde(default)]
     pub backstage: bool,
+    /// Write Port blueprints and entities under `catalog/port/` (docs/catalog.md).
+    #[serde(default)]
+    pub port: bool,
 }
 
 /// `spec.crossplane`: the Crossplane API the clusters run.
