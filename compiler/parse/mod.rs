@@ -120,7 +120,7 @@ enum AnySpec {
 
 /// Parses and schema-checks every user file of `source_map`.
 pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
-    let schemas = match SchemaSet::new() {
+    let schemas = match SchemaSet::shared() {
         Ok(schemas) => schemas,
         Err(message) => {
             return Err(vec![Diagnostic::unplaced(DiagnosticKind::Internal {
@@ -140,7 +140,7 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
         .collect();
     let per_file: Vec<FileResult> = files
         .par_iter()
-        .map(|&(file, name, text)| parse_file(&schemas, file, name, text))
+        .map(|&(file, name, text)| parse_file(schemas, file, name, text))
         .collect();
 
     let mut diagnostics = std::mem::take(&mut source_diagnostics);
