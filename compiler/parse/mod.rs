@@ -500,17 +500,19 @@ fn typed<T: DeserializeOwned>(
         }),
         Err(error) => {
             let path = error_path(error.path());
-            Err(not_an_integer(&doc, &path).unwrap_or_else(|| {
-                Diagnostic::new(
-                    DiagnosticKind::Internal {
-                        message: format!(
-                            "the schema accepted a document the model rejects: {}",
-                            error.inner()
-                        ),
-                    },
-                    head,
-                )
-            }))
+            Err(
+                not_an_integer(&doc, &path, &error.inner().to_string()).unwrap_or_else(|| {
+                    Diagnostic::new(
+                        DiagnosticKind::Internal {
+                            message: format!(
+                                "the schema accepted a document the model rejects: {}",
+                                error.inner()
+                            ),
+                        },
+                        head,
+                    )
+                }),
+            )
         }
     }
 }
@@ -532,10 +534,17 @@ pub(crate) fn error_path(path: &serde_path_to_error::Path) -> Vec<String> {
 /// the tools downstream (Kubernetes decodes `replicas: 2.0` into an `int32` with Go's
 /// `encoding/json`, which refuses it), so it is the user's to fix, at the value. `None` when the
 /// node at `path` is not one.
-pub(crate) fn not_an_integer(doc: &Document, path: &[String]) -> Option<Diagnostic> {
+pub(crate) fn not_an_integer(doc: &Document, path: &[String], message: &str) -> Option<Diagnostic> {
     // serde names the node it failed on; an untagged enum (`replicas: 2` or `{min, max}`)
-    // fails as a whole, so the float is looked for below it, in source order.
-    let node = first_whole_float(doc.node(path)?)?;
+    // fails as a whole, so the float is looked for below it, in source order. Under a duplicate
+    // key (reported on its own) the path leads to the first of the two while serde read the
+    // last: when serde says it met a float, the document's first whole-number float is shown.
+    let node = doc.node(path).and_then(first_whole_float).or_else(|| {
+        message
+            .starts_with("invalid type: floating point")
+            .then(|| first_whole_float(&doc.root))
+            .flatten()
+    })?;
     Some(Diagnostic::new(
         DiagnosticKind::WrongType {
             expected: "an integer".into(),
@@ -573,9 +582,10 @@ fn source_problems(source_map: &SourceMap) -> Vec<Diagnostic> {
             continue;
         };
         let offset = problem.offset();
-        let width = file.text[offset.min(file.text.len())..]
-            .chars()
-            .next()
+        let width = file
+            .text
+            .get(offset..)
+            .and_then(|rest| rest.chars().next())
             .map_or(0, char::len_utf8);
         let span = crate::source::Span::new(id, offset, offset + width);
         let kind = match problem {
