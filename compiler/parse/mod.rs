@@ -500,19 +500,17 @@ fn typed<T: DeserializeOwned>(
         }),
         Err(error) => {
             let path = error_path(error.path());
-            Err(
-                not_an_integer(&doc, &path, &error.inner().to_string()).unwrap_or_else(|| {
-                    Diagnostic::new(
-                        DiagnosticKind::Internal {
-                            message: format!(
-                                "the schema accepted a document the model rejects: {}",
-                                error.inner()
-                            ),
-                        },
-                        head,
-                    )
-                }),
-            )
+            Err(not_an_integer(&doc, &path).unwrap_or_else(|| {
+                Diagnostic::new(
+                    DiagnosticKind::Internal {
+                        message: format!(
+                            "the schema accepted a document the model rejects: {}",
+                            error.inner()
+                        ),
+                    },
+                    head,
+                )
+            }))
         }
     }
 }
@@ -534,17 +532,10 @@ pub(crate) fn error_path(path: &serde_path_to_error::Path) -> Vec<String> {
 /// the tools downstream (Kubernetes decodes `replicas: 2.0` into an `int32` with Go's
 /// `encoding/json`, which refuses it), so it is the user's to fix, at the value. `None` when the
 /// node at `path` is not one.
-pub(crate) fn not_an_integer(doc: &Document, path: &[String], message: &str) -> Option<Diagnostic> {
+pub(crate) fn not_an_integer(doc: &Document, path: &[String]) -> Option<Diagnostic> {
     // serde names the node it failed on; an untagged enum (`replicas: 2` or `{min, max}`)
-    // fails as a whole, so the float is looked for below it, in source order. Under a duplicate
-    // key (reported on its own) the path leads to the first of the two while serde read the
-    // last: when serde says it met a float, the document's first whole-number float is shown.
-    let node = doc.node(path).and_then(first_whole_float).or_else(|| {
-        message
-            .starts_with("invalid type: floating point")
-            .then(|| first_whole_float(&doc.root))
-            .flatten()
-    })?;
+    // fails as a whole, so the float is looked for below it, in source order.
+    let node = first_whole_float(doc.node(path)?)?;
     Some(Diagnostic::new(
         DiagnosticKind::WrongType {
             expected: "an integer".into(),

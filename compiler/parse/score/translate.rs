@@ -108,7 +108,7 @@ fn read_model<T: serde::de::DeserializeOwned>(
 ) -> Result<T, Vec<Diagnostic>> {
     serde_path_to_error::deserialize(doc.root.to_json()).map_err(|e| {
         let path = crate::parse::error_path(e.path());
-        match crate::parse::not_an_integer(doc, &path, &e.inner().to_string()) {
+        match crate::parse::not_an_integer(doc, &path) {
             Some(diagnostic) => vec![diagnostic],
             None => internal(e.inner().to_string()),
         }
