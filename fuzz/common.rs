@@ -15,6 +15,7 @@ use pave::diagnostic::{
     Diagnostic, DiagnosticKind, RenderOptions, cap_per_file, render_github, render_human,
     render_json, render_sarif,
 };
+use pave::parse::parse;
 use pave::pipeline::{Options, Timings, compile};
 use pave::policy::Date;
 use pave::source::read_platform_from;
@@ -159,4 +160,34 @@ pub(crate) fn check(files: &[File]) -> Result<i32, String> {
         return Err("not deterministic: two runs on the same files differ".into());
     }
     Ok(first.status)
+}
+
+/// Checks one file as the loader sees it (read, decoded, parsed, checked against its schema and
+/// read into the spec model) and renders what it found in every format: `Ok(exit status)`, or
+/// what went wrong (a panic or an internal error). The fast target: no resolve, no policies, no
+/// emit, so a run costs what parsing one file does.
+pub(crate) fn check_file(name: &str, bytes: &[u8]) -> Result<i32, String> {
+    let run = || {
+        let source_map =
+            read_platform_from(Path::new("."), vec![(name.to_string(), bytes.to_vec())]);
+        let (status, diagnostics) = match parse(&source_map) {
+            Ok((_, warnings)) => (
+                i32::from(warnings.iter().any(Diagnostic::is_error)),
+                warnings,
+            ),
+            Err(diagnostics) => (status(&diagnostics), diagnostics),
+        };
+        let shown = cap_per_file(&diagnostics);
+        let mut rendered = render_human(&shown, &source_map, RenderOptions::plain());
+        rendered.push_str(&render_json(&shown, &source_map));
+        rendered.push_str(&render_sarif(&shown, &source_map, ""));
+        rendered.push_str(&render_github(&shown, &source_map, ""));
+        (status, rendered)
+    };
+    let (status, rendered) = catch_unwind(AssertUnwindSafe(run))
+        .map_err(|p| format!("panic: {}", panic_message(p.as_ref())))?;
+    if status == 2 {
+        return Err(format!("exit 2 (internal error):\n{rendered}"));
+    }
+    Ok(status)
 }

@@ -10,6 +10,11 @@
 //! reproducible; a failing input is written as a golden-case folder under the target
 //! directory (`fuzz-failures/`) and printed.
 //!
+//! Two targets, by `PAVE_FUZZ_TARGET`: `platform` (the default) checks a whole mutated platform,
+//! twice (`common::check`); `loader` checks one mutated file as the loader sees it (read,
+//! parsed, schema-checked, rendered: `common::check_file`), thousands of times a second, each
+//! spec file of the seeds a seed of its own.
+//!
 //! Budget: `PAVE_FUZZ_SECONDS` (CI runs 60) or `PAVE_FUZZ_RUNS`; by default 20 inputs, so
 //! `cargo test` stays quick. `PAVE_FUZZ_SEED` picks another sequence.
 
@@ -29,6 +34,25 @@ fn main() {
     let runs =
         env_number("PAVE_FUZZ_RUNS").unwrap_or(if deadline.is_some() { u64::MAX } else { 20 });
     let seed = env_number("PAVE_FUZZ_SEED").unwrap_or(0);
+    let loader = match std::env::var("PAVE_FUZZ_TARGET").as_deref() {
+        Ok("loader") => true,
+        Ok("platform") | Err(_) => false,
+        Ok(other) => {
+            eprintln!("fuzz: unknown PAVE_FUZZ_TARGET `{other}` (platform or loader)");
+            std::process::exit(2);
+        }
+    };
+    // The loader's seeds: each spec file of every seed platform on its own.
+    let seeds: Vec<Vec<File>> = if loader {
+        seeds
+            .iter()
+            .flatten()
+            .filter(|(name, _)| name.ends_with(".yaml") || name.ends_with(".yml"))
+            .map(|file| vec![file.clone()])
+            .collect()
+    } else {
+        seeds
+    };
     let mut rng = fastrand::Rng::with_seed(seed);
     let dictionary = dictionary(&seeds);
     // A panic is a finding, caught and reported; the default hook would print each one.
@@ -49,7 +73,16 @@ fn main() {
             mutate(&mut rng, &mut files, &dictionary);
         }
         executions += 1;
-        match common::check(&files) {
+        let result = if loader {
+            // A finding is the first file alone: the one that was checked.
+            files.truncate(1);
+            files
+                .first()
+                .map_or(Ok(0), |(name, bytes)| common::check_file(name, bytes))
+        } else {
+            common::check(&files)
+        };
+        match result {
             Ok(status) => {
                 if let Some(count) = statuses.get_mut(usize::try_from(status).unwrap_or(0)) {
                     *count += 1;
@@ -66,7 +99,8 @@ fn main() {
     }
     let elapsed = started.elapsed();
     println!(
-        "fuzz: {executions} inputs in {:.1} s ({:.1}/s, seed {seed}, {} seeds): {} exit 0, {} exit 1, {} findings",
+        "fuzz: {} target, {executions} inputs in {:.1} s ({:.1}/s, seed {seed}, {} seeds): {} exit 0, {} exit 1, {} findings",
+        if loader { "loader" } else { "platform" },
         elapsed.as_secs_f64(),
         executions as f64 / elapsed.as_secs_f64().max(1e-9),
         seeds.len(),

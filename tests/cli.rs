@@ -155,6 +155,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             symlinked_specs_are_reported_not_dropped,
         ),
         Trial::test(
+            "cli::a_symlinked_spec_at_a_revision_is_reported_as_on_disk",
+            a_symlinked_spec_at_a_revision_is_reported_as_on_disk,
+        ),
+        Trial::test(
             "cli::a_spec_larger_than_the_limit_is_refused_unread",
             a_spec_larger_than_the_limit_is_refused_unread,
         ),
@@ -219,6 +223,58 @@ fn symlinked_specs_are_reported_not_dropped() -> Result<(), Failed> {
 
 #[cfg(not(unix))]
 fn symlinked_specs_are_reported_not_dropped() -> Result<(), Failed> {
+    Ok(())
+}
+
+/// `diff --against REV` read a committed symbolic link's blob (its target's path) as a spec;
+/// the links of the revision are reported as the working tree's are, by name and target.
+#[cfg(unix)]
+fn a_symlinked_spec_at_a_revision_is_reported_as_on_disk() -> Result<(), Failed> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let repo_dir = temp.path().join("repo");
+    let root = repo_dir.join("platform");
+    copy_minimal(&root)?;
+    let services = root.join("tenants/shop/services");
+    std::fs::rename(services.join("api.yaml"), repo_dir.join("api.yaml"))
+        .map_err(|e| e.to_string())?;
+    std::os::unix::fs::symlink("../../../../api.yaml", services.join("api.yaml"))
+        .map_err(|e| e.to_string())?;
+    std::os::unix::fs::symlink("../..", root.join("tenants/loop")).map_err(|e| e.to_string())?;
+    commit_all(&repo_dir)?;
+    // The working tree has the spec itself, so only the revision's side has links.
+    std::fs::remove_file(services.join("api.yaml")).map_err(|e| e.to_string())?;
+    std::fs::remove_file(root.join("tenants/loop")).map_err(|e| e.to_string())?;
+    std::fs::copy(repo_dir.join("api.yaml"), services.join("api.yaml"))
+        .map_err(|e| e.to_string())?;
+    let run = pave(
+        &repo_dir,
+        &["diff", "platform", "--against", "HEAD", "--output", "json"],
+    );
+    // Exit 2 as for any revision that does not compile: there is no tree to compare with.
+    check(
+        run.status == 2,
+        format!("exit {}: {}{}", run.status, run.stdout, run.stderr),
+    )?;
+    let json: serde_json::Value =
+        serde_json::from_str(&run.stdout).map_err(|e| format!("{e}: {}", run.stdout))?;
+    let messages: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    check(
+        messages
+            == [
+                "`tenants/loop` is a symbolic link to a folder (to `../..`); pave does not follow links",
+                "`tenants/shop/services/api.yaml` is a symbolic link (to `../../../../api.yaml`); pave does not follow links",
+            ],
+        format!("{messages:?}"),
+    )
+}
+
+#[cfg(not(unix))]
+fn a_symlinked_spec_at_a_revision_is_reported_as_on_disk() -> Result<(), Failed> {
     Ok(())
 }
 

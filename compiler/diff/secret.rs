@@ -1,7 +1,7 @@
 //! Secret-looking values, hidden in every diff format: known token formats anywhere, and the
-//! values of variables named like secrets. The formats are those of the `literal-secret` rule
-//! (`stdlib/policies/literal-secret.rego`), which fails a compile that would write one; a diff
-//! still hides them, for the waived ones and for trees written before the rule.
+//! values of variables named like secrets. The formats are the `literal-secret` rule's
+//! (`policy::secret`), which fails a compile that would write one; a diff still hides them, for
+//! the waived ones and for trees written before the rule.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -9,39 +9,12 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::fields::MASK;
+pub(super) use crate::policy::secret::{has_token, is_secret_name};
+use crate::policy::secret::{private_key_start, replace_tokens};
 
-/// The rule's `formats`, one alternation (a unit test checks each against the rule's file).
-const FORMATS: &[&str] = &[
-    r"\b(AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b",
-    r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})",
-    r"\b[rs]k_live_[0-9A-Za-z]{16,}",
-    r"\bxox[abposr]-[0-9A-Za-z-]{10,}",
-    r"\bAIza[0-9A-Za-z_-]{35}",
-    r"-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----",
-    r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
-    r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@$]+@",
-];
-
-/// The rule's `secret_name`.
-const SECRET_NAME: &str = r"(?i)(passw(or)?d|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)";
-
-static TOKEN: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(&FORMATS.join("|")).ok());
-static PEM: LazyLock<Option<Regex>> =
-    LazyLock::new(|| FORMATS.get(5).and_then(|f| Regex::new(f).ok()));
-static NAME: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(SECRET_NAME).ok());
 /// A YAML line `KEY: value` (a ConfigMap's data) or `value: ...` after `- name: KEY`.
 static ENTRY: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"^(\s*(?:- )?(?:name: )?)([A-Za-z0-9_.-]+)(: ?)(.+)$").ok());
-
-/// Whether a string holds a known token format.
-pub(super) fn has_token(value: &str) -> bool {
-    TOKEN.as_ref().is_some_and(|re| re.is_match(value))
-}
-
-/// Whether a variable or data key names a secret (`DB_PASSWORD`, `API_TOKEN`).
-pub(super) fn is_secret_name(name: &str) -> bool {
-    NAME.as_ref().is_some_and(|re| re.is_match(name))
-}
 
 /// The key a field path's value belongs to, when it is a variable's: `data.KEY`,
 /// `...env[name=KEY].value`, `...variables.KEY`.
@@ -77,16 +50,14 @@ pub(super) fn mask_text(text: &str) -> Cow<'_, str> {
         } else if let Some(prefix) = secret_line(body) {
             out.push_str(prefix);
             out.push_str(MASK);
-        } else if let Some(start) = PEM.as_ref().and_then(|re| re.find(body)).map(|m| m.start()) {
+        } else if let Some(start) = private_key_start(body) {
             // The rest of the line (a quoted key with `\n` escapes), and the lines up to the end
             // of the block (a literal block).
             out.push_str(&body[..start]);
             out.push_str(MASK);
             in_key = !body[start..].contains("-----END");
-        } else if let Some(re) = TOKEN.as_ref() {
-            out.push_str(&re.replace_all(body, MASK));
         } else {
-            out.push_str(body);
+            out.push_str(&replace_tokens(body, MASK));
         }
         out.push_str(end);
     }
@@ -120,19 +91,6 @@ fn leading_space(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formats_are_the_rules() {
-        let rule = crate::source::STDLIB
-            .iter()
-            .find(|(path, _)| path.ends_with("policies/literal-secret.rego"))
-            .map(|(_, text)| *text)
-            .unwrap_or_default();
-        for format in FORMATS {
-            assert!(rule.contains(&format!("`{format}`")), "{format}");
-        }
-        assert!(rule.contains(&format!("`{SECRET_NAME}`")));
-    }
 
     #[test]
     fn masks_tokens_secret_names_and_private_keys() {

@@ -121,7 +121,7 @@ enum AnySpec {
 
 /// Parses and schema-checks every user file of `source_map`.
 pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
-    let schemas = match SchemaSet::new() {
+    let schemas = match SchemaSet::shared() {
         Ok(schemas) => schemas,
         Err(message) => {
             return Err(vec![Diagnostic::unplaced(DiagnosticKind::Internal {
@@ -141,7 +141,7 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
         .collect();
     let per_file: Vec<FileResult> = files
         .par_iter()
-        .map(|&(file, name, text)| parse_file(&schemas, file, name, text))
+        .map(|&(file, name, text)| parse_file(schemas, file, name, text))
         .collect();
 
     let mut diagnostics = std::mem::take(&mut source_diagnostics);
@@ -574,9 +574,10 @@ fn source_problems(source_map: &SourceMap) -> Vec<Diagnostic> {
             continue;
         };
         let offset = problem.offset();
-        let width = file.text[offset.min(file.text.len())..]
-            .chars()
-            .next()
+        let width = file
+            .text
+            .get(offset..)
+            .and_then(|rest| rest.chars().next())
             .map_or(0, char::len_utf8);
         let span = crate::source::Span::new(id, offset, offset + width);
         let kind = match problem {

@@ -79,7 +79,17 @@ pub struct SchemaSet {
     kinds: Vec<(SpecKind, Json, Validator)>,
 }
 
+/// The embedded schemas, compiled once per process: a long-running `pave lsp` or a fuzzer checks
+/// many times, and compiling them is most of checking one small file.
+static SCHEMAS: std::sync::LazyLock<Result<SchemaSet, String>> =
+    std::sync::LazyLock::new(SchemaSet::new);
+
 impl SchemaSet {
+    /// The embedded schemas, compiled on first use.
+    pub fn shared() -> Result<&'static SchemaSet, String> {
+        SCHEMAS.as_ref().map_err(Clone::clone)
+    }
+
     pub fn new() -> Result<Self, String> {
         let mut kinds = Vec::new();
         for kind in SpecKind::ALL {

@@ -42,10 +42,11 @@ pub struct Entry {
 }
 
 impl Node {
-    /// The entry of a mapping node by key.
+    /// The entry of a mapping node by key; of a duplicate key (an error of its own), the last,
+    /// as [`Node::to_json`] keeps it, so a path serde or a schema reports leads to the value read.
     pub fn entry(&self, key: &str) -> Option<&Entry> {
         match &self.value {
-            Value::Map(entries) => entries.iter().find(|e| e.key == key),
+            Value::Map(entries) => entries.iter().rev().find(|e| e.key == key),
             _ => None,
         }
     }

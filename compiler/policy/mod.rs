@@ -16,6 +16,7 @@ mod gatekeeper;
 #[cfg(test)]
 mod gatekeeper_parity;
 mod rule;
+pub(crate) mod secret;
 mod value;
 mod vm;
 
@@ -561,9 +562,11 @@ impl PolicySet {
             if let Some(service) = service {
                 context.push(("service", string(service)));
             }
+            let json = doc.root.to_json();
+            context.push(("secrets", secret::scan(&json)));
             inputs.push(Input {
                 rules,
-                object: regorus::Value::from(doc.root.to_json()),
+                object: regorus::Value::from(json),
                 context: self.context(context),
                 place: Place::Document(doc),
                 owner: Owner {

@@ -9,7 +9,7 @@ use super::discover::{
     MAX_ASSET_BYTES, add_stdlib, add_user_file, is_skipped_dir_name, is_source_name, score_folders,
     spec_order,
 };
-use super::{DiscoverError, OUTPUT_MARKER, Origin, ROOT_FILE, SourceFile, SourceMap};
+use super::{DiscoverError, OUTPUT_MARKER, Origin, ROOT_FILE, Skipped, SourceFile, SourceMap};
 
 fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, DiscoverError> {
     let output = Command::new("git")
@@ -60,6 +60,8 @@ pub fn read_platform_at(root: &Path, rev: &str) -> Result<SourceMap, DiscoverErr
 
     // (name relative to root, blob id)
     let mut blobs: Vec<(String, String)> = Vec::new();
+    // Symbolic links (mode 120000; the blob is the target): (name, blob id).
+    let mut links: Vec<(String, String)> = Vec::new();
     let mut output_dirs: BTreeSet<String> = BTreeSet::new();
     for record in listing.split(|&b| b == 0).filter(|r| !r.is_empty()) {
         let record = String::from_utf8_lossy(record);
@@ -67,7 +69,7 @@ pub fn read_platform_at(root: &Path, rev: &str) -> Result<SourceMap, DiscoverErr
             continue;
         };
         let mut meta = meta.split(' ');
-        let (Some(_mode), Some(kind), Some(id)) = (meta.next(), meta.next(), meta.next()) else {
+        let (Some(mode), Some(kind), Some(id)) = (meta.next(), meta.next(), meta.next()) else {
             continue;
         };
         let relative = if prefix.is_empty() {
@@ -82,7 +84,9 @@ pub fn read_platform_at(root: &Path, rev: &str) -> Result<SourceMap, DiscoverErr
             output_dirs.insert(dir.trim_end_matches('/').to_string());
         }
         let file_name = relative.rsplit('/').next().unwrap_or(&relative);
-        if kind == "blob" && !file_name.starts_with('.') {
+        if kind == "blob" && mode == SYMLINK_MODE && !file_name.starts_with('.') {
+            links.push((relative, id.to_string()));
+        } else if kind == "blob" && !file_name.starts_with('.') {
             blobs.push((relative, id.to_string()));
         }
     }
@@ -102,6 +106,7 @@ pub fn read_platform_at(root: &Path, rev: &str) -> Result<SourceMap, DiscoverErr
 
     let contents = cat_blobs(&top, blobs.iter().map(|(_, id)| id.as_str()))?;
     let mut source_map = SourceMap::new(root);
+    add_links(&top, rev, &prefix, links, &output_dirs, &mut source_map)?;
     for ((name, _), text) in blobs.into_iter().zip(contents) {
         add_user_file(&mut source_map, name, text);
     }
@@ -132,6 +137,78 @@ pub fn read_platform_at(root: &Path, rev: &str) -> Result<SourceMap, DiscoverErr
         });
     }
     Ok(source_map)
+}
+
+/// Git's mode of a symbolic link; its blob holds the link's target.
+const SYMLINK_MODE: &str = "120000";
+
+/// Records the committed symbolic links as discovery does on disk ([`SourceMap::skipped`]): a
+/// link named like a spec, or one to a folder of the revision (not hidden, not an output
+/// folder), is reported, never followed; without this a link's target text was read as a spec.
+fn add_links(
+    top: &Path,
+    rev: &str,
+    prefix: &str,
+    mut links: Vec<(String, String)>,
+    output_dirs: &BTreeSet<String>,
+    source_map: &mut SourceMap,
+) -> Result<(), DiscoverError> {
+    links.retain(|(name, _)| {
+        let parts: Vec<&str> = name.split('/').collect();
+        let in_skipped = parts
+            .split_last()
+            .is_some_and(|(_, dirs)| dirs.iter().any(|p| is_skipped_dir_name(p)));
+        let in_output = output_dirs
+            .iter()
+            .any(|dir| !dir.is_empty() && name.starts_with(&format!("{dir}/")));
+        !in_skipped && !in_output
+    });
+    links.sort();
+    let targets = cat_blobs(top, links.iter().map(|(_, id)| id.as_str()))?;
+    for ((name, _), target) in links.into_iter().zip(targets) {
+        let target = String::from_utf8_lossy(&target).replace('\\', "/");
+        let file_name = name.rsplit('/').next().unwrap_or(&name);
+        // Whether it points to a folder of the revision (anywhere in the repository, as a link
+        // on disk may point outside the root); a link out of the repository is taken as a file.
+        let full_name = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let is_dir = !is_source_name(file_name)
+            && resolve_link(&full_name, &target).is_some_and(|path| {
+                git(top, &["cat-file", "-t", &format!("{rev}:{path}")])
+                    .is_ok_and(|kind| kind.trim_ascii() == b"tree")
+            });
+        if (is_source_name(file_name) && !is_dir) || (is_dir && !is_skipped_dir_name(file_name)) {
+            source_map.add_skipped(Skipped {
+                name,
+                target,
+                is_dir,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The path a link at `name` to `target` names, relative to the repository's top, when it stays
+/// inside it.
+fn resolve_link(name: &str, target: &str) -> Option<String> {
+    if target.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = name.split('/').collect();
+    parts.pop();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// The contents of several blobs through one `git cat-file --batch`.

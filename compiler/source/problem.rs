@@ -24,6 +24,17 @@ pub enum SourceProblem {
 }
 
 impl SourceProblem {
+    /// The same problem at another offset (of the text as shown).
+    fn at(self, offset: usize) -> Self {
+        match self {
+            SourceProblem::NotUtf8 { encoding, .. } => SourceProblem::NotUtf8 { offset, encoding },
+            SourceProblem::ControlCharacter { character, .. } => {
+                SourceProblem::ControlCharacter { offset, character }
+            }
+            SourceProblem::TooLarge { .. } => self,
+        }
+    }
+
     /// Where the problem is in the file's text.
     pub fn offset(self) -> usize {
         match self {
@@ -52,11 +63,18 @@ pub(super) fn decode(bytes: Vec<u8>) -> (String, Option<SourceProblem>) {
     let (text, problem) = decode_raw(bytes);
     match problem {
         Some(problem) if text.contains(|c| !is_yaml_printable(c)) => {
-            let shown = text
-                .chars()
-                .map(|c| if is_yaml_printable(c) { c } else { '\u{FFFD}' })
-                .collect();
-            (shown, Some(problem))
+            // A replaced character may be shorter than U+FFFD (a NUL is one byte): the problem's
+            // offset moves with the text before it.
+            let mut shown = String::with_capacity(text.len());
+            let mut moved = None;
+            for (offset, c) in text.char_indices() {
+                if offset == problem.offset() {
+                    moved = Some(shown.len());
+                }
+                shown.push(if is_yaml_printable(c) { c } else { '\u{FFFD}' });
+            }
+            let offset = moved.unwrap_or(shown.len());
+            (shown, Some(problem.at(offset)))
         }
         _ => (text, problem),
     }
@@ -160,6 +178,13 @@ mod tests {
                 encoding: Some("UTF-16LE")
             })
         );
+    }
+
+    #[test]
+    fn a_bad_byte_after_a_nul_is_at_its_place_in_the_text_shown() {
+        let (text, problem) = decode(b"a: \x00\nb: caf\xe9\n".to_vec());
+        let offset = problem.map_or(usize::MAX, SourceProblem::offset);
+        assert_eq!(text.get(offset..), Some("\u{FFFD}\n"));
     }
 
     #[test]
