@@ -9,7 +9,8 @@
 //! the EKS access entries that put people in the groups RoleBindings name;
 //! and each namespace's Pod Security level against the pods pave writes into it.
 //!
-//! In: the [`OutputTree`] (every object parsed back once, in parallel) and the [`Facts`] of the
+//! In: the [`OutputTree`] (each object of a kind the check reads, as emit converted it;
+//! Terraform JSON parsed) and the [`Facts`] of the
 //! add-on catalogue. Out: diagnostics, placed through each file's `Provenance` (the spec node or
 //! catalogue entry behind the object). Objects are grouped per cluster as Flux applies them:
 //! from `clusters/<cluster>/` through every Kustomization's `path`, with its
