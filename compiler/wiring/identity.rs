@@ -123,21 +123,7 @@ pub(super) fn chart_service_accounts(
     facts: &Facts,
 ) -> HashSet<(String, String)> {
     let mut charted = HashSet::new();
-    for (idx, _) in &scope.members {
-        let object = &index.objects[*idx];
-        if object.kind != "HelmRelease" {
-            continue;
-        }
-        let addon = object
-            .file
-            .provenance
-            .context
-            .addon
-            .as_deref()
-            .unwrap_or(&object.name);
-        let Some(addon) = facts.addons.get(addon) else {
-            continue;
-        };
+    for (object, addon) in index.addon_releases(scope, facts) {
         for (namespace, name, values_path) in &addon.service_accounts {
             let created = match values_path {
                 None => true,

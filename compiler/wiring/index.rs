@@ -186,6 +186,24 @@ impl<'t> Index<'t> {
         index
     }
 
+    /// The add-ons' HelmReleases `scope` applies, each with its catalogue entry's facts (the
+    /// add-on its provenance names, else the release's own name).
+    pub(super) fn addon_releases<'i>(
+        &'i self,
+        scope: &'i Scope,
+        facts: &'i super::Facts,
+    ) -> impl Iterator<Item = (&'i Object<'t>, &'i super::facts::AddonFacts)> {
+        scope.members.iter().filter_map(move |(idx, _)| {
+            let object = &self.objects[*idx];
+            if object.kind != "HelmRelease" || object.group() != "helm.toolkit.fluxcd.io" {
+                return None;
+            }
+            let addon = object.file.provenance.context.addon.as_deref();
+            let facts = facts.addons.get(addon.unwrap_or(&object.name))?;
+            Some((object, facts))
+        })
+    }
+
     /// Whether `dir` is a folder of the tree with a kustomization.yaml (or one this compile
     /// reused).
     pub(super) fn is_kustomize_folder(&self, dir: &str) -> bool {

@@ -15,21 +15,7 @@ use crate::parse::NamedKind;
 pub(super) fn check(index: &Index<'_>, facts: &Facts, report: &mut Report<'_>) {
     for scope in &index.scopes {
         let charted = super::identity::chart_service_accounts(index, scope, facts);
-        for (idx, _) in &scope.members {
-            let object = &index.objects[*idx];
-            if object.kind != "HelmRelease" || object.group() != "helm.toolkit.fluxcd.io" {
-                continue;
-            }
-            let addon = object
-                .file
-                .provenance
-                .context
-                .addon
-                .as_deref()
-                .unwrap_or(&object.name);
-            let Some(addon) = facts.addons.get(addon) else {
-                continue;
-            };
+        for (object, addon) in index.addon_releases(scope, facts) {
             let Some(values) = object.value.pointer("/spec/values") else {
                 continue;
             };

@@ -15,11 +15,49 @@ use crate::lower::{IdentityOwner, RegionalFoundation, WorkloadIdentity};
 /// The AWS managed policies of every node's role, by block suffix: joining the cluster, the
 /// VPC CNI's calls, pulling images (pull only, no push). Karpenter's template adds
 /// `AmazonSSMManagedInstanceCore`; pave's nodes get no shell access through SSM.
-pub(super) const NODE_POLICIES: [(&str, &str); 3] = [
+const NODE_POLICIES: [(&str, &str); 3] = [
     ("worker", "AmazonEKSWorkerNodePolicy"),
     ("cni", "AmazonEKS_CNI_Policy"),
     ("registry", "AmazonEC2ContainerRegistryPullOnly"),
 ];
+
+/// A role EC2 instances assume to be EKS nodes, with `NODE_POLICIES` attached: the managed node
+/// groups' and a node provisioner's (`nodes.rs`). Returns the role and its attachments (what
+/// must exist before a node joins). Blocks: `block` for the role, `<prefix>_<policy>` for each
+/// attachment.
+pub(super) fn node_role(
+    config: &mut Config,
+    regional: &RegionalFoundation,
+    block: &str,
+    prefix: &str,
+    name: String,
+    description: String,
+) -> Result<(Address, Vec<Address>), String> {
+    let role = config.resource(
+        block,
+        &IamRole {
+            name,
+            description,
+            assume_role_policy: PolicyDocument::new(vec![Statement::trust(
+                "Service",
+                vec!["ec2.amazonaws.com".into()],
+                &["sts:AssumeRole"],
+            )])
+            .render()?,
+        },
+    )?;
+    let mut attachments = Vec::new();
+    for (suffix, policy) in NODE_POLICIES {
+        attachments.push(config.resource(
+            &format!("{prefix}_{suffix}"),
+            &IamRolePolicyAttachment {
+                role: role.attr("name"),
+                policy_arn: regional.location.managed_policy(policy),
+            },
+        )?);
+    }
+    Ok((role, attachments))
+}
 
 /// What the cluster and node groups need from IAM.
 pub(super) struct ClusterRoles {
@@ -82,29 +120,14 @@ pub(super) fn emit(
         )?,
     );
 
-    let node = config.resource(
+    let (node, node_policies) = node_role(
+        config,
+        regional,
         "node",
-        &IamRole {
-            name: regional.role_name("node"),
-            description: format!("The nodes of {cluster_name}"),
-            assume_role_policy: PolicyDocument::new(vec![Statement::trust(
-                "Service",
-                vec!["ec2.amazonaws.com".into()],
-                &["sts:AssumeRole"],
-            )])
-            .render()?,
-        },
+        "node",
+        regional.role_name("node"),
+        format!("The nodes of {cluster_name}"),
     )?;
-    let mut node_policies = Vec::new();
-    for (suffix, policy) in NODE_POLICIES {
-        node_policies.push(config.resource(
-            &format!("node_{suffix}"),
-            &IamRolePolicyAttachment {
-                role: node.attr("name"),
-                policy_arn: location.managed_policy(policy),
-            },
-        )?);
-    }
 
     let mut workloads = Vec::new();
     let mut arns = BTreeMap::new();

@@ -14,10 +14,10 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::aws::{
-    CloudwatchEventRule, CloudwatchEventTarget, Ec2Tag, EksAccessEntry, EksCluster, IamRole,
-    IamRolePolicyAttachment, SecurityGroupLookup, SqsQueue, SqsQueuePolicy, Vpc, name_tag,
+    CloudwatchEventRule, CloudwatchEventTarget, Ec2Tag, EksAccessEntry, EksCluster,
+    SecurityGroupLookup, SqsQueue, SqsQueuePolicy, Vpc, name_tag,
 };
-use super::iam::NODE_POLICIES;
+use super::iam::node_role;
 use super::model::{Address, Config, block_name, compact};
 use super::policy::{PolicyDocument, Statement};
 use crate::lower::{DISCOVERY_TAG, NodeProvisioner, RegionalFoundation};
@@ -57,32 +57,17 @@ fn provisioner(
     let block = block_name(&nodes.addon);
     let cluster = Address::of::<EksCluster>("main");
 
-    let role = config.resource(
+    let (role, attachments) = node_role(
+        config,
+        regional,
         &format!("{block}_nodes"),
-        &IamRole {
-            name: nodes.node_role.clone(),
-            description: format!(
-                "Nodes the add-on {} launches in {}",
-                nodes.addon, regional.cluster_name
-            ),
-            assume_role_policy: PolicyDocument::new(vec![Statement::trust(
-                "Service",
-                vec!["ec2.amazonaws.com".into()],
-                &["sts:AssumeRole"],
-            )])
-            .render()?,
-        },
+        &block,
+        nodes.node_role.clone(),
+        format!(
+            "Nodes the add-on {} launches in {}",
+            nodes.addon, regional.cluster_name
+        ),
     )?;
-    let mut attachments = Vec::new();
-    for (suffix, policy) in NODE_POLICIES {
-        attachments.push(config.resource(
-            &format!("{block}_{suffix}"),
-            &IamRolePolicyAttachment {
-                role: role.attr("name"),
-                policy_arn: location.managed_policy(policy),
-            },
-        )?);
-    }
     // A node's kubelet authenticates as this role; EKS maps it to `system:node:<name>` in the
     // `system:nodes` group for an entry of type EC2_LINUX (EKS User Guide, "Create access
     // entries"). Managed node groups get theirs from EKS; Karpenter's nodes need this one.
