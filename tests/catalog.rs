@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use libtest_mimic::{Failed, Trial};
 use serde_json::Value as Json;
 
-use crate::support::{read_tree, repo};
+use crate::support::{documents, read_tree, repo};
 
 pub(crate) fn trials() -> Vec<Trial> {
     let mut roots = vec![(
@@ -108,19 +108,6 @@ fn check(condition: bool, message: impl Into<String>) -> Result<(), Failed> {
     } else {
         Err(message.into().into())
     }
-}
-
-/// Every document of a YAML text, as JSON (pave's own parser, which keeps to YAML 1.2).
-fn documents(text: &str) -> Result<Vec<Json>, Failed> {
-    let mut source_map = pave::source::SourceMap::default();
-    let file = source_map.add(pave::source::SourceFile::new(
-        "file.yaml".into(),
-        text.to_string(),
-        pave::source::Origin::User,
-    ));
-    let (nodes, errors) = pave::parse::yaml::parse_yaml(file, text);
-    check(errors.is_empty(), "a file is not YAML")?;
-    Ok(nodes.iter().map(pave::parse::yaml::Node::to_json).collect())
 }
 
 fn strings(value: &Json) -> Vec<String> {

@@ -6,6 +6,7 @@
 
 mod catalog;
 mod cli;
+mod dns_routing;
 mod examples;
 mod golden;
 mod graph;
@@ -19,6 +20,7 @@ fn main() {
     let mut trials = golden::trials();
     trials.extend(examples::trials());
     trials.extend(cli::trials());
+    trials.extend(dns_routing::trials());
     trials.extend(catalog::trials());
     trials.extend(graph::trials());
     trials.extend(new::trials());

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use serde_json::Value as Json;
+
 /// The repository root.
 pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -114,4 +116,19 @@ pub(crate) fn copy_specs(from: &Path, to: &Path) -> Result<(), libtest_mimic::Fa
         }
     }
     Ok(())
+}
+
+/// Every document of a YAML text, as JSON (pave's own parser, which keeps to YAML 1.2).
+pub(crate) fn documents(text: &str) -> Result<Vec<Json>, libtest_mimic::Failed> {
+    let mut source_map = pave::source::SourceMap::default();
+    let file = source_map.add(pave::source::SourceFile::new(
+        "file.yaml".into(),
+        text.to_string(),
+        pave::source::Origin::User,
+    ));
+    let (nodes, errors) = pave::parse::yaml::parse_yaml(file, text);
+    if !errors.is_empty() {
+        return Err("a file is not YAML".into());
+    }
+    Ok(nodes.iter().map(pave::parse::yaml::Node::to_json).collect())
 }

@@ -30,8 +30,8 @@ pub use resource::{
 
 use crate::parse::score::InitKind;
 use crate::parse::{
-    AddonDefinition, AddonLayer, Document, EnforcementAction, Ingress, Owners, PodSecurity, Quota,
-    Replicas, Resources, Tier, WorkloadKind,
+    AddonDefinition, AddonLayer, DnsRouting, Document, EnforcementAction, Ingress, Owners,
+    PodSecurity, Quota, Replicas, Resources, Tier, WorkloadKind,
 };
 use crate::resolve::{
     Addon, ContainerInstance, ResolvedContent, ResolvedFile, ResolvedSpec, Service,
@@ -227,6 +227,60 @@ pub struct Cluster {
     /// When an add-on has certificates and cert-manager runs: cert-manager's namespace, where
     /// the cluster's CA (a self-signed root, [`CLUSTER_CA_ISSUER`]) keeps its key.
     pub cluster_ca: Option<String>,
+    /// How this cluster's records of hosts that the environment's other regions serve too are
+    /// told apart; `None` in a single-region environment or without ExternalDNS.
+    pub dns_routing: Option<DnsRecordRouting>,
+}
+
+/// A Route 53 routing policy for the records ExternalDNS writes for a cluster's Ingress hosts.
+/// The environment's clusters all serve the same hosts; without a routing policy each writes a
+/// simple record with its own TXT owner id, and only the first keeps it (ExternalDNS never takes
+/// over another owner's record), so the other regions get no traffic. With a set identifier per
+/// cluster each writes and owns its own record of the set (ExternalDNS docs, tutorials/aws.md
+/// "Routing policies": `set-identifier` plus exactly one of `aws-region`, `aws-weight`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsRecordRouting {
+    /// The record's set identifier: the cluster's name, unique in the zone.
+    pub set_identifier: String,
+    pub policy: RecordPolicy,
+    /// The Environment's `spec.dns.routing` node, or its document when the policy is the default.
+    pub span: Span,
+}
+
+/// The routing policy of one record of the set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordPolicy {
+    /// Latency-based: the record's region.
+    Latency { region: String },
+    /// Weighted: every region the same weight.
+    Weighted { weight: u32 },
+}
+
+impl DnsRecordRouting {
+    /// The Ingress annotations ExternalDNS reads (external-dns `source/annotations` and
+    /// `provider/aws`: `external-dns.alpha.kubernetes.io/set-identifier`, `…/aws-region`,
+    /// `…/aws-weight`). Alias records to the load balancer keep ExternalDNS's default
+    /// `--aws-evaluate-target-health`, so a region whose load balancer has no healthy target
+    /// drops out of the answers.
+    pub fn annotations(&self) -> [(&'static str, String); 2] {
+        let policy = match &self.policy {
+            RecordPolicy::Latency { region } => (
+                "external-dns.alpha.kubernetes.io/aws-region",
+                region.clone(),
+            ),
+            RecordPolicy::Weighted { weight } => (
+                "external-dns.alpha.kubernetes.io/aws-weight",
+                weight.to_string(),
+            ),
+        };
+        [
+            (
+                "external-dns.alpha.kubernetes.io/set-identifier",
+                self.set_identifier.clone(),
+            ),
+            policy,
+        ]
+    }
 }
 
 /// A pave tenant as a Capsule Tenant (capsule.clastix.io/v1beta2) on one cluster.
@@ -335,8 +389,11 @@ pub struct PlannedCertificate {
     pub namespace: String,
     /// A server's: the names of its Service. Empty for a client.
     pub dns_names: Vec<String>,
-    /// A client's: the client add-on's name.
+    /// A client's: the client add-on's name; a server whose replicas are peers: its Service.
     pub common_name: Option<String>,
+    /// Also a client certificate (`client auth`): a client's, or a server's whose replicas
+    /// connect to each other with it.
+    pub client_auth: bool,
     /// The declaration it comes from: the server's `tls`, or its entry for this client.
     pub span: Span,
 }
@@ -346,6 +403,9 @@ pub const CLUSTER_CA_ISSUER: &str = "pave-cluster-ca";
 
 /// The catalogue add-on that issues certificates on the cluster.
 const CERT_MANAGER: &str = "cert-manager";
+
+/// The catalogue add-on that publishes Ingress hosts in Route 53.
+const EXTERNAL_DNS: &str = "external-dns";
 
 /// Where the value of one key of an add-on's Secret comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -977,7 +1037,24 @@ fn clusters(spec: &ResolvedSpec) -> Vec<Cluster> {
                 .then(|| addons.iter().find(|addon| addon.name == CERT_MANAGER))
                 .flatten()
                 .map(|cert_manager| cert_manager.namespace.clone());
+            let routing = env.parsed.spec.dns.routing;
+            let dns_routing = (env.parsed.spec.regions.len() > 1
+                && addons.iter().any(|addon| addon.name == EXTERNAL_DNS))
+            .then(|| DnsRecordRouting {
+                set_identifier: name.clone(),
+                policy: match routing.unwrap_or_default() {
+                    DnsRouting::Latency => RecordPolicy::Latency {
+                        region: region.clone(),
+                    },
+                    DnsRouting::Weighted => RecordPolicy::Weighted { weight: 1 },
+                },
+                span: match routing {
+                    Some(_) => env.parsed.doc.span(&["spec", "dns", "routing"]),
+                    None => env.parsed.doc.head_span(),
+                },
+            });
             clusters.push(Cluster {
+                dns_routing,
                 crossplane_environment,
                 name,
                 environment: env_name.clone(),
@@ -1097,7 +1174,8 @@ fn plan_tls(spec: &ResolvedSpec, addons: &mut [PlannedAddon]) {
                     name: tls.secret.clone(),
                     namespace: namespace.clone(),
                     dns_names: dns_names.clone(),
-                    common_name: None,
+                    common_name: tls.peers.then(|| service.clone()),
+                    client_auth: tls.peers,
                     span: addon.tls_span,
                 });
             } else if let Some(paths) = tls.clients.get(&planned.name) {
@@ -1116,6 +1194,7 @@ fn plan_tls(spec: &ResolvedSpec, addons: &mut [PlannedAddon]) {
                     namespace: planned.namespace.clone(),
                     dns_names: Vec::new(),
                     common_name: Some(planned.name.clone()),
+                    client_auth: true,
                     span,
                 });
             }
@@ -1241,6 +1320,12 @@ pub(crate) fn addon_variables<'a>(
         variables.insert(
             crate::resolve::ADDON_HOST,
             crate::resolve::substitute(host, cluster_variables),
+        );
+    }
+    if let Some(tls) = definition.tls.as_ref().filter(|tls| tls.peers) {
+        variables.insert(
+            crate::resolve::ADDON_TLS_SUBJECT,
+            format!("CN={}", tls.service),
         );
     }
     if definition.node_provisioner.is_some() {

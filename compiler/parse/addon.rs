@@ -133,6 +133,11 @@ pub struct AddonTls {
     /// holds the CA (`ca.crt`) in its namespace: `<client>-<add-on>-tls`.
     #[serde(default)]
     pub clients: BTreeMap<String, Vec<String>>,
+    /// The server's own replicas connect to each other with the same certificate (mutual TLS,
+    /// as OpenSearch's transport layer does): it is a client certificate too, with the subject
+    /// `CN=<service>`, which the values name as `${addon.tlsSubject}`.
+    #[serde(default)]
+    pub peers: bool,
 }
 
 /// The kind of object a chart's values name at a declared path.

@@ -147,4 +147,18 @@ pub struct DnsSettings {
     pub zone: Option<String>,
     /// An existing hosted zone to use instead of creating one.
     pub zone_id: Option<String>,
+    /// How a host served by the clusters of several regions is answered (Route 53 routing
+    /// policy of the records ExternalDNS writes); latency when unset.
+    pub routing: Option<DnsRouting>,
+}
+
+/// `spec.dns.routing`: the Route 53 routing policy of a host that every region serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DnsRouting {
+    /// Each client to the region with the lowest latency from it.
+    #[default]
+    Latency,
+    /// Requests spread evenly over the regions.
+    Weighted,
 }

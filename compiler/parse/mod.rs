@@ -34,7 +34,7 @@ pub use cidr::Ipv4Cidr;
 pub use common::{CpuMemory, Metadata, PartialCpuMemory, Quantity, Quota, Replicas, Resources};
 pub use document::{Document, display_path};
 pub use environment::{
-    CapacityType, ClusterSettings, DnsSettings, EnvironmentDefaults, EnvironmentSpec,
+    CapacityType, ClusterSettings, DnsRouting, DnsSettings, EnvironmentDefaults, EnvironmentSpec,
     NetworkSettings, NodeGroup, Promotion, Taint, TaintEffect, Tier,
 };
 pub use platform::{

@@ -83,6 +83,7 @@ pub const VARIABLES: &[&str] = &[
     ADDON_HOST,
     ADDON_NODE_ROLE,
     ADDON_INTERRUPTION_QUEUE,
+    ADDON_TLS_SUBJECT,
 ];
 
 /// The add-on's own `host`, in the values and manifests of an entry that declares one.
@@ -93,6 +94,10 @@ pub const ADDON_NODE_ROLE: &str = "addon.nodeRole";
 /// The interruption queue of an entry with `nodeProvisioner` (its name), in its values,
 /// manifests and identities.
 pub const ADDON_INTERRUPTION_QUEUE: &str = "addon.interruptionQueue";
+
+/// The subject of an entry's `tls` certificate when its replicas are `peers` (`CN=<service>`),
+/// in its values: what a chart checks its peers' certificates against.
+pub const ADDON_TLS_SUBJECT: &str = "addon.tlsSubject";
 
 /// The namespaces of pave's variables; `${...}` outside them (a chart's own syntax) is kept.
 const VARIABLE_NAMESPACES: &[&str] = &["cluster.", "platform.", "addon."];
@@ -198,15 +203,17 @@ pub(super) fn resolve_addons(
             }
         }
         // `${addon.host}` only where the entry declares a host, the node variables only where
-        // it declares `nodeProvisioner`; the host itself uses the cluster's and platform's
+        // it declares `nodeProvisioner`, the TLS subject only with `tls.peers`; the host itself uses the cluster's and platform's
         // variables only, the identities no host.
         let nodes = definition.node_provisioner.is_some();
+        let peers = definition.tls.as_ref().is_some_and(|tls| tls.peers);
         let known = |host: bool| -> Vec<&str> {
             VARIABLES
                 .iter()
                 .copied()
                 .filter(|v| *v != ADDON_HOST || host)
                 .filter(|v| ![ADDON_NODE_ROLE, ADDON_INTERRUPTION_QUEUE].contains(v) || nodes)
+                .filter(|v| *v != ADDON_TLS_SUBJECT || peers)
                 .collect()
         };
         let with_host = known(definition.host.is_some());

@@ -16,8 +16,8 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use addon::{
-    ADDON_HOST, ADDON_INTERRUPTION_QUEUE, ADDON_NODE_ROLE, Addon, AddonDependency, AddonInstance,
-    VARIABLES, merge_values, substitute, substitute_json,
+    ADDON_HOST, ADDON_INTERRUPTION_QUEUE, ADDON_NODE_ROLE, ADDON_TLS_SUBJECT, Addon,
+    AddonDependency, AddonInstance, VARIABLES, merge_values, substitute, substitute_json,
 };
 pub use foundation::{
     CLUSTER_ROLES, EnvironmentFoundation, MAX_CLUSTER_NAME, MAX_ROLE_NAME, REGION_PREFIX,

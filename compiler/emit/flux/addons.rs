@@ -538,9 +538,10 @@ fn add_cluster_ca(
     )
 }
 
-/// A certificate from the cluster's CA. A server's names its Service and serves TLS; a client's
-/// is there for its `ca.crt`, the CA it verifies the server with (and a client certificate, for
-/// a server that asks for one). Keys are PKCS#8, which OpenSearch's security plugin requires of
+/// A certificate from the cluster's CA. A server's names its Service and serves TLS (and, for
+/// replicas that are peers, also authenticates each to the others); a client's is there for its
+/// `ca.crt`, the CA it verifies the server with (and a client certificate, for a server that
+/// asks for one). Keys are PKCS#8, which OpenSearch's security plugin requires of
 /// PEM keys; a key is new at each renewal.
 fn add_certificate(
     certificate: &PlannedCertificate,
@@ -557,15 +558,14 @@ fn add_certificate(
     if !certificate.dns_names.is_empty() {
         spec.insert("dnsNames".into(), json!(certificate.dns_names));
     }
-    let usage = if certificate.dns_names.is_empty() {
-        "client auth"
-    } else {
-        "server auth"
-    };
-    spec.insert(
-        "usages".into(),
-        json!(["digital signature", "key encipherment", usage]),
-    );
+    let mut usages = vec!["digital signature", "key encipherment"];
+    if !certificate.dns_names.is_empty() {
+        usages.push("server auth");
+    }
+    if certificate.client_auth {
+        usages.push("client auth");
+    }
+    spec.insert("usages".into(), json!(usages));
     spec.insert("duration".into(), json!("8760h"));
     spec.insert("renewBefore".into(), json!("720h"));
     spec.insert(

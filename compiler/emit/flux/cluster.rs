@@ -7,13 +7,14 @@ use super::super::gatekeeper;
 use super::super::{OutputFile, Provenance};
 use super::objects::{
     Dependency, GitReference, GitRepository, GitRepositorySpec, HealthCheck, Kustomization,
-    KustomizationSpec, LocalReference, PostBuild, SourceReference, SubstituteReference,
+    KustomizationSpec, LocalReference, Patch, PatchTarget, PostBuild, SourceReference,
+    SubstituteReference,
 };
 use super::{
     FLUX_NAMESPACE, INFRA_CONFIGS, INFRA_CONTROLLERS, INFRA_POLICIES, INFRA_POLICY_TEMPLATES,
     INFRA_TENANCY, KUSTOMIZE_CONTROLLER, addons, meta, repository_path, tenant,
 };
-use crate::lower::{Cluster, GitOpsSource, Plan};
+use crate::lower::{Cluster, DnsRecordRouting, GitOpsSource, Plan, TenantEnvironment};
 use crate::parse::AddonLayer;
 use crate::source::SourceMap;
 
@@ -143,6 +144,7 @@ pub(super) fn emit(
                 target_namespace: None,
                 service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
                 post_build: None,
+                patches: Vec::new(),
             },
         );
         folder.add(&kustomization, name, source)?;
@@ -171,6 +173,7 @@ pub(super) fn emit(
                 target_namespace: None,
                 service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
                 post_build: None,
+                patches: Vec::new(),
             },
         );
         folder.add(&kustomization, CONTROL_PLANE, source)?;
@@ -206,6 +209,7 @@ pub(super) fn emit(
                 target_namespace: None,
                 service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
                 post_build,
+                patches: Vec::new(),
             },
         );
         folder.add(&kustomization, CROSSPLANE_ENVIRONMENT, source)?;
@@ -245,11 +249,18 @@ pub(super) fn emit(
                     target_namespace: Some(unit.namespace.clone()),
                     service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
                     post_build: None,
+                    patches: Vec::new(),
                 },
             );
             folder.add(&kustomization, &name, source)?;
         }
         let name = tenant::platform_kustomization(unit);
+        let patches = match &cluster.dns_routing {
+            Some(routing) if unit.workloads.iter().any(|w| w.ingress.is_some()) => {
+                vec![record_routing(unit, routing)?]
+            }
+            _ => Vec::new(),
+        };
         // Not `wait`: the tenant's own Kustomization, applied here, depends on this one, so
         // waiting for it would deadlock. Ready once the tenant's source is fetched.
         let kustomization = Kustomization::new(
@@ -282,9 +293,51 @@ pub(super) fn emit(
                 target_namespace: None,
                 service_account_name: KUSTOMIZE_CONTROLLER.to_string(),
                 post_build: None,
+                patches,
             },
         );
         folder.add(&kustomization, &name, source)?;
     }
     folder.finish(source)
+}
+
+/// The tenant's Ingresses carry this cluster's routing policy for ExternalDNS. The tenant folders
+/// are shared by the environment's clusters, so the per-cluster annotations cannot be written
+/// into them: the platform's Kustomization (this cluster's) patches the tenant's Kustomization
+/// as it applies it, and that one patches every Ingress it applies (a strategic merge patch
+/// with a `target`, whose own name kustomize ignores: Flux docs, Kustomization "Patches").
+fn record_routing(unit: &TenantEnvironment, routing: &DnsRecordRouting) -> Result<Patch, String> {
+    const INGRESS: (&str, &str, &str) = ("networking.k8s.io", "v1", "Ingress");
+    let annotations: serde_json::Map<String, serde_json::Value> = routing
+        .annotations()
+        .into_iter()
+        .map(|(key, value)| (key.to_string(), value.into()))
+        .collect();
+    let ingress_patch = serde_json::json!({
+        "apiVersion": format!("{}/{}", INGRESS.0, INGRESS.1),
+        "kind": INGRESS.2,
+        "metadata": {"name": "not-used", "annotations": annotations},
+    });
+    let text = |value: &serde_json::Value| {
+        crate::emit::yaml::to_string(value).map_err(|e| format!("a Flux patch: {e}"))
+    };
+    let tenant_patch = serde_json::json!({
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": {"name": unit.tenant, "namespace": unit.namespace},
+        "spec": {"patches": [{
+            "patch": text(&ingress_patch)?,
+            "target": {"group": INGRESS.0, "version": INGRESS.1, "kind": INGRESS.2},
+        }]},
+    });
+    Ok(Patch {
+        patch: text(&tenant_patch)?,
+        target: PatchTarget {
+            group: "kustomize.toolkit.fluxcd.io",
+            version: "v1",
+            kind: "Kustomization",
+            name: Some(unit.tenant.clone()),
+            namespace: Some(unit.namespace.clone()),
+        },
+    })
 }

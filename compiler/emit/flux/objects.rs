@@ -179,6 +179,28 @@ pub(super) struct KustomizationSpec {
     /// the Kustomization's namespace (Flux Kustomization v1 `postBuild.substituteFrom`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) post_build: Option<PostBuild>,
+    /// Patches applied to the built manifests (Flux Kustomization v1 `patches`: a strategic
+    /// merge or JSON 6902 patch as text, and the objects it applies to).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) patches: Vec<Patch>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct Patch {
+    pub(super) patch: String,
+    pub(super) target: PatchTarget,
+}
+
+/// The objects a patch applies to (kustomize's selector); unset fields match anything.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct PatchTarget {
+    pub(super) group: &'static str,
+    pub(super) version: &'static str,
+    pub(super) kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) namespace: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

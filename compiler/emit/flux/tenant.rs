@@ -121,6 +121,7 @@ pub(super) fn emit(
             target_namespace: Some(namespace.to_string()),
             service_account_name: TENANT_RECONCILER.to_string(),
             post_build: None,
+            patches: Vec::new(),
         },
     );
     folder.add(&kustomization, &unit.tenant, source)?;
