@@ -52,7 +52,24 @@ fn read_blocks(text: &str) -> Option<Blocks> {
                     }
                 }
             }
-            ("module" | "output" | "variable" | "provider" | "locals", Json::Object(names)) => {
+            ("provider", Json::Object(names)) => {
+                // A second configuration of a provider is `provider.<name>.<alias>`, as
+                // Terraform names it; one block or a list of them.
+                for (name, body) in names {
+                    let blocks = match body {
+                        Json::Array(blocks) => blocks.clone(),
+                        other => vec![other.clone()],
+                    };
+                    for block in blocks {
+                        let address = match block.get("alias").and_then(Json::as_str) {
+                            Some(alias) => format!("provider.{name}.{alias}"),
+                            None => format!("provider.{name}"),
+                        };
+                        by_address.insert(address, (block, false));
+                    }
+                }
+            }
+            ("module" | "output" | "variable" | "locals", Json::Object(names)) => {
                 let prefix = if key == "locals" { "local" } else { &key };
                 for (name, body) in names {
                     by_address.insert(format!("{prefix}.{name}"), (body, false));

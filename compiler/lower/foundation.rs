@@ -392,6 +392,41 @@ pub struct Permission {
 pub struct PlannedDns {
     pub zone: String,
     pub zone_source: ZoneSource,
+    /// Where a zone created here is delegated from: the zone of another environment that pave
+    /// creates too (production's, for the whole domain), which gets the zone's NS and DS
+    /// records from this root module. `None` when the parent zone is not pave's.
+    pub delegation: Option<ZoneDelegation>,
+    /// The zones delegated from a zone created here by other accounts' root modules, sorted.
+    pub delegates: Vec<DelegatedZone>,
+    /// The role they assume to write their records into it ([`ZoneDelegation::role`]), created
+    /// here; `None` without such zones.
+    pub delegation_role: Option<String>,
+}
+
+/// A child zone's records in its parent zone, written by the child's root module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneDelegation {
+    pub parent_zone: String,
+    /// In another account: the role in the parent's account that may write exactly this zone's
+    /// NS and DS records there, created by the parent's root module.
+    pub role: Option<String>,
+    pub parent_account: String,
+}
+
+/// A zone another account delegates from this one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DelegatedZone {
+    pub zone: String,
+    pub account: String,
+    /// Who in that account applies its Terraform and so assumes the delegation role: the
+    /// Platform's `terraform.adminRoles` there. Empty without any: then any role of the account.
+    pub principals: Vec<String>,
+}
+
+/// The role a child zone's root module assumes in the parent zone's account: one per parent
+/// zone, shared by the children, each allowed only its own records.
+fn delegation_role_name(platform: &str) -> String {
+    format!("{platform}-dns-delegation")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -634,6 +669,11 @@ fn regional(
         None => ZoneSource::LookUp,
     };
 
+    let delegates = if zone_source == ZoneSource::Create {
+        delegated_zones(spec, env_name)
+    } else {
+        Vec::new()
+    };
     let application_secrets = root_module_secrets(spec, env_name, &cluster);
     let network_secret =
         (!data_ports.is_empty()).then(|| super::network_secret_name(platform, &cluster));
@@ -659,6 +699,11 @@ fn regional(
         data_ports,
         dns: PlannedDns {
             zone: env.foundation.dns_zone.value.clone(),
+            delegation: (zone_source == ZoneSource::Create)
+                .then(|| zone_delegation(spec, env_name))
+                .flatten(),
+            delegates: delegates.clone(),
+            delegation_role: (!delegates.is_empty()).then(|| delegation_role_name(platform)),
             zone_source,
         },
         certificates: certificates.into_iter().collect(),
@@ -676,6 +721,84 @@ fn regional(
 
 /// Private subnets take the first three quarters of the VPC (pods use most addresses), public
 /// subnets split the last quarter.
+/// The zone pave creates for an environment (no `spec.dns.zoneId`), with its account.
+fn created_zone<'a>(spec: &'a ResolvedSpec, env_name: &str) -> Option<(&'a str, &'a str)> {
+    let env = spec.environments.get(env_name)?;
+    env.parsed.spec.dns.zone_id.is_none().then_some((
+        env.foundation.dns_zone.value.as_str(),
+        env.parsed.spec.account.as_str(),
+    ))
+}
+
+/// The closest zone of another environment that pave creates and that `env_name`'s zone is
+/// inside of: the parent whose NS and DS records point to this zone.
+fn zone_delegation(spec: &ResolvedSpec, env_name: &str) -> Option<ZoneDelegation> {
+    let (zone, account) = created_zone(spec, env_name)?;
+    let platform = &spec.platform;
+    spec.environments
+        .keys()
+        .filter(|other| other.as_str() != env_name)
+        .filter_map(|other| created_zone(spec, other))
+        .filter(|(parent, _)| zone.ends_with(&format!(".{parent}")))
+        .max_by_key(|(parent, _)| parent.len())
+        .map(|(parent, parent_account)| ZoneDelegation {
+            parent_zone: parent.to_string(),
+            role: (parent_account != account).then(|| delegation_role_name(platform.name())),
+            parent_account: platform
+                .spec
+                .accounts
+                .get(parent_account)
+                .cloned()
+                .unwrap_or_default(),
+        })
+}
+
+/// The zones of other accounts' environments delegated from `env_name`'s zone, sorted.
+fn delegated_zones(spec: &ResolvedSpec, env_name: &str) -> Vec<DelegatedZone> {
+    let Some((zone, account)) = created_zone(spec, env_name) else {
+        return Vec::new();
+    };
+    let mut zones: Vec<DelegatedZone> = spec
+        .environments
+        .keys()
+        .filter(|child| child.as_str() != env_name)
+        .filter_map(|child| {
+            let delegation = zone_delegation(spec, child)?;
+            let (child_zone, child_account) = created_zone(spec, child)?;
+            let account_id = spec
+                .platform
+                .spec
+                .accounts
+                .get(child_account)
+                .cloned()
+                .unwrap_or_default();
+            let location = AwsLocation::new(&account_id, "");
+            let principals = spec
+                .platform
+                .spec
+                .terraform
+                .iter()
+                .flat_map(|terraform| &terraform.admin_roles)
+                .filter_map(|role| {
+                    if role.starts_with("arn:") {
+                        role.contains(&format!(":{account_id}:"))
+                            .then(|| role.clone())
+                    } else {
+                        Some(location.iam_arn(&format!("role/{role}")))
+                    }
+                })
+                .collect();
+            (delegation.parent_zone == zone && child_account != account).then(|| DelegatedZone {
+                zone: child_zone.to_string(),
+                account: account_id,
+                principals,
+            })
+        })
+        .collect();
+    zones.sort_by(|a, b| a.zone.cmp(&b.zone));
+    zones
+}
+
 fn network(vpc_cidr: Ipv4Cidr, region: &str, production: bool) -> Option<Network> {
     let vpc = Ipv4Cidr::new(vpc_cidr.network(), vpc_cidr.prefix())?;
     let quarter = vpc.prefix().checked_add(2)?;

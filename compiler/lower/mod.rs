@@ -17,10 +17,10 @@ use rayon::prelude::*;
 use serde_json::Value as Json;
 
 pub use foundation::{
-    AccessEntry, ApplicationSecret, AwsLocation, DISCOVERY_TAG, Foundation, GitHubDeploy,
-    IdentityOwner, Network, NodeProvisioner, Permission, PlannedDns, PlannedNodeGroup,
-    PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry, StateBackend, WorkloadIdentity,
-    ZONES, ZoneSource, secrets_key_alias,
+    AccessEntry, ApplicationSecret, AwsLocation, DISCOVERY_TAG, DelegatedZone, Foundation,
+    GitHubDeploy, IdentityOwner, Network, NodeProvisioner, Permission, PlannedDns,
+    PlannedNodeGroup, PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry, StateBackend,
+    WorkloadIdentity, ZONES, ZoneDelegation, ZoneSource, secrets_key_alias,
 };
 
 pub use resource::{

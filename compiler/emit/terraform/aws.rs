@@ -513,6 +513,18 @@ pub(super) struct Route53Record {
 }
 resource!("aws_route53_record", Route53Record);
 
+/// A record whose values are one expression (a list attribute of another block).
+#[derive(Debug, Serialize)]
+pub(super) struct Route53RecordOf {
+    pub zone_id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub ttl: u32,
+    pub records: String,
+}
+resource!("aws_route53_record", Route53RecordOf);
+
 #[derive(Debug, Serialize)]
 pub(super) struct AcmCertificate {
     pub domain_name: String,

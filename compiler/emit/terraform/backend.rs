@@ -38,15 +38,24 @@ struct S3Backend {
 }
 
 #[derive(Serialize)]
-struct AwsProvider {
-    region: String,
-    allowed_account_ids: Vec<String>,
-    default_tags: DefaultTags,
+pub(super) struct AwsProvider {
+    /// Set on a second configuration of the provider, which blocks name as `aws.<alias>`.
+    pub(super) alias: Option<&'static str>,
+    pub(super) region: String,
+    pub(super) allowed_account_ids: Vec<String>,
+    /// A role to act as (in another account), instead of the caller's own credentials.
+    pub(super) assume_role: Option<AssumeRole>,
+    pub(super) default_tags: DefaultTags,
 }
 
 #[derive(Serialize)]
-struct DefaultTags {
-    tags: Tags,
+pub(super) struct AssumeRole {
+    pub(super) role_arn: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct DefaultTags {
+    pub(super) tags: Tags,
 }
 
 /// Adds the `terraform` block and the provider of the root module in `folder`.
@@ -80,8 +89,10 @@ pub(super) fn emit(
     config.provider(
         "aws",
         &AwsProvider {
+            alias: None,
             region: location.region.clone(),
             allowed_account_ids: vec![location.account_id.clone()],
+            assume_role: None,
             default_tags: DefaultTags { tags: tags.clone() },
         },
     )

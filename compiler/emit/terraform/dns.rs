@@ -8,12 +8,14 @@ use serde_json::Value;
 
 use super::aws::{
     AcmCertificate, AcmCertificateValidation, AcmOptions, CloudwatchLogGroup,
-    CloudwatchLogResourcePolicy, KmsAlias, KmsKey, Route53HostedZoneDnssec, Route53KeySigningKey,
-    Route53QueryLog, Route53Record, Route53Zone, Route53ZoneLookup, name_tag,
+    CloudwatchLogResourcePolicy, IamRole, IamRolePolicy, KmsAlias, KmsKey, Route53HostedZoneDnssec,
+    Route53KeySigningKey, Route53QueryLog, Route53Record, Route53RecordOf, Route53Zone,
+    Route53ZoneLookup, name_tag,
 };
+use super::backend::{AssumeRole, AwsProvider, DefaultTags};
 use super::model::{Address, Config, Meta, block_name, block_names};
 use super::policy::{PolicyDocument, Statement, logs_key_policy};
-use crate::lower::{RegionalFoundation, ZoneSource};
+use crate::lower::{RegionalFoundation, ZoneDelegation, ZoneSource};
 
 /// Route 53 is global, but its DNSSEC signing keys and query log groups live in us-east-1.
 const ROUTE53_REGION: &str = "us-east-1";
@@ -38,8 +40,14 @@ pub(super) fn emit(
                 "Name servers of the zone, to delegate it from its parent.",
                 zone.attr("name_servers"),
             )?;
-            dnssec(config, regional, &zone)?;
+            let signed = dnssec(config, regional, &zone)?;
             query_logs(config, regional, &zone, logs_key)?;
+            if let Some(delegation) = &regional.dns.delegation {
+                delegate(config, regional, delegation, &zone, &signed)?;
+            }
+            if let Some(role) = &regional.dns.delegation_role {
+                delegation_role(config, regional, role, &zone)?;
+            }
             Some(zone)
         }
         ZoneSource::Existing(id) => Some(config.data(
@@ -133,7 +141,7 @@ fn dnssec(
     config: &mut Config,
     regional: &RegionalFoundation,
     zone: &Address,
-) -> Result<(), String> {
+) -> Result<Signed, String> {
     let location = &regional.location;
     let service = "dnssec-route53.amazonaws.com".to_string();
     let policy = PolicyDocument::new(vec![
@@ -195,7 +203,7 @@ fn dnssec(
             name: block_name(&regional.dns.zone),
         },
     )?;
-    config.resource(
+    let signing = config.resource(
         "main",
         &Route53HostedZoneDnssec {
             hosted_zone_id: signing_key.attr("hosted_zone_id"),
@@ -205,6 +213,203 @@ fn dnssec(
         "dns_ds_record",
         "The DS record to add to the parent zone to complete the DNSSEC chain of trust.",
         signing_key.attr("ds_record"),
+    )?;
+    Ok(Signed {
+        key: signing_key,
+        signing,
+    })
+}
+
+/// A zone's DNSSEC: its key-signing key (whose `ds_record` the parent zone publishes) and the
+/// signing itself (on before the parent points resolvers at the key).
+struct Signed {
+    key: Address,
+    signing: Address,
+}
+
+/// The provider configuration that writes into the parent zone's account.
+const PARENT_PROVIDER: &str = "dns_parent";
+
+/// The zone's NS and DS records in its parent zone, so that resolvers find it and validate its
+/// signatures: written from here, as the name servers and the DS record exist only once this
+/// module has created the zone. In another account, through the role the parent's root module
+/// creates for exactly these records ([`delegation_role`]); the parent's module is applied first.
+fn delegate(
+    config: &mut Config,
+    regional: &RegionalFoundation,
+    delegation: &ZoneDelegation,
+    zone: &Address,
+    signed: &Signed,
+) -> Result<(), String> {
+    let location = &regional.location;
+    let provider = match &delegation.role {
+        Some(role) => {
+            config.provider(
+                "aws",
+                &AwsProvider {
+                    alias: Some(PARENT_PROVIDER),
+                    region: location.region.clone(),
+                    allowed_account_ids: vec![delegation.parent_account.clone()],
+                    assume_role: Some(AssumeRole {
+                        role_arn: format!(
+                            "arn:{}:iam::{}:role/{role}",
+                            location.partition, delegation.parent_account
+                        ),
+                    }),
+                    default_tags: DefaultTags {
+                        tags: regional.tags.clone(),
+                    },
+                },
+            )?;
+            Some(format!("aws.{PARENT_PROVIDER}"))
+        }
+        None => None,
+    };
+    let provider = provider.as_deref();
+    let parent = config.data_from(
+        "parent",
+        &Route53ZoneLookup {
+            name: Some(delegation.parent_zone.clone()),
+            zone_id: None,
+            private_zone: false,
+        },
+        provider,
+    )?;
+    // Two days, as Route 53 gives a zone's own NS record.
+    const DELEGATION_TTL: u32 = 172_800;
+    config.resource_with(
+        "delegation_ns",
+        &Route53RecordOf {
+            zone_id: parent.attr("zone_id"),
+            name: regional.dns.zone.clone(),
+            kind: "NS",
+            ttl: DELEGATION_TTL,
+            records: zone.attr("name_servers"),
+        },
+        &Meta {
+            provider,
+            ..Meta::default()
+        },
+    )?;
+    config.resource_with(
+        "delegation_ds",
+        &Route53Record {
+            zone_id: parent.attr("zone_id"),
+            name: regional.dns.zone.clone(),
+            kind: "DS".into(),
+            ttl: 3600,
+            records: vec![signed.key.attr("ds_record")],
+            allow_overwrite: false,
+        },
+        &Meta {
+            provider,
+            depends_on: &[&signed.signing],
+            ..Meta::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// The role other accounts' root modules assume to delegate their zones from this one: each
+/// child account may change only its own zone's NS and DS records here (Route 53's
+/// `ChangeResourceRecordSetsNormalizedRecordNames` and `…RecordTypes` condition keys), and read
+/// the zone to find it.
+fn delegation_role(
+    config: &mut Config,
+    regional: &RegionalFoundation,
+    name: &str,
+    zone: &Address,
+) -> Result<(), String> {
+    let location = &regional.location;
+    let children = &regional.dns.delegates;
+    // The roles that apply the child accounts' Terraform (the Platform's admin roles there);
+    // without any named, each child account decides which of its roles may (its own IAM
+    // policies), never its users or root user.
+    let mut named: Vec<String> = children
+        .iter()
+        .flat_map(|child| child.principals.iter().cloned())
+        .collect();
+    named.sort();
+    named.dedup();
+    let statement = if named.is_empty() {
+        let mut accounts: Vec<String> = children
+            .iter()
+            .map(|child| format!("arn:{}:iam::{}:root", location.partition, child.account))
+            .collect();
+        accounts.sort();
+        accounts.dedup();
+        let roles = accounts
+            .iter()
+            .map(|root| root.replace(":root", ":role/*"))
+            .collect();
+        Statement::trust("AWS", accounts, &["sts:AssumeRole"]).condition(
+            "ArnLike",
+            "aws:PrincipalArn",
+            roles,
+        )
+    } else {
+        Statement::trust("AWS", named, &["sts:AssumeRole"])
+    };
+    let trust = PolicyDocument::new(vec![statement.sid("ChildZonesDeployers")]).render()?;
+    let role = config.resource(
+        "dns_delegation",
+        &IamRole {
+            name: name.to_string(),
+            description: format!(
+                "Writes the NS and DS records of the zones delegated from {}",
+                regional.dns.zone
+            ),
+            assume_role_policy: trust,
+        },
+    )?;
+    let zone_arn = format!(
+        "arn:{}:route53:::hostedzone/{}",
+        location.partition,
+        zone.attr("zone_id")
+    );
+    let mut names: Vec<String> = children.iter().map(|child| child.zone.clone()).collect();
+    names.sort();
+    let policy = PolicyDocument::new(vec![
+        Statement::allow(
+            &["route53:ChangeResourceRecordSets"],
+            vec![zone_arn.clone()],
+        )
+        .sid("OnlyTheDelegationRecords")
+        .condition(
+            "ForAllValues:StringEquals",
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames",
+            names,
+        )
+        .condition(
+            "ForAllValues:StringEquals",
+            "route53:ChangeResourceRecordSetsRecordTypes",
+            vec!["NS".into(), "DS".into()],
+        ),
+        Statement::allow(
+            &["route53:GetHostedZone", "route53:ListResourceRecordSets"],
+            vec![zone_arn],
+        )
+        .sid("ReadTheZone"),
+        Statement::allow(
+            &["route53:GetChange"],
+            vec![format!("arn:{}:route53:::change/*", location.partition)],
+        )
+        .sid("WaitForChanges"),
+        Statement::allow(
+            &["route53:ListHostedZones", "route53:ListHostedZonesByName"],
+            vec![],
+        )
+        .sid("FindTheZone")
+        .resource_all(),
+    ])
+    .render()?;
+    config.resource(
+        "dns_delegation",
+        &IamRolePolicy {
+            name: name.to_string(),
+            role: role.attr("id"),
+            policy,
+        },
     )?;
     Ok(())
 }

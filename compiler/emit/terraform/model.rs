@@ -63,6 +63,8 @@ pub(super) struct Meta<'a> {
     pub create_before_destroy: bool,
     /// Arguments that something else changes after creation (an autoscaler), as references.
     pub ignore_changes: &'a [&'a str],
+    /// A provider configuration other than the default one (`aws.<alias>`).
+    pub provider: Option<&'a str>,
 }
 
 /// An `output` block.
@@ -141,6 +143,9 @@ impl Config {
                 R::TYPE
             ));
         };
+        if let Some(provider) = meta.provider {
+            map.insert("provider".into(), provider.into());
+        }
         if !meta.depends_on.is_empty() {
             let mut paths: Vec<&str> = meta.depends_on.iter().map(|a| a.path()).collect();
             paths.sort_unstable();
@@ -165,7 +170,21 @@ impl Config {
 
     /// Adds `data "<TYPE>" "<name>"`.
     pub(super) fn data<D: DataSource>(&mut self, name: &str, body: &D) -> Result<Address, String> {
-        insert(&mut self.data, D::TYPE, name, to_value(body)?)?;
+        self.data_from(name, body, None)
+    }
+
+    /// Adds `data "<TYPE>" "<name>"` read through `provider` (`aws.<alias>`) when given.
+    pub(super) fn data_from<D: DataSource>(
+        &mut self,
+        name: &str,
+        body: &D,
+        provider: Option<&str>,
+    ) -> Result<Address, String> {
+        let mut value = to_value(body)?;
+        if let (Some(provider), Value::Object(map)) = (provider, &mut value) {
+            map.insert("provider".into(), provider.into());
+        }
+        insert(&mut self.data, D::TYPE, name, value)?;
         Ok(Address {
             path: format!("data.{}.{name}", D::TYPE),
         })
