@@ -562,6 +562,16 @@ pub enum DiagnosticKind {
         output: String,
         known: Vec<String>,
     },
+    /// `${services.NAME.OUTPUT}` naming a service that is not in the caller's `dependsOn`.
+    NotADependency {
+        service: String,
+    },
+    /// `${services.NAME.OUTPUT}` with an output a dependency does not have.
+    UnknownServiceOutput {
+        service: String,
+        output: String,
+        known: Vec<String>,
+    },
     /// A resource parameter its type does not take.
     UnknownResourceParam {
         param: String,
@@ -890,6 +900,8 @@ impl DiagnosticKind {
             | DiagnosticKind::MissingEnvironmentValue { .. }
             | DiagnosticKind::UnknownPlaceholder { .. }
             | DiagnosticKind::UnknownResourceOutput { .. }
+            | DiagnosticKind::NotADependency { .. }
+            | DiagnosticKind::UnknownServiceOutput { .. }
             | DiagnosticKind::UnknownResourceParam { .. }
             | DiagnosticKind::NoProvisioner { .. }
             | DiagnosticKind::SharedResourceConflict { .. }
@@ -1012,6 +1024,8 @@ impl DiagnosticKind {
             DiagnosticKind::MissingEnvironmentValue { .. } => "missing-environment-value",
             DiagnosticKind::UnknownPlaceholder { .. } => "unknown-placeholder",
             DiagnosticKind::UnknownResourceOutput { .. } => "unknown-resource-output",
+            DiagnosticKind::NotADependency { .. } => "not-a-dependency",
+            DiagnosticKind::UnknownServiceOutput { .. } => "unknown-service-output",
             DiagnosticKind::UnknownResourceParam { .. } => "unknown-resource-param",
             DiagnosticKind::NoProvisioner { .. } => "no-provisioner",
             DiagnosticKind::SharedResourceConflict { .. } => "shared-resource-conflict",
@@ -1321,6 +1335,12 @@ impl DiagnosticKind {
                 output,
                 ..
             } => format!("resource `{resource}` ({resource_type}) has no output `{output}`"),
+            DiagnosticKind::NotADependency { service } => {
+                format!("`{service}` is not a dependency of this service")
+            }
+            DiagnosticKind::UnknownServiceOutput {
+                service, output, ..
+            } => format!("service `{service}` has no output `{output}`"),
             DiagnosticKind::UnknownResourceParam { param, .. } => {
                 format!("unknown resource parameter `{param}`")
             }
@@ -1516,6 +1536,8 @@ impl DiagnosticKind {
             DiagnosticKind::MissingEnvironmentValue { .. } => "no value".into(),
             DiagnosticKind::UnknownPlaceholder { .. } => "unknown placeholder".into(),
             DiagnosticKind::UnknownResourceOutput { .. } => "no such output".into(),
+            DiagnosticKind::NotADependency { .. } => "not in `dependsOn`".into(),
+            DiagnosticKind::UnknownServiceOutput { .. } => "no such output".into(),
             DiagnosticKind::UnknownResourceParam { .. } => "unknown parameter".into(),
             DiagnosticKind::NoProvisioner { .. } => "not provided here".into(),
             DiagnosticKind::SharedResourceConflict { .. } => "set differently here".into(),
@@ -1815,7 +1837,7 @@ impl DiagnosticKind {
                 "set `{key}` under `environment` in the overrides file, or under `environments.{environment}.environment`"
             )),
             DiagnosticKind::UnknownPlaceholder { .. } => Some(
-                "use `${resources.NAME.OUTPUT}` or `${metadata.name}`; write `$$` for a literal `$`"
+                "use `${resources.NAME.OUTPUT}`, `${services.NAME.OUTPUT}` or `${metadata.name}`; write `$$` for a literal `$`"
                     .into(),
             ),
             DiagnosticKind::UnknownResourceOutput {
@@ -1828,6 +1850,16 @@ impl DiagnosticKind {
                 Some(match suggest(output, &known) {
                     Some(best) => format!("did you mean `{best}`? a `{resource_type}` has {}", list(&known)),
                     None => format!("a `{resource_type}` has {}", list(&known)),
+                })
+            }
+            DiagnosticKind::NotADependency { service } => Some(format!(
+                "add `{service}` to `spec.dependsOn`: a service reaches only what it depends on, and the dependency opens the network to it"
+            )),
+            DiagnosticKind::UnknownServiceOutput { output, known, .. } => {
+                let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                Some(match suggest(output, &known) {
+                    Some(best) => format!("did you mean `{best}`? a dependency has {}", list(&known)),
+                    None => format!("a dependency has {}", list(&known)),
                 })
             }
             DiagnosticKind::UnknownResourceParam { param, known } => {

@@ -579,7 +579,7 @@ fn regional(
         if let Some(ingress) = &instance.ingress {
             certificates.insert(ingress.value.host.clone());
         }
-        let namespace = format!("{}-{env_name}", service.tenant);
+        let namespace = crate::resolve::namespace_name(&service.tenant, env_name);
         let aws = with_resource_access(
             &instance.aws,
             instance,

@@ -603,7 +603,7 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
                 COST_CENTER_LABEL.to_string(),
                 tenant.parsed.spec.cost_center.clone(),
             );
-            let namespace = format!("{}-{env_name}", tenant.name());
+            let namespace = crate::resolve::namespace_name(tenant.name(), env_name);
             let names = resource::UnitNames {
                 platform: spec.platform.name(),
                 namespace: &namespace,

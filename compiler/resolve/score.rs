@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::dependency::Target;
 use super::{EnvPart, SecretRef, ServiceInstance, Sourced, qualify_image};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::parse::score::{
@@ -350,10 +351,11 @@ fn output_value(
             let Some(reference) = parts.service_ports.get(name) else {
                 return String::new();
             };
-            let (tenant, workload) = target(&reference.workload, ctx.tenant);
+            let target = Target::parse(&reference.workload, ctx.tenant);
             match output {
-                "hostname" => format!("{workload}.{tenant}-{}.svc.cluster.local", ctx.environment),
-                _ => port_of(ctx.ports, &tenant, &workload, &reference.port)
+                "hostname" => target.host(ctx.environment),
+                _ => target
+                    .port_named(ctx.ports, &reference.port)
                     .map(|p| p.to_string())
                     .unwrap_or_default(),
             }
@@ -363,31 +365,15 @@ fn output_value(
     }
 }
 
-/// `tenant/name` or `name` (in the caller's tenant).
-fn target(reference: &str, own_tenant: &str) -> (String, String) {
-    match reference.split_once('/') {
-        Some((tenant, name)) => (tenant.to_string(), name.to_string()),
-        None => (own_tenant.to_string(), reference.to_string()),
-    }
-}
-
-fn port_of(ports: &PortTable, tenant: &str, workload: &str, port: &str) -> Option<u16> {
-    ports
-        .get(&(tenant.to_string(), workload.to_string()))?
-        .iter()
-        .find(|(names, _)| names.iter().any(|n| n == port))
-        .map(|(_, number)| *number)
-}
-
 /// Each `service-port` names a port its workload has (an unknown workload is reported as an
 /// unknown dependency).
 fn check_service_ports(parts: &ScoreParts, ctx: &Context<'_>, diagnostics: &mut Vec<Diagnostic>) {
     for reference in parts.service_ports.values() {
-        let (tenant, workload) = target(&reference.workload, ctx.tenant);
-        let Some(ports) = ctx.ports.get(&(tenant.clone(), workload.clone())) else {
+        let target = Target::parse(&reference.workload, ctx.tenant);
+        let Some(ports) = target.ports(ctx.ports) else {
             continue;
         };
-        if port_of(ctx.ports, &tenant, &workload, &reference.port).is_none() {
+        if target.port_named(ctx.ports, &reference.port).is_none() {
             let names: Vec<String> = ports
                 .iter()
                 .filter_map(|(names, _)| names.last().cloned())
@@ -395,7 +381,7 @@ fn check_service_ports(parts: &ScoreParts, ctx: &Context<'_>, diagnostics: &mut 
                 .collect();
             diagnostics.push(Diagnostic::new(
                 DiagnosticKind::InvalidValue {
-                    message: format!("`{tenant}/{workload}` has no port `{}`", reference.port),
+                    message: format!("`{target}` has no port `{}`", reference.port),
                     help: Some(if names.is_empty() {
                         "that workload exposes no port".to_string()
                     } else {
