@@ -360,6 +360,32 @@ fn output_value(
                     .unwrap_or_default(),
             }
         }
+        ResourceType::Service => {
+            let Some(reference) = parts.services.get(name) else {
+                return String::new();
+            };
+            let target = Target::parse(reference, ctx.tenant);
+            let output = if output == "name" { "host" } else { output };
+            match target.output(output, ctx.environment, ctx.ports) {
+                Ok(value) => value,
+                Err(_) => {
+                    // `port` and `url` of a workload without ports (an unknown workload is
+                    // reported as an unknown dependency).
+                    if target.ports(ctx.ports).is_some() {
+                        diagnostics.push(Diagnostic::new(
+                            DiagnosticKind::InvalidValue {
+                                message: format!("`{target}` exposes no port"),
+                                help: Some(format!(
+                                    "give `{target}` a service port, or use `${{resources.{name}.host}}`"
+                                )),
+                            },
+                            span,
+                        ));
+                    }
+                    String::new()
+                }
+            }
+        }
         // Managed outputs reach only the main container's variables (checked when parsing).
         ResourceType::Route | ResourceType::Volume | ResourceType::Managed(_) => String::new(),
     }

@@ -87,6 +87,8 @@ pub struct ScoreParts {
     pub route_by_env: BTreeMap<String, RouteOverride>,
     /// `service-port` resources: what they point at.
     pub service_ports: BTreeMap<String, ServicePortRef>,
+    /// `service` resources: the workload each names (`name` or `tenant/name`).
+    pub services: BTreeMap<String, String>,
     /// The `pave.dev/environments` annotation: the environments it runs in, and where it is.
     pub only_environments: Option<(Vec<String>, Span)>,
 }

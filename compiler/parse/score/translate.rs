@@ -1333,6 +1333,29 @@ impl<'a> Translator<'a> {
                         },
                     );
                 }
+                ResourceType::Service => {
+                    // The workload is the resource's name, as Score's Humanitec implementation
+                    // reads it (`backend: {type: service}`), or `params.workload`.
+                    let workload_name = match params.get("workload") {
+                        None => name.as_str(),
+                        Some(Json::String(workload_name)) => workload_name.as_str(),
+                        Some(_) => {
+                            let span = param_span(self, "workload");
+                            self.invalid(
+                                span,
+                                format!("service `{name}` names its workload with a string"),
+                                "write the workload's name (`name`, or `tenant/name` for another tenant's), or leave `params` out to depend on the workload named like the resource",
+                            );
+                            continue;
+                        }
+                    };
+                    if !depends_on.iter().any(|d: &String| d == workload_name) {
+                        depends_on.push(workload_name.to_string());
+                    }
+                    parts
+                        .services
+                        .insert(name.clone(), workload_name.to_string());
+                }
                 ResourceType::Environment
                 | ResourceType::Dns
                 | ResourceType::Volume
@@ -1438,13 +1461,23 @@ impl<'a> Translator<'a> {
                 let reference = parts
                     .service_ports
                     .iter()
-                    .find(|(_, r)| &r.workload == target);
-                if let Some((resource, _)) = reference {
+                    .find(|(_, r)| &r.workload == target)
+                    .map(|(resource, _)| resource)
+                    .or_else(|| {
+                        parts
+                            .services
+                            .iter()
+                            .find(|(_, workload)| *workload == target)
+                            .map(|(resource, _)| resource)
+                    });
+                if let Some(resource) = reference {
                     let path = ["resources", resource.as_str(), "params", "workload"];
+                    // A `service` named by its key: the key is the reference.
+                    let at = score.key_span(&["resources", resource.as_str()]);
                     let node = score
                         .node(&path)
                         .cloned()
-                        .unwrap_or_else(|| text_node(target, head));
+                        .unwrap_or_else(|| text_node(target, at));
                     dependencies.push(node);
                 }
             }
