@@ -33,6 +33,8 @@ pub enum RefKind {
     Resource,
     /// A class of a resource type (`postgres/small`).
     ResourceClass,
+    /// A volume a tenant provides by name (`spec.volumes`).
+    Volume,
 }
 
 impl RefKind {
@@ -47,6 +49,7 @@ impl RefKind {
             RefKind::Addon => "add-on",
             RefKind::Resource => "resource",
             RefKind::ResourceClass => "resource class",
+            RefKind::Volume => "volume",
         }
     }
 
@@ -61,6 +64,7 @@ impl RefKind {
             RefKind::Addon => "unknown-addon",
             RefKind::Resource => "unknown-resource",
             RefKind::ResourceClass => "unknown-resource-class",
+            RefKind::Volume => "unknown-volume",
         }
     }
 
@@ -82,6 +86,9 @@ impl RefKind {
             RefKind::Resource => "resources are declared in the service's `spec.requires`",
             RefKind::ResourceClass => {
                 "classes come from pave's catalogue (stdlib/resources) and the Platform's `spec.resourceClasses`"
+            }
+            RefKind::Volume => {
+                "a volume named in `source` is one the tenant's `spec.volumes` provides; a workload's own volume is `source: ${resources.NAME}` with a resource of `type: volume`"
             }
         }
     }

@@ -836,6 +836,7 @@ fn service_instances(
                 zone: &env.foundation.dns_zone.value,
                 registry: &platform.spec.registry,
                 ports,
+                volumes: &tenant.parsed.spec.volumes,
             };
             score::complete(parts, &ctx, &mut instance, diagnostics);
         }

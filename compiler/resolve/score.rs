@@ -6,12 +6,14 @@ use std::collections::BTreeMap;
 
 use super::dependency::Target;
 use super::{EnvPart, SecretRef, ServiceInstance, Sourced, qualify_image};
-use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, RefKind};
 use crate::parse::score::{
     FileContent, InitKind, PartialResources, ResourceType, ScoreContainer, ScoreParts, ScoreVolume,
     Segment, Template,
 };
-use crate::parse::{CpuMemory, Ingress, Probe, Quantity, ResourceType as ManagedType, Resources};
+use crate::parse::{
+    CpuMemory, Ingress, Probe, Quantity, ResourceType as ManagedType, Resources, TenantVolume,
+};
 use crate::source::Span;
 
 /// A container of the pod besides the main one, in one environment.
@@ -60,6 +62,8 @@ pub(super) struct Context<'a> {
     pub zone: &'a str,
     pub registry: &'a str,
     pub ports: &'a PortTable,
+    /// The volumes the tenant provides by name.
+    pub volumes: &'a BTreeMap<String, TenantVolume>,
 }
 
 /// Completes `instance` (built by the Service rules) with the Score workload's parts.
@@ -86,6 +90,7 @@ pub(super) fn complete(
     instance.resource_env = resource_env;
     instance.files = files(parts, main, ctx, diagnostics);
     instance.volumes = main.volumes.clone();
+    check_named_volumes(parts, ctx, diagnostics);
     let (resources, span) = container_resources(main, container_override(&main.name), &size);
     instance.resources = Sourced {
         value: resources,
@@ -388,6 +393,25 @@ fn output_value(
         }
         // Managed outputs reach only the main container's variables (checked when parsing).
         ResourceType::Route | ResourceType::Volume | ResourceType::Managed(_) => String::new(),
+    }
+}
+
+/// A volume mounted by name is one the tenant provides.
+fn check_named_volumes(parts: &ScoreParts, ctx: &Context<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let containers = std::iter::once(&parts.main).chain(&parts.sidecars);
+    for volume in containers.flat_map(|c| &c.volumes) {
+        if let Some(span) = volume.by_name
+            && !ctx.volumes.contains_key(&volume.resource)
+        {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::UnknownReference {
+                    kind: RefKind::Volume,
+                    name: volume.resource.clone(),
+                    known: ctx.volumes.keys().cloned().collect(),
+                },
+                span,
+            ));
+        }
     }
 }
 

@@ -186,8 +186,11 @@ pub enum FileContent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreVolume {
     pub target: String,
-    /// The `volume` resource.
+    /// The `volume` resource, or the name of a volume the tenant provides.
     pub resource: String,
+    /// For a volume named as such (`source: media`, not a placeholder), where the name is: the
+    /// tenant's `spec.volumes` must have it (checked in resolve, which knows the tenant).
+    pub by_name: Option<Span>,
     pub sub_path: Option<String>,
     pub read_only: bool,
 }

@@ -991,6 +991,28 @@ impl<'a> Translator<'a> {
             ];
             let span = self.path_span(&path);
             let found = pieces(&volume.source);
+            // A name without placeholders: a volume the platform provides to the tenant by name
+            // (Score's `source` is "the external volume reference"; score-k8s resolves it to one
+            // of its resources, internal/convert/container_volumes.go).
+            if let [Piece::Text(name)] = found.as_slice()
+                && is_dns_label(name)
+            {
+                let base = ["containers", container, "volumes", segment.as_str()];
+                let target_span = if segment == target {
+                    self.key_span(&base)
+                } else {
+                    self.path_span(&[base[0], base[1], base[2], base[3], "target"])
+                };
+                self.targets.push((target.clone(), target_span));
+                out.push(ScoreVolume {
+                    target,
+                    resource: name.clone(),
+                    by_name: Some(span),
+                    sub_path: volume.path.clone(),
+                    read_only: volume.read_only,
+                });
+                continue;
+            }
             let resource = match found.as_slice() {
                 [Piece::Placeholder { inner, .. }] => {
                     let parts = path_parts(inner);
@@ -1026,6 +1048,7 @@ impl<'a> Translator<'a> {
                     out.push(ScoreVolume {
                         target,
                         resource,
+                        by_name: None,
                         sub_path: volume.path.clone(),
                         read_only: volume.read_only,
                     });
@@ -1617,6 +1640,19 @@ fn seq_node(span: Span, items: Vec<Node>) -> Node {
         value: Value::Seq(items),
         flow: false,
     }
+}
+
+/// A DNS-1123 label (a Kubernetes object name such as a claim's): at most 63 lower-case letters,
+/// digits and `-`, starting and ending with a letter or digit.
+fn is_dns_label(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
 }
 
 fn backticked(names: &[String]) -> String {
