@@ -676,6 +676,8 @@ pub enum Reference {
     InterruptionQueue,
     /// A group a RoleBinding names, which no EKS access entry maps.
     KubernetesGroup,
+    /// The Secrets Manager secret an ExternalSecret reads.
+    SecretsManagerSecret,
 }
 
 impl Reference {
@@ -705,6 +707,7 @@ impl Reference {
             Reference::NodeClass => "node-class",
             Reference::InterruptionQueue => "interruption-queue",
             Reference::KubernetesGroup => "kubernetes-group",
+            Reference::SecretsManagerSecret => "secrets-manager-secret",
         }
     }
 
@@ -811,6 +814,12 @@ impl Reference {
                 "the queue is created by the cluster's Terraform for an add-on that declares \
                  `nodeProvisioner`; let pave write its name at `interruptionQueuePath`, or use \
                  `${addon.interruptionQueue}`"
+            }
+            Reference::SecretsManagerSecret => {
+                "the cluster's Terraform creates the secrets a Service's `secrets` and an add-on's \
+                 `secretsManager` keys name, a managed resource's Composition writes \
+                 `<secretPrefix>/<output>`, and the Platform declares `gitops.credentialsSecret`; \
+                 name one of those"
             }
             Reference::KubernetesGroup => {
                 "nobody is in a group no access entry maps: give the tenant's `owners.roles` \

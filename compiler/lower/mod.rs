@@ -490,7 +490,7 @@ impl std::hash::Hash for WorkloadOrigin {
 
 /// The spec nodes that decided a workload's settings (`None`: a built-in default), so that a
 /// problem found on a generated object is reported where the user can change it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkloadOrigin {
     /// The Service document.
     pub document: Span,
@@ -499,6 +499,8 @@ pub struct WorkloadOrigin {
     pub resources: Option<Span>,
     pub ingress: Option<Span>,
     pub schedule: Option<Span>,
+    /// Each variable of `secrets` (the service's or this environment's entry).
+    pub secrets: BTreeMap<String, Span>,
 }
 
 /// A container of a pod besides the main one.
@@ -1583,6 +1585,22 @@ fn workload(
             resources: instance.resources.span,
             ingress: instance.ingress.as_ref().and_then(|i| i.span),
             schedule: instance.schedule.as_ref().and_then(|s| s.span),
+            secrets: instance
+                .secrets
+                .keys()
+                .map(|var| {
+                    let overridden = spec
+                        .environments
+                        .get(&instance.environment)
+                        .is_some_and(|o| o.secrets.contains_key(var));
+                    let path: Vec<&str> = if overridden {
+                        vec!["spec", "environments", &instance.environment, "secrets", var]
+                    } else {
+                        vec!["spec", "secrets", var]
+                    };
+                    (var.clone(), service.parsed.doc.span(&path))
+                })
+                .collect(),
         },
     }
 }

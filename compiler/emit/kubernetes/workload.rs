@@ -59,6 +59,13 @@ pub(super) fn provenance(workload: &Workload, context: &Arc<ObjectContext>) -> P
             .field(format!("{container}/image"), origin.image)
             .field(format!("{container}/resources"), origin.resources);
     }
+    // The ExternalSecret: each key read from the Service's `secrets` comes from its entry there.
+    let data = workload.external_secret.iter().flat_map(|e| &e.data);
+    for (i, data) in data.enumerate() {
+        if let Some(span) = origin.secrets.get(&data.key) {
+            provenance = provenance.field(format!("/spec/data/{i}"), Some(*span));
+        }
+    }
     provenance
         .field("/spec/replicas", origin.replicas)
         .field("/spec/minReplicas", origin.replicas)
