@@ -400,8 +400,9 @@ pub struct TenantEnvironment {
     pub ingress_source_cidrs: Vec<String>,
     pub ingress_class: String,
     pub workloads: Vec<Workload>,
-    /// The tenant's volumes provided by name that a workload here mounts: a claim each.
-    pub claims: BTreeMap<String, crate::parse::TenantVolume>,
+    /// The tenant's volumes provided by name that a workload here mounts: a claim each, with the
+    /// node of its entry in `spec.volumes`.
+    pub claims: BTreeMap<String, (crate::parse::TenantVolume, Origin)>,
     /// Managed resources per region of the environment (one cluster each), in the Environment's
     /// order of regions; empty when no service of the unit requires any.
     pub resources: Vec<RegionalResources>,
@@ -683,7 +684,8 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
                     .flat_map(|w| &w.claims)
                     .filter_map(|name| {
                         let volume = tenant.parsed.spec.volumes.get(name)?;
-                        Some((name.clone(), volume.clone()))
+                        let at = tenant.parsed.doc.span(&["spec", "volumes", name]);
+                        Some((name.clone(), (volume.clone(), Origin(at))))
                     })
                     .collect(),
                 workloads,
@@ -1594,7 +1596,13 @@ fn workload(
                         .get(&instance.environment)
                         .is_some_and(|o| o.secrets.contains_key(var));
                     let path: Vec<&str> = if overridden {
-                        vec!["spec", "environments", &instance.environment, "secrets", var]
+                        vec![
+                            "spec",
+                            "environments",
+                            &instance.environment,
+                            "secrets",
+                            var,
+                        ]
                     } else {
                         vec!["spec", "secrets", var]
                     };

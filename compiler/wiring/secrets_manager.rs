@@ -79,12 +79,23 @@ pub(super) fn check(index: &Index<'_>, facts: &Facts, report: &mut Report<'_>) {
             if object.kind != "ExternalSecret" || object.group() != "external-secrets.io" {
                 continue;
             }
-            let keys = items(&object.value["spec"], "data")
-                .enumerate()
-                .map(|(i, item)| (format!("/spec/data/{i}/remoteRef/key"), item.pointer("/remoteRef/key")))
-                .chain(items(&object.value["spec"], "dataFrom").enumerate().map(|(i, item)| {
-                    (format!("/spec/dataFrom/{i}/extract/key"), item.pointer("/extract/key"))
-                }));
+            let keys =
+                items(&object.value["spec"], "data")
+                    .enumerate()
+                    .map(|(i, item)| {
+                        (
+                            format!("/spec/data/{i}/remoteRef/key"),
+                            item.pointer("/remoteRef/key"),
+                        )
+                    })
+                    .chain(items(&object.value["spec"], "dataFrom").enumerate().map(
+                        |(i, item)| {
+                            (
+                                format!("/spec/dataFrom/{i}/extract/key"),
+                                item.pointer("/extract/key"),
+                            )
+                        },
+                    ));
             for (pointer, key) in keys {
                 let Some(key) = key.and_then(Json::as_str) else {
                     continue;

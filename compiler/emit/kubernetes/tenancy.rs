@@ -29,14 +29,15 @@ pub(super) fn emit(
     folder.add(&default_deny(unit), "default-deny", source)?;
     folder.add(&allow_same_namespace(unit), "allow-same-namespace", source)?;
     folder.add(&owners(unit), "owners", source)?;
-    for (name, volume) in &unit.claims {
-        folder.add(&claim(unit, name, volume), name, source)?;
-    }
     Ok(())
 }
 
 /// A volume the tenant provides by name, as the claim its workloads mount.
-fn claim(unit: &TenantEnvironment, name: &str, volume: &TenantVolume) -> PersistentVolumeClaim {
+pub(super) fn claim(
+    unit: &TenantEnvironment,
+    name: &str,
+    volume: &TenantVolume,
+) -> PersistentVolumeClaim {
     PersistentVolumeClaim {
         metadata: meta(unit, name, &unit.labels),
         spec: Some(PersistentVolumeClaimSpec {
