@@ -1974,7 +1974,7 @@ fn placeholder_help(problem: &PlaceholderProblem) -> String {
         }
         PlaceholderProblem::UnknownOutput { output, known, .. } => close(output, known, "outputs"),
         PlaceholderProblem::NotAVolume => {
-            "write `source: ${resources.NAME}` with a resource of `type: volume`".into()
+            "write `source: ${resources.NAME}` with a resource of `type: volume`, or the name of a volume the tenant provides (`spec.volumes`)".into()
         }
         PlaceholderProblem::NotHere { reason, .. } => reason.clone(),
     }
