@@ -33,6 +33,8 @@ pub enum RefKind {
     Resource,
     /// A class of a resource type (`postgres/small`).
     ResourceClass,
+    /// A volume a tenant provides by name (`spec.volumes`).
+    Volume,
 }
 
 impl RefKind {
@@ -47,6 +49,7 @@ impl RefKind {
             RefKind::Addon => "add-on",
             RefKind::Resource => "resource",
             RefKind::ResourceClass => "resource class",
+            RefKind::Volume => "volume",
         }
     }
 
@@ -61,6 +64,7 @@ impl RefKind {
             RefKind::Addon => "unknown-addon",
             RefKind::Resource => "unknown-resource",
             RefKind::ResourceClass => "unknown-resource-class",
+            RefKind::Volume => "unknown-volume",
         }
     }
 
@@ -82,6 +86,9 @@ impl RefKind {
             RefKind::Resource => "resources are declared in the service's `spec.requires`",
             RefKind::ResourceClass => {
                 "classes come from pave's catalogue (stdlib/resources) and the Platform's `spec.resourceClasses`"
+            }
+            RefKind::Volume => {
+                "a volume named in `source` is one the tenant's `spec.volumes` provides; a workload's own volume is `source: ${resources.NAME}` with a resource of `type: volume`"
             }
         }
     }
@@ -562,6 +569,16 @@ pub enum DiagnosticKind {
         output: String,
         known: Vec<String>,
     },
+    /// `${services.NAME.OUTPUT}` naming a service that is not in the caller's `dependsOn`.
+    NotADependency {
+        service: String,
+    },
+    /// `${services.NAME.OUTPUT}` with an output a dependency does not have.
+    UnknownServiceOutput {
+        service: String,
+        output: String,
+        known: Vec<String>,
+    },
     /// A resource parameter its type does not take.
     UnknownResourceParam {
         param: String,
@@ -659,6 +676,8 @@ pub enum Reference {
     InterruptionQueue,
     /// A group a RoleBinding names, which no EKS access entry maps.
     KubernetesGroup,
+    /// The Secrets Manager secret an ExternalSecret reads.
+    SecretsManagerSecret,
 }
 
 impl Reference {
@@ -688,6 +707,7 @@ impl Reference {
             Reference::NodeClass => "node-class",
             Reference::InterruptionQueue => "interruption-queue",
             Reference::KubernetesGroup => "kubernetes-group",
+            Reference::SecretsManagerSecret => "secrets-manager-secret",
         }
     }
 
@@ -795,6 +815,12 @@ impl Reference {
                  `nodeProvisioner`; let pave write its name at `interruptionQueuePath`, or use \
                  `${addon.interruptionQueue}`"
             }
+            Reference::SecretsManagerSecret => {
+                "the cluster's Terraform creates the secrets a Service's `secrets` and an add-on's \
+                 `secretsManager` keys name, a managed resource's Composition writes \
+                 `<secretPrefix>/<output>`, and the Platform declares `gitops.credentialsSecret`; \
+                 name one of those"
+            }
             Reference::KubernetesGroup => {
                 "nobody is in a group no access entry maps: give the tenant's `owners.roles` \
                  (the IAM or Identity Center roles its owners sign in with), whose access \
@@ -890,6 +916,8 @@ impl DiagnosticKind {
             | DiagnosticKind::MissingEnvironmentValue { .. }
             | DiagnosticKind::UnknownPlaceholder { .. }
             | DiagnosticKind::UnknownResourceOutput { .. }
+            | DiagnosticKind::NotADependency { .. }
+            | DiagnosticKind::UnknownServiceOutput { .. }
             | DiagnosticKind::UnknownResourceParam { .. }
             | DiagnosticKind::NoProvisioner { .. }
             | DiagnosticKind::SharedResourceConflict { .. }
@@ -1012,6 +1040,8 @@ impl DiagnosticKind {
             DiagnosticKind::MissingEnvironmentValue { .. } => "missing-environment-value",
             DiagnosticKind::UnknownPlaceholder { .. } => "unknown-placeholder",
             DiagnosticKind::UnknownResourceOutput { .. } => "unknown-resource-output",
+            DiagnosticKind::NotADependency { .. } => "not-a-dependency",
+            DiagnosticKind::UnknownServiceOutput { .. } => "unknown-service-output",
             DiagnosticKind::UnknownResourceParam { .. } => "unknown-resource-param",
             DiagnosticKind::NoProvisioner { .. } => "no-provisioner",
             DiagnosticKind::SharedResourceConflict { .. } => "shared-resource-conflict",
@@ -1321,6 +1351,12 @@ impl DiagnosticKind {
                 output,
                 ..
             } => format!("resource `{resource}` ({resource_type}) has no output `{output}`"),
+            DiagnosticKind::NotADependency { service } => {
+                format!("`{service}` is not a dependency of this service")
+            }
+            DiagnosticKind::UnknownServiceOutput {
+                service, output, ..
+            } => format!("service `{service}` has no output `{output}`"),
             DiagnosticKind::UnknownResourceParam { param, .. } => {
                 format!("unknown resource parameter `{param}`")
             }
@@ -1516,6 +1552,8 @@ impl DiagnosticKind {
             DiagnosticKind::MissingEnvironmentValue { .. } => "no value".into(),
             DiagnosticKind::UnknownPlaceholder { .. } => "unknown placeholder".into(),
             DiagnosticKind::UnknownResourceOutput { .. } => "no such output".into(),
+            DiagnosticKind::NotADependency { .. } => "not in `dependsOn`".into(),
+            DiagnosticKind::UnknownServiceOutput { .. } => "no such output".into(),
             DiagnosticKind::UnknownResourceParam { .. } => "unknown parameter".into(),
             DiagnosticKind::NoProvisioner { .. } => "not provided here".into(),
             DiagnosticKind::SharedResourceConflict { .. } => "set differently here".into(),
@@ -1815,7 +1853,7 @@ impl DiagnosticKind {
                 "set `{key}` under `environment` in the overrides file, or under `environments.{environment}.environment`"
             )),
             DiagnosticKind::UnknownPlaceholder { .. } => Some(
-                "use `${resources.NAME.OUTPUT}` or `${metadata.name}`; write `$$` for a literal `$`"
+                "use `${resources.NAME.OUTPUT}`, `${services.NAME.OUTPUT}` or `${metadata.name}`; write `$$` for a literal `$`"
                     .into(),
             ),
             DiagnosticKind::UnknownResourceOutput {
@@ -1828,6 +1866,16 @@ impl DiagnosticKind {
                 Some(match suggest(output, &known) {
                     Some(best) => format!("did you mean `{best}`? a `{resource_type}` has {}", list(&known)),
                     None => format!("a `{resource_type}` has {}", list(&known)),
+                })
+            }
+            DiagnosticKind::NotADependency { service } => Some(format!(
+                "add `{service}` to `spec.dependsOn`: a service reaches only what it depends on, and the dependency opens the network to it"
+            )),
+            DiagnosticKind::UnknownServiceOutput { output, known, .. } => {
+                let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                Some(match suggest(output, &known) {
+                    Some(best) => format!("did you mean `{best}`? a dependency has {}", list(&known)),
+                    None => format!("a dependency has {}", list(&known)),
                 })
             }
             DiagnosticKind::UnknownResourceParam { param, known } => {
@@ -1926,7 +1974,7 @@ fn placeholder_help(problem: &PlaceholderProblem) -> String {
         }
         PlaceholderProblem::UnknownOutput { output, known, .. } => close(output, known, "outputs"),
         PlaceholderProblem::NotAVolume => {
-            "write `source: ${resources.NAME}` with a resource of `type: volume`".into()
+            "write `source: ${resources.NAME}` with a resource of `type: volume`, or the name of a volume the tenant provides (`spec.volumes`)".into()
         }
         PlaceholderProblem::NotHere { reason, .. } => reason.clone(),
     }

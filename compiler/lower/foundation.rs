@@ -227,8 +227,9 @@ pub fn secrets_key_alias(cluster: &str) -> String {
 }
 
 /// The secrets the root module of the cluster `eks_cluster` creates empty, by name: the
-/// services' (`application_secrets`) and, with MongoDB in the environment, the Atlas provider's
-/// API key.
+/// services' (`application_secrets`), those the add-ons enabled here read (`secretsManager`
+/// keys of their `secrets`: `<platform>/<cluster>/<name>`, the name the ExternalSecret reads,
+/// `addon_secret_remote`), and, with MongoDB in the environment, the Atlas provider's API key.
 fn root_module_secrets(
     spec: &ResolvedSpec,
     env_name: &str,
@@ -240,8 +241,46 @@ fn root_module_secrets(
             name: super::atlas_api_key_secret_name(spec.platform.name(), eks_cluster),
             services: vec!["the MongoDB Atlas provider (Crossplane)".to_string()],
         });
-        secrets.sort_by(|a, b| a.name.cmp(&b.name));
     }
+    let mut addon_secrets: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (name, addon) in &spec.addons {
+        let enabled = addon
+            .instances
+            .get(env_name)
+            .is_some_and(|instance| instance.enabled.value);
+        if !enabled {
+            continue;
+        }
+        let remotes = addon
+            .definition
+            .secrets
+            .iter()
+            .flat_map(|secret| secret.keys.values())
+            .filter_map(|source| source.secrets_manager.as_deref());
+        for remote in remotes {
+            let remote = super::addon_secret_remote(spec.platform.name(), eks_cluster, remote);
+            addon_secrets
+                .entry(remote)
+                .or_default()
+                .insert(format!("the add-on {name}"));
+        }
+    }
+    secrets.extend(
+        addon_secrets
+            .into_iter()
+            .map(|(name, readers)| ApplicationSecret {
+                name,
+                services: readers.into_iter().collect(),
+            }),
+    );
+    secrets.sort_by(|a, b| a.name.cmp(&b.name));
+    secrets.dedup_by(|later, first| {
+        let same = later.name == first.name;
+        if same {
+            first.services.append(&mut later.services);
+        }
+        same
+    });
     secrets
 }
 
@@ -614,7 +653,7 @@ fn regional(
         if let Some(ingress) = &instance.ingress {
             certificates.insert(ingress.value.host.clone());
         }
-        let namespace = format!("{}-{env_name}", service.tenant);
+        let namespace = crate::resolve::namespace_name(&service.tenant, env_name);
         let aws = with_resource_access(
             &instance.aws,
             instance,

@@ -460,6 +460,9 @@ pub struct TenantEnvironment {
     pub ingress_source_cidrs: Vec<String>,
     pub ingress_class: String,
     pub workloads: Vec<Workload>,
+    /// The tenant's volumes provided by name that a workload here mounts: a claim each, with the
+    /// node of its entry in `spec.volumes`.
+    pub claims: BTreeMap<String, (crate::parse::TenantVolume, Origin)>,
     /// Managed resources per region of the environment (one cluster each), in the Environment's
     /// order of regions; empty when no service of the unit requires any.
     pub resources: Vec<RegionalResources>,
@@ -515,6 +518,9 @@ pub struct Workload {
     pub sidecars: Vec<PlannedContainer>,
     /// The pod's scratch volumes (`emptyDir`), by volume name, sorted.
     pub scratch_volumes: Vec<String>,
+    /// The tenant's volumes it mounts by name (claims of the namespace), sorted; the pod volume
+    /// of each is [`claim_volume_name`].
+    pub claims: Vec<String>,
     /// The Service spec file.
     pub source: FileId,
     /// The spec nodes that decided its settings.
@@ -545,7 +551,7 @@ impl std::hash::Hash for WorkloadOrigin {
 
 /// The spec nodes that decided a workload's settings (`None`: a built-in default), so that a
 /// problem found on a generated object is reported where the user can change it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkloadOrigin {
     /// The Service document.
     pub document: Span,
@@ -554,6 +560,8 @@ pub struct WorkloadOrigin {
     pub resources: Option<Span>,
     pub ingress: Option<Span>,
     pub schedule: Option<Span>,
+    /// Each variable of `secrets` (the service's or this environment's entry).
+    pub secrets: BTreeMap<String, Span>,
 }
 
 /// A container of a pod besides the main one.
@@ -663,13 +671,13 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
                 COST_CENTER_LABEL.to_string(),
                 tenant.parsed.spec.cost_center.clone(),
             );
-            let namespace = format!("{}-{env_name}", tenant.name());
+            let namespace = crate::resolve::namespace_name(tenant.name(), env_name);
             let names = resource::UnitNames {
                 platform: spec.platform.name(),
                 namespace: &namespace,
             };
             let otlp = otlp_endpoint(spec, env_name);
-            let workloads = services
+            let workloads: Vec<Workload> = services
                 .iter()
                 .filter_map(|service| {
                     let instance = service
@@ -731,6 +739,15 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
                     .clone(),
                 ingress_source_cidrs: spec.platform.spec.ingress.source_cidrs.clone(),
                 ingress_class: spec.platform.spec.ingress.class_name.clone(),
+                claims: workloads
+                    .iter()
+                    .flat_map(|w| &w.claims)
+                    .filter_map(|name| {
+                        let volume = tenant.parsed.spec.volumes.get(name)?;
+                        let at = tenant.parsed.doc.span(&["spec", "volumes", name]);
+                        Some((name.clone(), (volume.clone(), Origin(at))))
+                    })
+                    .collect(),
                 workloads,
                 resources,
                 source: tenant.parsed.doc.file,
@@ -1586,11 +1603,19 @@ fn workload(
         .iter()
         .map(|c| planned_container(c, probe_defaults, &mut keys))
         .collect();
-    let scratch_volumes: BTreeSet<String> = instance
-        .volumes
-        .iter()
-        .chain(instance.sidecars.iter().flat_map(|c| c.volumes.iter()))
-        .map(|v| volume_name(&v.resource))
+    let all_volumes = || {
+        instance
+            .volumes
+            .iter()
+            .chain(instance.sidecars.iter().flat_map(|c| c.volumes.iter()))
+    };
+    let scratch_volumes: BTreeSet<String> = all_volumes()
+        .filter(|v| v.by_name.is_none())
+        .map(volume_name)
+        .collect();
+    let claims: BTreeSet<String> = all_volumes()
+        .filter(|v| v.by_name.is_some())
+        .map(|v| v.resource.clone())
         .collect();
     let name = service.name().to_string();
     let mut selector = BTreeMap::new();
@@ -1638,6 +1663,7 @@ fn workload(
         mounts: planned_mounts(&instance.volumes),
         sidecars,
         scratch_volumes: scratch_volumes.into_iter().collect(),
+        claims: claims.into_iter().collect(),
         source: service.parsed.doc.file,
         origin: WorkloadOrigin {
             document: service.parsed.doc.head_span(),
@@ -1646,6 +1672,28 @@ fn workload(
             resources: instance.resources.span,
             ingress: instance.ingress.as_ref().and_then(|i| i.span),
             schedule: instance.schedule.as_ref().and_then(|s| s.span),
+            secrets: instance
+                .secrets
+                .keys()
+                .map(|var| {
+                    let overridden = spec
+                        .environments
+                        .get(&instance.environment)
+                        .is_some_and(|o| o.secrets.contains_key(var));
+                    let path: Vec<&str> = if overridden {
+                        vec![
+                            "spec",
+                            "environments",
+                            &instance.environment,
+                            "secrets",
+                            var,
+                        ]
+                    } else {
+                        vec!["spec", "secrets", var]
+                    };
+                    (var.clone(), service.parsed.doc.span(&path))
+                })
+                .collect(),
         },
     }
 }
@@ -1752,7 +1800,7 @@ fn planned_mounts(volumes: &[crate::parse::score::ScoreVolume]) -> Vec<PlannedMo
     volumes
         .iter()
         .map(|v| PlannedMount {
-            volume: volume_name(&v.resource),
+            volume: volume_name(v),
             target: v.target.clone(),
             sub_path: v.sub_path.clone(),
             read_only: v.read_only,
@@ -1760,12 +1808,21 @@ fn planned_mounts(volumes: &[crate::parse::score::ScoreVolume]) -> Vec<PlannedMo
         .collect()
 }
 
-/// The pod volume of a Score `volume` resource: its name, unless it is one of pave's own.
-fn volume_name(resource: &str) -> String {
-    match resource {
-        "tmp" | "files" => format!("{resource}-volume"),
+/// The pod volume of a Score `volume` resource: its name, unless it is one of pave's own; of a
+/// volume the tenant provides by name, `pvc-<name>` (a name of at most 59 characters).
+fn volume_name(volume: &crate::parse::score::ScoreVolume) -> String {
+    if volume.by_name.is_some() {
+        return claim_volume_name(&volume.resource);
+    }
+    match volume.resource.as_str() {
+        "tmp" | "files" => format!("{}-volume", volume.resource),
         other => other.to_string(),
     }
+}
+
+/// The pod volume of a claim the tenant provides by name.
+pub fn claim_volume_name(claim: &str) -> String {
+    format!("pvc-{claim}")
 }
 
 /// A manifest with pave's labels added to `metadata.labels` (labels it sets itself win).

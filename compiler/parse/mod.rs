@@ -52,7 +52,7 @@ pub use service::{
     Probes, QueueAccess, ReadWrite, S3Access, ServiceAccountSettings, ServiceOverride, ServiceSpec,
     SqsAccess, WorkloadKind,
 };
-pub use tenant::{Owners, TenantNetwork, TenantSpec};
+pub use tenant::{Owners, TenantNetwork, TenantSpec, TenantVolume};
 pub use waiver::WaiverSpec;
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind, StageResult, finish};

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::common::Quota;
+use super::common::{Quantity, Quota};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -18,6 +18,23 @@ pub struct TenantSpec {
     pub network: TenantNetwork,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// Persistent volumes provided by name to the tenant's workloads, one claim per namespace.
+    #[serde(default)]
+    pub volumes: BTreeMap<String, TenantVolume>,
+}
+
+/// A persistent volume the platform provides to a tenant by name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TenantVolume {
+    pub size: Quantity,
+    #[serde(default = "read_write_once")]
+    pub access_mode: String,
+    pub storage_class: Option<String>,
+}
+
+fn read_write_once() -> String {
+    "ReadWriteOnce".to_string()
 }
 
 #[derive(Debug, Clone, Default, Hash, Deserialize)]

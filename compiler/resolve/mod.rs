@@ -7,6 +7,7 @@
 //! Each decided value keeps the span of the spec node it came from. Never reads files.
 
 mod addon;
+mod dependency;
 mod foundation;
 mod resource;
 mod score;
@@ -19,6 +20,7 @@ pub use addon::{
     ADDON_HOST, ADDON_INTERRUPTION_QUEUE, ADDON_NODE_ROLE, ADDON_TLS_SUBJECT, Addon,
     AddonDependency, AddonInstance, VARIABLES, merge_values, substitute, substitute_json,
 };
+pub use dependency::{SERVICE_OUTPUTS, namespace_name};
 pub use foundation::{
     CLUSTER_ROLES, EnvironmentFoundation, MAX_CLUSTER_NAME, MAX_ROLE_NAME, REGION_PREFIX,
     addon_node_role_name, addon_role_name, cluster_name, deploy_role_name, interruption_queue_name,
@@ -726,14 +728,16 @@ fn service_instances(
                 Some(2) => Some(1),
                 _ => None,
             };
-            let Some(parts) = resource::parse_env_value(
-                text,
-                service.name(),
-                &spec.requires,
-                span,
-                offset,
-                diagnostics,
-            ) else {
+            let ctx = resource::EnvContext {
+                service_name: service.name(),
+                requests: &spec.requires,
+                depends_on: &spec.depends_on,
+                tenant: tenant.name(),
+                environment: env_name,
+                ports,
+            };
+            let Some(parts) = resource::parse_env_value(text, &ctx, span, offset, diagnostics)
+            else {
                 continue;
             };
             match parts.as_slice() {
@@ -832,6 +836,7 @@ fn service_instances(
                 zone: &env.foundation.dns_zone.value,
                 registry: &platform.spec.registry,
                 ports,
+                volumes: &tenant.parsed.spec.volumes,
             };
             score::complete(parts, &ctx, &mut instance, diagnostics);
         }

@@ -14,6 +14,9 @@ use crate::parse::{
 };
 use crate::source::{FileId, Span};
 
+use super::dependency::{OutputProblem, SERVICE_OUTPUTS, Target};
+use super::score::PortTable;
+
 /// The resource catalogue, by type.
 #[derive(Debug, Clone, Default)]
 pub struct ResourceCatalogue {
@@ -519,17 +522,32 @@ pub(super) fn resource_uses(
     uses
 }
 
+/// What the placeholders of a Service's env values in one environment may name.
+pub(super) struct EnvContext<'a> {
+    /// `${metadata.name}`.
+    pub service_name: &'a str,
+    /// `${resources.NAME.OUTPUT}`: the service's `requires`.
+    pub requests: &'a BTreeMap<String, ResourceRequest>,
+    /// `${services.NAME.OUTPUT}`: its `dependsOn`, as written, with its tenant's name.
+    pub depends_on: &'a [String],
+    pub tenant: &'a str,
+    pub environment: &'a str,
+    /// Every workload's ports, to know the services and their ports.
+    pub ports: &'a PortTable,
+}
+
 /// Splits an env value into text and `${resources.NAME.OUTPUT}` parts, replacing
-/// `${metadata.name}` and `$$`; reports unknown placeholders, resources and outputs at their
-/// exact position. `None` when something was reported.
+/// `${metadata.name}`, `${services.NAME.OUTPUT}` (a dependency's address in this environment) and
+/// `$$`; reports unknown placeholders, resources, services and outputs at their exact position.
+/// `None` when something was reported.
 pub(super) fn parse_env_value(
     value: &str,
-    service_name: &str,
-    requests: &BTreeMap<String, ResourceRequest>,
+    ctx: &EnvContext<'_>,
     value_span: Span,
     value_offset: Option<u32>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Vec<EnvPart>> {
+    let requests = ctx.requests;
     let mut parts: Vec<EnvPart> = Vec::new();
     let mut text = String::new();
     let mut ok = true;
@@ -563,7 +581,14 @@ pub(super) fn parse_env_value(
             let span = span_of(i, i + close + 1);
             let segments: Vec<&str> = inner.split('.').collect();
             match segments.as_slice() {
-                ["metadata", "name"] => text.push_str(service_name),
+                ["metadata", "name"] => text.push_str(ctx.service_name),
+                ["services", service, output] => match dependency_output(ctx, service, output) {
+                    Ok(value) => text.push_str(&value),
+                    Err(kind) => {
+                        ok = false;
+                        diagnostics.push(Diagnostic::new(*kind, span));
+                    }
+                },
                 ["resources", resource, output] => match requests.get(*resource) {
                     None => {
                         ok = false;
@@ -626,6 +651,52 @@ pub(super) fn parse_env_value(
     ok.then_some(parts)
 }
 
+/// `${services.NAME.OUTPUT}`: an output of a `dependsOn` target in the caller's environment.
+fn dependency_output(
+    ctx: &EnvContext<'_>,
+    service: &str,
+    output: &str,
+) -> Result<String, Box<DiagnosticKind>> {
+    let target = Target::parse(service, ctx.tenant);
+    let is_dependency = ctx
+        .depends_on
+        .iter()
+        .any(|d| Target::parse(d, ctx.tenant) == target);
+    if !is_dependency {
+        // A known service gets "add it to dependsOn"; anything else, the dependencies to choose
+        // from.
+        return Err(Box::new(if target.ports(ctx.ports).is_some() {
+            DiagnosticKind::NotADependency {
+                service: service.to_string(),
+            }
+        } else {
+            DiagnosticKind::UnknownReference {
+                kind: RefKind::Service,
+                name: service.to_string(),
+                known: ctx.depends_on.to_vec(),
+            }
+        }));
+    }
+    // A dependency on a service that does not exist is reported at `dependsOn`.
+    let problem = match target.output(output, ctx.environment, ctx.ports) {
+        Ok(value) => return Ok(value),
+        Err(problem) => problem,
+    };
+    Err(Box::new(match problem {
+        OutputProblem::UnknownOutput => DiagnosticKind::UnknownServiceOutput {
+            service: service.to_string(),
+            output: output.to_string(),
+            known: SERVICE_OUTPUTS.map(str::to_string).to_vec(),
+        },
+        OutputProblem::NoPort => DiagnosticKind::InvalidValue {
+            message: format!("`{target}` exposes no port"),
+            help: Some(format!(
+                "give `{target}` a `spec.port`, or use `${{services.{service}.host}}`"
+            )),
+        },
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -641,9 +712,29 @@ mod tests {
                 params: BTreeMap::new(),
             },
         )]);
+        let ports = PortTable::from([
+            (
+                ("shop".to_string(), "users".to_string()),
+                vec![(vec!["http".to_string()], 8080)],
+            ),
+            (
+                ("billing".to_string(), "invoices".to_string()),
+                vec![(vec!["grpc".to_string()], 9090)],
+            ),
+            (("shop".to_string(), "cart".to_string()), Vec::new()),
+        ]);
+        let depends_on = ["users".to_string(), "billing/invoices".to_string()];
+        let ctx = EnvContext {
+            service_name: "api",
+            requests: &requests,
+            depends_on: &depends_on,
+            tenant: "shop",
+            environment: "prod",
+            ports: &ports,
+        };
         let mut diagnostics = Vec::new();
         let span = Span::new(FileId::new(0), 0, value.len());
-        let parts = parse_env_value(value, "api", &requests, span, Some(0), &mut diagnostics);
+        let parts = parse_env_value(value, &ctx, span, Some(0), &mut diagnostics);
         (
             parts,
             diagnostics
@@ -667,6 +758,38 @@ mod tests {
                 },
                 EnvPart::Text("/api-$x".into()),
             ])
+        );
+    }
+
+    #[test]
+    fn service_placeholders_become_the_dependencys_address_here() {
+        let (parts, errors) = check(
+            "${services.users.url}/v1 ${services.billing/invoices.host}:${services.shop/users.port}",
+        );
+        assert_eq!(errors, Vec::<String>::new());
+        assert_eq!(
+            parts,
+            Some(vec![EnvPart::Text(
+                "http://users.shop-prod.svc.cluster.local:8080/v1 invoices.billing-prod.svc.cluster.local:8080"
+                    .into()
+            )])
+        );
+    }
+
+    #[test]
+    fn each_bad_service_placeholder_is_reported() {
+        let (parts, errors) = check(
+            "${services.cart.host} ${services.userz.url} ${services.users.uri} ${services.invoices.url}",
+        );
+        assert_eq!(parts, None);
+        assert_eq!(
+            errors,
+            [
+                "not-a-dependency",
+                "unknown-service",
+                "unknown-service-output",
+                "unknown-service"
+            ]
         );
     }
 

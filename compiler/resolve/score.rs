@@ -4,13 +4,16 @@
 
 use std::collections::BTreeMap;
 
+use super::dependency::Target;
 use super::{EnvPart, SecretRef, ServiceInstance, Sourced, qualify_image};
-use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, RefKind};
 use crate::parse::score::{
     FileContent, InitKind, PartialResources, ResourceType, ScoreContainer, ScoreParts, ScoreVolume,
     Segment, Template,
 };
-use crate::parse::{CpuMemory, Ingress, Probe, Quantity, ResourceType as ManagedType, Resources};
+use crate::parse::{
+    CpuMemory, Ingress, Probe, Quantity, ResourceType as ManagedType, Resources, TenantVolume,
+};
 use crate::source::Span;
 
 /// A container of the pod besides the main one, in one environment.
@@ -59,6 +62,8 @@ pub(super) struct Context<'a> {
     pub zone: &'a str,
     pub registry: &'a str,
     pub ports: &'a PortTable,
+    /// The volumes the tenant provides by name.
+    pub volumes: &'a BTreeMap<String, TenantVolume>,
 }
 
 /// Completes `instance` (built by the Service rules) with the Score workload's parts.
@@ -85,6 +90,7 @@ pub(super) fn complete(
     instance.resource_env = resource_env;
     instance.files = files(parts, main, ctx, diagnostics);
     instance.volumes = main.volumes.clone();
+    check_named_volumes(parts, ctx, diagnostics);
     let (resources, span) = container_resources(main, container_override(&main.name), &size);
     instance.resources = Sourced {
         value: resources,
@@ -350,12 +356,39 @@ fn output_value(
             let Some(reference) = parts.service_ports.get(name) else {
                 return String::new();
             };
-            let (tenant, workload) = target(&reference.workload, ctx.tenant);
+            let target = Target::parse(&reference.workload, ctx.tenant);
             match output {
-                "hostname" => format!("{workload}.{tenant}-{}.svc.cluster.local", ctx.environment),
-                _ => port_of(ctx.ports, &tenant, &workload, &reference.port)
+                "hostname" => target.host(ctx.environment),
+                _ => target
+                    .port_named(ctx.ports, &reference.port)
                     .map(|p| p.to_string())
                     .unwrap_or_default(),
+            }
+        }
+        ResourceType::Service => {
+            let Some(reference) = parts.services.get(name) else {
+                return String::new();
+            };
+            let target = Target::parse(reference, ctx.tenant);
+            let output = if output == "name" { "host" } else { output };
+            match target.output(output, ctx.environment, ctx.ports) {
+                Ok(value) => value,
+                Err(_) => {
+                    // `port` and `url` of a workload without ports (an unknown workload is
+                    // reported as an unknown dependency).
+                    if target.ports(ctx.ports).is_some() {
+                        diagnostics.push(Diagnostic::new(
+                            DiagnosticKind::InvalidValue {
+                                message: format!("`{target}` exposes no port"),
+                                help: Some(format!(
+                                    "give `{target}` a service port, or use `${{resources.{name}.host}}`"
+                                )),
+                            },
+                            span,
+                        ));
+                    }
+                    String::new()
+                }
             }
         }
         // Managed outputs reach only the main container's variables (checked when parsing).
@@ -363,31 +396,34 @@ fn output_value(
     }
 }
 
-/// `tenant/name` or `name` (in the caller's tenant).
-fn target(reference: &str, own_tenant: &str) -> (String, String) {
-    match reference.split_once('/') {
-        Some((tenant, name)) => (tenant.to_string(), name.to_string()),
-        None => (own_tenant.to_string(), reference.to_string()),
+/// A volume mounted by name is one the tenant provides.
+fn check_named_volumes(parts: &ScoreParts, ctx: &Context<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let containers = std::iter::once(&parts.main).chain(&parts.sidecars);
+    for volume in containers.flat_map(|c| &c.volumes) {
+        if let Some(span) = volume.by_name
+            && !ctx.volumes.contains_key(&volume.resource)
+        {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::UnknownReference {
+                    kind: RefKind::Volume,
+                    name: volume.resource.clone(),
+                    known: ctx.volumes.keys().cloned().collect(),
+                },
+                span,
+            ));
+        }
     }
-}
-
-fn port_of(ports: &PortTable, tenant: &str, workload: &str, port: &str) -> Option<u16> {
-    ports
-        .get(&(tenant.to_string(), workload.to_string()))?
-        .iter()
-        .find(|(names, _)| names.iter().any(|n| n == port))
-        .map(|(_, number)| *number)
 }
 
 /// Each `service-port` names a port its workload has (an unknown workload is reported as an
 /// unknown dependency).
 fn check_service_ports(parts: &ScoreParts, ctx: &Context<'_>, diagnostics: &mut Vec<Diagnostic>) {
     for reference in parts.service_ports.values() {
-        let (tenant, workload) = target(&reference.workload, ctx.tenant);
-        let Some(ports) = ctx.ports.get(&(tenant.clone(), workload.clone())) else {
+        let target = Target::parse(&reference.workload, ctx.tenant);
+        let Some(ports) = target.ports(ctx.ports) else {
             continue;
         };
-        if port_of(ctx.ports, &tenant, &workload, &reference.port).is_none() {
+        if target.port_named(ctx.ports, &reference.port).is_none() {
             let names: Vec<String> = ports
                 .iter()
                 .filter_map(|(names, _)| names.last().cloned())
@@ -395,7 +431,7 @@ fn check_service_ports(parts: &ScoreParts, ctx: &Context<'_>, diagnostics: &mut 
                 .collect();
             diagnostics.push(Diagnostic::new(
                 DiagnosticKind::InvalidValue {
-                    message: format!("`{tenant}/{workload}` has no port `{}`", reference.port),
+                    message: format!("`{target}` has no port `{}`", reference.port),
                     help: Some(if names.is_empty() {
                         "that workload exposes no port".to_string()
                     } else {

@@ -2,7 +2,7 @@
 //! declarations (which ServiceAccounts a chart creates, which values name objects it reads, the
 //! Pod Security level it runs at).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::parse::{NamedKind, PodSecurity};
 use crate::resolve::ResolvedSpec;
@@ -14,6 +14,8 @@ pub struct Facts {
     pub gitops_path: String,
     /// Each add-on of the catalogue by name.
     pub addons: BTreeMap<String, AddonFacts>,
+    /// Secrets Manager names the Platform declares as made outside pave.
+    pub external_secrets: BTreeSet<String>,
 }
 
 /// One add-on's declarations.
@@ -79,6 +81,14 @@ impl Facts {
         Facts {
             gitops_path: spec.platform.spec.gitops.path.clone(),
             addons,
+            external_secrets: spec
+                .platform
+                .spec
+                .gitops
+                .credentials_secret
+                .iter()
+                .cloned()
+                .collect(),
         }
     }
 }

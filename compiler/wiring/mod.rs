@@ -6,7 +6,8 @@
 //! values; the IAM roles and ServiceAccounts of EKS Pod
 //! Identity; Crossplane functions, provider configs, environment configs and runtime configs;
 //! the role, subnets, security groups and interruption queue of the nodes Karpenter launches;
-//! the EKS access entries that put people in the groups RoleBindings name;
+//! the EKS access entries that put people in the groups RoleBindings name; the Secrets Manager
+//! secrets ExternalSecrets read;
 //! and each namespace's Pod Security level against the pods pave writes into it.
 //!
 //! In: the [`OutputTree`] (each object of a kind the check reads, as emit converted it;
@@ -25,6 +26,7 @@ mod index;
 mod nodes;
 mod pod_security;
 mod references;
+mod secrets_manager;
 mod values;
 
 pub use facts::Facts;
@@ -47,6 +49,7 @@ pub fn check(tree: &OutputTree, facts: &Facts, source_map: &SourceMap) -> Vec<Di
     crossplane::check(&index, &mut report);
     nodes::check(&index, facts, &mut report);
     access::check(&index, &mut report);
+    secrets_manager::check(&index, facts, &mut report);
     values::check(&index, facts, &mut report);
     pod_security::check(&index, facts, &mut report);
     report.diagnostics

@@ -69,6 +69,12 @@ pub(super) fn emit(
                     .field("/subjects", Some(unit.owners_span.0)),
             );
             tenancy::emit(unit, tenant_source, &mut tenancy_folder)?;
+            // Each claim comes from its entry in the Tenant's `spec.volumes`.
+            for (name, (volume, origin)) in &unit.claims {
+                tenancy_folder.trace(Provenance::new(Some(origin.0), &context));
+                let claim = tenancy::claim(unit, name, volume);
+                tenancy_folder.add(&claim, name, tenant_source)?;
+            }
             for workload in &unit.workloads {
                 let source = &source_map.get(workload.source).name;
                 let provenance =

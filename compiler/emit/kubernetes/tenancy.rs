@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    LimitRange, LimitRangeItem, LimitRangeSpec, Namespace, ResourceQuota, ResourceQuotaSpec,
+    LimitRange, LimitRangeItem, LimitRangeSpec, Namespace, PersistentVolumeClaim,
+    PersistentVolumeClaimSpec, ResourceQuota, ResourceQuotaSpec, VolumeResourceRequirements,
 };
 use k8s_openapi::api::networking::v1::{
     NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicySpec,
@@ -15,7 +16,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use super::Folder;
 use crate::lower::{ENVIRONMENT_LABEL, TENANT_LABEL, TenantEnvironment};
-use crate::parse::CpuMemory;
+use crate::parse::{CpuMemory, TenantVolume};
 
 pub(super) fn emit(
     unit: &TenantEnvironment,
@@ -29,6 +30,30 @@ pub(super) fn emit(
     folder.add(&allow_same_namespace(unit), "allow-same-namespace", source)?;
     folder.add(&owners(unit), "owners", source)?;
     Ok(())
+}
+
+/// A volume the tenant provides by name, as the claim its workloads mount.
+pub(super) fn claim(
+    unit: &TenantEnvironment,
+    name: &str,
+    volume: &TenantVolume,
+) -> PersistentVolumeClaim {
+    PersistentVolumeClaim {
+        metadata: meta(unit, name, &unit.labels),
+        spec: Some(PersistentVolumeClaimSpec {
+            access_modes: Some(vec![volume.access_mode.clone()]),
+            resources: Some(VolumeResourceRequirements {
+                requests: Some(BTreeMap::from([(
+                    "storage".to_string(),
+                    Quantity(volume.size.0.clone()),
+                )])),
+                ..VolumeResourceRequirements::default()
+            }),
+            storage_class_name: volume.storage_class.clone(),
+            ..PersistentVolumeClaimSpec::default()
+        }),
+        ..PersistentVolumeClaim::default()
+    }
 }
 
 pub(super) fn meta(

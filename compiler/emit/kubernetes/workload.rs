@@ -15,9 +15,10 @@ use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplat
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMap, ConfigMapEnvSource, ConfigMapKeySelector, ConfigMapVolumeSource,
     Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource,
-    ExecAction, HTTPGetAction, HTTPHeader, KeyToPath, PodSecurityContext, PodSpec, PodTemplateSpec,
-    Probe, ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext, Service,
-    ServiceAccount, ServicePort, ServiceSpec, TCPSocketAction, Volume, VolumeMount,
+    ExecAction, HTTPGetAction, HTTPHeader, KeyToPath, PersistentVolumeClaimVolumeSource,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile,
+    SecretKeySelector, SecurityContext, Service, ServiceAccount, ServicePort, ServiceSpec,
+    TCPSocketAction, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, IPBlock, Ingress, IngressBackend, IngressRule,
@@ -37,7 +38,7 @@ use super::tenancy::{cpu_memory, meta, tenant_namespace_peer};
 use crate::emit::{ObjectContext, Provenance};
 use crate::lower::{
     EnvVarSource as PlannedEnvSource, PlannedContainer, PlannedEnvVar, PlannedFile, PlannedMount,
-    PlannedPort, PlannedProbe, TenantEnvironment, Workload,
+    PlannedPort, PlannedProbe, TenantEnvironment, Workload, claim_volume_name,
 };
 use crate::parse::WorkloadKind;
 use crate::parse::score::InitKind;
@@ -57,6 +58,13 @@ pub(super) fn provenance(workload: &Workload, context: &Arc<ObjectContext>) -> P
         provenance = provenance
             .field(format!("{container}/image"), origin.image)
             .field(format!("{container}/resources"), origin.resources);
+    }
+    // The ExternalSecret: each key read from the Service's `secrets` comes from its entry there.
+    let data = workload.external_secret.iter().flat_map(|e| &e.data);
+    for (i, data) in data.enumerate() {
+        if let Some(span) = origin.secrets.get(&data.key) {
+            provenance = provenance.field(format!("/spec/data/{i}"), Some(*span));
+        }
     }
     provenance
         .field("/spec/replicas", origin.replicas)
@@ -528,6 +536,14 @@ fn pod_template(workload: &Workload) -> PodTemplateSpec {
             ..Volume::default()
         });
     }
+    volumes.extend(workload.claims.iter().map(|claim| Volume {
+        name: claim_volume_name(claim),
+        persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+            claim_name: claim.clone(),
+            read_only: None,
+        }),
+        ..Volume::default()
+    }));
     volumes.extend(workload.scratch_volumes.iter().map(|name| Volume {
         name: name.clone(),
         empty_dir: Some(EmptyDirVolumeSource {

@@ -87,6 +87,8 @@ pub struct ScoreParts {
     pub route_by_env: BTreeMap<String, RouteOverride>,
     /// `service-port` resources: what they point at.
     pub service_ports: BTreeMap<String, ServicePortRef>,
+    /// `service` resources: the workload each names (`name` or `tenant/name`).
+    pub services: BTreeMap<String, String>,
     /// The `pave.dev/environments` annotation: the environments it runs in, and where it is.
     pub only_environments: Option<(Vec<String>, Span)>,
 }
@@ -184,8 +186,11 @@ pub enum FileContent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreVolume {
     pub target: String,
-    /// The `volume` resource.
+    /// The `volume` resource, or the name of a volume the tenant provides.
     pub resource: String,
+    /// For a volume named as such (`source: media`, not a placeholder), where the name is: the
+    /// tenant's `spec.volumes` must have it (checked in resolve, which knows the tenant).
+    pub by_name: Option<Span>,
     pub sub_path: Option<String>,
     pub read_only: bool,
 }

@@ -12,6 +12,9 @@ pub enum ResourceType {
     Environment,
     /// Another workload's (or Service's) port: `hostname`, `port`; a dependency.
     ServicePort,
+    /// Another workload (or Service), by name: `name`, `host`, `port`, `url`; a dependency. Score's
+    /// Humanitec implementation's type (`${resources.backend.name}`); pave adds its URL.
+    Service,
     /// A host name in the environment's DNS zone.
     Dns,
     /// An HTTP route to this workload: an Ingress.
@@ -33,9 +36,10 @@ pub(super) const S3_KEY_OUTPUTS: [&str; 4] = [
 
 impl ResourceType {
     /// Every type by the names Score workloads use (`s3` and pave's `s3-bucket` alike).
-    const NAMES: [(&'static str, ResourceType); 12] = [
+    const NAMES: [(&'static str, ResourceType); 13] = [
         ("environment", ResourceType::Environment),
         ("service-port", ResourceType::ServicePort),
+        ("service", ResourceType::Service),
         ("dns", ResourceType::Dns),
         ("route", ResourceType::Route),
         ("volume", ResourceType::Volume),
@@ -70,6 +74,7 @@ impl ResourceType {
         match self {
             ResourceType::Environment => None,
             ResourceType::ServicePort => Some(&["hostname", "port"]),
+            ResourceType::Service => Some(&["host", "name", "port", "url"]),
             ResourceType::Dns => Some(&["host"]),
             ResourceType::Route | ResourceType::Volume => Some(&[]),
             ResourceType::Managed(ManagedType::Postgres | ManagedType::Mysql) => {

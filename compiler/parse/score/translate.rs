@@ -991,6 +991,28 @@ impl<'a> Translator<'a> {
             ];
             let span = self.path_span(&path);
             let found = pieces(&volume.source);
+            // A name without placeholders: a volume the platform provides to the tenant by name
+            // (Score's `source` is "the external volume reference"; score-k8s resolves it to one
+            // of its resources, internal/convert/container_volumes.go).
+            if let [Piece::Text(name)] = found.as_slice()
+                && is_dns_label(name)
+            {
+                let base = ["containers", container, "volumes", segment.as_str()];
+                let target_span = if segment == target {
+                    self.key_span(&base)
+                } else {
+                    self.path_span(&[base[0], base[1], base[2], base[3], "target"])
+                };
+                self.targets.push((target.clone(), target_span));
+                out.push(ScoreVolume {
+                    target,
+                    resource: name.clone(),
+                    by_name: Some(span),
+                    sub_path: volume.path.clone(),
+                    read_only: volume.read_only,
+                });
+                continue;
+            }
             let resource = match found.as_slice() {
                 [Piece::Placeholder { inner, .. }] => {
                     let parts = path_parts(inner);
@@ -1026,6 +1048,7 @@ impl<'a> Translator<'a> {
                     out.push(ScoreVolume {
                         target,
                         resource,
+                        by_name: None,
                         sub_path: volume.path.clone(),
                         read_only: volume.read_only,
                     });
@@ -1333,6 +1356,29 @@ impl<'a> Translator<'a> {
                         },
                     );
                 }
+                ResourceType::Service => {
+                    // The workload is the resource's name, as Score's Humanitec implementation
+                    // reads it (`backend: {type: service}`), or `params.workload`.
+                    let workload_name = match params.get("workload") {
+                        None => name.as_str(),
+                        Some(Json::String(workload_name)) => workload_name.as_str(),
+                        Some(_) => {
+                            let span = param_span(self, "workload");
+                            self.invalid(
+                                span,
+                                format!("service `{name}` names its workload with a string"),
+                                "write the workload's name (`name`, or `tenant/name` for another tenant's), or leave `params` out to depend on the workload named like the resource",
+                            );
+                            continue;
+                        }
+                    };
+                    if !depends_on.iter().any(|d: &String| d == workload_name) {
+                        depends_on.push(workload_name.to_string());
+                    }
+                    parts
+                        .services
+                        .insert(name.clone(), workload_name.to_string());
+                }
                 ResourceType::Environment
                 | ResourceType::Dns
                 | ResourceType::Volume
@@ -1438,13 +1484,23 @@ impl<'a> Translator<'a> {
                 let reference = parts
                     .service_ports
                     .iter()
-                    .find(|(_, r)| &r.workload == target);
-                if let Some((resource, _)) = reference {
+                    .find(|(_, r)| &r.workload == target)
+                    .map(|(resource, _)| resource)
+                    .or_else(|| {
+                        parts
+                            .services
+                            .iter()
+                            .find(|(_, workload)| *workload == target)
+                            .map(|(resource, _)| resource)
+                    });
+                if let Some(resource) = reference {
                     let path = ["resources", resource.as_str(), "params", "workload"];
+                    // A `service` named by its key: the key is the reference.
+                    let at = score.key_span(&["resources", resource.as_str()]);
                     let node = score
                         .node(&path)
                         .cloned()
-                        .unwrap_or_else(|| text_node(target, head));
+                        .unwrap_or_else(|| text_node(target, at));
                     dependencies.push(node);
                 }
             }
@@ -1584,6 +1640,19 @@ fn seq_node(span: Span, items: Vec<Node>) -> Node {
         value: Value::Seq(items),
         flow: false,
     }
+}
+
+/// A DNS-1123 label (a Kubernetes object name such as a claim's): at most 63 lower-case letters,
+/// digits and `-`, starting and ending with a letter or digit.
+fn is_dns_label(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
 }
 
 fn backticked(names: &[String]) -> String {
