@@ -354,6 +354,7 @@ pub(super) fn completion(snapshot: &Snapshot, file: FileId, offset: usize) -> Ve
     let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
     let blanked = Index::of_text(
         file,
+        &source.name,
         &format!(
             "{}{}{}",
             &text[..line_start],
@@ -579,7 +580,7 @@ fn names_for(
             let mut names: Vec<String> = index
                 .docs
                 .iter()
-                .filter(|d| d.kind == "Service")
+                .filter(|d| d.kind == "Service" || d.kind == "Score")
                 .filter_map(|d| {
                     let tenant = d.tenant.as_deref()?;
                     if tenant == own {

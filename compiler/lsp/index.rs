@@ -94,7 +94,7 @@ impl Index {
                 Origin::User if yaml && file.problem.is_none() => {
                     let (documents, _) = parse_yaml(id, &file.text);
                     for root in documents {
-                        index.add_doc(id, &file.text, root);
+                        index.add_doc(id, &file.name, &file.text, root);
                     }
                 }
                 Origin::Stdlib if file.is_policy() => index.rule_ids(id, &file.text),
@@ -109,11 +109,11 @@ impl Index {
 
     /// The documents of one text alone (for a buffer that does not parse as it is, with the
     /// line being typed blanked out).
-    pub(crate) fn of_text(file: FileId, text: &str) -> Index {
+    pub(crate) fn of_text(file: FileId, file_name: &str, text: &str) -> Index {
         let mut index = Index::default();
         let (documents, _) = parse_yaml(file, text);
         for root in documents {
-            index.add_doc(file, text, root);
+            index.add_doc(file, file_name, text, root);
         }
         index
     }
@@ -266,7 +266,7 @@ impl Index {
         }
     }
 
-    fn add_doc(&mut self, file: FileId, source: &str, root: Node) {
+    fn add_doc(&mut self, file: FileId, file_name: &str, source: &str, root: Node) {
         let text = |node: Option<&Node>| node.and_then(Node::as_str).map(str::to_string);
         let metadata = root.get("metadata");
         let api_version = text(root.get("apiVersion")).unwrap_or_default();
@@ -278,7 +278,18 @@ impl Index {
             String::new()
         };
         let name = text(metadata.and_then(|m| m.get("name"))).unwrap_or_default();
-        let tenant = text(metadata.and_then(|m| m.get("tenant")));
+        let tenant = if kind == "Score" {
+            // As `parse::score` reads it: the annotation, else the folder `tenants/<tenant>/`.
+            let annotation = metadata
+                .and_then(|m| m.get("annotations"))
+                .and_then(|a| a.get("pave.dev/tenant"));
+            text(annotation).or_else(|| match file_name.split('/').collect::<Vec<_>>()[..] {
+                ["tenants", tenant, _, ..] => Some(tenant.to_string()),
+                _ => None,
+            })
+        } else {
+            text(metadata.and_then(|m| m.get("tenant")))
+        };
         let doc = SpecDoc {
             file,
             kind,
@@ -360,7 +371,7 @@ fn occurrences(
     match (doc.kind.as_str(), p.as_slice()) {
         ("Tenant", ["metadata", "name"]) => value_is(value.map(Symbol::Tenant), true),
         ("Environment", ["metadata", "name"]) => value_is(value.map(Symbol::Environment), true),
-        ("Service", ["metadata", "name"]) => {
+        ("Service" | "Score", ["metadata", "name"]) => {
             value_is(value.map(|v| Symbol::Service(tenant.clone(), v)), true);
         }
         ("Service" | "Waiver", ["metadata" | "spec", "tenant"])
@@ -531,5 +542,92 @@ pub(crate) fn stdlib_sizes() -> Vec<String> {
     match documents.first().map(|d| &d.value) {
         Some(Value::Map(entries)) => entries.iter().map(|e| e.key.clone()).collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::source::read_platform_from;
+
+    /// The index of a platform in memory, and each symbol's occurrences as `file:text` with
+    /// whether each defines it.
+    fn index(files: &[(&str, &str)]) -> (SourceMap, Index) {
+        let source_map = read_platform_from(
+            Path::new("."),
+            files
+                .iter()
+                .map(|(n, t)| ((*n).to_string(), t.as_bytes().to_vec()))
+                .collect(),
+        );
+        let index = Index::new(&source_map);
+        (source_map, index)
+    }
+
+    fn places(
+        source_map: &SourceMap,
+        index: &Index,
+        symbol: &Symbol,
+    ) -> Vec<(String, String, bool)> {
+        index
+            .all(symbol)
+            .map(|o| {
+                let file = source_map.get(o.span.file);
+                let text = &file.text[o.span.start as usize..o.span.end as usize];
+                (file.name.clone(), text.to_string(), o.definition)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn names_are_found_where_they_are_defined_and_used() {
+        let service = "apiVersion: pave.dev/v1alpha1\nkind: Service\nmetadata: {name: api, tenant: shop}\nspec:\n  env:\n    URL: \"postgres://${resources.db.host}:${resources.db.port}\"\n  requires:\n    db: {type: postgres}\n  dependsOn: [search, data/etl]\n";
+        let score = "apiVersion: score.dev/v1b1\nmetadata: {name: search}\ncontainers: {}\n";
+        let waiver = "apiVersion: pave.dev/v1alpha1\nkind: Waiver\nmetadata: {name: w}\nspec: {rule: my-rule, tenant: shop}\n";
+        let rule = "# METADATA\n# custom:\n#   id: my-rule\npackage x\n";
+        let (source_map, index) = index(&[
+            ("tenants/shop/api.yaml", service),
+            ("tenants/shop/search/score.yaml", score),
+            ("waivers.yaml", waiver),
+            ("policies/my-rule.rego", rule),
+        ]);
+        let db = Symbol::Resource("shop/api".into(), "db".into());
+        let api = "tenants/shop/api.yaml".to_string();
+        assert_eq!(
+            places(&source_map, &index, &db),
+            [
+                (api.clone(), "db".into(), true),
+                (api.clone(), "db".into(), false),
+                (api.clone(), "db".into(), false)
+            ]
+        );
+        // A Score workload's tenant comes from its folder, as `parse::score` reads it.
+        let search = Symbol::Service("shop".into(), "search".into());
+        assert_eq!(
+            places(&source_map, &index, &search),
+            [
+                (api.clone(), "search".into(), false),
+                (
+                    "tenants/shop/search/score.yaml".into(),
+                    "search".into(),
+                    true
+                )
+            ]
+        );
+        let etl = Symbol::Service("data".into(), "etl".into());
+        assert_eq!(
+            places(&source_map, &index, &etl),
+            [(api, "data/etl".into(), false)]
+        );
+        let rule = Symbol::Rule("my-rule".into());
+        assert_eq!(
+            places(&source_map, &index, &rule),
+            [
+                ("policies/my-rule.rego".into(), "my-rule".into(), true),
+                ("waivers.yaml".into(), "my-rule".into(), false)
+            ]
+        );
     }
 }
