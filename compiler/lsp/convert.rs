@@ -219,6 +219,7 @@ fn quick_fix(diagnostic: &Diagnostic, source_map: &SourceMap) -> Option<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::FileId;
 
     fn file(text: &str) -> SourceFile {
         SourceFile::new("f.yaml".into(), text.into(), Origin::User)
@@ -240,6 +241,52 @@ mod tests {
         assert_eq!(offset(&f, Position::new(9, 0)), f.text.len());
         // Inside the surrogate pair: the emoji's start.
         assert_eq!(offset(&f, Position::new(0, 5)), x - 4);
+    }
+
+    #[test]
+    fn a_stdlib_diagnostic_goes_to_the_users_file_it_relates_to_else_to_pave_yaml() {
+        let source_map = crate::source::read_platform_from(
+            Path::new("/p"),
+            vec![
+                ("pave.yaml".into(), b"a: 1\n".to_vec()),
+                ("t.yaml".into(), b"x: 1\ny: 2\n".to_vec()),
+            ],
+        );
+        let file = |name: &str| {
+            source_map
+                .files()
+                .find(|(_, f)| f.name == name)
+                .map(|(id, _)| id)
+        };
+        let stdlib = source_map
+            .files()
+            .find(|(_, f)| f.origin == Origin::Stdlib)
+            .map(|(id, _)| id);
+        assert!(file("t.yaml").is_some() && stdlib.is_some());
+        let user = file("t.yaml").unwrap_or(FileId::new(0));
+        let stdlib = stdlib.unwrap_or(FileId::new(0));
+        let internal = || crate::diagnostic::DiagnosticKind::Internal {
+            message: "m".into(),
+        };
+        let related = Diagnostic::new(internal(), Span::new(stdlib, 0, 1))
+            .with_related(Span::new(user, 5, 9), "set here");
+        let placed = place(&related, &source_map, Path::new("/p"));
+        assert_eq!(
+            placed
+                .as_ref()
+                .map(|p| (p.file.as_str(), p.diagnostic.range)),
+            Some((
+                "t.yaml",
+                Range::new(Position::new(1, 0), Position::new(1, 4))
+            ))
+        );
+        assert!(placed.is_some_and(|p| p.diagnostic.message.contains("(in pave's stdlib/")));
+        let alone = Diagnostic::new(internal(), Span::new(stdlib, 0, 1));
+        let placed = place(&alone, &source_map, Path::new("/p"));
+        assert_eq!(
+            placed.map(|p| (p.file, p.diagnostic.range)),
+            Some(("pave.yaml".to_string(), Range::default()))
+        );
     }
 
     #[test]

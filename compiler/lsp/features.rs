@@ -35,11 +35,11 @@ fn place(snapshot: &Snapshot, span: Span) -> String {
 }
 
 pub(super) fn definition(snapshot: &Snapshot, file: FileId, offset: usize) -> Vec<Location> {
-    let Some(occurrence) = snapshot.index.at(file, offset) else {
+    let Some(occurrence) = snapshot.index().at(file, offset) else {
         return Vec::new();
     };
     snapshot
-        .index
+        .index()
         .definitions(&occurrence.symbol)
         .filter_map(|d| location(snapshot, d.span))
         .collect()
@@ -51,11 +51,11 @@ pub(super) fn references(
     offset: usize,
     include_declaration: bool,
 ) -> Vec<Location> {
-    let Some(occurrence) = snapshot.index.at(file, offset) else {
+    let Some(occurrence) = snapshot.index().at(file, offset) else {
         return Vec::new();
     };
     snapshot
-        .index
+        .index()
         .all(&occurrence.symbol)
         .filter(|o| include_declaration || !o.definition)
         .filter_map(|o| location(snapshot, o.span))
@@ -64,11 +64,11 @@ pub(super) fn references(
 
 pub(super) fn hover(snapshot: &Snapshot, file: FileId, offset: usize) -> Option<Hover> {
     let mut sections: Vec<String> = Vec::new();
-    let occurrence = snapshot.index.at(file, offset);
+    let occurrence = snapshot.index().at(file, offset);
     if let Some(occurrence) = occurrence {
         sections.push(about_symbol(snapshot, occurrence));
     }
-    if let Some(located) = snapshot.index.locate(file, offset) {
+    if let Some(located) = snapshot.index().locate(file, offset) {
         let in_placeholder =
             occurrence.is_some_and(|o| matches!(o.symbol, Symbol::Resource(..)) && !o.definition);
         if !in_placeholder
@@ -76,7 +76,8 @@ pub(super) fn hover(snapshot: &Snapshot, file: FileId, offset: usize) -> Option<
         {
             sections.push(description);
         }
-        if let Some(resolved) = snapshot.resolved()
+        if located.doc.kind == "Service"
+            && let Some(resolved) = snapshot.resolved()
             && let Some(values) = effective_values(snapshot, resolved, &located)
         {
             sections.push(values);
@@ -99,7 +100,7 @@ pub(super) fn hover(snapshot: &Snapshot, file: FileId, offset: usize) -> Option<
 fn about_symbol(snapshot: &Snapshot, occurrence: &Occurrence) -> String {
     let mut text = format!("**{}**", occurrence.symbol.describe());
     let defined: Vec<String> = snapshot
-        .index
+        .index()
         .definitions(&occurrence.symbol)
         .map(|d| match snapshot.source_map.get(d.span.file).origin {
             Origin::Stdlib => format!("pave's `{}`", snapshot.source_map.get(d.span.file).name),
@@ -139,7 +140,7 @@ fn about_symbol(snapshot: &Snapshot, occurrence: &Occurrence) -> String {
 /// whether the output is a secret.
 fn placeholder(snapshot: &Snapshot, service: &str, name: &str, output: &str) -> String {
     let (tenant, service_name) = service.split_once('/').unwrap_or_default();
-    let doc = snapshot.index.service(tenant, service_name);
+    let doc = snapshot.index().service(tenant, service_name);
     let type_ = doc.and_then(|d| {
         d.root
             .get("spec")?
@@ -325,7 +326,7 @@ fn source_of(snapshot: &Snapshot, span: Option<Span>) -> String {
         return format!("pave's stdlib (`{}`)", file.name);
     }
     let at = place(snapshot, span);
-    let Some(located) = snapshot.index.locate(span.file, span.start as usize) else {
+    let Some(located) = snapshot.index().locate(span.file, span.start as usize) else {
         return format!("`{at}`");
     };
     let doc = located.doc;
@@ -362,7 +363,7 @@ pub(super) fn completion(snapshot: &Snapshot, file: FileId, offset: usize) -> Ve
             &text[line_end..]
         ),
     );
-    let doc = [&snapshot.index, &blanked]
+    let doc = [snapshot.index(), &blanked]
         .into_iter()
         .find_map(|index| index.locate(file, offset))
         .map(|l| l.doc)
@@ -427,7 +428,7 @@ pub(super) fn completion(snapshot: &Snapshot, file: FileId, offset: usize) -> Ve
                 ("Service", ["spec", "environments"]) | ("Tenant", ["spec", "quotas"])
             ) {
                 return snapshot
-                    .index
+                    .index()
                     .names(|s| match s {
                         Symbol::Environment(n) => Some(n),
                         _ => None,
@@ -540,7 +541,7 @@ fn names_for(
     doc: Option<&super::index::SpecDoc>,
     path: &[String],
 ) -> Vec<String> {
-    let index = &snapshot.index;
+    let index = snapshot.index();
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
     let tenants = || {
         index.names(|s| match s {

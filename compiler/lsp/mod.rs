@@ -158,6 +158,10 @@ fn capabilities() -> ServerCapabilities {
     }
 }
 
+/// `window/logMessage` levels.
+const ERROR: u8 = 1;
+const LOG: u8 = 4;
+
 /// An open document.
 struct Buffer {
     uri: Uri,
@@ -168,14 +172,19 @@ struct Buffer {
 /// The platform as the buffers have it now, and what is derived from it on demand.
 pub(crate) struct Snapshot {
     pub(crate) source_map: SourceMap,
-    /// Every spec's spanned YAML and the names it defines and uses.
-    pub(crate) index: Index,
+    /// Every spec's spanned YAML and the names it defines and uses, on first use (a check does
+    /// not need it).
+    index: OnceLock<Index>,
     /// The platform resolved (for hover's effective values), on first use; `None` when it does
     /// not parse or resolve.
     resolved: OnceLock<Option<ResolvedSpec>>,
 }
 
 impl Snapshot {
+    pub(crate) fn index(&self) -> &Index {
+        self.index.get_or_init(|| Index::new(&self.source_map))
+    }
+
     pub(crate) fn resolved(&self) -> Option<&ResolvedSpec> {
         self.resolved
             .get_or_init(|| {
@@ -223,7 +232,7 @@ impl Server<'_> {
         self.disk = match read_platform(root) {
             Ok(source_map) => Some(source_map),
             Err(error) => {
-                self.log(&format!("cannot read the platform: {error}"));
+                self.log(ERROR, &format!("cannot read the platform: {error}"));
                 None
             }
         };
@@ -235,8 +244,9 @@ impl Server<'_> {
         self.dirty = true;
     }
 
-    fn log(&self, message: &str) {
-        let params = serde_json::json!({ "type": 1, "message": format!("pave: {message}") });
+    /// A `window/logMessage` (`level`: 1 error ... 4 log).
+    fn log(&self, level: u8, message: &str) {
+        let params = serde_json::json!({ "type": level, "message": format!("pave: {message}") });
         let _ = self
             .connection
             .sender
@@ -276,10 +286,9 @@ impl Server<'_> {
                 .map(|(name, buffer)| (name.clone(), buffer.text.clone()))
                 .collect();
             let source_map = overlay(disk, &buffers);
-            let index = Index::new(&source_map);
             self.snapshot = Some(Snapshot {
                 source_map,
-                index,
+                index: OnceLock::new(),
                 resolved: OnceLock::new(),
             });
         }
@@ -458,12 +467,20 @@ impl Server<'_> {
         let source_map = &snapshot.source_map;
         // pave reports its own bugs as diagnostics; a panic would end the session, so one that
         // escapes is reported like them.
+        let start = std::time::Instant::now();
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             match compile(source_map, &options, &mut Timings::default()) {
-                Ok(compilation) => compilation.warnings,
+                Ok(compilation) => {
+                    let warnings = compilation.warnings.clone();
+                    // The tree is freed off the path to the editor (`pave check` does not free
+                    // it at all).
+                    std::thread::spawn(move || drop(compilation));
+                    warnings
+                }
                 Err(diagnostics) => diagnostics,
             }
         }));
+        let elapsed = start.elapsed();
         let diagnostics = outcome.unwrap_or_else(|_| {
             vec![Diagnostic::unplaced(DiagnosticKind::Internal {
                 message: "pave panicked while checking the platform".into(),
@@ -492,6 +509,14 @@ impl Server<'_> {
             }
         }
         self.published = published;
+        self.log(
+            LOG,
+            &format!(
+                "checked the platform in {} ms: {} diagnostics",
+                elapsed.as_millis(),
+                diagnostics.len()
+            ),
+        );
     }
 
     fn publish(&self, uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
