@@ -409,6 +409,31 @@ fn half_typed() -> Result<(), Failed> {
         diagnostics.is_empty(),
         format!("after the fix: {diagnostics:?}"),
     )?;
+    // Every prefix of the file, as if typed from the top: each gets its answers, none ends the
+    // server.
+    let step = original.len() / 16;
+    for (i, cut) in (0..original.len()).step_by(step).enumerate() {
+        let version = 4 + i32::try_from(i).unwrap_or_default();
+        let prefix = &original[..cut];
+        client.change(ORDER_SERVICE, version, prefix)?;
+        let end = json!({
+            "line": prefix.matches('\n').count(),
+            "character": prefix.len() - prefix.rfind('\n').map_or(0, |i| i + 1),
+        });
+        let uri = client.uri(ORDER_SERVICE);
+        for method in [
+            "textDocument/completion",
+            "textDocument/hover",
+            "textDocument/definition",
+        ] {
+            client.request(
+                method,
+                json!({"textDocument": {"uri": uri}, "position": end}),
+            )?;
+        }
+    }
+    client.change(ORDER_SERVICE, 100, &original)?;
+    while !client.diagnostics(ORDER_SERVICE)?.is_empty() {}
     client.shutdown()
 }
 
