@@ -401,8 +401,7 @@ fn occurrences(
         ("Service", ["spec", "size"] | ["spec", "environments", _, "size"]) => {
             value_is(value.map(Symbol::Size), false);
         }
-        ("Service", ["spec", "requires", request, "type"]) => {
-            let _ = request;
+        ("Service", ["spec", "requires", _, "type"]) => {
             value_is(value.map(Symbol::ResourceType), false);
         }
         ("Service", ["spec", "requires", request, "class"])
@@ -491,7 +490,7 @@ fn placeholders(node: &Node, source: &str, service: &str, out: &mut Vec<(Span, S
     }
 }
 
-/// Where the output and resource names of each `${resources.NAME.OUTPUT}` in a text are: byte
+/// Where the resource and output names of each `${resources.NAME.OUTPUT}` in a text are: byte
 /// ranges of NAME and of OUTPUT (empty when missing), relative to the text.
 pub(crate) fn resource_placeholders(text: &str) -> Vec<((usize, usize), (usize, usize))> {
     let mut out = Vec::new();
@@ -533,7 +532,7 @@ pub(crate) fn resource_types() -> Vec<(&'static str, Vec<(&'static str, bool)>)>
         .collect()
 }
 
-/// The stdlib size classes (`stdlib/sizes.yaml`), with their spans in that text.
+/// The names of the stdlib size classes (`stdlib/sizes.yaml`).
 pub(crate) fn stdlib_sizes() -> Vec<String> {
     let Some(text) = stdlib_file("stdlib/sizes.yaml") else {
         return Vec::new();
