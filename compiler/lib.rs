@@ -28,6 +28,7 @@ pub mod diff;
 pub mod emit;
 pub mod graph;
 pub mod lower;
+pub mod lsp;
 pub mod parse;
 pub mod pipeline;
 pub mod policy;

@@ -10,6 +10,7 @@ mod dns_routing;
 mod examples;
 mod golden;
 mod graph;
+mod lsp;
 mod new;
 mod packaging;
 mod support;
@@ -24,6 +25,7 @@ fn main() {
     trials.extend(catalog::trials());
     trials.extend(graph::trials());
     trials.extend(new::trials());
+    trials.extend(lsp::trials());
     trials.extend(packaging::trials());
     trials.extend(wiring::trials());
     libtest_mimic::run(&args, trials).exit();

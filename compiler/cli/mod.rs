@@ -7,6 +7,7 @@ mod completions;
 mod diff;
 mod explain;
 mod graph;
+mod lsp;
 mod new;
 mod schema;
 mod write;
@@ -69,6 +70,7 @@ enum Command {
     Explain(explain::ExplainArgs),
     Graph(graph::GraphArgs),
     New(new::NewArgs),
+    Lsp(lsp::LspArgs),
     Schema(schema::SchemaArgs),
     Completions(completions::CompletionsArgs),
 }
@@ -156,6 +158,7 @@ pub(super) fn run(cli: Cli) -> i32 {
         Command::Explain(args) => explain::run(&args, &ui),
         Command::Graph(args) => graph::run(&args, &ui),
         Command::New(args) => new::run(&args, &ui),
+        Command::Lsp(args) => lsp::run(&args, &ui),
         Command::Schema(args) => schema::run(&args, &ui),
         Command::Completions(args) => completions::run(&args),
     }

@@ -15,7 +15,7 @@ use super::{
 use crate::diagnostic::{Diagnostic, DiagnosticKind, RefKind};
 use crate::parse::Document;
 use crate::pipeline::{Timings, check, compile};
-use crate::source::{Origin, SourceFile, SourceMap, read_platform_from, read_templates};
+use crate::source::{Origin, SourceFile, SourceMap, overlay, read_templates};
 use crate::template::{Creates, load as load_template, parameters_text, render};
 
 /// Write a new spec from a template: a service of a tenant, or a tenant.
@@ -330,13 +330,10 @@ fn new(
         );
     }
     // The platform with the new spec, checked as `pave check` checks it.
-    let mut files: Vec<(String, Vec<u8>)> = source_map
-        .files()
-        .filter(|(_, f)| matches!(f.origin, Origin::User | Origin::Asset))
-        .map(|(_, f)| (f.name.clone(), f.text.clone().into_bytes()))
-        .collect();
-    files.push((rendered.path.clone(), rendered.text.clone().into_bytes()));
-    let with_new = read_platform_from(source_map.root(), files);
+    let with_new = overlay(
+        &source_map,
+        &[(rendered.path.clone(), rendered.text.clone())],
+    );
     match compile(&with_new, &ui.options, &mut Timings::default()) {
         Ok(compilation) => {
             // The platform's own warnings are `pave check`'s to report; the new spec's are news.

@@ -179,6 +179,53 @@ pub fn read_platform_from(root: &Path, files: Vec<(String, Vec<u8>)>) -> SourceM
     source_map
 }
 
+/// The platform `base` read, with some files' texts replaced or added (names relative to the
+/// root, `/`-separated): what `pave new` checks before writing a spec, and what `pave lsp` checks
+/// as the editor's unsaved buffers change. The other files keep what reading them found (their
+/// [`SourceProblem`](super::SourceProblem), the symbolic links skipped); a replaced or added file
+/// is checked as [`read_platform`] checks one read from disk. Names that are not specs or
+/// policies, or that discovery would skip (hidden, `target/`), are not added.
+pub fn overlay(base: &SourceMap, files: &[(String, String)]) -> SourceMap {
+    let replaced = |name: &str| files.iter().any(|(n, _)| n == name);
+    let mut source_map = SourceMap::new(base.root());
+    for skipped in base.skipped() {
+        source_map.add_skipped(skipped.clone());
+    }
+    let mut specs: Vec<SourceFile> = base
+        .files()
+        .filter(|(_, f)| f.origin == Origin::User && !replaced(&f.name))
+        .map(|(_, f)| SourceFile {
+            problem: f.problem,
+            ..SourceFile::new(f.name.clone(), f.text.clone(), Origin::User)
+        })
+        .collect();
+    let mut added = SourceMap::new(base.root());
+    for (name, text) in files {
+        let file_name = name.rsplit('/').next().unwrap_or(name);
+        let hidden = name
+            .split('/')
+            .any(|part| part.starts_with('.') || is_skipped_dir_name(part));
+        if is_source_name(file_name) && !hidden {
+            add_user_file(&mut added, name.clone(), text.clone().into_bytes());
+        }
+    }
+    specs.append(&mut added.files);
+    specs.sort_by(|a, b| spec_order(&a.name, &b.name));
+    specs.dedup_by(|a, b| a.name == b.name);
+    for file in specs {
+        source_map.add(file);
+    }
+    for (_, asset) in base.files().filter(|(_, f)| f.origin == Origin::Asset) {
+        source_map.add(SourceFile::new(
+            asset.name.clone(),
+            asset.text.clone(),
+            Origin::Asset,
+        ));
+    }
+    add_stdlib(&mut source_map);
+    source_map
+}
+
 /// The largest file a Score workload's `files` may read.
 pub(super) const MAX_ASSET_BYTES: u64 = 1024 * 1024;
 

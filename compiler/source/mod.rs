@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 
 pub use discover::{
     DiscoverError, GENERATED_HEADER, GENERATED_JSON_HEADER, OUTPUT_MARKER, ROOT_FILE, find_root,
-    is_policy_name, read_platform, read_platform_from,
+    is_policy_name, overlay, read_platform, read_platform_from,
 };
 pub use embedded::{
     SCHEMAS, STDLIB, STDLIB_ADDONS, STDLIB_POLICIES, STDLIB_RESOURCES, STDLIB_TEMPLATES, TEMPLATES,
@@ -111,6 +111,17 @@ impl SourceFile {
             offset -= 1;
         }
         offset
+    }
+
+    /// The 0-based line of a byte offset and the byte offset where that line starts, for
+    /// editors, which count columns their own way (LSP in UTF-16 code units).
+    pub fn line_and_start(&self, offset: usize) -> (usize, usize) {
+        self.line_of(self.floor_boundary(offset))
+    }
+
+    /// The byte offset where a 0-based line starts, if the text has that line.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts().get(line).copied()
     }
 
     /// Line (1-based) and column (1-based, in characters: Unicode scalar values, as miette
