@@ -455,12 +455,14 @@ fn text_at(root: &Node, path: &[&str]) -> Option<String> {
     node.as_str().map(str::to_string)
 }
 
-/// The `${resources.NAME...}` placeholders in a service's strings: each NAME refers to the
-/// service's `requires.NAME`. Their places are found in the source text of each string node,
-/// which holds a placeholder as written (it has no character YAML escapes).
+/// The `${resources.NAME...}` and `${services.NAME...}` placeholders in a service's strings:
+/// each resource NAME refers to the service's `requires.NAME`, each service NAME (`name` or
+/// `tenant/name`, as `dependsOn` writes it) to that Service. Their places are found in the source
+/// text of each string node, which holds a placeholder as written (it has no character YAML
+/// escapes).
 fn placeholders(node: &Node, source: &str, service: &str, out: &mut Vec<(Span, Symbol, bool)>) {
     match &node.value {
-        Value::String(value) if value.contains("${resources.") => {
+        Value::String(value) if value.contains("${resources.") || value.contains("${services.") => {
             let start = node.span.start as usize;
             let written = source
                 .get(start..node.span.end as usize)
@@ -472,6 +474,16 @@ fn placeholders(node: &Node, source: &str, service: &str, out: &mut Vec<(Span, S
                         service.to_string(),
                         written[name_start..name_end].to_string(),
                     ),
+                    false,
+                ));
+            }
+            let own_tenant = service.split_once('/').map_or("", |(tenant, _)| tenant);
+            for (name_start, name_end) in service_placeholders(written) {
+                let name = &written[name_start..name_end];
+                let (tenant, target) = name.split_once('/').unwrap_or((own_tenant, name));
+                out.push((
+                    Span::new(node.span.file, start + name_start, start + name_end),
+                    Symbol::Service(tenant.to_string(), target.to_string()),
                     false,
                 ));
             }
@@ -488,6 +500,23 @@ fn placeholders(node: &Node, source: &str, service: &str, out: &mut Vec<(Span, S
         }
         _ => {}
     }
+}
+
+/// Where the service name of each `${services.NAME.OUTPUT}` in a text is (NAME may be
+/// `tenant/name`): byte ranges relative to the text, up to the `.` before the output.
+fn service_placeholders(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("${services.") {
+        let name_start = from + at + "${services.".len();
+        let rest = &text[name_start..];
+        let name_len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '/'))
+            .unwrap_or(rest.len());
+        out.push((name_start, name_start + name_len));
+        from = name_start + name_len;
+    }
+    out
 }
 
 /// Where the resource and output names of each `${resources.NAME.OUTPUT}` in a text are: byte
