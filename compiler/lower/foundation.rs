@@ -816,7 +816,8 @@ fn with_resource_access(
             crate::parse::ResourceType::Postgres
             | crate::parse::ResourceType::Mysql
             | crate::parse::ResourceType::Redis
-            | crate::parse::ResourceType::Mongodb => {}
+            | crate::parse::ResourceType::Mongodb
+            | crate::parse::ResourceType::Platform(_) => {}
         }
     }
     aws

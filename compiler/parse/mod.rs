@@ -13,6 +13,7 @@ mod document;
 mod environment;
 mod platform;
 mod resource;
+mod resource_type;
 mod schema;
 pub mod score;
 mod service;
@@ -45,6 +46,10 @@ pub use resource::{
     ClassRule, OutputSource, ParamDefinition, ParamType, PlatformResourceClasses, ResourceClass,
     ResourceRequest, ResourceRequestOverride, ResourceType, ResourceTypeDefinition, RuleMatch,
     StdlibResourceType,
+};
+pub use resource_type::{
+    CrossplaneProvision, ExternalProvision, ExternalValues, KubernetesProvision, OutputDefinition,
+    ProvisionMode, ResourceTypeSpec,
 };
 pub use schema::{SchemaSet, SpecKind, check_against_schema};
 pub use service::{
@@ -86,6 +91,8 @@ pub struct ParsedSpecs {
     pub services: Vec<Parsed<ServiceSpec>>,
     /// Exceptions to policy rules.
     pub waivers: Vec<Parsed<WaiverSpec>>,
+    /// The resource types the platform defines.
+    pub resource_types: Vec<Parsed<ResourceTypeSpec>>,
     /// The embedded add-on catalogue, by file name.
     pub stdlib_addons: Vec<StdlibAddon>,
     /// The embedded resource catalogue, one entry per type.
@@ -101,6 +108,7 @@ impl AnySpec {
             AnySpec::Tenant(t) => t.doc.file,
             AnySpec::Service(s) => s.doc.file,
             AnySpec::Waiver(w) => w.doc.file,
+            AnySpec::ResourceType(r) => r.doc.file,
             AnySpec::Score(doc) | AnySpec::ScoreOverrides(doc) => doc.file,
         }
     }
@@ -113,6 +121,7 @@ enum AnySpec {
     Tenant(Parsed<TenantSpec>),
     Service(Box<Parsed<ServiceSpec>>),
     Waiver(Parsed<WaiverSpec>),
+    ResourceType(Box<Parsed<ResourceTypeSpec>>),
     /// A schema-valid Score workload, lowered once every file is read.
     Score(Document),
     /// A schema-valid Score overrides file.
@@ -150,6 +159,7 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
     let mut tenants = Vec::new();
     let mut services = Vec::new();
     let mut waivers = Vec::new();
+    let mut resource_types = Vec::new();
     let mut scores: Vec<Document> = Vec::new();
     let mut score_overrides: Vec<Document> = Vec::new();
     let mut saw_platform = false;
@@ -193,18 +203,33 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
                 AnySpec::Tenant(t) => tenants.push(t),
                 AnySpec::Service(s) => services.push(*s),
                 AnySpec::Waiver(w) => waivers.push(w),
+                AnySpec::ResourceType(r) => resource_types.push(*r),
                 AnySpec::Score(doc) => scores.push(doc),
                 AnySpec::ScoreOverrides(doc) => score_overrides.push(doc),
             }
         }
     }
+    let stdlib_types = stdlib_resource_types(source_map, &mut diagnostics);
+    let type_outputs: BTreeMap<String, Vec<String>> = resource_types
+        .iter()
+        .chain(&stdlib_types)
+        .map(|r: &Parsed<ResourceTypeSpec>| {
+            let outputs = r.spec.outputs.iter().map(|o| o.name.clone()).collect();
+            (r.name().to_string(), outputs)
+        })
+        .collect();
     services.extend(score_services(
         source_map,
         scores,
         score_overrides,
         &data_files,
+        &type_outputs,
         &mut diagnostics,
     ));
+    // stdlib's data-defined types come first, so a platform's type of the same name is the one
+    // `resolve` reports as a duplicate.
+    let resource_types: Vec<Parsed<ResourceTypeSpec>> =
+        stdlib_types.into_iter().chain(resource_types).collect();
     // A `pave.yaml` that could not be read was reported; only its absence is new.
     saw_platform |= source_map
         .files()
@@ -238,6 +263,7 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
             tenants,
             services,
             waivers,
+            resource_types,
             stdlib_addons,
             stdlib_resources,
         },
@@ -248,14 +274,19 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
 /// Reads the embedded add-on catalogue. It is pave's own data, so a file that does not read is a
 /// bug in pave (a unit test reads every file).
 fn stdlib_addons(source_map: &SourceMap, diagnostics: &mut Vec<Diagnostic>) -> Vec<StdlibAddon> {
-    stdlib_documents(source_map, crate::source::STDLIB_ADDONS, diagnostics)
-        .into_iter()
-        .map(|(name, doc, definition)| StdlibAddon {
-            name: name.to_string(),
-            doc,
-            definition,
-        })
-        .collect()
+    stdlib_documents(
+        source_map,
+        crate::source::STDLIB_ADDONS,
+        |_| true,
+        diagnostics,
+    )
+    .into_iter()
+    .map(|(name, doc, definition)| StdlibAddon {
+        name: name.to_string(),
+        doc,
+        definition,
+    })
+    .collect()
 }
 
 /// The embedded stdlib files under `prefix` (one YAML document each), with their name (the file
@@ -264,6 +295,7 @@ fn stdlib_addons(source_map: &SourceMap, diagnostics: &mut Vec<Diagnostic>) -> V
 fn stdlib_documents<'a, T: DeserializeOwned>(
     source_map: &'a SourceMap,
     prefix: &str,
+    read: impl Fn(&str) -> bool,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<(&'a str, Document, T)> {
     let mut out = Vec::new();
@@ -275,6 +307,7 @@ fn stdlib_documents<'a, T: DeserializeOwned>(
             .name
             .strip_prefix(prefix)
             .and_then(|n| n.strip_suffix(".yaml"))
+            .filter(|n| read(n))
         else {
             continue;
         };
@@ -313,6 +346,7 @@ fn score_services(
     scores: Vec<Document>,
     overrides: Vec<Document>,
     data_files: &BTreeMap<String, FileId>,
+    resource_types: &BTreeMap<String, Vec<String>>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Parsed<ServiceSpec>> {
     let name_of = |file: FileId| source_map.get(file).name.as_str();
@@ -347,6 +381,7 @@ fn score_services(
     let sources = score::translate::Sources {
         text: &text,
         assets: &assets,
+        resource_types,
     };
     let mut services = Vec::new();
     for doc in &scores {
@@ -367,9 +402,13 @@ fn stdlib_resources(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<StdlibResourceType> {
     let mut out = Vec::new();
-    for (name, doc, definition) in
-        stdlib_documents(source_map, crate::source::STDLIB_RESOURCES, diagnostics)
-    {
+    for (name, doc, definition) in stdlib_documents(
+        source_map,
+        crate::source::STDLIB_RESOURCES,
+        // The others are data-defined types, read by `stdlib_resource_types`.
+        |name| ResourceType::from_name(name).is_some(),
+        diagnostics,
+    ) {
         let Some(resource_type) = ResourceType::from_name(name) else {
             diagnostics.push(Diagnostic::new(
                 DiagnosticKind::Internal {
@@ -387,6 +426,36 @@ fn stdlib_resources(
             doc,
             definition,
         });
+    }
+    out
+}
+
+/// Reads stdlib's data-defined resource types (`kind: ResourceType` files of
+/// `stdlib/resources/` not named after a built-in type), checked like a platform's.
+fn stdlib_resource_types(
+    source_map: &SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Parsed<ResourceTypeSpec>> {
+    let Ok(schemas) = SchemaSet::shared() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (file, source) in source_map.files() {
+        let is_data_type = source.origin == crate::source::Origin::Stdlib
+            && source
+                .name
+                .strip_prefix(crate::source::STDLIB_RESOURCES)
+                .and_then(|n| n.strip_suffix(".yaml"))
+                .is_some_and(|n| ResourceType::from_name(n).is_none());
+        if !is_data_type {
+            continue;
+        }
+        let result = parse_file(schemas, file, &source.name, &source.text);
+        diagnostics.extend(result.diagnostics);
+        out.extend(result.specs.into_iter().filter_map(|spec| match spec {
+            AnySpec::ResourceType(r) => Some(*r),
+            _ => None,
+        }));
     }
     out
 }
@@ -457,6 +526,7 @@ fn parse_file(schemas: &SchemaSet, file: FileId, name: &str, text: &str) -> File
             SpecKind::Tenant => typed(doc, json).map(AnySpec::Tenant),
             SpecKind::Service => typed(doc, json).map(|s| AnySpec::Service(Box::new(s))),
             SpecKind::Waiver => typed(doc, json).map(AnySpec::Waiver),
+            SpecKind::ResourceType => typed(doc, json).map(|r| AnySpec::ResourceType(Box::new(r))),
             SpecKind::Score => Ok(AnySpec::Score(doc)),
             SpecKind::ScoreOverrides => Ok(AnySpec::ScoreOverrides(doc)),
         };

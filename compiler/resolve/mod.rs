@@ -11,6 +11,7 @@ mod foundation;
 mod resource;
 mod score;
 mod stdlib;
+pub mod type_template;
 
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -25,8 +26,8 @@ pub use foundation::{
     role_arn_problem, workload_role_name,
 };
 pub use resource::{
-    CatalogueClass, CatalogueType, ClassChoice, DecidedParams, EnvPart, MatchedRule, ParamSource,
-    ResourceCatalogue, ResourceUse,
+    CatalogueClass, CatalogueType, ClassChoice, DataType, DecidedParams, EnvPart, MatchedRule,
+    ParamSource, ResourceCatalogue, ResourceUse, composite_kind,
 };
 pub use score::{ContainerInstance, ResolvedContent, ResolvedFile};
 pub use stdlib::{StdDefaults, StdLimitRange, StdProbes, Stdlib};
@@ -202,12 +203,19 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
         &mut diagnostics,
     );
 
-    let resource_catalogue =
-        resource::resource_catalogue(&platform, &specs.stdlib_resources, &mut diagnostics);
+    let environment_names: Vec<String> = environments.keys().cloned().collect();
+    let resource_catalogue = resource::resource_catalogue(
+        &platform,
+        &specs.stdlib_resources,
+        &specs.resource_types,
+        &environment_names,
+        &mut diagnostics,
+    );
     let mut catalogue_docs: BTreeMap<crate::source::FileId, &Document> = specs
         .stdlib_resources
         .iter()
         .map(|entry| (entry.doc.file, &entry.doc))
+        .chain(specs.resource_types.iter().map(|r| (r.doc.file, &r.doc)))
         .collect();
     catalogue_docs.insert(platform.doc.file, &platform.doc);
 
@@ -729,6 +737,7 @@ fn service_instances(
             let Some(parts) = resource::parse_env_value(
                 text,
                 service.name(),
+                catalogue,
                 &spec.requires,
                 span,
                 offset,

@@ -251,6 +251,10 @@ pub const SCHEMAS: &[(&str, &str)] = &[
         include_str!("../../schemas/waiver.schema.json"),
     ),
     (
+        "resource-type.schema.json",
+        include_str!("../../schemas/resource-type.schema.json"),
+    ),
+    (
         "score.schema.json",
         include_str!("../../schemas/score.schema.json"),
     ),

@@ -22,7 +22,7 @@ pub(super) fn check_required_addons(resolved: &ResolvedSpec, diagnostics: &mut V
         let doc = &service.parsed.doc;
         for instance in &service.instances {
             let env = instance.environment.as_str();
-            if let Some(first) = instance.requires.first()
+            if let Some(first) = instance.requires.iter().find(|u| u.uses_crossplane())
                 && !enabled("crossplane", env)
             {
                 diagnostics.push(Diagnostic::new(
@@ -58,8 +58,7 @@ pub(super) fn check_required_addons(resolved: &ResolvedSpec, diagnostics: &mut V
                 };
                 instance.requires.iter().any(|u| {
                     &u.name == resource
-                        && u.resource_type.output(output)
-                            == Some(crate::parse::OutputSource::Secret)
+                        && u.output_source(output) == Some(crate::parse::OutputSource::Secret)
                 })
             });
             let needs_secrets = !instance.secrets.is_empty() || reads_secret_output;

@@ -1,0 +1,105 @@
+//! The `ResourceType` spec: a resource type the platform defines as data (its parameters' JSON
+//! Schema, outputs, classes and how it is provided), so a new kind of dependency needs no change
+//! to pave. `resolve` adds it to the resource catalogue beside the built-in types.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use super::resource::{ResourceClass, RuleMatch};
+
+/// A `kind: ResourceType` document's `spec`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceTypeSpec {
+    pub description: String,
+    /// A JSON Schema of an object: every class, rule and request's parameters are checked
+    /// against it.
+    #[serde(default)]
+    pub params: Option<Json>,
+    pub outputs: Vec<OutputDefinition>,
+    pub default_class: String,
+    pub classes: BTreeMap<String, ResourceClass>,
+    /// Exactly one of these is set (the schema's `oneOf`).
+    pub crossplane: Option<CrossplaneProvision>,
+    pub kubernetes: Option<KubernetesProvision>,
+    pub external: Option<ExternalProvision>,
+}
+
+/// How a data-defined type is provided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProvisionMode {
+    Crossplane,
+    Kubernetes,
+    External,
+}
+
+impl ProvisionMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProvisionMode::Crossplane => "crossplane",
+            ProvisionMode::Kubernetes => "kubernetes",
+            ProvisionMode::External => "external",
+        }
+    }
+}
+
+impl ResourceTypeSpec {
+    /// The provisioning mode (the schema requires exactly one).
+    pub fn mode(&self) -> ProvisionMode {
+        if self.crossplane.is_some() {
+            ProvisionMode::Crossplane
+        } else if self.kubernetes.is_some() {
+            ProvisionMode::Kubernetes
+        } else {
+            ProvisionMode::External
+        }
+    }
+}
+
+/// One output of a data-defined type.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OutputDefinition {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Read from AWS Secrets Manager through an ExternalSecret.
+    #[serde(default)]
+    pub secret: bool,
+    /// A template known when compiling.
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// `spec.crossplane`: the XRD and Composition the type ships, as written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CrossplaneProvision {
+    pub definition: Json,
+    pub composition: Json,
+}
+
+/// `spec.kubernetes`: object templates, one set per request and cluster.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KubernetesProvision {
+    pub objects: Vec<Json>,
+}
+
+/// `spec.external`: output values where they match.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExternalProvision {
+    pub values: Vec<ExternalValues>,
+}
+
+/// Output values where a match holds.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExternalValues {
+    #[serde(rename = "match")]
+    pub matches: RuleMatch,
+    pub values: BTreeMap<String, String>,
+}
