@@ -729,6 +729,19 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
                         None => None,
                         Some(data) => {
                             let crossplane = data.spec.crossplane.as_ref()?;
+                            // A data-defined type's XRD and Composition only where it is used
+                            // (stdlib's `mssql` is not in every control plane).
+                            let used = spec.services.iter().any(|service| {
+                                service.instances.iter().any(|instance| {
+                                    instance
+                                        .requires
+                                        .iter()
+                                        .any(|u| u.resource_type == *resource_type)
+                                })
+                            });
+                            if !used {
+                                return None;
+                            }
                             Some((
                                 crossplane.definition.clone(),
                                 crossplane.composition.clone(),

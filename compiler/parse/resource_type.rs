@@ -77,6 +77,9 @@ pub struct OutputDefinition {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CrossplaneProvision {
+    /// The port the composed resource listens on in the environment's data network: the
+    /// foundation admits it and the cluster gets the EnvironmentConfig `pave-network`.
+    pub network_port: Option<u16>,
     pub definition: Json,
     pub composition: Json,
 }

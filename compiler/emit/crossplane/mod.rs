@@ -418,6 +418,7 @@ fn data_composite(
         "spec": {
             "parameters": resource.params,
             "region": resource.region,
+            "externalName": resource.external_name,
             "secretPrefix": resource.secret_prefix,
         },
     })
