@@ -274,19 +274,14 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
 /// Reads the embedded add-on catalogue. It is pave's own data, so a file that does not read is a
 /// bug in pave (a unit test reads every file).
 fn stdlib_addons(source_map: &SourceMap, diagnostics: &mut Vec<Diagnostic>) -> Vec<StdlibAddon> {
-    stdlib_documents(
-        source_map,
-        crate::source::STDLIB_ADDONS,
-        |_| true,
-        diagnostics,
-    )
-    .into_iter()
-    .map(|(name, doc, definition)| StdlibAddon {
-        name: name.to_string(),
-        doc,
-        definition,
-    })
-    .collect()
+    stdlib_documents(source_map, crate::source::STDLIB_ADDONS, diagnostics)
+        .into_iter()
+        .map(|(name, doc, definition)| StdlibAddon {
+            name: name.to_string(),
+            doc,
+            definition,
+        })
+        .collect()
 }
 
 /// The embedded stdlib files under `prefix` (one YAML document each), with their name (the file
@@ -295,7 +290,6 @@ fn stdlib_addons(source_map: &SourceMap, diagnostics: &mut Vec<Diagnostic>) -> V
 fn stdlib_documents<'a, T: DeserializeOwned>(
     source_map: &'a SourceMap,
     prefix: &str,
-    read: impl Fn(&str) -> bool,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<(&'a str, Document, T)> {
     let mut out = Vec::new();
@@ -307,7 +301,6 @@ fn stdlib_documents<'a, T: DeserializeOwned>(
             .name
             .strip_prefix(prefix)
             .and_then(|n| n.strip_suffix(".yaml"))
-            .filter(|n| read(n))
         else {
             continue;
         };
@@ -395,41 +388,6 @@ fn score_services(
     services
 }
 
-/// Reads the embedded resource catalogue (pave's own data: a file that does not read is a bug,
-/// and a unit test reads every one).
-fn stdlib_resources(
-    source_map: &SourceMap,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<StdlibResourceType> {
-    let mut out = Vec::new();
-    for (name, doc, definition) in stdlib_documents(
-        source_map,
-        crate::source::STDLIB_RESOURCES,
-        // The others are data-defined types, read by `stdlib_resource_types`.
-        |name| ResourceType::from_name(name).is_some(),
-        diagnostics,
-    ) {
-        let Some(resource_type) = ResourceType::from_name(name) else {
-            diagnostics.push(Diagnostic::new(
-                DiagnosticKind::Internal {
-                    message: format!(
-                        "stdlib file `{}`: not a resource type pave knows",
-                        source_map.get(doc.file).name
-                    ),
-                },
-                doc.head_span(),
-            ));
-            continue;
-        };
-        out.push(StdlibResourceType {
-            resource_type,
-            doc,
-            definition,
-        });
-    }
-    out
-}
-
 /// Reads stdlib's data-defined resource types (`kind: ResourceType` files of
 /// `stdlib/resources/` not named after a built-in type), checked like a platform's.
 fn stdlib_resource_types(
@@ -456,6 +414,59 @@ fn stdlib_resource_types(
             AnySpec::ResourceType(r) => Some(*r),
             _ => None,
         }));
+    }
+    out
+}
+
+/// Reads the embedded resource catalogue's built-in types: `kind: ResourceType` files with
+/// `builtin`, named after a variant of [`ResourceType`] (pave's own data: a file that does not
+/// read is a bug, and a unit test reads every one). Their parameters' schema is flat (each a
+/// string, integer or boolean), as the XRDs pave generates need.
+fn stdlib_resources(
+    source_map: &SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<StdlibResourceType> {
+    let Ok(schemas) = SchemaSet::shared() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (file, source) in source_map.files() {
+        let builtin = (source.origin == crate::source::Origin::Stdlib)
+            .then(|| {
+                source
+                    .name
+                    .strip_prefix(crate::source::STDLIB_RESOURCES)
+                    .and_then(|n| n.strip_suffix(".yaml"))
+                    .and_then(ResourceType::from_name)
+            })
+            .flatten();
+        let Some(resource_type) = builtin else {
+            continue;
+        };
+        let internal = |message: String, span| {
+            Diagnostic::new(
+                DiagnosticKind::Internal {
+                    message: format!("stdlib file `{}`: {message}", source.name),
+                },
+                span,
+            )
+        };
+        let result = parse_file(schemas, file, &source.name, &source.text);
+        diagnostics.extend(result.diagnostics);
+        for spec in result.specs {
+            let AnySpec::ResourceType(parsed) = spec else {
+                continue;
+            };
+            match ResourceTypeDefinition::from_spec(&parsed.spec) {
+                Ok(definition) => out.push(StdlibResourceType {
+                    resource_type,
+                    doc: parsed.doc,
+                    definition,
+                    outputs: parsed.spec.outputs,
+                }),
+                Err(message) => diagnostics.push(internal(message, parsed.doc.head_span())),
+            }
+        }
     }
     out
 }
@@ -673,4 +684,41 @@ fn source_problems(source_map: &SourceMap) -> Vec<Diagnostic> {
         }));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each built-in type's file declares exactly the outputs pave computes for it, with the
+    /// same source (secret, regional or static), so the data and the Rust cannot drift apart.
+    #[test]
+    fn built_in_types_declare_the_outputs_pave_computes() {
+        let source_map = crate::source::read_platform_from(std::path::Path::new("."), Vec::new());
+        let mut diagnostics = Vec::new();
+        let types = stdlib_resources(&source_map, &mut diagnostics);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(types.len(), ResourceType::ALL.len());
+        for entry in types {
+            let declared: Vec<(String, OutputSource)> = entry
+                .outputs
+                .iter()
+                .map(|o| {
+                    let source = match (o.secret, o.regional) {
+                        (true, _) => OutputSource::Secret,
+                        (false, true) => OutputSource::Regional,
+                        (false, false) => OutputSource::Static,
+                    };
+                    (o.name.clone(), source)
+                })
+                .collect();
+            let computed: Vec<(String, OutputSource)> = entry
+                .resource_type
+                .outputs()
+                .iter()
+                .map(|(n, s)| ((*n).to_string(), *s))
+                .collect();
+            assert_eq!(declared, computed, "{}", entry.resource_type.as_str());
+        }
+    }
 }

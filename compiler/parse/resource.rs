@@ -211,6 +211,31 @@ pub struct ResourceTypeDefinition {
     pub classes: BTreeMap<String, ResourceClass>,
 }
 
+impl ResourceTypeDefinition {
+    /// A built-in type's definition from its `ResourceType` spec: each parameter of the schema's
+    /// `properties` with its `type` and `description`.
+    pub fn from_spec(spec: &super::resource_type::ResourceTypeSpec) -> Result<Self, String> {
+        let mut params = BTreeMap::new();
+        let properties = spec
+            .params
+            .as_ref()
+            .and_then(|s| s.get("properties"))
+            .and_then(Json::as_object)
+            .ok_or("`params` has no `properties`")?;
+        for (name, property) in properties {
+            let definition: ParamDefinition = serde_json::from_value(property.clone())
+                .map_err(|e| format!("parameter `{name}`: {e}"))?;
+            params.insert(name.clone(), definition);
+        }
+        Ok(ResourceTypeDefinition {
+            description: spec.description.clone(),
+            params,
+            default_class: spec.default_class.clone(),
+            classes: spec.classes.clone(),
+        })
+    }
+}
+
 /// A class of a type: its parameters, and rules that change them where they match.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -300,4 +325,6 @@ pub struct StdlibResourceType {
     pub resource_type: ResourceType,
     pub doc: Document,
     pub definition: ResourceTypeDefinition,
+    /// The outputs it declares (a unit test checks they are [`ResourceType::outputs`]).
+    pub outputs: Vec<super::resource_type::OutputDefinition>,
 }

@@ -25,7 +25,14 @@ pub struct ResourceTypeSpec {
     pub crossplane: Option<CrossplaneProvision>,
     pub kubernetes: Option<KubernetesProvision>,
     pub external: Option<ExternalProvision>,
+    /// pave generates the XRD and Composition: the six built-in types of stdlib.
+    pub builtin: Option<BuiltinProvision>,
 }
+
+/// `spec.builtin`: pave's own provisioner (nothing to say).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuiltinProvision {}
 
 /// How a data-defined type is provided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +40,7 @@ pub enum ProvisionMode {
     Crossplane,
     Kubernetes,
     External,
+    Builtin,
 }
 
 impl ProvisionMode {
@@ -41,6 +49,7 @@ impl ProvisionMode {
             ProvisionMode::Crossplane => "crossplane",
             ProvisionMode::Kubernetes => "kubernetes",
             ProvisionMode::External => "external",
+            ProvisionMode::Builtin => "builtin",
         }
     }
 }
@@ -52,6 +61,8 @@ impl ResourceTypeSpec {
             ProvisionMode::Crossplane
         } else if self.kubernetes.is_some() {
             ProvisionMode::Kubernetes
+        } else if self.builtin.is_some() {
+            ProvisionMode::Builtin
         } else {
             ProvisionMode::External
         }
@@ -68,6 +79,9 @@ pub struct OutputDefinition {
     /// Read from AWS Secrets Manager through an ExternalSecret.
     #[serde(default)]
     pub secret: bool,
+    /// A `builtin` type's output known when compiling that differs by region.
+    #[serde(default)]
+    pub regional: bool,
     /// A template known when compiling.
     #[serde(default)]
     pub value: Option<String>,

@@ -227,7 +227,7 @@ pub(super) fn resource_catalogue(
     for entry in stdlib {
         // pave's own data: checked like the Platform's, so a mistake points into the file.
         for (name, class) in &entry.definition.classes {
-            let path = ["classes".to_string(), name.clone()];
+            let path = ["spec".to_string(), "classes".into(), name.clone()];
             check_class_params(
                 &entry.definition.params,
                 class,
@@ -250,7 +250,7 @@ pub(super) fn resource_catalogue(
                         entry.definition.default_class
                     ),
                 },
-                entry.doc.span(&["defaultClass"]),
+                entry.doc.span(&["spec", "defaultClass"]),
             ));
         }
         let classes = entry
@@ -263,7 +263,7 @@ pub(super) fn resource_catalogue(
                     CatalogueClass {
                         class: class.clone(),
                         file: entry.doc.file,
-                        path: vec!["classes".into(), name.clone()],
+                        path: vec!["spec".into(), "classes".into(), name.clone()],
                     },
                 )
             })
@@ -294,6 +294,19 @@ pub(super) fn resource_catalogue(
                 )
                 .with_related(*first, "first defined here"),
             );
+            continue;
+        }
+        if parsed.spec.builtin.is_some() {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::InvalidValue {
+                    message: "only pave's built-in types are provided by `builtin`".into(),
+                    help: Some(
+                        "provide the type with `crossplane`, `kubernetes` or `external` (docs/resource-types.md)"
+                            .into(),
+                    ),
+                },
+                parsed.doc.key_span(&["spec", "builtin"]),
+            ));
             continue;
         }
         if resource_type.is_builtin() {
