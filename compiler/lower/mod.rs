@@ -883,6 +883,12 @@ fn regional_resources(
                 if let Some(data) = &resource_use.data {
                     // Outputs that differ by region are read from the outputs ConfigMap.
                     for output in &data.spec.outputs {
+                        // One that joins others in is read as its pieces (`resource::wiring`).
+                        if output.value.as_deref().is_some_and(|v| {
+                            !crate::resolve::type_template::output_references(v).is_empty()
+                        }) {
+                            continue;
+                        }
                         if let resource::DataOutput::Regional(values) =
                             resource::data_output(data, resource_use, &name, &output.name, names)
                             && let Some(value) = values.get(region)

@@ -387,6 +387,48 @@ pub(super) fn data_output(
     }
 }
 
+/// Each output of a data-defined type whose value joins other outputs in (`${outputs.NAME}`),
+/// as its text and those outputs, each then read as it is read alone (a secret one through the
+/// ExternalSecret, the kubelet joining the pieces with `$(VAR)`). The text around them is filled
+/// for the environment's first region.
+fn expand_joined_outputs(
+    parts: &[EnvPart],
+    uses: &BTreeMap<&str, &ResourceUse>,
+    service: &str,
+    names: &UnitNames<'_>,
+) -> Vec<EnvPart> {
+    let mut out = Vec::new();
+    for part in parts {
+        if let EnvPart::Output { resource, output } = part
+            && let Some(resource_use) = uses.get(resource.as_str())
+            && let Some(data) = &resource_use.data
+            && let Some(template) = data.output(output).and_then(|o| o.value.as_deref())
+            && !type_template::output_references(template).is_empty()
+        {
+            let xr = resource_name(service, resource_use);
+            let ctx = resource_use
+                .regions
+                .keys()
+                .next()
+                .and_then(|region| template_context(resource_use, &xr, region, names));
+            if let Some(ctx) = ctx {
+                for piece in type_template::render_with_outputs(template, &ctx) {
+                    out.push(match piece {
+                        type_template::Rendered::Text(text) => EnvPart::Text(text),
+                        type_template::Rendered::Output(other) => EnvPart::Output {
+                            resource: resource.clone(),
+                            output: other,
+                        },
+                    });
+                }
+                continue;
+            }
+        }
+        out.push(part.clone());
+    }
+    out
+}
+
 /// A data-defined `kubernetes` type's objects for one resource in `region`.
 pub(super) fn data_objects(
     data: &DataType,
@@ -429,6 +471,7 @@ pub(super) fn wiring(
     let mut helpers: BTreeMap<String, EnvVarSource> = BTreeMap::new();
     let mut composed: Vec<PlannedEnvVar> = Vec::new();
     for (var, parts) in &instance.resource_env {
+        let parts = &expand_joined_outputs(parts, &uses, service.name(), names);
         let mut literal = String::new();
         let mut k8s_value = String::new();
         let mut sources: Vec<EnvVarSource> = Vec::new();

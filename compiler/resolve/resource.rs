@@ -500,7 +500,19 @@ fn check_data_type(
         }
         if let Some(value) = &output.value {
             let path = ["spec", "outputs", index.as_str(), "value"].map(str::to_string);
-            check_placeholders(doc, &path, value, &params, diagnostics);
+            // Other outputs it may join in: those whose own value joins none (no cycles).
+            let joinable: Vec<String> = spec
+                .outputs
+                .iter()
+                .filter(|o| o.name != output.name)
+                .filter(|o| {
+                    o.value
+                        .as_deref()
+                        .is_none_or(|v| type_template::output_references(v).is_empty())
+                })
+                .map(|o| o.name.clone())
+                .collect();
+            check_placeholders(doc, &path, value, &params, &joinable, diagnostics);
         }
     }
     let mut strings = Vec::new();
@@ -562,7 +574,7 @@ fn check_data_type(
         check_crossplane(crossplane, doc, diagnostics);
     }
     for (path, text) in strings {
-        check_placeholders(doc, &path, text, &params, diagnostics);
+        check_placeholders(doc, &path, text, &params, &[], diagnostics);
     }
 }
 
@@ -642,9 +654,10 @@ fn check_placeholders(
     path: &[String],
     text: &str,
     params: &[String],
+    outputs: &[String],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let problems = type_template::unknown_placeholders(text, params);
+    let problems = type_template::unknown_placeholders(text, params, outputs);
     if problems.is_empty() {
         return;
     }
@@ -666,7 +679,7 @@ fn check_placeholders(
         diagnostics.push(Diagnostic::new(
             DiagnosticKind::UnknownTypePlaceholder {
                 placeholder,
-                known: type_template::known_placeholders(params),
+                known: type_template::known_placeholders(params, outputs),
             },
             at,
         ));

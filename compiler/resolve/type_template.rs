@@ -95,9 +95,14 @@ fn pieces(text: &str) -> Vec<Piece<'_>> {
     out
 }
 
-/// The placeholders of `text` a template may not use (`params` are the type's parameters), with
-/// their byte ranges in `text`.
-pub fn unknown_placeholders(text: &str, params: &[String]) -> Vec<(String, usize, usize)> {
+/// The placeholders of `text` a template may not use (`params` are the type's parameters,
+/// `outputs` the other outputs an output's value may join in, `${outputs.NAME}`), with their
+/// byte ranges in `text`.
+pub fn unknown_placeholders(
+    text: &str,
+    params: &[String],
+    outputs: &[String],
+) -> Vec<(String, usize, usize)> {
     let mut out = Vec::new();
     for piece in pieces(text) {
         match piece {
@@ -106,7 +111,10 @@ pub fn unknown_placeholders(text: &str, params: &[String]) -> Vec<(String, usize
                 let known = PLACEHOLDERS.contains(&name)
                     || name
                         .strip_prefix("params.")
-                        .is_some_and(|p| params.iter().any(|k| k == p));
+                        .is_some_and(|p| params.iter().any(|k| k == p))
+                    || name
+                        .strip_prefix("outputs.")
+                        .is_some_and(|o| outputs.iter().any(|k| k == o));
                 if !known {
                     out.push((format!("${{{name}}}"), start, end));
                 }
@@ -118,12 +126,56 @@ pub fn unknown_placeholders(text: &str, params: &[String]) -> Vec<(String, usize
 }
 
 /// The names a template may use, for help texts.
-pub fn known_placeholders(params: &[String]) -> Vec<String> {
+pub fn known_placeholders(params: &[String], outputs: &[String]) -> Vec<String> {
     PLACEHOLDERS
         .iter()
         .map(|p| format!("${{{p}}}"))
         .chain(params.iter().map(|p| format!("${{params.{p}}}")))
+        .chain(outputs.iter().map(|o| format!("${{outputs.{o}}}")))
         .collect()
+}
+
+/// The outputs an output's value joins in (`${outputs.NAME}`), in order.
+pub fn output_references(text: &str) -> Vec<String> {
+    pieces(text)
+        .into_iter()
+        .filter_map(|piece| match piece {
+            Piece::Placeholder(name, ..) => name.strip_prefix("outputs.").map(str::to_string),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A piece of an output's value: text filled in, or another output of the same resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rendered {
+    Text(String),
+    Output(String),
+}
+
+/// `text` filled in, with each `${outputs.NAME}` left as a piece of its own.
+pub fn render_with_outputs(text: &str, ctx: &TemplateContext<'_>) -> Vec<Rendered> {
+    let mut out: Vec<Rendered> = Vec::new();
+    let push_text = |out: &mut Vec<Rendered>, t: &str| match out.last_mut() {
+        Some(Rendered::Text(last)) => last.push_str(t),
+        _ if t.is_empty() => {}
+        _ => out.push(Rendered::Text(t.to_string())),
+    };
+    for piece in pieces(text) {
+        match piece {
+            Piece::Text(t) => push_text(&mut out, t),
+            Piece::Placeholder(name, ..) => match name.strip_prefix("outputs.") {
+                Some(output) => out.push(Rendered::Output(output.to_string())),
+                None => match ctx.value(name) {
+                    Some(Json::String(s)) => push_text(&mut out, &s),
+                    Some(other) => push_text(&mut out, &other.to_string()),
+                    None => {}
+                },
+            },
+            Piece::Unclosed(start) => push_text(&mut out, &text[start..]),
+        }
+    }
+    out
 }
 
 /// `text` filled in: a string that is one placeholder keeps its value's JSON type (a number
@@ -227,10 +279,37 @@ mod tests {
     }
 
     #[test]
+    fn an_output_joins_others_in_as_pieces_of_its_own() {
+        let params = BTreeMap::new();
+        let ctx = ctx(&params);
+        assert_eq!(
+            render_with_outputs(
+                "amqps://${outputs.username}@${outputs.host}/${tenant.name}",
+                &ctx
+            ),
+            vec![
+                Rendered::Text("amqps://".into()),
+                Rendered::Output("username".into()),
+                Rendered::Text("@".into()),
+                Rendered::Output("host".into()),
+                Rendered::Text("/shop".into()),
+            ]
+        );
+        assert_eq!(
+            output_references("${outputs.a}-${params.b}-${outputs.c}"),
+            ["a", "c"]
+        );
+    }
+
+    #[test]
     fn unknown_and_unclosed_placeholders_are_found_with_their_range() {
         let params = vec!["size".to_string()];
         assert_eq!(
-            unknown_placeholders("${params.size} ${params.nope} $$ ${cluster.name", &params),
+            unknown_placeholders(
+                "${params.size} ${params.nope} $$ ${cluster.name",
+                &params,
+                &[]
+            ),
             vec![
                 ("${params.nope}".to_string(), 15, 29),
                 ("${cluster.name".to_string(), 33, 47),
