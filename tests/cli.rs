@@ -455,7 +455,7 @@ fn schema_command_exports_the_embedded_schemas() -> Result<(), Failed> {
     let written = read_tree(&out);
     let source = read_tree(&repo().join("schemas"));
     check(
-        written.len() == 7,
+        written.len() == 8,
         format!("{} schemas written", written.len()),
     )?;
     for (name, bytes) in &written {

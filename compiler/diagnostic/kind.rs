@@ -585,6 +585,18 @@ pub enum DiagnosticKind {
         known: Vec<String>,
     },
     /// A resource class that is not provided in an environment and region (`available: false`).
+    /// A placeholder a resource type's template may not use.
+    UnknownTypePlaceholder {
+        placeholder: String,
+        known: Vec<String>,
+    },
+    /// An output of an `external` resource type with no value where a workload reads it.
+    MissingOutputValue {
+        resource_type: String,
+        output: String,
+        environment: String,
+        region: String,
+    },
     NoProvisioner {
         resource_type: String,
         class: String,
@@ -920,6 +932,8 @@ impl DiagnosticKind {
             | DiagnosticKind::UnknownServiceOutput { .. }
             | DiagnosticKind::UnknownResourceParam { .. }
             | DiagnosticKind::NoProvisioner { .. }
+            | DiagnosticKind::UnknownTypePlaceholder { .. }
+            | DiagnosticKind::MissingOutputValue { .. }
             | DiagnosticKind::SharedResourceConflict { .. }
             | DiagnosticKind::RequiredAddonDisabled { .. }
             | DiagnosticKind::AtlasProjectMissing { .. }
@@ -1044,6 +1058,8 @@ impl DiagnosticKind {
             DiagnosticKind::UnknownServiceOutput { .. } => "unknown-service-output",
             DiagnosticKind::UnknownResourceParam { .. } => "unknown-resource-param",
             DiagnosticKind::NoProvisioner { .. } => "no-provisioner",
+            DiagnosticKind::UnknownTypePlaceholder { .. } => "unknown-placeholder",
+            DiagnosticKind::MissingOutputValue { .. } => "missing-output-value",
             DiagnosticKind::SharedResourceConflict { .. } => "shared-resource-conflict",
             DiagnosticKind::RequiredAddonDisabled { .. } => "required-addon-disabled",
             DiagnosticKind::AtlasProjectMissing { .. } => "atlas-project-missing",
@@ -1327,7 +1343,7 @@ impl DiagnosticKind {
                 }
             },
             DiagnosticKind::UnknownResourceType { type_, .. } => {
-                format!("pave has no provisioner for resource type `{type_}`")
+                format!("unknown resource type `{type_}`")
             }
             DiagnosticKind::ScoreWithoutTenant { workload } => {
                 format!("Score workload `{workload}` belongs to no tenant")
@@ -1360,6 +1376,17 @@ impl DiagnosticKind {
             DiagnosticKind::UnknownResourceParam { param, .. } => {
                 format!("unknown resource parameter `{param}`")
             }
+            DiagnosticKind::UnknownTypePlaceholder { placeholder, .. } => {
+                format!("unknown placeholder `{placeholder}`")
+            }
+            DiagnosticKind::MissingOutputValue {
+                resource_type,
+                output,
+                environment,
+                region,
+            } => format!(
+                "`{resource_type}` gives no value for output `{output}` in environment `{environment}` (region `{region}`)"
+            ),
             DiagnosticKind::NoProvisioner {
                 resource_type,
                 class,
@@ -1556,6 +1583,8 @@ impl DiagnosticKind {
             DiagnosticKind::UnknownServiceOutput { .. } => "no such output".into(),
             DiagnosticKind::UnknownResourceParam { .. } => "unknown parameter".into(),
             DiagnosticKind::NoProvisioner { .. } => "not provided here".into(),
+            DiagnosticKind::UnknownTypePlaceholder { .. } => "unknown placeholder".into(),
+            DiagnosticKind::MissingOutputValue { .. } => "read here".into(),
             DiagnosticKind::SharedResourceConflict { .. } => "set differently here".into(),
             DiagnosticKind::RequiredAddonDisabled { .. } => "needed here".into(),
             DiagnosticKind::AtlasProjectMissing { .. } => "requested here".into(),
@@ -1833,7 +1862,7 @@ impl DiagnosticKind {
                     .map(|best| format!("did you mean `{best}`? "))
                     .unwrap_or_default();
                 Some(format!(
-                    "{guess}pave provides {}; a platform tunes these with its own classes (Platform `spec.resourceClasses`), and a new type is a provisioner added to pave (ARCHITECTURE.md, \"A new resource type\")",
+                    "{guess}the catalogue has {}; a platform defines a new type with a `kind: ResourceType` spec (docs/resource-types.md)",
                     list(&known)
                 ))
             }
@@ -1885,6 +1914,18 @@ impl DiagnosticKind {
                     None => format!("this type takes {}", list(&known)),
                 })
             }
+            DiagnosticKind::UnknownTypePlaceholder { known, .. } => Some(format!(
+                "a resource type's templates may use {}; write `$$` for a literal `$`",
+                known
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            DiagnosticKind::MissingOutputValue { .. } => Some(
+                "add the output to an entry of the type's `external.values` whose `match` holds there"
+                    .into(),
+            ),
             DiagnosticKind::NoProvisioner { .. } => Some(
                 "choose another class, or ask the platform team for a rule that provides it here"
                     .into(),

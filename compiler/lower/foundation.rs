@@ -183,8 +183,11 @@ pub(crate) fn data_ports(spec: &ResolvedSpec, env_name: &str) -> Vec<u16> {
         .flat_map(|instance| &instance.requires)
         // Atlas runs outside the VPC.
         .filter(|resource_use| resource_use.resource_type != crate::parse::ResourceType::Mongodb)
-        .filter_map(|resource_use| {
-            super::resource::database_settings(resource_use.resource_type, "").map(|d| d.port)
+        .filter_map(|resource_use| match &resource_use.data {
+            Some(data) => data.spec.crossplane.as_ref().and_then(|c| c.network_port),
+            None => {
+                super::resource::database_settings(resource_use.resource_type, "").map(|d| d.port)
+            }
         })
         .collect::<BTreeSet<u16>>()
         .into_iter()
@@ -978,7 +981,8 @@ fn with_resource_access(
             crate::parse::ResourceType::Postgres
             | crate::parse::ResourceType::Mysql
             | crate::parse::ResourceType::Redis
-            | crate::parse::ResourceType::Mongodb => {}
+            | crate::parse::ResourceType::Mongodb
+            | crate::parse::ResourceType::Platform(_) => {}
         }
     }
     aws

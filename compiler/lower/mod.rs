@@ -179,6 +179,8 @@ pub struct PlannedResourceType {
     pub description: String,
     /// Parameter name to its JSON type and description.
     pub params: BTreeMap<String, (crate::parse::ParamType, String)>,
+    /// A data-defined type's XRD and Composition, as its spec gives them, and that spec's file.
+    pub shipped: Option<(Json, Json, FileId)>,
 }
 
 /// The Git repository that holds the generated tree.
@@ -799,7 +801,35 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
                 .resource_catalogue
                 .types
                 .iter()
-                .map(|(resource_type, entry)| PlannedResourceType {
+                .filter_map(|(resource_type, entry)| {
+                    let shipped = match &entry.data {
+                        None => None,
+                        Some(data) => {
+                            let crossplane = data.spec.crossplane.as_ref()?;
+                            // A data-defined type's XRD and Composition only where it is used
+                            // (stdlib's `mssql` is not in every control plane).
+                            let used = spec.services.iter().any(|service| {
+                                service.instances.iter().any(|instance| {
+                                    instance
+                                        .requires
+                                        .iter()
+                                        .any(|u| u.resource_type == *resource_type)
+                                })
+                            });
+                            if !used {
+                                return None;
+                            }
+                            Some((
+                                crossplane.definition.clone(),
+                                crossplane.composition.clone(),
+                                data.file,
+                            ))
+                        }
+                    };
+                    Some((resource_type, entry, shipped))
+                })
+                .map(|(resource_type, entry, shipped)| PlannedResourceType {
+                    shipped,
                     resource_type: *resource_type,
                     description: entry.description.clone(),
                     params: entry
@@ -916,6 +946,7 @@ fn regional_resources(
     let mut out = Vec::new();
     for region in regions {
         let mut resources: BTreeMap<String, PlannedResource> = BTreeMap::new();
+        let mut regional_outputs: BTreeMap<String, String> = BTreeMap::new();
         for service in services {
             let Some(instance) = service.instances.iter().find(|i| i.environment == env_name)
             else {
@@ -926,6 +957,28 @@ fn regional_resources(
                     continue;
                 };
                 let name = resource_name(service.name(), resource_use);
+                if let Some(data) = &resource_use.data {
+                    // Outputs that differ by region are read from the outputs ConfigMap.
+                    for output in &data.spec.outputs {
+                        // One that joins others in is read as its pieces (`resource::wiring`).
+                        if output.value.as_deref().is_some_and(|v| {
+                            !crate::resolve::type_template::output_references(v).is_empty()
+                        }) {
+                            continue;
+                        }
+                        if let resource::DataOutput::Regional(values) =
+                            resource::data_output(data, resource_use, &name, &output.name, names)
+                            && let Some(value) = values.get(region)
+                        {
+                            regional_outputs
+                                .insert(format!("{name}.{}", output.name), value.clone());
+                        }
+                    }
+                    // An existing service: nothing to create.
+                    if data.mode() == crate::parse::ProvisionMode::External {
+                        continue;
+                    }
+                }
                 let entry = resources.entry(name.clone()).or_insert_with(|| {
                     let mut labels = unit_labels.clone();
                     labels.insert(
@@ -936,6 +989,15 @@ fn regional_resources(
                     let external_name =
                         resource::external_name(names, resource_use.resource_type, &name, region);
                     PlannedResource {
+                        composite: resource_use.data.as_ref().and_then(|data| {
+                            data.spec
+                                .crossplane
+                                .as_ref()
+                                .and_then(|c| crate::resolve::composite_kind(&c.definition))
+                        }),
+                        objects: resource_use.data.as_ref().map_or_else(Vec::new, |data| {
+                            resource::data_objects(data, resource_use, &name, region, names)
+                        }),
                         dead_letter_queue_arn: (resource_use.resource_type
                             == crate::parse::ResourceType::SqsQueue)
                             .then(|| {
@@ -989,10 +1051,10 @@ fn regional_resources(
                 entry.consumers.push(service.name().to_string());
             }
         }
-        if resources.is_empty() {
+        if resources.is_empty() && regional_outputs.is_empty() {
             continue;
         }
-        let mut outputs = BTreeMap::new();
+        let mut outputs = regional_outputs;
         for resource in resources.values() {
             for (output, source) in resource.resource_type.outputs() {
                 if *source != crate::parse::OutputSource::Regional {

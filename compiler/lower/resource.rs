@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use crate::parse::{OutputSource, ResourceType};
-use crate::resolve::{EnvPart, ResourceUse, SecretRef, Service, ServiceInstance};
+use crate::parse::{OutputSource, ProvisionMode, ResourceType};
+use crate::resolve::type_template::{self, TemplateContext};
+use crate::resolve::{DataType, EnvPart, ResourceUse, SecretRef, Service, ServiceInstance};
 use crate::source::{FileId, Span};
 
 /// The ConfigMap (in each cluster, in the tenant's namespace) with the outputs that are known
@@ -44,6 +45,11 @@ pub struct PlannedResource {
     pub database: Option<DatabaseSettings>,
     /// The ARN of a queue's dead-letter queue.
     pub dead_letter_queue_arn: Option<String>,
+    /// A data-defined `crossplane` type's composite: its `apiVersion` and `kind` (from the XRD
+    /// the type ships).
+    pub composite: Option<(String, String)>,
+    /// A data-defined `kubernetes` type's objects, filled in for this resource and region.
+    pub objects: Vec<Json>,
     /// The services that use it, sorted.
     pub consumers: Vec<String>,
     pub labels: BTreeMap<String, String>,
@@ -70,6 +76,8 @@ impl std::hash::Hash for PlannedResource {
             secret_prefix,
             database,
             dead_letter_queue_arn,
+            composite,
+            objects,
             consumers,
             labels,
             source,
@@ -90,6 +98,11 @@ impl std::hash::Hash for PlannedResource {
         secret_prefix.hash(state);
         database.hash(state);
         dead_letter_queue_arn.hash(state);
+        composite.hash(state);
+        objects.len().hash(state);
+        for object in objects {
+            object.to_string().hash(state);
+        }
         consumers.hash(state);
         labels.hash(state);
         source.hash(state);
@@ -184,6 +197,7 @@ pub(super) fn external_name(
         ResourceType::SqsQueue => (format!("{}-{resource}", names.namespace), 80),
         // Atlas keeps 23 characters of a cluster's name in its host names.
         ResourceType::Mongodb => (format!("{}-{resource}", names.namespace), 23),
+        ResourceType::Platform(_) => (format!("{}-{resource}", names.namespace), 63),
     };
     shorten(&full, max)
 }
@@ -225,7 +239,9 @@ pub(super) fn database_settings(
         ResourceType::Mysql => 3306,
         ResourceType::Redis => 6379,
         ResourceType::Mongodb => 27017,
-        ResourceType::S3Bucket | ResourceType::SqsQueue => return None,
+        ResourceType::S3Bucket | ResourceType::SqsQueue | ResourceType::Platform(_) => {
+            return None;
+        }
     };
     Some(DatabaseSettings {
         database_name,
@@ -262,6 +278,178 @@ pub(super) fn known_output(
     }
 }
 
+/// How a data-defined type's output reaches a workload in one environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum DataOutput {
+    /// The same text in every region.
+    Text(String),
+    /// Different in each region: a key of [`OUTPUTS_CONFIG_MAP`], by region.
+    Regional(BTreeMap<String, String>),
+    /// A Secrets Manager secret (and JSON key), read through the ExternalSecret.
+    Secret {
+        remote: String,
+        property: Option<String>,
+    },
+}
+
+/// What a data-defined type's templates are filled with, for one resource in `region`.
+fn template_context<'a>(
+    resource_use: &'a ResourceUse,
+    resource: &'a str,
+    region: &'a str,
+    names: &'a UnitNames<'_>,
+) -> Option<TemplateContext<'a>> {
+    let decided = resource_use.regions.get(region)?;
+    Some(TemplateContext {
+        resource,
+        class: &resource_use.class,
+        params: &decided.params,
+        environment: &resource_use.environment,
+        environment_type: resource_use.tier.as_str(),
+        region,
+        tenant: &resource_use.tenant,
+        namespace: names.namespace,
+        platform: names.platform,
+    })
+}
+
+/// The template of an output in `region`: its `value`, or (`external`) the value of the most
+/// specific matching entry.
+fn output_template<'d>(
+    data: &'d DataType,
+    resource_use: &ResourceUse,
+    output: &str,
+    region: &str,
+) -> Option<&'d str> {
+    if let Some(external) = &data.spec.external {
+        let mut matching: Vec<(u32, usize, &str)> = external
+            .values
+            .iter()
+            .enumerate()
+            .filter(|(_, entry)| {
+                entry.matches.holds(
+                    resource_use.tier,
+                    &resource_use.environment,
+                    region,
+                    &resource_use.tenant,
+                )
+            })
+            .filter_map(|(i, entry)| {
+                let value = entry.values.get(output)?;
+                Some((entry.matches.specificity(), i, value.as_str()))
+            })
+            .collect();
+        matching.sort();
+        return matching.last().map(|(_, _, v)| *v);
+    }
+    data.output(output)?.value.as_deref()
+}
+
+/// A data-defined type's output for a workload of the environment.
+pub(super) fn data_output(
+    data: &DataType,
+    resource_use: &ResourceUse,
+    resource: &str,
+    output: &str,
+    names: &UnitNames<'_>,
+) -> DataOutput {
+    let secret = data.output(output).is_some_and(|o| o.secret);
+    let mut values: BTreeMap<String, String> = BTreeMap::new();
+    for region in resource_use.regions.keys() {
+        let (Some(ctx), Some(template)) = (
+            template_context(resource_use, resource, region, names),
+            output_template(data, resource_use, output, region),
+        ) else {
+            continue;
+        };
+        values.insert(region.clone(), type_template::render_text(template, &ctx));
+    }
+    if secret {
+        if data.mode() == ProvisionMode::Crossplane {
+            return DataOutput::Secret {
+                remote: format!("{}/{output}", secret_prefix(names, resource)),
+                property: None,
+            };
+        }
+        // Each region's ClusterSecretStore reads the same name in its own region.
+        let name = values.into_values().next().unwrap_or_default();
+        let (remote, property) = match name.split_once('#') {
+            Some((remote, property)) => (remote.to_string(), Some(property.to_string())),
+            None => (name, None),
+        };
+        return DataOutput::Secret { remote, property };
+    }
+    let mut distinct = values.values();
+    match distinct.next() {
+        Some(first) if values.values().all(|v| v == first) => DataOutput::Text(first.clone()),
+        Some(_) => DataOutput::Regional(values),
+        None => DataOutput::Text(String::new()),
+    }
+}
+
+/// Each output of a data-defined type whose value joins other outputs in (`${outputs.NAME}`),
+/// as its text and those outputs, each then read as it is read alone (a secret one through the
+/// ExternalSecret, the kubelet joining the pieces with `$(VAR)`). The text around them is filled
+/// for the environment's first region.
+fn expand_joined_outputs(
+    parts: &[EnvPart],
+    uses: &BTreeMap<&str, &ResourceUse>,
+    service: &str,
+    names: &UnitNames<'_>,
+) -> Vec<EnvPart> {
+    let mut out = Vec::new();
+    for part in parts {
+        if let EnvPart::Output { resource, output } = part
+            && let Some(resource_use) = uses.get(resource.as_str())
+            && let Some(data) = &resource_use.data
+            && let Some(template) = data.output(output).and_then(|o| o.value.as_deref())
+            && !type_template::output_references(template).is_empty()
+        {
+            let xr = resource_name(service, resource_use);
+            let ctx = resource_use
+                .regions
+                .keys()
+                .next()
+                .and_then(|region| template_context(resource_use, &xr, region, names));
+            if let Some(ctx) = ctx {
+                for piece in type_template::render_with_outputs(template, &ctx) {
+                    out.push(match piece {
+                        type_template::Rendered::Text(text) => EnvPart::Text(text),
+                        type_template::Rendered::Output(other) => EnvPart::Output {
+                            resource: resource.clone(),
+                            output: other,
+                        },
+                    });
+                }
+                continue;
+            }
+        }
+        out.push(part.clone());
+    }
+    out
+}
+
+/// A data-defined `kubernetes` type's objects for one resource in `region`.
+pub(super) fn data_objects(
+    data: &DataType,
+    resource_use: &ResourceUse,
+    resource: &str,
+    region: &str,
+    names: &UnitNames<'_>,
+) -> Vec<Json> {
+    let (Some(kubernetes), Some(ctx)) = (
+        &data.spec.kubernetes,
+        template_context(resource_use, resource, region, names),
+    ) else {
+        return Vec::new();
+    };
+    kubernetes
+        .objects
+        .iter()
+        .map(|object| type_template::render_json(object, &ctx))
+        .collect()
+}
+
 /// The env list and ExternalSecret of a workload: resource outputs by source (literal when
 /// static, the outputs ConfigMap when regional, the ExternalSecret when secret), and the
 /// service's own secrets.
@@ -283,6 +471,7 @@ pub(super) fn wiring(
     let mut helpers: BTreeMap<String, EnvVarSource> = BTreeMap::new();
     let mut composed: Vec<PlannedEnvVar> = Vec::new();
     for (var, parts) in &instance.resource_env {
+        let parts = &expand_joined_outputs(parts, &uses, service.name(), names);
         let mut literal = String::new();
         let mut k8s_value = String::new();
         let mut sources: Vec<EnvVarSource> = Vec::new();
@@ -298,25 +487,28 @@ pub(super) fn wiring(
                     };
                     let resource_type = resource_use.resource_type;
                     let xr = resource_name(service.name(), resource_use);
-                    let source = match resource_type.output(output) {
-                        Some(OutputSource::Static) => {
-                            let value = static_output(resource_type, &xr, output);
+                    let data_source = resource_use
+                        .data
+                        .as_ref()
+                        .map(|data| data_output(data, resource_use, &xr, output, names));
+                    let source = match data_source {
+                        Some(DataOutput::Text(value)) => {
                             literal.push_str(&value);
                             k8s_value.push_str(&value.replace('$', "$$"));
                             continue;
                         }
-                        Some(OutputSource::Regional) => EnvVarSource::ConfigMap {
+                        Some(DataOutput::Regional(_)) => EnvVarSource::ConfigMap {
                             name: OUTPUTS_CONFIG_MAP.into(),
                             key: format!("{xr}.{output}"),
                         },
-                        Some(OutputSource::Secret) | None => {
+                        Some(DataOutput::Secret { remote, property }) => {
                             let key = format!("{xr}.{output}");
                             data.insert(
                                 key.clone(),
                                 ExternalSecretKey {
                                     key: key.clone(),
-                                    remote: format!("{}/{output}", secret_prefix(names, &xr)),
-                                    property: None,
+                                    remote,
+                                    property,
                                 },
                             );
                             EnvVarSource::Secret {
@@ -324,6 +516,33 @@ pub(super) fn wiring(
                                 key,
                             }
                         }
+                        None => match resource_type.output(output) {
+                            Some(OutputSource::Static) => {
+                                let value = static_output(resource_type, &xr, output);
+                                literal.push_str(&value);
+                                k8s_value.push_str(&value.replace('$', "$$"));
+                                continue;
+                            }
+                            Some(OutputSource::Regional) => EnvVarSource::ConfigMap {
+                                name: OUTPUTS_CONFIG_MAP.into(),
+                                key: format!("{xr}.{output}"),
+                            },
+                            Some(OutputSource::Secret) | None => {
+                                let key = format!("{xr}.{output}");
+                                data.insert(
+                                    key.clone(),
+                                    ExternalSecretKey {
+                                        key: key.clone(),
+                                        remote: format!("{}/{output}", secret_prefix(names, &xr)),
+                                        property: None,
+                                    },
+                                );
+                                EnvVarSource::Secret {
+                                    secret: secret_name.clone(),
+                                    key,
+                                }
+                            }
+                        },
                     };
                     let helper = helper_name(&resource_use.name, output);
                     k8s_value.push_str(&format!("$({helper})"));

@@ -13,6 +13,7 @@ mod document;
 mod environment;
 mod platform;
 mod resource;
+mod resource_type;
 mod schema;
 pub mod score;
 mod service;
@@ -45,6 +46,10 @@ pub use resource::{
     ClassRule, OutputSource, ParamDefinition, ParamType, PlatformResourceClasses, ResourceClass,
     ResourceRequest, ResourceRequestOverride, ResourceType, ResourceTypeDefinition, RuleMatch,
     StdlibResourceType,
+};
+pub use resource_type::{
+    CrossplaneProvision, ExternalProvision, ExternalValues, KubernetesProvision, OutputDefinition,
+    ProvisionMode, ResourceTypeSpec,
 };
 pub use schema::{SchemaSet, SpecKind, check_against_schema};
 pub use service::{
@@ -86,6 +91,8 @@ pub struct ParsedSpecs {
     pub services: Vec<Parsed<ServiceSpec>>,
     /// Exceptions to policy rules.
     pub waivers: Vec<Parsed<WaiverSpec>>,
+    /// The resource types the platform defines.
+    pub resource_types: Vec<Parsed<ResourceTypeSpec>>,
     /// The embedded add-on catalogue, by file name.
     pub stdlib_addons: Vec<StdlibAddon>,
     /// The embedded resource catalogue, one entry per type.
@@ -101,6 +108,7 @@ impl AnySpec {
             AnySpec::Tenant(t) => t.doc.file,
             AnySpec::Service(s) => s.doc.file,
             AnySpec::Waiver(w) => w.doc.file,
+            AnySpec::ResourceType(r) => r.doc.file,
             AnySpec::Score(doc) | AnySpec::ScoreOverrides(doc) => doc.file,
         }
     }
@@ -113,6 +121,7 @@ enum AnySpec {
     Tenant(Parsed<TenantSpec>),
     Service(Box<Parsed<ServiceSpec>>),
     Waiver(Parsed<WaiverSpec>),
+    ResourceType(Box<Parsed<ResourceTypeSpec>>),
     /// A schema-valid Score workload, lowered once every file is read.
     Score(Document),
     /// A schema-valid Score overrides file.
@@ -150,6 +159,7 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
     let mut tenants = Vec::new();
     let mut services = Vec::new();
     let mut waivers = Vec::new();
+    let mut resource_types = Vec::new();
     let mut scores: Vec<Document> = Vec::new();
     let mut score_overrides: Vec<Document> = Vec::new();
     let mut saw_platform = false;
@@ -193,18 +203,33 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
                 AnySpec::Tenant(t) => tenants.push(t),
                 AnySpec::Service(s) => services.push(*s),
                 AnySpec::Waiver(w) => waivers.push(w),
+                AnySpec::ResourceType(r) => resource_types.push(*r),
                 AnySpec::Score(doc) => scores.push(doc),
                 AnySpec::ScoreOverrides(doc) => score_overrides.push(doc),
             }
         }
     }
+    let stdlib_types = stdlib_resource_types(source_map, &mut diagnostics);
+    let type_outputs: BTreeMap<String, Vec<String>> = resource_types
+        .iter()
+        .chain(&stdlib_types)
+        .map(|r: &Parsed<ResourceTypeSpec>| {
+            let outputs = r.spec.outputs.iter().map(|o| o.name.clone()).collect();
+            (r.name().to_string(), outputs)
+        })
+        .collect();
     services.extend(score_services(
         source_map,
         scores,
         score_overrides,
         &data_files,
+        &type_outputs,
         &mut diagnostics,
     ));
+    // stdlib's data-defined types come first, so a platform's type of the same name is the one
+    // `resolve` reports as a duplicate.
+    let resource_types: Vec<Parsed<ResourceTypeSpec>> =
+        stdlib_types.into_iter().chain(resource_types).collect();
     // A `pave.yaml` that could not be read was reported; only its absence is new.
     saw_platform |= source_map
         .files()
@@ -238,6 +263,7 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
             tenants,
             services,
             waivers,
+            resource_types,
             stdlib_addons,
             stdlib_resources,
         },
@@ -313,6 +339,7 @@ fn score_services(
     scores: Vec<Document>,
     overrides: Vec<Document>,
     data_files: &BTreeMap<String, FileId>,
+    resource_types: &BTreeMap<String, Vec<String>>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Parsed<ServiceSpec>> {
     let name_of = |file: FileId| source_map.get(file).name.as_str();
@@ -347,6 +374,7 @@ fn score_services(
     let sources = score::translate::Sources {
         text: &text,
         assets: &assets,
+        resource_types,
     };
     let mut services = Vec::new();
     for doc in &scores {
@@ -360,33 +388,85 @@ fn score_services(
     services
 }
 
-/// Reads the embedded resource catalogue (pave's own data: a file that does not read is a bug,
-/// and a unit test reads every one).
+/// Reads stdlib's data-defined resource types (`kind: ResourceType` files of
+/// `stdlib/resources/` not named after a built-in type), checked like a platform's.
+fn stdlib_resource_types(
+    source_map: &SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Parsed<ResourceTypeSpec>> {
+    let Ok(schemas) = SchemaSet::shared() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (file, source) in source_map.files() {
+        let is_data_type = source.origin == crate::source::Origin::Stdlib
+            && source
+                .name
+                .strip_prefix(crate::source::STDLIB_RESOURCES)
+                .and_then(|n| n.strip_suffix(".yaml"))
+                .is_some_and(|n| ResourceType::from_name(n).is_none());
+        if !is_data_type {
+            continue;
+        }
+        let result = parse_file(schemas, file, &source.name, &source.text);
+        diagnostics.extend(result.diagnostics);
+        out.extend(result.specs.into_iter().filter_map(|spec| match spec {
+            AnySpec::ResourceType(r) => Some(*r),
+            _ => None,
+        }));
+    }
+    out
+}
+
+/// Reads the embedded resource catalogue's built-in types: `kind: ResourceType` files with
+/// `builtin`, named after a variant of [`ResourceType`] (pave's own data: a file that does not
+/// read is a bug, and a unit test reads every one). Their parameters' schema is flat (each a
+/// string, integer or boolean), as the XRDs pave generates need.
 fn stdlib_resources(
     source_map: &SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<StdlibResourceType> {
+    let Ok(schemas) = SchemaSet::shared() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
-    for (name, doc, definition) in
-        stdlib_documents(source_map, crate::source::STDLIB_RESOURCES, diagnostics)
-    {
-        let Some(resource_type) = ResourceType::from_name(name) else {
-            diagnostics.push(Diagnostic::new(
-                DiagnosticKind::Internal {
-                    message: format!(
-                        "stdlib file `{}`: not a resource type pave knows",
-                        source_map.get(doc.file).name
-                    ),
-                },
-                doc.head_span(),
-            ));
+    for (file, source) in source_map.files() {
+        let builtin = (source.origin == crate::source::Origin::Stdlib)
+            .then(|| {
+                source
+                    .name
+                    .strip_prefix(crate::source::STDLIB_RESOURCES)
+                    .and_then(|n| n.strip_suffix(".yaml"))
+                    .and_then(ResourceType::from_name)
+            })
+            .flatten();
+        let Some(resource_type) = builtin else {
             continue;
         };
-        out.push(StdlibResourceType {
-            resource_type,
-            doc,
-            definition,
-        });
+        let internal = |message: String, span| {
+            Diagnostic::new(
+                DiagnosticKind::Internal {
+                    message: format!("stdlib file `{}`: {message}", source.name),
+                },
+                span,
+            )
+        };
+        let result = parse_file(schemas, file, &source.name, &source.text);
+        diagnostics.extend(result.diagnostics);
+        for spec in result.specs {
+            let AnySpec::ResourceType(parsed) = spec else {
+                continue;
+            };
+            match ResourceTypeDefinition::from_spec(&parsed.spec) {
+                Ok(definition) => out.push(StdlibResourceType {
+                    resource_type,
+                    doc: parsed.doc,
+                    definition,
+                    outputs: parsed.spec.outputs,
+                }),
+                Err(message) => diagnostics.push(internal(message, parsed.doc.head_span())),
+            }
+        }
     }
     out
 }
@@ -457,6 +537,7 @@ fn parse_file(schemas: &SchemaSet, file: FileId, name: &str, text: &str) -> File
             SpecKind::Tenant => typed(doc, json).map(AnySpec::Tenant),
             SpecKind::Service => typed(doc, json).map(|s| AnySpec::Service(Box::new(s))),
             SpecKind::Waiver => typed(doc, json).map(AnySpec::Waiver),
+            SpecKind::ResourceType => typed(doc, json).map(|r| AnySpec::ResourceType(Box::new(r))),
             SpecKind::Score => Ok(AnySpec::Score(doc)),
             SpecKind::ScoreOverrides => Ok(AnySpec::ScoreOverrides(doc)),
         };
@@ -603,4 +684,41 @@ fn source_problems(source_map: &SourceMap) -> Vec<Diagnostic> {
         }));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each built-in type's file declares exactly the outputs pave computes for it, with the
+    /// same source (secret, regional or static), so the data and the Rust cannot drift apart.
+    #[test]
+    fn built_in_types_declare_the_outputs_pave_computes() {
+        let source_map = crate::source::read_platform_from(std::path::Path::new("."), Vec::new());
+        let mut diagnostics = Vec::new();
+        let types = stdlib_resources(&source_map, &mut diagnostics);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(types.len(), ResourceType::ALL.len());
+        for entry in types {
+            let declared: Vec<(String, OutputSource)> = entry
+                .outputs
+                .iter()
+                .map(|o| {
+                    let source = match (o.secret, o.regional) {
+                        (true, _) => OutputSource::Secret,
+                        (false, true) => OutputSource::Regional,
+                        (false, false) => OutputSource::Static,
+                    };
+                    (o.name.clone(), source)
+                })
+                .collect();
+            let computed: Vec<(String, OutputSource)> = entry
+                .resource_type
+                .outputs()
+                .iter()
+                .map(|(n, s)| ((*n).to_string(), *s))
+                .collect();
+            assert_eq!(declared, computed, "{}", entry.resource_type.as_str());
+        }
+    }
 }

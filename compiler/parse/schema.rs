@@ -19,6 +19,8 @@ pub enum SpecKind {
     Tenant,
     Service,
     Waiver,
+    /// A resource type the platform defines.
+    ResourceType,
     /// A Score workload (`apiVersion: score.dev/v1b1`, no `kind`).
     Score,
     /// The companion overrides file of a Score workload (`<name>.overrides.yaml`).
@@ -26,23 +28,25 @@ pub enum SpecKind {
 }
 
 impl SpecKind {
-    pub const ALL: [SpecKind; 7] = [
+    pub const ALL: [SpecKind; 8] = [
         SpecKind::Platform,
         SpecKind::Environment,
         SpecKind::Tenant,
         SpecKind::Service,
         SpecKind::Waiver,
+        SpecKind::ResourceType,
         SpecKind::Score,
         SpecKind::ScoreOverrides,
     ];
 
     /// The kinds written `kind: X` with pave's `apiVersion`.
-    const PAVE: [SpecKind; 5] = [
+    const PAVE: [SpecKind; 6] = [
         SpecKind::Platform,
         SpecKind::Environment,
         SpecKind::Tenant,
         SpecKind::Service,
         SpecKind::Waiver,
+        SpecKind::ResourceType,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +56,7 @@ impl SpecKind {
             SpecKind::Tenant => "Tenant",
             SpecKind::Service => "Service",
             SpecKind::Waiver => "Waiver",
+            SpecKind::ResourceType => "ResourceType",
             SpecKind::Score => "Score workload",
             SpecKind::ScoreOverrides => "Score overrides",
         }
@@ -64,6 +69,7 @@ impl SpecKind {
             SpecKind::Tenant => "tenant.schema.json",
             SpecKind::Service => "service.schema.json",
             SpecKind::Waiver => "waiver.schema.json",
+            SpecKind::ResourceType => "resource-type.schema.json",
             SpecKind::Score => "score.schema.json",
             SpecKind::ScoreOverrides => "score-overrides.schema.json",
         }

@@ -12,6 +12,7 @@ mod foundation;
 mod resource;
 mod score;
 mod stdlib;
+pub mod type_template;
 
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -27,8 +28,8 @@ pub use foundation::{
     role_arn_problem, workload_role_name,
 };
 pub use resource::{
-    CatalogueClass, CatalogueType, ClassChoice, DecidedParams, EnvPart, MatchedRule, ParamSource,
-    ResourceCatalogue, ResourceUse,
+    CatalogueClass, CatalogueType, ClassChoice, DataType, DecidedParams, EnvPart, MatchedRule,
+    ParamSource, ResourceCatalogue, ResourceUse, composite_kind,
 };
 pub use score::{ContainerInstance, ResolvedContent, ResolvedFile};
 pub use stdlib::{StdDefaults, StdLimitRange, StdProbes, Stdlib};
@@ -204,12 +205,19 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
         &mut diagnostics,
     );
 
-    let resource_catalogue =
-        resource::resource_catalogue(&platform, &specs.stdlib_resources, &mut diagnostics);
+    let environment_names: Vec<String> = environments.keys().cloned().collect();
+    let resource_catalogue = resource::resource_catalogue(
+        &platform,
+        &specs.stdlib_resources,
+        &specs.resource_types,
+        &environment_names,
+        &mut diagnostics,
+    );
     let mut catalogue_docs: BTreeMap<crate::source::FileId, &Document> = specs
         .stdlib_resources
         .iter()
         .map(|entry| (entry.doc.file, &entry.doc))
+        .chain(specs.resource_types.iter().map(|r| (r.doc.file, &r.doc)))
         .collect();
     catalogue_docs.insert(platform.doc.file, &platform.doc);
 
@@ -731,6 +739,7 @@ fn service_instances(
             let ctx = resource::EnvContext {
                 service_name: service.name(),
                 requests: &spec.requires,
+                catalogue,
                 depends_on: &spec.depends_on,
                 tenant: tenant.name(),
                 environment: env_name,

@@ -7,10 +7,12 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
+use super::type_template;
 use crate::diagnostic::{Diagnostic, DiagnosticKind, RefKind};
 use crate::parse::{
-    Document, ParamDefinition, Parsed, PlatformSpec, ResourceClass, ResourceRequest,
-    ResourceRequestOverride, ResourceType, StdlibResourceType, Tier,
+    Document, OutputDefinition, OutputSource, ParamDefinition, Parsed, PlatformSpec, ProvisionMode,
+    ResourceClass, ResourceRequest, ResourceRequestOverride, ResourceType, ResourceTypeSpec,
+    StdlibResourceType, Tier,
 };
 use crate::source::{FileId, Span};
 
@@ -27,9 +29,80 @@ pub struct ResourceCatalogue {
 #[derive(Debug, Clone)]
 pub struct CatalogueType {
     pub description: String,
+    /// A built-in type's parameters; a data-defined type's are in its schema.
     pub params: BTreeMap<String, ParamDefinition>,
     pub default_class: String,
     pub classes: BTreeMap<String, CatalogueClass>,
+    /// A data-defined type's spec (`None` for the six built-in types).
+    pub data: Option<std::sync::Arc<DataType>>,
+}
+
+/// A type defined by a `ResourceType` spec (the platform's or stdlib's).
+#[derive(Debug, Clone)]
+pub struct DataType {
+    pub name: String,
+    pub spec: ResourceTypeSpec,
+    /// The file of the spec.
+    pub file: FileId,
+    /// The span of `metadata.name`.
+    pub span: Span,
+}
+
+impl DataType {
+    pub fn mode(&self) -> ProvisionMode {
+        self.spec.mode()
+    }
+
+    /// The parameters the schema names (`properties`), sorted.
+    pub fn param_names(&self) -> Vec<String> {
+        self.spec
+            .params
+            .as_ref()
+            .and_then(|s| s.get("properties"))
+            .and_then(Json::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn output(&self, name: &str) -> Option<&OutputDefinition> {
+        self.spec.outputs.iter().find(|o| o.name == name)
+    }
+
+    /// The schema of the parameters (an open object when the type declares none).
+    pub fn schema(&self) -> Json {
+        self.spec
+            .params
+            .clone()
+            .unwrap_or_else(|| serde_json::json!({"type": "object"}))
+    }
+}
+
+impl ResourceCatalogue {
+    /// The outputs a type has, in declaration order.
+    pub fn output_names(&self, resource_type: ResourceType) -> Vec<String> {
+        match self.types.get(&resource_type).and_then(|t| t.data.as_ref()) {
+            Some(data) => data.spec.outputs.iter().map(|o| o.name.clone()).collect(),
+            None => resource_type
+                .outputs()
+                .iter()
+                .map(|(n, _)| (*n).to_string())
+                .collect(),
+        }
+    }
+
+    /// How an output reaches a workload; `None` when the type has no such output.
+    pub fn output_source(&self, resource_type: ResourceType, output: &str) -> Option<OutputSource> {
+        match self.types.get(&resource_type).and_then(|t| t.data.as_ref()) {
+            Some(data) => data.output(output).map(|o| {
+                if o.secret {
+                    OutputSource::Secret
+                } else {
+                    OutputSource::Static
+                }
+            }),
+            None => resource_type.output(output),
+        }
+    }
 }
 
 /// A class and where it is defined.
@@ -59,6 +132,11 @@ pub struct ResourceUse {
     pub class_chosen_at: ClassChoice,
     /// The class's definition (in a stdlib file or the Platform spec).
     pub class_defined_at: Span,
+    /// A data-defined type's spec, and where it is used (what its templates are filled with).
+    pub data: Option<std::sync::Arc<DataType>>,
+    pub tenant: String,
+    pub environment: String,
+    pub tier: Tier,
 }
 
 /// Where a resource's class came from.
@@ -71,6 +149,27 @@ pub enum ClassChoice {
 }
 
 impl ResourceUse {
+    /// How an output reaches a workload.
+    pub fn output_source(&self, output: &str) -> Option<OutputSource> {
+        match &self.data {
+            Some(data) => data.output(output).map(|o| {
+                if o.secret {
+                    OutputSource::Secret
+                } else {
+                    OutputSource::Static
+                }
+            }),
+            None => self.resource_type.output(output),
+        }
+    }
+
+    /// Whether Crossplane provides it (a built-in type, or a data-defined `crossplane` one).
+    pub fn uses_crossplane(&self) -> bool {
+        self.data
+            .as_ref()
+            .is_none_or(|d| d.mode() == ProvisionMode::Crossplane)
+    }
+
     /// Its name in the tenant's namespace: the `id`, or `<service>-<request>`.
     pub fn resource_name(&self, service: &str) -> String {
         match &self.id {
@@ -123,13 +222,15 @@ pub enum EnvPart {
 pub(super) fn resource_catalogue(
     platform: &Parsed<PlatformSpec>,
     stdlib: &[StdlibResourceType],
+    data_types: &[Parsed<ResourceTypeSpec>],
+    environments: &[String],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> ResourceCatalogue {
     let mut catalogue = ResourceCatalogue::default();
     for entry in stdlib {
         // pave's own data: checked like the Platform's, so a mistake points into the file.
         for (name, class) in &entry.definition.classes {
-            let path = ["classes".to_string(), name.clone()];
+            let path = ["spec".to_string(), "classes".into(), name.clone()];
             check_class_params(
                 &entry.definition.params,
                 class,
@@ -152,7 +253,7 @@ pub(super) fn resource_catalogue(
                         entry.definition.default_class
                     ),
                 },
-                entry.doc.span(&["defaultClass"]),
+                entry.doc.span(&["spec", "defaultClass"]),
             ));
         }
         let classes = entry
@@ -165,7 +266,7 @@ pub(super) fn resource_catalogue(
                     CatalogueClass {
                         class: class.clone(),
                         file: entry.doc.file,
-                        path: vec!["classes".into(), name.clone()],
+                        path: vec!["spec".into(), "classes".into(), name.clone()],
                     },
                 )
             })
@@ -177,6 +278,81 @@ pub(super) fn resource_catalogue(
                 params: entry.definition.params.clone(),
                 default_class: entry.definition.default_class.clone(),
                 classes,
+                data: None,
+            },
+        );
+    }
+    let mut defined_at: BTreeMap<ResourceType, Span> = BTreeMap::new();
+    for parsed in data_types {
+        let resource_type = ResourceType::named(parsed.name());
+        let name_span = parsed.doc.span(&["metadata", "name"]);
+        if let Some(first) = defined_at.get(&resource_type) {
+            diagnostics.push(
+                Diagnostic::new(
+                    DiagnosticKind::DuplicateName {
+                        kind: "resource type".into(),
+                        name: parsed.name().into(),
+                    },
+                    name_span,
+                )
+                .with_related(*first, "first defined here"),
+            );
+            continue;
+        }
+        if parsed.spec.builtin.is_some() {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::InvalidValue {
+                    message: "only pave's built-in types are provided by `builtin`".into(),
+                    help: Some(
+                        "provide the type with `crossplane`, `kubernetes` or `external` (docs/resource-types.md)"
+                            .into(),
+                    ),
+                },
+                parsed.doc.key_span(&["spec", "builtin"]),
+            ));
+            continue;
+        }
+        if resource_type.is_builtin() {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::DuplicateName {
+                    kind: "resource type".into(),
+                    name: parsed.name().into(),
+                },
+                name_span,
+            ));
+            continue;
+        }
+        defined_at.insert(resource_type, name_span);
+        let data = DataType {
+            name: parsed.name().to_string(),
+            spec: parsed.spec.clone(),
+            file: parsed.doc.file,
+            span: name_span,
+        };
+        check_data_type(&data, &parsed.doc, environments, diagnostics);
+        let classes = data
+            .spec
+            .classes
+            .iter()
+            .map(|(name, class)| {
+                (
+                    name.clone(),
+                    CatalogueClass {
+                        class: class.clone(),
+                        file: parsed.doc.file,
+                        path: vec!["spec".into(), "classes".into(), name.clone()],
+                    },
+                )
+            })
+            .collect();
+        catalogue.types.insert(
+            resource_type,
+            CatalogueType {
+                description: data.spec.description.clone(),
+                params: BTreeMap::new(),
+                default_class: data.spec.default_class.clone(),
+                classes,
+                data: Some(std::sync::Arc::new(data)),
             },
         );
     }
@@ -189,7 +365,10 @@ pub(super) fn resource_catalogue(
         for (name, class) in &over.classes {
             let mut path: Vec<String> = type_path.to_vec();
             path.extend(["classes".to_string(), name.clone()]);
-            check_class_params(&entry.params, class, doc, &path, true, diagnostics);
+            match &entry.data {
+                Some(data) => check_data_class(data, class, doc, &path, environments, diagnostics),
+                None => check_class_params(&entry.params, class, doc, &path, true, diagnostics),
+            }
             entry.classes.insert(
                 name.clone(),
                 CatalogueClass {
@@ -229,6 +408,353 @@ pub(super) fn resource_catalogue(
         }
     }
     catalogue
+}
+
+/// The checks of a data-defined type that its schema cannot make: classes and rules against
+/// the parameters' schema, rules' environments, outputs against the provisioning mode, and
+/// every template's placeholders.
+fn check_data_type(
+    data: &DataType,
+    doc: &Document,
+    environments: &[String],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let spec = &data.spec;
+    let schema = data.schema();
+    if let Err(error) = jsonschema::draft202012::new(&schema) {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::InvalidValue {
+                message: format!("the parameters' schema does not compile: {error}"),
+                help: Some("`params` is a JSON Schema (draft 2020-12) of an object".into()),
+            },
+            doc.span(&["spec", "params"]),
+        ));
+        return;
+    }
+    if !spec.classes.contains_key(&spec.default_class) {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::UnknownReference {
+                kind: RefKind::ResourceClass,
+                name: format!("{}/{}", data.name, spec.default_class),
+                known: spec
+                    .classes
+                    .keys()
+                    .map(|c| format!("{}/{c}", data.name))
+                    .collect(),
+            },
+            doc.span(&["spec", "defaultClass"]),
+        ));
+    }
+    for (name, class) in &spec.classes {
+        let path = ["spec".to_string(), "classes".into(), name.clone()];
+        check_data_class(data, class, doc, &path, environments, diagnostics);
+    }
+    let params = data.param_names();
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let mode = spec.mode();
+    for (i, output) in spec.outputs.iter().enumerate() {
+        let index = i.to_string();
+        let at = |field: &str| doc.span(&["spec", "outputs", index.as_str(), field]);
+        if seen.insert(&output.name, i).is_some() {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::DuplicateName {
+                    kind: "output".into(),
+                    name: output.name.clone(),
+                },
+                at("name"),
+            ));
+        }
+        let problem = match (mode, output.secret, &output.value) {
+            (_, true, Some(_)) => Some((
+                "value",
+                "a secret output has no value in the spec",
+                "a secret output is read from AWS Secrets Manager; remove `value` or `secret`",
+            )),
+            (ProvisionMode::Crossplane, false, None) => Some((
+                "name",
+                "this output has no value",
+                "give it a `value` template, or make it `secret: true` for the Composition to write to Secrets Manager at `<spec.secretPrefix>/<output>`",
+            )),
+            (ProvisionMode::Kubernetes, false, None) => Some((
+                "name",
+                "this output has no value",
+                "give it a `value` template (for example `${resource.name}.${tenant.namespace}.svc`)",
+            )),
+            (ProvisionMode::Kubernetes, true, None) => Some((
+                "secret",
+                "a `kubernetes` type has no secret outputs",
+                "nothing writes them to Secrets Manager: provide the type with `crossplane`, or with `external` naming the secret",
+            )),
+            (ProvisionMode::External, _, Some(_)) => Some((
+                "value",
+                "an `external` type's outputs take their values from `external.values`",
+                "move the value to an entry of `external.values`",
+            )),
+            _ => None,
+        };
+        if let Some((field, message, help)) = problem {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::InvalidValue {
+                    message: message.into(),
+                    help: Some(help.into()),
+                },
+                at(field),
+            ));
+        }
+        if let Some(value) = &output.value {
+            let path = ["spec", "outputs", index.as_str(), "value"].map(str::to_string);
+            // Other outputs it may join in: those whose own value joins none (no cycles).
+            let joinable: Vec<String> = spec
+                .outputs
+                .iter()
+                .filter(|o| o.name != output.name)
+                .filter(|o| {
+                    o.value
+                        .as_deref()
+                        .is_none_or(|v| type_template::output_references(v).is_empty())
+                })
+                .map(|o| o.name.clone())
+                .collect();
+            check_placeholders(doc, &path, value, &params, &joinable, diagnostics);
+        }
+    }
+    let mut strings = Vec::new();
+    if let Some(kubernetes) = &spec.kubernetes {
+        for (i, object) in kubernetes.objects.iter().enumerate() {
+            let path = ["spec", "kubernetes", "objects"]
+                .map(str::to_string)
+                .into_iter()
+                .chain([i.to_string()])
+                .collect::<Vec<_>>();
+            type_template::strings(object, &path, &mut strings);
+        }
+    }
+    if let Some(external) = &spec.external {
+        for (i, entry) in external.values.iter().enumerate() {
+            let index = i.to_string();
+            if let Some(environment) = &entry.matches.environment
+                && !environments.contains(environment)
+            {
+                diagnostics.push(unknown_environment(
+                    environment,
+                    environments,
+                    doc.span(&[
+                        "spec",
+                        "external",
+                        "values",
+                        index.as_str(),
+                        "match",
+                        "environment",
+                    ]),
+                ));
+            }
+            for (output, value) in &entry.values {
+                let path = [
+                    "spec",
+                    "external",
+                    "values",
+                    index.as_str(),
+                    "values",
+                    output.as_str(),
+                ]
+                .map(str::to_string);
+                if data.output(output).is_none() {
+                    diagnostics.push(Diagnostic::new(
+                        DiagnosticKind::UnknownResourceOutput {
+                            resource: data.name.clone(),
+                            resource_type: data.name.clone(),
+                            output: output.clone(),
+                            known: spec.outputs.iter().map(|o| o.name.clone()).collect(),
+                        },
+                        doc.key_span(&path),
+                    ));
+                }
+                strings.push((path.to_vec(), value.as_str()));
+            }
+        }
+    }
+    if let Some(crossplane) = &spec.crossplane {
+        check_crossplane(crossplane, doc, diagnostics);
+    }
+    for (path, text) in strings {
+        check_placeholders(doc, &path, text, &params, &[], diagnostics);
+    }
+}
+
+/// The XRD names a kind, group and version, and the Composition composes that kind.
+fn check_crossplane(
+    crossplane: &crate::parse::CrossplaneProvision,
+    doc: &Document,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let Some((api_version, kind)) = composite_kind(&crossplane.definition) else {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::InvalidValue {
+                message: "the XRD names no composite kind".into(),
+                help: Some(
+                    "give `spec.group`, `spec.names.kind` and a `spec.versions` entry with `served: true`"
+                        .into(),
+                ),
+            },
+            doc.span(&["spec", "crossplane", "definition"]),
+        ));
+        return;
+    };
+    let type_ref = crossplane.composition.pointer("/spec/compositeTypeRef");
+    let matches = type_ref.is_some_and(|r| {
+        r.get("apiVersion").and_then(Json::as_str) == Some(api_version.as_str())
+            && r.get("kind").and_then(Json::as_str) == Some(kind.as_str())
+    });
+    if !matches {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::InvalidValue {
+                message: format!("the Composition does not compose the XRD's `{kind}`"),
+                help: Some(format!(
+                    "set `spec.compositeTypeRef` to `apiVersion: {api_version}`, `kind: {kind}`"
+                )),
+            },
+            doc.span(&[
+                "spec",
+                "crossplane",
+                "composition",
+                "spec",
+                "compositeTypeRef",
+            ]),
+        ));
+    }
+}
+
+/// The `apiVersion` and `kind` of an XRD's composite resources (its first served version).
+pub fn composite_kind(definition: &Json) -> Option<(String, String)> {
+    let spec = definition.get("spec")?;
+    let group = spec.get("group")?.as_str()?;
+    let kind = spec.pointer("/names/kind")?.as_str()?;
+    let version = spec
+        .get("versions")?
+        .as_array()?
+        .iter()
+        .find(|v| v.get("served").and_then(Json::as_bool) == Some(true))?
+        .get("name")?
+        .as_str()?;
+    Some((format!("{group}/{version}"), kind.to_string()))
+}
+
+fn unknown_environment(name: &str, environments: &[String], span: Span) -> Diagnostic {
+    Diagnostic::new(
+        DiagnosticKind::UnknownReference {
+            kind: RefKind::Environment,
+            name: name.to_string(),
+            known: environments.to_vec(),
+        },
+        span,
+    )
+}
+
+/// Reports each placeholder of `text` (the string at `path`) a template may not use, at its
+/// position inside the string when the node is a plain or simply quoted scalar.
+fn check_placeholders(
+    doc: &Document,
+    path: &[String],
+    text: &str,
+    params: &[String],
+    outputs: &[String],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let problems = type_template::unknown_placeholders(text, params, outputs);
+    if problems.is_empty() {
+        return;
+    }
+    let span = doc.span(path);
+    let offset =
+        match (span.end - span.start).checked_sub(u32::try_from(text.len()).unwrap_or(u32::MAX)) {
+            Some(0) => Some(0),
+            Some(2) => Some(1),
+            _ => None,
+        };
+    for (placeholder, start, end) in problems {
+        let at = match offset {
+            Some(offset) => {
+                let base = usize::try_from(span.start + offset).unwrap_or(0);
+                Span::new(span.file, base + start, base + end)
+            }
+            None => span,
+        };
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::UnknownTypePlaceholder {
+                placeholder,
+                known: type_template::known_placeholders(params, outputs),
+            },
+            at,
+        ));
+    }
+}
+
+/// A class of a data-defined type: its parameters against the whole schema, each rule's
+/// against the schema without `required`, and each rule's environment.
+fn check_data_class(
+    data: &DataType,
+    class: &ResourceClass,
+    doc: &Document,
+    path: &[String],
+    environments: &[String],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let schema = data.schema();
+    let mut params_path = path.to_vec();
+    params_path.push("params".into());
+    diagnostics.extend(check_params_schema(
+        &schema,
+        &class.params,
+        doc,
+        &params_path,
+        true,
+    ));
+    for (i, rule) in class.rules.iter().enumerate() {
+        let mut rule_path = path.to_vec();
+        rule_path.extend(["rules".to_string(), i.to_string()]);
+        if let Some(environment) = &rule.matches.environment
+            && !environments.contains(environment)
+        {
+            let mut at = rule_path.clone();
+            at.extend(["match".to_string(), "environment".into()]);
+            diagnostics.push(unknown_environment(
+                environment,
+                environments,
+                doc.span(&at),
+            ));
+        }
+        rule_path.push("params".into());
+        diagnostics.extend(check_params_schema(
+            &schema,
+            &rule.params,
+            doc,
+            &rule_path,
+            false,
+        ));
+    }
+}
+
+/// `params` (the mapping at `path` of `doc`) against a type's schema, each error placed on its
+/// node; `complete: false` drops the schema's top-level `required` (a rule or a request sets
+/// some parameters over its class's).
+pub(super) fn check_params_schema(
+    schema: &Json,
+    params: &BTreeMap<String, Json>,
+    doc: &Document,
+    path: &[String],
+    complete: bool,
+) -> Vec<Diagnostic> {
+    let mut schema = schema.clone();
+    if !complete && let Some(object) = schema.as_object_mut() {
+        object.remove("required");
+    }
+    // The document's shape around the parameters, so each error's path is the node's.
+    let mut value = Json::Object(params.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+    for segment in path.iter().rev() {
+        schema = serde_json::json!({"type": "object", "properties": {segment.as_str(): schema}});
+        value = Json::Object([(segment.clone(), value)].into_iter().collect());
+    }
+    crate::parse::check_against_schema(&schema, doc, &value)
 }
 
 /// A Platform class must give every parameter of its type, each of the right type; its rules
@@ -376,6 +902,17 @@ pub(super) fn resource_uses(
     let mut uses = Vec::new();
     for (name, request) in requests {
         let Some(entry) = catalogue.types.get(&request.resource_type) else {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::UnknownResourceType {
+                    type_: request.resource_type.as_str().into(),
+                    known: catalogue
+                        .types
+                        .keys()
+                        .map(|t| t.as_str().to_string())
+                        .collect(),
+                },
+                service_doc.span(&["spec", "requires", name.as_str(), "type"]),
+            ));
             continue;
         };
         let request_path = ["spec", "requires", name.as_str()];
@@ -415,22 +952,40 @@ pub(super) fn resource_uses(
             continue;
         };
         let path_of = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let request_ok = check_params(
-            &entry.params,
-            &request.params,
-            service_doc,
-            &path_of(&[&request_path[..], &["params"]].concat()),
-            diagnostics,
-        );
-        let over_ok = over.is_none_or(|o| {
-            check_params(
-                &entry.params,
-                &o.params,
-                service_doc,
-                &path_of(&[&over_path[..], &["params"]].concat()),
-                diagnostics,
-            )
-        });
+        let (request_ok, over_ok) = match &entry.data {
+            Some(data) => {
+                let schema = data.schema();
+                let mut check = |params: &BTreeMap<String, Json>, path: &[&str]| {
+                    let path = path_of(&[path, &["params"]].concat());
+                    let found = check_params_schema(&schema, params, service_doc, &path, false);
+                    let ok = found.is_empty();
+                    diagnostics.extend(found);
+                    ok
+                };
+                let request_ok = check(&request.params, &request_path);
+                let over_ok = over.is_none_or(|o| check(&o.params, &over_path));
+                (request_ok, over_ok)
+            }
+            None => {
+                let request_ok = check_params(
+                    &entry.params,
+                    &request.params,
+                    service_doc,
+                    &path_of(&[&request_path[..], &["params"]].concat()),
+                    diagnostics,
+                );
+                let over_ok = over.is_none_or(|o| {
+                    check_params(
+                        &entry.params,
+                        &o.params,
+                        service_doc,
+                        &path_of(&[&over_path[..], &["params"]].concat()),
+                        diagnostics,
+                    )
+                });
+                (request_ok, over_ok)
+            }
+        };
         if !request_ok || !over_ok {
             continue;
         }
@@ -507,6 +1062,29 @@ pub(super) fn resource_uses(
         if unavailable {
             continue;
         }
+        if let Some(data) = &entry.data
+            && let Some(external) = &data.spec.external
+        {
+            for region in regions.keys() {
+                for output in &data.spec.outputs {
+                    let given = external.values.iter().any(|entry| {
+                        entry.values.contains_key(&output.name)
+                            && entry.matches.holds(ctx.tier, env, region, ctx.tenant)
+                    });
+                    if !given {
+                        diagnostics.push(Diagnostic::new(
+                            DiagnosticKind::MissingOutputValue {
+                                resource_type: data.name.clone(),
+                                output: output.name.clone(),
+                                environment: env.into(),
+                                region: region.clone(),
+                            },
+                            service_doc.span(&[&request_path[..], &["type"]].concat()),
+                        ));
+                    }
+                }
+            }
+        }
         uses.push(ResourceUse {
             name: name.clone(),
             resource_type: request.resource_type,
@@ -517,6 +1095,10 @@ pub(super) fn resource_uses(
             class_chosen_at,
             class_defined_at: class_doc
                 .map_or(Span::new(class.file, 0, 0), |d| d.key_span(&class.path)),
+            data: entry.data.clone(),
+            tenant: ctx.tenant.to_string(),
+            environment: env.to_string(),
+            tier: ctx.tier,
         });
     }
     uses
@@ -528,6 +1110,8 @@ pub(super) struct EnvContext<'a> {
     pub service_name: &'a str,
     /// `${resources.NAME.OUTPUT}`: the service's `requires`.
     pub requests: &'a BTreeMap<String, ResourceRequest>,
+    /// The types those requests name, with their outputs.
+    pub catalogue: &'a ResourceCatalogue,
     /// `${services.NAME.OUTPUT}`: its `dependsOn`, as written, with its tenant's name.
     pub depends_on: &'a [String],
     pub tenant: &'a str,
@@ -548,6 +1132,7 @@ pub(super) fn parse_env_value(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Vec<EnvPart>> {
     let requests = ctx.requests;
+    let catalogue = ctx.catalogue;
     let mut parts: Vec<EnvPart> = Vec::new();
     let mut text = String::new();
     let mut ok = true;
@@ -601,19 +1186,22 @@ pub(super) fn parse_env_value(
                             span,
                         ));
                     }
-                    Some(request) if request.resource_type.output(output).is_none() => {
+                    // An unknown type was reported where it is requested.
+                    Some(request) if !catalogue.types.contains_key(&request.resource_type) => {
+                        ok = false;
+                    }
+                    Some(request)
+                        if catalogue
+                            .output_source(request.resource_type, output)
+                            .is_none() =>
+                    {
                         ok = false;
                         diagnostics.push(Diagnostic::new(
                             DiagnosticKind::UnknownResourceOutput {
                                 resource: (*resource).to_string(),
                                 resource_type: request.resource_type.as_str().into(),
                                 output: (*output).to_string(),
-                                known: request
-                                    .resource_type
-                                    .outputs()
-                                    .iter()
-                                    .map(|(n, _)| (*n).to_string())
-                                    .collect(),
+                                known: catalogue.output_names(request.resource_type),
                             },
                             span,
                         ));
@@ -724,9 +1312,22 @@ mod tests {
             (("shop".to_string(), "cart".to_string()), Vec::new()),
         ]);
         let depends_on = ["users".to_string(), "billing/invoices".to_string()];
+        let catalogue = ResourceCatalogue {
+            types: BTreeMap::from([(
+                ResourceType::Postgres,
+                CatalogueType {
+                    description: String::new(),
+                    params: BTreeMap::new(),
+                    default_class: String::new(),
+                    classes: BTreeMap::new(),
+                    data: None,
+                },
+            )]),
+        };
         let ctx = EnvContext {
             service_name: "api",
             requests: &requests,
+            catalogue: &catalogue,
             depends_on: &depends_on,
             tenant: "shop",
             environment: "prod",

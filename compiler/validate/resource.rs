@@ -18,11 +18,34 @@ pub(super) fn check_required_addons(resolved: &ResolvedSpec, diagnostics: &mut V
             .and_then(|a| a.instances.get(env))
             .is_some_and(|i| i.enabled.value)
     };
+    let claims = resolved.platform.spec.crossplane.claims;
     for service in &resolved.services {
         let doc = &service.parsed.doc;
         for instance in &service.instances {
             let env = instance.environment.as_str();
-            if let Some(first) = instance.requires.first()
+            // A data-defined `crossplane` type ships a v2 XRD: namespaced composites, no claims.
+            if claims
+                && let Some(resource_use) = instance.requires.iter().find(|u| {
+                    u.data
+                        .as_ref()
+                        .is_some_and(|d| d.mode() == crate::parse::ProvisionMode::Crossplane)
+                })
+            {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::InvalidValue {
+                        message: format!(
+                            "`{}` needs Crossplane v2, and the Platform asks for v1 claims",
+                            resource_use.resource_type.as_str()
+                        ),
+                        help: Some(
+                            "a `crossplane` resource type ships a v2 XRD (namespaced composite resources); leave `spec.crossplane.claims` off to use it"
+                                .into(),
+                        ),
+                    },
+                    resource_use.span,
+                ));
+            }
+            if let Some(first) = instance.requires.iter().find(|u| u.uses_crossplane())
                 && !enabled("crossplane", env)
             {
                 diagnostics.push(Diagnostic::new(
@@ -58,8 +81,7 @@ pub(super) fn check_required_addons(resolved: &ResolvedSpec, diagnostics: &mut V
                 };
                 instance.requires.iter().any(|u| {
                     &u.name == resource
-                        && u.resource_type.output(output)
-                            == Some(crate::parse::OutputSource::Secret)
+                        && u.output_source(output) == Some(crate::parse::OutputSource::Secret)
                 })
             });
             let needs_secrets = !instance.secrets.is_empty() || reads_secret_output;

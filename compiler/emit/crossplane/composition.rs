@@ -45,6 +45,11 @@ pub(super) fn composition(
     packages: &Packages,
 ) -> Result<Json, String> {
     let ctx = Ctx { claims };
+    if let ResourceType::Platform(name) = resource_type {
+        return Err(format!(
+            "resource type `{name}` ships its own Composition; none is generated"
+        ));
+    }
     let resources = match resource_type {
         ResourceType::Postgres => ctx.rds("postgres"),
         ResourceType::Mysql => ctx.rds("mysql"),
@@ -52,6 +57,7 @@ pub(super) fn composition(
         ResourceType::S3Bucket => ctx.bucket(),
         ResourceType::SqsQueue => ctx.queue(),
         ResourceType::Mongodb => ctx.mongodb(),
+        ResourceType::Platform(_) => Vec::new(),
     };
     let mut pipeline = Vec::new();
     let environment_config = match resource_type {
@@ -59,7 +65,7 @@ pub(super) fn composition(
             Some(("network-placement", NETWORK_ENVIRONMENT_CONFIG))
         }
         ResourceType::Mongodb => Some(("atlas-project", ATLAS_ENVIRONMENT_CONFIG)),
-        ResourceType::S3Bucket | ResourceType::SqsQueue => None,
+        ResourceType::S3Bucket | ResourceType::SqsQueue | ResourceType::Platform(_) => None,
     };
     if let Some((step, config)) = environment_config {
         pipeline.push(json!({

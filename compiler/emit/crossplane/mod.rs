@@ -63,6 +63,8 @@ pub(crate) fn kind(resource_type: ResourceType) -> (&'static str, &'static str) 
         ResourceType::S3Bucket => ("S3Bucket", "s3buckets"),
         ResourceType::SqsQueue => ("SQSQueue", "sqsqueues"),
         ResourceType::Mongodb => ("MongoDBDatabase", "mongodbdatabases"),
+        // Its kind is its XRD's (`PlannedResource::composite`).
+        ResourceType::Platform(_) => ("", ""),
     }
 }
 
@@ -75,12 +77,33 @@ pub(super) fn emit(
     tree: &mut OutputTree,
 ) -> Result<(), String> {
     if !uses_resources(plan) {
+        // Only data-defined `kubernetes` or `external` types: their folders, no control plane.
+        for unit in units {
+            for regional in &unit.resources {
+                for (path, file) in resources_folder(plan, unit, regional, source_map)? {
+                    tree.insert(path, file)?;
+                }
+            }
+        }
         return Ok(());
     }
     let source = &source_map.get(plan.crossplane.source).name;
     let mut folder = Folder::new(CONTROL_PLANE_DIR.to_string());
     let packages = packages::Packages::from_plan(plan);
     for planned_type in &plan.crossplane.types {
+        if let Some((definition, composition, file)) = &planned_type.shipped {
+            // A data-defined type's own XRD and Composition, as its spec gives them.
+            let source = &source_map.get(*file).name;
+            for object in [definition, composition] {
+                let text = |key: &str| object.get(key).and_then(Json::as_str).unwrap_or_default();
+                let name = object
+                    .pointer("/metadata/name")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default();
+                folder.add_object(text("apiVersion"), text("kind"), name, object, source)?;
+            }
+            continue;
+        }
         let (kind, plural) = kind(planned_type.resource_type);
         let (xr_kind, xr_plural) = if plan.crossplane.claims {
             (format!("X{kind}"), format!("x{plural}"))
@@ -240,9 +263,16 @@ fn xrd_api_version(claims: bool) -> &'static str {
     }
 }
 
-/// Whether any tenant requires a managed resource.
+/// Whether any tenant requires a resource Crossplane provides (a built-in type or a data-defined
+/// `crossplane` one): then the control plane is written.
 pub(crate) fn uses_resources(plan: &Plan) -> bool {
-    plan.units.iter().any(|u| !u.resources.is_empty())
+    plan.units.iter().any(|u| {
+        u.resources.iter().any(|r| {
+            r.resources
+                .iter()
+                .any(|resource| resource.objects.is_empty())
+        })
+    })
 }
 
 /// The XRD of a type. v2: a namespaced XR of kind `kind`; v1: a cluster-scoped `X<kind>` with
@@ -311,16 +341,45 @@ fn resources_folder(
             provenance = provenance.field(format!("/spec/parameters/{param}"), Some(*span));
         }
         folder.trace(provenance);
+        if !resource.objects.is_empty() {
+            // A data-defined `kubernetes` type: its objects in the tenant's namespace.
+            for object in &resource.objects {
+                let mut object = object.clone();
+                let text = |key: &str| {
+                    object
+                        .get(key)
+                        .and_then(Json::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                let (api_version, kind) = (text("apiVersion"), text("kind"));
+                let name = object
+                    .pointer("/metadata/name")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                if let Some(metadata) = object.get_mut("metadata").and_then(Json::as_object_mut) {
+                    metadata.insert("namespace".into(), json!(unit.namespace));
+                    let labels = metadata.entry("labels").or_insert_with(|| json!({}));
+                    if let Some(labels) = labels.as_object_mut() {
+                        for (k, v) in &resource.labels {
+                            labels.insert(k.clone(), json!(v));
+                        }
+                    }
+                }
+                folder.add_object(&api_version, &kind, &name, &object, source)?;
+            }
+            continue;
+        }
         let object = composite(resource, unit, plan.crossplane.claims);
-        let (kind, _) = kind(resource.resource_type);
-        let kind = kind.to_string();
-        folder.add_object(
-            &format!("{GROUP}/{VERSION}"),
-            &kind,
-            &resource.name,
-            &object,
-            source,
-        )?;
+        let (api_version, kind) = match &resource.composite {
+            Some((api_version, kind)) => (api_version.clone(), kind.clone()),
+            None => (
+                format!("{GROUP}/{VERSION}"),
+                kind(resource.resource_type).0.to_string(),
+            ),
+        };
+        folder.add_object(&api_version, &kind, &resource.name, &object, source)?;
     }
     if !regional.outputs.is_empty() {
         let config_map = ConfigMap {
@@ -338,8 +397,38 @@ fn resources_folder(
     folder.finish(tenant_source)
 }
 
+/// The composite resource of a data-defined `crossplane` type: the XRD's kind, with the decided
+/// parameters, the region and the Secrets Manager prefix its Composition writes secret outputs
+/// under; the XRD's default Composition composes it.
+fn data_composite(
+    resource: &PlannedResource,
+    unit: &TenantEnvironment,
+    api_version: &str,
+    kind: &str,
+) -> Json {
+    json!({
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": {
+            "name": resource.name,
+            "namespace": unit.namespace,
+            "labels": resource.labels,
+            "annotations": {"pave.dev/consumers": resource.consumers.join(", ")},
+        },
+        "spec": {
+            "parameters": resource.params,
+            "region": resource.region,
+            "externalName": resource.external_name,
+            "secretPrefix": resource.secret_prefix,
+        },
+    })
+}
+
 /// The composite resource (v2) or claim (v1) of one planned resource.
 fn composite(resource: &PlannedResource, unit: &TenantEnvironment, claims: bool) -> Json {
+    if let Some((api_version, kind)) = &resource.composite {
+        return data_composite(resource, unit, api_version, kind);
+    }
     let (kind, _) = kind(resource.resource_type);
     let selector = json!({"matchLabels": {TYPE_LABEL: resource.resource_type.as_str()}});
     let mut spec = serde_json::Map::new();

@@ -225,7 +225,12 @@ pub(super) fn emit(
         // tenant's namespace. Not `wait`: a database takes longer than a reconcile.
         if let Some(regional) = unit.resources.iter().find(|r| r.cluster == cluster.name) {
             let name = format!("{}-resources", tenant::platform_kustomization(unit));
-            let mut depends_on = after(CONTROL_PLANE);
+            // Only data-defined `kubernetes` or `external` types: no control plane to wait for.
+            let mut depends_on = if control_plane {
+                after(CONTROL_PLANE)
+            } else {
+                Vec::new()
+            };
             if environment.is_some() {
                 depends_on.extend(after(CROSSPLANE_ENVIRONMENT));
             }

@@ -55,6 +55,7 @@ impl ResourceType {
     pub fn name(self) -> &'static str {
         match self {
             ResourceType::Managed(ManagedType::S3Bucket) => "s3",
+            ResourceType::Managed(ManagedType::Platform(name)) => name,
             other => Self::NAMES
                 .iter()
                 .find(|(_, t)| *t == other)
@@ -96,6 +97,8 @@ impl ResourceType {
                 "name",
                 "database",
             ]),
+            // The catalogue's (`Sources::resource_types`), checked by the translator.
+            ResourceType::Managed(ManagedType::Platform(_)) => None,
         }
     }
 

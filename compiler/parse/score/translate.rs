@@ -97,6 +97,9 @@ pub fn file_sources(workload: &Json) -> Vec<String> {
 pub struct Sources<'a> {
     pub text: &'a dyn Fn(FileId) -> &'a str,
     pub assets: &'a BTreeMap<String, FileId>,
+    /// The data-defined resource types (the platform's `ResourceType` specs and stdlib's), by
+    /// name, with their outputs.
+    pub resource_types: &'a BTreeMap<String, Vec<String>>,
 }
 
 /// Reads a schema-valid document into its serde model. A whole-number float where an integer
@@ -541,7 +544,15 @@ impl<'a> Translator<'a> {
     fn read_resources(&mut self, workload: &ScoreDocument) {
         for (name, resource) in &workload.resources {
             let span = self.path_span(&["resources", name, "type"]);
-            match ResourceType::from_name(&resource.type_) {
+            let type_ = ResourceType::from_name(&resource.type_).or_else(|| {
+                self.sources
+                    .resource_types
+                    .contains_key(&resource.type_)
+                    .then(|| {
+                        ResourceType::Managed(crate::parse::ResourceType::named(&resource.type_))
+                    })
+            });
+            match type_ {
                 Some(type_) => {
                     if let ResourceType::Managed(resource_type) = type_ {
                         if name.len() > MAX_MANAGED_NAME {
@@ -581,7 +592,12 @@ impl<'a> Translator<'a> {
                     self.diagnostics.push(Diagnostic::new(
                         DiagnosticKind::UnknownResourceType {
                             type_: resource.type_.clone(),
-                            known: ResourceType::known(),
+                            known: {
+                                let mut known = ResourceType::known();
+                                known.extend(self.sources.resource_types.keys().cloned());
+                                known.sort();
+                                known
+                            },
                         },
                         span,
                     ));
@@ -1159,13 +1175,22 @@ impl<'a> Translator<'a> {
                         known: self.resources.keys().cloned().collect(),
                     });
                 };
-                let known: Vec<String> = resource
-                    .type_
-                    .outputs()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|s| (*s).to_string())
-                    .collect();
+                let platform_outputs = match resource.type_ {
+                    ResourceType::Managed(crate::parse::ResourceType::Platform(type_name)) => {
+                        self.sources.resource_types.get(type_name)
+                    }
+                    _ => None,
+                };
+                let known: Vec<String> = match platform_outputs {
+                    Some(outputs) => outputs.clone(),
+                    None => resource
+                        .type_
+                        .outputs()
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|s| (*s).to_string())
+                        .collect(),
+                };
                 if parts.len() < 3 {
                     return Err(PlaceholderProblem::MissingOutput {
                         resource: name.clone(),
@@ -1190,9 +1215,10 @@ impl<'a> Translator<'a> {
                         });
                     }
                 }
-                let valid = match resource.type_.outputs() {
-                    None => parts.len() == 3,
-                    Some(outputs) => outputs.contains(&output.as_str()),
+                let valid = match (platform_outputs, resource.type_.outputs()) {
+                    (Some(outputs), _) => parts.len() == 3 && outputs.contains(&output),
+                    (None, None) => parts.len() == 3,
+                    (None, Some(outputs)) => outputs.contains(&output.as_str()),
                 };
                 if !valid {
                     return Err(PlaceholderProblem::UnknownOutput {

@@ -1,0 +1,122 @@
+//! The `ResourceType` spec: a resource type the platform defines as data (its parameters' JSON
+//! Schema, outputs, classes and how it is provided), so a new kind of dependency needs no change
+//! to pave. `resolve` adds it to the resource catalogue beside the built-in types.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use super::resource::{ResourceClass, RuleMatch};
+
+/// A `kind: ResourceType` document's `spec`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceTypeSpec {
+    pub description: String,
+    /// A JSON Schema of an object: every class, rule and request's parameters are checked
+    /// against it.
+    #[serde(default)]
+    pub params: Option<Json>,
+    pub outputs: Vec<OutputDefinition>,
+    pub default_class: String,
+    pub classes: BTreeMap<String, ResourceClass>,
+    /// Exactly one of these is set (the schema's `oneOf`).
+    pub crossplane: Option<CrossplaneProvision>,
+    pub kubernetes: Option<KubernetesProvision>,
+    pub external: Option<ExternalProvision>,
+    /// pave generates the XRD and Composition: the six built-in types of stdlib.
+    pub builtin: Option<BuiltinProvision>,
+}
+
+/// `spec.builtin`: pave's own provisioner (nothing to say).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuiltinProvision {}
+
+/// How a data-defined type is provided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProvisionMode {
+    Crossplane,
+    Kubernetes,
+    External,
+    Builtin,
+}
+
+impl ProvisionMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProvisionMode::Crossplane => "crossplane",
+            ProvisionMode::Kubernetes => "kubernetes",
+            ProvisionMode::External => "external",
+            ProvisionMode::Builtin => "builtin",
+        }
+    }
+}
+
+impl ResourceTypeSpec {
+    /// The provisioning mode (the schema requires exactly one).
+    pub fn mode(&self) -> ProvisionMode {
+        if self.crossplane.is_some() {
+            ProvisionMode::Crossplane
+        } else if self.kubernetes.is_some() {
+            ProvisionMode::Kubernetes
+        } else if self.builtin.is_some() {
+            ProvisionMode::Builtin
+        } else {
+            ProvisionMode::External
+        }
+    }
+}
+
+/// One output of a data-defined type.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OutputDefinition {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Read from AWS Secrets Manager through an ExternalSecret.
+    #[serde(default)]
+    pub secret: bool,
+    /// A `builtin` type's output known when compiling that differs by region.
+    #[serde(default)]
+    pub regional: bool,
+    /// A template known when compiling.
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// `spec.crossplane`: the XRD and Composition the type ships, as written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CrossplaneProvision {
+    /// The port the composed resource listens on in the environment's data network: the
+    /// foundation admits it and the cluster gets the EnvironmentConfig `pave-network`.
+    pub network_port: Option<u16>,
+    pub definition: Json,
+    pub composition: Json,
+}
+
+/// `spec.kubernetes`: object templates, one set per request and cluster.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KubernetesProvision {
+    pub objects: Vec<Json>,
+}
+
+/// `spec.external`: output values where they match.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExternalProvision {
+    pub values: Vec<ExternalValues>,
+}
+
+/// Output values where a match holds.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExternalValues {
+    #[serde(rename = "match")]
+    pub matches: RuleMatch,
+    pub values: BTreeMap<String, String>,
+}

@@ -1,0 +1,319 @@
+//! The templates of a data-defined resource type (`ResourceType` specs): output values,
+//! Kubernetes objects and external values, with a small fixed set of placeholders. `resolve`
+//! checks them where they are written; `lower` fills them for each resource and region.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+/// The placeholders a template may use besides `${params.NAME}`.
+pub const PLACEHOLDERS: [&str; 8] = [
+    "resource.name",
+    "resource.class",
+    "environment.name",
+    "environment.type",
+    "region",
+    "tenant.name",
+    "tenant.namespace",
+    "platform.name",
+];
+
+/// What the placeholders stand for, for one resource in one region.
+pub struct TemplateContext<'a> {
+    /// The resource's name in the namespace.
+    pub resource: &'a str,
+    pub class: &'a str,
+    pub params: &'a BTreeMap<String, Json>,
+    pub environment: &'a str,
+    pub environment_type: &'a str,
+    pub region: &'a str,
+    pub tenant: &'a str,
+    pub namespace: &'a str,
+    pub platform: &'a str,
+}
+
+impl TemplateContext<'_> {
+    fn value(&self, name: &str) -> Option<Json> {
+        if let Some(param) = name.strip_prefix("params.") {
+            return self.params.get(param).cloned();
+        }
+        let text = match name {
+            "resource.name" => self.resource,
+            "resource.class" => self.class,
+            "environment.name" => self.environment,
+            "environment.type" => self.environment_type,
+            "region" => self.region,
+            "tenant.name" => self.tenant,
+            "tenant.namespace" => self.namespace,
+            "platform.name" => self.platform,
+            _ => return None,
+        };
+        Some(Json::String(text.to_string()))
+    }
+}
+
+/// A piece of a template.
+#[derive(Debug, PartialEq)]
+enum Piece<'t> {
+    Text(&'t str),
+    /// `${NAME}`, with the byte range of the whole placeholder.
+    Placeholder(&'t str, usize, usize),
+    /// `${` without its `}`, from its start.
+    Unclosed(usize),
+}
+
+fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut rest_start = 0;
+    let mut i = 0;
+    while let Some(found) = text[i..].find('$') {
+        let at = i + found;
+        if text[at..].starts_with("$$") {
+            out.push(Piece::Text(&text[rest_start..=at]));
+            i = at + 2;
+            rest_start = i;
+            continue;
+        }
+        if text[at..].starts_with("${") {
+            out.push(Piece::Text(&text[rest_start..at]));
+            let Some(close) = text[at..].find('}') else {
+                out.push(Piece::Unclosed(at));
+                return out;
+            };
+            out.push(Piece::Placeholder(
+                &text[at + 2..at + close],
+                at,
+                at + close + 1,
+            ));
+            i = at + close + 1;
+            rest_start = i;
+            continue;
+        }
+        i = at + 1;
+    }
+    out.push(Piece::Text(&text[rest_start..]));
+    out
+}
+
+/// The placeholders of `text` a template may not use (`params` are the type's parameters,
+/// `outputs` the other outputs an output's value may join in, `${outputs.NAME}`), with their
+/// byte ranges in `text`.
+pub fn unknown_placeholders(
+    text: &str,
+    params: &[String],
+    outputs: &[String],
+) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    for piece in pieces(text) {
+        match piece {
+            Piece::Text(_) => {}
+            Piece::Placeholder(name, start, end) => {
+                let known = PLACEHOLDERS.contains(&name)
+                    || name
+                        .strip_prefix("params.")
+                        .is_some_and(|p| params.iter().any(|k| k == p))
+                    || name
+                        .strip_prefix("outputs.")
+                        .is_some_and(|o| outputs.iter().any(|k| k == o));
+                if !known {
+                    out.push((format!("${{{name}}}"), start, end));
+                }
+            }
+            Piece::Unclosed(start) => out.push((text[start..].to_string(), start, text.len())),
+        }
+    }
+    out
+}
+
+/// The names a template may use, for help texts.
+pub fn known_placeholders(params: &[String], outputs: &[String]) -> Vec<String> {
+    PLACEHOLDERS
+        .iter()
+        .map(|p| format!("${{{p}}}"))
+        .chain(params.iter().map(|p| format!("${{params.{p}}}")))
+        .chain(outputs.iter().map(|o| format!("${{outputs.{o}}}")))
+        .collect()
+}
+
+/// The outputs an output's value joins in (`${outputs.NAME}`), in order.
+pub fn output_references(text: &str) -> Vec<String> {
+    pieces(text)
+        .into_iter()
+        .filter_map(|piece| match piece {
+            Piece::Placeholder(name, ..) => name.strip_prefix("outputs.").map(str::to_string),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A piece of an output's value: text filled in, or another output of the same resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rendered {
+    Text(String),
+    Output(String),
+}
+
+/// `text` filled in, with each `${outputs.NAME}` left as a piece of its own.
+pub fn render_with_outputs(text: &str, ctx: &TemplateContext<'_>) -> Vec<Rendered> {
+    let mut out: Vec<Rendered> = Vec::new();
+    let push_text = |out: &mut Vec<Rendered>, t: &str| match out.last_mut() {
+        Some(Rendered::Text(last)) => last.push_str(t),
+        _ if t.is_empty() => {}
+        _ => out.push(Rendered::Text(t.to_string())),
+    };
+    for piece in pieces(text) {
+        match piece {
+            Piece::Text(t) => push_text(&mut out, t),
+            Piece::Placeholder(name, ..) => match name.strip_prefix("outputs.") {
+                Some(output) => out.push(Rendered::Output(output.to_string())),
+                None => match ctx.value(name) {
+                    Some(Json::String(s)) => push_text(&mut out, &s),
+                    Some(other) => push_text(&mut out, &other.to_string()),
+                    None => {}
+                },
+            },
+            Piece::Unclosed(start) => push_text(&mut out, &text[start..]),
+        }
+    }
+    out
+}
+
+/// `text` filled in: a string that is one placeholder keeps its value's JSON type (a number
+/// parameter stays a number); anything else is a string. Placeholders were checked in `resolve`;
+/// one without a value (a parameter no class sets) becomes empty.
+pub fn render(text: &str, ctx: &TemplateContext<'_>) -> Json {
+    let pieces = pieces(text);
+    if let [
+        Piece::Text(""),
+        Piece::Placeholder(name, ..),
+        Piece::Text(""),
+    ] = pieces.as_slice()
+        && let Some(value) = ctx.value(name)
+    {
+        return value;
+    }
+    Json::String(render_text(text, ctx))
+}
+
+/// `text` filled in, as text.
+pub fn render_text(text: &str, ctx: &TemplateContext<'_>) -> String {
+    let mut out = String::new();
+    for piece in pieces(text) {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Placeholder(name, ..) => match ctx.value(name) {
+                Some(Json::String(s)) => out.push_str(&s),
+                Some(other) => out.push_str(&other.to_string()),
+                None => {}
+            },
+            Piece::Unclosed(start) => out.push_str(&text[start..]),
+        }
+    }
+    out
+}
+
+/// Every string of `value` filled in (keys are kept).
+pub fn render_json(value: &Json, ctx: &TemplateContext<'_>) -> Json {
+    match value {
+        Json::String(text) => render(text, ctx),
+        Json::Array(items) => Json::Array(items.iter().map(|v| render_json(v, ctx)).collect()),
+        Json::Object(map) => Json::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), render_json(v, ctx)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Every string of `value` with its data path below `path`.
+pub fn strings<'v>(value: &'v Json, path: &[String], out: &mut Vec<(Vec<String>, &'v str)>) {
+    match value {
+        Json::String(text) => out.push((path.to_vec(), text)),
+        Json::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let mut p = path.to_vec();
+                p.push(i.to_string());
+                strings(item, &p, out);
+            }
+        }
+        Json::Object(map) => {
+            for (k, v) in map {
+                let mut p = path.to_vec();
+                p.push(k.clone());
+                strings(v, &p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(params: &BTreeMap<String, Json>) -> TemplateContext<'_> {
+        TemplateContext {
+            resource: "api-flags",
+            class: "standard",
+            params,
+            environment: "prod",
+            environment_type: "production",
+            region: "eu-west-1",
+            tenant: "shop",
+            namespace: "shop-prod",
+            platform: "acme",
+        }
+    }
+
+    #[test]
+    fn placeholders_are_filled_and_a_whole_parameter_keeps_its_type() {
+        let params = BTreeMap::from([("replicas".to_string(), Json::from(3))]);
+        let ctx = ctx(&params);
+        assert_eq!(render("${params.replicas}", &ctx), Json::from(3));
+        assert_eq!(
+            render("${resource.name}.${tenant.namespace}.svc:$${x}", &ctx),
+            Json::from("api-flags.shop-prod.svc:${x}")
+        );
+        assert_eq!(render_text("n=${params.replicas}", &ctx), "n=3");
+    }
+
+    #[test]
+    fn an_output_joins_others_in_as_pieces_of_its_own() {
+        let params = BTreeMap::new();
+        let ctx = ctx(&params);
+        assert_eq!(
+            render_with_outputs(
+                "amqps://${outputs.username}@${outputs.host}/${tenant.name}",
+                &ctx
+            ),
+            vec![
+                Rendered::Text("amqps://".into()),
+                Rendered::Output("username".into()),
+                Rendered::Text("@".into()),
+                Rendered::Output("host".into()),
+                Rendered::Text("/shop".into()),
+            ]
+        );
+        assert_eq!(
+            output_references("${outputs.a}-${params.b}-${outputs.c}"),
+            ["a", "c"]
+        );
+    }
+
+    #[test]
+    fn unknown_and_unclosed_placeholders_are_found_with_their_range() {
+        let params = vec!["size".to_string()];
+        assert_eq!(
+            unknown_placeholders(
+                "${params.size} ${params.nope} $$ ${cluster.name",
+                &params,
+                &[]
+            ),
+            vec![
+                ("${params.nope}".to_string(), 15, 29),
+                ("${cluster.name".to_string(), 33, 47),
+            ]
+        );
+    }
+}
