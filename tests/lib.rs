@@ -9,6 +9,7 @@ mod cli;
 mod examples;
 mod golden;
 mod graph;
+mod memo;
 mod new;
 mod packaging;
 mod support;
@@ -21,6 +22,7 @@ fn main() {
     trials.extend(cli::trials());
     trials.extend(catalog::trials());
     trials.extend(graph::trials());
+    trials.extend(memo::trials());
     trials.extend(new::trials());
     trials.extend(packaging::trials());
     trials.extend(wiring::trials());
