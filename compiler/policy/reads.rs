@@ -67,6 +67,9 @@ struct Abs {
     consts: Vec<Value>,
     /// Some other value, depending on nothing not already marked.
     other: bool,
+    /// Drawn from iterating one of these collections (so it exists only if that collection is
+    /// not empty); `None` when not known to be.
+    guard: Option<BTreeSet<Path>>,
 }
 
 impl Abs {
@@ -108,6 +111,14 @@ impl Abs {
             }
         }
         self.other |= other.other;
+        // A value from either place exists only if one of their collections is not empty.
+        self.guard = match (self.guard.take(), other.guard) {
+            (Some(mut a), Some(b)) => {
+                a.extend(b);
+                Some(a)
+            }
+            _ => None,
+        };
     }
 }
 
@@ -119,6 +130,10 @@ type Unsupported = ();
 pub(super) struct Reads {
     input: Node,
     context: Node,
+    /// Marks made by statements that use an element of a collection, by the collections it may
+    /// come from: they count only when one of those is not empty (a statement about `scaled` in
+    /// `some scaled in object.get(data.pave, "autoscaled", [])` is never evaluated without one).
+    guarded: Vec<(Vec<Path>, Node, Node)>,
 }
 
 /// The marks at one node of the input, and below it.
@@ -223,6 +238,8 @@ impl Modules {
             values: BTreeMap::new(),
             active: BTreeSet::new(),
             marks: BTreeSet::new(),
+            guarded: BTreeMap::new(),
+            seen_guards: Vec::new(),
         };
         let package: Vec<String> = package.split('.').map(str::to_string).collect();
         for module in self.in_package(&package) {
@@ -249,16 +266,32 @@ impl Modules {
                 }
             }
         }
-        let mut reads = Reads::default();
-        for ((root, steps), mark) in &analysis.marks {
-            match root {
-                Root::Input => reads.input.add(steps, *mark),
-                Root::Context => reads.context.add(steps, *mark),
+        let tries = |marks: &Marks| {
+            let (mut input, mut context) = (Node::default(), Node::default());
+            for ((root, steps), mark) in marks {
+                match root {
+                    Root::Input => input.add(steps, *mark),
+                    Root::Context => context.add(steps, *mark),
+                }
             }
-        }
-        reads.input.normalise();
-        reads.context.normalise();
-        Some(reads)
+            input.normalise();
+            context.normalise();
+            (input, context)
+        };
+        let (input, context) = tries(&analysis.marks);
+        let guarded = analysis
+            .guarded
+            .iter()
+            .map(|(guard, marks)| {
+                let (input, context) = tries(marks);
+                (guard.iter().cloned().collect(), input, context)
+            })
+            .collect();
+        Some(Reads {
+            input,
+            context,
+            guarded,
+        })
     }
 
     fn in_package<'a>(&'a self, package: &'a [String]) -> impl Iterator<Item = &'a Module> + 'a {
@@ -333,6 +366,10 @@ struct Analysis<'a> {
     /// The rules being analysed (a cycle gives up).
     active: BTreeSet<RuleId>,
     marks: Marks,
+    /// Marks that count only when one of the collections of their key is not empty.
+    guarded: BTreeMap<BTreeSet<Path>, Marks>,
+    /// The guards of the variables the current statement used so far.
+    seen_guards: Vec<BTreeSet<Path>>,
 }
 
 /// How often a query is analysed again for variables bound after their use (unification);
@@ -371,7 +408,27 @@ impl Analysis<'_> {
         Err(())
     }
 
+    /// A statement; what it marks is guarded when it uses an element of a collection (it is
+    /// evaluated once per element, so never when the collection is empty).
     fn stmt(
+        &mut self,
+        package: &[String],
+        stmt: &LiteralStmt,
+        env: &mut Env,
+    ) -> Result<(), Unsupported> {
+        let outer_marks = std::mem::take(&mut self.marks);
+        let outer_seen = std::mem::take(&mut self.seen_guards);
+        let result = self.stmt_inner(package, stmt, env);
+        let marks = std::mem::replace(&mut self.marks, outer_marks);
+        let seen = std::mem::replace(&mut self.seen_guards, outer_seen);
+        match seen.into_iter().next() {
+            Some(guard) => self.guarded.entry(guard).or_default().extend(marks),
+            None => self.marks.extend(marks),
+        }
+        result
+    }
+
+    fn stmt_inner(
         &mut self,
         package: &[String],
         stmt: &LiteralStmt,
@@ -451,8 +508,24 @@ impl Analysis<'_> {
             }
             None => element(collection),
         };
+        // Elements of nothing but input collections (or empty defaults) exist only if one of
+        // those is not empty.
+        let guardable = !collection.paths.is_empty()
+            && collection.members.is_empty()
+            && !collection.other
+            && collection.consts.iter().all(|c| match c {
+                Value::Array(items) => items.is_empty(),
+                Value::Set(items) => items.is_empty(),
+                Value::Object(map) => map.is_empty(),
+                _ => false,
+            });
+        let guard = guardable.then(|| collection.paths.clone());
+        let mut elements = elements;
+        elements.guard.clone_from(&guard);
         if let Some(key) = key {
-            self.bind(package, key, Abs::clean(), env)?;
+            let mut key_value = Abs::clean();
+            key_value.guard = guard;
+            self.bind(package, key, key_value, env)?;
         }
         self.bind(package, value, elements, env)
     }
@@ -693,6 +766,9 @@ impl Analysis<'_> {
         let (base, steps) = flatten(expr).ok_or(())?;
         let mut rest = steps.as_slice();
         let mut value = if let Some(bound) = env.get(&base).filter(|abs| **abs != Abs::default()) {
+            if let Some(guard) = &bound.guard {
+                self.seen_guards.push(guard.clone());
+            }
             bound.clone()
         } else if base == "input" {
             Abs::path((Root::Input, Vec::new()))
@@ -1016,6 +1092,7 @@ fn index(value: &Abs, steps: &[Step]) -> Abs {
     if !value.consts.is_empty() || value.other {
         out.other = true;
     }
+    out.guard.clone_from(&value.guard);
     out
 }
 
@@ -1026,6 +1103,44 @@ impl Reads {
         view(object, &self.input, hasher);
         hasher.update(&[0xff]);
         view(context, &self.context, hasher);
+        for (guard, input_node, context_node) in &self.guarded {
+            let on = guard.iter().any(|(root, steps)| {
+                let root = match root {
+                    Root::Input => object,
+                    Root::Context => context,
+                };
+                not_empty(root, steps)
+            });
+            hasher.update(&[0xfd, u8::from(on)]);
+            if on {
+                view(object, input_node, hasher);
+                hasher.update(&[0xff]);
+                view(context, context_node, hasher);
+            }
+        }
+    }
+}
+
+/// Whether the value at `steps` may have elements: false only when it is absent or an empty
+/// collection (a step through any key may reach a non-empty one).
+fn not_empty(value: &Value, steps: &[Step]) -> bool {
+    let Some((step, rest)) = steps.split_first() else {
+        return match value {
+            Value::Array(items) => !items.is_empty(),
+            Value::Set(items) => !items.is_empty(),
+            Value::Object(map) => !map.is_empty(),
+            Value::Undefined | Value::Null => false,
+            _ => true,
+        };
+    };
+    match step {
+        Step::Any => true,
+        Step::Key(key) => match value {
+            Value::Object(map) => map
+                .get(&Value::from(key.as_str()))
+                .is_some_and(|child| not_empty(child, rest)),
+            _ => false,
+        },
     }
 }
 
@@ -1237,6 +1352,22 @@ mod tests {
             pinned("r/orders:1.0", "production"),
             pinned("r/orders:1.0", "development")
         );
+    }
+
+    #[test]
+    fn reads_under_an_empty_collection_do_not_count() {
+        // `production-replicas` compares names with Gatekeeper's `data.pave.autoscaled`, which
+        // pave leaves out: without it, two Deployments differ only in what no statement reads.
+        let view = |name: &str, context: Json| {
+            let object = deployment(name, "r/app:1.0", json!({}));
+            view_of("guardrails.production_replicas", &[], object, context)
+        };
+        let prod = json!({"tier": "production", "related": {"autoscalers": []}});
+        assert!(view("orders", prod.clone()).is_some());
+        assert_eq!(view("orders", prod.clone()), view("users", prod));
+        let listed = json!({"tier": "production", "autoscaled": [
+            {"namespace": "shop-prod", "kind": "Deployment", "name": "orders"}]});
+        assert_ne!(view("orders", listed.clone()), view("users", listed));
     }
 
     #[test]
