@@ -1,7 +1,7 @@
 //! What of its input a rule on Kubernetes objects can observe, found by reading its Rego: the
 //! fields of the object (`input`) and of its context (`data.pave`) that decide whether the rule
 //! finds anything. Two objects that agree on those fields get the same answer, so the answer is
-//! computed once per distinct [`view`] of them (see `memo.rs`).
+//! computed once per distinct [`Reads::view`] of them (hashed and looked up by `PolicySet`).
 //!
 //! The analysis is an abstract interpretation of the rule's package and every rule it refers to,
 //! over values that are "the subtree of the input at one of these paths", object and array
@@ -631,20 +631,26 @@ impl Analysis<'_> {
                 }
                 built(members)
             }
+            // A comprehension is evaluated (to an empty collection, maybe) whether or not its
+            // own iterations find elements: what its term uses guards nothing outside it.
             Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
+                let seen = std::mem::take(&mut self.seen_guards);
                 let mut inner = env.clone();
                 self.query(package, query, &mut inner)?;
                 let term = self.expr(package, term, &mut inner, head)?;
+                self.seen_guards = seen;
                 built(BTreeMap::from([(Step::Any, term)]))
             }
             Expr::ObjectCompr {
                 key, value, query, ..
             } => {
+                let seen = std::mem::take(&mut self.seen_guards);
                 let mut inner = env.clone();
                 self.query(package, query, &mut inner)?;
                 let key = self.expr(package, key, &mut inner, head)?;
                 self.observe(&key, Mark::Whole);
                 let value = self.expr(package, value, &mut inner, head)?;
+                self.seen_guards = seen;
                 built(BTreeMap::from([(Step::Any, value)]))
             }
             Expr::Call { fcn, params, .. } => self.call(package, fcn, params, env, head)?,
@@ -957,6 +963,9 @@ impl Analysis<'_> {
             return Err(());
         }
         let outer = std::mem::take(&mut self.marks);
+        // What the rule's own variables are drawn from guards nothing in the statement that
+        // refers to it (`not rule` holds when the rule is undefined).
+        let seen = std::mem::take(&mut self.seen_guards);
         let mut value = Abs::default();
         let mut defined = false;
         let modules = self.modules;
@@ -1008,6 +1017,7 @@ impl Analysis<'_> {
             }
         }
         self.active.remove(&id);
+        self.seen_guards = seen;
         if !defined {
             // Not a rule after all (a package prefix, a rule of a shorter package's name).
             return Err(());
@@ -1097,12 +1107,12 @@ fn index(value: &Abs, steps: &[Step]) -> Abs {
 }
 
 impl Reads {
-    /// Feeds what of `object` and `context` these reads depend on to `hasher`: two inputs with
-    /// the same view get the same answer.
-    pub(super) fn view(&self, object: &Value, context: &Value, hasher: &mut blake3::Hasher) {
-        view(object, &self.input, hasher);
-        hasher.update(&[0xff]);
-        view(context, &self.context, hasher);
+    /// Appends what of `object` and `context` these reads depend on to `out`, unambiguously:
+    /// two inputs with the same view get the same answer.
+    pub(super) fn view(&self, object: &Value, context: &Value, out: &mut Vec<u8>) {
+        view(object, &self.input, out);
+        out.extend_from_slice(&[0xff]);
+        view(context, &self.context, out);
         for (guard, input_node, context_node) in &self.guarded {
             let on = guard.iter().any(|(root, steps)| {
                 let root = match root {
@@ -1111,11 +1121,11 @@ impl Reads {
                 };
                 not_empty(root, steps)
             });
-            hasher.update(&[0xfd, u8::from(on)]);
+            out.extend_from_slice(&[0xfd, u8::from(on)]);
             if on {
-                view(object, input_node, hasher);
-                hasher.update(&[0xff]);
-                view(context, context_node, hasher);
+                view(object, input_node, out);
+                out.extend_from_slice(&[0xff]);
+                view(context, context_node, out);
             }
         }
     }
@@ -1144,12 +1154,12 @@ fn not_empty(value: &Value, steps: &[Step]) -> bool {
     }
 }
 
-fn view(value: &Value, node: &Node, hasher: &mut blake3::Hasher) {
+fn view(value: &Value, node: &Node, out: &mut Vec<u8>) {
     if node.is_empty() {
         return;
     }
     if node.marks.contains(&Mark::Whole) {
-        whole(value, hasher);
+        whole(value, out);
         return;
     }
     let scalar = matches!(
@@ -1163,63 +1173,63 @@ fn view(value: &Value, node: &Node, hasher: &mut blake3::Hasher) {
     if scalar {
         // A scalar is small: all of it, unless only its presence and type count.
         if typed && node.children.is_empty() && node.any.is_none() {
-            hasher.update(&[tag(value)]);
+            out.extend_from_slice(&[tag(value)]);
         } else {
-            whole(value, hasher);
+            whole(value, out);
         }
         return;
     }
     if node.marks.contains(&Mark::Present) {
-        whole(value, hasher);
+        whole(value, out);
         return;
     }
-    hasher.update(&[tag(value)]);
+    out.extend_from_slice(&[tag(value)]);
     let keys = node.marks.contains(&Mark::Keys) || node.any.is_some();
     match value {
         Value::Object(map) => {
             if keys {
-                hasher.update(&(map.len() as u64).to_le_bytes());
+                out.extend_from_slice(&(map.len() as u64).to_le_bytes());
                 for (key, child) in map.iter_sorted() {
-                    whole(key, hasher);
+                    whole(key, out);
                     let child_node = key
                         .as_string()
                         .ok()
                         .and_then(|k| node.children.get(k.as_ref()))
                         .or(node.any.as_deref());
                     if let Some(child_node) = child_node {
-                        view(child, child_node, hasher);
+                        view(child, child_node, out);
                     }
-                    hasher.update(&[0xfe]);
+                    out.extend_from_slice(&[0xfe]);
                 }
             } else {
                 for (key, child_node) in &node.children {
-                    hasher.update(key.as_bytes());
-                    hasher.update(&[0]);
+                    out.extend_from_slice(key.as_bytes());
+                    out.extend_from_slice(&[0]);
                     match map.get(&Value::from(key.as_str())) {
                         Some(child) => {
-                            hasher.update(&[1]);
-                            view(child, child_node, hasher);
+                            out.extend_from_slice(&[1]);
+                            view(child, child_node, out);
                         }
                         None => {
-                            hasher.update(&[0]);
+                            out.extend_from_slice(&[0]);
                         }
                     }
-                    hasher.update(&[0xfe]);
+                    out.extend_from_slice(&[0xfe]);
                 }
             }
         }
         Value::Array(items) => {
-            hasher.update(&(items.len() as u64).to_le_bytes());
+            out.extend_from_slice(&(items.len() as u64).to_le_bytes());
             // Elements are reached by `Any` only (a constant index is read as any).
             if let Some(any) = node.any.as_deref() {
                 for item in items.iter() {
-                    view(item, any, hasher);
-                    hasher.update(&[0xfe]);
+                    view(item, any, out);
+                    out.extend_from_slice(&[0xfe]);
                 }
             }
         }
         // A set's keys are its members.
-        other => whole(other, hasher),
+        other => whole(other, out),
     }
 }
 
@@ -1237,39 +1247,39 @@ fn tag(value: &Value) -> u8 {
 }
 
 /// All of a value, unambiguously.
-fn whole(value: &Value, hasher: &mut blake3::Hasher) {
-    hasher.update(&[tag(value)]);
+fn whole(value: &Value, out: &mut Vec<u8>) {
+    out.extend_from_slice(&[tag(value)]);
     match value {
         Value::Null | Value::Undefined => {}
         Value::Bool(b) => {
-            hasher.update(&[u8::from(*b)]);
+            out.extend_from_slice(&[u8::from(*b)]);
         }
         Value::Number(n) => {
             let text = n.format_decimal();
-            hasher.update(&(text.len() as u64).to_le_bytes());
-            hasher.update(text.as_bytes());
+            out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+            out.extend_from_slice(text.as_bytes());
         }
         Value::String(s) => {
-            hasher.update(&(s.len() as u64).to_le_bytes());
-            hasher.update(s.as_bytes());
+            out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+            out.extend_from_slice(s.as_bytes());
         }
         Value::Array(items) => {
-            hasher.update(&(items.len() as u64).to_le_bytes());
+            out.extend_from_slice(&(items.len() as u64).to_le_bytes());
             for item in items.iter() {
-                whole(item, hasher);
+                whole(item, out);
             }
         }
         Value::Set(items) => {
-            hasher.update(&(items.len() as u64).to_le_bytes());
+            out.extend_from_slice(&(items.len() as u64).to_le_bytes());
             for item in items.iter_sorted() {
-                whole(item, hasher);
+                whole(item, out);
             }
         }
         Value::Object(map) => {
-            hasher.update(&(map.len() as u64).to_le_bytes());
+            out.extend_from_slice(&(map.len() as u64).to_le_bytes());
             for (key, child) in map.iter_sorted() {
-                whole(key, hasher);
-                whole(child, hasher);
+                whole(key, out);
+                whole(child, out);
             }
         }
     }
@@ -1296,9 +1306,9 @@ mod tests {
             .map(|(p, t)| (*p, *t))
             .chain(extra.iter().copied());
         let reads = Modules::parse(sources)?.reads(package)?;
-        let mut hasher = blake3::Hasher::new();
-        reads.view(&Value::from(object), &Value::from(context), &mut hasher);
-        Some(hasher.finalize().to_hex().to_string())
+        let mut out = Vec::new();
+        reads.view(&Value::from(object), &Value::from(context), &mut out);
+        Some(blake3::hash(&out).to_hex().to_string())
     }
 
     fn deployment(name: &str, image: &str, resources: Json) -> Json {
@@ -1368,6 +1378,25 @@ mod tests {
         let listed = json!({"tier": "production", "autoscaled": [
             {"namespace": "shop-prod", "kind": "Deployment", "name": "orders"}]});
         assert_ne!(view("orders", listed.clone()), view("users", listed));
+    }
+
+    #[test]
+    fn a_comprehension_or_a_rule_over_an_empty_collection_guards_nothing_around_it() {
+        // Both statements are evaluated with `input.a` empty: `input.b` still decides.
+        let counted = "package custom.counted\nimport rego.v1\ndeny contains \"x\" if {\n\tcount([x | some x in input.a]) == count(input.b)\n}\n";
+        let helper = "package custom.helper\nimport rego.v1\nfirst := x if {\n\tsome x in input.a\n}\ndeny contains \"x\" if {\n\tnot first\n\tcount([1 | input.b[_] == 1]) > 0\n}\n";
+        for (package, source) in [("custom.counted", counted), ("custom.helper", helper)] {
+            let view = |b: Json| {
+                view_of(
+                    package,
+                    &[("custom.rego", source)],
+                    json!({"a": [], "b": b}),
+                    json!({}),
+                )
+            };
+            assert!(view(json!([])).is_some(), "{package}");
+            assert_ne!(view(json!([])), view(json!([1])), "{package}");
+        }
     }
 
     #[test]
