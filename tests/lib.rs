@@ -11,6 +11,7 @@ mod examples;
 mod golden;
 mod graph;
 mod lsp;
+mod memo;
 mod new;
 mod packaging;
 mod support;
@@ -24,6 +25,7 @@ fn main() {
     trials.extend(dns_routing::trials());
     trials.extend(catalog::trials());
     trials.extend(graph::trials());
+    trials.extend(memo::trials());
     trials.extend(new::trials());
     trials.extend(lsp::trials());
     trials.extend(packaging::trials());

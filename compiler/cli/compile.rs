@@ -140,6 +140,10 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
                 "by the interpreter: some rule uses what the bytecode VM does not compile"
             }
         );
+        let (skipped, run) = policies.memo_counts();
+        eprintln!(
+            "  rule evaluations: {run} run, {skipped} skipped (same fields as an object that passed)"
+        );
     }
     // The process exits next: freeing the tree, the specs and the compiled policies one
     // allocation at a time takes about 0.1 s at 10,000 services, for nothing. They own no file

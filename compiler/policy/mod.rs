@@ -15,12 +15,13 @@
 mod gatekeeper;
 #[cfg(test)]
 mod gatekeeper_parity;
+mod reads;
 mod rule;
 pub(crate) mod secret;
 mod value;
 mod vm;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -73,6 +74,16 @@ pub struct PolicySet {
     heads: BTreeMap<String, Span>,
     /// The waivers that waived a finding so far, by index.
     used: Mutex<BTreeSet<usize>>,
+    /// By rule index, what of a generated object decides whether the rule finds anything, when
+    /// the analysis of its Rego can tell (`reads.rs`): rules on Kubernetes objects only.
+    reads: Vec<Option<reads::Reads>>,
+    /// The views (a hash of the rule index and of what it reads) on which a rule found nothing:
+    /// it finds nothing on any object with the same view, and is not evaluated on it again.
+    known_empty: Mutex<HashSet<[u8; 32]>>,
+    /// Whether answers are reused (off to compare against evaluating everything).
+    memoise: bool,
+    /// How many rule evaluations on generated objects were skipped, and how many run.
+    memo_counts: Mutex<(u64, u64)>,
 }
 
 /// A waiver that has not expired.
@@ -387,8 +398,13 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
         tiers,
         heads,
         used: Mutex::default(),
+        reads: Vec::new(),
+        known_empty: Mutex::default(),
+        memoise: true,
+        memo_counts: Mutex::default(),
     };
     set.programs = vm::Programs::compile(&set.engine, &set.rules, set.rule_sets());
+    set.reads = set.analyse_reads();
     Ok((set, diagnostics))
 }
 
@@ -770,10 +786,28 @@ impl PolicySet {
         let indices = &input.rules;
         let object = std::mem::replace(&mut input.object, regorus::Value::Null);
         let context = std::mem::replace(&mut input.context, regorus::Value::Null);
-        if let (Some(programs), Some(vm)) = (&self.programs, worker.vm.as_mut())
-            && let Some(value) = programs.evaluate(vm, indices, &object, &context)
-        {
-            return Ok(read_packages(&value, indices));
+        if let (Some(programs), Some(vm)) = (&self.programs, worker.vm.as_mut()) {
+            let views = self.views(indices, &object, &context);
+            let skip: Vec<bool> = match self.known_empty.lock() {
+                Ok(known) => views
+                    .iter()
+                    .map(|view| view.is_some_and(|v| known.contains(&v)))
+                    .collect(),
+                Err(_) => vec![false; views.len()],
+            };
+            let skipped = skip.iter().filter(|&&s| s).count() as u64;
+            if let Ok(mut counts) = self.memo_counts.lock() {
+                counts.0 += skipped;
+                counts.1 += skip.len() as u64 - skipped;
+            }
+            if skip.iter().all(|&s| s) {
+                return Ok(Vec::new());
+            }
+            if let Some(value) = programs.evaluate(vm, indices, &object, &context, &skip) {
+                let findings = read_packages(&value, indices);
+                self.remember_empty(indices, &views, &skip, &findings);
+                return Ok(findings);
+            }
         }
         let packages: Vec<String> = indices
             .iter()
@@ -869,6 +903,90 @@ impl PolicySet {
                 })
             })
             .collect()
+    }
+
+    /// What each rule of an analysis can tell reads (`reads.rs`), for the rules on Kubernetes
+    /// objects; `None` for the others and for what the analysis cannot follow.
+    fn analyse_reads(&self) -> Vec<Option<reads::Reads>> {
+        let sources = self
+            .rules
+            .iter()
+            .zip(&self.sources)
+            .map(|(rule, source)| (rule.file_name.as_str(), source.as_str()))
+            .chain(
+                self.libraries
+                    .iter()
+                    .map(|(package, source)| (package.as_str(), source.as_str())),
+            );
+        let modules = reads::Modules::parse(sources);
+        self.rules
+            .iter()
+            .map(|rule| {
+                if rule.target != Target::Kubernetes {
+                    return None;
+                }
+                modules.as_ref()?.reads(&rule.package)
+            })
+            .collect()
+    }
+
+    /// For each rule of `indices`, the hash of its index and of what it reads of the input, if
+    /// answers are reused and the rule's reads are known.
+    fn views(
+        &self,
+        indices: &[usize],
+        object: &regorus::Value,
+        context: &regorus::Value,
+    ) -> Vec<Option<[u8; 32]>> {
+        // The view is written out and hashed at once: BLAKE3 costs more per call than per byte.
+        let mut buffer = Vec::new();
+        indices
+            .iter()
+            .map(|&i| {
+                let reads = self.reads.get(i)?.as_ref().filter(|_| self.memoise)?;
+                buffer.clear();
+                buffer.extend_from_slice(&(i as u64).to_le_bytes());
+                reads.view(object, context, &mut buffer);
+                Some(*blake3::hash(&buffer).as_bytes())
+            })
+            .collect()
+    }
+
+    /// Records the views of the rules that were evaluated and found nothing.
+    fn remember_empty(
+        &self,
+        indices: &[usize],
+        views: &[Option<[u8; 32]>],
+        skip: &[bool],
+        findings: &[Finding],
+    ) {
+        let empty: Vec<[u8; 32]> = indices
+            .iter()
+            .zip(views)
+            .zip(skip)
+            .filter(|((rule, _), skipped)| !**skipped && !findings.iter().any(|f| f.rule == **rule))
+            .filter_map(|((_, view), _)| *view)
+            .collect();
+        if empty.is_empty() {
+            return;
+        }
+        if let Ok(mut known) = self.known_empty.lock() {
+            known.extend(empty);
+        }
+    }
+
+    /// Whether answers of rules on generated objects are reused (on by default). Off, every
+    /// rule is evaluated on every object: what the soundness test compares against.
+    pub fn set_memoise(&mut self, memoise: bool) {
+        self.memoise = memoise;
+    }
+
+    /// How many rule evaluations on generated objects were reused (skipped), and how many ran.
+    pub fn memo_counts(&self) -> (u64, u64) {
+        match self.memo_counts.lock() {
+            Ok(counts) => *counts,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
     }
 
     /// A rule failed while evaluating (a type error in a builtin): the rule's own bug.
@@ -1354,7 +1472,7 @@ mod tests {
             return vec![(format!("the RVM does not compile `{id}`"), Vec::new())];
         };
         let compiled = programs
-            .evaluate(&mut programs.vm(), &[0], &object, &context)
+            .evaluate(&mut programs.vm(), &[0], &object, &context, &[])
             .map(|value| pairs(read_packages(&value, &[0])));
         let mut both = regorus::Value::new_object();
         if let Ok(map) = both.as_object_mut() {

@@ -26,6 +26,9 @@ const PACKAGE: &str = "pave_eval_internal";
 /// low for a large Terraform file or Composition.
 const MAX_INSTRUCTIONS: usize = 1 << 40;
 
+/// The `data` key of the rules an execution skips (by position in its set).
+const SKIP: &str = "pave_eval_internal_skip";
+
 /// The compiled program and the entry point of each rule set.
 pub(super) struct Programs {
     program: Arc<Program>,
@@ -38,15 +41,18 @@ impl Programs {
     /// compile them, and every input is then evaluated by the interpreter.
     pub(super) fn compile(engine: &Engine, rules: &[Rule], sets: Vec<Vec<usize>>) -> Option<Self> {
         let mut engine = engine.clone();
-        let mut names = Vec::new();
+        let mut entry_names = Vec::new();
         let mut entries = BTreeMap::new();
         for set in sets {
             if set.is_empty() || entries.contains_key(&set) {
                 continue;
             }
             let n = entries.len();
+            // One rule per element, each skipped when the input's `SKIP[i]` is true (its
+            // answer is known: see `reads.rs`); without `SKIP`, every element is evaluated.
             let mut elements = Vec::new();
-            for &index in &set {
+            let mut names = Vec::new();
+            for (i, &index) in set.iter().enumerate() {
                 let rule = rules.get(index)?;
                 let mut fields = Vec::new();
                 for name in ["deny", "violation", "warn"] {
@@ -57,23 +63,28 @@ impl Programs {
                         fields.push(format!("\"{name}\": data.{}.{name}", rule.package));
                     }
                 }
-                elements.push(format!("\t{{{}}},", fields.join(", ")));
+                elements.push(format!(
+                    "default e{i} := {{}}\n\ne{i} := {{{}}} if not data.{SKIP}[{i}]\n",
+                    fields.join(", ")
+                ));
+                names.push(format!("e{i}"));
             }
             let source = format!(
-                "package {PACKAGE}.s{n}\n\nimport rego.v1\n\nresult := [\n{}\n]\n",
-                elements.join("\n")
+                "package {PACKAGE}.s{n}\n\nimport rego.v1\n\n{}\nresult := [{}]\n",
+                elements.join("\n"),
+                names.join(", ")
             );
             engine
                 .add_policy(format!("<pave entry point {n}>"), source)
                 .ok()?;
-            names.push(format!("data.{PACKAGE}.s{n}.result"));
+            entry_names.push(format!("data.{PACKAGE}.s{n}.result"));
             entries.insert(set, n);
         }
-        let first = names.first()?;
+        let first = entry_names.first()?;
         let policy = engine
             .compile_with_entrypoint(&Rc::from(first.as_str()))
             .ok()?;
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let refs: Vec<&str> = entry_names.iter().map(String::as_str).collect();
         let program = Compiler::compile_from_policy(&policy, &refs).ok()?;
         Some(Programs { program, entries })
     }
@@ -87,20 +98,25 @@ impl Programs {
     }
 
     /// Evaluates the rule set `rules` on `input`, with `data.pave` = `context`: for each rule, an
-    /// object of its `deny` / `violation` / `warn` sets. `None` when the set has no entry point
-    /// or the execution failed (the interpreter then takes over).
+    /// object of its `deny` / `violation` / `warn` sets (empty for a rule `skip` marks). `None`
+    /// when the set has no entry point or the execution failed (the interpreter then takes
+    /// over).
     pub(super) fn evaluate(
         &self,
         vm: &mut RegoVM,
         rules: &[usize],
         input: &Value,
         context: &Value,
+        skip: &[bool],
     ) -> Option<Value> {
         let entry = *self.entries.get(rules)?;
         let mut data = Value::new_object();
-        data.as_object_mut()
-            .ok()?
-            .insert(Value::from("pave"), context.clone());
+        let map = data.as_object_mut().ok()?;
+        map.insert(Value::from("pave"), context.clone());
+        if skip.contains(&true) {
+            let skip: Vec<Value> = skip.iter().map(|&s| Value::Bool(s)).collect();
+            map.insert(Value::from(SKIP), Value::from(skip));
+        }
         vm.set_data(data).ok()?;
         vm.set_input(input.clone());
         match vm.execute_entry_point_by_index(entry) {
