@@ -153,13 +153,13 @@ fn placeholder(snapshot: &Snapshot, service: &str, name: &str, output: &str) -> 
     let Some(type_) = type_ else {
         return format!("`{name}` is not in this service's `requires`");
     };
-    let types = resource_types();
+    let types = resource_types(snapshot.index());
     let outputs = types
         .iter()
         .find(|(t, _)| *t == type_)
         .map(|(_, o)| o.as_slice())
         .unwrap_or_default();
-    let mut text = match outputs.iter().find(|(o, _)| *o == output) {
+    let mut text = match outputs.iter().find(|(o, _)| o == output) {
         Some((_, true)) => format!(
             "output `{output}` of a `{type_}`: **secret**, known once the resource exists; \
              the pod reads it from AWS Secrets Manager through External Secrets, never from Git"
@@ -389,13 +389,13 @@ pub(super) fn completion(snapshot: &Snapshot, file: FileId, offset: usize) -> Ve
                     .and_then(|r| r.get(name))
                     .and_then(|r| r.get("type"))
                     .and_then(|t| t.as_str());
-                resource_types()
+                resource_types(snapshot.index())
                     .into_iter()
-                    .filter(|(t, _)| Some(*t) == type_)
+                    .filter(|(t, _)| Some(t.as_str()) == type_)
                     .flat_map(|(_, outputs)| outputs)
                     .map(|(output, secret)| {
                         let detail = secret.then(|| "secret".to_string());
-                        item(output, CompletionItemKind::FIELD, detail)
+                        item(&output, CompletionItemKind::FIELD, detail)
                     })
                     .collect()
             }
@@ -605,10 +605,9 @@ fn names_for(
             names.dedup();
             names
         }
-        ("Service", ["spec", "requires", _, "type"]) => resource_types()
-            .into_iter()
-            .map(|(t, _)| t.to_string())
-            .collect(),
+        ("Service", ["spec", "requires", _, "type"]) => {
+            resource_types(index).into_iter().map(|(t, _)| t).collect()
+        }
         ("Service", ["spec", "requires", request, "class"])
         | ("Service", ["spec", "environments", _, "requires", request, "class"]) => {
             let type_ = doc

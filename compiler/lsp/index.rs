@@ -546,19 +546,71 @@ pub(crate) fn resource_placeholders(text: &str) -> Vec<((usize, usize), (usize, 
     out
 }
 
-/// The resource types a request may name, and each one's outputs with whether it is secret.
-pub(crate) fn resource_types() -> Vec<(&'static str, Vec<(&'static str, bool)>)> {
-    ResourceType::ALL
+/// The resource types a request may name, and each one's outputs with whether it is secret:
+/// the built-in ones, the stdlib's data-defined ones (`stdlib/resources/`, `kind: ResourceType`
+/// without `builtin`) and the platform's own `ResourceType` specs.
+pub(crate) fn resource_types(index: &Index) -> Vec<(String, Vec<(String, bool)>)> {
+    let mut types: Vec<(String, Vec<(String, bool)>)> = ResourceType::ALL
         .iter()
         .map(|t| {
             let outputs = t
                 .outputs()
                 .iter()
-                .map(|(name, source)| (*name, *source == crate::parse::OutputSource::Secret))
+                .map(|(name, source)| {
+                    (
+                        (*name).to_string(),
+                        *source == crate::parse::OutputSource::Secret,
+                    )
+                })
                 .collect();
-            (t.as_str(), outputs)
+            (t.as_str().to_string(), outputs)
         })
-        .collect()
+        .collect();
+    let stdlib = crate::source::STDLIB
+        .iter()
+        .filter(|(path, _)| path.starts_with(STDLIB_RESOURCES))
+        .flat_map(|(_, text)| parse_yaml(FileId::new(0), text).0);
+    let platform = index
+        .docs
+        .iter()
+        .filter(|doc| doc.kind == "ResourceType")
+        .map(|doc| doc.root.clone());
+    for root in stdlib.chain(platform) {
+        if let Some(defined) = data_type(&root)
+            && !types.iter().any(|(name, _)| *name == defined.0)
+        {
+            types.push(defined);
+        }
+    }
+    types.sort();
+    types
+}
+
+/// A `kind: ResourceType` document's name and outputs; `None` for a built-in's declaration.
+fn data_type(root: &Node) -> Option<(String, Vec<(String, bool)>)> {
+    if root.get("kind")?.as_str()? != "ResourceType" {
+        return None;
+    }
+    let spec = root.get("spec")?;
+    if spec.get("builtin").is_some() {
+        return None;
+    }
+    let name = root.get("metadata")?.get("name")?.as_str()?.to_string();
+    let outputs = match &spec.get("outputs")?.value {
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(|output| {
+                let name = output.get("name")?.as_str()?.to_string();
+                let secret = matches!(
+                    output.get("secret").map(|s| &s.value),
+                    Some(Value::Bool(true))
+                );
+                Some((name, secret))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some((name, outputs))
 }
 
 /// The names of the stdlib size classes (`stdlib/sizes.yaml`).
@@ -655,6 +707,35 @@ mod tests {
             [
                 ("policies/my-rule.rego".into(), "my-rule".into(), true),
                 ("waivers.yaml".into(), "my-rule".into(), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn resource_types_are_the_built_in_stdlib_and_platform_ones_with_their_secret_outputs() {
+        let queue = "apiVersion: pave.dev/v1alpha1\nkind: ResourceType\nmetadata: {name: queue}\nspec:\n  outputs:\n  - {name: url, secret: true}\n  - {name: region, value: x}\n";
+        let service = "apiVersion: pave.dev/v1alpha1\nkind: Service\nmetadata: {name: api, tenant: shop}\nspec:\n  env:\n    Q: ${services.data/etl.url}\n  dependsOn: [data/etl]\n";
+        let (source_map, index) = index(&[("types/queue.yaml", queue), ("api.yaml", service)]);
+        let types = resource_types(&index);
+        let outputs = |name: &str| {
+            types
+                .iter()
+                .find(|(t, _)| t == name)
+                .map(|(_, outputs)| outputs.clone())
+        };
+        assert_eq!(
+            outputs("queue"),
+            Some(vec![("url".into(), true), ("region".into(), false)])
+        );
+        assert!(outputs("mssql").is_some_and(|o| o.contains(&("password".into(), true))));
+        assert!(outputs("postgres").is_some_and(|o| o.contains(&("host".into(), true))));
+        // A `${services.…}` placeholder names the Service as `dependsOn` does.
+        let etl = Symbol::Service("data".into(), "etl".into());
+        assert_eq!(
+            places(&source_map, &index, &etl),
+            [
+                ("api.yaml".into(), "data/etl".into(), false),
+                ("api.yaml".into(), "data/etl".into(), false)
             ]
         );
     }
