@@ -1265,7 +1265,12 @@ fn dependency_output(
             }
         }));
     }
-    // A dependency on a service that does not exist is reported at `dependsOn`.
+    // A dependency on a service that does not exist is reported at `dependsOn` (or its tenant
+    // is unknown, reported at its `metadata.tenant`): nothing more to say here, and the value is
+    // never used, as that error stops the compile.
+    if target.ports(ctx.ports).is_none() {
+        return Ok(String::new());
+    }
     let problem = match target.output(output, ctx.environment, ctx.ports) {
         Ok(value) => return Ok(value),
         Err(problem) => problem,
