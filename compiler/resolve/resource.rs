@@ -3,7 +3,7 @@
 //! its class, most specific last), and env placeholders (`${resources.NAME.OUTPUT}`,
 //! `${metadata.name}`, `$$`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
@@ -23,6 +23,9 @@ use super::score::PortTable;
 #[derive(Debug, Clone, Default)]
 pub struct ResourceCatalogue {
     pub types: BTreeMap<ResourceType, CatalogueType>,
+    /// Types whose definition was rejected (reported there): a request naming one is not
+    /// reported again as an unknown type.
+    pub rejected: BTreeSet<ResourceType>,
 }
 
 /// One type of the catalogue.
@@ -310,6 +313,7 @@ pub(super) fn resource_catalogue(
                 },
                 parsed.doc.key_span(&["spec", "builtin"]),
             ));
+            catalogue.rejected.insert(resource_type);
             continue;
         }
         if resource_type.is_builtin() {
@@ -902,6 +906,9 @@ pub(super) fn resource_uses(
     let mut uses = Vec::new();
     for (name, request) in requests {
         let Some(entry) = catalogue.types.get(&request.resource_type) else {
+            if catalogue.rejected.contains(&request.resource_type) {
+                continue;
+            }
             diagnostics.push(Diagnostic::new(
                 DiagnosticKind::UnknownResourceType {
                     type_: request.resource_type.as_str().into(),
@@ -1328,6 +1335,7 @@ mod tests {
                     data: None,
                 },
             )]),
+            rejected: BTreeSet::new(),
         };
         let ctx = EnvContext {
             service_name: "api",
