@@ -313,28 +313,9 @@ fn example() -> String {
     repo().join("examples/techcorp").display().to_string()
 }
 
-/// Copies the TechCorp example into `to`.
+/// Copies the TechCorp example's specs (not its tree) into `to`.
 fn copy_example(to: &Path) -> Result<(), Failed> {
-    let from = repo().join("examples/techcorp");
-    for entry in walkdir::WalkDir::new(&from)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        let relative = entry
-            .path()
-            .strip_prefix(&from)
-            .map_err(|e| e.to_string())?;
-        if relative.starts_with("gitops") {
-            continue;
-        }
-        let target = to.join(relative);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).map_err(|e| e.to_string())?;
-        } else {
-            std::fs::copy(entry.path(), &target).map_err(|e| e.to_string())?;
-        }
-    }
-    Ok(())
+    crate::support::copy_specs(&repo().join("examples/techcorp"), to)
 }
 
 fn unowned_file_is_never_overwritten() -> Result<(), Failed> {
@@ -1099,19 +1080,11 @@ fn check_reports_what_compile_reports_on_every_policy_case() -> Result<(), Faile
     check(compared >= 15, format!("only {compared} policy cases"))
 }
 
-/// A generated YAML file as JSON.
+/// A generated YAML file as JSON: its one document.
 fn yaml_json(text: &str) -> Result<serde_json::Value, Failed> {
-    let mut source_map = pave::source::SourceMap::default();
-    let file = source_map.add(pave::source::SourceFile::new(
-        "generated.yaml".into(),
-        text.to_string(),
-        pave::source::Origin::User,
-    ));
-    let (nodes, errors) = pave::parse::yaml::parse_yaml(file, text);
-    check(errors.is_empty(), "a generated file is not YAML")?;
-    nodes
-        .first()
-        .map(pave::parse::yaml::Node::to_json)
+    crate::support::documents(text)?
+        .into_iter()
+        .next()
         .ok_or_else(|| "an empty generated file".into())
 }
 

@@ -247,11 +247,7 @@ fn root_module_secrets(
     }
     let mut addon_secrets: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (name, addon) in &spec.addons {
-        let enabled = addon
-            .instances
-            .get(env_name)
-            .is_some_and(|instance| instance.enabled.value);
-        if !enabled {
+        if !addon.runs_in(env_name) {
             continue;
         }
         let remotes = addon
@@ -613,13 +609,7 @@ fn regional(
         })
         .collect();
 
-    let role_arn = |role: &String| {
-        if role.starts_with("arn:") {
-            role.clone()
-        } else {
-            location.iam_arn(&format!("role/{role}"))
-        }
-    };
+    let role_arn = |role: &String| role_arn(role, &location);
     // One entry per role: EKS refuses a second entry for the same principal.
     let mut access: BTreeMap<String, (bool, BTreeSet<String>)> = BTreeMap::new();
     for role in &terraform.admin_roles {
@@ -712,7 +702,7 @@ fn regional(
     };
 
     let delegates = if zone_source == ZoneSource::Create {
-        delegated_zones(spec, env_name)
+        delegated_zones(spec, env_name, region)
     } else {
         Vec::new()
     };
@@ -763,6 +753,15 @@ fn regional(
 
 /// Private subnets take the first three quarters of the VPC (pods use most addresses), public
 /// subnets split the last quarter.
+/// An IAM role given by name (looked up in `location`'s account) or by ARN (as is).
+fn role_arn(role: &str, location: &AwsLocation) -> String {
+    if role.starts_with("arn:") {
+        role.to_string()
+    } else {
+        location.iam_arn(&format!("role/{role}"))
+    }
+}
+
 /// The zone pave creates for an environment (no `spec.dns.zoneId`), with its account.
 fn created_zone<'a>(spec: &'a ResolvedSpec, env_name: &str) -> Option<(&'a str, &'a str)> {
     let env = spec.environments.get(env_name)?;
@@ -796,7 +795,7 @@ fn zone_delegation(spec: &ResolvedSpec, env_name: &str) -> Option<ZoneDelegation
 }
 
 /// The zones of other accounts' environments delegated from `env_name`'s zone, sorted.
-fn delegated_zones(spec: &ResolvedSpec, env_name: &str) -> Vec<DelegatedZone> {
+fn delegated_zones(spec: &ResolvedSpec, env_name: &str, region: &str) -> Vec<DelegatedZone> {
     let Some((zone, account)) = created_zone(spec, env_name) else {
         return Vec::new();
     };
@@ -814,21 +813,16 @@ fn delegated_zones(spec: &ResolvedSpec, env_name: &str) -> Vec<DelegatedZone> {
                 .get(child_account)
                 .cloned()
                 .unwrap_or_default();
-            let location = AwsLocation::new(&account_id, "");
+            // The child account's admin roles: a name there, or an ARN in that account.
+            let location = AwsLocation::new(&account_id, region);
             let principals = spec
                 .platform
                 .spec
                 .terraform
                 .iter()
                 .flat_map(|terraform| &terraform.admin_roles)
-                .filter_map(|role| {
-                    if role.starts_with("arn:") {
-                        role.contains(&format!(":{account_id}:"))
-                            .then(|| role.clone())
-                    } else {
-                        Some(location.iam_arn(&format!("role/{role}")))
-                    }
-                })
+                .map(|role| role_arn(role, &location))
+                .filter(|arn| arn.contains(&format!(":{account_id}:")))
                 .collect();
             (delegation.parent_zone == zone && child_account != account).then(|| DelegatedZone {
                 zone: child_zone.to_string(),
@@ -995,12 +989,7 @@ fn addon_hosts(spec: &ResolvedSpec, env_name: &str, location: &AwsLocation) -> V
         super::cluster_variables(spec, env_name, &location.account_id, &location.region);
     spec.addons
         .values()
-        .filter(|addon| {
-            addon
-                .instances
-                .get(env_name)
-                .is_some_and(|instance| instance.enabled.value)
-        })
+        .filter(|addon| addon.runs_in(env_name))
         .filter_map(|addon| addon.definition.host.as_ref())
         .map(|host| crate::resolve::substitute(host, &variables))
         .collect()
@@ -1011,12 +1000,7 @@ fn addon_hosts(spec: &ResolvedSpec, env_name: &str, location: &AwsLocation) -> V
 fn node_provisioners(spec: &ResolvedSpec, env_name: &str, cluster: &str) -> Vec<NodeProvisioner> {
     spec.addons
         .values()
-        .filter(|addon| {
-            addon
-                .instances
-                .get(env_name)
-                .is_some_and(|instance| instance.enabled.value)
-        })
+        .filter(|addon| addon.runs_in(env_name))
         .filter(|addon| addon.definition.node_provisioner.is_some())
         .map(|addon| NodeProvisioner {
             addon: addon.name.clone(),
@@ -1041,11 +1025,7 @@ fn addon_identities(
     let platform = spec.platform.name();
     let mut out = Vec::new();
     for addon in spec.addons.values() {
-        let running = addon
-            .instances
-            .get(env_name)
-            .is_some_and(|instance| instance.enabled.value);
-        if !running {
+        if !addon.runs_in(env_name) {
             continue;
         }
         let definition = &addon.definition;

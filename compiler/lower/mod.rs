@@ -245,8 +245,6 @@ pub struct DnsRecordRouting {
     /// The record's set identifier: the cluster's name, unique in the zone.
     pub set_identifier: String,
     pub policy: RecordPolicy,
-    /// The Environment's `spec.dns.routing` node, or its document when the policy is the default.
-    pub span: Span,
 }
 
 /// The routing policy of one record of the set.
@@ -1116,20 +1114,15 @@ fn clusters(spec: &ResolvedSpec) -> Vec<Cluster> {
                 .then(|| addons.iter().find(|addon| addon.name == CERT_MANAGER))
                 .flatten()
                 .map(|cert_manager| cert_manager.namespace.clone());
-            let routing = env.parsed.spec.dns.routing;
             let dns_routing = (env.parsed.spec.regions.len() > 1
                 && addons.iter().any(|addon| addon.name == EXTERNAL_DNS))
             .then(|| DnsRecordRouting {
                 set_identifier: name.clone(),
-                policy: match routing.unwrap_or_default() {
+                policy: match env.parsed.spec.dns.routing.unwrap_or_default() {
                     DnsRouting::Latency => RecordPolicy::Latency {
                         region: region.clone(),
                     },
                     DnsRouting::Weighted => RecordPolicy::Weighted { weight: 1 },
-                },
-                span: match routing {
-                    Some(_) => env.parsed.doc.span(&["spec", "dns", "routing"]),
-                    None => env.parsed.doc.head_span(),
                 },
             });
             clusters.push(Cluster {
@@ -1183,8 +1176,7 @@ const CAPSULE: &str = "capsule";
 fn capsule_runs(spec: &ResolvedSpec, env_name: &str) -> bool {
     spec.addons
         .get(CAPSULE)
-        .and_then(|addon| addon.instances.get(env_name))
-        .is_some_and(|instance| instance.enabled.value)
+        .is_some_and(|addon| addon.runs_in(env_name))
 }
 
 /// The tenant's own namespace labels, and with Capsule on, the label that assigns the namespace
@@ -1567,11 +1559,7 @@ const OTLP_HTTP_PORT: u64 = 4318;
 /// in the add-on's namespace, on the OTLP/HTTP port its values give.
 fn otlp_endpoint(spec: &ResolvedSpec, env_name: &str) -> Option<String> {
     let addon = spec.addons.values().find(|addon| {
-        addon.definition.chart.name == OTLP_COLLECTOR_CHART
-            && addon
-                .instances
-                .get(env_name)
-                .is_some_and(|instance| instance.enabled.value)
+        addon.definition.chart.name == OTLP_COLLECTOR_CHART && addon.runs_in(env_name)
     })?;
     let instance = addon.instances.get(env_name)?;
     let service = if addon.name.contains(OTLP_COLLECTOR_CHART) {

@@ -478,7 +478,7 @@ fn placeholders(node: &Node, source: &str, service: &str, out: &mut Vec<(Span, S
                 ));
             }
             let own_tenant = service.split_once('/').map_or("", |(tenant, _)| tenant);
-            for (name_start, name_end) in service_placeholders(written) {
+            for ((name_start, name_end), _) in placeholder_names(written, "${services.", true) {
                 let name = &written[name_start..name_end];
                 let (tenant, target) = name.split_once('/').unwrap_or((own_tenant, name));
                 out.push((
@@ -502,43 +502,36 @@ fn placeholders(node: &Node, source: &str, service: &str, out: &mut Vec<(Span, S
     }
 }
 
-/// Where the service name of each `${services.NAME.OUTPUT}` in a text is (NAME may be
-/// `tenant/name`): byte ranges relative to the text, up to the `.` before the output.
-fn service_placeholders(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(at) = text[from..].find("${services.") {
-        let name_start = from + at + "${services.".len();
-        let rest = &text[name_start..];
-        let name_len = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '/'))
-            .unwrap_or(rest.len());
-        out.push((name_start, name_start + name_len));
-        from = name_start + name_len;
-    }
-    out
-}
-
 /// Where the resource and output names of each `${resources.NAME.OUTPUT}` in a text are: byte
 /// ranges of NAME and of OUTPUT (empty when missing), relative to the text.
 pub(crate) fn resource_placeholders(text: &str) -> Vec<((usize, usize), (usize, usize))> {
+    placeholder_names(text, "${resources.", false)
+}
+
+/// The NAME and OUTPUT of each `<opening>NAME.OUTPUT}` in a text (`${resources.`,
+/// `${services.`): byte ranges relative to the text, OUTPUT empty when missing. With `qualified`,
+/// NAME may be `tenant/name`, as `dependsOn` writes a service of another tenant.
+fn placeholder_names(
+    text: &str,
+    opening: &str,
+    qualified: bool,
+) -> Vec<((usize, usize), (usize, usize))> {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(at) = text[from..].find("${resources.") {
-        let name_start = from + at + "${resources.".len();
+    while let Some(at) = text[from..].find(opening) {
+        let name_start = from + at + opening.len();
         let rest = &text[name_start..];
         let name_len = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .find(|c: char| !(is_name(c) || (qualified && c == '/')))
             .unwrap_or(rest.len());
         let name = (name_start, name_start + name_len);
-        let after = &text[name.1..];
-        let output = if let Some(o) = after.strip_prefix('.') {
-            let len = o
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-                .unwrap_or(o.len());
-            (name.1 + 1, name.1 + 1 + len)
-        } else {
-            (name.1, name.1)
+        let output = match text[name.1..].strip_prefix('.') {
+            Some(o) => (
+                name.1 + 1,
+                name.1 + 1 + o.find(|c| !is_name(c)).unwrap_or(o.len()),
+            ),
+            None => (name.1, name.1),
         };
         out.push((name, output));
         from = name.1;

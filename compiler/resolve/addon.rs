@@ -47,6 +47,15 @@ pub struct Addon {
     pub instances: BTreeMap<String, AddonInstance>,
 }
 
+impl Addon {
+    /// Whether it runs on the clusters of `env` (enabled there).
+    pub fn runs_in(&self, env: &str) -> bool {
+        self.instances
+            .get(env)
+            .is_some_and(|instance| instance.enabled.value)
+    }
+}
+
 /// An entry of an add-on's `dependsOn` that names a known add-on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddonDependency {

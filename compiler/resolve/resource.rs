@@ -221,6 +221,27 @@ pub enum EnvPart {
     },
 }
 
+/// A type's classes as the catalogue keeps them: each with where it is written (`spec.classes`
+/// of a `ResourceType` document in `file`).
+fn catalogue_classes(
+    classes: &BTreeMap<String, ResourceClass>,
+    file: FileId,
+) -> BTreeMap<String, CatalogueClass> {
+    classes
+        .iter()
+        .map(|(name, class)| {
+            (
+                name.clone(),
+                CatalogueClass {
+                    class: class.clone(),
+                    file,
+                    path: vec!["spec".into(), "classes".into(), name.clone()],
+                },
+            )
+        })
+        .collect()
+}
+
 /// Builds the catalogue from the stdlib files and the Platform's `resourceClasses`.
 pub(super) fn resource_catalogue(
     platform: &Parsed<PlatformSpec>,
@@ -259,21 +280,7 @@ pub(super) fn resource_catalogue(
                 entry.doc.span(&["spec", "defaultClass"]),
             ));
         }
-        let classes = entry
-            .definition
-            .classes
-            .iter()
-            .map(|(name, class)| {
-                (
-                    name.clone(),
-                    CatalogueClass {
-                        class: class.clone(),
-                        file: entry.doc.file,
-                        path: vec!["spec".into(), "classes".into(), name.clone()],
-                    },
-                )
-            })
-            .collect();
+        let classes = catalogue_classes(&entry.definition.classes, entry.doc.file);
         catalogue.types.insert(
             entry.resource_type,
             CatalogueType {
@@ -334,21 +341,7 @@ pub(super) fn resource_catalogue(
             span: name_span,
         };
         check_data_type(&data, &parsed.doc, environments, diagnostics);
-        let classes = data
-            .spec
-            .classes
-            .iter()
-            .map(|(name, class)| {
-                (
-                    name.clone(),
-                    CatalogueClass {
-                        class: class.clone(),
-                        file: parsed.doc.file,
-                        path: vec!["spec".into(), "classes".into(), name.clone()],
-                    },
-                )
-            })
-            .collect();
+        let classes = catalogue_classes(&data.spec.classes, parsed.doc.file);
         catalogue.types.insert(
             resource_type,
             CatalogueType {

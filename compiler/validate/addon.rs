@@ -140,11 +140,7 @@ fn check_namespaces(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) 
         for env in tenant.quotas.keys() {
             let namespace = format!("{}-{env}", tenant.name());
             for addon in resolved.addons.values() {
-                let runs = addon
-                    .instances
-                    .get(env)
-                    .is_some_and(|instance| instance.enabled.value);
-                if runs && addon.definition.namespace == namespace {
+                if addon.runs_in(env) && addon.definition.namespace == namespace {
                     diagnostics.push(
                         Diagnostic::new(
                             DiagnosticKind::DuplicateName {
@@ -173,11 +169,7 @@ fn check_manifests(addons: &BTreeMap<String, Addon>, diagnostics: &mut Vec<Diagn
     for env in environments {
         let mut seen: BTreeMap<String, Span> = BTreeMap::new();
         for addon in addons.values() {
-            if !addon
-                .instances
-                .get(env)
-                .is_some_and(|instance| instance.enabled.value)
-            {
+            if !addon.runs_in(env) {
                 continue;
             }
             for (manifest, span) in addon.definition.manifests.iter().zip(&addon.manifest_spans) {

@@ -11,13 +11,8 @@ use super::MAX_NAME;
 /// Resources need Crossplane where they are requested; secrets and secret outputs need External
 /// Secrets.
 pub(super) fn check_required_addons(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
-    let enabled = |addon: &str, env: &str| {
-        resolved
-            .addons
-            .get(addon)
-            .and_then(|a| a.instances.get(env))
-            .is_some_and(|i| i.enabled.value)
-    };
+    let enabled =
+        |addon: &str, env: &str| resolved.addons.get(addon).is_some_and(|a| a.runs_in(env));
     let claims = resolved.platform.spec.crossplane.claims;
     for service in &resolved.services {
         let doc = &service.parsed.doc;
