@@ -386,7 +386,19 @@ fn report(schema: &Json, doc: &Document, error: &ValidationError<'_>, out: &mut 
                 }
                 _ => error.to_string(),
             };
-            let help = description(schema, &schema_path);
+            // The schema's own description of the value when it has one (a platform's resource
+            // type may leave its parameters undescribed), else what the rule asks for.
+            let help = description(schema, &schema_path).or_else(|| match kind {
+                ValidationErrorKind::Maximum { limit } => Some(format!("use {limit} or less")),
+                ValidationErrorKind::ExclusiveMaximum { limit } => {
+                    Some(format!("use less than {limit}"))
+                }
+                ValidationErrorKind::Minimum { limit } => Some(format!("use {limit} or more")),
+                ValidationErrorKind::ExclusiveMinimum { limit } => {
+                    Some(format!("use more than {limit}"))
+                }
+                _ => Some(format!("change `{shown}` to a value its schema allows")),
+            });
             out.push(
                 Diagnostic::new(
                     DiagnosticKind::InvalidValue { message, help },
