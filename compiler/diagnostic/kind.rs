@@ -690,6 +690,11 @@ pub enum Reference {
     KubernetesGroup,
     /// The Secrets Manager secret an ExternalSecret reads.
     SecretsManagerSecret,
+    /// The Capsule Tenant a namespace's `capsule.clastix.io/tenant` label names.
+    CapsuleTenant,
+    /// Capsule's consent to assign a labelled namespace: the user that creates it must be a
+    /// Capsule administrator or an owner of the Tenant.
+    CapsuleAssignment,
 }
 
 impl Reference {
@@ -720,6 +725,8 @@ impl Reference {
             Reference::InterruptionQueue => "interruption-queue",
             Reference::KubernetesGroup => "kubernetes-group",
             Reference::SecretsManagerSecret => "secrets-manager-secret",
+            Reference::CapsuleTenant => "capsule-tenant",
+            Reference::CapsuleAssignment => "capsule-assignment",
         }
     }
 
@@ -837,6 +844,16 @@ impl Reference {
                 "nobody is in a group no access entry maps: give the tenant's `owners.roles` \
                  (the IAM or Identity Center roles its owners sign in with), whose access \
                  entries carry the owner groups"
+            }
+            Reference::CapsuleTenant => {
+                "a namespace labelled for a Capsule Tenant that does not exist is refused by \
+                 Capsule's webhook: enable the `capsule` add-on in this environment (pave then \
+                 writes a Tenant per tenant) or remove the label"
+            }
+            Reference::CapsuleAssignment => {
+                "Capsule assigns a labelled namespace to its Tenant only when an administrator or \
+                 an owner of the Tenant creates it; list that user in the Capsule release's \
+                 `manager.options.administrators` (`${cluster.platformApplier}` names Flux's)"
             }
         }
     }

@@ -292,6 +292,10 @@ pub struct CapsuleTenant {
     pub users: Vec<String>,
     /// How many namespaces it may have on the cluster: pave's one for the environment.
     pub namespaces: u32,
+    /// The ClusterRole Capsule binds the owners to in the tenant's namespaces: the one pave's own
+    /// `owners` RoleBinding names, not Capsule's default (`admin` and `capsule-namespace-deleter`,
+    /// which would let owners delete the namespace and rewrite its RBAC).
+    pub owner_role: &'static str,
     /// The only StorageClass its claims may use (the cluster's default).
     pub storage_class: &'static str,
     /// The only IngressClass its Ingresses may use (the Platform's).
@@ -629,6 +633,12 @@ pub struct PlannedProbe {
     pub failure_threshold: u32,
 }
 
+/// The namespace of Flux's controllers and of every object pave gives them to run as admin.
+pub const FLUX_NAMESPACE: &str = "flux-system";
+/// The ServiceAccount (in [`FLUX_NAMESPACE`]) Flux applies the platform's folders as:
+/// kustomize-controller's own, named by every cluster-level Kustomization.
+pub const PLATFORM_APPLIER: &str = "kustomize-controller";
+
 pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 pub const TENANT_LABEL: &str = "pave.dev/tenant";
 pub const ENVIRONMENT_LABEL: &str = "pave.dev/environment";
@@ -726,11 +736,7 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
                 quota: quota.clone(),
                 limit_range: spec.stdlib.defaults.limit_range.clone(),
                 owners: tenant.parsed.spec.owners.clone(),
-                owner_role: if env.tier == Tier::Production {
-                    "view"
-                } else {
-                    "edit"
-                },
+                owner_role: owner_role(env.tier),
                 ingress_controller_namespace: spec
                     .platform
                     .spec
@@ -1135,7 +1141,7 @@ fn clusters(spec: &ResolvedSpec) -> Vec<Cluster> {
                 labels,
                 addons,
                 storage_class: DEFAULT_STORAGE_CLASS,
-                capsule_tenants: capsule_tenants(spec, env_name, &tenants),
+                capsule_tenants: capsule_tenants(spec, env_name, env.tier, &tenants),
                 tenants: tenants.clone(),
                 source: env.parsed.doc.file,
                 document: env.parsed.doc.head_span(),
@@ -1192,9 +1198,24 @@ fn capsule_label(spec: &ResolvedSpec, env_name: &str, tenant: &Tenant) -> BTreeM
 /// The label that names a namespace's Capsule Tenant.
 pub const CAPSULE_TENANT_LABEL: &str = "capsule.clastix.io/tenant";
 
+/// The ClusterRole a tenant's owners get in its namespace of an environment of `tier`: `edit`,
+/// `view` in production (where changes go through Git alone).
+fn owner_role(tier: Tier) -> &'static str {
+    if tier == Tier::Production {
+        "view"
+    } else {
+        "edit"
+    }
+}
+
 /// Each tenant of the environment as a Capsule Tenant, when Capsule runs there: its owners, one
 /// namespace (pave's, so owners cannot create others) and the classes pave's objects use.
-fn capsule_tenants(spec: &ResolvedSpec, env_name: &str, tenants: &[String]) -> Vec<CapsuleTenant> {
+fn capsule_tenants(
+    spec: &ResolvedSpec,
+    env_name: &str,
+    env_tier: Tier,
+    tenants: &[String],
+) -> Vec<CapsuleTenant> {
     if !capsule_runs(spec, env_name) {
         return Vec::new();
     }
@@ -1208,6 +1229,7 @@ fn capsule_tenants(spec: &ResolvedSpec, env_name: &str, tenants: &[String]) -> V
                 groups: owners.groups.clone(),
                 users: owners.users.clone(),
                 namespaces: 1,
+                owner_role: owner_role(env_tier),
                 storage_class: DEFAULT_STORAGE_CLASS,
                 ingress_class: spec.platform.spec.ingress.class_name.clone(),
                 source: tenant.parsed.doc.file,
@@ -1297,6 +1319,10 @@ pub(crate) fn cluster_variables(
         ("cluster.region", region.to_string()),
         ("cluster.environment", env_name.to_string()),
         ("cluster.accountId", account_id.to_string()),
+        (
+            crate::resolve::PLATFORM_APPLIER_VARIABLE,
+            format!("system:serviceaccount:{FLUX_NAMESPACE}:{PLATFORM_APPLIER}"),
+        ),
         (
             "cluster.domain",
             format!("{region}.{env_name}.{}", platform.spec.domain),

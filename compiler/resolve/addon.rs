@@ -86,6 +86,7 @@ pub const VARIABLES: &[&str] = &[
     "cluster.environment",
     "cluster.accountId",
     "cluster.domain",
+    PLATFORM_APPLIER_VARIABLE,
     "platform.name",
     "platform.domain",
     "platform.ingressClassName",
@@ -94,6 +95,11 @@ pub const VARIABLES: &[&str] = &[
     ADDON_INTERRUPTION_QUEUE,
     ADDON_TLS_SUBJECT,
 ];
+
+/// The Kubernetes user Flux applies the platform's folders as
+/// (`system:serviceaccount:flux-system:kustomize-controller`): what an add-on that admits
+/// requests by their user (Capsule's administrators) must name.
+pub const PLATFORM_APPLIER_VARIABLE: &str = "cluster.platformApplier";
 
 /// The add-on's own `host`, in the values and manifests of an entry that declares one.
 pub const ADDON_HOST: &str = "addon.host";

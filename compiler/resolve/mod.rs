@@ -19,7 +19,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use addon::{
     ADDON_HOST, ADDON_INTERRUPTION_QUEUE, ADDON_NODE_ROLE, ADDON_TLS_SUBJECT, Addon,
-    AddonDependency, AddonInstance, VARIABLES, merge_values, substitute, substitute_json,
+    AddonDependency, AddonInstance, PLATFORM_APPLIER_VARIABLE, VARIABLES, merge_values, substitute,
+    substitute_json,
 };
 pub use dependency::{SERVICE_OUTPUTS, namespace_name};
 pub use foundation::{

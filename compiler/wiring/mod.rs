@@ -7,7 +7,8 @@
 //! Identity; Crossplane functions, provider configs, environment configs and runtime configs;
 //! the role, subnets, security groups and interruption queue of the nodes Karpenter launches;
 //! the EKS access entries that put people in the groups RoleBindings name; the Secrets Manager
-//! secrets ExternalSecrets read;
+//! secrets ExternalSecrets read; the Capsule Tenant a namespace's label assigns it to, and whether
+//! Capsule admits the user Flux creates it as;
 //! and each namespace's Pod Security level against the pods pave writes into it.
 //!
 //! In: the [`OutputTree`] (each object of a kind the check reads, as emit converted it;
@@ -18,6 +19,7 @@
 //! `targetNamespace`. Never reads or writes files.
 
 mod access;
+mod capsule;
 mod crossplane;
 mod facts;
 mod flux;
@@ -52,6 +54,7 @@ pub fn check(tree: &OutputTree, facts: &Facts, source_map: &SourceMap) -> Vec<Di
     secrets_manager::check(&index, facts, &mut report);
     values::check(&index, facts, &mut report);
     pod_security::check(&index, facts, &mut report);
+    capsule::check(&index, &facts.gitops_path, &mut report);
     report.diagnostics
 }
 

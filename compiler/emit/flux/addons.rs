@@ -427,7 +427,8 @@ fn add_secret(
 const CAPSULE_API: &str = "capsule.clastix.io/v1beta2";
 
 /// A pave tenant as a Capsule Tenant: its owners (groups, then users, as the spec lists them;
-/// each gets Capsule's default cluster roles in the tenant's namespaces), a namespace quota of
+/// each bound by Capsule to the role pave's `owners` RoleBinding names, instead of Capsule's
+/// default `admin` and `capsule-namespace-deleter`), a namespace quota of
 /// what pave gives it, and the classes its objects may use: the cluster's StorageClass, the
 /// Platform's IngressClass, and no PriorityClass (an empty allowed list: a pod may not raise its
 /// own priority). Fields as in Capsule's v1beta2 Tenant CRD (projectcapsule.dev docs, "Tenants").
@@ -438,17 +439,15 @@ fn add_capsule_tenant(
     folder: &mut Folder,
 ) -> Result<(), String> {
     use serde_json::json;
-    let owners: Vec<serde_json::Value> = tenant
-        .groups
-        .iter()
-        .map(|name| json!({"kind": "Group", "name": name}))
-        .chain(
-            tenant
-                .users
-                .iter()
-                .map(|name| json!({"kind": "User", "name": name})),
-        )
-        .collect();
+    let owners: Vec<serde_json::Value> =
+        tenant
+            .groups
+            .iter()
+            .map(|name| json!({"kind": "Group", "name": name, "clusterRoles": [tenant.owner_role]}))
+            .chain(tenant.users.iter().map(
+                |name| json!({"kind": "User", "name": name, "clusterRoles": [tenant.owner_role]}),
+            ))
+            .collect();
     let mut labels = cluster.labels.clone();
     labels.insert(crate::lower::TENANT_LABEL.to_string(), tenant.name.clone());
     let object = json!({

@@ -41,11 +41,10 @@ pub(crate) fn cluster_context(cluster: &Cluster, addon: Option<&str>) -> Arc<Obj
     })
 }
 
-/// The namespace of Flux's controllers and of every object pave gives them to run as admin.
-pub(crate) const FLUX_NAMESPACE: &str = "flux-system";
+pub(crate) use crate::lower::FLUX_NAMESPACE;
 /// The ServiceAccounts the cluster-level objects run as: Flux's own, which are cluster admins.
 /// Naming them keeps the platform's objects working when `--default-service-account` is set.
-const KUSTOMIZE_CONTROLLER: &str = "kustomize-controller";
+const KUSTOMIZE_CONTROLLER: &str = crate::lower::PLATFORM_APPLIER;
 const HELM_CONTROLLER: &str = "helm-controller";
 /// The cluster Kustomizations of the two add-on layers.
 const INFRA_CONTROLLERS: &str = "infra-controllers";
