@@ -532,6 +532,22 @@ fn check_data_type(
             // type's blocks (known once applied) but join no other output. Any other value is
             // known when compiling.
             let terraform_secret = mode == ProvisionMode::Terraform && output.secret;
+            if mode == ProvisionMode::Terraform
+                && !output.secret
+                && type_template::has_terraform_reference(value)
+            {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::InvalidValue {
+                        message: "this output is known only once Terraform has applied".into(),
+                        help: Some(
+                            "make it `secret: true`: the root module writes it to Secrets Manager and the workload reads it through its ExternalSecret; a value that is not secret is written into Git when compiling"
+                                .into(),
+                        ),
+                    },
+                    at("value"),
+                ));
+                continue;
+            }
             let known = KnownPlaceholders {
                 params: &params,
                 outputs: if terraform_secret { &[] } else { &joinable },
