@@ -1628,4 +1628,21 @@ mod tests {
         assert_eq!(ami_type(&types(&["g5.xlarge"])), "AL2023_x86_64_NVIDIA");
         assert_eq!(ami_type(&types(&["inf2.xlarge"])), "AL2023_x86_64_NEURON");
     }
+
+    #[test]
+    fn terraform_addresses_keep_tenants_and_resources_apart() {
+        assert_eq!(
+            terraform_address("shop", "checkout-carts", "aws_dynamodb_table.table"),
+            "aws_dynamodb_table.shop__checkout_carts__table"
+        );
+        assert_eq!(
+            terraform_address("shop", "carts", "data.aws_partition.current"),
+            "data.aws_partition.shop__carts__current"
+        );
+        // `-` becomes `_`, and names never hold `_`: these differ only by where the tenant ends.
+        assert_ne!(
+            terraform_address("a-b", "c", "aws_kms_key.key"),
+            terraform_address("a", "b-c", "aws_kms_key.key")
+        );
+    }
 }
