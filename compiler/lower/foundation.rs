@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::parse::{
     AwsAccess, CapacityType, Ipv4Cidr, QueueAccess, ReadWrite, TaintEffect, TerraformSettings, Tier,
 };
+use crate::resolve::type_template;
 use crate::resolve::{
     Environment, ResolvedSpec, addon_role_name, cluster_name, deploy_role_name, workload_role_name,
 };
@@ -173,15 +174,16 @@ pub struct TerraformInstance {
 /// `TYPE.<tenant>__<resource>__NAME`. Tenant and resource names are DNS labels (no `_`), so the
 /// `__` separators keep every instance's addresses apart in the cluster's root module.
 fn terraform_address(tenant: &str, resource: &str, address: &str) -> String {
-    let identifier = |text: &str| text.replace(|c: char| !c.is_ascii_alphanumeric(), "_");
     match address.rsplit_once('.') {
-        Some((kind, name)) => format!(
-            "{kind}.{}__{}__{name}",
-            identifier(tenant),
-            identifier(resource)
-        ),
+        Some((kind, name)) => format!("{kind}.{}", instance_block_name(tenant, resource, name)),
         None => address.to_string(),
     }
+}
+
+/// The name of the type's block `name` in the instance for resource `resource` of `tenant`.
+fn instance_block_name(tenant: &str, resource: &str, name: &str) -> String {
+    let identifier = |text: &str| text.replace(|c: char| !c.is_ascii_alphanumeric(), "_");
+    format!("{}__{}__{name}", identifier(tenant), identifier(resource))
 }
 
 /// The instances of the `terraform` resource types the services of `env_name` request, in
@@ -227,20 +229,9 @@ fn terraform_instances(
                         let named = named
                             .iter()
                             .map(|(name, body)| {
-                                let renamed = terraform_address(
-                                    &service.tenant,
-                                    &resource,
-                                    &format!("{kind}.{name}"),
-                                );
-                                let block = renamed
-                                    .rsplit_once('.')
-                                    .map_or(renamed.as_str(), |(_, b)| b)
-                                    .to_string();
                                 (
-                                    block,
-                                    crate::resolve::type_template::render_terraform_json(
-                                        body, &ctx, &address,
-                                    ),
+                                    instance_block_name(&service.tenant, &resource, name),
+                                    type_template::render_terraform_json(body, &ctx, &address),
                                 )
                             })
                             .collect();
@@ -255,15 +246,8 @@ fn terraform_instances(
                 .iter()
                 .filter(|o| o.secret)
                 .filter_map(|o| {
-                    let value = crate::resolve::type_template::render_terraform(
-                        o.value.as_deref()?,
-                        &ctx,
-                        &address,
-                    );
-                    let value = match value {
-                        serde_json::Value::String(text) => text,
-                        other => other.to_string(),
-                    };
+                    let value =
+                        type_template::render_terraform_text(o.value.as_deref()?, &ctx, &address);
                     Some((format!("{prefix}/{}", o.name), value))
                 })
                 .collect();
@@ -317,12 +301,7 @@ fn terraform_access(
                 resources: statement
                     .resources
                     .iter()
-                    .map(|r| {
-                        match crate::resolve::type_template::render_terraform(r, &ctx, &address) {
-                            serde_json::Value::String(text) => text,
-                            other => other.to_string(),
-                        }
-                    })
+                    .map(|r| type_template::render_terraform_text(r, &ctx, &address))
                     .collect(),
                 conditions: Vec::new(),
             });

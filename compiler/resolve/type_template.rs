@@ -258,6 +258,18 @@ pub fn render_terraform(
     Json::String(out)
 }
 
+/// [`render_terraform`] as text (a parameter's JSON text where the string is only that).
+pub fn render_terraform_text(
+    text: &str,
+    ctx: &TemplateContext<'_>,
+    address: &dyn Fn(&str) -> String,
+) -> String {
+    match render_terraform(text, ctx, address) {
+        Json::String(text) => text,
+        other => other.to_string(),
+    }
+}
+
 /// Every string of `value` rendered by [`render_terraform`] (keys are kept).
 pub fn render_terraform_json(
     value: &Json,
