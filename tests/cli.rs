@@ -119,6 +119,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             a_reused_folder_with_a_file_deleted_or_edited_by_hand_is_restored,
         ),
         Trial::test(
+            "cli::a_comment_atop_a_service_requesting_a_terraform_type_reuses_every_folder",
+            a_comment_atop_a_service_requesting_a_terraform_type_reuses_every_folder,
+        ),
+        Trial::test(
             "cli::a_planted_journal_touches_nothing_outside_the_output_folder",
             a_planted_journal_touches_nothing_outside_the_output_folder,
         ),
@@ -1815,5 +1819,47 @@ fn schema_command_overwrites_only_its_own_files() -> Result<(), Failed> {
     check(
         read_tree(&out).get("service.schema.json") == source.get("service.schema.json"),
         "pave's older schema was not replaced",
+    )
+}
+
+/// Where a `terraform` resource type was requested is for diagnostics only (it is kept in the
+/// root module's provenance): a comment that moves it changes nothing generated, so every tenant
+/// folder is reused.
+fn a_comment_atop_a_service_requesting_a_terraform_type_reuses_every_folder() -> Result<(), Failed>
+{
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let root = temp.path().join("platform");
+    crate::support::copy_specs(
+        &repo()
+            .join("tests/cases/resource-types/terraform-blocks-in-the-cluster-root-module/input"),
+        &root,
+    )?;
+    // Without the GitOps repository: a recompile of a platform with one, whose folders are all
+    // reused, reports its workload identities' ServiceAccounts as missing (the wiring check does
+    // not see into reused folders there), with or without `terraform` types.
+    let platform = root.join("pave.yaml");
+    let text = std::fs::read_to_string(&platform).map_err(|e| e.to_string())?;
+    std::fs::write(
+        &platform,
+        text.replace(
+            "  gitops: {repository: https://github.com/acme/platform-gitops}\n",
+            "",
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let root_str = root.display().to_string();
+    let out = temp.path().join("out").display().to_string();
+    let first = pave(temp.path(), &["compile", &root_str, "--out", &out]);
+    check(first.status == 0, first.stderr)?;
+    let service = root.join("tenants/shop/services/checkout.yaml");
+    let text = std::fs::read_to_string(&service).map_err(|e| e.to_string())?;
+    std::fs::write(&service, format!("# The checkout service.\n{text}"))
+        .map_err(|e| e.to_string())?;
+    let run = pave(temp.path(), &["compile", &root_str, "--out", &out]);
+    check(
+        run.status == 0
+            && run.stderr.contains(" 0 written, 0 removed")
+            && run.stderr.contains("; 2 of 2 tenant folders reused"),
+        run.stderr,
     )
 }

@@ -56,6 +56,10 @@ pub(super) fn fingerprints(plan: &Plan, source_map: &SourceMap) -> Vec<String> {
             for identity in &mut regional.identities {
                 identity.origin = crate::source::Span::new(crate::source::FileId::new(0), 0, 0);
             }
+            // So is the request behind a `terraform` resource type's instance.
+            for instance in &mut regional.terraform_instances {
+                instance.origin = crate::source::Span::new(crate::source::FileId::new(0), 0, 0);
+            }
         }
         foundation
     });

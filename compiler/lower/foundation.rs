@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::parse::{
     AwsAccess, CapacityType, Ipv4Cidr, QueueAccess, ReadWrite, TaintEffect, TerraformSettings, Tier,
 };
+use crate::resolve::type_template;
 use crate::resolve::{
     Environment, ResolvedSpec, addon_role_name, cluster_name, deploy_role_name, workload_role_name,
 };
@@ -137,11 +138,176 @@ pub struct RegionalFoundation {
     pub secret_recovery_window_days: u32,
     /// Whether the cluster refuses deletion (production).
     pub deletion_protection: bool,
+    /// The blocks of `terraform` resource types the environment's services request, one
+    /// instance per resource, sorted by tenant and resource.
+    pub terraform_instances: Vec<TerraformInstance>,
     /// The add-ons running here that launch nodes themselves (their entries' `nodeProvisioner`),
     /// by add-on name.
     pub node_provisioners: Vec<NodeProvisioner>,
     /// The Environment spec file.
     pub source: FileId,
+}
+
+/// A `terraform` resource type's blocks for one resource in one cluster's root module, filled in
+/// and with their references to each other rewritten to the instance's addresses
+/// ([`terraform_address`]).
+#[derive(Debug, Clone)]
+pub struct TerraformInstance {
+    pub tenant: String,
+    /// The resource's name in the namespace.
+    pub resource: String,
+    pub resource_type: String,
+    /// Terraform JSON's `resource`: type, then block name, then arguments.
+    pub resources: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    /// Terraform JSON's `data`, the same shape.
+    pub data: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    /// The type's secret outputs, each a Secrets Manager secret the module writes: its name
+    /// (`<secret prefix>/<output>`, the name the workload's ExternalSecret reads) and its value,
+    /// a Terraform string template.
+    pub secrets: Vec<(String, String)>,
+    /// The request (its key in `spec.requires`) of the resource's first consumer.
+    pub origin: Span,
+}
+
+/// The Terraform address of block `address` (`TYPE.NAME` or `data.TYPE.NAME`, as a `terraform`
+/// resource type declares it) in the instance for resource `resource` of tenant `tenant`:
+/// `TYPE.<tenant>__<resource>__NAME`. Tenant and resource names are DNS labels (no `_`), so the
+/// `__` separators keep every instance's addresses apart in the cluster's root module.
+fn terraform_address(tenant: &str, resource: &str, address: &str) -> String {
+    match address.rsplit_once('.') {
+        Some((kind, name)) => format!("{kind}.{}", instance_block_name(tenant, resource, name)),
+        None => address.to_string(),
+    }
+}
+
+/// The name of the type's block `name` in the instance for resource `resource` of `tenant`.
+fn instance_block_name(tenant: &str, resource: &str, name: &str) -> String {
+    let identifier = |text: &str| text.replace(|c: char| !c.is_ascii_alphanumeric(), "_");
+    format!("{}__{}__{name}", identifier(tenant), identifier(resource))
+}
+
+/// The instances of the `terraform` resource types the services of `env_name` request, in
+/// `region`; a resource shared by id is instantiated once.
+fn terraform_instances(
+    spec: &ResolvedSpec,
+    env_name: &str,
+    region: &str,
+) -> Vec<TerraformInstance> {
+    let platform = spec.platform.name();
+    let mut out: BTreeMap<(String, String), TerraformInstance> = BTreeMap::new();
+    for service in &spec.services {
+        let Some(instance) = service.instances.iter().find(|i| i.environment == env_name) else {
+            continue;
+        };
+        let namespace = crate::resolve::namespace_name(&service.tenant, env_name);
+        let names = super::resource::UnitNames {
+            platform,
+            namespace: &namespace,
+        };
+        for resource_use in &instance.requires {
+            let Some(data) = &resource_use.data else {
+                continue;
+            };
+            let Some(terraform) = &data.spec.terraform else {
+                continue;
+            };
+            let resource = resource_use.resource_name(service.name());
+            let key = (service.tenant.clone(), resource.clone());
+            if out.contains_key(&key) {
+                continue;
+            }
+            let Some(ctx) =
+                super::resource::template_context(resource_use, &resource, region, &names)
+            else {
+                continue;
+            };
+            let address = |a: &str| terraform_address(&service.tenant, &resource, a);
+            let blocks = |section: &BTreeMap<String, BTreeMap<String, serde_json::Value>>| {
+                section
+                    .iter()
+                    .map(|(kind, named)| {
+                        let named = named
+                            .iter()
+                            .map(|(name, body)| {
+                                (
+                                    instance_block_name(&service.tenant, &resource, name),
+                                    type_template::render_terraform_json(body, &ctx, &address),
+                                )
+                            })
+                            .collect();
+                        (kind.clone(), named)
+                    })
+                    .collect()
+            };
+            let prefix = super::resource::secret_prefix(&names, &resource);
+            let secrets = data
+                .spec
+                .outputs
+                .iter()
+                .filter(|o| o.secret)
+                .filter_map(|o| {
+                    let value =
+                        type_template::render_terraform_text(o.value.as_deref()?, &ctx, &address);
+                    Some((format!("{prefix}/{}", o.name), value))
+                })
+                .collect();
+            let planned = TerraformInstance {
+                tenant: service.tenant.clone(),
+                resource: resource.clone(),
+                resource_type: data.name.clone(),
+                resources: blocks(&terraform.resource),
+                data: blocks(&terraform.data),
+                secrets,
+                origin: resource_use.span,
+            };
+            out.insert(key, planned);
+        }
+    }
+    out.into_values().collect()
+}
+
+/// The IAM statements the `terraform` types a service requests give its role (their `access`),
+/// naming the resources' own blocks in the cluster's root module.
+fn terraform_access(
+    spec: &ResolvedSpec,
+    instance: &crate::resolve::ServiceInstance,
+    tenant: &str,
+    service: &str,
+    namespace: &str,
+    region: &str,
+) -> Vec<Permission> {
+    let names = super::resource::UnitNames {
+        platform: spec.platform.name(),
+        namespace,
+    };
+    let mut out = Vec::new();
+    for resource_use in &instance.requires {
+        let Some(terraform) = resource_use
+            .data
+            .as_ref()
+            .and_then(|d| d.spec.terraform.as_ref())
+        else {
+            continue;
+        };
+        let resource = resource_use.resource_name(service);
+        let Some(ctx) = super::resource::template_context(resource_use, &resource, region, &names)
+        else {
+            continue;
+        };
+        let address = |a: &str| terraform_address(tenant, &resource, a);
+        for statement in &terraform.access {
+            out.push(Permission {
+                actions: statement.actions.clone(),
+                resources: statement
+                    .resources
+                    .iter()
+                    .map(|r| type_template::render_terraform_text(r, &ctx, &address))
+                    .collect(),
+                conditions: Vec::new(),
+            });
+        }
+    }
+    out
 }
 
 /// What an add-on that launches nodes (Karpenter) needs from one cluster's root module: the
@@ -655,9 +821,19 @@ fn regional(
             &namespace,
             region,
         );
-        if aws.is_empty() {
+        let terraform_permissions = terraform_access(
+            spec,
+            instance,
+            &service.tenant,
+            service.name(),
+            &namespace,
+            region,
+        );
+        if aws.is_empty() && terraform_permissions.is_empty() {
             continue;
         }
+        let mut service_permissions = permissions(&aws, &location);
+        service_permissions.extend(terraform_permissions);
         identities.push(WorkloadIdentity {
             owner: IdentityOwner::Service {
                 tenant: service.tenant.clone(),
@@ -667,7 +843,7 @@ fn regional(
             // The Kubernetes target names each service's ServiceAccount after the service.
             service_account: service.name().to_string(),
             role_name: workload_role_name(&cluster, &service.tenant, service.name()),
-            permissions: permissions(&aws, &location),
+            permissions: service_permissions,
             managed_policies: Vec::new(),
             origin: [
                 vec!["spec", "environments", env_name, "aws"],
@@ -745,6 +921,7 @@ fn regional(
         network_secret,
         secret_recovery_window_days: if production { 30 } else { 7 },
         deletion_protection: production,
+        terraform_instances: terraform_instances(spec, env_name, region),
         node_provisioners,
         location,
         source: env.parsed.doc.file,
@@ -1429,5 +1606,22 @@ mod tests {
         );
         assert_eq!(ami_type(&types(&["g5.xlarge"])), "AL2023_x86_64_NVIDIA");
         assert_eq!(ami_type(&types(&["inf2.xlarge"])), "AL2023_x86_64_NEURON");
+    }
+
+    #[test]
+    fn terraform_addresses_keep_tenants_and_resources_apart() {
+        assert_eq!(
+            terraform_address("shop", "checkout-carts", "aws_dynamodb_table.table"),
+            "aws_dynamodb_table.shop__checkout_carts__table"
+        );
+        assert_eq!(
+            terraform_address("shop", "carts", "data.aws_partition.current"),
+            "data.aws_partition.shop__carts__current"
+        );
+        // `-` becomes `_`, and names never hold `_`: these differ only by where the tenant ends.
+        assert_ne!(
+            terraform_address("a-b", "c", "aws_kms_key.key"),
+            terraform_address("a", "b-c", "aws_kms_key.key")
+        );
     }
 }

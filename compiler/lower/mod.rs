@@ -20,7 +20,7 @@ pub use foundation::{
     AccessEntry, ApplicationSecret, AwsLocation, DISCOVERY_TAG, DelegatedZone, Foundation,
     GitHubDeploy, IdentityOwner, Network, NodeProvisioner, Permission, PlannedDns,
     PlannedNodeGroup, PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry, StateBackend,
-    WorkloadIdentity, ZONES, ZoneDelegation, ZoneSource, secrets_key_alias,
+    TerraformInstance, WorkloadIdentity, ZONES, ZoneDelegation, ZoneSource, secrets_key_alias,
 };
 
 pub use resource::{
@@ -978,8 +978,13 @@ fn regional_resources(
                                 .insert(format!("{name}.{}", output.name), value.clone());
                         }
                     }
-                    // An existing service: nothing to create.
-                    if data.mode() == crate::parse::ProvisionMode::External {
+                    // An existing service, or (`terraform`) blocks in the cluster's root module
+                    // (`foundation::terraform_instances`): nothing in the cluster.
+                    if matches!(
+                        data.mode(),
+                        crate::parse::ProvisionMode::External
+                            | crate::parse::ProvisionMode::Terraform
+                    ) {
                         continue;
                     }
                 }

@@ -293,7 +293,7 @@ pub(super) enum DataOutput {
 }
 
 /// What a data-defined type's templates are filled with, for one resource in `region`.
-fn template_context<'a>(
+pub(super) fn template_context<'a>(
     resource_use: &'a ResourceUse,
     resource: &'a str,
     region: &'a str,
@@ -365,7 +365,11 @@ pub(super) fn data_output(
         values.insert(region.clone(), type_template::render_text(template, &ctx));
     }
     if secret {
-        if data.mode() == ProvisionMode::Crossplane {
+        // Written by the Composition, or by the cluster's root module (`terraform` types).
+        if matches!(
+            data.mode(),
+            ProvisionMode::Crossplane | ProvisionMode::Terraform
+        ) {
             return DataOutput::Secret {
                 remote: format!("{}/{output}", secret_prefix(names, resource)),
                 property: None,

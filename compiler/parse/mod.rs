@@ -48,8 +48,8 @@ pub use resource::{
     StdlibResourceType,
 };
 pub use resource_type::{
-    CrossplaneProvision, ExternalProvision, ExternalValues, KubernetesProvision, OutputDefinition,
-    ProvisionMode, ResourceTypeSpec,
+    AccessStatement, CrossplaneProvision, ExternalProvision, ExternalValues, KubernetesProvision,
+    OutputDefinition, ProvisionMode, ResourceTypeSpec, TerraformProvision,
 };
 pub use schema::{SchemaSet, SpecKind, check_against_schema};
 pub use service::{

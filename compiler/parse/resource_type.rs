@@ -25,6 +25,7 @@ pub struct ResourceTypeSpec {
     pub crossplane: Option<CrossplaneProvision>,
     pub kubernetes: Option<KubernetesProvision>,
     pub external: Option<ExternalProvision>,
+    pub terraform: Option<TerraformProvision>,
     /// pave generates the XRD and Composition: the six built-in types of stdlib.
     pub builtin: Option<BuiltinProvision>,
 }
@@ -40,6 +41,7 @@ pub enum ProvisionMode {
     Crossplane,
     Kubernetes,
     External,
+    Terraform,
     Builtin,
 }
 
@@ -49,6 +51,7 @@ impl ProvisionMode {
             ProvisionMode::Crossplane => "crossplane",
             ProvisionMode::Kubernetes => "kubernetes",
             ProvisionMode::External => "external",
+            ProvisionMode::Terraform => "terraform",
             ProvisionMode::Builtin => "builtin",
         }
     }
@@ -61,6 +64,8 @@ impl ResourceTypeSpec {
             ProvisionMode::Crossplane
         } else if self.kubernetes.is_some() {
             ProvisionMode::Kubernetes
+        } else if self.terraform.is_some() {
+            ProvisionMode::Terraform
         } else if self.builtin.is_some() {
             ProvisionMode::Builtin
         } else {
@@ -119,4 +124,47 @@ pub struct ExternalValues {
     #[serde(rename = "match")]
     pub matches: RuleMatch,
     pub values: BTreeMap<String, String>,
+}
+
+/// `spec.terraform`: Terraform JSON blocks, instantiated once per request and cluster into the
+/// cluster's root module under addresses pave derives, so the module holds plain resources that
+/// offline validation checks (no module call to install).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerraformProvision {
+    /// Terraform JSON's `resource`: resource type, then the type's own name for the block, then
+    /// its arguments.
+    #[serde(default)]
+    pub resource: BTreeMap<String, BTreeMap<String, Json>>,
+    /// Terraform JSON's `data`, the same shape.
+    #[serde(default)]
+    pub data: BTreeMap<String, BTreeMap<String, Json>>,
+    /// IAM statements given to the identity of every workload that requests the type.
+    #[serde(default)]
+    pub access: Vec<AccessStatement>,
+}
+
+/// One allow statement of a `terraform` type's `access`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccessStatement {
+    pub actions: Vec<String>,
+    /// Templates, each naming one of the type's own resources (`${terraform.TYPE.NAME.arn}`).
+    pub resources: Vec<String>,
+}
+
+impl TerraformProvision {
+    /// The addresses a template may refer to, `TYPE.NAME` and `data.TYPE.NAME`, sorted.
+    pub fn addresses(&self) -> Vec<String> {
+        let resources = self
+            .resource
+            .iter()
+            .flat_map(|(kind, blocks)| blocks.keys().map(move |name| format!("{kind}.{name}")));
+        let data = self.data.iter().flat_map(|(kind, blocks)| {
+            blocks.keys().map(move |name| format!("data.{kind}.{name}"))
+        });
+        let mut out: Vec<String> = resources.chain(data).collect();
+        out.sort();
+        out
+    }
 }

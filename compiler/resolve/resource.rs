@@ -314,7 +314,7 @@ pub(super) fn resource_catalogue(
                 DiagnosticKind::InvalidValue {
                     message: "only pave's built-in types are provided by `builtin`".into(),
                     help: Some(
-                        "provide the type with `crossplane`, `kubernetes` or `external` (docs/resource-types.md)"
+                        "provide the type with `crossplane`, `kubernetes`, `external` or `terraform` (docs/resource-types.md)"
                             .into(),
                     ),
                 },
@@ -447,6 +447,11 @@ fn check_data_type(
         check_data_class(data, class, doc, &path, environments, diagnostics);
     }
     let params = data.param_names();
+    let addresses = spec
+        .terraform
+        .as_ref()
+        .map(crate::parse::TerraformProvision::addresses)
+        .unwrap_or_default();
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     let mode = spec.mode();
     for (i, output) in spec.outputs.iter().enumerate() {
@@ -462,6 +467,17 @@ fn check_data_type(
             ));
         }
         let problem = match (mode, output.secret, &output.value) {
+            (ProvisionMode::Terraform, true, None) => Some((
+                "secret",
+                "this secret output has no value",
+                "give it a `value`, the Terraform expression the root module writes to Secrets Manager (for example `${terraform.aws_dynamodb_table.table.name}`)",
+            )),
+            (ProvisionMode::Terraform, false, None) => Some((
+                "name",
+                "this output has no value",
+                "give it a `value` known when compiling, or make it `secret: true` with a value that names the type's Terraform attributes",
+            )),
+            (ProvisionMode::Terraform, true, Some(_)) => None,
             (_, true, Some(_)) => Some((
                 "value",
                 "a secret output has no value in the spec",
@@ -512,7 +528,32 @@ fn check_data_type(
                 })
                 .map(|o| o.name.clone())
                 .collect();
-            check_placeholders(doc, &path, value, &params, &joinable, diagnostics);
+            // A `terraform` type's secret output is a Terraform expression: it may name the
+            // type's blocks (known once applied) but join no other output. Any other value is
+            // known when compiling.
+            let terraform_secret = mode == ProvisionMode::Terraform && output.secret;
+            if mode == ProvisionMode::Terraform
+                && !output.secret
+                && type_template::has_terraform_reference(value)
+            {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::InvalidValue {
+                        message: "this output is known only once Terraform has applied".into(),
+                        help: Some(
+                            "make it `secret: true`: the root module writes it to Secrets Manager and the workload reads it through its ExternalSecret; a value that is not secret is written into Git when compiling"
+                                .into(),
+                        ),
+                    },
+                    at("value"),
+                ));
+                continue;
+            }
+            let known = KnownPlaceholders {
+                params: &params,
+                outputs: if terraform_secret { &[] } else { &joinable },
+                terraform: if terraform_secret { &addresses } else { &[] },
+            };
+            check_placeholders(doc, &path, value, &known, diagnostics);
         }
     }
     let mut strings = Vec::new();
@@ -573,8 +614,68 @@ fn check_data_type(
     if let Some(crossplane) = &spec.crossplane {
         check_crossplane(crossplane, doc, diagnostics);
     }
+    let plain = KnownPlaceholders {
+        params: &params,
+        outputs: &[],
+        terraform: &[],
+    };
     for (path, text) in strings {
-        check_placeholders(doc, &path, text, &params, &[], diagnostics);
+        check_placeholders(doc, &path, text, &plain, diagnostics);
+    }
+    if let Some(terraform) = &spec.terraform {
+        check_terraform(terraform, doc, &params, &addresses, diagnostics);
+    }
+}
+
+/// A `terraform` type's blocks and access statements: their placeholders (references to the
+/// type's own blocks included), and each statement's resources naming one of those blocks, so a
+/// workload's role is never given a resource the type does not create.
+fn check_terraform(
+    terraform: &crate::parse::TerraformProvision,
+    doc: &Document,
+    params: &[String],
+    addresses: &[String],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let known = KnownPlaceholders {
+        params,
+        outputs: &[],
+        terraform: addresses,
+    };
+    let mut strings = Vec::new();
+    for (section, blocks) in [("resource", &terraform.resource), ("data", &terraform.data)] {
+        for (kind, named) in blocks {
+            for (name, body) in named {
+                let path = ["spec", "terraform", section, kind.as_str(), name.as_str()]
+                    .map(str::to_string);
+                type_template::strings(body, &path, &mut strings);
+            }
+        }
+    }
+    for (i, statement) in terraform.access.iter().enumerate() {
+        for (j, resource) in statement.resources.iter().enumerate() {
+            let path = ["spec", "terraform", "access", &i.to_string(), "resources"]
+                .map(str::to_string)
+                .into_iter()
+                .chain([j.to_string()])
+                .collect::<Vec<_>>();
+            if !type_template::has_terraform_reference(resource) {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::InvalidValue {
+                        message: "this resource names none of the type's own blocks".into(),
+                        help: Some(
+                            "name the ARN of a block the type creates, for example `${terraform.aws_dynamodb_table.table.arn}`: a workload's role gets access to what its request creates, nothing else"
+                                .into(),
+                        ),
+                    },
+                    doc.span(&path),
+                ));
+            }
+            strings.push((path, resource.as_str()));
+        }
+    }
+    for (path, text) in strings {
+        check_placeholders(doc, &path, text, &known, diagnostics);
     }
 }
 
@@ -647,17 +748,30 @@ fn unknown_environment(name: &str, environments: &[String], span: Span) -> Diagn
     )
 }
 
+/// What a template may name besides the fixed placeholders.
+struct KnownPlaceholders<'a> {
+    params: &'a [String],
+    /// Outputs an output's value may join in.
+    outputs: &'a [String],
+    /// A `terraform` type's own blocks, where its templates may refer to them.
+    terraform: &'a [String],
+}
+
 /// Reports each placeholder of `text` (the string at `path`) a template may not use, at its
 /// position inside the string when the node is a plain or simply quoted scalar.
 fn check_placeholders(
     doc: &Document,
     path: &[String],
     text: &str,
-    params: &[String],
-    outputs: &[String],
+    known: &KnownPlaceholders<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let problems = type_template::unknown_placeholders(text, params, outputs);
+    let KnownPlaceholders {
+        params,
+        outputs,
+        terraform,
+    } = known;
+    let problems = type_template::unknown_placeholders(text, params, outputs, terraform);
     if problems.is_empty() {
         return;
     }
@@ -679,7 +793,7 @@ fn check_placeholders(
         diagnostics.push(Diagnostic::new(
             DiagnosticKind::UnknownTypePlaceholder {
                 placeholder,
-                known: type_template::known_placeholders(params, outputs),
+                known: type_template::known_placeholders(params, outputs, terraform),
             },
             at,
         ));

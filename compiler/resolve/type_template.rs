@@ -1,6 +1,13 @@
 //! The templates of a data-defined resource type (`ResourceType` specs): output values,
-//! Kubernetes objects and external values, with a small fixed set of placeholders. `resolve`
-//! checks them where they are written; `lower` fills them for each resource and region.
+//! Kubernetes objects, external values and Terraform blocks, with a small fixed set of
+//! placeholders. `resolve` checks them where they are written; `lower` fills them for each
+//! resource and region.
+//!
+//! Terraform's own `${...}` collides with pave's: in a `terraform` type, `${terraform.ADDRESS.ATTR}`
+//! names an attribute of one of the type's own blocks (`ADDRESS` is `TYPE.NAME` or
+//! `data.TYPE.NAME` as the type declares it) and is rewritten into the instance's Terraform
+//! address; every other `${` and `%{` that reaches the output is escaped (`$${`, `%%{`), so the
+//! only Terraform expressions in a generated block are the references pave checked.
 
 use std::collections::BTreeMap;
 
@@ -95,13 +102,39 @@ fn pieces(text: &str) -> Vec<Piece<'_>> {
     out
 }
 
+/// The prefix of a reference to a `terraform` type's own block.
+pub const TERRAFORM_PREFIX: &str = "terraform.";
+
+/// A `${terraform.…}` placeholder's name (without `terraform.`) split into the block address it
+/// names (`TYPE.NAME` or `data.TYPE.NAME`) and the attribute path after it; `None` when it has no
+/// attribute or a character Terraform's traversal syntax does not allow.
+pub fn split_terraform_reference(name: &str) -> Option<(&str, &str)> {
+    let segments = if name.starts_with("data.") { 3 } else { 2 };
+    let mut end = 0;
+    for _ in 0..segments {
+        let rest = &name[end..];
+        let dot = rest.find('.')?;
+        end += dot + 1;
+    }
+    let (address, attribute) = (&name[..end - 1], &name[end..]);
+    let valid = !attribute.is_empty()
+        && attribute
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'))
+        && !attribute.starts_with(['.', '['])
+        && address.split('.').all(|s| !s.is_empty());
+    valid.then_some((address, attribute))
+}
+
 /// The placeholders of `text` a template may not use (`params` are the type's parameters,
-/// `outputs` the other outputs an output's value may join in, `${outputs.NAME}`), with their
-/// byte ranges in `text`.
+/// `outputs` the other outputs an output's value may join in, `${outputs.NAME}`, `terraform` the
+/// addresses of a `terraform` type's own blocks where `${terraform.ADDRESS.ATTR}` may name
+/// them), with their byte ranges in `text`.
 pub fn unknown_placeholders(
     text: &str,
     params: &[String],
     outputs: &[String],
+    terraform: &[String],
 ) -> Vec<(String, usize, usize)> {
     let mut out = Vec::new();
     for piece in pieces(text) {
@@ -114,7 +147,11 @@ pub fn unknown_placeholders(
                         .is_some_and(|p| params.iter().any(|k| k == p))
                     || name
                         .strip_prefix("outputs.")
-                        .is_some_and(|o| outputs.iter().any(|k| k == o));
+                        .is_some_and(|o| outputs.iter().any(|k| k == o))
+                    || name
+                        .strip_prefix(TERRAFORM_PREFIX)
+                        .and_then(split_terraform_reference)
+                        .is_some_and(|(address, _)| terraform.iter().any(|a| a == address));
                 if !known {
                     out.push((format!("${{{name}}}"), start, end));
                 }
@@ -126,13 +163,134 @@ pub fn unknown_placeholders(
 }
 
 /// The names a template may use, for help texts.
-pub fn known_placeholders(params: &[String], outputs: &[String]) -> Vec<String> {
+pub fn known_placeholders(
+    params: &[String],
+    outputs: &[String],
+    terraform: &[String],
+) -> Vec<String> {
     PLACEHOLDERS
         .iter()
         .map(|p| format!("${{{p}}}"))
         .chain(params.iter().map(|p| format!("${{params.{p}}}")))
         .chain(outputs.iter().map(|o| format!("${{outputs.{o}}}")))
+        .chain(
+            terraform
+                .iter()
+                .map(|a| format!("${{{TERRAFORM_PREFIX}{a}.ATTRIBUTE}}")),
+        )
         .collect()
+}
+
+/// Whether `text` refers to one of a `terraform` type's own blocks.
+pub fn has_terraform_reference(text: &str) -> bool {
+    pieces(text).iter().any(
+        |piece| matches!(piece, Piece::Placeholder(name, ..) if name.starts_with(TERRAFORM_PREFIX)),
+    )
+}
+
+/// `text` as a Terraform string template: placeholders filled in, each
+/// `${terraform.ADDRESS.ATTR}` rewritten to `${<address(ADDRESS)>.ATTR}`, and every other `${`
+/// or `%{` escaped so that Terraform reads it literally. A string that is one parameter keeps
+/// its JSON type, as in [`render`].
+pub fn render_terraform(
+    text: &str,
+    ctx: &TemplateContext<'_>,
+    address: &dyn Fn(&str) -> String,
+) -> Json {
+    let pieces = pieces(text);
+    if let [
+        Piece::Text(""),
+        Piece::Placeholder(name, ..),
+        Piece::Text(""),
+    ] = pieces.as_slice()
+        && let Some(value) = ctx.value(name)
+        && !value.is_string()
+    {
+        return value;
+    }
+    // Literal text and expressions in order; literal runs are joined before escaping, as `$$`
+    // and a parameter's value may meet `{` across pieces.
+    let mut segments: Vec<(bool, String)> = Vec::new();
+    let mut push = |expression: bool, t: &str| match segments.last_mut() {
+        Some((false, last)) if !expression => last.push_str(t),
+        _ => segments.push((expression, t.to_string())),
+    };
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => push(false, t),
+            Piece::Placeholder(name, ..) => {
+                if let Some((block, attribute)) = name
+                    .strip_prefix(TERRAFORM_PREFIX)
+                    .and_then(split_terraform_reference)
+                {
+                    push(true, &format!("${{{}.{attribute}}}", address(block)));
+                    continue;
+                }
+                match ctx.value(name) {
+                    Some(Json::String(s)) => push(false, &s),
+                    Some(other) => push(false, &other.to_string()),
+                    None => {}
+                }
+            }
+            Piece::Unclosed(start) => push(false, &text[start..]),
+        }
+    }
+    let mut out = String::new();
+    let mut segments = segments.into_iter().peekable();
+    while let Some((expression, text)) = segments.next() {
+        if expression {
+            out.push_str(&text);
+            continue;
+        }
+        let mut escaped = text.replace("${", "$${").replace("%{", "%%{");
+        // A `$` or `%` just before an expression would escape it: write it as a string literal.
+        if segments.peek().is_some()
+            && let Some(last) = escaped.pop()
+        {
+            if matches!(last, '$' | '%') {
+                escaped.push_str(&format!("${{\"{last}\"}}"));
+            } else {
+                escaped.push(last);
+            }
+        }
+        out.push_str(&escaped);
+    }
+    Json::String(out)
+}
+
+/// [`render_terraform`] as text (a parameter's JSON text where the string is only that).
+pub fn render_terraform_text(
+    text: &str,
+    ctx: &TemplateContext<'_>,
+    address: &dyn Fn(&str) -> String,
+) -> String {
+    match render_terraform(text, ctx, address) {
+        Json::String(text) => text,
+        other => other.to_string(),
+    }
+}
+
+/// Every string of `value` rendered by [`render_terraform`] (keys are kept).
+pub fn render_terraform_json(
+    value: &Json,
+    ctx: &TemplateContext<'_>,
+    address: &dyn Fn(&str) -> String,
+) -> Json {
+    match value {
+        Json::String(text) => render_terraform(text, ctx, address),
+        Json::Array(items) => Json::Array(
+            items
+                .iter()
+                .map(|v| render_terraform_json(v, ctx, address))
+                .collect(),
+        ),
+        Json::Object(map) => Json::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), render_terraform_json(v, ctx, address)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// The outputs an output's value joins in (`${outputs.NAME}`), in order.
@@ -308,12 +466,80 @@ mod tests {
             unknown_placeholders(
                 "${params.size} ${params.nope} $$ ${cluster.name",
                 &params,
+                &[],
                 &[]
             ),
             vec![
                 ("${params.nope}".to_string(), 15, 29),
                 ("${cluster.name".to_string(), 33, 47),
             ]
+        );
+    }
+
+    #[test]
+    fn terraform_references_name_a_declared_block_and_an_attribute() {
+        assert_eq!(
+            split_terraform_reference("aws_dynamodb_table.table.arn"),
+            Some(("aws_dynamodb_table.table", "arn"))
+        );
+        assert_eq!(
+            split_terraform_reference("data.aws_caller_identity.current.account_id"),
+            Some(("data.aws_caller_identity.current", "account_id"))
+        );
+        assert_eq!(
+            split_terraform_reference("aws_kms_key.key.tags.x[0]"),
+            Some(("aws_kms_key.key", "tags.x[0]"))
+        );
+        assert_eq!(split_terraform_reference("aws_kms_key.key"), None);
+        assert_eq!(split_terraform_reference("aws_kms_key.key.a-b"), None);
+        let declared = vec!["aws_dynamodb_table.table".to_string()];
+        assert_eq!(
+            unknown_placeholders(
+                "${terraform.aws_dynamodb_table.table.arn}/${terraform.aws_dynamodb_table.other.arn}",
+                &[],
+                &[],
+                &declared
+            ),
+            vec![(
+                "${terraform.aws_dynamodb_table.other.arn}".to_string(),
+                42,
+                83
+            )]
+        );
+        // Not in a type without Terraform blocks.
+        assert_eq!(
+            unknown_placeholders("${terraform.aws_dynamodb_table.table.arn}", &[], &[], &[]).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn terraform_rendering_rewrites_own_references_and_escapes_every_other_interpolation() {
+        let params = BTreeMap::from([
+            ("capacity".to_string(), Json::from(5)),
+            ("label".to_string(), Json::from("a${b}")),
+        ]);
+        let ctx = ctx(&params);
+        let address = |a: &str| a.replace(".table", ".shop__api_flags__table");
+        assert_eq!(
+            render_terraform(
+                "${terraform.aws_dynamodb_table.table.arn}/index/*",
+                &ctx,
+                &address
+            ),
+            Json::from("${aws_dynamodb_table.shop__api_flags__table.arn}/index/*")
+        );
+        assert_eq!(
+            render_terraform("${params.capacity}", &ctx, &address),
+            Json::from(5)
+        );
+        assert_eq!(
+            render_terraform("$${x} %{if} ${params.label}-${region}", &ctx, &address),
+            Json::from("$${x} %%{if} a$${b}-eu-west-1")
+        );
+        assert_eq!(
+            render_terraform("$$${terraform.aws_kms_key.table.arn}", &ctx, &address),
+            Json::from("${\"$\"}${aws_kms_key.shop__api_flags__table.arn}")
         );
     }
 }

@@ -40,6 +40,28 @@ pub(super) fn check_required_addons(resolved: &ResolvedSpec, diagnostics: &mut V
                     resource_use.span,
                 ));
             }
+            // A `terraform` type's blocks go into the cluster's root module.
+            if resolved.platform.spec.terraform.is_none()
+                && let Some(resource_use) = instance.requires.iter().find(|u| {
+                    u.data
+                        .as_ref()
+                        .is_some_and(|d| d.mode() == crate::parse::ProvisionMode::Terraform)
+                })
+            {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::InvalidValue {
+                        message: format!(
+                            "`{}` is provided by Terraform, and the Platform generates no Terraform",
+                            resource_use.resource_type.as_str()
+                        ),
+                        help: Some(
+                            "a `terraform` resource type's blocks are written into each cluster's root module: give the Platform `spec.terraform`"
+                                .into(),
+                        ),
+                    },
+                    resource_use.span,
+                ));
+            }
             if let Some(first) = instance.requires.iter().find(|u| u.uses_crossplane())
                 && !enabled("crossplane", env)
             {

@@ -3,6 +3,7 @@
 //! (`terraform/<env>/<region>/`) and one for the ECR registry (`terraform/registry/`), each split
 //! into a file per generator: `terraform.tf.json` (backend and provider), `network.tf.json`,
 //! `iam.tf.json`, `eks.tf.json`, `nodes.tf.json` (when an add-on launches nodes), `dns.tf.json`, `secrets.tf.json` (when services name secrets),
+//! `resources.tf.json` (the blocks of `terraform` resource types services request),
 //! `registry.tf.json`.
 //!
 //! Built from typed argument structs ([`aws`]) into a typed configuration ([`model::Config`]),
@@ -19,6 +20,7 @@ mod network;
 mod nodes;
 mod policy;
 mod registry;
+mod resource_types;
 mod secrets;
 
 use rayon::prelude::*;
@@ -172,6 +174,22 @@ fn regional_module(
     let mut dns_config = module.config();
     dns::emit(&mut dns_config, regional, &network.logs_key)?;
     module.add("dns", &dns_config)?;
+
+    let mut resources_config = module.config();
+    resource_types::emit(&mut resources_config, regional)?;
+    // Each instance's blocks come from the request that asked for the resource.
+    for instance in &regional.terraform_instances {
+        for (section, blocks) in [("resource", &instance.resources), ("data", &instance.data)] {
+            for (kind, named) in blocks {
+                for name in named.keys() {
+                    std::sync::Arc::make_mut(&mut module.provenance.fields)
+                        .push((format!("/{section}/{kind}/{name}"), instance.origin));
+                }
+            }
+        }
+    }
+    module.add("resources", &resources_config)?;
+    module.provenance.fields = std::sync::Arc::default();
 
     let mut secrets_config = module.config();
     secrets::emit(&mut secrets_config, regional, network.data.as_ref())?;

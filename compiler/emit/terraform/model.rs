@@ -168,6 +168,28 @@ impl Config {
         })
     }
 
+    /// Adds a block a `terraform` resource type ships, as its arguments are given (`data: true`
+    /// for a `data` block): its type is not one of pave's argument structs.
+    pub(super) fn block(
+        &mut self,
+        data: bool,
+        kind: &str,
+        name: &str,
+        body: &Value,
+    ) -> Result<(), String> {
+        if !body.is_object() {
+            return Err(format!(
+                "the arguments of `{kind}.{name}` are not an object"
+            ));
+        }
+        let section = if data {
+            &mut self.data
+        } else {
+            &mut self.resources
+        };
+        insert(section, kind, name, body.clone())
+    }
+
     /// Adds `data "<TYPE>" "<name>"`.
     pub(super) fn data<D: DataSource>(&mut self, name: &str, body: &D) -> Result<Address, String> {
         self.data_from(name, body, None)

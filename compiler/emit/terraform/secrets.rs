@@ -6,10 +6,12 @@
 //! only, and can be restored during its recovery window after deletion. Rotation is the
 //! owner's choice: pave cannot rotate a third party's API key.
 //!
-//! The one secret with a value is the cluster's data network (`network_secret`): subnet group
-//! names and a security group id that exist only once Terraform has applied, which the cluster
-//! reads through External Secrets into the EnvironmentConfig `pave-network` (the bridge from
-//! this module to the Compositions, so no person copies an output by hand).
+//! The secrets with a value are those whose value is an attribute of what this module creates,
+//! which exists only once Terraform has applied: the cluster's data network (`network_secret`):
+//! subnet group names and a security group id, which the cluster reads through External Secrets
+//! into the EnvironmentConfig `pave-network` (the bridge from this module to the Compositions, so
+//! no person copies an output by hand); and the secret outputs of `terraform` resource types,
+//! each at the name the requesting workload's ExternalSecret reads.
 
 use super::aws::{KmsAlias, KmsKey, SecretsmanagerSecret, SecretsmanagerSecretVersion, name_tag};
 use super::model::{Config, block_names};
@@ -24,7 +26,12 @@ pub(super) fn emit(
 ) -> Result<(), String> {
     let secrets = &regional.application_secrets;
     let network = regional.network_secret.as_ref().zip(data_network);
-    if secrets.is_empty() && network.is_none() {
+    let outputs: Vec<(&crate::lower::TerraformInstance, &(String, String))> = regional
+        .terraform_instances
+        .iter()
+        .flat_map(|instance| instance.secrets.iter().map(move |s| (instance, s)))
+        .collect();
+    if secrets.is_empty() && network.is_none() && outputs.is_empty() {
         return Ok(());
     }
     let key = config.resource(
@@ -43,8 +50,14 @@ pub(super) fn emit(
             target_key_id: key.attr("key_id"),
         },
     )?;
-    let blocks = block_names(secrets.iter().map(|s| s.name.as_str()));
-    for (secret, block) in secrets.iter().zip(&blocks) {
+    let blocks = block_names(
+        secrets
+            .iter()
+            .map(|s| s.name.as_str())
+            .chain(outputs.iter().map(|(_, (name, _))| name.as_str())),
+    );
+    let (secret_blocks, output_blocks) = blocks.split_at(secrets.len());
+    for (secret, block) in secrets.iter().zip(secret_blocks) {
         config.resource(
             block,
             &SecretsmanagerSecret {
@@ -56,6 +69,28 @@ pub(super) fn emit(
                 kms_key_id: key.attr("arn"),
                 recovery_window_in_days: regional.secret_recovery_window_days,
                 tags: name_tag(&secret.name),
+            },
+        )?;
+    }
+    for ((instance, (name, value)), block) in outputs.iter().zip(output_blocks) {
+        let secret = config.resource(
+            block,
+            &SecretsmanagerSecret {
+                name: name.clone(),
+                description: format!(
+                    "An output of {} {}/{}, read by its workloads; written by Terraform",
+                    instance.resource_type, instance.tenant, instance.resource
+                ),
+                kms_key_id: key.attr("arn"),
+                recovery_window_in_days: regional.secret_recovery_window_days,
+                tags: name_tag(name),
+            },
+        )?;
+        config.resource(
+            block,
+            &SecretsmanagerSecretVersion {
+                secret_id: secret.attr("id"),
+                secret_string: value.clone(),
             },
         )?;
     }
