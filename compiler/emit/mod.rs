@@ -75,10 +75,16 @@ pub fn emit(
             let dirs: Vec<String> = plan.units.iter().map(kubernetes::unit_dir).collect();
             let fingerprints = reuse::fingerprints(&plan, source_map);
             let generate = reuse::to_generate(&dirs, &fingerprints, previous);
-            for ((dir, fingerprint), generated) in dirs.into_iter().zip(fingerprints).zip(&generate)
+            for (((dir, fingerprint), generated), unit) in dirs
+                .into_iter()
+                .zip(fingerprints)
+                .zip(&generate)
+                .zip(&plan.units)
             {
                 if !generated {
                     tree.reused.insert(dir.clone());
+                    tree.reused_namespaces
+                        .insert(dir.clone(), unit.namespace.clone());
                 }
                 tree.units.insert(dir, fingerprint);
             }

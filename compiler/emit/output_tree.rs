@@ -55,6 +55,8 @@ pub struct OutputTree {
     /// The unit folders not generated, because the tree on disk already holds them as these
     /// inputs produce them: the writer keeps their files. Their files are not in `files`.
     pub reused: BTreeSet<String>,
+    /// Each reused unit folder's namespace: what the wiring check cannot see into.
+    pub reused_namespaces: BTreeMap<String, String>,
 }
 
 impl OutputTree {

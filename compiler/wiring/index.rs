@@ -144,6 +144,8 @@ pub(super) struct Index<'t> {
     pub files: BTreeSet<&'t str>,
     /// Folders this compile did not generate (their files are on disk).
     pub reused: &'t BTreeSet<String>,
+    /// Each reused folder's namespace.
+    reused_namespaces: &'t BTreeMap<String, String>,
     /// Folder to its kustomization.yaml's `resources`.
     pub folders: BTreeMap<String, (usize, Vec<String>)>,
     /// A Terraform root module folder to its files' objects.
@@ -178,6 +180,7 @@ impl<'t> Index<'t> {
             objects,
             files: tree.files.keys().map(String::as_str).collect(),
             reused: &tree.reused,
+            reused_namespaces: &tree.reused_namespaces,
             folders,
             modules,
             scopes: Vec::new(),
@@ -269,10 +272,19 @@ impl<'t> Index<'t> {
                 continue;
             }
             let Some((_, resources)) = self.folders.get(&dir) else {
-                if self.is_reused(&dir)
-                    && let Some(target) = &target
-                {
-                    partial_namespaces.insert(target.clone());
+                if self.is_reused(&dir) {
+                    // Whatever it applies lands in its Kustomization's target namespace, or in
+                    // the namespaces its own objects name: its unit's (a tenant's Flux folder
+                    // applies the tenancy and workloads of its namespace).
+                    partial_namespaces.extend(target.clone());
+                    partial_namespaces.extend(
+                        self.reused_namespaces
+                            .iter()
+                            .filter(|(reused, _)| {
+                                dir == **reused || dir.starts_with(&format!("{reused}/"))
+                            })
+                            .map(|(_, namespace)| namespace.clone()),
+                    );
                 }
                 continue;
             };
