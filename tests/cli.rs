@@ -356,7 +356,7 @@ fn stale_generated_files_are_removed_and_unowned_ones_survive() -> Result<(), Fa
     let out = root.join("gitops");
     let notes = out.join("tenants/data/dev/workloads/NOTES.md");
     std::fs::write(&notes, "hand-written\n").map_err(|e| e.to_string())?;
-    let etl = out.join("tenants/data/dev/workloads/apps_v1_deployment_etl-worker.yaml");
+    let etl = out.join("tenants/data/dev/workloads/etl-worker.yaml");
     check(etl.exists(), "etl-worker was not generated")?;
 
     std::fs::remove_file(root.join("tenants/data/services/etl-worker.yaml"))
@@ -950,7 +950,7 @@ fn diff_against_a_revision_reads_the_files_of_score_workloads() -> Result<(), Fa
     )?;
     check(
         run.stdout
-            .contains("tenants/web/prod/workloads/v1_configmap_search-suggest-files.yaml"),
+            .contains("tenants/web/prod/workloads/search-suggest.yaml"),
         run.stdout.clone(),
     )
 }
@@ -1081,13 +1081,6 @@ fn check_reports_what_compile_reports_on_every_policy_case() -> Result<(), Faile
 }
 
 /// A generated YAML file as JSON: its one document.
-fn yaml_json(text: &str) -> Result<serde_json::Value, Failed> {
-    crate::support::documents(text)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| "an empty generated file".into())
-}
-
 /// What Gatekeeper does with the golden case's objects, reproduced: each Constraint's
 /// `parameters` validate against its template's schema (the CRD Gatekeeper generates), each
 /// template's Rego compiles as Rego v1 with its libs, and, run on a Gatekeeper-shaped input (the
@@ -1101,8 +1094,17 @@ fn gatekeeper_constraints_fit_their_templates_and_enforce_the_rules() -> Result<
     let objects: Vec<(String, serde_json::Value)> = tree
         .iter()
         .filter(|(path, _)| path.ends_with(".yaml") && !path.ends_with("kustomization.yaml"))
-        .map(|(path, bytes)| Ok((path.clone(), yaml_json(&String::from_utf8_lossy(bytes))?)))
-        .collect::<Result<_, Failed>>()?;
+        .map(|(path, bytes)| {
+            let objects = crate::support::documents(&String::from_utf8_lossy(bytes))?;
+            Ok(objects
+                .into_iter()
+                .map(|o| (path.clone(), o))
+                .collect::<Vec<_>>())
+        })
+        .collect::<Result<Vec<_>, Failed>>()?
+        .into_iter()
+        .flatten()
+        .collect();
     let templates: std::collections::BTreeMap<String, &serde_json::Value> = objects
         .iter()
         .filter(|(_, o)| o["kind"] == "ConstraintTemplate")
@@ -1128,7 +1130,7 @@ fn gatekeeper_constraints_fit_their_templates_and_enforce_the_rules() -> Result<
     )?;
     let deployment = objects
         .iter()
-        .find(|(path, _)| path.ends_with("apps_v1_deployment_api.yaml"))
+        .find(|(_, o)| o["kind"] == "Deployment" && o["metadata"]["name"] == "api")
         .map(|(_, o)| o.clone())
         .ok_or("no Deployment in the case")?;
     let mut enforced = 0;
@@ -1284,8 +1286,8 @@ fn a_reused_folder_with_a_file_deleted_or_edited_by_hand_is_restored() -> Result
     let workloads = compiled
         .root()
         .join("gitops/tenants/backend/prod/workloads");
-    let deleted = workloads.join("apps_v1_deployment_order-service.yaml");
-    let edited = workloads.join("v1_service_order-service.yaml");
+    let deleted = workloads.join("order-service.yaml");
+    let edited = workloads.join("user-service.yaml");
     check(
         deleted.exists() && edited.exists(),
         "the example's tree changed",
@@ -1640,7 +1642,7 @@ fn a_same_size_hand_edit_is_stale_shown_and_restored() -> Result<(), Failed> {
     let out = compiled.root().join("gitops");
     let edits = [
         (
-            "tenants/backend/prod/workloads/apps_v1_deployment_order-service.yaml",
+            "tenants/backend/prod/workloads/order-service.yaml",
             "order-service:2.7.0",
             "order-service:6.6.6",
         ),
