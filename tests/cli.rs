@@ -119,6 +119,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             a_reused_folder_with_a_file_deleted_or_edited_by_hand_is_restored,
         ),
         Trial::test(
+            "cli::switching_the_layout_moves_every_object_and_diff_shows_none_changed",
+            switching_the_layout_moves_every_object_and_diff_shows_none_changed,
+        ),
+        Trial::test(
             "cli::a_planted_journal_touches_nothing_outside_the_output_folder",
             a_planted_journal_touches_nothing_outside_the_output_folder,
         ),
@@ -1278,6 +1282,66 @@ fn recompile_after_a_shared_change_equals_a_fresh_compile() -> Result<(), Failed
         None => Ok(()),
         Some(difference) => Err(format!("recompiled tree differs:\n{difference}").into()),
     }
+}
+
+/// `spec.gitops.layout: object` on a tree written with the default layout: `pave diff` matches
+/// every object in its new file (no resource added, changed or removed, only files), and the
+/// compile regenerates every tenant folder (the layout is in the reuse fingerprint), removing
+/// the workload files, into the tree a fresh compile writes.
+fn switching_the_layout_moves_every_object_and_diff_shows_none_changed() -> Result<(), Failed> {
+    let compiled = Compiled::new()?;
+    let workloads = compiled
+        .root()
+        .join("gitops/tenants/backend/prod/workloads");
+    let grouped = workloads.join("order-service.yaml");
+    let single = workloads.join("apps_v1_deployment_order-service.yaml");
+    check(
+        grouped.exists() && !single.exists(),
+        "the default layout is not one file per workload",
+    )?;
+    let platform = compiled.root().join("pave.yaml");
+    let text = std::fs::read_to_string(&platform).map_err(|e| e.to_string())?;
+    check(
+        text.contains("  gitops:\n"),
+        "the example has no gitops section",
+    )?;
+    std::fs::write(
+        &platform,
+        text.replacen("  gitops:\n", "  gitops:\n    layout: object\n", 1),
+    )
+    .map_err(|e| e.to_string())?;
+    let diff = compiled.pave(&["diff", "platform", "--output", "json"], &[]);
+    check(diff.status == 0, diff.stderr.clone())?;
+    let json: serde_json::Value = serde_json::from_str(&diff.stdout).map_err(|e| e.to_string())?;
+    let summary = &json["summary"];
+    check(
+        summary["add"] == 0 && summary["change"] == 0 && summary["delete"] == 0,
+        format!("objects reported changed: {summary}"),
+    )?;
+    check(
+        summary["files_added"].as_u64() > Some(100) && summary["files_removed"].as_u64() > Some(10),
+        format!("the files did not change: {summary}"),
+    )?;
+    let run = compiled.pave(&["compile", "platform"], &[]);
+    check(run.status == 0, run.stderr.clone())?;
+    check(
+        !run.stderr.contains("tenant folders reused"),
+        format!(
+            "folders were reused after a change of layout: {}",
+            run.stderr
+        ),
+    )?;
+    check(
+        single.exists() && !grouped.exists(),
+        "the object layout did not replace the workload files",
+    )?;
+    if let Some(difference) =
+        crate::support::tree_difference(&fresh_tree(&compiled)?, &compiled.tree())
+    {
+        return Err(format!("the switched tree differs from a fresh one:\n{difference}").into());
+    }
+    let run = compiled.pave(&["compile", "platform", "--check"], &[]);
+    check(run.status == 0, run.stderr)
 }
 
 fn a_reused_folder_with_a_file_deleted_or_edited_by_hand_is_restored() -> Result<(), Failed> {
