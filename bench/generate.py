@@ -135,7 +135,7 @@ def services_file(root: str, k: int, n: int) -> str:
     return os.path.join(root, "tenants", tenant_name(tenant_of(k, n)), "services.yaml")
 
 
-def platform_yaml() -> str:
+def platform_yaml(layout: str | None = None) -> str:
     accounts = "".join(f"    {q(env)}: {q(acct)}\n" for env, _, acct, _, _ in ENVIRONMENTS)
     return (
         f"apiVersion: {q(API_VERSION)}\n"
@@ -152,6 +152,7 @@ def platform_yaml() -> str:
         f"  registry: {q(REGISTRY)}\n"
         "  gitops:\n"
         "    path: gitops\n"
+        + (f"    layout: {layout}\n" if layout else "")
     )
 
 
@@ -289,7 +290,8 @@ def _write(path: str, text: str) -> int:
     return len(data)
 
 
-def generate(n: int, outdir: str, *, dev_hpa: bool = False, force: bool = False) -> dict:
+def generate(n: int, outdir: str, *, dev_hpa: bool = False, force: bool = False,
+             layout: str | None = None) -> dict:
     """Write the platform root for N services into outdir; return a small summary."""
     if n < 1:
         raise ValueError("N must be >= 1")
@@ -310,7 +312,7 @@ def generate(n: int, outdir: str, *, dev_hpa: bool = False, force: bool = False)
     files = 0
     size = 0
 
-    size += _write(os.path.join(outdir, "pave.yaml"), platform_yaml())
+    size += _write(os.path.join(outdir, "pave.yaml"), platform_yaml(layout))
     files += 1
     for name, typ, _, after, quota in ENVIRONMENTS:
         size += _write(
@@ -342,13 +344,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="replace pave.yaml, environments/ and tenants/ if OUTDIR already has them")
     ap.add_argument("--dev-hpa", action="store_true",
                     help="dev replicas {min: 1, max: 3} (an HPA in dev too) instead of a fixed 1")
+    ap.add_argument("--layout", choices=["workload", "object"],
+                    help="the Platform's spec.gitops.layout (default: pave's, one file per workload)")
     ap.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     args = ap.parse_args(argv)
     if args.n < 1:
         ap.error("N must be >= 1")
     t0 = time.perf_counter()
     try:
-        summary = generate(args.n, args.outdir, dev_hpa=args.dev_hpa, force=args.force)
+        summary = generate(args.n, args.outdir, dev_hpa=args.dev_hpa, force=args.force,
+                           layout=args.layout)
     except FileExistsError as e:
         print(f"generate.py: {e}", file=sys.stderr)
         return 1

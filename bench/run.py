@@ -385,7 +385,7 @@ def bench_size(n: int, args, pave: str, baseline: str | None, workdir: str) -> d
     res: dict = {"n": n, "runs": runs}
 
     t0 = time.perf_counter()
-    spec = generate.generate(n, root, dev_hpa=args.dev_hpa)
+    spec = generate.generate(n, root, dev_hpa=args.dev_hpa, layout=args.layout)
     res["generate"] = {**spec, "seconds": time.perf_counter() - t0}
     res["services"], res["tenants"] = spec["services"], spec["tenants"]
     log(f"{tag} generated {spec['services']} services, {spec['tenants']} tenants "
@@ -640,6 +640,7 @@ def meta(pave: str, args) -> dict:
         "git_dirty": bool(git("status", "--porcelain")),
         "runs": args.runs,
         "dev_hpa": args.dev_hpa,
+        "layout": args.layout,
     }
 
 
@@ -682,6 +683,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="delete each size's files as soon as it is measured (less disk space; "
                          "by default everything is deleted at the end, because mass deletions "
                          "slow down file creation for minutes on ext4 with `discard`)")
+    ap.add_argument("--layout", choices=["workload", "object"],
+                    help="the Platform's spec.gitops.layout (default: pave's, one file per workload)")
     ap.add_argument("--dev-hpa", action="store_true",
                     help="generate dev replicas {min: 1, max: 3} (an HPA in dev, as the reference "
                          "object count assumes) instead of a fixed 1")

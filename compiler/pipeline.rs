@@ -168,8 +168,8 @@ pub fn generate(
         warnings.extend(broken);
     }
     // The objects kept for the wiring check are not written: their memory goes to the writer.
-    for file in tree.files.values_mut() {
-        file.object = None;
+    for document in tree.files.values_mut().flat_map(|f| &mut f.documents) {
+        document.object = None;
     }
     add_paths(&mut warnings, source_map);
     let (tree, warnings) = crate::diagnostic::finish(tree, warnings)?;

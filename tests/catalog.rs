@@ -285,20 +285,26 @@ fn relations(specs_root: &Path, tree_root: &Path) -> Result<(), Failed> {
             component["metadata"]["annotations"]["backstage.io/kubernetes-label-selector"]
                 .as_str()
                 .ok_or(format!("`{service}` has no label selector"))?;
-        let workloads: Vec<&String> = tree
-            .keys()
-            .filter(|path| {
-                path.starts_with(&format!("tenants/{tenant}/"))
-                    && path.contains("/workloads/")
-                    && ["deployment", "statefulset", "cronjob", "job"]
-                        .iter()
-                        .any(|kind| path.ends_with(&format!("_{kind}_{name}.yaml")))
-            })
-            .collect();
+        // Its workload objects, in whatever file of a `workloads/` folder holds them.
+        let mut workloads: Vec<(&String, Json)> = Vec::new();
+        for (path, bytes) in tree.iter().filter(|(path, _)| {
+            path.starts_with(&format!("tenants/{tenant}/"))
+                && path.contains("/workloads/")
+                && !path.ends_with("/kustomization.yaml")
+        }) {
+            for object in documents(&String::from_utf8_lossy(bytes))? {
+                if ["Deployment", "StatefulSet", "CronJob", "Job"]
+                    .iter()
+                    .any(|kind| object["kind"] == *kind)
+                    && object["metadata"]["name"] == name
+                {
+                    workloads.push((path, object));
+                }
+            }
+        }
         check(!workloads.is_empty(), format!("no workload of `{service}`"))?;
-        for path in workloads {
-            let object = documents(&String::from_utf8_lossy(&tree[path]))?;
-            let labels = &object.first().ok_or("an empty workload file")?["metadata"]["labels"];
+        for (path, object) in workloads {
+            let labels = &object["metadata"]["labels"];
             for pair in selector.split(',') {
                 let (key, value) = pair.split_once('=').ok_or("a selector without `=`")?;
                 check(

@@ -123,6 +123,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             a_comment_atop_a_service_requesting_a_terraform_type_reuses_every_folder,
         ),
         Trial::test(
+            "cli::switching_the_layout_moves_every_object_and_diff_shows_none_changed",
+            switching_the_layout_moves_every_object_and_diff_shows_none_changed,
+        ),
+        Trial::test(
             "cli::a_planted_journal_touches_nothing_outside_the_output_folder",
             a_planted_journal_touches_nothing_outside_the_output_folder,
         ),
@@ -360,7 +364,7 @@ fn stale_generated_files_are_removed_and_unowned_ones_survive() -> Result<(), Fa
     let out = root.join("gitops");
     let notes = out.join("tenants/data/dev/workloads/NOTES.md");
     std::fs::write(&notes, "hand-written\n").map_err(|e| e.to_string())?;
-    let etl = out.join("tenants/data/dev/workloads/apps_v1_deployment_etl-worker.yaml");
+    let etl = out.join("tenants/data/dev/workloads/etl-worker.yaml");
     check(etl.exists(), "etl-worker was not generated")?;
 
     std::fs::remove_file(root.join("tenants/data/services/etl-worker.yaml"))
@@ -954,7 +958,7 @@ fn diff_against_a_revision_reads_the_files_of_score_workloads() -> Result<(), Fa
     )?;
     check(
         run.stdout
-            .contains("tenants/web/prod/workloads/v1_configmap_search-suggest-files.yaml"),
+            .contains("tenants/web/prod/workloads/search-suggest.yaml"),
         run.stdout.clone(),
     )
 }
@@ -1085,13 +1089,6 @@ fn check_reports_what_compile_reports_on_every_policy_case() -> Result<(), Faile
 }
 
 /// A generated YAML file as JSON: its one document.
-fn yaml_json(text: &str) -> Result<serde_json::Value, Failed> {
-    crate::support::documents(text)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| "an empty generated file".into())
-}
-
 /// What Gatekeeper does with the golden case's objects, reproduced: each Constraint's
 /// `parameters` validate against its template's schema (the CRD Gatekeeper generates), each
 /// template's Rego compiles as Rego v1 with its libs, and, run on a Gatekeeper-shaped input (the
@@ -1105,8 +1102,17 @@ fn gatekeeper_constraints_fit_their_templates_and_enforce_the_rules() -> Result<
     let objects: Vec<(String, serde_json::Value)> = tree
         .iter()
         .filter(|(path, _)| path.ends_with(".yaml") && !path.ends_with("kustomization.yaml"))
-        .map(|(path, bytes)| Ok((path.clone(), yaml_json(&String::from_utf8_lossy(bytes))?)))
-        .collect::<Result<_, Failed>>()?;
+        .map(|(path, bytes)| {
+            let objects = crate::support::documents(&String::from_utf8_lossy(bytes))?;
+            Ok(objects
+                .into_iter()
+                .map(|o| (path.clone(), o))
+                .collect::<Vec<_>>())
+        })
+        .collect::<Result<Vec<_>, Failed>>()?
+        .into_iter()
+        .flatten()
+        .collect();
     let templates: std::collections::BTreeMap<String, &serde_json::Value> = objects
         .iter()
         .filter(|(_, o)| o["kind"] == "ConstraintTemplate")
@@ -1132,7 +1138,7 @@ fn gatekeeper_constraints_fit_their_templates_and_enforce_the_rules() -> Result<
     )?;
     let deployment = objects
         .iter()
-        .find(|(path, _)| path.ends_with("apps_v1_deployment_api.yaml"))
+        .find(|(_, o)| o["kind"] == "Deployment" && o["metadata"]["name"] == "api")
         .map(|(_, o)| o.clone())
         .ok_or("no Deployment in the case")?;
     let mut enforced = 0;
@@ -1282,14 +1288,74 @@ fn recompile_after_a_shared_change_equals_a_fresh_compile() -> Result<(), Failed
     }
 }
 
+/// `spec.gitops.layout: object` on a tree written with the default layout: `pave diff` matches
+/// every object in its new file (no resource added, changed or removed, only files), and the
+/// compile regenerates every tenant folder (the layout is in the reuse fingerprint), removing
+/// the workload files, into the tree a fresh compile writes.
+fn switching_the_layout_moves_every_object_and_diff_shows_none_changed() -> Result<(), Failed> {
+    let compiled = Compiled::new()?;
+    let workloads = compiled
+        .root()
+        .join("gitops/tenants/backend/prod/workloads");
+    let grouped = workloads.join("order-service.yaml");
+    let single = workloads.join("apps_v1_deployment_order-service.yaml");
+    check(
+        grouped.exists() && !single.exists(),
+        "the default layout is not one file per workload",
+    )?;
+    let platform = compiled.root().join("pave.yaml");
+    let text = std::fs::read_to_string(&platform).map_err(|e| e.to_string())?;
+    check(
+        text.contains("  gitops:\n"),
+        "the example has no gitops section",
+    )?;
+    std::fs::write(
+        &platform,
+        text.replacen("  gitops:\n", "  gitops:\n    layout: object\n", 1),
+    )
+    .map_err(|e| e.to_string())?;
+    let diff = compiled.pave(&["diff", "platform", "--output", "json"], &[]);
+    check(diff.status == 0, diff.stderr.clone())?;
+    let json: serde_json::Value = serde_json::from_str(&diff.stdout).map_err(|e| e.to_string())?;
+    let summary = &json["summary"];
+    check(
+        summary["add"] == 0 && summary["change"] == 0 && summary["delete"] == 0,
+        format!("objects reported changed: {summary}"),
+    )?;
+    check(
+        summary["files_added"].as_u64() > Some(100) && summary["files_removed"].as_u64() > Some(10),
+        format!("the files did not change: {summary}"),
+    )?;
+    let run = compiled.pave(&["compile", "platform"], &[]);
+    check(run.status == 0, run.stderr.clone())?;
+    check(
+        !run.stderr.contains("tenant folders reused"),
+        format!(
+            "folders were reused after a change of layout: {}",
+            run.stderr
+        ),
+    )?;
+    check(
+        single.exists() && !grouped.exists(),
+        "the object layout did not replace the workload files",
+    )?;
+    if let Some(difference) =
+        crate::support::tree_difference(&fresh_tree(&compiled)?, &compiled.tree())
+    {
+        return Err(format!("the switched tree differs from a fresh one:\n{difference}").into());
+    }
+    let run = compiled.pave(&["compile", "platform", "--check"], &[]);
+    check(run.status == 0, run.stderr)
+}
+
 fn a_reused_folder_with_a_file_deleted_or_edited_by_hand_is_restored() -> Result<(), Failed> {
     let compiled = Compiled::new()?;
     let expected = compiled.tree();
     let workloads = compiled
         .root()
         .join("gitops/tenants/backend/prod/workloads");
-    let deleted = workloads.join("apps_v1_deployment_order-service.yaml");
-    let edited = workloads.join("v1_service_order-service.yaml");
+    let deleted = workloads.join("order-service.yaml");
+    let edited = workloads.join("user-service.yaml");
     check(
         deleted.exists() && edited.exists(),
         "the example's tree changed",
@@ -1644,7 +1710,7 @@ fn a_same_size_hand_edit_is_stale_shown_and_restored() -> Result<(), Failed> {
     let out = compiled.root().join("gitops");
     let edits = [
         (
-            "tenants/backend/prod/workloads/apps_v1_deployment_order-service.yaml",
+            "tenants/backend/prod/workloads/order-service.yaml",
             "order-service:2.7.0",
             "order-service:6.6.6",
         ),

@@ -62,7 +62,11 @@ pub struct ResourceChange {
     pub owner: Owner,
     /// The spec file that produced it (from the generated-file header).
     pub source: Option<String>,
+    /// The file that holds it (the old tree's, for a removed object).
     pub file: String,
+    /// The old tree's file, when it was another (the object moved, as to another layout).
+    #[serde(skip)]
+    pub old_file: Option<String>,
     pub fields: Vec<FieldChange>,
 }
 
@@ -134,6 +138,11 @@ pub fn diff(old: &BTreeMap<String, String>, new: &OutputTree) -> TreeDiff {
     let mut files = Vec::new();
     let mut resources = Vec::new();
     let mut terraform = Vec::new();
+    // The Kubernetes objects of the changed files on each side, matched by folder, kind,
+    // namespace and name: a file may hold several (a workload's), and an object may move
+    // between files of its folder (another layout) without changing.
+    let mut objects: BTreeMap<ObjectKey, (Option<Located<'_>>, Option<Located<'_>>)> =
+        BTreeMap::new();
     let paths: BTreeSet<&String> = old.keys().chain(new.files.keys()).collect();
     for path in paths {
         let before = old.get(path);
@@ -152,10 +161,25 @@ pub fn diff(old: &BTreeMap<String, String>, new: &OutputTree) -> TreeDiff {
         });
         if path.ends_with(".tf.json") {
             terraform.extend(terraform::changes(path, before, after).unwrap_or_default());
-        } else if let Some(resource) = resource_change(path, change, before, after) {
-            resources.push(resource);
+        } else if is_object_file(path) {
+            for (side, text) in [(0, before), (1, after)] {
+                for object in text.map(|t| read_objects(t)).unwrap_or_default() {
+                    let entry = objects.entry(object.key(path)).or_default();
+                    let located = Some(Located { path, object });
+                    if side == 0 {
+                        entry.0 = located;
+                    } else {
+                        entry.1 = located;
+                    }
+                }
+            }
         }
     }
+    resources.extend(
+        objects
+            .into_values()
+            .filter_map(|(before, after)| resource_change(before, after)),
+    );
     resources.sort_by(|a, b| {
         (&a.owner, &a.kind, &a.namespace, &a.name).cmp(&(&b.owner, &b.kind, &b.namespace, &b.name))
     });
@@ -205,14 +229,51 @@ struct Object {
     source: Option<String>,
 }
 
-fn read_object(text: &str) -> Option<Object> {
-    let (nodes, errors) = parse_yaml(FileId::new(0), text);
-    if !errors.is_empty() || nodes.len() != 1 {
-        return None;
+/// Where an object is found: its folder, `group/Kind`, namespace and name.
+type ObjectKey = (String, String, Option<String>, String);
+
+impl Object {
+    fn text(&self, pointer: &str) -> Option<&str> {
+        self.json.pointer(pointer).and_then(Json::as_str)
     }
-    let json = nodes.first()?.to_json();
-    json.get("kind")?.as_str()?;
-    json.get("metadata")?.get("name")?.as_str()?;
+
+    /// `apps/Deployment`, `Namespace` for the core group.
+    fn kind(&self) -> String {
+        let kind = self.text("/kind").unwrap_or_default();
+        match self.text("/apiVersion").and_then(|v| v.rsplit_once('/')) {
+            Some((group, _)) => format!("{group}/{kind}"),
+            None => kind.to_string(),
+        }
+    }
+
+    fn key(&self, path: &str) -> ObjectKey {
+        (
+            path.rsplit_once('/').map_or("", |(dir, _)| dir).to_string(),
+            self.kind(),
+            self.text("/metadata/namespace").map(str::to_string),
+            self.text("/metadata/name").unwrap_or_default().to_string(),
+        )
+    }
+}
+
+/// An object and the file it is in.
+struct Located<'a> {
+    path: &'a str,
+    object: Object,
+}
+
+/// Whether a file holds Kubernetes objects (YAML, not a `kustomization.yaml`).
+fn is_object_file(path: &str) -> bool {
+    (path.ends_with(".yaml") || path.ends_with(".yml")) && !path.ends_with("kustomization.yaml")
+}
+
+/// The objects of a generated file, one per YAML document with a `kind` and a name (none if the
+/// file does not parse), each with the spec file its header names.
+fn read_objects(text: &str) -> Vec<Object> {
+    let (nodes, errors) = parse_yaml(FileId::new(0), text);
+    if !errors.is_empty() {
+        return Vec::new();
+    }
     let source = text
         .lines()
         .next()
@@ -220,63 +281,77 @@ fn read_object(text: &str) -> Option<Object> {
         .and_then(|rest| rest.strip_prefix(" from "))
         .and_then(|rest| rest.split(';').next())
         .map(str::to_string);
-    Some(Object { json, source })
+    nodes
+        .iter()
+        .map(|node| node.to_json())
+        .filter(|json| {
+            json.get("kind").and_then(Json::as_str).is_some()
+                && json
+                    .get("metadata")
+                    .and_then(|m| m.get("name"))
+                    .and_then(Json::as_str)
+                    .is_some()
+        })
+        .map(|json| Object {
+            json,
+            source: source.clone(),
+        })
+        .collect()
 }
 
+/// The change of one object between the old and the new tree; `None` when it is the same on
+/// both sides (it may have moved to another file of its folder: such a file shows as a file
+/// change only).
 fn resource_change(
-    path: &str,
-    change: Change,
-    before: Option<&String>,
-    after: Option<&String>,
+    before: Option<Located<'_>>,
+    after: Option<Located<'_>>,
 ) -> Option<ResourceChange> {
-    if !(path.ends_with(".yaml") || path.ends_with(".yml")) || path.ends_with("kustomization.yaml")
-    {
-        return None;
-    }
-    let old = before.and_then(|t| read_object(t));
-    let new = after.and_then(|t| read_object(t));
-    let current = new.as_ref().or(old.as_ref())?;
-    let json = &current.json;
-    let api_version = json
-        .get("apiVersion")
-        .and_then(Json::as_str)
-        .unwrap_or_default();
-    let kind = json.get("kind").and_then(Json::as_str).unwrap_or_default();
-    let group = api_version.rsplit_once('/').map(|(g, _)| g);
-    let metadata = json.get("metadata");
-    let text = |key: &str| {
-        metadata
-            .and_then(|m| m.get(key))
-            .and_then(Json::as_str)
-            .map(str::to_string)
+    let change = match (&before, &after) {
+        (None, Some(_)) => Change::Added,
+        (Some(_), None) => Change::Removed,
+        (Some(a), Some(b))
+            if a.object.json != b.object.json || a.object.source != b.object.source =>
+        {
+            Change::Changed
+        }
+        _ => return None,
     };
+    let current = after.as_ref().or(before.as_ref())?;
+    let object = &current.object;
     let label = |key: &str| {
-        metadata
-            .and_then(|m| m.get("labels"))
+        object
+            .json
+            .pointer("/metadata/labels")
             .and_then(|l| l.get(key))
             .and_then(Json::as_str)
             .map(str::to_string)
     };
-    let masked = kind == "Secret" && group.is_none();
-    let fields = match (&old, &new) {
-        (Some(a), Some(b)) => fields::diff_fields(&a.json, &b.json, masked),
+    let kind = object.kind();
+    let masked = kind == "Secret";
+    let fields = match (&before, &after) {
+        (Some(a), Some(b)) => fields::diff_fields(&a.object.json, &b.object.json, masked),
         _ => Vec::new(),
     };
     Some(ResourceChange {
-        kind: match group {
-            Some(group) => format!("{group}/{kind}"),
-            None => kind.to_string(),
-        },
-        namespace: text("namespace"),
-        name: text("name").unwrap_or_default(),
+        kind,
+        namespace: object.text("/metadata/namespace").map(str::to_string),
+        name: object
+            .text("/metadata/name")
+            .unwrap_or_default()
+            .to_string(),
         change,
         owner: Owner {
             tenant: label(crate::lower::TENANT_LABEL),
             environment: label(crate::lower::ENVIRONMENT_LABEL),
             service: label("app.kubernetes.io/name"),
         },
-        source: current.source.clone(),
-        file: path.to_string(),
+        source: object.source.clone(),
+        file: current.path.to_string(),
+        old_file: before
+            .as_ref()
+            .map(|b| b.path)
+            .filter(|path| *path != current.path)
+            .map(str::to_string),
         fields,
     })
 }
@@ -289,16 +364,132 @@ mod tests {
     fn tree(files: &[(&str, &str)]) -> OutputTree {
         let mut tree = OutputTree::default();
         for (path, contents) in files {
-            let file = OutputFile {
-                contents: (*contents).to_string(),
-                source: String::new(),
-                provenance: Default::default(),
-                checked: false,
-                object: None,
-            };
+            let file = OutputFile::single(
+                (*contents).to_string(),
+                String::new(),
+                Default::default(),
+                false,
+            );
             assert!(tree.insert((*path).to_string(), file).is_ok());
         }
         tree
+    }
+
+    fn deployment(name: &str, image: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: shop-dev\nspec:\n  image: {image}\n"
+        )
+    }
+
+    fn service_account(name: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {name}\n  namespace: shop-dev\n"
+        )
+    }
+
+    /// A workload's file holds several objects: each is reported on its own, added, removed or
+    /// changed with its fields, and the unchanged ones not at all.
+    #[test]
+    fn objects_of_a_multi_document_file_are_compared_one_by_one() {
+        let header =
+            format!("{GENERATED_HEADER} from tenants/shop/services/api.yaml; do not edit\n");
+        let old: BTreeMap<String, String> = [(
+            "tenants/shop/dev/workloads/api.yaml".to_string(),
+            format!(
+                "{header}{}---\n{}---\n{}",
+                service_account("api"),
+                deployment("api", "api:1"),
+                deployment("api-old", "api:1")
+            ),
+        )]
+        .into_iter()
+        .collect();
+        let new = tree(&[(
+            "tenants/shop/dev/workloads/api.yaml",
+            &format!(
+                "{header}{}---\n{}---\n{}",
+                service_account("api"),
+                deployment("api", "api:2"),
+                deployment("api-new", "api:1")
+            ),
+        )]);
+        let tree_diff = diff(&old, &new);
+        let changes: Vec<(String, Change, usize)> = tree_diff
+            .resources
+            .iter()
+            .map(|r| (r.id(), r.change, r.fields.len()))
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                (
+                    "apps/Deployment shop-dev/api".to_string(),
+                    Change::Changed,
+                    1
+                ),
+                (
+                    "apps/Deployment shop-dev/api-new".to_string(),
+                    Change::Added,
+                    0
+                ),
+                (
+                    "apps/Deployment shop-dev/api-old".to_string(),
+                    Change::Removed,
+                    0
+                ),
+            ]
+        );
+        assert!(
+            tree_diff
+                .resources
+                .iter()
+                .all(|r| r.source.as_deref() == Some("tenants/shop/services/api.yaml"))
+        );
+        assert_eq!(tree_diff.files.len(), 1);
+    }
+
+    /// An object moved to another file of its folder (the tree written with another layout) is
+    /// the same object: unchanged, it is not reported; changed, it is reported once, at its new
+    /// file, and its old file is not listed again among the other files.
+    #[test]
+    fn an_object_moved_to_another_file_of_its_folder_is_matched() {
+        let header =
+            format!("{GENERATED_HEADER} from tenants/shop/services/api.yaml; do not edit\n");
+        let old: BTreeMap<String, String> = [
+            (
+                "tenants/shop/dev/workloads/apps_v1_deployment_api.yaml",
+                format!("{header}{}", deployment("api", "api:1")),
+            ),
+            (
+                "tenants/shop/dev/workloads/v1_serviceaccount_api.yaml",
+                format!("{header}{}", service_account("api")),
+            ),
+        ]
+        .into_iter()
+        .map(|(p, c)| (p.to_string(), c))
+        .collect();
+        let new = tree(&[(
+            "tenants/shop/dev/workloads/api.yaml",
+            &format!(
+                "{header}{}---\n{}",
+                service_account("api"),
+                deployment("api", "api:2")
+            ),
+        )]);
+        let tree_diff = diff(&old, &new);
+        assert_eq!(tree_diff.resources.len(), 1);
+        let change = &tree_diff.resources[0];
+        assert_eq!(
+            (change.id().as_str(), change.change, change.file.as_str()),
+            (
+                "apps/Deployment shop-dev/api",
+                Change::Changed,
+                "tenants/shop/dev/workloads/api.yaml"
+            )
+        );
+        let human = render::human(&tree_diff, false);
+        assert!(!human.contains("apps_v1_deployment_api.yaml"), "{human}");
+        assert!(human.contains("v1_serviceaccount_api.yaml"), "{human}");
     }
 
     /// A changed file pave cannot read as resources still shows, in every format.

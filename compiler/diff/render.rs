@@ -312,7 +312,7 @@ fn other_files(diff: &TreeDiff) -> Vec<&FileChange> {
     let covered: BTreeSet<&str> = diff
         .resources
         .iter()
-        .map(|r| r.file.as_str())
+        .flat_map(|r| std::iter::once(r.file.as_str()).chain(r.old_file.as_deref()))
         .chain(diff.terraform.iter().map(|t| t.file.as_str()))
         .collect();
     diff.files

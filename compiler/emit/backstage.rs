@@ -218,15 +218,14 @@ fn insert(
     let contents = format!("{}\n{document}", header(source));
     tree.insert(
         path,
-        OutputFile {
+        // No cluster applies the catalog and no policy is about Backstage entities: nothing is
+        // left for the policies to evaluate (checked).
+        OutputFile::single(
             contents,
-            source: source.to_string(),
-            provenance: Provenance::new(None, &context),
-            // No cluster applies the catalog and no policy is about Backstage entities: nothing
-            // is left for the policies to evaluate.
-            checked: true,
-            object: None,
-        },
+            source.to_string(),
+            Provenance::new(None, &context),
+            true,
+        ),
     )
 }
 

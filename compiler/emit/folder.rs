@@ -1,10 +1,13 @@
-//! One output folder: a file per object, named as `kustomize build -o` names them, and a
+//! One output folder: a file per object, named as `kustomize build -o` names them, or (between
+//! [`Folder::group`] calls) a workload's objects as the documents of one `<workload>.yaml`, and a
 //! `kustomization.yaml` listing them (and any sub-folders), so `kubectl kustomize` and Flux build
 //! every folder. Shared by every target.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
-use super::{Checker, OutputFile, Provenance};
+use super::{Checker, OutputDocument, OutputFile, Provenance};
 use crate::source::GENERATED_HEADER;
 
 /// The files of one output folder.
@@ -16,8 +19,13 @@ pub(super) struct Folder<'a> {
     provenance: Provenance,
     /// What evaluates the folder's objects when it is finished, if anything does here.
     checker: Option<&'a Checker<'a>>,
-    /// The objects the checker asked for, as the policy engine's values, by index in `files`.
-    objects: Vec<(usize, regorus::Value)>,
+    /// The objects the checker asked for, as the policy engine's values, by index in `files`
+    /// and of the document in its file.
+    objects: Vec<(usize, usize, regorus::Value)>,
+    /// The file the objects added next go into, one document each (see [`Folder::group`]).
+    group: Option<String>,
+    /// Each multi-document file's index in `files`, by file name.
+    grouped: HashMap<String, usize>,
 }
 
 impl<'a> Folder<'a> {
@@ -30,6 +38,8 @@ impl<'a> Folder<'a> {
             provenance: Provenance::default(),
             checker: None,
             objects: Vec::new(),
+            group: None,
+            grouped: HashMap::new(),
         }
     }
 
@@ -46,6 +56,14 @@ impl<'a> Folder<'a> {
     /// Sets where the objects added from now on come from, until the next call.
     pub(super) fn trace(&mut self, provenance: Provenance) {
         self.provenance = provenance;
+    }
+
+    /// Puts the objects added from now on, until the next call, in the file `<name>.yaml`, one
+    /// YAML document each, in the order they are added (`None`: a file per object again). A
+    /// name must not be `kustomization` (validate reserves it) nor contain `_` (per-object
+    /// names do), so it is never another file's name.
+    pub(super) fn group(&mut self, name: Option<&str>) {
+        self.group = name.map(|name| format!("{name}.yaml"));
     }
 
     /// Adds one typed object, in a file named `<group>_<version>_<kind>_<name>.yaml`.
@@ -69,7 +87,10 @@ impl<'a> Folder<'a> {
             Some((group, version)) => format!("{group}_{version}"),
             None => api_version.to_string(),
         };
-        let file_name = format!("{prefix}_{}_{name}.yaml", kind.to_lowercase());
+        let file_name = match &self.group {
+            Some(group) => group.clone(),
+            None => format!("{prefix}_{}_{name}.yaml", kind.to_lowercase()),
+        };
         let body = match self.checker {
             Some(checker) if !checker.contents => String::new(),
             _ => to_yaml(object)?,
@@ -86,12 +107,34 @@ impl<'a> Folder<'a> {
         {
             let value = super::engine_value::to_value(object)
                 .map_err(|e| format!("converting `{file_name}` for the policies: {e}"))?;
-            self.objects.push((self.files.len(), value));
+            let (file, document) = match self.grouped.get(&file_name) {
+                Some(&index) => (
+                    index,
+                    self.files.get(index).map_or(0, |(_, f)| f.documents.len()),
+                ),
+                None => (self.files.len(), 0),
+            };
+            self.objects.push((file, document, value));
         }
-        self.resources.push(file_name.clone());
         self.provenance.api_version = api_version.to_string();
         self.provenance.kind = kind.to_string();
-        self.push(file_name, body, source, json);
+        let document = OutputDocument {
+            provenance: self.provenance.clone(),
+            object: json,
+        };
+        if let Some(&index) = self.grouped.get(&file_name)
+            && let Some((_, file)) = self.files.get_mut(index)
+        {
+            file.contents.push_str("---\n");
+            file.contents.push_str(&body);
+            file.documents.push(document);
+            return Ok(());
+        }
+        if self.group.is_some() {
+            self.grouped.insert(file_name.clone(), self.files.len());
+        }
+        self.resources.push(file_name.clone());
+        self.push(file_name, body, source, document);
         Ok(())
     }
 
@@ -100,22 +143,15 @@ impl<'a> Folder<'a> {
         self.resources.push(relative.to_string());
     }
 
-    fn push(
-        &mut self,
-        file_name: String,
-        body: String,
-        source: &str,
-        object: Option<std::sync::Arc<serde_json::Value>>,
-    ) {
+    fn push(&mut self, file_name: String, body: String, source: &str, document: OutputDocument) {
         let contents = format!("{}\n{body}", header(source));
         self.files.push((
             format!("{}/{file_name}", self.dir),
             OutputFile {
                 contents,
                 source: source.to_string(),
-                provenance: self.provenance.clone(),
+                documents: vec![document],
                 checked: self.checker.is_some(),
-                object,
             },
         ));
     }
@@ -123,6 +159,7 @@ impl<'a> Folder<'a> {
     /// Adds the `kustomization.yaml` listing every resource of the folder, sorted, and returns
     /// the folder's files.
     pub(super) fn finish(mut self, source: &str) -> Result<Vec<(String, OutputFile)>, String> {
+        self.group = None;
         self.provenance.object = None;
         self.provenance.fields = std::sync::Arc::default();
         self.provenance.api_version = "kustomize.config.k8s.io/v1beta1".into();
@@ -143,21 +180,20 @@ impl<'a> Folder<'a> {
         let body = to_yaml(&kustomization)?;
         let json = serde_json::to_value(&kustomization)
             .map_err(|e| format!("converting a kustomization.yaml for the wiring check: {e}"))?;
-        self.push(
-            "kustomization.yaml".into(),
-            body,
-            source,
-            Some(std::sync::Arc::new(json)),
-        );
+        let document = OutputDocument {
+            provenance: self.provenance.clone(),
+            object: Some(std::sync::Arc::new(json)),
+        };
+        self.push("kustomization.yaml".into(), body, source, document);
         if let Some(checker) = self.checker {
             let files = &self.files;
-            let objects: Vec<(&str, &OutputFile, regorus::Value)> =
+            let objects: Vec<(&str, &OutputFile, &Provenance, regorus::Value)> =
                 std::mem::take(&mut self.objects)
                     .into_iter()
-                    .filter_map(|(i, value)| {
-                        files
-                            .get(i)
-                            .map(|(path, file)| (path.as_str(), file, value))
+                    .filter_map(|(i, document, value)| {
+                        let (path, file) = files.get(i)?;
+                        let provenance = &file.documents.get(document)?.provenance;
+                        Some((path.as_str(), file, provenance, value))
                     })
                     .collect();
             let findings = checker.check.check_folder(objects);

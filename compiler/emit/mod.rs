@@ -18,7 +18,7 @@ mod reuse;
 pub mod terraform;
 pub mod yaml;
 
-pub use output_tree::{OutputFile, OutputTree, wiring_reads};
+pub use output_tree::{OutputDocument, OutputFile, OutputTree, wiring_reads};
 pub use provenance::{ObjectContext, Provenance};
 
 use std::collections::BTreeMap;
@@ -34,8 +34,12 @@ use crate::source::SourceMap;
 pub trait ObjectCheck: Sync {
     /// Whether the check reads objects of this kind (`apiVersion` as written).
     fn wants(&self, api_version: &str, kind: &str) -> bool;
-    /// Evaluates one folder's objects that it wants: (path, file, the object's value).
-    fn check_folder(&self, objects: Vec<(&str, &OutputFile, regorus::Value)>) -> Vec<Diagnostic>;
+    /// Evaluates one folder's objects that it wants: (path, file, the object's provenance, the
+    /// object's value).
+    fn check_folder(
+        &self,
+        objects: Vec<(&str, &OutputFile, &Provenance, regorus::Value)>,
+    ) -> Vec<Diagnostic>;
 }
 
 /// An [`ObjectCheck`] and what it found so far, shared by the folders being generated.
@@ -122,7 +126,8 @@ pub fn emit(
         contents,
         findings: Mutex::default(),
     });
-    kubernetes::emit(units, source_map, &mut tree, checker.as_ref())?;
+    let layout = plan.layout;
+    kubernetes::emit(units, layout, source_map, &mut tree, checker.as_ref())?;
     let findings = match checker.map(|checker| checker.findings.into_inner()) {
         None => Vec::new(),
         Some(Ok(findings)) => findings,

@@ -4,22 +4,57 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::Provenance;
 
-/// One generated file.
+/// One generated file: one object, several (a workload's, as a multi-document YAML stream), or a
+/// file that is not Kubernetes objects (Terraform JSON, a catalog).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
     /// The full contents, header included.
     pub contents: String,
     /// The spec file it was generated from (relative to the platform root).
     pub source: String,
-    /// The spec nodes its object came from, for policy diagnostics (never written to disk).
-    pub provenance: Provenance,
-    /// Whether the policies already evaluated its object, as its folder was finished (see
+    /// Its objects in the file's order, one per YAML document; a file that is not a list of
+    /// objects has one, for the file as a whole. Never written to disk.
+    pub documents: Vec<OutputDocument>,
+    /// Whether the policies already evaluated its objects, as its folder was finished (see
     /// [`super::ObjectCheck`]); the others are evaluated on the finished tree.
     pub checked: bool,
-    /// Its object as JSON, converted from the typed object as it was generated, for the wiring
+}
+
+/// One object of a generated file: where it came from, and for the wiring check its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputDocument {
+    /// The spec nodes the object came from, for policy and wiring diagnostics.
+    pub provenance: Provenance,
+    /// The object as JSON, converted from the typed object as it was generated, for the wiring
     /// check (only of the kinds it reads, [`wiring_reads`]), so that it does not parse the
-    /// written YAML back. Never written; dropped once the check has run.
+    /// written YAML back. Dropped once the check has run.
     pub object: Option<std::sync::Arc<serde_json::Value>>,
+}
+
+impl OutputFile {
+    /// A file with one provenance for all of it (one object, or not objects at all).
+    pub fn single(contents: String, source: String, provenance: Provenance, checked: bool) -> Self {
+        OutputFile {
+            contents,
+            source,
+            documents: vec![OutputDocument {
+                provenance,
+                object: None,
+            }],
+            checked,
+        }
+    }
+
+    /// The provenance of the document at `index` (of the last one past the end, as for a file
+    /// whose documents the emitter did not list one by one).
+    pub fn provenance(&self, index: usize) -> &Provenance {
+        static NONE: std::sync::LazyLock<Provenance> =
+            std::sync::LazyLock::new(Provenance::default);
+        self.documents
+            .get(index)
+            .or(self.documents.last())
+            .map_or(&NONE, |document| &document.provenance)
+    }
 }
 
 /// Whether the wiring check reads objects of `kind` at `path` (a file's or its folder's, relative

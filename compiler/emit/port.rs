@@ -44,14 +44,13 @@ pub(super) fn emit(
             .map_err(|e| format!("writing {PORT_DIR}/{name}: {e}"))?;
         tree.insert(
             format!("{PORT_DIR}/{name}"),
-            OutputFile {
-                contents: format!("{text}\n"),
-                source: source.clone(),
-                provenance: Provenance::new(None, &Arc::new(ObjectContext::default())),
-                // No cluster applies it and no policy is about catalog entities.
-                checked: true,
-                object: None,
-            },
+            // No cluster applies it and no policy is about catalog entities: checked.
+            OutputFile::single(
+                format!("{text}\n"),
+                source.clone(),
+                Provenance::new(None, &Arc::new(ObjectContext::default())),
+                true,
+            ),
         )
     };
     write(tree, "blueprints.json", "blueprints", blueprints())?;

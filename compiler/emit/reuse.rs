@@ -45,6 +45,7 @@ pub(super) fn fingerprints(plan: &Plan, source_map: &SourceMap) -> Vec<String> {
         crossplane,
         gatekeeper,
         policies,
+        layout,
         // The catalog's files are always generated; no unit folder depends on it.
         catalog: _,
     } = plan;
@@ -89,7 +90,7 @@ pub(super) fn fingerprints(plan: &Plan, source_map: &SourceMap) -> Vec<String> {
     // part is small: a few clusters, not thousands of workloads.
     shared.update(
         format!(
-            "{platform:?}\n{gitops:?}\n{clusters:?}\n{foundation:?}\n{crossplane:?}\n{gatekeeper:?}\n{policies}\n"
+            "{platform:?}\n{gitops:?}\n{clusters:?}\n{foundation:?}\n{crossplane:?}\n{gatekeeper:?}\n{policies}\n{layout:?}\n"
         )
         .as_bytes(),
     );

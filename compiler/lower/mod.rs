@@ -62,6 +62,8 @@ pub struct Plan {
     /// force): part of every unit's reuse fingerprint, so that a unit's objects are evaluated
     /// again whenever the policies change.
     pub policies: String,
+    /// How the tenant folders' objects are split into files (`spec.gitops.layout`).
+    pub layout: crate::parse::Layout,
 }
 
 /// What lowering needs of the policies, as plain data: the pipeline takes it from the compiled
@@ -799,6 +801,7 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
         foundation: foundation::foundation(spec),
         gatekeeper,
         policies: policies.digest.clone(),
+        layout: platform.spec.gitops.layout,
         crossplane: CrossplanePlan {
             claims: platform.spec.crossplane.claims,
             types: spec

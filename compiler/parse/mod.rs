@@ -40,7 +40,7 @@ pub use environment::{
 };
 pub use platform::{
     CrossplaneSettings, EnforcementAction, GatekeeperSettings, GitHubSettings, GitOps,
-    IngressSettings, PlatformDefaults, PlatformSpec, PolicySettings, TerraformSettings,
+    IngressSettings, Layout, PlatformDefaults, PlatformSpec, PolicySettings, TerraformSettings,
 };
 pub use resource::{
     ClassRule, OutputSource, ParamDefinition, ParamType, PlatformResourceClasses, ResourceClass,

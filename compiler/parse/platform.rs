@@ -121,6 +121,22 @@ pub struct GitOps {
     pub secret_name: Option<String>,
     /// The Secrets Manager secret the tenant namespaces' copy of `secret_name` is read from.
     pub credentials_secret: Option<String>,
+    /// How the tenant folders' objects are split into files.
+    #[serde(default)]
+    pub layout: Layout,
+}
+
+/// `spec.gitops.layout`: how a tenant folder's objects are split into files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// One multi-document file per workload (`<workload>.yaml`: its ServiceAccount, ConfigMaps,
+    /// Deployment, Services, autoscaler, disruption budget and Ingress; in `tenancy/`, its
+    /// ExternalSecret and NetworkPolicy); the namespace's own objects one per file.
+    #[default]
+    Workload,
+    /// One file per object, named as `kustomize build -o` names them.
+    Object,
 }
 
 impl Default for GitOps {
@@ -131,6 +147,7 @@ impl Default for GitOps {
             path: default_path(),
             secret_name: None,
             credentials_secret: None,
+            layout: Layout::default(),
         }
     }
 }

@@ -19,7 +19,7 @@ use std::path::Path;
 use serde_json::{Value as Json, json};
 
 use super::PolicySet;
-use crate::emit::OutputFile;
+use crate::emit::{OutputFile, Provenance};
 use crate::parse::yaml::parse_yaml;
 use crate::pipeline::{Options, Timings, check, generate};
 use crate::source::FileId;
@@ -28,6 +28,7 @@ use crate::source::FileId;
 struct Object<'a> {
     path: &'a str,
     file: &'a OutputFile,
+    provenance: &'a Provenance,
     json: Json,
 }
 
@@ -77,10 +78,18 @@ fn every_exported_template_decides_as_its_rule_on_every_object_of_the_example() 
         .files
         .iter()
         .filter(|(path, _)| path.ends_with(".yaml") && !path.ends_with("kustomization.yaml"))
-        .filter_map(|(path, file)| {
+        .flat_map(|(path, file)| {
             let (nodes, _) = parse_yaml(FileId::new(0), &file.contents);
-            let json = nodes.first()?.to_json();
-            Some(Object { path, file, json })
+            nodes
+                .iter()
+                .enumerate()
+                .map(|(i, node)| Object {
+                    path,
+                    file,
+                    provenance: file.provenance(i),
+                    json: node.to_json(),
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     let clusters = clusters(&objects)?;
@@ -107,7 +116,7 @@ fn every_exported_template_decides_as_its_rule_on_every_object_of_the_example() 
     let mut waived = BTreeSet::new();
     for (cluster_name, cluster) in &clusters {
         for object in &objects {
-            let context = &object.file.provenance.context;
+            let context = &object.provenance.context;
             if context
                 .environment
                 .as_ref()
@@ -129,7 +138,13 @@ fn every_exported_template_decides_as_its_rule_on_every_object_of_the_example() 
                         .as_str()
                         .unwrap_or("");
                     let compiled: BTreeSet<String> = policies
-                        .findings_on(rule, object.path, object.file, &json, &guards)
+                        .findings_on(
+                            rule,
+                            object.path,
+                            (object.file, object.provenance),
+                            &json,
+                            &guards,
+                        )
                         .into_iter()
                         .collect();
                     let in_tenant_namespace = tenant_namespace(&json, &namespaces);
@@ -500,7 +515,7 @@ impl PolicySet {
         &self,
         id: &str,
         path: &str,
-        file: &OutputFile,
+        (file, provenance): (&OutputFile, &Provenance),
         object: &Json,
         guards: &[Json],
     ) -> Vec<String> {
@@ -522,6 +537,7 @@ impl PolicySet {
         let mut input = self.generated_input(
             path,
             file,
+            provenance,
             super::Target::Kubernetes,
             regorus::Value::from(object.clone()),
             vec![index],

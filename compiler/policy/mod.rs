@@ -598,8 +598,10 @@ impl PolicySet {
 
     /// Evaluates the rules on Kubernetes objects and Terraform files against the generated tree.
     pub fn check_tree(&self, tree: &OutputTree) -> Vec<Diagnostic> {
-        // The files some rule looks at (and the disruption budgets and autoscalers `related` reads), parsed in parallel.
-        let candidates: Vec<(&String, &crate::emit::OutputFile, Target, Vec<usize>)> = tree
+        use crate::emit::OutputFile;
+        // The objects some rule looks at (and the disruption budgets and autoscalers `related`
+        // reads), by file and document, parsed in parallel.
+        let candidates: Vec<(&String, &OutputFile, Target, Vec<DocumentRules>)> = tree
             .files
             .iter()
             .filter(|(_, file)| !file.checked)
@@ -611,70 +613,112 @@ impl PolicySet {
                 } else {
                     return None;
                 };
-                let provenance = &file.provenance;
-                let rules = self.rules_for(target, &provenance.api_version, &provenance.kind);
-                // Autoscalers and disruption budgets are read for `related`.
-                (!rules.is_empty() || is_guard(&provenance.kind))
-                    .then_some((path, file, target, rules))
+                let documents: Vec<DocumentRules> = file
+                    .documents
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, document)| {
+                        let provenance = &document.provenance;
+                        let rules =
+                            self.rules_for(target, &provenance.api_version, &provenance.kind);
+                        // Autoscalers and disruption budgets are read for `related`.
+                        (!rules.is_empty() || is_guard(&provenance.kind)).then_some((i, rules))
+                    })
+                    .collect();
+                (!documents.is_empty()).then_some((path, file, target, documents))
             })
             .collect();
-        let parse = |file: &crate::emit::OutputFile, target: Target| match target {
-            Target::Terraform => {
-                regorus::Value::from_json_str(&file.contents).unwrap_or(regorus::Value::Null)
+        // A file's objects: its documents, in order (a Terraform file is one).
+        let parse = |file: &OutputFile, target: Target| -> Vec<regorus::Value> {
+            match target {
+                Target::Terraform => vec![
+                    regorus::Value::from_json_str(&file.contents).unwrap_or(regorus::Value::Null),
+                ],
+                _ => {
+                    let (nodes, _) = parse_yaml(FileId::new(0), &file.contents);
+                    nodes
+                        .iter()
+                        .map(|n| regorus::Value::from(n.to_json()))
+                        .collect()
+                }
             }
-            _ => {
-                let (nodes, _) = parse_yaml(FileId::new(0), &file.contents);
-                nodes
-                    .first()
-                    .map_or(regorus::Value::Null, |n| regorus::Value::from(n.to_json()))
-            }
+        };
+        let document = |values: &[regorus::Value], i: usize| {
+            values.get(i).cloned().unwrap_or(regorus::Value::Null)
         };
         // The disruption budgets and autoscalers of each folder (one namespace), for `related`:
         // small objects, parsed first; every other object is parsed, evaluated and dropped in
         // one pass, so the tree's objects are never all in memory at once.
-        let guard_objects: Vec<(&str, regorus::Value)> = candidates
+        let guard_objects: Vec<(&str, Vec<regorus::Value>)> = candidates
             .par_iter()
-            .filter(|(_, file, target, _)| {
-                *target == Target::Kubernetes && is_guard(&file.provenance.kind)
+            .filter(|(_, file, target, documents)| {
+                *target == Target::Kubernetes
+                    && documents
+                        .iter()
+                        .any(|(i, _)| is_guard(&file.provenance(*i).kind))
             })
-            .map(|(path, file, target, _)| {
+            .map(|(path, file, target, documents)| {
                 let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-                (folder, parse(file, *target))
+                let values = parse(file, *target);
+                let guards = documents
+                    .iter()
+                    .filter(|(i, _)| is_guard(&file.provenance(*i).kind))
+                    .map(|(i, _)| document(&values, *i))
+                    .collect();
+                (folder, guards)
             })
             .collect();
         let mut guards: BTreeMap<&str, Guards> = BTreeMap::new();
-        for (folder, object) in guard_objects {
-            guards.entry(folder).or_default().add(&object);
+        for (folder, objects) in guard_objects {
+            for object in objects {
+                guards.entry(folder).or_default().add(&object);
+            }
         }
         let none = Guards::default();
         let per_file: Vec<Vec<Diagnostic>> = candidates
             .into_par_iter()
-            .filter(|(.., rules)| !rules.is_empty())
+            .filter(|(.., documents)| documents.iter().any(|(_, rules)| !rules.is_empty()))
             .map_init(
                 || self.worker(),
-                |worker, (path, file, target, rules)| {
-                    let object = parse(file, target);
+                |worker, (path, file, target, documents)| {
+                    let values = parse(file, target);
                     let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
                     let guards = guards.get(folder).unwrap_or(&none);
-                    let input = self.generated_input(path, file, target, object, rules, guards);
-                    self.evaluate_one(worker, input)
+                    let mut diagnostics = Vec::new();
+                    for (i, rules) in documents {
+                        if rules.is_empty() {
+                            continue;
+                        }
+                        let object = document(&values, i);
+                        let provenance = file.provenance(i);
+                        let input = self
+                            .generated_input(path, file, provenance, target, object, rules, guards);
+                        diagnostics.extend(self.evaluate_one(worker, input));
+                    }
+                    diagnostics
                 },
             )
             .collect();
         per_file.into_iter().flatten().collect()
     }
 
-    /// The input of the rules `rules` on one generated object, with its context.
+    /// The input of the rules `rules` on one generated object (of `file`, from `provenance`),
+    /// with its context.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the parts of one input, each used once"
+    )]
     fn generated_input<'a>(
         &'a self,
         path: &str,
         file: &'a crate::emit::OutputFile,
+        provenance: &'a Provenance,
         target: Target,
         object: regorus::Value,
         rules: Vec<usize>,
         guards: &Guards,
     ) -> Input<'a> {
-        let ctx = &file.provenance.context;
+        let ctx = &provenance.context;
         let mut context = vec![("source", string(target.as_str())), ("file", string(path))];
         let mut put = |key: &'static str, value: &Option<String>| {
             if let Some(value) = value {
@@ -733,7 +777,7 @@ impl PolicySet {
             object,
             context,
             place: Place::Generated {
-                provenance: &file.provenance,
+                provenance,
                 fallback: self.heads.get(&file.source).copied(),
             },
             owner: Owner {
@@ -1113,18 +1157,17 @@ impl crate::emit::ObjectCheck for PolicySet {
 
     fn check_folder(
         &self,
-        objects: Vec<(&str, &crate::emit::OutputFile, regorus::Value)>,
+        objects: Vec<(&str, &crate::emit::OutputFile, &Provenance, regorus::Value)>,
     ) -> Vec<Diagnostic> {
         let mut guards = Guards::default();
-        for (_, file, object) in &objects {
-            if is_guard(&file.provenance.kind) {
+        for (_, _, provenance, object) in &objects {
+            if is_guard(&provenance.kind) {
                 guards.add(object);
             }
         }
         let mut worker = self.worker();
         let mut diagnostics = Vec::new();
-        for (path, file, object) in objects {
-            let provenance = &file.provenance;
+        for (path, file, provenance, object) in objects {
             let rules = self.rules_for(
                 Target::Kubernetes,
                 &provenance.api_version,
@@ -1133,13 +1176,23 @@ impl crate::emit::ObjectCheck for PolicySet {
             if rules.is_empty() {
                 continue;
             }
-            let input =
-                self.generated_input(path, file, Target::Kubernetes, object, rules, &guards);
+            let input = self.generated_input(
+                path,
+                file,
+                provenance,
+                Target::Kubernetes,
+                object,
+                rules,
+                &guards,
+            );
             diagnostics.extend(self.evaluate_one(&mut worker, input));
         }
         diagnostics
     }
 }
+
+/// A document of a generated file (its index) and the rules to evaluate on it.
+type DocumentRules = (usize, Vec<usize>);
 
 /// Whether objects of this kind guard the workloads of their folder (see [`Guards`]).
 fn is_guard(kind: &str) -> bool {

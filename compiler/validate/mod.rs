@@ -78,6 +78,10 @@ fn check_output_path(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>)
 /// `--default-service-account` names); a service of that name would take its ServiceAccount.
 pub const TENANT_RECONCILER: &str = "flux";
 
+/// A service name whose workload file (`<name>.yaml`, with the default layout) would be the
+/// folder's `kustomization.yaml`.
+const WORKLOAD_FILE_RESERVED: &str = "kustomization";
+
 fn check_reserved_names(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
     // pave names the cluster's GitRepository after the platform, beside bootstrap's own.
     if resolved.platform.name() == "flux-system" {
@@ -89,7 +93,17 @@ fn check_reserved_names(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnosti
             resolved.platform.doc.span(&["metadata", "name"]),
         ));
     }
+    let layout = resolved.platform.spec.gitops.layout;
     for service in &resolved.services {
+        if service.name() == WORKLOAD_FILE_RESERVED && layout == crate::parse::Layout::Workload {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::ReservedName {
+                    name: WORKLOAD_FILE_RESERVED.into(),
+                    reason: "each workload's objects are written to `<service>.yaml` beside the folder's `kustomization.yaml`, which kustomize reads as the folder's own; rename the service, or set the Platform's `spec.gitops.layout: object`",
+                },
+                service.parsed.doc.span(&["metadata", "name"]),
+            ));
+        }
         if service.name() == TENANT_RECONCILER {
             diagnostics.push(Diagnostic::new(
                 DiagnosticKind::ReservedName {

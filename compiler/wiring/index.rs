@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use rayon::prelude::*;
 use serde_json::Value as Json;
 
-use crate::emit::{OutputFile, OutputTree};
+use crate::emit::{OutputFile, OutputTree, Provenance};
 use crate::parse::yaml::parse_yaml;
 use crate::source::FileId;
 
@@ -19,6 +19,8 @@ const BOOTSTRAP: &str = "flux-system";
 pub(super) struct Object<'t> {
     pub path: &'t str,
     pub file: &'t OutputFile,
+    /// Where it came from (its document's, in a file of several).
+    pub provenance: &'t Provenance,
     pub value: Cow<'t, Json>,
     pub kind: String,
     pub api_version: String,
@@ -201,7 +203,7 @@ impl<'t> Index<'t> {
             if object.kind != "HelmRelease" || object.group() != "helm.toolkit.fluxcd.io" {
                 return None;
             }
-            let addon = object.file.provenance.context.addon.as_deref();
+            let addon = object.provenance.context.addon.as_deref();
             let facts = facts.addons.get(addon.unwrap_or(&object.name))?;
             Some((object, facts))
         })
@@ -410,14 +412,14 @@ impl<'t> Index<'t> {
     /// environment and region.
     fn module_of(&self, members: &[(usize, Option<String>)]) -> Option<String> {
         let context = members.iter().find_map(|(idx, _)| {
-            let context = &self.objects[*idx].file.provenance.context;
+            let context = &self.objects[*idx].provenance.context;
             context.region.as_ref().map(|_| context)
         })?;
         self.modules
             .iter()
             .find(|(_, objects)| {
                 objects.first().is_some_and(|idx| {
-                    let other = &self.objects[*idx].file.provenance.context;
+                    let other = &self.objects[*idx].provenance.context;
                     other.environment == context.environment && other.region == context.region
                 })
             })
@@ -427,30 +429,43 @@ impl<'t> Index<'t> {
 
 /// The objects of one generated file.
 fn parse<'t>(path: &'t str, file: &'t OutputFile) -> Vec<Object<'t>> {
-    if !crate::emit::wiring_reads(&file.provenance.kind, path) {
+    let read = |i: usize| crate::emit::wiring_reads(&file.provenance(i).kind, path);
+    if !(0..file.documents.len().max(1)).any(read) {
         return Vec::new();
     }
-    // What emit converted from the typed object; only files made otherwise are parsed.
-    let values: Vec<Cow<'t, Json>> = if let Some(object) = &file.object {
-        vec![Cow::Borrowed(object.as_ref())]
+    // What emit converted from the typed objects; only files made otherwise are parsed.
+    let values: Vec<(usize, Cow<'t, Json>)> = if file
+        .documents
+        .iter()
+        .enumerate()
+        .all(|(i, document)| document.object.is_some() || !read(i))
+    {
+        file.documents
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| read(i))
+            .filter_map(|(i, document)| Some((i, Cow::Borrowed(document.object.as_deref()?))))
+            .collect()
     } else if path.ends_with(".tf.json") {
         serde_json::from_str(&file.contents)
             .into_iter()
-            .map(Cow::Owned)
+            .map(|value| (0, Cow::Owned(value)))
             .collect()
     } else if path.ends_with(".yaml") || path.ends_with(".yml") {
         let (nodes, _) = parse_yaml(FileId::new(0), &file.contents);
         nodes
             .iter()
-            .map(|node| Cow::Owned(node.to_json()))
+            .enumerate()
+            .filter(|&(i, _)| read(i))
+            .map(|(i, node)| (i, Cow::Owned(node.to_json())))
             .collect()
     } else {
         Vec::new()
     };
     values
         .into_iter()
-        .filter(|value| value.is_object())
-        .map(|value| {
+        .filter(|(_, value)| value.is_object())
+        .map(|(i, value)| {
             let text = |pointer: &str| {
                 value
                     .pointer(pointer)
@@ -460,6 +475,7 @@ fn parse<'t>(path: &'t str, file: &'t OutputFile) -> Vec<Object<'t>> {
             Object {
                 path,
                 file,
+                provenance: file.provenance(i),
                 kind: text("/kind").unwrap_or_default(),
                 api_version: text("/apiVersion").unwrap_or_default(),
                 name: text("/metadata/name").unwrap_or_default(),

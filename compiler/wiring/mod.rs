@@ -82,7 +82,7 @@ impl<'a> Report<'a> {
     /// The spec node behind the value at `pointer` of `object`: the longest recorded pointer,
     /// the object's node, else its spec file's first line.
     fn span(&self, object: &Object<'_>, pointer: &str) -> Option<Span> {
-        object.file.provenance.span_of(pointer).or_else(|| {
+        object.provenance.span_of(pointer).or_else(|| {
             let id = *self.files.get(object.file.source.as_str())?;
             let text = &self.source_map.get(id).text;
             let start = text

@@ -97,7 +97,6 @@ pub(super) fn check(index: &Index<'_>, facts: &Facts, report: &mut Report<'_>) {
                 }
                 ("helm.toolkit.fluxcd.io", "HelmRelease") => {
                     let addon = object
-                        .file
                         .provenance
                         .context
                         .addon

@@ -50,7 +50,7 @@ pub(super) fn check(index: &Index<'_>, facts: &Facts, report: &mut Report<'_>) {
                     report.push(object, &at, kind);
                 }
             } else if object.kind == "HelmRelease" {
-                let Some(addon) = object.file.provenance.context.addon.as_deref() else {
+                let Some(addon) = object.provenance.context.addon.as_deref() else {
                     continue;
                 };
                 let Some(declared) = facts.addons.get(addon).map(|addon| addon.pod_security) else {

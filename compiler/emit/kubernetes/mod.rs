@@ -1,7 +1,9 @@
 //! The Kubernetes target: for each tenant and environment, `tenants/<tenant>/<env>/` with two
 //! folders of manifests built from k8s-openapi types: `tenancy/` (the namespace and its
 //! guardrails, which only the platform may change) and `workloads/` (the tenant's services), and
-//! a `kustomization.yaml` over both, so `kubectl apply -k` applies the lot.
+//! a `kustomization.yaml` over both, so `kubectl apply -k` applies the lot. With the default
+//! layout ([`Layout::Workload`]) each workload's objects are one file in each folder,
+//! `<workload>.yaml`; the namespace's own objects are a file each.
 
 mod external_secret;
 
@@ -16,6 +18,7 @@ use std::sync::Arc;
 use super::folder::Folder;
 use super::{Checker, ObjectContext, OutputFile, OutputTree, Provenance};
 use crate::lower::{TenantEnvironment, Workload};
+use crate::parse::Layout;
 use crate::source::SourceMap;
 
 /// The folder of a tenant in an environment, relative to the output root.
@@ -48,6 +51,7 @@ pub(super) const WORKLOADS: &str = "workloads";
 /// is built, so the memory of the plan goes to the files as they are made.
 pub(super) fn emit(
     units: Vec<TenantEnvironment>,
+    layout: Layout,
     source_map: &SourceMap,
     tree: &mut OutputTree,
     checker: Option<&Checker<'_>>,
@@ -81,6 +85,10 @@ pub(super) fn emit(
                     workload::provenance(workload, &unit_context(unit, Some(workload)));
                 workloads.trace(provenance.clone());
                 tenancy_folder.trace(provenance);
+                if layout == Layout::Workload {
+                    workloads.group(Some(&workload.name));
+                    tenancy_folder.group(Some(&workload.name));
+                }
                 workload::emit(unit, workload, source, &mut workloads, &mut tenancy_folder)?;
             }
             let mut both = Folder::new(dir);

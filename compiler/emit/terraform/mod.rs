@@ -98,13 +98,12 @@ impl Module {
         }
         self.files.push((
             path,
-            OutputFile {
+            OutputFile::single(
                 contents,
-                source: self.source.clone(),
-                provenance: self.provenance.clone(),
-                checked: false,
-                object: None,
-            },
+                self.source.clone(),
+                self.provenance.clone(),
+                false,
+            ),
         ));
         Ok(())
     }
