@@ -277,6 +277,70 @@ mod tests {
         Ok(())
     }
 
+    /// stdlib's data-defined types read only fields the network EnvironmentConfigs carry, and
+    /// those that select a zone config do so by the label pave writes, from a parameter whose
+    /// values are exactly the label's values (a drift would select nothing on a cluster).
+    #[test]
+    fn stdlib_compositions_read_the_network_pave_writes() -> Result<(), String> {
+        use crate::parse::yaml::parse_yaml;
+        use crate::source::{FileId, STDLIB, STDLIB_RESOURCES};
+        let carried = [
+            DB_SUBNET_GROUP,
+            CACHE_SUBNET_GROUP,
+            SECURITY_GROUP_IDS,
+            DATA_SUBNET_IDS,
+            ZONE_SUBNET_IDS,
+        ];
+        let mut selecting = 0;
+        let mut problems = Vec::new();
+        for (path, text) in STDLIB
+            .iter()
+            .filter(|(p, _)| p.starts_with(STDLIB_RESOURCES))
+        {
+            let (nodes, _) = parse_yaml(FileId::new(0), text);
+            let json = nodes.first().map(|n| n.to_json()).unwrap_or_default();
+            let Some(crossplane) = json.pointer("/spec/crossplane") else {
+                continue;
+            };
+            let text = crossplane["composition"].to_string();
+            for field in text.split("\"FromEnvironmentFieldPath\"").skip(1) {
+                let read = field
+                    .split("\"fromFieldPath\":\"")
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .unwrap_or_default();
+                if !carried.contains(&read) {
+                    problems.push(format!("{path} reads `{read}`"));
+                }
+            }
+            let steps = crossplane.pointer("/composition/spec/pipeline");
+            for step in steps.and_then(Json::as_array).into_iter().flatten() {
+                let sources = step.pointer("/input/spec/environmentConfigs");
+                for source in sources.and_then(Json::as_array).into_iter().flatten() {
+                    let Some(labels) = source.pointer("/selector/matchLabels") else {
+                        continue;
+                    };
+                    selecting += 1;
+                    let label = &labels[0];
+                    if label["key"] != NETWORK_ZONES_LABEL {
+                        problems.push(format!("{path} selects by {}", label["key"]));
+                    }
+                    let parameter = label["valueFromFieldPath"]
+                        .as_str()
+                        .and_then(|p| p.strip_prefix("spec.parameters."))
+                        .unwrap_or_default();
+                    let values = &json["spec"]["params"]["properties"][parameter]["enum"];
+                    if *values != json!([SINGLE_ZONE, MULTI_ZONE]) {
+                        problems.push(format!("{path}: `{parameter}` takes {values}"));
+                    }
+                }
+            }
+        }
+        assert_eq!(problems, Vec::<String>::new());
+        assert!(selecting > 0, "stdlib selects zone configs");
+        Ok(())
+    }
+
     /// The network's fields are the ones the Compositions read.
     #[test]
     fn network_fields_are_the_ones_the_compositions_read() -> Result<(), String> {
