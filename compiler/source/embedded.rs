@@ -166,6 +166,14 @@ pub const STDLIB: &[(&str, &str)] = &[
         include_str!("../../stdlib/policies/tenant-quota-budget.rego"),
     ),
     (
+        "stdlib/resources/amqp.yaml",
+        include_str!("../../stdlib/resources/amqp.yaml"),
+    ),
+    (
+        "stdlib/resources/elasticsearch.yaml",
+        include_str!("../../stdlib/resources/elasticsearch.yaml"),
+    ),
+    (
         "stdlib/resources/mongodb.yaml",
         include_str!("../../stdlib/resources/mongodb.yaml"),
     ),

@@ -3,14 +3,27 @@
 //! after the control plane, before the tenants' resources.
 //!
 //! - The EnvironmentConfig `pave-network` (databases' and caches' placement). Its values exist
-//!   only once the cluster's Terraform has applied (subnet group names, a security group id), so
+//!   only once the cluster's Terraform has applied (subnet group names, the data subnets' ids, a
+//!   security group id), so
 //!   Terraform writes them into Secrets Manager (`emit/terraform/secrets.rs`), an ExternalSecret
 //!   in the cluster's tenancy folder syncs them into the Secret `pave-network` of `flux-system`,
 //!   and Flux substitutes them into this EnvironmentConfig (`postBuild.substituteFrom`, Flux
 //!   Kustomization v1 "Post build variable substitution"). Chosen over a ConfigMap written by a
 //!   Terraform Kubernetes provider (the cluster's module would need cluster credentials at plan
 //!   time) and over Crossplane selectors (the provider's `vpcSecurityGroupIdSelector` matches only
-//!   Crossplane-managed groups): no hand step, and nothing but AWS in the Terraform.
+//!   Crossplane-managed groups): no hand step, and nothing but AWS in the Terraform. The data
+//!   subnets (the private subnets, one per zone, which the subnet groups span) are listed for
+//!   services placed by subnet rather than by subnet group (Amazon MQ, OpenSearch Service), whose
+//!   provider fields `subnetIdSelector`/`subnetIdRefs` would match only Crossplane-managed
+//!   `Subnet` objects (mq.aws.m.upbound.io Broker and opensearch.aws.m.upbound.io Domain CRDs).
+//! - The EnvironmentConfigs `pave-network-single-zone` and `pave-network-multi-zone`: the data
+//!   subnets a service spans, `zoneSubnetIds` (the first zone's, or all), labelled
+//!   `pave.dev/network-zones`. Amazon MQ's single-instance broker and an OpenSearch domain without
+//!   zone awareness take exactly one subnet, a cluster or zone-aware domain one per zone, and
+//!   function-patch-and-transform has no conditionals: a Composition selects one of the two by a
+//!   string parameter (function-environment-configs `Selector`, `matchLabels` of type
+//!   `FromCompositeFieldPath`, read with `GetString`: crossplane-contrib/function-environment-configs
+//!   `fn.go`, `buildMatchLabels`).
 //! - The EnvironmentConfig `pave-atlas` (the environment's `spec.atlas.projectId`) and the MongoDB
 //!   Atlas provider's config: its API key read from Secrets Manager (created empty by the
 //!   cluster's Terraform; a person puts the key) into a Secret of `crossplane-system`, as the
@@ -26,7 +39,7 @@ use super::composition::{ATLAS_ENVIRONMENT_CONFIG, NETWORK_ENVIRONMENT_CONFIG};
 use crate::emit::folder::Folder;
 use crate::emit::kubernetes::CLUSTER_SECRET_STORE;
 use crate::emit::{OutputFile, Provenance};
-use crate::lower::{Cluster, CrossplaneEnvironment};
+use crate::lower::{Cluster, CrossplaneEnvironment, ZONES};
 use crate::source::SourceMap;
 
 type Labels = BTreeMap<String, String>;
@@ -38,6 +51,17 @@ pub(crate) const SECURITY_GROUP_IDS: &str = "securityGroupIds";
 /// The one security group id in Secrets Manager (and Flux's variable), listed as
 /// `SECURITY_GROUP_IDS` in the EnvironmentConfig.
 pub(crate) const SECURITY_GROUP: &str = "securityGroupId";
+/// The data subnets' ids, one per zone, in zone order.
+pub(crate) const DATA_SUBNET_IDS: &str = "dataSubnetIds";
+/// Each data subnet's id in Secrets Manager (and Flux's variable), by zone, listed as
+/// `DATA_SUBNET_IDS` in the EnvironmentConfig.
+pub(crate) const DATA_SUBNET: [&str; ZONES] = ["dataSubnetId0", "dataSubnetId1", "dataSubnetId2"];
+/// The subnets a service spans, in the zone-selected EnvironmentConfigs.
+pub(crate) const ZONE_SUBNET_IDS: &str = "zoneSubnetIds";
+/// The label a Composition selects a zone-selected EnvironmentConfig by, and its values.
+pub(crate) const NETWORK_ZONES_LABEL: &str = "pave.dev/network-zones";
+pub(crate) const SINGLE_ZONE: &str = "single-zone";
+pub(crate) const MULTI_ZONE: &str = "multi-zone";
 
 /// The Secret in Flux's namespace that Flux substitutes `pave-network` from, and the
 /// ExternalSecret that fills it.
@@ -71,10 +95,13 @@ pub(crate) fn emit(
         &crate::emit::flux::cluster_context(cluster, None),
     ));
     if environment.network_secret.is_some() {
+        let variable = |name: &str| format!("${{{name}}}");
+        let subnets: Vec<String> = DATA_SUBNET.iter().map(|s| variable(s)).collect();
         let data = json!({
-            DB_SUBNET_GROUP: format!("${{{DB_SUBNET_GROUP}}}"),
-            CACHE_SUBNET_GROUP: format!("${{{CACHE_SUBNET_GROUP}}}"),
-            SECURITY_GROUP_IDS: [format!("${{{SECURITY_GROUP}}}")],
+            DB_SUBNET_GROUP: variable(DB_SUBNET_GROUP),
+            CACHE_SUBNET_GROUP: variable(CACHE_SUBNET_GROUP),
+            SECURITY_GROUP_IDS: [variable(SECURITY_GROUP)],
+            DATA_SUBNET_IDS: subnets,
         });
         folder.add_object(
             ENVIRONMENT_CONFIG_API,
@@ -83,6 +110,18 @@ pub(crate) fn emit(
             &environment_config(&cluster.labels, NETWORK_ENVIRONMENT_CONFIG, data),
             source,
         )?;
+        for (zones, zone_subnets) in [(SINGLE_ZONE, &subnets[..1]), (MULTI_ZONE, &subnets[..])] {
+            let name = format!("{NETWORK_ENVIRONMENT_CONFIG}-{zones}");
+            let mut labels = cluster.labels.clone();
+            labels.insert(NETWORK_ZONES_LABEL.to_string(), zones.to_string());
+            folder.add_object(
+                ENVIRONMENT_CONFIG_API,
+                "EnvironmentConfig",
+                &name,
+                &environment_config(&labels, &name, json!({ZONE_SUBNET_IDS: zone_subnets})),
+                source,
+            )?;
+        }
     }
     if let Some(atlas) = &environment.atlas {
         folder.add_object(
@@ -235,6 +274,70 @@ mod tests {
             1,
             "the CRD's enum must refuse a wrong source"
         );
+        Ok(())
+    }
+
+    /// stdlib's data-defined types read only fields the network EnvironmentConfigs carry, and
+    /// those that select a zone config do so by the label pave writes, from a parameter whose
+    /// values are exactly the label's values (a drift would select nothing on a cluster).
+    #[test]
+    fn stdlib_compositions_read_the_network_pave_writes() -> Result<(), String> {
+        use crate::parse::yaml::parse_yaml;
+        use crate::source::{FileId, STDLIB, STDLIB_RESOURCES};
+        let carried = [
+            DB_SUBNET_GROUP,
+            CACHE_SUBNET_GROUP,
+            SECURITY_GROUP_IDS,
+            DATA_SUBNET_IDS,
+            ZONE_SUBNET_IDS,
+        ];
+        let mut selecting = 0;
+        let mut problems = Vec::new();
+        for (path, text) in STDLIB
+            .iter()
+            .filter(|(p, _)| p.starts_with(STDLIB_RESOURCES))
+        {
+            let (nodes, _) = parse_yaml(FileId::new(0), text);
+            let json = nodes.first().map(|n| n.to_json()).unwrap_or_default();
+            let Some(crossplane) = json.pointer("/spec/crossplane") else {
+                continue;
+            };
+            let text = crossplane["composition"].to_string();
+            for field in text.split("\"FromEnvironmentFieldPath\"").skip(1) {
+                let read = field
+                    .split("\"fromFieldPath\":\"")
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .unwrap_or_default();
+                if !carried.contains(&read) {
+                    problems.push(format!("{path} reads `{read}`"));
+                }
+            }
+            let steps = crossplane.pointer("/composition/spec/pipeline");
+            for step in steps.and_then(Json::as_array).into_iter().flatten() {
+                let sources = step.pointer("/input/spec/environmentConfigs");
+                for source in sources.and_then(Json::as_array).into_iter().flatten() {
+                    let Some(labels) = source.pointer("/selector/matchLabels") else {
+                        continue;
+                    };
+                    selecting += 1;
+                    let label = &labels[0];
+                    if label["key"] != NETWORK_ZONES_LABEL {
+                        problems.push(format!("{path} selects by {}", label["key"]));
+                    }
+                    let parameter = label["valueFromFieldPath"]
+                        .as_str()
+                        .and_then(|p| p.strip_prefix("spec.parameters."))
+                        .unwrap_or_default();
+                    let values = &json["spec"]["params"]["properties"][parameter]["enum"];
+                    if *values != json!([SINGLE_ZONE, MULTI_ZONE]) {
+                        problems.push(format!("{path}: `{parameter}` takes {values}"));
+                    }
+                }
+            }
+        }
+        assert_eq!(problems, Vec::<String>::new());
+        assert!(selecting > 0, "stdlib selects zone configs");
         Ok(())
     }
 

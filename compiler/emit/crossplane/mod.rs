@@ -550,6 +550,80 @@ mod tests {
         assert_eq!(problems, Vec::<String>::new());
     }
 
+    /// What a cluster resolves when it composes one of stdlib's data-defined types (`mssql`,
+    /// `amqp`, ...): every step's Function and every composed managed resource's Provider are
+    /// installed by the catalogue entry, and any other composed kind but a core Secret is
+    /// granted to Crossplane by a ClusterRole aggregated to its own (Crossplane composes other
+    /// kinds only then).
+    #[test]
+    fn stdlib_compositions_use_installed_functions_providers_and_granted_kinds() {
+        let addon = crossplane_addon();
+        let packages = Packages::from_manifests(&addon.manifests);
+        let granted = |group: &str, plural: &str| {
+            addon.manifests.iter().any(|m| {
+                m["kind"] == "ClusterRole"
+                    && m["metadata"]["labels"]["rbac.crossplane.io/aggregate-to-crossplane"]
+                        == "true"
+                    && m["rules"].as_array().into_iter().flatten().any(|rule| {
+                        rule["apiGroups"]
+                            .as_array()
+                            .is_some_and(|g| g.contains(&json!(group)))
+                            && rule["resources"]
+                                .as_array()
+                                .is_some_and(|r| r.contains(&json!(plural)))
+                            && rule["verbs"]
+                                .as_array()
+                                .is_some_and(|v| v.contains(&json!("create")))
+                    })
+            })
+        };
+        let mut problems = Vec::new();
+        let mut composed = 0;
+        let files = crate::source::STDLIB
+            .iter()
+            .filter(|(path, _)| path.starts_with(crate::source::STDLIB_RESOURCES));
+        for (path, text) in files {
+            let (nodes, _) = parse_yaml(FileId::new(0), text);
+            let json = nodes.first().map(|n| n.to_json()).unwrap_or_default();
+            let composition = &json["spec"]["crossplane"]["composition"];
+            for step in composition["spec"]["pipeline"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let function = step["functionRef"]["name"].as_str().unwrap_or_default();
+                let installed = addon
+                    .manifests
+                    .iter()
+                    .any(|m| m["kind"] == "Function" && m["metadata"]["name"] == function);
+                if !installed {
+                    problems.push(format!("{path}: no Function `{function}`"));
+                }
+                for resource in step["input"]["resources"].as_array().into_iter().flatten() {
+                    composed += 1;
+                    let api = resource["base"]["apiVersion"].as_str().unwrap_or_default();
+                    let kind = resource["base"]["kind"].as_str().unwrap_or_default();
+                    let group = api.rsplit_once('/').map_or("", |(group, _)| group);
+                    match provider_of(api) {
+                        Some(provider) if packages.provider(&provider).is_none() => {
+                            problems.push(format!("{path}: no Provider for {api}"));
+                        }
+                        Some(_) => {}
+                        None if group.is_empty() && kind == "Secret" => {}
+                        None => {
+                            let plural = format!("{}s", kind.to_lowercase());
+                            if !granted(group, &plural) {
+                                problems.push(format!("{path}: {api} {kind} not granted"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(problems, Vec::<String>::new());
+        assert!(composed > 0, "stdlib ships Compositions");
+    }
+
     /// Each Provider runs with a DeploymentRuntimeConfig of the entry, whose ServiceAccount has
     /// an identity (an EKS Pod Identity role) when it is an AWS provider; every runtime config
     /// meets Pod Security `restricted`.

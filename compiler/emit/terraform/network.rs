@@ -222,7 +222,7 @@ pub(super) fn emit(
 }
 
 /// Where the managed databases and caches of the cluster's tenants go: subnet groups over the
-/// private subnets, and a security group admitting the VPC on their ports only (no egress). The
+/// private subnets (whose ids are given too, for services placed by subnet), and a security group admitting the VPC on their ports only (no egress). The
 /// `pave_network` output is the data of the cluster's EnvironmentConfig `pave-network`, which
 /// the module also writes into Secrets Manager (`secrets.rs`) for the cluster to read.
 fn data_network(
@@ -246,7 +246,7 @@ fn data_network(
         &ElasticacheSubnetGroup {
             name: name.clone(),
             description: "Managed caches of the cluster's tenants".into(),
-            subnet_ids: private_subnet_ids,
+            subnet_ids: private_subnet_ids.clone(),
             tags: name_tag(&name),
         },
     )?;
@@ -273,13 +273,22 @@ fn data_network(
             },
         )?;
     }
-    let data = DataNetwork {
-        fields: vec![
-            (environment::DB_SUBNET_GROUP, db.attr("name")),
-            (environment::CACHE_SUBNET_GROUP, cache.attr("name")),
-            (environment::SECURITY_GROUP, group.attr("id")),
-        ],
-    };
+    let mut fields = vec![
+        (environment::DB_SUBNET_GROUP, db.attr("name")),
+        (environment::CACHE_SUBNET_GROUP, cache.attr("name")),
+        (environment::SECURITY_GROUP, group.attr("id")),
+    ];
+    // The subnets the groups span, by zone, for services placed by subnet (Amazon MQ,
+    // OpenSearch Service).
+    if private_subnet_ids.len() != environment::DATA_SUBNET.len() {
+        return Err(format!(
+            "the network of `{}` has {} private subnets, not one per zone",
+            regional.cluster_name,
+            private_subnet_ids.len()
+        ));
+    }
+    fields.extend(environment::DATA_SUBNET.into_iter().zip(private_subnet_ids));
+    let data = DataNetwork { fields };
     config.output(
         "pave_network",
         "The data of the cluster's EnvironmentConfig `pave-network`, where the Compositions place databases and caches (also in Secrets Manager, which the cluster reads).",
