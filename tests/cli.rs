@@ -123,6 +123,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             a_comment_atop_a_service_requesting_a_terraform_type_reuses_every_folder,
         ),
         Trial::test(
+            "cli::an_object_named_with_a_colon_recompiles",
+            an_object_named_with_a_colon_recompiles,
+        ),
+        Trial::test(
             "cli::switching_the_layout_moves_every_object_and_diff_shows_none_changed",
             switching_the_layout_moves_every_object_and_diff_shows_none_changed,
         ),
@@ -1918,4 +1922,31 @@ fn a_comment_atop_a_service_requesting_a_terraform_type_reuses_every_folder() ->
             && run.stderr.contains("; 2 of 2 tenant folders reused"),
         run.stderr,
     )
+}
+
+/// An add-on manifest's ClusterRole named `podinfo:reader` (RBAC names may hold `:`): its file's
+/// name percent-encodes the `:`, which pave's own state refuses in a path, so the next compile
+/// reads the manifest it wrote and finds the tree up to date.
+fn an_object_named_with_a_colon_recompiles() -> Result<(), Failed> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let root = temp.path().join("platform");
+    crate::support::copy_specs(
+        &repo().join("tests/cases/flux/platform-defined-addon/input"),
+        &root,
+    )?;
+    let root_str = root.display().to_string();
+    let out = temp.path().join("out");
+    let out_str = out.display().to_string();
+    let first = pave(temp.path(), &["compile", &root_str, "--out", &out_str]);
+    check(first.status == 0, first.stderr)?;
+    check(
+        out.join("infrastructure/dev-eu-west-1/configs/rbac.authorization.k8s.io_v1_clusterrole_podinfo%3Areader.yaml")
+            .is_file(),
+        "the ClusterRole's file is not named with `%3A`",
+    )?;
+    let again = pave(
+        temp.path(),
+        &["compile", &root_str, "--out", &out_str, "--check"],
+    );
+    check(again.status == 0, again.stderr)
 }

@@ -89,7 +89,11 @@ impl<'a> Folder<'a> {
         };
         let file_name = match &self.group {
             Some(group) => group.clone(),
-            None => format!("{prefix}_{}_{name}.yaml", kind.to_lowercase()),
+            None => format!(
+                "{prefix}_{}_{}.yaml",
+                kind.to_lowercase(),
+                file_name_part(name)
+            ),
         };
         let body = match self.checker {
             Some(checker) if !checker.contents => String::new(),
@@ -209,10 +213,48 @@ impl<'a> Folder<'a> {
 }
 
 /// The first line of every generated file.
+/// An object's name as part of a file name: characters outside letters, digits, `.`, `_` and `-`
+/// percent-encoded (`%3A` for `:`). RBAC objects may be named `system:aggregate-to-edit`, and a
+/// `:` has no place in a portable path (pave's own state refuses one, as Windows does); `%` is in
+/// no Kubernetes name, so two names never share a file.
+fn file_name_part(name: &str) -> std::borrow::Cow<'_, str> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if name.chars().all(plain) {
+        return std::borrow::Cow::Borrowed(name);
+    }
+    let mut encoded = String::with_capacity(name.len() + 8);
+    for c in name.chars() {
+        if plain(c) {
+            encoded.push(c);
+        } else {
+            let mut bytes = [0; 4];
+            for byte in c.encode_utf8(&mut bytes).bytes() {
+                encoded.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    std::borrow::Cow::Owned(encoded)
+}
+
 pub(super) fn header(source: &str) -> String {
     format!("{GENERATED_HEADER} from {source}; do not edit, change the spec and run `pave compile`")
 }
 
 pub(super) fn to_yaml<T: Serialize>(value: &T) -> Result<String, String> {
     super::yaml::to_string(value).map_err(|e| format!("serializing YAML: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_name_part;
+
+    #[test]
+    fn names_with_characters_a_path_should_not_hold_are_percent_encoded() {
+        assert_eq!(file_name_part("web-1.internal_x"), "web-1.internal_x");
+        assert_eq!(
+            file_name_part("crossplane:aggregate-to-crossplane"),
+            "crossplane%3Aaggregate-to-crossplane"
+        );
+        assert_eq!(file_name_part("a b"), "a%20b");
+    }
 }
