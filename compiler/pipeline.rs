@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crate::cache::CheckCache;
 use crate::diagnostic::Diagnostic;
 use crate::emit::{OutputTree, emit};
 use crate::lower::lower;
@@ -87,6 +88,112 @@ pub fn check(
     })?;
     warnings.extend(more);
     Ok((validated, policies, warnings))
+}
+
+/// What [`check_reusing`] found: the diagnostics (`Ok`: warnings only) as [`compile`] reports
+/// them, and the check cache to record when it changed.
+#[derive(Debug)]
+pub struct CachedCheck {
+    pub result: Result<Vec<Diagnostic>, Vec<Diagnostic>>,
+    /// The cache to write, when it differs from the one given.
+    pub cache: Option<CheckCache>,
+    /// How many tenant folders were not generated again (their fingerprints were in the cache),
+    /// of how many.
+    pub reused_units: (usize, usize),
+    /// What the cache spared: nothing, the generated tree, or everything.
+    pub skipped: Skipped,
+    /// The generated tree (without contents), for a caller that exits next to leave unfreed.
+    pub tree: OutputTree,
+}
+
+/// What [`check_reusing`] did not run, the inputs being those of an earlier check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skipped {
+    /// Some input changed (or there was no cache): the specs were checked, the changed tenant
+    /// folders generated.
+    Nothing,
+    /// The tree: the last check with these inputs found nothing in it; the specs were checked.
+    Tree,
+    /// Everything: the last check with these inputs reported nothing.
+    Everything,
+}
+
+/// Checks the platform as [`compile`] does and reports the same diagnostics, skipping what
+/// `cache` shows an earlier check already proved (see [`crate::cache`]): with the inputs of a
+/// check that reported nothing, everything; with the inputs of a check whose generated tree
+/// had nothing to report, the tree; else the tenant folders whose fingerprints are unchanged
+/// since a check whose tree had nothing to report. Writes nothing: the caller stores
+/// [`CachedCheck::cache`].
+pub fn check_reusing(
+    source_map: &SourceMap,
+    options: &Options,
+    cache: &CheckCache,
+    timings: &mut Timings,
+) -> CachedCheck {
+    let inputs = timings.time("cache", || crate::cache::inputs(source_map, options));
+    let same_inputs = options.evaluate_policies && cache.inputs.as_deref() == Some(&inputs);
+    let all_units = (cache.units.len(), cache.units.len());
+    let done = |result, reused_units, skipped| CachedCheck {
+        result,
+        cache: None,
+        reused_units,
+        skipped,
+        tree: OutputTree::default(),
+    };
+    if same_inputs && cache.quiet {
+        return done(Ok(Vec::new()), all_units, Skipped::Everything);
+    }
+    let (validated, policies, mut diagnostics) = match check(source_map, options, timings) {
+        Ok(checked) => checked,
+        Err(diagnostics) => return done(Err(diagnostics), (0, 0), Skipped::Nothing),
+    };
+    if same_inputs {
+        add_paths(&mut diagnostics, source_map);
+        let result = crate::diagnostic::finish((), diagnostics).map(|((), warnings)| warnings);
+        return done(result, all_units, Skipped::Tree);
+    }
+    // Whether a waiver waived anything needs every object evaluated: with waivers in force no
+    // unit is reused (the fingerprints are still computed, to record).
+    let empty = BTreeMap::new();
+    let reusable = if policies.has_waivers() || !options.evaluate_policies {
+        &empty
+    } else {
+        &cache.units
+    };
+    // The tree's findings apart from the specs', to know whether the tree had any.
+    let generated = generate(
+        validated,
+        &policies,
+        options,
+        Vec::new(),
+        source_map,
+        Some(reusable),
+        timings,
+    );
+    let (tree, found, tree_clean) = match generated {
+        Ok(compilation) => {
+            let clean = compilation.warnings.is_empty();
+            (compilation.tree, compilation.warnings, clean)
+        }
+        Err(found) => (OutputTree::default(), found, false),
+    };
+    let reused_units = (tree.reused.len(), tree.units.len());
+    diagnostics.extend(found);
+    add_paths(&mut diagnostics, source_map);
+    let result = crate::diagnostic::finish((), diagnostics).map(|((), warnings)| warnings);
+    let quiet = result.as_ref().is_ok_and(Vec::is_empty);
+    let new_cache = (tree_clean && options.evaluate_policies).then(|| CheckCache {
+        inputs: Some(inputs),
+        quiet,
+        units: tree.units.clone(),
+    });
+    CachedCheck {
+        result,
+        cache: new_cache.filter(|new_cache| new_cache != cache),
+        reused_units,
+        skipped: Skipped::Nothing,
+        tree,
+    }
 }
 
 /// A compiled platform, in memory.
