@@ -481,10 +481,18 @@ fn check_records_its_cache_and_distrusts_a_corrupt_or_foreign_one() -> Result<()
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let root = temp.path().join("platform");
     copy_example(&root)?;
+    let pave = |root: &Path, args: &[&str]| {
+        crate::support::pave_with_env(root, args, &[("PAVE_NO_CACHE", "")])
+    };
     let cache = root.join(".pave/cache/check.json");
     let cold = pave(&root, &["check", "--no-cache"]);
     check(cold.status == 0, &cold.stderr)?;
     check(!cache.exists(), "`--no-cache` wrote the cache")?;
+    let run = crate::support::pave(&root, &["check"]);
+    check(
+        run.status == 0 && !cache.exists(),
+        "PAVE_NO_CACHE=1 wrote the cache",
+    )?;
     let first = pave(&root, &["check", "--timings"]);
     check(first.status == 0, &first.stderr)?;
     let ignore = std::fs::read_to_string(root.join(".pave/cache/.gitignore")).unwrap_or_default();

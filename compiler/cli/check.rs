@@ -29,7 +29,8 @@ pub(super) struct CheckArgs {
     #[arg(long)]
     timings: bool,
 
-    /// Neither read nor write the check cache: check everything.
+    /// Neither read nor write the check cache: check everything (also when `PAVE_NO_CACHE` is
+    /// set to anything but `0`).
     #[arg(long)]
     no_cache: bool,
 }
@@ -49,16 +50,17 @@ pub(super) fn run(args: &CheckArgs, ui: &Ui) -> i32 {
         contents: false,
         ..ui.options
     };
+    // `PAVE_NO_CACHE` as ruff's `RUFF_NO_CACHE`: for test suites and CI runs that want no state.
+    let no_cache = args.no_cache
+        || std::env::var_os("PAVE_NO_CACHE").is_some_and(|v| !v.is_empty() && v != "0");
     let cache_path = source_map.root().join(CACHE_FILE);
-    let cache = if args.no_cache {
+    let cache = if no_cache {
         CheckCache::default()
     } else {
         read_cache(&cache_path)
     };
     let checked = check_reusing(&source_map, &options, &cache, &mut timings);
-    if !args.no_cache
-        && let Some(cache) = &checked.cache
-    {
+    if !no_cache && let Some(cache) = &checked.cache {
         // A cache that cannot be written (a read-only checkout) only costs the next check time.
         let _ = write_cache(source_map.root(), cache);
     }
