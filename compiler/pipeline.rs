@@ -2,7 +2,7 @@
 //! validated specs (before lowering), and on the generated tree (after emitting); the wiring
 //! check runs on the generated tree too.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use crate::cache::CheckCache;
@@ -73,21 +73,40 @@ pub fn check(
     options: &Options,
     timings: &mut Timings,
 ) -> Result<(ValidatedSpec, PolicySet, Vec<Diagnostic>), Vec<Diagnostic>> {
+    check_inner(source_map, options, None, timings)
+        .map(|(validated, policies, warnings, _)| (validated, policies, warnings))
+}
+
+/// What [`check_inner`] returns: [`check`]'s, and the keys of the spec documents the rules found
+/// nothing on.
+type Checked = (ValidatedSpec, PolicySet, Vec<Diagnostic>, BTreeSet<String>);
+
+/// [`check`], the rules on specs skipping the documents `known` lists (see
+/// [`PolicySet::check_specs_reusing`]); also returns the keys of the documents they found nothing
+/// on.
+fn check_inner(
+    source_map: &SourceMap,
+    options: &Options,
+    known: Option<&BTreeSet<String>>,
+    timings: &mut Timings,
+) -> Result<Checked, Vec<Diagnostic>> {
     let (parsed, mut warnings) = timings.time("parse", || parse(source_map))?;
     let (resolved, more) = timings.time("resolve", || resolve(parsed))?;
     warnings.extend(more);
     let (validated, more) = timings.time("validate", || validate(resolved))?;
     warnings.extend(more);
-    let (policies, more) = timings.time("policy", || {
+    let (policies, more, found_nothing) = timings.time("policy", || {
         let (policies, mut diagnostics) = load(validated.spec(), source_map, options.today)?;
         if !options.evaluate_policies {
-            return Ok::<_, Vec<Diagnostic>>((policies, Vec::new()));
+            return Ok::<_, Vec<Diagnostic>>((policies, Vec::new(), BTreeSet::new()));
         }
-        diagnostics.extend(policies.check_specs(validated.spec(), source_map));
-        Ok((policies, diagnostics))
+        let (found, found_nothing) =
+            policies.check_specs_reusing(validated.spec(), source_map, known);
+        diagnostics.extend(found);
+        Ok((policies, diagnostics, found_nothing))
     })?;
     warnings.extend(more);
-    Ok((validated, policies, warnings))
+    Ok((validated, policies, warnings, found_nothing))
 }
 
 /// What [`check_reusing`] found: the diagnostics (`Ok`: warnings only) as [`compile`] reports
@@ -143,7 +162,8 @@ pub fn check_reusing(
     if same_inputs && cache.quiet {
         return done(Ok(Vec::new()), all_units, Skipped::Everything);
     }
-    let (validated, policies, mut diagnostics) = match check(source_map, options, timings) {
+    let checked = check_inner(source_map, options, Some(&cache.specs), timings);
+    let (validated, policies, mut diagnostics, specs) = match checked {
         Ok(checked) => checked,
         Err(diagnostics) => return done(Err(diagnostics), (0, 0), Skipped::Nothing),
     };
@@ -182,14 +202,24 @@ pub fn check_reusing(
     add_paths(&mut diagnostics, source_map);
     let result = crate::diagnostic::finish((), diagnostics).map(|((), warnings)| warnings);
     let quiet = result.as_ref().is_ok_and(Vec::is_empty);
-    let new_cache = (tree_clean && options.evaluate_policies).then(|| CheckCache {
-        inputs: Some(inputs),
-        quiet,
-        units: tree.units.clone(),
-    });
+    // What the rules found nothing on stays true whatever the tree had; the inputs and units
+    // only when the tree had nothing to report.
+    let new_cache = if tree_clean && options.evaluate_policies {
+        CheckCache {
+            inputs: Some(inputs),
+            quiet,
+            units: tree.units.clone(),
+            specs,
+        }
+    } else {
+        CheckCache {
+            specs,
+            ..cache.clone()
+        }
+    };
     CachedCheck {
         result,
-        cache: new_cache.filter(|new_cache| new_cache != cache),
+        cache: (new_cache != *cache).then_some(new_cache),
         reused_units,
         skipped: Skipped::Nothing,
         tree,

@@ -19,10 +19,15 @@
 //!   beside the same shared objects, in which nothing was found. A platform with waivers in force
 //!   reuses no unit: whether a waiver is used needs every object.
 //!
+//! - `specs`: the keys of the spec documents on which the rules on specs found nothing
+//!   (`PolicySet::check_specs_reusing`: a hash of the document, its own context, the rules run on
+//!   it, the policies' digest and pave's build); those are not evaluated again. Recorded by every
+//!   check that gets to the rules, whatever else it found: a key stands for one evaluation.
+//!
 //! A cache that does not parse, has another format or another build's id is ignored (a cold
 //! check); nothing in it is used but equality with hashes computed afresh.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -47,8 +52,11 @@ pub struct CheckCache {
     pub inputs: Option<String>,
     /// Whether that check reported nothing at all (the specs had nothing to report either).
     pub quiet: bool,
-    /// Unit folder to the fingerprint it had when a check reported nothing.
+    /// Unit folder to the fingerprint it had when a check's tree had nothing to report.
     pub units: BTreeMap<String, String>,
+    /// The keys of the spec documents on which the rules on specs found nothing
+    /// (`PolicySet::check_specs_reusing`), as of the last check that got that far.
+    pub specs: BTreeSet<String>,
 }
 
 /// The file's form: the format and build first, so a foreign cache is recognised as such.
@@ -60,6 +68,7 @@ struct CacheFile {
     inputs: Option<String>,
     quiet: bool,
     units: BTreeMap<String, String>,
+    specs: BTreeSet<String>,
 }
 
 impl CheckCache {
@@ -71,6 +80,7 @@ impl CheckCache {
                     inputs: file.inputs,
                     quiet: file.quiet,
                     units: file.units,
+                    specs: file.specs,
                 }
             }
             _ => CheckCache::default(),
@@ -85,6 +95,7 @@ impl CheckCache {
             inputs: self.inputs.clone(),
             quiet: self.quiet,
             units: self.units.clone(),
+            specs: self.specs.clone(),
         };
         let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
         text.push('\n');
@@ -123,6 +134,7 @@ mod tests {
             inputs: Some("ab".into()),
             quiet: true,
             units: [("tenants/a/dev".to_string(), "cd".to_string())].into(),
+            specs: ["ef".to_string()].into(),
         };
         assert_eq!(CheckCache::parse(&cache.render()), cache);
     }
@@ -133,6 +145,7 @@ mod tests {
             inputs: Some("ab".into()),
             quiet: false,
             units: BTreeMap::new(),
+            specs: BTreeSet::new(),
         };
         let text = cache.render();
         for text in [
