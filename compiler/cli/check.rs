@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::{EXIT_OK, RootArgs, Ui, failure_status, load, report_discover_error};
 use crate::cache::{CACHE_DIR, CACHE_FILE, CheckCache, MAX_CACHE_BYTES};
-use crate::pipeline::{Skipped, Timings, check_reusing};
+use crate::pipeline::{CachedCheck, Options, Skipped, Timings, check_reusing, compile};
 
 /// Validate the specs and evaluate the policies on them and on the objects they generate,
 /// without writing the tree (fast; for pre-commit hooks and CI).
@@ -59,7 +59,12 @@ pub(super) fn run(args: &CheckArgs, ui: &Ui) -> i32 {
     } else {
         read_cache(&cache_path)
     };
-    let checked = check_reusing(&source_map, &options, &cache, &mut timings);
+    let checked = if no_cache {
+        // Without a cache, nothing is hashed for one: the plain pipeline.
+        plain_check(&source_map, &options, &mut timings)
+    } else {
+        check_reusing(&source_map, &options, &cache, &mut timings)
+    };
     if !no_cache && let Some(cache) = &checked.cache {
         // A cache that cannot be written (a read-only checkout) only costs the next check time.
         let _ = write_cache(source_map.root(), cache);
@@ -68,6 +73,7 @@ pub(super) fn run(args: &CheckArgs, ui: &Ui) -> i32 {
         eprint!("{}", timings.render());
         let (reused, units) = checked.reused_units;
         match checked.skipped {
+            _ if no_cache => eprintln!("  cache: not used"),
             Skipped::Everything => eprintln!("  cache: no input changed, nothing to report"),
             Skipped::Tree => eprintln!("  cache: no input changed, the tree not generated"),
             Skipped::Nothing => eprintln!("  cache: {reused} of {units} tenant folders reused"),
@@ -129,4 +135,23 @@ fn write_cache(root: &Path, cache: &CheckCache) -> std::io::Result<()> {
     std::fs::rename(&staged, &path).inspect_err(|_| {
         let _ = std::fs::remove_file(&staged);
     })
+}
+
+/// A check from scratch, as a [`CachedCheck`] that records nothing.
+fn plain_check(
+    source_map: &crate::source::SourceMap,
+    options: &Options,
+    timings: &mut Timings,
+) -> CachedCheck {
+    let (result, tree) = match compile(source_map, options, timings) {
+        Ok(compilation) => (Ok(compilation.warnings), compilation.tree),
+        Err(diagnostics) => (Err(diagnostics), crate::emit::OutputTree::default()),
+    };
+    CachedCheck {
+        result,
+        cache: None,
+        reused_units: (0, 0),
+        skipped: Skipped::Nothing,
+        tree,
+    }
 }
