@@ -22,6 +22,7 @@
 //! Diagnostics ([`diagnostic`]) are collected per stage; a stage with errors stops the pipeline
 //! ([`pipeline`] runs the stages in order).
 
+pub mod cache;
 pub mod cli;
 pub mod diagnostic;
 pub mod diff;

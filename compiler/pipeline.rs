@@ -2,9 +2,10 @@
 //! validated specs (before lowering), and on the generated tree (after emitting); the wiring
 //! check runs on the generated tree too.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use crate::cache::CheckCache;
 use crate::diagnostic::Diagnostic;
 use crate::emit::{OutputTree, emit};
 use crate::lower::lower;
@@ -72,21 +73,157 @@ pub fn check(
     options: &Options,
     timings: &mut Timings,
 ) -> Result<(ValidatedSpec, PolicySet, Vec<Diagnostic>), Vec<Diagnostic>> {
+    check_inner(source_map, options, None, timings)
+        .map(|(validated, policies, warnings, _)| (validated, policies, warnings))
+}
+
+/// What [`check_inner`] returns: [`check`]'s, and the keys of the spec documents the rules found
+/// nothing on.
+type Checked = (ValidatedSpec, PolicySet, Vec<Diagnostic>, BTreeSet<String>);
+
+/// [`check`], the rules on specs skipping the documents `known` lists (see
+/// [`PolicySet::check_specs_reusing`]); also returns the keys of the documents they found nothing
+/// on.
+fn check_inner(
+    source_map: &SourceMap,
+    options: &Options,
+    known: Option<&BTreeSet<String>>,
+    timings: &mut Timings,
+) -> Result<Checked, Vec<Diagnostic>> {
     let (parsed, mut warnings) = timings.time("parse", || parse(source_map))?;
     let (resolved, more) = timings.time("resolve", || resolve(parsed))?;
     warnings.extend(more);
     let (validated, more) = timings.time("validate", || validate(resolved))?;
     warnings.extend(more);
-    let (policies, more) = timings.time("policy", || {
+    let (policies, more, found_nothing) = timings.time("policy", || {
         let (policies, mut diagnostics) = load(validated.spec(), source_map, options.today)?;
         if !options.evaluate_policies {
-            return Ok::<_, Vec<Diagnostic>>((policies, Vec::new()));
+            return Ok::<_, Vec<Diagnostic>>((policies, Vec::new(), BTreeSet::new()));
         }
-        diagnostics.extend(policies.check_specs(validated.spec(), source_map));
-        Ok((policies, diagnostics))
+        let (found, found_nothing) =
+            policies.check_specs_reusing(validated.spec(), source_map, known);
+        diagnostics.extend(found);
+        Ok((policies, diagnostics, found_nothing))
     })?;
     warnings.extend(more);
-    Ok((validated, policies, warnings))
+    Ok((validated, policies, warnings, found_nothing))
+}
+
+/// What [`check_reusing`] found: the diagnostics (`Ok`: warnings only) as [`compile`] reports
+/// them, and the check cache to record when it changed.
+#[derive(Debug)]
+pub struct CachedCheck {
+    pub result: Result<Vec<Diagnostic>, Vec<Diagnostic>>,
+    /// The cache to write, when it differs from the one given.
+    pub cache: Option<CheckCache>,
+    /// How many tenant folders were not generated again (their fingerprints were in the cache),
+    /// of how many.
+    pub reused_units: (usize, usize),
+    /// What the cache spared: nothing, the generated tree, or everything.
+    pub skipped: Skipped,
+    /// The generated tree (without contents), for a caller that exits next to leave unfreed.
+    pub tree: OutputTree,
+}
+
+/// What [`check_reusing`] did not run, the inputs being those of an earlier check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skipped {
+    /// Some input changed (or there was no cache): the specs were checked, the changed tenant
+    /// folders generated.
+    Nothing,
+    /// The tree: the last check with these inputs found nothing in it; the specs were checked.
+    Tree,
+    /// Everything: the last check with these inputs reported nothing.
+    Everything,
+}
+
+/// Checks the platform as [`compile`] does and reports the same diagnostics, skipping what
+/// `cache` shows an earlier check already proved (see [`crate::cache`]): with the inputs of a
+/// check that reported nothing, everything; with the inputs of a check whose generated tree
+/// had nothing to report, the tree; else the tenant folders whose fingerprints are unchanged
+/// since a check whose tree had nothing to report. Writes nothing: the caller stores
+/// [`CachedCheck::cache`].
+pub fn check_reusing(
+    source_map: &SourceMap,
+    options: &Options,
+    cache: &CheckCache,
+    timings: &mut Timings,
+) -> CachedCheck {
+    let inputs = timings.time("cache", || crate::cache::inputs(source_map, options));
+    let same_inputs = options.evaluate_policies && cache.inputs.as_deref() == Some(&inputs);
+    let all_units = (cache.units.len(), cache.units.len());
+    let done = |result, reused_units, skipped| CachedCheck {
+        result,
+        cache: None,
+        reused_units,
+        skipped,
+        tree: OutputTree::default(),
+    };
+    if same_inputs && cache.quiet {
+        return done(Ok(Vec::new()), all_units, Skipped::Everything);
+    }
+    let checked = check_inner(source_map, options, Some(&cache.specs), timings);
+    let (validated, policies, mut diagnostics, specs) = match checked {
+        Ok(checked) => checked,
+        Err(diagnostics) => return done(Err(diagnostics), (0, 0), Skipped::Nothing),
+    };
+    if same_inputs {
+        add_paths(&mut diagnostics, source_map);
+        let result = crate::diagnostic::finish((), diagnostics).map(|((), warnings)| warnings);
+        return done(result, all_units, Skipped::Tree);
+    }
+    // Whether a waiver waived anything needs every object evaluated: with waivers in force no
+    // unit is reused (the fingerprints are still computed, to record).
+    let empty = BTreeMap::new();
+    let reusable = if policies.has_waivers() || !options.evaluate_policies {
+        &empty
+    } else {
+        &cache.units
+    };
+    // The tree's findings apart from the specs', to know whether the tree had any.
+    let generated = generate(
+        validated,
+        &policies,
+        options,
+        Vec::new(),
+        source_map,
+        Some(reusable),
+        timings,
+    );
+    let (tree, found, tree_clean) = match generated {
+        Ok(compilation) => {
+            let clean = compilation.warnings.is_empty();
+            (compilation.tree, compilation.warnings, clean)
+        }
+        Err(found) => (OutputTree::default(), found, false),
+    };
+    let reused_units = (tree.reused.len(), tree.units.len());
+    diagnostics.extend(found);
+    add_paths(&mut diagnostics, source_map);
+    let result = crate::diagnostic::finish((), diagnostics).map(|((), warnings)| warnings);
+    let quiet = result.as_ref().is_ok_and(Vec::is_empty);
+    // What the rules found nothing on stays true whatever the tree had; the inputs and units
+    // only when the tree had nothing to report.
+    let new_cache = if tree_clean && options.evaluate_policies {
+        CheckCache {
+            inputs: Some(inputs),
+            quiet,
+            units: tree.units.clone(),
+            specs,
+        }
+    } else {
+        CheckCache {
+            specs,
+            ..cache.clone()
+        }
+    };
+    CachedCheck {
+        result,
+        cache: (new_cache != *cache).then_some(new_cache),
+        reused_units,
+        skipped: Skipped::Nothing,
+        tree,
+    }
 }
 
 /// A compiled platform, in memory.

@@ -39,6 +39,10 @@ pub(crate) fn trials() -> Vec<Trial> {
         Trial::test("cli::completions_are_generated", completions_are_generated),
         Trial::test("cli::check_writes_nothing", check_writes_nothing),
         Trial::test(
+            "cli::check_records_its_cache_and_distrusts_a_corrupt_or_foreign_one",
+            check_records_its_cache_and_distrusts_a_corrupt_or_foreign_one,
+        ),
+        Trial::test(
             "cli::a_failed_compile_leaves_the_old_tree",
             a_failed_compile_leaves_the_old_tree,
         ),
@@ -480,6 +484,78 @@ fn check_writes_nothing() -> Result<(), Failed> {
     let run = pave(&root, &["check"]);
     check(run.status == 0, run.stderr)?;
     check(!root.join("gitops").exists(), "pave check wrote output")
+}
+
+/// `pave check` records what it proved in `.pave/cache/` (Git-ignored by its own `.gitignore`),
+/// skips everything when no input changed, reports the same as without the cache, and ignores
+/// a cache that is corrupt, another build's, or a link (never writing through one).
+fn check_records_its_cache_and_distrusts_a_corrupt_or_foreign_one() -> Result<(), Failed> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let root = temp.path().join("platform");
+    copy_example(&root)?;
+    let pave = |root: &Path, args: &[&str]| {
+        crate::support::pave_with_env(root, args, &[("PAVE_NO_CACHE", "")])
+    };
+    let cache = root.join(".pave/cache/check.json");
+    let cold = pave(&root, &["check", "--no-cache"]);
+    check(cold.status == 0, &cold.stderr)?;
+    check(!cache.exists(), "`--no-cache` wrote the cache")?;
+    let run = crate::support::pave(&root, &["check"]);
+    check(
+        run.status == 0 && !cache.exists(),
+        "PAVE_NO_CACHE=1 wrote the cache",
+    )?;
+    let first = pave(&root, &["check", "--timings"]);
+    check(first.status == 0, &first.stderr)?;
+    let ignore = std::fs::read_to_string(root.join(".pave/cache/.gitignore")).unwrap_or_default();
+    check(
+        ignore.lines().any(|line| line == "*"),
+        format!("the cache folder ignores itself: {ignore:?}"),
+    )?;
+    let recorded = std::fs::read_to_string(&cache).map_err(|e| e.to_string())?;
+    let warm = pave(&root, &["check", "--timings"]);
+    check(
+        warm.status == 0 && warm.stderr.contains("cache: no input changed"),
+        &warm.stderr,
+    )?;
+    let without_timings = |stderr: &str| -> String {
+        stderr
+            .split("timings:")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    check(
+        without_timings(&warm.stderr) == cold.stderr,
+        format!("cached:\n{}\nfrom scratch:\n{}", warm.stderr, cold.stderr),
+    )?;
+    let foreign = recorded.replace("\"build\": \"", "\"build\": \"another-");
+    for text in ["{\"format\": 1", "not json at all", foreign.as_str()] {
+        write(&cache, text)?;
+        let run = pave(&root, &["check", "--timings"]);
+        check(
+            run.status == 0 && !run.stderr.contains("no input changed"),
+            format!("a cache of {text:?} was trusted: {}", run.stderr),
+        )?;
+        check(
+            without_timings(&run.stderr) == cold.stderr,
+            format!("{text:?}:\n{}", run.stderr),
+        )?;
+        let rewritten = std::fs::read_to_string(&cache).map_err(|e| e.to_string())?;
+        check(rewritten == recorded, "the cache was not rewritten")?;
+    }
+    // A link in the cache's place is neither followed nor written through.
+    let elsewhere = temp.path().join("elsewhere.json");
+    write(&elsewhere, &recorded)?;
+    std::fs::remove_file(&cache).map_err(|e| e.to_string())?;
+    std::os::unix::fs::symlink(&elsewhere, &cache).map_err(|e| e.to_string())?;
+    let run = pave(&root, &["check", "--timings"]);
+    check(
+        run.status == 0 && !run.stderr.contains("no input changed"),
+        &run.stderr,
+    )?;
+    let after = std::fs::read_to_string(&elsewhere).map_err(|e| e.to_string())?;
+    check(after == recorded, "pave wrote through a link")
 }
 
 /// A platform copied into a temp folder and compiled once: the "old" tree.

@@ -5,6 +5,7 @@
 #![allow(clippy::panic, reason = "a test may stop at an impossible setup")]
 
 mod catalog;
+mod check_cache;
 mod cli;
 mod dns_routing;
 mod examples;
@@ -26,6 +27,7 @@ fn main() {
     trials.extend(catalog::trials());
     trials.extend(graph::trials());
     trials.extend(memo::trials());
+    trials.extend(check_cache::trials());
     trials.extend(new::trials());
     trials.extend(lsp::trials());
     trials.extend(packaging::trials());

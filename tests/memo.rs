@@ -134,7 +134,7 @@ fn random_platforms() -> Result<(), Failed> {
     Ok(())
 }
 
-fn write_platform(root: &Path, random: &mut fastrand::Rng) -> Result<(), Failed> {
+pub(crate) fn write_platform(root: &Path, random: &mut fastrand::Rng) -> Result<(), Failed> {
     let write = |path: &str, text: String| -> Result<(), Failed> {
         let path = root.join(path);
         if let Some(parent) = path.parent() {

@@ -33,6 +33,8 @@ pub(crate) fn pave_with_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> 
         .current_dir(cwd)
         .env("NO_COLOR", "1")
         .env("PAVE_TODAY", TODAY)
+        // No check cache in the repository's cases: a test that wants it sets this to "".
+        .env("PAVE_NO_CACHE", "1")
         .envs(env.iter().copied())
         .output()
         .unwrap_or_else(|e| panic!("cannot run pave: {e}"));
@@ -100,12 +102,12 @@ pub(crate) fn updating() -> bool {
     std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1")
 }
 
-/// Copies a platform's specs (not its generated tree) to `to`.
+/// Copies a platform's specs (not its generated tree, nor a check cache) to `to`.
 pub(crate) fn copy_specs(from: &Path, to: &Path) -> Result<(), libtest_mimic::Failed> {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.map_err(|e| e.to_string())?;
         let relative = entry.path().strip_prefix(from).map_err(|e| e.to_string())?;
-        if relative.starts_with("gitops") {
+        if relative.starts_with("gitops") || relative.starts_with(".pave/cache") {
             continue;
         }
         let target = to.join(relative);

@@ -499,6 +499,11 @@ impl PolicySet {
         &self.rules
     }
 
+    /// Whether some waiver is in force (whether it waived anything then needs every object).
+    pub fn has_waivers(&self) -> bool {
+        !self.waivers.is_empty()
+    }
+
     /// Whether the rules run as compiled bytecode (else by the interpreter, several times
     /// slower: some rule uses what regorus's VM does not compile). `--timings` says which.
     pub fn compiled(&self) -> bool {
@@ -547,7 +552,28 @@ impl PolicySet {
 
     /// Evaluates the rules on specs against every spec document.
     pub fn check_specs(&self, spec: &ResolvedSpec, source_map: &SourceMap) -> Vec<Diagnostic> {
+        self.check_specs_reusing(spec, source_map, None).0
+    }
+
+    /// [`check_specs`](Self::check_specs), skipping the documents whose key is in `known` (the
+    /// keys of documents on which an earlier run found nothing); returns the diagnostics and,
+    /// with `known`, the keys of this run's documents on which nothing was found. A document's
+    /// key (hex BLAKE3) hashes everything its evaluation reads: pave's build, [`Self::digest`]
+    /// (every rule's and library's source, the switches, the shared context, the waivers), the
+    /// rules run on it, its own context (file, kind, name, tenant, service) and its value. With
+    /// waivers in force nothing is skipped or returned: whether a waiver is used needs every
+    /// finding.
+    pub fn check_specs_reusing(
+        &self,
+        spec: &ResolvedSpec,
+        source_map: &SourceMap,
+        known: Option<&BTreeSet<String>>,
+    ) -> (Vec<Diagnostic>, BTreeSet<String>) {
+        let known = known.filter(|_| self.waivers.is_empty());
+        let digest = known.map(|_| self.digest());
         let mut inputs = Vec::new();
+        let mut keys = Vec::new();
+        let mut found_nothing = BTreeSet::new();
         for doc in spec_documents(spec) {
             let kind = doc.root.get("kind").and_then(|n| n.as_str()).unwrap_or("");
             let rules = self.rules_for(Target::Spec, "", kind);
@@ -564,9 +590,35 @@ impl PolicySet {
                 _ => None,
             };
             let service = (kind == "Service").then_some(name);
+            let file = &source_map.get(doc.file).name;
+            let json = doc.root.to_json();
+            let key = digest.as_ref().map(|digest| {
+                let own = Json::from(vec![
+                    Json::from(file.as_str()),
+                    Json::from(kind),
+                    Json::from(name),
+                    Json::from(tenant),
+                    Json::from(service),
+                    Json::from(rules.clone()),
+                    json.clone(),
+                ]);
+                let mut hasher = blake3::Hasher::new();
+                hasher.update(env!("PAVE_BUILD_ID").as_bytes());
+                hasher.update(&[0]);
+                hasher.update(digest.as_bytes());
+                hasher.update(&[0]);
+                hasher.update(own.to_string().as_bytes());
+                hasher.finalize().to_hex().to_string()
+            });
+            if let (Some(key), Some(known)) = (&key, known)
+                && known.contains(key)
+            {
+                found_nothing.insert(key.clone());
+                continue;
+            }
             let mut context = vec![
                 ("source", string("spec")),
-                ("file", string(&source_map.get(doc.file).name)),
+                ("file", string(file)),
                 (
                     "resource",
                     record([("kind", string(kind)), ("name", string(name))]),
@@ -578,8 +630,8 @@ impl PolicySet {
             if let Some(service) = service {
                 context.push(("service", string(service)));
             }
-            let json = doc.root.to_json();
             context.push(("secrets", secret::scan(&json)));
+            keys.push(key);
             inputs.push(Input {
                 rules,
                 object: regorus::Value::from(json),
@@ -593,7 +645,15 @@ impl PolicySet {
                 object_name: None,
             });
         }
-        self.evaluate(inputs)
+        let per_input = self.evaluate_each(inputs);
+        for (key, diagnostics) in keys.into_iter().zip(&per_input) {
+            if let Some(key) = key
+                && diagnostics.is_empty()
+            {
+                found_nothing.insert(key);
+            }
+        }
+        (per_input.into_iter().flatten().collect(), found_nothing)
     }
 
     /// Evaluates the rules on Kubernetes objects and Terraform files against the generated tree.
@@ -801,15 +861,15 @@ impl PolicySet {
     }
 
     /// Evaluates the inputs in parallel, each engine a clone of the compiled one.
-    fn evaluate(&self, inputs: Vec<Input<'_>>) -> Vec<Diagnostic> {
-        let per_input: Vec<Vec<Diagnostic>> = inputs
+    /// The diagnostics of each input apart, in the inputs' order.
+    fn evaluate_each(&self, inputs: Vec<Input<'_>>) -> Vec<Vec<Diagnostic>> {
+        inputs
             .into_par_iter()
             .map_init(
                 || self.worker(),
                 |worker, input| self.evaluate_one(worker, input),
             )
-            .collect();
-        per_input.into_iter().flatten().collect()
+            .collect()
     }
 
     /// A thread's evaluators.

@@ -1,0 +1,163 @@
+//! The check cache: what an earlier `pave check` of the same platform proved, so that the next one
+//! redoes only what changed (`.pave/cache/check.json` under the platform root; the CLI reads and
+//! writes it, this module only hashes, parses and prints it).
+//!
+//! It is recorded only by a check whose generated tree had nothing to report (no finding of the
+//! policies on generated objects, of the wiring check, no unused waiver), so that replaying it
+//! only ever stands for "nothing to report there"; what the specs themselves get (parse, resolve,
+//! validate, the rules on specs) is recomputed unless the whole check reported nothing:
+//!
+//! - `inputs`: a BLAKE3 hash of everything a check reads: pave itself (`PAVE_BUILD_ID`), the
+//!   options (today's date, against which waivers expire) and every file of the [`SourceMap`]
+//!   (name, origin, read problem, text) and every skipped link. The same hash next time means the
+//!   same check: the tree is not generated, and when `quiet` (nothing reported at all) nothing is
+//!   parsed either.
+//! - `units`: each tenant-environment folder's fingerprint (`emit::reuse`, computed from the
+//!   lowered plan: the unit's own plan, the whole shared plan, the policies' digest, the spec
+//!   files' names and pave's build). A unit whose fingerprint is recorded is not generated, nor
+//!   are its objects evaluated or wired again: the same fingerprint generates the same objects
+//!   beside the same shared objects, in which nothing was found. A platform with waivers in force
+//!   reuses no unit: whether a waiver is used needs every object.
+//!
+//! - `specs`: the keys of the spec documents on which the rules on specs found nothing
+//!   (`PolicySet::check_specs_reusing`: a hash of the document, its own context, the rules run on
+//!   it, the policies' digest and pave's build); those are not evaluated again. Recorded by every
+//!   check that gets to the rules, whatever else it found: a key stands for one evaluation.
+//!
+//! A cache that does not parse, has another format or another build's id is ignored (a cold
+//! check); nothing in it is used but equality with hashes computed afresh.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::pipeline::Options;
+use crate::source::SourceMap;
+
+/// The cache file, relative to the platform root.
+pub const CACHE_FILE: &str = ".pave/cache/check.json";
+/// The cache folder, relative to the platform root; it holds a `.gitignore` of `*`, so it is
+/// never committed (as ruff's and pytest's caches do).
+pub const CACHE_DIR: &str = ".pave/cache";
+/// The largest cache file read (at 50,000 services it is about 100 KB).
+pub const MAX_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The layout of `check.json`; a different one is ignored.
+const FORMAT: u32 = 1;
+
+/// What an earlier clean check proved (see the module doc). `Default` is the empty cache.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckCache {
+    /// The hash of the inputs of the last check whose generated tree had nothing to report.
+    pub inputs: Option<String>,
+    /// Whether that check reported nothing at all (the specs had nothing to report either).
+    pub quiet: bool,
+    /// Unit folder to the fingerprint it had when a check's tree had nothing to report.
+    pub units: BTreeMap<String, String>,
+    /// The keys of the spec documents on which the rules on specs found nothing
+    /// (`PolicySet::check_specs_reusing`), as of the last check that got that far.
+    pub specs: BTreeSet<String>,
+}
+
+/// The file's form: the format and build first, so a foreign cache is recognised as such.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CacheFile {
+    format: u32,
+    build: String,
+    inputs: Option<String>,
+    quiet: bool,
+    units: BTreeMap<String, String>,
+    specs: BTreeSet<String>,
+}
+
+impl CheckCache {
+    /// Reads a cache file's text: the empty cache when it is not this pave's cache.
+    pub fn parse(text: &str) -> CheckCache {
+        match serde_json::from_str::<CacheFile>(text) {
+            Ok(file) if file.format == FORMAT && file.build == env!("PAVE_BUILD_ID") => {
+                CheckCache {
+                    inputs: file.inputs,
+                    quiet: file.quiet,
+                    units: file.units,
+                    specs: file.specs,
+                }
+            }
+            _ => CheckCache::default(),
+        }
+    }
+
+    /// The cache file's text (deterministic: sorted, one unit a line).
+    pub fn render(&self) -> String {
+        let file = CacheFile {
+            format: FORMAT,
+            build: env!("PAVE_BUILD_ID").to_string(),
+            inputs: self.inputs.clone(),
+            quiet: self.quiet,
+            units: self.units.clone(),
+            specs: self.specs.clone(),
+        };
+        let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+/// The hash of everything a check reads (hex BLAKE3): see the module doc.
+pub fn inputs(source_map: &SourceMap, options: &Options) -> String {
+    let mut hasher = blake3::Hasher::new();
+    let mut field = |bytes: &[u8]| {
+        // Length-prefixed, so no two sequences of fields hash alike.
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    field(env!("PAVE_BUILD_ID").as_bytes());
+    field(format!("{:?} {}", options.today, options.evaluate_policies).as_bytes());
+    for skipped in source_map.skipped() {
+        field(format!("{skipped:?}").as_bytes());
+    }
+    for (_, file) in source_map.files() {
+        field(file.name.as_bytes());
+        field(format!("{:?} {:?}", file.origin, file.problem).as_bytes());
+        field(file.text.as_bytes());
+    }
+    hasher.finalize().to_hex().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cache_round_trips() {
+        let cache = CheckCache {
+            inputs: Some("ab".into()),
+            quiet: true,
+            units: [("tenants/a/dev".to_string(), "cd".to_string())].into(),
+            specs: ["ef".to_string()].into(),
+        };
+        assert_eq!(CheckCache::parse(&cache.render()), cache);
+    }
+
+    #[test]
+    fn a_corrupt_or_foreign_cache_is_empty() {
+        let cache = CheckCache {
+            inputs: Some("ab".into()),
+            quiet: false,
+            units: BTreeMap::new(),
+            specs: BTreeSet::new(),
+        };
+        let text = cache.render();
+        for text in [
+            String::new(),
+            "{".to_string(),
+            "[]".to_string(),
+            text.replace(env!("PAVE_BUILD_ID"), "another-build"),
+            text.replace("\"format\": 1", "\"format\": 2"),
+            text.replace("\"inputs\"", "\"extra\": 1, \"inputs\""),
+            text[..text.len() / 2].to_string(),
+        ] {
+            assert_eq!(CheckCache::parse(&text), CheckCache::default(), "{text}");
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! The check cache (`compiler/cache/`, `pipeline::check_reusing`) is sound: on every golden case,
+//! every example and randomised platforms, a check that reuses what an earlier check recorded
+//! reports exactly what a check from scratch (`pipeline::compile`) reports, after edits of every
+//! kind: one service changed, a comment that moves every span, a file renamed, a shared spec
+//! changed, a policy added or changed; and a cache recorded for other inputs is used only where
+//! it still holds (tenant folders, and the answers of the rules on spec documents).
+
+use std::path::{Path, PathBuf};
+
+use libtest_mimic::{Failed, Trial};
+
+use pave::cache::CheckCache;
+use pave::pipeline::{Options, Skipped, Timings, check_reusing, compile};
+
+use crate::support::{copy_specs, repo};
+
+pub(crate) fn trials() -> Vec<Trial> {
+    // One trial per area of cases (and one for the examples), so they run side by side.
+    let mut groups: std::collections::BTreeMap<String, Vec<PathBuf>> = Default::default();
+    for input in walkdir::WalkDir::new(repo().join("tests/cases"))
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_dir() && e.file_name() == "input")
+    {
+        let area = input
+            .path()
+            .strip_prefix(repo().join("tests/cases"))
+            .ok()
+            .and_then(|p| p.components().next())
+            .map(|c| c.as_os_str().to_string_lossy().to_string())
+            .unwrap_or_default();
+        groups.entry(area).or_default().push(input.into_path());
+    }
+    groups.insert(
+        "examples".into(),
+        std::fs::read_dir(repo().join("examples"))
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.join("pave.yaml").is_file())
+            .collect(),
+    );
+    let mut trials: Vec<Trial> = groups
+        .into_iter()
+        .map(|(area, mut roots)| {
+            roots.sort();
+            Trial::test(
+                format!("check_cache::cached_checks_report_what_cold_checks_report_on_{area}"),
+                move || cases_and_examples(&roots),
+            )
+        })
+        .collect();
+    trials.push(Trial::test(
+        "check_cache::cached_checks_report_what_cold_checks_report_on_random_platforms",
+        random_platforms,
+    ));
+    trials
+}
+
+fn options() -> Options {
+    Options {
+        today: jiff::civil::date(2026, 6, 1),
+        evaluate_policies: true,
+        contents: false,
+    }
+}
+
+fn read(root: &Path) -> Result<pave::source::SourceMap, Failed> {
+    pave::source::read_platform(root).map_err(|e| format!("{e:?}").into())
+}
+
+/// What a check from scratch reports.
+fn cold(root: &Path) -> Result<String, Failed> {
+    let source_map = read(root)?;
+    let result = match compile(&source_map, &options(), &mut Timings::default()) {
+        Ok(compilation) => Ok(compilation.warnings),
+        Err(diagnostics) => Err(diagnostics),
+    };
+    Ok(format!("{result:#?}"))
+}
+
+/// A cached check of `root` against `cache`: what it reports, and the cache after it.
+fn cached(root: &Path, cache: &CheckCache) -> Result<(String, CheckCache, Skipped), Failed> {
+    let source_map = read(root)?;
+    let checked = check_reusing(&source_map, &options(), cache, &mut Timings::default());
+    let next = checked.cache.unwrap_or_else(|| cache.clone());
+    Ok((format!("{:#?}", checked.result), next, checked.skipped))
+}
+
+/// Checks `root` cached against `cache` and from scratch; returns the cache after it.
+fn compare(root: &Path, cache: &CheckCache, step: &str) -> Result<CheckCache, Failed> {
+    let reference = cold(root)?;
+    compare_with(root, cache, step, &reference)
+}
+
+/// Checks `root` cached against `cache`, compared with `reference`, what a check from scratch
+/// reports; returns the cache after it.
+fn compare_with(
+    root: &Path,
+    cache: &CheckCache,
+    step: &str,
+    reference: &str,
+) -> Result<CheckCache, Failed> {
+    let (reported, next, _) = cached(root, cache)?;
+    if reported != reference {
+        return Err(format!(
+            "{}, after {step}: the cached check reported otherwise\n--- from scratch:\n{reference}\n--- cached:\n{reported}",
+            root.display()
+        )
+        .into());
+    }
+    Ok(next)
+}
+
+/// The user's YAML files under `root`, sorted, relative.
+fn yaml_files(root: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_path_buf))
+        .filter(|p| {
+            !p.starts_with(".pave")
+                && p.extension()
+                    .is_some_and(|ext| ext == "yaml" || ext == "yml")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// The edits a cached check is compared after.
+const EDITS: [&str; 6] = [
+    "service",
+    "comment",
+    "rename",
+    "shared",
+    "policy",
+    "policy-change",
+];
+
+/// Applies one edit to the platform at `root` (picking files with `random`).
+fn edit(root: &Path, kind: &str, random: &mut fastrand::Rng) -> Result<(), Failed> {
+    let io = |e: std::io::Error| Failed::from(e.to_string());
+    let files = yaml_files(root);
+    let texts: Vec<(PathBuf, String)> = files
+        .iter()
+        .filter_map(|p| Some((p.clone(), std::fs::read_to_string(root.join(p)).ok()?)))
+        .collect();
+    let pick = |random: &mut fastrand::Rng, wanted: &dyn Fn(&str) -> bool| {
+        let matching: Vec<&(PathBuf, String)> =
+            texts.iter().filter(|(_, text)| wanted(text)).collect();
+        (!matching.is_empty()).then(|| matching[random.usize(..matching.len())].clone())
+    };
+    match kind {
+        // One service's image (or, without one, its port) changed.
+        "service" => {
+            if let Some((path, text)) = pick(random, &|t| t.contains("kind: Service")) {
+                let changed = if let Some(at) = text.find("image: ") {
+                    let end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+                    format!("{}-edited{}", &text[..end], &text[end..])
+                } else {
+                    text.replacen("port: ", "port: 1", 1)
+                };
+                std::fs::write(root.join(path), changed).map_err(io)?;
+            }
+        }
+        // A comment atop a file: every span after it moves, nothing generated changes.
+        "comment" => {
+            if let Some((path, text)) = pick(random, &|_| true) {
+                std::fs::write(root.join(path), format!("# a comment\n{text}")).map_err(io)?;
+            }
+        }
+        // A file renamed (file ids and the names headers carry change).
+        "rename" => {
+            if let Some((path, _)) = pick(random, &|t| !t.contains("kind: Platform")) {
+                let name = path.file_name().map(|n| n.to_string_lossy().to_string());
+                let to = path.with_file_name(format!("zz-{}", name.unwrap_or_default()));
+                std::fs::rename(root.join(&path), root.join(to)).map_err(io)?;
+            }
+        }
+        // A shared spec changed: the first number of the Platform or an Environment, plus one.
+        "shared" => {
+            let shared = |t: &str| t.contains("kind: Platform") || t.contains("kind: Environment");
+            if let Some((path, text)) = pick(random, &shared) {
+                let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+                for line in &mut lines {
+                    let Some((key, value)) = line.rsplit_once(": ") else {
+                        continue;
+                    };
+                    let value = value.trim_matches('"');
+                    if let Ok(n) = value.parse::<u64>()
+                        && n < 100_000
+                    {
+                        *line = format!("{key}: {}", n + 1);
+                        break;
+                    }
+                }
+                std::fs::write(root.join(path), lines.join("\n") + "\n").map_err(io)?;
+            }
+        }
+        // A platform rule that finds something on every Deployment.
+        "policy" => write_probe(root, "not input.metadata.labels[\"cache-probe\"]")?,
+        // The same rule changed to find nothing.
+        "policy-change" => write_probe(root, "input.metadata.labels[\"cache-probe\"] == \"x\"")?,
+        _ => return Err(format!("no edit `{kind}`").into()),
+    }
+    Ok(())
+}
+
+fn write_probe(root: &Path, condition: &str) -> Result<(), Failed> {
+    std::fs::create_dir_all(root.join("policies")).map_err(|e| e.to_string())?;
+    std::fs::write(
+        root.join("policies/zz-cache-probe.rego"),
+        format!(
+            "# METADATA\n# title: Cache probe\n# description: A rule the check cache test adds and changes.\n# custom:\n#   id: zz-cache-probe\n#   severity: warn\n#   input: kubernetes\n#   kinds: [apps/Deployment]\npackage zz.cache_probe\n\nimport rego.v1\n\nwarn contains {{\"msg\": \"probed\", \"path\": [\"metadata\"]}} if {{\n\t{condition}\n}}\n"
+        ),
+    )
+    .map_err(|e| e.to_string().into())
+}
+
+/// On every case and example (a copy): the cold cached check, the warm one (same inputs), then
+/// one edit picked at random and the check cached from before it.
+fn cases_and_examples(roots: &[PathBuf]) -> Result<(), Failed> {
+    let seed = seed();
+    for (n, root) in roots.iter().enumerate() {
+        let mut random = fastrand::Rng::with_seed(seed.wrapping_add(n as u64));
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        copy_specs(root, dir.path())?;
+        let reference = cold(dir.path())?;
+        let cache = compare_with(dir.path(), &CheckCache::default(), "no cache", &reference)?;
+        let cache = compare_with(dir.path(), &cache, "nothing (its own cache)", &reference)?;
+        let kind = EDITS[random.usize(..EDITS.len())];
+        edit(dir.path(), kind, &mut random)?;
+        compare(dir.path(), &cache, kind)
+            .map_err(|e| format!("seed {seed}: {}", e.message().unwrap_or("")))?;
+    }
+    Ok(())
+}
+
+/// A new seed each run (`PAVE_CACHE_SEED` replays one a failure printed).
+fn seed() -> u64 {
+    std::env::var("PAVE_CACHE_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_secs())
+        })
+}
+
+/// Random platforms (`memo.rs`'s), each checked through every edit in turn, the cache carried
+/// from one check to the next; some tenant folders must have been reused, and the whole check
+/// skipped when nothing changed.
+fn random_platforms() -> Result<(), Failed> {
+    let seed = seed();
+    let mut reused = 0;
+    for round in 0..2 {
+        let mut random = fastrand::Rng::with_seed(seed.wrapping_add(round));
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        crate::memo::write_platform(dir.path(), &mut random)?;
+        if round == 1 {
+            pass_the_rules(dir.path())?;
+        }
+        let fail = |e: Failed| format!("seed {seed}, round {round}: {}", e.message().unwrap_or(""));
+        let mut cache = compare(dir.path(), &CheckCache::default(), "nothing").map_err(fail)?;
+        if round == 1 && cache.inputs.is_none() {
+            return Err(format!(
+                "seed {seed}: the platform that passes the rules reported\n{}",
+                cold(dir.path())?
+            )
+            .into());
+        }
+        if cache.specs.is_empty() {
+            return Err(format!("seed {seed}: no spec document's answer was recorded").into());
+        }
+        let (_, _, skipped) = cached(dir.path(), &cache)?;
+        if cache.inputs.is_some() && skipped == Skipped::Nothing {
+            return Err(format!("seed {seed}: the same inputs were checked again").into());
+        }
+        for kind in EDITS {
+            edit(dir.path(), kind, &mut random)?;
+            let before = cache.clone();
+            cache = compare(dir.path(), &cache, kind).map_err(fail)?;
+            let source_map = read(dir.path())?;
+            let checked = check_reusing(&source_map, &options(), &before, &mut Timings::default());
+            reused += checked.reused_units.0;
+        }
+    }
+    if reused == 0 {
+        // The second platform passes the rules, so its cache is recorded and used.
+        return Err(format!("seed {seed}: no tenant folder was ever reused").into());
+    }
+    Ok(())
+}
+
+/// Rewrites a random platform so that the rules on generated objects find nothing (pinned tags
+/// from the platform's registry, two replicas at least): a check of it then records its tenant
+/// folders.
+fn pass_the_rules(root: &Path) -> Result<(), Failed> {
+    for path in yaml_files(root) {
+        let path = root.join(path);
+        let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        let lines: Vec<String> = text
+            .lines()
+            .map(|line| match line.strip_prefix("  image: ") {
+                Some(image) => {
+                    let image = image.replace("docker.io/library", "registry.example.com");
+                    let image = image.strip_suffix(":latest").unwrap_or(&image);
+                    let name = image.rsplit('/').next().unwrap_or_default();
+                    if name.contains(':') {
+                        format!("  image: {image}")
+                    } else {
+                        format!("  image: {image}:1.0.0")
+                    }
+                }
+                // Two replicas at least, and a disruption budget with them, in production.
+                None if line.ends_with("replicas: 1") || line.ends_with("min: 1") => {
+                    format!("{}2", &line[..line.len() - 1])
+                }
+                None => line.to_string(),
+            })
+            .collect();
+        std::fs::write(&path, lines.join("\n") + "\n").map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
