@@ -181,6 +181,19 @@ pub fn known_placeholders(
         .collect()
 }
 
+/// The value of a text that is exactly one placeholder (nothing around it), which keeps its
+/// JSON type when filled in.
+fn whole_placeholder(pieces: &[Piece<'_>], ctx: &TemplateContext<'_>) -> Option<Json> {
+    match pieces {
+        [
+            Piece::Text(""),
+            Piece::Placeholder(name, ..),
+            Piece::Text(""),
+        ] => ctx.value(name),
+        _ => None,
+    }
+}
+
 /// Whether `text` refers to one of a `terraform` type's own blocks.
 pub fn has_terraform_reference(text: &str) -> bool {
     pieces(text).iter().any(
@@ -198,14 +211,7 @@ pub fn render_terraform(
     address: &dyn Fn(&str) -> String,
 ) -> Json {
     let pieces = pieces(text);
-    if let [
-        Piece::Text(""),
-        Piece::Placeholder(name, ..),
-        Piece::Text(""),
-    ] = pieces.as_slice()
-        && let Some(value) = ctx.value(name)
-        && !value.is_string()
-    {
+    if let Some(value) = whole_placeholder(&pieces, ctx).filter(|value| !value.is_string()) {
         return value;
     }
     // Literal text and expressions in order; literal runs are joined before escaping, as `$$`
@@ -341,13 +347,7 @@ pub fn render_with_outputs(text: &str, ctx: &TemplateContext<'_>) -> Vec<Rendere
 /// one without a value (a parameter no class sets) becomes empty.
 pub fn render(text: &str, ctx: &TemplateContext<'_>) -> Json {
     let pieces = pieces(text);
-    if let [
-        Piece::Text(""),
-        Piece::Placeholder(name, ..),
-        Piece::Text(""),
-    ] = pieces.as_slice()
-        && let Some(value) = ctx.value(name)
-    {
+    if let Some(value) = whole_placeholder(&pieces, ctx) {
         return value;
     }
     Json::String(render_text(text, ctx))

@@ -498,6 +498,14 @@ mod tests {
         definition.unwrap_or_else(|_| unreachable!())
     }
 
+    /// Whether the catalogue entry installs the Function a Composition step names.
+    fn function_installed(addon: &AddonDefinition, function: &str) -> bool {
+        addon
+            .manifests
+            .iter()
+            .any(|m| m["kind"] == "Function" && m["metadata"]["name"] == function)
+    }
+
     /// The objects of the composed resources' API groups, by the provider that serves each.
     fn provider_of(api_version: &str) -> Option<String> {
         let group = api_version.split('/').next()?;
@@ -528,11 +536,7 @@ mod tests {
                 let pipeline = composition["spec"]["pipeline"].as_array().cloned();
                 for step in pipeline.unwrap_or_default() {
                     let function = step["functionRef"]["name"].as_str().unwrap_or_default();
-                    let installed = addon
-                        .manifests
-                        .iter()
-                        .any(|m| m["kind"] == "Function" && m["metadata"]["name"] == function);
-                    if !installed {
+                    if !function_installed(&addon, function) {
                         problems.push(format!("{resource_type:?}: no Function `{function}`"));
                     }
                     let resources = step["input"]["resources"].as_array().cloned();
@@ -592,11 +596,7 @@ mod tests {
                 .flatten()
             {
                 let function = step["functionRef"]["name"].as_str().unwrap_or_default();
-                let installed = addon
-                    .manifests
-                    .iter()
-                    .any(|m| m["kind"] == "Function" && m["metadata"]["name"] == function);
-                if !installed {
+                if !function_installed(&addon, function) {
                     problems.push(format!("{path}: no Function `{function}`"));
                 }
                 for resource in step["input"]["resources"].as_array().into_iter().flatten() {
