@@ -101,9 +101,15 @@ pub fn render_human(
         (false, true) => miette::GraphicalTheme::ascii(),
         (false, false) => miette::GraphicalTheme::none(),
     };
+    // Lines break at spaces only, and a word longer than the line stays whole: names, paths and
+    // `system:serviceaccount:flux-system:...` are copied from messages, and textwrap's defaults
+    // split them at hyphens and between `}` and a closing backtick.
     let handler = miette::GraphicalReportHandler::new_themed(theme)
         .with_width(options.width)
-        .with_links(false);
+        .with_links(false)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_break_words(false);
     let mut out = String::new();
     for (i, diagnostic) in diagnostics.iter().enumerate() {
         if i > 0 {
