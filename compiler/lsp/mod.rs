@@ -260,13 +260,7 @@ impl Server<'_> {
     fn name_of(&self, uri: &Uri) -> Option<String> {
         let path = convert::uri_to_path(uri)?;
         let relative = path.strip_prefix(self.root.as_ref()?).ok()?;
-        Some(
-            relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/"),
-        )
+        Some(crate::source::slash_path(relative))
     }
 
     fn uri_of(&self, name: &str) -> Option<Uri> {

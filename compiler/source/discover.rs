@@ -369,9 +369,12 @@ pub(super) fn spec_order(a: &str, b: &str) -> std::cmp::Ordering {
 
 /// `path` relative to `root`, with `/` separators.
 fn display_name(root: &Path, path: &Path) -> String {
-    let relative = path.strip_prefix(root).unwrap_or(path);
-    relative
-        .components()
+    slash_path(path.strip_prefix(root).unwrap_or(path))
+}
+
+/// A relative path with `/` separators, whatever the platform's: how pave names files.
+pub fn slash_path(path: &Path) -> String {
+    path.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")

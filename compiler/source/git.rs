@@ -44,12 +44,7 @@ pub fn read_platform_at(root: &Path, rev: &str) -> Result<SourceMap, DiscoverErr
     let root_abs = canonical(root)?;
     let prefix = root_abs
         .strip_prefix(&top)
-        .map(|p| {
-            p.components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/")
-        })
+        .map(super::discover::slash_path)
         .unwrap_or_default();
     let spec = format!("{rev}^{{tree}}");
     let mut args = vec!["ls-tree", "-r", "-z", "--full-name", spec.as_str()];

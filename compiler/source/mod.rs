@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 
 pub use discover::{
     DiscoverError, GENERATED_HEADER, GENERATED_JSON_HEADER, OUTPUT_MARKER, ROOT_FILE, find_root,
-    is_policy_name, overlay, read_platform, read_platform_from,
+    is_policy_name, overlay, read_platform, read_platform_from, slash_path,
 };
 pub use embedded::{
     SCHEMAS, STDLIB, STDLIB_ADDONS, STDLIB_POLICIES, STDLIB_RESOURCES, STDLIB_TEMPLATES, TEMPLATES,

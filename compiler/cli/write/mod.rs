@@ -510,13 +510,7 @@ pub(super) fn read_owned(out_dir: &Path) -> Result<BTreeMap<String, String>, Vec
             .filter(|e| e.file_type().is_file())
             .filter_map(|e| {
                 let relative = e.path().strip_prefix(out_dir).ok()?;
-                Some(
-                    relative
-                        .components()
-                        .map(|c| c.as_os_str().to_string_lossy())
-                        .collect::<Vec<_>>()
-                        .join("/"),
-                )
+                Some(crate::source::slash_path(relative))
             })
             .filter(|path| state_path_problem(path).is_none())
             .filter(|path| file_has_header(&root, path).unwrap_or(false))
