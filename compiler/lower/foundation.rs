@@ -401,7 +401,7 @@ fn terraform_access(
         else {
             continue;
         };
-        let address = |a: &str| request_address(&data_name, tenant, &resource, a);
+        let address = |a: &str| request_address(data_name, tenant, &resource, a);
         let (data_subnet_ids, security_group_id) = network_expressions();
         let references = type_template::TerraformReferences {
             address: &address,
@@ -409,7 +409,7 @@ fn terraform_access(
             security_group_id: &security_group_id,
         };
         for statement in &terraform.access {
-            out.push(Permission {
+            let permission = Permission {
                 actions: statement.actions.clone(),
                 resources: statement
                     .resources
@@ -417,7 +417,11 @@ fn terraform_access(
                     .map(|r| type_template::render_terraform_text(r, &ctx, &references))
                     .collect(),
                 conditions: Vec::new(),
-            });
+            };
+            // Two requests of a type with shared blocks give the same statement on them once.
+            if !out.contains(&permission) {
+                out.push(permission);
+            }
         }
     }
     out

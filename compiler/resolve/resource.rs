@@ -639,7 +639,18 @@ fn check_terraform(
 ) {
     let addresses = terraform.addresses();
     let shared_addresses = terraform.shared_addresses();
+    // Without `networkPort` the network placeholders are reported once, below, for what they
+    // need, and not as unknown.
     let network = terraform.network_port.is_some();
+    let reported = |placeholder: &str| {
+        network
+            || ![
+                type_template::NETWORK_SUBNETS,
+                type_template::NETWORK_SECURITY_GROUP,
+            ]
+            .iter()
+            .any(|n| placeholder == format!("${{{n}}}"))
+    };
     let known = Known {
         params,
         terraform: &addresses,
@@ -676,6 +687,23 @@ fn check_terraform(
         }
     }
     for (path, text) in strings.iter().chain(&shared_strings) {
+        if terraform.network_port.is_none() {
+            for (start, end) in type_template::network_placeholders(text) {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::InvalidValue {
+                        message: format!(
+                            "`{}` needs the type's `networkPort`",
+                            &text[start..end]
+                        ),
+                        help: Some(
+                            "set `terraform.networkPort` to the port the type's resources listen on: the cluster's Terraform then creates the data network (private subnets, a security group) and admits that port from the VPC"
+                                .into(),
+                        ),
+                    },
+                    placeholder_span(doc, path, text, start, end),
+                ));
+            }
+        }
         if let Some((start, end)) = type_template::list_placeholder_in_text(text) {
             diagnostics.push(Diagnostic::new(
                 DiagnosticKind::InvalidValue {
@@ -700,6 +728,9 @@ fn check_terraform(
     };
     for (path, text) in &shared_strings {
         for (placeholder, start, end) in type_template::unknown_placeholders(text, &shared_known) {
+            if !reported(&placeholder) {
+                continue;
+            }
             let at = placeholder_span(doc, path, text, start, end);
             // A placeholder a request's blocks may use: say why it cannot be used here.
             if type_template::unknown_placeholders(&placeholder, &known).is_empty() {
@@ -751,7 +782,17 @@ fn check_terraform(
         }
     }
     for (path, text) in strings {
-        check_placeholders(doc, &path, text, &known, diagnostics);
+        for (placeholder, start, end) in type_template::unknown_placeholders(text, &known) {
+            if reported(&placeholder) {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::UnknownTypePlaceholder {
+                        placeholder,
+                        known: type_template::known_placeholders(&known),
+                    },
+                    placeholder_span(doc, &path, text, start, end),
+                ));
+            }
+        }
     }
 }
 

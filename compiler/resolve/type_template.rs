@@ -248,6 +248,21 @@ pub fn known_placeholders(known: &Known<'_>) -> Vec<String> {
         .collect()
 }
 
+/// The byte ranges of the data network's placeholders (`${network.…}`) in `text`.
+pub fn network_placeholders(text: &str) -> Vec<(usize, usize)> {
+    pieces(text)
+        .into_iter()
+        .filter_map(|piece| match piece {
+            Piece::Placeholder(name, start, end)
+                if [NETWORK_SUBNETS, NETWORK_SECURITY_GROUP].contains(&name) =>
+            {
+                Some((start, end))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Whether a list placeholder (`${network.dataSubnetIds}`) in `text` is not the whole string,
 /// where Terraform would have to make text of a list; its byte range.
 pub fn list_placeholder_in_text(text: &str) -> Option<(usize, usize)> {
