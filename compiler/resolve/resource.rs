@@ -686,40 +686,6 @@ fn check_terraform(
             }
         }
     }
-    for (path, text) in strings.iter().chain(&shared_strings) {
-        if terraform.network_port.is_none() {
-            for (start, end) in type_template::network_placeholders(text) {
-                diagnostics.push(Diagnostic::new(
-                    DiagnosticKind::InvalidValue {
-                        message: format!(
-                            "`{}` needs the type's `networkPort`",
-                            &text[start..end]
-                        ),
-                        help: Some(
-                            "set `terraform.networkPort` to the port the type's resources listen on: the cluster's Terraform then creates the data network (private subnets, a security group) and admits that port from the VPC"
-                                .into(),
-                        ),
-                    },
-                    placeholder_span(doc, path, text, start, end),
-                ));
-            }
-        }
-        if let Some((start, end)) = type_template::list_placeholder_in_text(text) {
-            diagnostics.push(Diagnostic::new(
-                DiagnosticKind::InvalidValue {
-                    message: format!(
-                        "`${{{}}}` is a list, not text",
-                        type_template::NETWORK_SUBNETS
-                    ),
-                    help: Some(
-                        "write it as the whole string of an argument that takes a list of subnet ids (`subnet_ids: ${network.dataSubnetIds}`)"
-                            .into(),
-                    ),
-                },
-                placeholder_span(doc, path, text, start, end),
-            ));
-        }
-    }
     let shared_known = Known {
         terraform: &shared_addresses,
         cluster_only: true,
@@ -779,6 +745,41 @@ fn check_terraform(
                 ));
             }
             strings.push((path, resource.as_str()));
+        }
+    }
+    // Access statements included: no network placeholder without the network.
+    for (path, text) in strings.iter().chain(&shared_strings) {
+        if terraform.network_port.is_none() {
+            for (start, end) in type_template::network_placeholders(text) {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::InvalidValue {
+                        message: format!(
+                            "`{}` needs the type's `networkPort`",
+                            text.get(start..end).unwrap_or_default()
+                        ),
+                        help: Some(
+                            "set `terraform.networkPort` to the port the type's resources listen on: the cluster's Terraform then creates the data network (private subnets, a security group) and admits that port from the VPC"
+                                .into(),
+                        ),
+                    },
+                    placeholder_span(doc, path, text, start, end),
+                ));
+            }
+        }
+        if let Some((start, end)) = type_template::list_placeholder_in_text(text) {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::InvalidValue {
+                    message: format!(
+                        "`${{{}}}` is a list, not text",
+                        type_template::NETWORK_SUBNETS
+                    ),
+                    help: Some(
+                        "write it as the whole string of an argument that takes a list of subnet ids (`subnet_ids: ${network.dataSubnetIds}`)"
+                            .into(),
+                    ),
+                },
+                placeholder_span(doc, path, text, start, end),
+            ));
         }
     }
     for (path, text) in strings {
