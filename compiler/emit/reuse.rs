@@ -61,6 +61,9 @@ pub(super) fn fingerprints(plan: &Plan, source_map: &SourceMap) -> Vec<String> {
             for instance in &mut regional.terraform_instances {
                 instance.origin = crate::source::Span::new(crate::source::FileId::new(0), 0, 0);
             }
+            for shared in &mut regional.terraform_shared {
+                shared.origin = crate::source::Span::new(crate::source::FileId::new(0), 0, 0);
+            }
         }
         foundation
     });

@@ -141,6 +141,9 @@ pub struct RegionalFoundation {
     /// The blocks of `terraform` resource types the environment's services request, one
     /// instance per resource, sorted by tenant and resource.
     pub terraform_instances: Vec<TerraformInstance>,
+    /// The shared blocks of the `terraform` resource types requested in this region, one
+    /// instance per type, sorted by type.
+    pub terraform_shared: Vec<SharedTerraformInstance>,
     /// The add-ons running here that launch nodes themselves (their entries' `nodeProvisioner`),
     /// by add-on name.
     pub node_provisioners: Vec<NodeProvisioner>,
@@ -169,6 +172,68 @@ pub struct TerraformInstance {
     pub origin: Span,
 }
 
+/// A `terraform` resource type's shared blocks in one cluster's root module (`spec.terraform.shared`),
+/// filled in once, under the addresses [`shared_block_name`] gives.
+#[derive(Debug, Clone)]
+pub struct SharedTerraformInstance {
+    pub resource_type: String,
+    /// Terraform JSON's `resource`: type, then block name, then arguments.
+    pub resources: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    /// Terraform JSON's `data`, the same shape.
+    pub data: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    /// The first request of the type in the cluster.
+    pub origin: Span,
+}
+
+/// The name of the block `name` of a `terraform` type's shared blocks in a cluster's root module:
+/// `<type>__NAME` (`-` becomes `_`). A request's instance is `<tenant>__<resource>__NAME`, three
+/// parts; a shared block's name (schema) and a type's have no `__`, so it is two, and the two
+/// never meet.
+fn shared_block_name(resource_type: &str, name: &str) -> String {
+    let identifier = resource_type.replace(|c: char| !c.is_ascii_alphanumeric(), "_");
+    format!("{identifier}__{name}")
+}
+
+/// [`terraform_address`] for a template of a request of `resource_type`, whose references may
+/// also name the type's shared blocks (`shared.TYPE.NAME`, `shared.data.TYPE.NAME`).
+fn request_address(resource_type: &str, tenant: &str, resource: &str, address: &str) -> String {
+    match address.strip_prefix(crate::parse::SHARED_PREFIX) {
+        Some(shared) => shared_address(resource_type, shared),
+        None => terraform_address(tenant, resource, address),
+    }
+}
+
+/// The Terraform address of the shared block `address` (`TYPE.NAME`, `data.TYPE.NAME`) of
+/// `resource_type`.
+fn shared_address(resource_type: &str, address: &str) -> String {
+    match address.rsplit_once('.') {
+        Some((kind, name)) => format!("{kind}.{}", shared_block_name(resource_type, name)),
+        None => address.to_string(),
+    }
+}
+
+/// The name of the data network's security group (`aws_security_group.<this>`) in a cluster's
+/// root module, which `${network.securityGroupId}` names.
+pub const DATA_SECURITY_GROUP: &str = "data";
+
+/// The name of the private subnet of zone `zone` (`aws_subnet.<this>`), the data subnets of
+/// `${network.dataSubnetIds}`.
+pub fn private_subnet_name(zone: usize) -> String {
+    format!("private_{zone}")
+}
+
+/// The Terraform expressions of `${network.dataSubnetIds}` (a list) and
+/// `${network.securityGroupId}`.
+fn network_expressions() -> (String, String) {
+    let subnets: Vec<String> = (0..ZONES)
+        .map(|zone| format!("aws_subnet.{}.id", private_subnet_name(zone)))
+        .collect();
+    (
+        format!("[{}]", subnets.join(", ")),
+        format!("aws_security_group.{DATA_SECURITY_GROUP}.id"),
+    )
+}
+
 /// The Terraform address of block `address` (`TYPE.NAME` or `data.TYPE.NAME`, as a `terraform`
 /// resource type declares it) in the instance for resource `resource` of tenant `tenant`:
 /// `TYPE.<tenant>__<resource>__NAME`. Tenant and resource names are DNS labels (no `_`), so the
@@ -187,14 +252,18 @@ fn instance_block_name(tenant: &str, resource: &str, name: &str) -> String {
 }
 
 /// The instances of the `terraform` resource types the services of `env_name` request, in
-/// `region`; a resource shared by id is instantiated once.
+/// `region` (a resource shared by id is instantiated once), and the shared blocks of each type
+/// requested there.
 fn terraform_instances(
     spec: &ResolvedSpec,
     env_name: &str,
     region: &str,
-) -> Vec<TerraformInstance> {
+) -> (Vec<TerraformInstance>, Vec<SharedTerraformInstance>) {
     let platform = spec.platform.name();
+    let (data_subnet_ids, security_group_id) = network_expressions();
+    let no_params = BTreeMap::new();
     let mut out: BTreeMap<(String, String), TerraformInstance> = BTreeMap::new();
+    let mut shared_out: BTreeMap<String, SharedTerraformInstance> = BTreeMap::new();
     for service in &spec.services {
         let Some(instance) = service.instances.iter().find(|i| i.environment == env_name) else {
             continue;
@@ -221,8 +290,15 @@ fn terraform_instances(
             else {
                 continue;
             };
-            let address = |a: &str| terraform_address(&service.tenant, &resource, a);
-            let blocks = |section: &BTreeMap<String, BTreeMap<String, serde_json::Value>>| {
+            let address = |a: &str| request_address(&data.name, &service.tenant, &resource, a);
+            let references = type_template::TerraformReferences {
+                address: &address,
+                data_subnet_ids: &data_subnet_ids,
+                security_group_id: &security_group_id,
+            };
+            let render = |section: &BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+                          ctx: &type_template::TemplateContext<'_>,
+                          block_name: &dyn Fn(&str) -> String| {
                 section
                     .iter()
                     .map(|(kind, named)| {
@@ -230,8 +306,8 @@ fn terraform_instances(
                             .iter()
                             .map(|(name, body)| {
                                 (
-                                    instance_block_name(&service.tenant, &resource, name),
-                                    type_template::render_terraform_json(body, &ctx, &address),
+                                    block_name(name),
+                                    type_template::render_terraform_json(body, ctx, &references),
                                 )
                             })
                             .collect();
@@ -239,6 +315,31 @@ fn terraform_instances(
                     })
                     .collect()
             };
+            if let Some(shared) = &terraform.shared
+                && !shared_out.contains_key(&data.name)
+            {
+                // Filled once per cluster: only the cluster's placeholders (resolve checked).
+                let cluster_ctx = type_template::TemplateContext {
+                    resource: "",
+                    class: "",
+                    params: &no_params,
+                    tenant: "",
+                    namespace: "",
+                    ..ctx
+                };
+                let block_name = |name: &str| shared_block_name(&data.name, name);
+                shared_out.insert(
+                    data.name.clone(),
+                    SharedTerraformInstance {
+                        resource_type: data.name.clone(),
+                        resources: render(&shared.resource, &cluster_ctx, &block_name),
+                        data: render(&shared.data, &cluster_ctx, &block_name),
+                        origin: resource_use.span,
+                    },
+                );
+            }
+            let block_name = |name: &str| instance_block_name(&service.tenant, &resource, name);
+            let blocks = |section| render(section, &ctx, &block_name);
             let prefix = super::resource::secret_prefix(&names, &resource);
             let secrets = data
                 .spec
@@ -246,8 +347,11 @@ fn terraform_instances(
                 .iter()
                 .filter(|o| o.secret)
                 .filter_map(|o| {
-                    let value =
-                        type_template::render_terraform_text(o.value.as_deref()?, &ctx, &address);
+                    let value = type_template::render_terraform_text(
+                        o.value.as_deref()?,
+                        &ctx,
+                        &references,
+                    );
                     Some((format!("{prefix}/{}", o.name), value))
                 })
                 .collect();
@@ -263,7 +367,10 @@ fn terraform_instances(
             out.insert(key, planned);
         }
     }
-    out.into_values().collect()
+    (
+        out.into_values().collect(),
+        shared_out.into_values().collect(),
+    )
 }
 
 /// The IAM statements the `terraform` types a service requests give its role (their `access`),
@@ -282,10 +389,10 @@ fn terraform_access(
     };
     let mut out = Vec::new();
     for resource_use in &instance.requires {
-        let Some(terraform) = resource_use
+        let Some((data_name, terraform)) = resource_use
             .data
             .as_ref()
-            .and_then(|d| d.spec.terraform.as_ref())
+            .and_then(|d| Some((&d.name, d.spec.terraform.as_ref()?)))
         else {
             continue;
         };
@@ -294,17 +401,27 @@ fn terraform_access(
         else {
             continue;
         };
-        let address = |a: &str| terraform_address(tenant, &resource, a);
+        let address = |a: &str| request_address(data_name, tenant, &resource, a);
+        let (data_subnet_ids, security_group_id) = network_expressions();
+        let references = type_template::TerraformReferences {
+            address: &address,
+            data_subnet_ids: &data_subnet_ids,
+            security_group_id: &security_group_id,
+        };
         for statement in &terraform.access {
-            out.push(Permission {
+            let permission = Permission {
                 actions: statement.actions.clone(),
                 resources: statement
                     .resources
                     .iter()
-                    .map(|r| type_template::render_terraform_text(r, &ctx, &address))
+                    .map(|r| type_template::render_terraform_text(r, &ctx, &references))
                     .collect(),
                 conditions: Vec::new(),
-            });
+            };
+            // Two requests of a type with shared blocks give the same statement on them once.
+            if !out.contains(&permission) {
+                out.push(permission);
+            }
         }
     }
     out
@@ -350,7 +467,12 @@ pub(crate) fn data_ports(spec: &ResolvedSpec, env_name: &str) -> Vec<u16> {
         // Atlas runs outside the VPC.
         .filter(|resource_use| resource_use.resource_type != crate::parse::ResourceType::Mongodb)
         .filter_map(|resource_use| match &resource_use.data {
-            Some(data) => data.spec.crossplane.as_ref().and_then(|c| c.network_port),
+            Some(data) => data
+                .spec
+                .crossplane
+                .as_ref()
+                .and_then(|c| c.network_port)
+                .or_else(|| data.spec.terraform.as_ref()?.network_port),
             None => {
                 super::resource::database_settings(resource_use.resource_type, "").map(|d| d.port)
             }
@@ -883,6 +1005,7 @@ fn regional(
         Vec::new()
     };
     let application_secrets = root_module_secrets(spec, env_name, &cluster);
+    let (terraform_instances, terraform_shared) = terraform_instances(spec, env_name, region);
     let network_secret =
         (!data_ports.is_empty()).then(|| super::network_secret_name(platform, &cluster));
     Some(RegionalFoundation {
@@ -921,7 +1044,8 @@ fn regional(
         network_secret,
         secret_recovery_window_days: if production { 30 } else { 7 },
         deletion_protection: production,
-        terraform_instances: terraform_instances(spec, env_name, region),
+        terraform_instances,
+        terraform_shared,
         node_provisioners,
         location,
         source: env.parsed.doc.file,
@@ -1623,5 +1747,42 @@ mod tests {
             terraform_address("a-b", "c", "aws_kms_key.key"),
             terraform_address("a", "b-c", "aws_kms_key.key")
         );
+    }
+
+    #[test]
+    fn shared_blocks_are_named_after_the_type_apart_from_every_request() {
+        assert_eq!(
+            request_address(
+                "kafka-topic",
+                "shop",
+                "events",
+                "shared.aws_msk_serverless_cluster.kafka"
+            ),
+            "aws_msk_serverless_cluster.kafka_topic__kafka"
+        );
+        assert_eq!(
+            request_address(
+                "kafka-topic",
+                "shop",
+                "events",
+                "shared.data.aws_partition.current"
+            ),
+            "data.aws_partition.kafka_topic__current"
+        );
+        assert_eq!(
+            request_address("kafka-topic", "shop", "events", "aws_kms_key.key"),
+            "aws_kms_key.shop__events__key"
+        );
+        // Two parts against three: a tenant named like the type does not meet its shared block.
+        assert_ne!(
+            shared_address("kafka-topic", "aws_kms_key.a_b"),
+            terraform_address("kafka-topic", "a", "aws_kms_key.b")
+        );
+        let (subnets, group) = network_expressions();
+        assert_eq!(
+            subnets,
+            "[aws_subnet.private_0.id, aws_subnet.private_1.id, aws_subnet.private_2.id]"
+        );
+        assert_eq!(group, "aws_security_group.data.id");
     }
 }

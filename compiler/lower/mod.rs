@@ -17,10 +17,11 @@ use rayon::prelude::*;
 use serde_json::Value as Json;
 
 pub use foundation::{
-    AccessEntry, ApplicationSecret, AwsLocation, DISCOVERY_TAG, DelegatedZone, Foundation,
-    GitHubDeploy, IdentityOwner, Network, NodeProvisioner, Permission, PlannedDns,
-    PlannedNodeGroup, PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry, StateBackend,
-    TerraformInstance, WorkloadIdentity, ZONES, ZoneDelegation, ZoneSource, secrets_key_alias,
+    AccessEntry, ApplicationSecret, AwsLocation, DATA_SECURITY_GROUP, DISCOVERY_TAG, DelegatedZone,
+    Foundation, GitHubDeploy, IdentityOwner, Network, NodeProvisioner, Permission, PlannedDns,
+    PlannedNodeGroup, PlannedTaint, REGISTRY_FOLDER, RegionalFoundation, Registry,
+    SharedTerraformInstance, StateBackend, TerraformInstance, WorkloadIdentity, ZONES,
+    ZoneDelegation, ZoneSource, private_subnet_name, secrets_key_alias,
 };
 
 pub use resource::{

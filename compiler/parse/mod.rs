@@ -49,7 +49,8 @@ pub use resource::{
 };
 pub use resource_type::{
     AccessStatement, CrossplaneProvision, ExternalProvision, ExternalValues, KubernetesProvision,
-    OutputDefinition, ProvisionMode, ResourceTypeSpec, TerraformProvision,
+    OutputDefinition, ProvisionMode, ResourceTypeSpec, SHARED_PREFIX, SharedBlocks,
+    TerraformProvision,
 };
 pub use schema::{SchemaSet, SpecKind, check_against_schema};
 pub use service::{

@@ -132,6 +132,15 @@ pub struct ExternalValues {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TerraformProvision {
+    /// The port the type's resources listen on in the environment's data network: the root
+    /// module admits it in the data security group, and the blocks may place them with
+    /// `${network.dataSubnetIds}` and `${network.securityGroupId}`.
+    #[serde(default)]
+    pub network_port: Option<u16>,
+    /// Blocks instantiated once in a cluster's root module where at least one request of the
+    /// type is placed (a cluster every request shares, such as an MSK Serverless cluster).
+    #[serde(default)]
+    pub shared: Option<SharedBlocks>,
     /// Terraform JSON's `resource`: resource type, then the type's own name for the block, then
     /// its arguments.
     #[serde(default)]
@@ -144,6 +153,21 @@ pub struct TerraformProvision {
     pub access: Vec<AccessStatement>,
 }
 
+/// `spec.terraform.shared`: a `terraform` type's blocks shared by every request in a cluster.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SharedBlocks {
+    /// Terraform JSON's `resource`, as in [`TerraformProvision::resource`].
+    #[serde(default)]
+    pub resource: BTreeMap<String, BTreeMap<String, Json>>,
+    /// Terraform JSON's `data`.
+    #[serde(default)]
+    pub data: BTreeMap<String, BTreeMap<String, Json>>,
+}
+
+/// The prefix of a shared block's address in a template (`shared.TYPE.NAME`).
+pub const SHARED_PREFIX: &str = "shared.";
+
 /// One allow statement of a `terraform` type's `access`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -153,17 +177,42 @@ pub struct AccessStatement {
     pub resources: Vec<String>,
 }
 
+type Blocks = BTreeMap<String, BTreeMap<String, Json>>;
+
+/// The addresses of `resource` and `data` blocks, `TYPE.NAME` and `data.TYPE.NAME`, each after
+/// `prefix`.
+fn block_addresses(prefix: &str, resource: &Blocks, data: &Blocks) -> Vec<String> {
+    let resources = resource.iter().flat_map(|(kind, blocks)| {
+        blocks
+            .keys()
+            .map(move |name| format!("{prefix}{kind}.{name}"))
+    });
+    let data = data.iter().flat_map(|(kind, blocks)| {
+        blocks
+            .keys()
+            .map(move |name| format!("{prefix}data.{kind}.{name}"))
+    });
+    resources.chain(data).collect()
+}
+
 impl TerraformProvision {
-    /// The addresses a template may refer to, `TYPE.NAME` and `data.TYPE.NAME`, sorted.
+    /// The addresses a request's template may refer to, sorted: its own blocks (`TYPE.NAME`,
+    /// `data.TYPE.NAME`) and the shared ones (`shared.TYPE.NAME`, `shared.data.TYPE.NAME`).
     pub fn addresses(&self) -> Vec<String> {
-        let resources = self
-            .resource
-            .iter()
-            .flat_map(|(kind, blocks)| blocks.keys().map(move |name| format!("{kind}.{name}")));
-        let data = self.data.iter().flat_map(|(kind, blocks)| {
-            blocks.keys().map(move |name| format!("data.{kind}.{name}"))
-        });
-        let mut out: Vec<String> = resources.chain(data).collect();
+        let mut out = block_addresses("", &self.resource, &self.data);
+        out.extend(self.shared_addresses());
+        out.sort();
+        out
+    }
+
+    /// The addresses of the shared blocks (`shared.TYPE.NAME`, `shared.data.TYPE.NAME`), the
+    /// only ones a shared block may refer to, sorted.
+    pub fn shared_addresses(&self) -> Vec<String> {
+        let mut out = self
+            .shared
+            .as_ref()
+            .map(|shared| block_addresses(SHARED_PREFIX, &shared.resource, &shared.data))
+            .unwrap_or_default();
         out.sort();
         out
     }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
-use super::type_template;
+use super::type_template::{self, Known};
 use crate::diagnostic::{Diagnostic, DiagnosticKind, RefKind};
 use crate::parse::{
     Document, OutputDefinition, OutputSource, ParamDefinition, Parsed, PlatformSpec, ProvisionMode,
@@ -548,10 +548,11 @@ fn check_data_type(
                 ));
                 continue;
             }
-            let known = KnownPlaceholders {
+            let known = Known {
                 params: &params,
                 outputs: if terraform_secret { &[] } else { &joinable },
                 terraform: if terraform_secret { &addresses } else { &[] },
+                ..Known::default()
             };
             check_placeholders(doc, &path, value, &known, diagnostics);
         }
@@ -614,33 +615,47 @@ fn check_data_type(
     if let Some(crossplane) = &spec.crossplane {
         check_crossplane(crossplane, doc, diagnostics);
     }
-    let plain = KnownPlaceholders {
+    let plain = Known {
         params: &params,
-        outputs: &[],
-        terraform: &[],
+        ..Known::default()
     };
     for (path, text) in strings {
         check_placeholders(doc, &path, text, &plain, diagnostics);
     }
     if let Some(terraform) = &spec.terraform {
-        check_terraform(terraform, doc, &params, &addresses, diagnostics);
+        check_terraform(terraform, doc, &params, diagnostics);
     }
 }
 
 /// A `terraform` type's blocks and access statements: their placeholders (references to the
-/// type's own blocks included), and each statement's resources naming one of those blocks, so a
-/// workload's role is never given a resource the type does not create.
+/// type's own blocks included; a shared block's only to shared blocks and the cluster's
+/// placeholders), and each statement's resources naming one of those blocks, so a workload's
+/// role is never given a resource the type does not create.
 fn check_terraform(
     terraform: &crate::parse::TerraformProvision,
     doc: &Document,
     params: &[String],
-    addresses: &[String],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let known = KnownPlaceholders {
+    let addresses = terraform.addresses();
+    let shared_addresses = terraform.shared_addresses();
+    // Without `networkPort` the network placeholders are reported once, below, for what they
+    // need, and not as unknown.
+    let network = terraform.network_port.is_some();
+    let reported = |placeholder: &str| {
+        network
+            || ![
+                type_template::NETWORK_SUBNETS,
+                type_template::NETWORK_SECURITY_GROUP,
+            ]
+            .iter()
+            .any(|n| placeholder == format!("${{{n}}}"))
+    };
+    let known = Known {
         params,
-        outputs: &[],
-        terraform: addresses,
+        terraform: &addresses,
+        network,
+        ..Known::default()
     };
     let mut strings = Vec::new();
     for (section, blocks) in [("resource", &terraform.resource), ("data", &terraform.data)] {
@@ -649,6 +664,64 @@ fn check_terraform(
                 let path = ["spec", "terraform", section, kind.as_str(), name.as_str()]
                     .map(str::to_string);
                 type_template::strings(body, &path, &mut strings);
+            }
+        }
+    }
+    let mut shared_strings = Vec::new();
+    if let Some(shared) = &terraform.shared {
+        for (section, blocks) in [("resource", &shared.resource), ("data", &shared.data)] {
+            for (kind, named) in blocks {
+                for (name, body) in named {
+                    let path = [
+                        "spec",
+                        "terraform",
+                        "shared",
+                        section,
+                        kind.as_str(),
+                        name.as_str(),
+                    ]
+                    .map(str::to_string);
+                    type_template::strings(body, &path, &mut shared_strings);
+                }
+            }
+        }
+    }
+    let shared_known = Known {
+        terraform: &shared_addresses,
+        cluster_only: true,
+        network,
+        ..Known::default()
+    };
+    for (path, text) in &shared_strings {
+        for (placeholder, start, end) in type_template::unknown_placeholders(text, &shared_known) {
+            if !reported(&placeholder) {
+                continue;
+            }
+            let at = placeholder_span(doc, path, text, start, end);
+            // A placeholder a request's blocks may use: say why it cannot be used here.
+            if type_template::unknown_placeholders(&placeholder, &known).is_empty() {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::InvalidValue {
+                        message: format!("a shared block cannot use `{placeholder}`"),
+                        help: Some(format!(
+                            "a shared block is one per cluster, for every request of the type there: it may use {}; a request's own values belong in the type's `resource`, `data`, `access` or outputs",
+                            type_template::known_placeholders(&shared_known)
+                                .iter()
+                                .map(|k| format!("`{k}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    },
+                    at,
+                ));
+            } else {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::UnknownTypePlaceholder {
+                        placeholder,
+                        known: type_template::known_placeholders(&shared_known),
+                    },
+                    at,
+                ));
             }
         }
     }
@@ -674,8 +747,53 @@ fn check_terraform(
             strings.push((path, resource.as_str()));
         }
     }
+    // Access statements included: no network placeholder without the network.
+    for (path, text) in strings.iter().chain(&shared_strings) {
+        if terraform.network_port.is_none() {
+            for (start, end) in type_template::network_placeholders(text) {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::InvalidValue {
+                        message: format!(
+                            "`{}` needs the type's `networkPort`",
+                            text.get(start..end).unwrap_or_default()
+                        ),
+                        help: Some(
+                            "set `terraform.networkPort` to the port the type's resources listen on: the cluster's Terraform then creates the data network (private subnets, a security group) and admits that port from the VPC"
+                                .into(),
+                        ),
+                    },
+                    placeholder_span(doc, path, text, start, end),
+                ));
+            }
+        }
+        if let Some((start, end)) = type_template::list_placeholder_in_text(text) {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::InvalidValue {
+                    message: format!(
+                        "`${{{}}}` is a list, not text",
+                        type_template::NETWORK_SUBNETS
+                    ),
+                    help: Some(
+                        "write it as the whole string of an argument that takes a list of subnet ids (`subnet_ids: ${network.dataSubnetIds}`)"
+                            .into(),
+                    ),
+                },
+                placeholder_span(doc, path, text, start, end),
+            ));
+        }
+    }
     for (path, text) in strings {
-        check_placeholders(doc, &path, text, &known, diagnostics);
+        for (placeholder, start, end) in type_template::unknown_placeholders(text, &known) {
+            if reported(&placeholder) {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::UnknownTypePlaceholder {
+                        placeholder,
+                        known: type_template::known_placeholders(&known),
+                    },
+                    placeholder_span(doc, &path, text, start, end),
+                ));
+            }
+        }
     }
 }
 
@@ -748,33 +866,29 @@ fn unknown_environment(name: &str, environments: &[String], span: Span) -> Diagn
     )
 }
 
-/// What a template may name besides the fixed placeholders.
-struct KnownPlaceholders<'a> {
-    params: &'a [String],
-    /// Outputs an output's value may join in.
-    outputs: &'a [String],
-    /// A `terraform` type's own blocks, where its templates may refer to them.
-    terraform: &'a [String],
-}
-
 /// Reports each placeholder of `text` (the string at `path`) a template may not use, at its
 /// position inside the string when the node is a plain or simply quoted scalar.
 fn check_placeholders(
     doc: &Document,
     path: &[String],
     text: &str,
-    known: &KnownPlaceholders<'_>,
+    known: &Known<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let KnownPlaceholders {
-        params,
-        outputs,
-        terraform,
-    } = known;
-    let problems = type_template::unknown_placeholders(text, params, outputs, terraform);
-    if problems.is_empty() {
-        return;
+    for (placeholder, start, end) in type_template::unknown_placeholders(text, known) {
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::UnknownTypePlaceholder {
+                placeholder,
+                known: type_template::known_placeholders(known),
+            },
+            placeholder_span(doc, path, text, start, end),
+        ));
     }
+}
+
+/// The span of bytes `start..end` of `text`, the string at `path`, when the node is a plain or
+/// simply quoted scalar; the node's otherwise.
+fn placeholder_span(doc: &Document, path: &[String], text: &str, start: usize, end: usize) -> Span {
     let span = doc.span(path);
     let offset =
         match (span.end - span.start).checked_sub(u32::try_from(text.len()).unwrap_or(u32::MAX)) {
@@ -782,21 +896,12 @@ fn check_placeholders(
             Some(2) => Some(1),
             _ => None,
         };
-    for (placeholder, start, end) in problems {
-        let at = match offset {
-            Some(offset) => {
-                let base = usize::try_from(span.start + offset).unwrap_or(0);
-                Span::new(span.file, base + start, base + end)
-            }
-            None => span,
-        };
-        diagnostics.push(Diagnostic::new(
-            DiagnosticKind::UnknownTypePlaceholder {
-                placeholder,
-                known: type_template::known_placeholders(params, outputs, terraform),
-            },
-            at,
-        ));
+    match offset {
+        Some(offset) => {
+            let base = usize::try_from(span.start + offset).unwrap_or(0);
+            Span::new(span.file, base + start, base + end)
+        }
+        None => span,
     }
 }
 

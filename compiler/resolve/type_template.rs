@@ -7,7 +7,9 @@
 //! names an attribute of one of the type's own blocks (`ADDRESS` is `TYPE.NAME` or
 //! `data.TYPE.NAME` as the type declares it) and is rewritten into the instance's Terraform
 //! address; every other `${` and `%{` that reaches the output is escaped (`$${`, `%%{`), so the
-//! only Terraform expressions in a generated block are the references pave checked.
+//! only Terraform expressions in a generated block are the references pave checked. A type's
+//! blocks shared by every request in a cluster are `${terraform.shared.ADDRESS.ATTR}`, and
+//! `${network.dataSubnetIds}` and `${network.securityGroupId}` name the cluster's data network.
 
 use std::collections::BTreeMap;
 
@@ -24,6 +26,60 @@ pub const PLACEHOLDERS: [&str; 8] = [
     "tenant.namespace",
     "platform.name",
 ];
+
+/// The placeholders of a template filled once per cluster (a `terraform` type's shared blocks):
+/// those that do not depend on a request.
+pub const CLUSTER_PLACEHOLDERS: [&str; 4] = [
+    "environment.name",
+    "environment.type",
+    "region",
+    "platform.name",
+];
+
+/// `${network.dataSubnetIds}`: the data subnets' ids, a list (so only a whole string).
+pub const NETWORK_SUBNETS: &str = "network.dataSubnetIds";
+/// `${network.securityGroupId}`: the data security group's id.
+pub const NETWORK_SECURITY_GROUP: &str = "network.securityGroupId";
+
+/// What a template may name besides the fixed placeholders.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known<'a> {
+    pub params: &'a [String],
+    /// Outputs an output's value may join in.
+    pub outputs: &'a [String],
+    /// A `terraform` type's block addresses a template may refer to (`TYPE.NAME`,
+    /// `data.TYPE.NAME`, `shared.TYPE.NAME`, ...).
+    pub terraform: &'a [String],
+    /// Filled once per cluster: only [`CLUSTER_PLACEHOLDERS`] (no parameters either).
+    pub cluster_only: bool,
+    /// The data network's placeholders (a `terraform` type with `networkPort`).
+    pub network: bool,
+}
+
+impl Known<'_> {
+    /// Whether the fixed placeholder (or `${params.…}`, `${network.…}`) `name` may be used.
+    fn fixed(&self, name: &str) -> bool {
+        if self.cluster_only {
+            CLUSTER_PLACEHOLDERS.contains(&name)
+        } else {
+            PLACEHOLDERS.contains(&name)
+                || name
+                    .strip_prefix("params.")
+                    .is_some_and(|p| self.params.iter().any(|k| k == p))
+        }
+    }
+}
+
+/// The Terraform expressions pave's references in a `terraform` type's templates become.
+pub struct TerraformReferences<'a> {
+    /// The address of one of the type's blocks (`TYPE.NAME`, `data.TYPE.NAME`,
+    /// `shared.TYPE.NAME`, `shared.data.TYPE.NAME`) in the root module.
+    pub address: &'a dyn Fn(&str) -> String,
+    /// `${network.dataSubnetIds}`, a list expression (`[aws_subnet.x.id, ...]`).
+    pub data_subnet_ids: &'a str,
+    /// `${network.securityGroupId}` (`aws_security_group.x.id`).
+    pub security_group_id: &'a str,
+}
 
 /// What the placeholders stand for, for one resource in one region.
 pub struct TemplateContext<'a> {
@@ -106,10 +162,15 @@ fn pieces(text: &str) -> Vec<Piece<'_>> {
 pub const TERRAFORM_PREFIX: &str = "terraform.";
 
 /// A `${terraform.…}` placeholder's name (without `terraform.`) split into the block address it
-/// names (`TYPE.NAME` or `data.TYPE.NAME`) and the attribute path after it; `None` when it has no
-/// attribute or a character Terraform's traversal syntax does not allow.
+/// names (`TYPE.NAME` or `data.TYPE.NAME`, each maybe after `shared.`) and the attribute path
+/// after it; `None` when it has no attribute or a character Terraform's traversal syntax does not
+/// allow.
 pub fn split_terraform_reference(name: &str) -> Option<(&str, &str)> {
-    let segments = if name.starts_with("data.") { 3 } else { 2 };
+    let shared = usize::from(name.starts_with(crate::parse::SHARED_PREFIX));
+    let unshared = name
+        .strip_prefix(crate::parse::SHARED_PREFIX)
+        .unwrap_or(name);
+    let segments = shared + if unshared.starts_with("data.") { 3 } else { 2 };
     let mut end = 0;
     for _ in 0..segments {
         let rest = &name[end..];
@@ -126,32 +187,25 @@ pub fn split_terraform_reference(name: &str) -> Option<(&str, &str)> {
     valid.then_some((address, attribute))
 }
 
-/// The placeholders of `text` a template may not use (`params` are the type's parameters,
-/// `outputs` the other outputs an output's value may join in, `${outputs.NAME}`, `terraform` the
-/// addresses of a `terraform` type's own blocks where `${terraform.ADDRESS.ATTR}` may name
-/// them), with their byte ranges in `text`.
-pub fn unknown_placeholders(
-    text: &str,
-    params: &[String],
-    outputs: &[String],
-    terraform: &[String],
-) -> Vec<(String, usize, usize)> {
+/// The placeholders of `text` a template may not use (see [`Known`]: the type's parameters,
+/// the other outputs an output's value may join in, `${outputs.NAME}`, the addresses of a
+/// `terraform` type's blocks where `${terraform.ADDRESS.ATTR}` may name them), with their byte
+/// ranges in `text`.
+pub fn unknown_placeholders(text: &str, known: &Known<'_>) -> Vec<(String, usize, usize)> {
     let mut out = Vec::new();
     for piece in pieces(text) {
         match piece {
             Piece::Text(_) => {}
             Piece::Placeholder(name, start, end) => {
-                let known = PLACEHOLDERS.contains(&name)
-                    || name
-                        .strip_prefix("params.")
-                        .is_some_and(|p| params.iter().any(|k| k == p))
+                let known = known.fixed(name)
+                    || (known.network && [NETWORK_SUBNETS, NETWORK_SECURITY_GROUP].contains(&name))
                     || name
                         .strip_prefix("outputs.")
-                        .is_some_and(|o| outputs.iter().any(|k| k == o))
+                        .is_some_and(|o| known.outputs.iter().any(|k| k == o))
                     || name
                         .strip_prefix(TERRAFORM_PREFIX)
                         .and_then(split_terraform_reference)
-                        .is_some_and(|(address, _)| terraform.iter().any(|a| a == address));
+                        .is_some_and(|(address, _)| known.terraform.iter().any(|a| a == address));
                 if !known {
                     out.push((format!("${{{name}}}"), start, end));
                 }
@@ -163,22 +217,70 @@ pub fn unknown_placeholders(
 }
 
 /// The names a template may use, for help texts.
-pub fn known_placeholders(
-    params: &[String],
-    outputs: &[String],
-    terraform: &[String],
-) -> Vec<String> {
-    PLACEHOLDERS
+pub fn known_placeholders(known: &Known<'_>) -> Vec<String> {
+    let fixed: &[&str] = if known.cluster_only {
+        &CLUSTER_PLACEHOLDERS
+    } else {
+        &PLACEHOLDERS
+    };
+    let params: &[String] = if known.cluster_only {
+        &[]
+    } else {
+        known.params
+    };
+    let network: &[&str] = if known.network {
+        &[NETWORK_SUBNETS, NETWORK_SECURITY_GROUP]
+    } else {
+        &[]
+    };
+    fixed
         .iter()
         .map(|p| format!("${{{p}}}"))
         .chain(params.iter().map(|p| format!("${{params.{p}}}")))
-        .chain(outputs.iter().map(|o| format!("${{outputs.{o}}}")))
+        .chain(known.outputs.iter().map(|o| format!("${{outputs.{o}}}")))
+        .chain(network.iter().map(|p| format!("${{{p}}}")))
         .chain(
-            terraform
+            known
+                .terraform
                 .iter()
                 .map(|a| format!("${{{TERRAFORM_PREFIX}{a}.ATTRIBUTE}}")),
         )
         .collect()
+}
+
+/// The byte ranges of the data network's placeholders (`${network.…}`) in `text`.
+pub fn network_placeholders(text: &str) -> Vec<(usize, usize)> {
+    pieces(text)
+        .into_iter()
+        .filter_map(|piece| match piece {
+            Piece::Placeholder(name, start, end)
+                if [NETWORK_SUBNETS, NETWORK_SECURITY_GROUP].contains(&name) =>
+            {
+                Some((start, end))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether a list placeholder (`${network.dataSubnetIds}`) in `text` is not the whole string,
+/// where Terraform would have to make text of a list; its byte range.
+pub fn list_placeholder_in_text(text: &str) -> Option<(usize, usize)> {
+    let pieces = pieces(text);
+    if matches!(
+        pieces.as_slice(),
+        [
+            Piece::Text(""),
+            Piece::Placeholder(NETWORK_SUBNETS, ..),
+            Piece::Text("")
+        ]
+    ) {
+        return None;
+    }
+    pieces.into_iter().find_map(|piece| match piece {
+        Piece::Placeholder(NETWORK_SUBNETS, start, end) => Some((start, end)),
+        _ => None,
+    })
 }
 
 /// The value of a text that is exactly one placeholder (nothing around it), which keeps its
@@ -202,13 +304,13 @@ pub fn has_terraform_reference(text: &str) -> bool {
 }
 
 /// `text` as a Terraform string template: placeholders filled in, each
-/// `${terraform.ADDRESS.ATTR}` rewritten to `${<address(ADDRESS)>.ATTR}`, and every other `${`
-/// or `%{` escaped so that Terraform reads it literally. A string that is one parameter keeps
-/// its JSON type, as in [`render`].
+/// `${terraform.ADDRESS.ATTR}` rewritten to `${<address(ADDRESS)>.ATTR}`, each `${network.…}`
+/// to its expression, and every other `${` or `%{` escaped so that Terraform reads it literally.
+/// A string that is one parameter keeps its JSON type, as in [`render`].
 pub fn render_terraform(
     text: &str,
     ctx: &TemplateContext<'_>,
-    address: &dyn Fn(&str) -> String,
+    references: &TerraformReferences<'_>,
 ) -> Json {
     let pieces = pieces(text);
     if let Some(value) = whole_placeholder(&pieces, ctx).filter(|value| !value.is_string()) {
@@ -229,8 +331,22 @@ pub fn render_terraform(
                     .strip_prefix(TERRAFORM_PREFIX)
                     .and_then(split_terraform_reference)
                 {
-                    push(true, &format!("${{{}.{attribute}}}", address(block)));
+                    push(
+                        true,
+                        &format!("${{{}.{attribute}}}", (references.address)(block)),
+                    );
                     continue;
+                }
+                match name {
+                    NETWORK_SUBNETS => {
+                        push(true, &format!("${{{}}}", references.data_subnet_ids));
+                        continue;
+                    }
+                    NETWORK_SECURITY_GROUP => {
+                        push(true, &format!("${{{}}}", references.security_group_id));
+                        continue;
+                    }
+                    _ => {}
                 }
                 match ctx.value(name) {
                     Some(Json::String(s)) => push(false, &s),
@@ -268,9 +384,9 @@ pub fn render_terraform(
 pub fn render_terraform_text(
     text: &str,
     ctx: &TemplateContext<'_>,
-    address: &dyn Fn(&str) -> String,
+    references: &TerraformReferences<'_>,
 ) -> String {
-    match render_terraform(text, ctx, address) {
+    match render_terraform(text, ctx, references) {
         Json::String(text) => text,
         other => other.to_string(),
     }
@@ -280,19 +396,19 @@ pub fn render_terraform_text(
 pub fn render_terraform_json(
     value: &Json,
     ctx: &TemplateContext<'_>,
-    address: &dyn Fn(&str) -> String,
+    references: &TerraformReferences<'_>,
 ) -> Json {
     match value {
-        Json::String(text) => render_terraform(text, ctx, address),
+        Json::String(text) => render_terraform(text, ctx, references),
         Json::Array(items) => Json::Array(
             items
                 .iter()
-                .map(|v| render_terraform_json(v, ctx, address))
+                .map(|v| render_terraform_json(v, ctx, references))
                 .collect(),
         ),
         Json::Object(map) => Json::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), render_terraform_json(v, ctx, address)))
+                .map(|(k, v)| (k.clone(), render_terraform_json(v, ctx, references)))
                 .collect(),
         ),
         other => other.clone(),
@@ -465,9 +581,10 @@ mod tests {
         assert_eq!(
             unknown_placeholders(
                 "${params.size} ${params.nope} $$ ${cluster.name",
-                &params,
-                &[],
-                &[]
+                &Known {
+                    params: &params,
+                    ..Known::default()
+                }
             ),
             vec![
                 ("${params.nope}".to_string(), 15, 29),
@@ -496,9 +613,10 @@ mod tests {
         assert_eq!(
             unknown_placeholders(
                 "${terraform.aws_dynamodb_table.table.arn}/${terraform.aws_dynamodb_table.other.arn}",
-                &[],
-                &[],
-                &declared
+                &Known {
+                    terraform: &declared,
+                    ..Known::default()
+                }
             ),
             vec![(
                 "${terraform.aws_dynamodb_table.other.arn}".to_string(),
@@ -508,7 +626,11 @@ mod tests {
         );
         // Not in a type without Terraform blocks.
         assert_eq!(
-            unknown_placeholders("${terraform.aws_dynamodb_table.table.arn}", &[], &[], &[]).len(),
+            unknown_placeholders(
+                "${terraform.aws_dynamodb_table.table.arn}",
+                &Known::default()
+            )
+            .len(),
             1
         );
     }
@@ -521,6 +643,11 @@ mod tests {
         ]);
         let ctx = ctx(&params);
         let address = |a: &str| a.replace(".table", ".shop__api_flags__table");
+        let address = TerraformReferences {
+            address: &address,
+            data_subnet_ids: "[aws_subnet.private_0.id, aws_subnet.private_1.id]",
+            security_group_id: "aws_security_group.data.id",
+        };
         assert_eq!(
             render_terraform(
                 "${terraform.aws_dynamodb_table.table.arn}/index/*",
@@ -540,6 +667,76 @@ mod tests {
         assert_eq!(
             render_terraform("$$${terraform.aws_kms_key.table.arn}", &ctx, &address),
             Json::from("${\"$\"}${aws_kms_key.shop__api_flags__table.arn}")
+        );
+    }
+
+    #[test]
+    fn shared_references_and_the_network_are_terraform_expressions() {
+        assert_eq!(
+            split_terraform_reference("shared.aws_msk_serverless_cluster.kafka.cluster_uuid"),
+            Some(("shared.aws_msk_serverless_cluster.kafka", "cluster_uuid"))
+        );
+        assert_eq!(
+            split_terraform_reference("shared.data.aws_partition.current.partition"),
+            Some(("shared.data.aws_partition.current", "partition"))
+        );
+        let params = BTreeMap::new();
+        let ctx = ctx(&params);
+        let address = |a: &str| {
+            a.replace("shared.", "")
+                .replace(".kafka", ".kafka_topic__kafka")
+        };
+        let references = TerraformReferences {
+            address: &address,
+            data_subnet_ids: "[aws_subnet.private_0.id, aws_subnet.private_1.id]",
+            security_group_id: "aws_security_group.data.id",
+        };
+        assert_eq!(
+            render_terraform("${network.dataSubnetIds}", &ctx, &references),
+            Json::from("${[aws_subnet.private_0.id, aws_subnet.private_1.id]}")
+        );
+        assert_eq!(
+            render_terraform(
+                "sg ${network.securityGroupId} of ${terraform.shared.aws_msk_serverless_cluster.kafka.arn}",
+                &ctx,
+                &references
+            ),
+            Json::from(
+                "sg ${aws_security_group.data.id} of ${aws_msk_serverless_cluster.kafka_topic__kafka.arn}"
+            )
+        );
+        assert_eq!(list_placeholder_in_text("${network.dataSubnetIds}"), None);
+        assert_eq!(
+            list_placeholder_in_text("a ${network.dataSubnetIds}"),
+            Some((2, 26))
+        );
+    }
+
+    #[test]
+    fn a_template_filled_once_per_cluster_takes_no_request_placeholder() {
+        let params = vec!["size".to_string()];
+        let shared = vec!["shared.aws_msk_serverless_cluster.kafka".to_string()];
+        let known = Known {
+            params: &params,
+            terraform: &shared,
+            cluster_only: true,
+            ..Known::default()
+        };
+        assert_eq!(
+            unknown_placeholders(
+                "${platform.name}-${environment.name}-${region} ${tenant.namespace} ${params.size} ${network.securityGroupId} ${terraform.shared.aws_msk_serverless_cluster.kafka.arn}",
+                &known
+            ),
+            vec![
+                ("${tenant.namespace}".to_string(), 47, 66),
+                ("${params.size}".to_string(), 67, 81),
+                ("${network.securityGroupId}".to_string(), 82, 108),
+            ]
+        );
+        assert!(
+            !known_placeholders(&known)
+                .iter()
+                .any(|k| k.contains("tenant") || k.contains("params"))
         );
     }
 }

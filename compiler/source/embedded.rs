@@ -174,6 +174,10 @@ pub const STDLIB: &[(&str, &str)] = &[
         include_str!("../../stdlib/resources/elasticsearch.yaml"),
     ),
     (
+        "stdlib/resources/kafka-topic.yaml",
+        include_str!("../../stdlib/resources/kafka-topic.yaml"),
+    ),
+    (
         "stdlib/resources/mongodb.yaml",
         include_str!("../../stdlib/resources/mongodb.yaml"),
     ),

@@ -176,13 +176,22 @@ fn regional_module(
 
     let mut resources_config = module.config();
     resource_types::emit(&mut resources_config, regional)?;
-    // Each instance's blocks come from the request that asked for the resource.
-    for instance in &regional.terraform_instances {
-        for (section, blocks) in [("resource", &instance.resources), ("data", &instance.data)] {
+    // Each instance's blocks come from the request that asked for the resource, a type's shared
+    // blocks from its first request in the cluster.
+    let shared = regional
+        .terraform_shared
+        .iter()
+        .map(|shared| (&shared.resources, &shared.data, shared.origin));
+    let instances = regional
+        .terraform_instances
+        .iter()
+        .map(|instance| (&instance.resources, &instance.data, instance.origin));
+    for (resources, data, origin) in shared.chain(instances) {
+        for (section, blocks) in [("resource", resources), ("data", data)] {
             for (kind, named) in blocks {
                 for name in named.keys() {
                     std::sync::Arc::make_mut(&mut module.provenance.fields)
-                        .push((format!("/{section}/{kind}/{name}"), instance.origin));
+                        .push((format!("/{section}/{kind}/{name}"), origin));
                 }
             }
         }

@@ -11,7 +11,9 @@ use super::aws::{
 use super::model::{Address, Config};
 use super::policy::{PolicyDocument, Statement, logs_key_policy};
 use crate::emit::crossplane::environment;
-use crate::lower::{DISCOVERY_TAG, RegionalFoundation, ZONES};
+use crate::lower::{
+    DATA_SECURITY_GROUP, DISCOVERY_TAG, RegionalFoundation, ZONES, private_subnet_name,
+};
 
 /// What the cluster needs from the network.
 pub(super) struct NetworkRefs {
@@ -104,8 +106,9 @@ pub(super) fn emit(
                 tags: subnet_tags("public", zone, "elb"),
             },
         )?);
+        // `${network.dataSubnetIds}` of a `terraform` resource type names these.
         private_subnets.push(config.resource(
-            &format!("private_{zone}"),
+            &private_subnet_name(zone),
             &Subnet {
                 vpc_id: vpc.attr("id"),
                 cidr_block: private.to_string(),
@@ -250,8 +253,9 @@ fn data_network(
             tags: name_tag(&name),
         },
     )?;
+    // `${network.securityGroupId}` of a `terraform` resource type names it.
     let group = config.resource(
-        "data",
+        DATA_SECURITY_GROUP,
         &SecurityGroup {
             name: name.clone(),
             description: "Managed databases and caches: reachable from the VPC on their ports"
