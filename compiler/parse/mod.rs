@@ -178,7 +178,7 @@ fn parse_recording(
         })
         .map(|(id, file)| (id, file.name.as_str(), file.text.as_str()))
         .collect();
-    let per_file: Vec<(FileResult, Option<(Key, Cow<[u8]>)>)> = files
+    let per_file: Vec<(FileResult, Option<CacheEntry>)> = files
         .par_iter()
         .map(|&(file, name, text)| match cache {
             None => (parse_file(schemas, file, name, text), None),
@@ -513,6 +513,9 @@ fn stdlib_resources(
     out
 }
 
+/// A file's entry in the parse cache to record: its key and encoded tree.
+type CacheEntry<'a> = (Key, Cow<'a, [u8]>);
+
 /// What one file holds.
 struct FileResult {
     specs: Vec<AnySpec>,
@@ -539,7 +542,7 @@ fn parse_file_reusing<'a>(
     file: FileId,
     name: &str,
     text: &str,
-) -> (FileResult, Option<(Key, Cow<'a, [u8]>)>) {
+) -> (FileResult, Option<CacheEntry<'a>>) {
     let key = crate::cache::parse::key(name, text);
     let cached = cache
         .get(&key)
