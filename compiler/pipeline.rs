@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use crate::cache::CheckCache;
+use crate::cache::parse::ParseCache;
 use crate::diagnostic::Diagnostic;
 use crate::emit::{OutputTree, emit};
 use crate::lower::lower;
-use crate::parse::parse;
+use crate::parse::{ParsedSpecs, parse, parse_reusing};
 use crate::policy::{Date, PolicySet, add_paths, load};
 use crate::resolve::resolve;
 use crate::source::SourceMap;
@@ -73,8 +74,39 @@ pub fn check(
     options: &Options,
     timings: &mut Timings,
 ) -> Result<(ValidatedSpec, PolicySet, Vec<Diagnostic>), Vec<Diagnostic>> {
-    check_inner(source_map, options, None, timings)
+    check_inner(source_map, options, None, None, timings)
+        .0
         .map(|(validated, policies, warnings, _)| (validated, policies, warnings))
+}
+
+/// What [`check_cached`] returns: [`check`]'s result, the keys of the spec documents the rules on
+/// specs found nothing on (to record in the check cache's `specs`), and the parse cache to
+/// record (also when the check failed: what parsed cleanly stays so).
+pub type CachedSpecs = (
+    Result<(ValidatedSpec, PolicySet, Vec<Diagnostic>), Vec<Diagnostic>>,
+    BTreeSet<String>,
+    ParseCache,
+);
+
+/// [`check`] with the caches `pave compile` keeps: the files `parse_cache` holds are not parsed
+/// again, and the rules on specs skip the documents `known` lists (the check cache's `specs`,
+/// see [`PolicySet::check_specs_reusing`]). Reports what [`check`] reports.
+pub fn check_cached(
+    source_map: &SourceMap,
+    options: &Options,
+    known: &BTreeSet<String>,
+    parse_cache: &ParseCache,
+    timings: &mut Timings,
+) -> CachedSpecs {
+    let (checked, recorded) =
+        check_inner(source_map, options, Some(known), Some(parse_cache), timings);
+    let (result, found_nothing) = match checked {
+        Ok((validated, policies, warnings, found_nothing)) => {
+            (Ok((validated, policies, warnings)), found_nothing)
+        }
+        Err(diagnostics) => (Err(diagnostics), BTreeSet::new()),
+    };
+    (result, found_nothing, recorded.unwrap_or_default())
 }
 
 /// What [`check_inner`] returns: [`check`]'s, and the keys of the spec documents the rules found
@@ -82,15 +114,38 @@ pub fn check(
 type Checked = (ValidatedSpec, PolicySet, Vec<Diagnostic>, BTreeSet<String>);
 
 /// [`check`], the rules on specs skipping the documents `known` lists (see
-/// [`PolicySet::check_specs_reusing`]); also returns the keys of the documents they found nothing
-/// on.
+/// [`PolicySet::check_specs_reusing`]), parse reading the files `parse_cache` holds from it; also
+/// returns the keys of the documents the rules found nothing on, and (given a parse cache) the
+/// parse cache to record, whatever the result.
 fn check_inner(
+    source_map: &SourceMap,
+    options: &Options,
+    known: Option<&BTreeSet<String>>,
+    parse_cache: Option<&ParseCache>,
+    timings: &mut Timings,
+) -> (Result<Checked, Vec<Diagnostic>>, Option<ParseCache>) {
+    let (parsed, recorded) = timings.time("parse", || match parse_cache {
+        Some(cache) => {
+            let (parsed, recorded) = parse_reusing(source_map, cache);
+            (parsed, Some(recorded))
+        }
+        None => (parse(source_map), None),
+    });
+    let checked = parsed.and_then(|(parsed, warnings)| {
+        check_parsed(parsed, warnings, source_map, options, known, timings)
+    });
+    (checked, recorded)
+}
+
+/// The stages of [`check_inner`] after parse.
+fn check_parsed(
+    parsed: ParsedSpecs,
+    mut warnings: Vec<Diagnostic>,
     source_map: &SourceMap,
     options: &Options,
     known: Option<&BTreeSet<String>>,
     timings: &mut Timings,
 ) -> Result<Checked, Vec<Diagnostic>> {
-    let (parsed, mut warnings) = timings.time("parse", || parse(source_map))?;
     let (resolved, more) = timings.time("resolve", || resolve(parsed))?;
     warnings.extend(more);
     let (validated, more) = timings.time("validate", || validate(resolved))?;
@@ -123,6 +178,8 @@ pub struct CachedCheck {
     pub skipped: Skipped,
     /// The generated tree (without contents), for a caller that exits next to leave unfreed.
     pub tree: OutputTree,
+    /// The parse cache to write, when it differs from the one given.
+    pub parse_cache: Option<ParseCache>,
 }
 
 /// What [`check_reusing`] did not run, the inputs being those of an earlier check.
@@ -147,30 +204,41 @@ pub fn check_reusing(
     source_map: &SourceMap,
     options: &Options,
     cache: &CheckCache,
+    parse_cache: &ParseCache,
     timings: &mut Timings,
 ) -> CachedCheck {
     let inputs = timings.time("cache", || crate::cache::inputs(source_map, options));
     let same_inputs = options.evaluate_policies && cache.inputs.as_deref() == Some(&inputs);
     let all_units = (cache.units.len(), cache.units.len());
-    let done = |result, reused_units, skipped| CachedCheck {
+    let done = |result, reused_units, skipped, parse_cache| CachedCheck {
         result,
         cache: None,
         reused_units,
         skipped,
         tree: OutputTree::default(),
+        parse_cache,
     };
     if same_inputs && cache.quiet {
-        return done(Ok(Vec::new()), all_units, Skipped::Everything);
+        return done(Ok(Vec::new()), all_units, Skipped::Everything, None);
     }
-    let checked = check_inner(source_map, options, Some(&cache.specs), timings);
+    let (checked, recorded) = check_inner(
+        source_map,
+        options,
+        Some(&cache.specs),
+        Some(parse_cache),
+        timings,
+    );
+    let recorded = recorded.filter(|recorded| recorded != parse_cache);
     let (validated, policies, mut diagnostics, specs) = match checked {
         Ok(checked) => checked,
-        Err(diagnostics) => return done(Err(diagnostics), (0, 0), Skipped::Nothing),
+        Err(diagnostics) => {
+            return done(Err(diagnostics), (0, 0), Skipped::Nothing, recorded);
+        }
     };
     if same_inputs {
         add_paths(&mut diagnostics, source_map);
         let result = crate::diagnostic::finish((), diagnostics).map(|((), warnings)| warnings);
-        return done(result, all_units, Skipped::Tree);
+        return done(result, all_units, Skipped::Tree, recorded);
     }
     // Whether a waiver waived anything needs every object evaluated: with waivers in force no
     // unit is reused (the fingerprints are still computed, to record).
@@ -223,6 +291,7 @@ pub fn check_reusing(
         reused_units,
         skipped: Skipped::Nothing,
         tree,
+        parse_cache: recorded,
     }
 }
 

@@ -3,14 +3,18 @@
 //! reports exactly what a check from scratch (`pipeline::compile`) reports, after edits of every
 //! kind: one service changed, a comment that moves every span, a file renamed, a shared spec
 //! changed, a policy added or changed; and a cache recorded for other inputs is used only where
-//! it still holds (tenant folders, and the answers of the rules on spec documents).
+//! it still holds (tenant folders, and the answers of the rules on spec documents). The parse
+//! cache rides along: every cached check reads the files it recorded from it, and a compile
+//! through both caches (`pipeline::check_cached`, as `pave compile` runs) generates the same
+//! tree, byte for byte, and reports the same as one from scratch.
 
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Failed, Trial};
 
 use pave::cache::CheckCache;
-use pave::pipeline::{Options, Skipped, Timings, check_reusing, compile};
+use pave::cache::parse::ParseCache;
+use pave::pipeline::{Options, Skipped, Timings, check_cached, check_reusing, compile, generate};
 
 use crate::support::{copy_specs, repo};
 
@@ -81,16 +85,100 @@ fn cold(root: &Path) -> Result<String, Failed> {
     Ok(format!("{result:#?}"))
 }
 
-/// A cached check of `root` against `cache`: what it reports, and the cache after it.
-fn cached(root: &Path, cache: &CheckCache) -> Result<(String, CheckCache, Skipped), Failed> {
+/// The check cache and the parse cache, as `.pave/cache/` holds them.
+#[derive(Debug, Clone, Default)]
+struct Caches {
+    check: CheckCache,
+    parse: ParseCache,
+}
+
+/// A cached check of `root` against `cache`: what it reports, and the caches after it.
+fn cached(root: &Path, cache: &Caches) -> Result<(String, Caches, Skipped), Failed> {
     let source_map = read(root)?;
-    let checked = check_reusing(&source_map, &options(), cache, &mut Timings::default());
-    let next = checked.cache.unwrap_or_else(|| cache.clone());
+    let checked = check_reusing(
+        &source_map,
+        &options(),
+        &cache.check,
+        &cache.parse,
+        &mut Timings::default(),
+    );
+    let next = Caches {
+        check: checked.cache.unwrap_or_else(|| cache.check.clone()),
+        parse: checked.parse_cache.unwrap_or_else(|| cache.parse.clone()),
+    };
     Ok((format!("{:#?}", checked.result), next, checked.skipped))
 }
 
+/// What a compile reports and the files it generates (path and bytes), with contents: from
+/// scratch, or through `cache` as `pave compile` runs.
+fn compiled(root: &Path, cache: Option<&Caches>) -> Result<String, Failed> {
+    let source_map = read(root)?;
+    let options = Options {
+        contents: true,
+        ..options()
+    };
+    let mut timings = Timings::default();
+    let compilation = match cache {
+        None => compile(&source_map, &options, &mut timings),
+        Some(cache) => {
+            let (checked, _, _) = check_cached(
+                &source_map,
+                &options,
+                &cache.check.specs,
+                &cache.parse,
+                &mut timings,
+            );
+            checked.and_then(|(validated, policies, warnings)| {
+                generate(
+                    validated,
+                    &policies,
+                    &options,
+                    warnings,
+                    &source_map,
+                    None,
+                    &mut timings,
+                )
+            })
+        }
+    };
+    Ok(match compilation {
+        Ok(compilation) => {
+            let files: Vec<(&String, &str)> = compilation
+                .tree
+                .files
+                .iter()
+                .map(|(path, file)| (path, file.contents.as_str()))
+                .collect();
+            format!(
+                "{:#?}
+{files:#?}",
+                compilation.warnings
+            )
+        }
+        Err(diagnostics) => format!("{diagnostics:#?}"),
+    })
+}
+
+/// A compile through `cache` generates and reports what one from scratch does.
+fn compare_compiles(root: &Path, cache: &Caches, step: &str) -> Result<(), Failed> {
+    let reference = compiled(root, None)?;
+    let through = compiled(root, Some(cache))?;
+    if through != reference {
+        return Err(format!(
+            "{}, after {step}: the compile through the caches differs
+--- from scratch:
+{reference}
+--- cached:
+{through}",
+            root.display()
+        )
+        .into());
+    }
+    Ok(())
+}
+
 /// Checks `root` cached against `cache` and from scratch; returns the cache after it.
-fn compare(root: &Path, cache: &CheckCache, step: &str) -> Result<CheckCache, Failed> {
+fn compare(root: &Path, cache: &Caches, step: &str) -> Result<Caches, Failed> {
     let reference = cold(root)?;
     compare_with(root, cache, step, &reference)
 }
@@ -99,10 +187,10 @@ fn compare(root: &Path, cache: &CheckCache, step: &str) -> Result<CheckCache, Fa
 /// reports; returns the cache after it.
 fn compare_with(
     root: &Path,
-    cache: &CheckCache,
+    cache: &Caches,
     step: &str,
     reference: &str,
-) -> Result<CheckCache, Failed> {
+) -> Result<Caches, Failed> {
     let (reported, next, _) = cached(root, cache)?;
     if reported != reference {
         return Err(format!(
@@ -133,13 +221,15 @@ fn yaml_files(root: &Path) -> Vec<PathBuf> {
 }
 
 /// The edits a cached check is compared after.
-const EDITS: [&str; 6] = [
+/// (The error last: no later check gets past parse.)
+const EDITS: [&str; 7] = [
     "service",
     "comment",
     "rename",
     "shared",
     "policy",
     "policy-change",
+    "error",
 ];
 
 /// Applies one edit to the platform at `root` (picking files with `random`).
@@ -165,6 +255,13 @@ fn edit(root: &Path, kind: &str, random: &mut fastrand::Rng) -> Result<(), Faile
                 } else {
                     text.replacen("port: ", "port: 1", 1)
                 };
+                std::fs::write(root.join(path), changed).map_err(io)?;
+            }
+        }
+        // A field no schema knows, in a Service: a file the parse cache holds, now in error.
+        "error" => {
+            if let Some((path, text)) = pick(random, &|t| t.contains("\nspec:\n")) {
+                let changed = text.replacen("\nspec:\n", "\nspec:\n  cacheProbe: 1\n", 1);
                 std::fs::write(root.join(path), changed).map_err(io)?;
             }
         }
@@ -231,12 +328,18 @@ fn cases_and_examples(roots: &[PathBuf]) -> Result<(), Failed> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         copy_specs(root, dir.path())?;
         let reference = cold(dir.path())?;
-        let cache = compare_with(dir.path(), &CheckCache::default(), "no cache", &reference)?;
+        let cache = compare_with(dir.path(), &Caches::default(), "no cache", &reference)?;
         let cache = compare_with(dir.path(), &cache, "nothing (its own cache)", &reference)?;
         let kind = EDITS[random.usize(..EDITS.len())];
         edit(dir.path(), kind, &mut random)?;
-        compare(dir.path(), &cache, kind)
-            .map_err(|e| format!("seed {seed}: {}", e.message().unwrap_or("")))?;
+        let failed = |e: Failed| format!("seed {seed}: {}", e.message().unwrap_or(""));
+        let after = compare(dir.path(), &cache, kind).map_err(failed)?;
+        compare_compiles(dir.path(), &cache, kind).map_err(failed)?;
+        // The edit undone: the files as they were, read from the cache recorded after it.
+        copy_specs(root, dir.path())?;
+        let _ = std::fs::remove_file(dir.path().join("policies/zz-cache-probe.rego"));
+        remove_renamed(dir.path())?;
+        compare_with(dir.path(), &after, "the edit undone", &reference).map_err(failed)?;
     }
     Ok(())
 }
@@ -267,33 +370,56 @@ fn random_platforms() -> Result<(), Failed> {
             pass_the_rules(dir.path())?;
         }
         let fail = |e: Failed| format!("seed {seed}, round {round}: {}", e.message().unwrap_or(""));
-        let mut cache = compare(dir.path(), &CheckCache::default(), "nothing").map_err(fail)?;
-        if round == 1 && cache.inputs.is_none() {
+        let mut cache = compare(dir.path(), &Caches::default(), "nothing").map_err(fail)?;
+        if cache.parse.is_empty() {
+            return Err(format!("seed {seed}: no file was recorded in the parse cache").into());
+        }
+        if round == 1 && cache.check.inputs.is_none() {
             return Err(format!(
                 "seed {seed}: the platform that passes the rules reported\n{}",
                 cold(dir.path())?
             )
             .into());
         }
-        if cache.specs.is_empty() {
+        if cache.check.specs.is_empty() {
             return Err(format!("seed {seed}: no spec document's answer was recorded").into());
         }
         let (_, _, skipped) = cached(dir.path(), &cache)?;
-        if cache.inputs.is_some() && skipped == Skipped::Nothing {
+        if cache.check.inputs.is_some() && skipped == Skipped::Nothing {
             return Err(format!("seed {seed}: the same inputs were checked again").into());
         }
         for kind in EDITS {
             edit(dir.path(), kind, &mut random)?;
             let before = cache.clone();
             cache = compare(dir.path(), &cache, kind).map_err(fail)?;
+            compare_compiles(dir.path(), &before, kind).map_err(fail)?;
             let source_map = read(dir.path())?;
-            let checked = check_reusing(&source_map, &options(), &before, &mut Timings::default());
+            let checked = check_reusing(
+                &source_map,
+                &options(),
+                &before.check,
+                &before.parse,
+                &mut Timings::default(),
+            );
             reused += checked.reused_units.0;
         }
     }
     if reused == 0 {
         // The second platform passes the rules, so its cache is recorded and used.
         return Err(format!("seed {seed}: no tenant folder was ever reused").into());
+    }
+    Ok(())
+}
+
+/// Removes the files the `rename` edit made (`zz-` names), the originals being back.
+fn remove_renamed(root: &Path) -> Result<(), Failed> {
+    for path in yaml_files(root) {
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("zz-"))
+        {
+            std::fs::remove_file(root.join(path)).map_err(|e| e.to_string())?;
+        }
     }
     Ok(())
 }

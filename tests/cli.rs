@@ -43,6 +43,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             check_records_its_cache_and_distrusts_a_corrupt_or_foreign_one,
         ),
         Trial::test(
+            "cli::compile_keeps_a_parse_cache_that_changes_nothing_it_reports",
+            compile_keeps_a_parse_cache_that_changes_nothing_it_reports,
+        ),
+        Trial::test(
             "cli::a_failed_compile_leaves_the_old_tree",
             a_failed_compile_leaves_the_old_tree,
         ),
@@ -484,6 +488,74 @@ fn check_writes_nothing() -> Result<(), Failed> {
     let run = pave(&root, &["check"]);
     check(run.status == 0, run.stderr)?;
     check(!root.join("gitops").exists(), "pave check wrote output")
+}
+
+/// `pave compile` records the parse cache (`.pave/cache/parse.bin`), and a compile through them writes and reports what one without them does: after a
+/// change, after an error put into a file the cache holds (placed at the same line and column),
+/// with a corrupt cache; `PAVE_NO_CACHE` and `--check` write neither.
+fn compile_keeps_a_parse_cache_that_changes_nothing_it_reports() -> Result<(), Failed> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let root = temp.path().join("platform");
+    copy_example(&root)?;
+    let cached =
+        |args: &[&str]| crate::support::pave_with_env(&root, args, &[("PAVE_NO_CACHE", "")]);
+    let parse_cache = root.join(".pave/cache/parse.bin");
+    let run = crate::support::pave(&root, &["compile", "--out", "cold"]);
+    check(
+        run.status == 0 && !parse_cache.exists(),
+        "PAVE_NO_CACHE=1 wrote the cache",
+    )?;
+    let run = cached(&["compile", "--check", "--out", "cold"]);
+    check(
+        run.status == 0 && !parse_cache.exists(),
+        "`--check` wrote the cache",
+    )?;
+    let run = cached(&["compile", "--out", "warm"]);
+    check(run.status == 0 && parse_cache.exists(), &run.stderr)?;
+    let recorded = std::fs::read(&parse_cache).map_err(|e| e.to_string())?;
+    let service = std::fs::read_dir(root.join("tenants/backend/services"))
+        .map_err(|e| e.to_string())?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .ok_or("no service")?;
+    let text = std::fs::read_to_string(&service).map_err(|e| e.to_string())?;
+    let same = |step: &str| -> Result<(), Failed> {
+        let warm = cached(&["compile", "--out", "warm"]);
+        let cold = crate::support::pave(&root, &["compile", "--out", "cold"]);
+        check(
+            warm.status == cold.status
+                && warm.stderr.replace("warm", "cold") == cold.stderr
+                && read_tree(&root.join("warm")) == read_tree(&root.join("cold")),
+            format!(
+                "{step}: through the cache:\n{}\nwithout:\n{}",
+                warm.stderr, cold.stderr
+            ),
+        )
+    };
+    // An error in a file the cache holds (the one before it parsed cleanly).
+    write(
+        &service,
+        &text.replacen("\nspec:\n", "\nspec:\n  cacheProbe: 1\n", 1),
+    )?;
+    same("an unknown field")?;
+    write(&service, &format!("# moved\n{text}"))?;
+    same("a comment atop a service")?;
+    write(&service, &text)?;
+    same("the service as it was")?;
+    check(
+        std::fs::read(&parse_cache).map_err(|e| e.to_string())? == recorded,
+        "the same files recorded otherwise",
+    )?;
+    let mut corrupt = recorded.clone();
+    let middle = corrupt.len() / 2;
+    corrupt[middle] ^= 0xff;
+    std::fs::write(&parse_cache, corrupt).map_err(|e| e.to_string())?;
+    same("a corrupt cache")?;
+    check(
+        std::fs::read(&parse_cache).map_err(|e| e.to_string())? == recorded,
+        "the corrupt cache was not replaced",
+    )
 }
 
 /// `pave check` records what it proved in `.pave/cache/` (Git-ignored by its own `.gitignore`),

@@ -27,6 +27,8 @@
 //! A cache that does not parse, has another format or another build's id is ignored (a cold
 //! check); nothing in it is used but equality with hashes computed afresh.
 
+pub mod parse;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};

@@ -6,6 +6,7 @@ use std::time::Instant;
 use clap::Args;
 
 use super::{EXIT_OK, RootArgs, Ui, failure_status, load, report_discover_error};
+use crate::cache::parse::{MAX_PARSE_CACHE_BYTES, PARSE_CACHE_FILE, ParseCache};
 use crate::cache::{CACHE_DIR, CACHE_FILE, CheckCache, MAX_CACHE_BYTES};
 use crate::pipeline::{CachedCheck, Options, Skipped, Timings, check_reusing, compile};
 
@@ -54,20 +55,23 @@ pub(super) fn run(args: &CheckArgs, ui: &Ui) -> i32 {
     let no_cache = args.no_cache
         || std::env::var_os("PAVE_NO_CACHE").is_some_and(|v| !v.is_empty() && v != "0");
     let cache_path = source_map.root().join(CACHE_FILE);
-    let cache = if no_cache {
-        CheckCache::default()
+    let (cache, parse_cache) = if no_cache {
+        (CheckCache::default(), ParseCache::default())
     } else {
-        read_cache(&cache_path)
+        (read_cache(&cache_path), read_parse_cache(source_map.root()))
     };
     let checked = if no_cache {
         // Without a cache, nothing is hashed for one: the plain pipeline.
         plain_check(&source_map, &options, &mut timings)
     } else {
-        check_reusing(&source_map, &options, &cache, &mut timings)
+        check_reusing(&source_map, &options, &cache, &parse_cache, &mut timings)
     };
+    // A cache that cannot be written (a read-only checkout) only costs the next check time.
     if !no_cache && let Some(cache) = &checked.cache {
-        // A cache that cannot be written (a read-only checkout) only costs the next check time.
         let _ = write_cache(source_map.root(), cache);
+    }
+    if !no_cache && let Some(parse_cache) = &checked.parse_cache {
+        let _ = write_cache_file(source_map.root(), PARSE_CACHE_FILE, &parse_cache.render());
     }
     if args.timings {
         eprint!("{}", timings.render());
@@ -96,21 +100,38 @@ pub(super) fn run(args: &CheckArgs, ui: &Ui) -> i32 {
 
 /// The check cache at `path`: empty when there is none, it is not a plain file, too large, or not
 /// this pave's.
-fn read_cache(path: &Path) -> CheckCache {
-    let plain = std::fs::symlink_metadata(path)
-        .is_ok_and(|meta| meta.is_file() && meta.len() <= MAX_CACHE_BYTES);
-    if !plain {
-        return CheckCache::default();
-    }
-    std::fs::read_to_string(path)
+pub(super) fn read_cache(path: &Path) -> CheckCache {
+    read_cache_file(path, MAX_CACHE_BYTES)
+        .and_then(|bytes| String::from_utf8(bytes).ok())
         .map(|text| CheckCache::parse(&text))
         .unwrap_or_default()
 }
 
-/// Writes the check cache under `root`: `.pave/cache/` (with a `.gitignore` of `*`), the file
-/// replaced by a rename so a concurrent check reads the old or the new one whole. Folders that
-/// are symbolic links are not written through.
-fn write_cache(root: &Path, cache: &CheckCache) -> std::io::Result<()> {
+/// The parse cache under `root`: empty when there is none, it is not a plain file, too large, or
+/// not this pave's.
+pub(super) fn read_parse_cache(root: &Path) -> ParseCache {
+    read_cache_file(&root.join(PARSE_CACHE_FILE), MAX_PARSE_CACHE_BYTES)
+        .map(|bytes| ParseCache::read(&bytes))
+        .unwrap_or_default()
+}
+
+/// The bytes of the cache file at `path`, when it is a plain file of at most `max` bytes.
+fn read_cache_file(path: &Path, max: u64) -> Option<Vec<u8>> {
+    let plain =
+        std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_file() && meta.len() <= max);
+    plain.then(|| std::fs::read(path).ok()).flatten()
+}
+
+/// Writes the check cache under `root` (see [`write_cache_file`]).
+pub(super) fn write_cache(root: &Path, cache: &CheckCache) -> std::io::Result<()> {
+    write_cache_file(root, CACHE_FILE, cache.render().as_bytes())
+}
+
+/// Writes a cache file (`file`, relative to `root`, in `.pave/cache/`) under `root`:
+/// `.pave/cache/` (with a `.gitignore` of `*`), the file replaced by a rename so a concurrent
+/// check reads the old or the new one whole. Folders that are symbolic links are not written
+/// through.
+pub(super) fn write_cache_file(root: &Path, file: &str, bytes: &[u8]) -> std::io::Result<()> {
     let dir = root.join(CACHE_DIR);
     for folder in [root.join(".pave"), dir.clone()] {
         match std::fs::symlink_metadata(&folder) {
@@ -126,12 +147,13 @@ fn write_cache(root: &Path, cache: &CheckCache) -> std::io::Result<()> {
             "# pave's check cache: local state, never committed\n*\n",
         )?;
     }
-    let path = root.join(CACHE_FILE);
+    let path = root.join(file);
     if std::fs::symlink_metadata(&path).is_ok_and(|meta| !meta.is_file()) {
         return Err(std::io::Error::other("not a file"));
     }
-    let staged: PathBuf = dir.join(format!("check.json.{}.tmp", std::process::id()));
-    std::fs::write(&staged, cache.render())?;
+    let name = file.rsplit('/').next().unwrap_or(file);
+    let staged: PathBuf = dir.join(format!("{name}.{}.tmp", std::process::id()));
+    std::fs::write(&staged, bytes)?;
     std::fs::rename(&staged, &path).inspect_err(|_| {
         let _ = std::fs::remove_file(&staged);
     })
@@ -153,5 +175,6 @@ fn plain_check(
         reused_units: (0, 0),
         skipped: Skipped::Nothing,
         tree,
+        parse_cache: None,
     }
 }

@@ -5,11 +5,14 @@ use std::time::Instant;
 
 use clap::Args;
 
+use super::check::{read_cache, read_parse_cache, write_cache, write_cache_file};
 use super::write::{OutputFolder, WriteReport, check_tree};
 use super::{
     EXIT_FAILURE, EXIT_INVALID, EXIT_OK, RootArgs, Ui, display, failure_status, load,
     report_discover_error,
 };
+use crate::cache::parse::PARSE_CACHE_FILE;
+use crate::cache::{CACHE_FILE, CheckCache};
 use crate::pipeline::{self, Timings, generate};
 
 /// Validate the specs and write the GitOps tree (only files whose bytes changed).
@@ -51,14 +54,19 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
         Err(error) => return report_discover_error(&error, format, ui),
     };
     timings.add("load", start.elapsed());
-    let (validated, policies, warnings) =
-        match pipeline::check(&source_map, &ui.options, &mut timings) {
-            Ok(checked) => checked,
-            Err(diagnostics) => {
-                ui.report(format, &diagnostics, &source_map);
-                return failure_status(&diagnostics);
-            }
-        };
+    let checked = if args.check || no_cache() {
+        // `--check` writes nothing, its caches included.
+        pipeline::check(&source_map, &ui.options, &mut timings)
+    } else {
+        check_caching(&source_map, &ui.options, &mut timings)
+    };
+    let (validated, policies, warnings) = match checked {
+        Ok(checked) => checked,
+        Err(diagnostics) => {
+            ui.report(format, &diagnostics, &source_map);
+            return failure_status(&diagnostics);
+        }
+    };
     let out_dir = match &args.out {
         Some(out) => out.clone(),
         None => source_map
@@ -150,6 +158,46 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
     // or lock (the output folder's lock went with `write`).
     std::mem::forget((compilation, policies, source_map));
     status
+}
+
+/// Whether `PAVE_NO_CACHE` asks for no cache (anything but `0`), as `pave check --no-cache`.
+fn no_cache() -> bool {
+    std::env::var_os("PAVE_NO_CACHE").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// [`pipeline::check`] through the caches `pave check` keeps in `.pave/cache/` under the
+/// platform root: files parsed before are not parsed again, spec documents on which the rules
+/// found nothing are not evaluated again; what changed is recorded for the next run (a cache
+/// that cannot be written only costs that run time).
+fn check_caching(
+    source_map: &crate::source::SourceMap,
+    options: &pipeline::Options,
+    timings: &mut Timings,
+) -> Result<
+    (
+        crate::validate::ValidatedSpec,
+        crate::policy::PolicySet,
+        Vec<crate::diagnostic::Diagnostic>,
+    ),
+    Vec<crate::diagnostic::Diagnostic>,
+> {
+    let root = source_map.root();
+    let start = Instant::now();
+    let cache = read_cache(&root.join(CACHE_FILE));
+    let parse_cache = read_parse_cache(root);
+    timings.add("cache", start.elapsed());
+    let (result, specs, recorded) =
+        pipeline::check_cached(source_map, options, &cache.specs, &parse_cache, timings);
+    let start = Instant::now();
+    if recorded != parse_cache {
+        let _ = write_cache_file(root, PARSE_CACHE_FILE, &recorded.render());
+    }
+    // The keys are those of a run that got to the rules on specs, and only such a run's.
+    if result.is_ok() && options.evaluate_policies && specs != cache.specs {
+        let _ = write_cache(root, &CheckCache { specs, ..cache });
+    }
+    timings.add("cache", start.elapsed());
+    result
 }
 
 /// What the repository put in the output folder (a file pave does not own, a symbolic link, a

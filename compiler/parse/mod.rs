@@ -21,6 +21,7 @@ mod tenant;
 mod waiver;
 pub mod yaml;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
@@ -61,6 +62,7 @@ pub use service::{
 pub use tenant::{Owners, TenantNetwork, TenantSpec, TenantVolume};
 pub use waiver::WaiverSpec;
 
+use crate::cache::parse::{Key, ParseCache};
 use crate::diagnostic::{Diagnostic, DiagnosticKind, StageResult, finish};
 use crate::source::{FileId, SourceMap};
 
@@ -131,6 +133,34 @@ enum AnySpec {
 
 /// Parses and schema-checks every user file of `source_map`.
 pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
+    parse_files(source_map, None).0
+}
+
+/// [`parse`], taking the tree of each file `cache` holds from it instead of reading and checking
+/// the file again (see [`crate::cache::parse`]); also returns the cache to record: an entry for
+/// each file that parsed without a diagnostic, and no other.
+pub fn parse_reusing(
+    source_map: &SourceMap,
+    cache: &ParseCache,
+) -> (StageResult<ParsedSpecs>, ParseCache) {
+    let (result, recorded) = parse_files(source_map, Some(cache));
+    (result, recorded.unwrap_or_default())
+}
+
+fn parse_files(
+    source_map: &SourceMap,
+    cache: Option<&ParseCache>,
+) -> (StageResult<ParsedSpecs>, Option<ParseCache>) {
+    let mut recorded = cache.map(|_| ParseCache::default());
+    let result = parse_recording(source_map, cache, &mut recorded);
+    (result, recorded)
+}
+
+fn parse_recording(
+    source_map: &SourceMap,
+    cache: Option<&ParseCache>,
+    recorded: &mut Option<ParseCache>,
+) -> StageResult<ParsedSpecs> {
     let schemas = match SchemaSet::shared() {
         Ok(schemas) => schemas,
         Err(message) => {
@@ -149,9 +179,21 @@ pub fn parse(source_map: &SourceMap) -> StageResult<ParsedSpecs> {
         })
         .map(|(id, file)| (id, file.name.as_str(), file.text.as_str()))
         .collect();
-    let per_file: Vec<FileResult> = files
+    let per_file: Vec<(FileResult, Option<CacheEntry>)> = files
         .par_iter()
-        .map(|&(file, name, text)| parse_file(schemas, file, name, text))
+        .map(|&(file, name, text)| match cache {
+            None => (parse_file(schemas, file, name, text), None),
+            Some(cache) => parse_file_reusing(schemas, cache, file, name, text),
+        })
+        .collect();
+    let per_file: Vec<FileResult> = per_file
+        .into_iter()
+        .map(|(result, entry)| {
+            if let (Some(recorded), Some((key, encoded))) = (recorded.as_mut(), entry) {
+                recorded.insert(key, encoded.into_owned());
+            }
+            result
+        })
         .collect();
 
     let mut diagnostics = std::mem::take(&mut source_diagnostics);
@@ -472,6 +514,9 @@ fn stdlib_resources(
     out
 }
 
+/// A file's entry in the parse cache to record: its key and encoded tree.
+type CacheEntry<'a> = (Key, Cow<'a, [u8]>);
+
 /// What one file holds.
 struct FileResult {
     specs: Vec<AnySpec>,
@@ -483,10 +528,55 @@ struct FileResult {
 }
 
 fn parse_file(schemas: &SchemaSet, file: FileId, name: &str, text: &str) -> FileResult {
-    let is_root = name == crate::source::ROOT_FILE;
-    let is_overrides = score::overrides_target(name).is_some();
     let (nodes, mut diagnostics) = yaml::parse_yaml(file, text);
     diagnostics.extend(yaml::unsafe_characters(file, text, &nodes));
+    read_documents(schemas, file, name, nodes, diagnostics, false)
+}
+
+/// [`parse_file`] through the parse cache: the file's tree from `cache` when it holds the file
+/// (a file recorded there parsed without a diagnostic, so neither the YAML reader nor the schema
+/// check has anything to say again), else parsed; with the entry to record when it parsed
+/// without a diagnostic.
+fn parse_file_reusing<'a>(
+    schemas: &SchemaSet,
+    cache: &'a ParseCache,
+    file: FileId,
+    name: &str,
+    text: &str,
+) -> (FileResult, Option<CacheEntry<'a>>) {
+    let key = crate::cache::parse::key(name, text);
+    let cached = cache
+        .get(&key)
+        .and_then(|encoded| Some((encoded, crate::cache::parse::decode(encoded, file)?)));
+    if let Some((encoded, nodes)) = cached {
+        let result = read_documents(schemas, file, name, nodes, Vec::new(), true);
+        let clean = result.diagnostics.is_empty();
+        return (result, clean.then_some((key, Cow::Borrowed(encoded))));
+    }
+    let (nodes, mut diagnostics) = yaml::parse_yaml(file, text);
+    diagnostics.extend(yaml::unsafe_characters(file, text, &nodes));
+    let encoded = diagnostics
+        .is_empty()
+        .then(|| crate::cache::parse::encode(&nodes));
+    let result = read_documents(schemas, file, name, nodes, diagnostics, false);
+    let entry = encoded
+        .filter(|_| result.diagnostics.is_empty())
+        .map(|encoded| (key, Cow::Owned(encoded)));
+    (result, entry)
+}
+
+/// A file's documents read into typed specs: each one's kind found, checked against its schema
+/// (unless `schema_checked`: the tree is one that passed before) and read into its typed form.
+fn read_documents(
+    schemas: &SchemaSet,
+    file: FileId,
+    name: &str,
+    nodes: Vec<yaml::Node>,
+    mut diagnostics: Vec<Diagnostic>,
+    schema_checked: bool,
+) -> FileResult {
+    let is_root = name == crate::source::ROOT_FILE;
+    let is_overrides = score::overrides_target(name).is_some();
     let mut specs = Vec::new();
     let mut score_sources = Vec::new();
     // A syntax error may hide the Platform document; don't also report it missing.
@@ -527,7 +617,11 @@ fn parse_file(schemas: &SchemaSet, file: FileId, name: &str, text: &str) -> File
             continue;
         }
         let json = doc.root.to_json();
-        let errors = schemas.check(kind, &doc, &json);
+        let errors = if schema_checked {
+            Vec::new()
+        } else {
+            schemas.check(kind, &doc, &json)
+        };
         if !errors.is_empty() {
             diagnostics.extend(errors);
             continue;
