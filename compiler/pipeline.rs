@@ -373,10 +373,16 @@ pub fn generate(
         let broken = timings.time("wiring", || crate::wiring::check(&tree, &facts, source_map));
         warnings.extend(broken);
     }
-    // The objects kept for the wiring check are not written: their memory goes to the writer.
-    for document in tree.files.values_mut().flat_map(|f| &mut f.documents) {
-        document.object = None;
-    }
+    // The objects kept for the wiring check are not written: they are freed on a thread of their
+    // own while the caller goes on (freeing them here took 7% of `pave check` at 10,000
+    // services). Without a thread (a process limit), here.
+    let objects: Vec<_> = tree
+        .files
+        .values_mut()
+        .flat_map(|f| &mut f.documents)
+        .filter_map(|document| document.object.take())
+        .collect();
+    let _ = std::thread::Builder::new().spawn(move || drop(objects));
     add_paths(&mut warnings, source_map);
     let (tree, warnings) = crate::diagnostic::finish(tree, warnings)?;
     Ok(Compilation {

@@ -102,7 +102,9 @@ impl<'a> Folder<'a> {
         let json = if super::output_tree::wiring_reads(kind, &self.dir) {
             let value = serde_json::to_value(object)
                 .map_err(|e| format!("converting `{file_name}` for the wiring check: {e}"))?;
-            Some(std::sync::Arc::new(value))
+            Some(std::sync::Arc::new(super::output_tree::for_wiring(
+                kind, value,
+            )))
         } else {
             None
         };
@@ -189,6 +191,14 @@ impl<'a> Folder<'a> {
             object: Some(std::sync::Arc::new(json)),
         };
         self.push("kustomization.yaml".into(), body, source, document);
+        // A workload's file grew one document at a time, by doubling: the tree keeps every
+        // file until it is written, so each is cut to its length (the allocator does not
+        // shrink a block in place, hence the copy).
+        for (_, file) in &mut self.files {
+            if file.contents.capacity() > file.contents.len() + file.contents.len() / 8 {
+                file.contents = file.contents.as_str().to_owned();
+            }
+        }
         if let Some(checker) = self.checker {
             let files = &self.files;
             let objects: Vec<(&str, &OutputFile, &Provenance, regorus::Value)> =

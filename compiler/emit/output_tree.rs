@@ -26,8 +26,9 @@ pub struct OutputDocument {
     /// The spec nodes the object came from, for policy and wiring diagnostics.
     pub provenance: Provenance,
     /// The object as JSON, converted from the typed object as it was generated, for the wiring
-    /// check (only of the kinds it reads, [`wiring_reads`]), so that it does not parse the
-    /// written YAML back. Dropped once the check has run.
+    /// check (only of the kinds it reads, [`wiring_reads`], and without the fields it never
+    /// reads, [`for_wiring`]), so that it does not parse the written YAML back. Dropped once the
+    /// check has run.
     pub object: Option<std::sync::Arc<serde_json::Value>>,
 }
 
@@ -80,6 +81,55 @@ pub fn wiring_reads(kind: &str, path: &str) -> bool {
     )
 }
 
+/// The fields of a pod template's containers that no wiring check reads: what a container runs
+/// and how it is probed, sized and mounted, not what it refers to (Secrets, ports, security
+/// contexts). Left out of the objects kept for the check (see [`for_wiring`]): a workload is
+/// most of the tree's objects' memory, and these are half of a Deployment's fields.
+const UNREAD_CONTAINER_FIELDS: [&str; 10] = [
+    "image",
+    "imagePullPolicy",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "lifecycle",
+    "resources",
+    "volumeMounts",
+    "terminationMessagePath",
+    "terminationMessagePolicy",
+];
+
+/// `object` (of `kind`) as the wiring check keeps it: a workload's pod template without its
+/// metadata (labels and annotations, which no check reads of a pod) and its containers without
+/// [`UNREAD_CONTAINER_FIELDS`]. List items are never removed, so every pointer the check
+/// reports stays that of the object as written.
+pub(crate) fn for_wiring(kind: &str, mut object: serde_json::Value) -> serde_json::Value {
+    let template = match kind {
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => "/spec/template",
+        "CronJob" => "/spec/jobTemplate/spec/template",
+        _ => return object,
+    };
+    let template = object
+        .pointer_mut(template)
+        .and_then(serde_json::Value::as_object_mut);
+    if let Some(template) = template {
+        template.shift_remove("metadata");
+        for field in ["initContainers", "containers", "ephemeralContainers"] {
+            let containers = template
+                .get_mut("spec")
+                .and_then(|pod| pod.get_mut(field))
+                .and_then(serde_json::Value::as_array_mut);
+            for container in containers.into_iter().flatten() {
+                if let Some(container) = container.as_object_mut() {
+                    for unread in UNREAD_CONTAINER_FIELDS {
+                        container.shift_remove(unread);
+                    }
+                }
+            }
+        }
+    }
+    object
+}
+
 /// Every generated file by `/`-separated path relative to the output root, sorted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutputTree {
@@ -115,5 +165,84 @@ impl OutputTree {
     /// Total bytes of all files.
     pub fn bytes(&self) -> usize {
         self.files.values().map(|f| f.contents.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{UNREAD_CONTAINER_FIELDS, for_wiring};
+
+    #[test]
+    fn a_workload_is_kept_for_the_wiring_check_without_what_its_containers_run() {
+        let container = json!({"name": "app", "image": "x:1", "resources": {"limits": {"cpu": "1"}},
+            "livenessProbe": {"tcpSocket": {"port": 80}}, "volumeMounts": [{"name": "tmp"}],
+            "securityContext": {"privileged": false}, "ports": [{"hostPort": 80}],
+            "env": [{"name": "A", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]});
+        let pod = json!({"serviceAccountName": "app", "volumes": [{"name": "tmp", "emptyDir": {}}],
+            "initContainers": [container.clone()], "containers": [container.clone(), container]});
+        let deployment = json!({"kind": "Deployment", "metadata": {"name": "app", "labels": {"a": "b"}},
+            "spec": {"replicas": 2, "template": {"metadata": {"labels": {"a": "b"}}, "spec": pod}}});
+        let kept = for_wiring("Deployment", deployment.clone());
+        let read = json!({"name": "app", "securityContext": {"privileged": false},
+            "ports": [{"hostPort": 80}],
+            "env": [{"name": "A", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]});
+        assert_eq!(
+            kept,
+            json!({"kind": "Deployment", "metadata": {"name": "app", "labels": {"a": "b"}},
+                "spec": {"replicas": 2, "template": {"spec": {"serviceAccountName": "app",
+                    "volumes": [{"name": "tmp", "emptyDir": {}}],
+                    "initContainers": [read.clone()], "containers": [read.clone(), read]}}}})
+        );
+        // A CronJob's pod template is deeper; other kinds are kept whole.
+        let cron = json!({"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template":
+            deployment["spec"]["template"].clone()}}}});
+        assert_eq!(
+            for_wiring("CronJob", cron)["spec"]["jobTemplate"]["spec"]["template"],
+            kept["spec"]["template"]
+        );
+        let service = json!({"kind": "Service", "spec": {"template": {"metadata": {}}}});
+        assert_eq!(for_wiring("Service", service.clone()), service);
+    }
+
+    /// The wiring check's sources name none of the fields left out for it (`resources` only as
+    /// a Kustomization's list, in `index.rs` and `flux.rs`), nor a pod template's metadata.
+    #[test]
+    fn no_wiring_check_reads_what_is_left_out_for_it() {
+        let sources = [
+            ("access.rs", include_str!("../wiring/access.rs")),
+            ("capsule.rs", include_str!("../wiring/capsule.rs")),
+            ("crossplane.rs", include_str!("../wiring/crossplane.rs")),
+            ("facts.rs", include_str!("../wiring/facts.rs")),
+            ("flux.rs", include_str!("../wiring/flux.rs")),
+            ("identity.rs", include_str!("../wiring/identity.rs")),
+            ("index.rs", include_str!("../wiring/index.rs")),
+            ("mod.rs", include_str!("../wiring/mod.rs")),
+            ("nodes.rs", include_str!("../wiring/nodes.rs")),
+            ("pod_security.rs", include_str!("../wiring/pod_security.rs")),
+            ("references.rs", include_str!("../wiring/references.rs")),
+            (
+                "secrets_manager.rs",
+                include_str!("../wiring/secrets_manager.rs"),
+            ),
+            ("values.rs", include_str!("../wiring/values.rs")),
+        ];
+        for (file, source) in sources {
+            for field in UNREAD_CONTAINER_FIELDS {
+                // As a key (`"image"`) or a pointer's step (`/image`, not `/imagePullSecrets`).
+                let step = format!("/{field}");
+                let named = source.contains(&format!("\"{field}\""))
+                    || source.match_indices(&step).any(|(at, _)| {
+                        !source[at + step.len()..].starts_with(|c: char| c.is_alphanumeric())
+                    });
+                let allowed = field == "resources" && matches!(file, "index.rs" | "flux.rs");
+                assert!(!named || allowed, "wiring/{file} reads `{field}`");
+            }
+            assert!(
+                !source.contains("template/metadata"),
+                "wiring/{file} reads a pod template's metadata"
+            );
+        }
     }
 }

@@ -57,8 +57,9 @@ pub struct PolicySet {
     /// Per target, the indices of its enabled rules.
     enabled: BTreeMap<Target, Vec<usize>>,
     /// The enabled rules on Kubernetes objects of each (group, kind) some rule names; every
-    /// other kind gets those without `kinds`. Looked up for each generated object.
-    kind_rules: BTreeMap<(String, String), Vec<usize>>,
+    /// other kind gets those without `kinds`. Looked up for each generated object, by kind then
+    /// group (so that a lookup borrows the object's strings rather than building a key).
+    kind_rules: BTreeMap<String, BTreeMap<String, Vec<usize>>>,
     /// The enabled rules on Kubernetes objects of any other kind.
     other_kind_rules: Vec<usize>,
     waivers: Vec<ActiveWaiver>,
@@ -79,7 +80,8 @@ pub struct PolicySet {
     reads: Vec<Option<reads::Reads>>,
     /// The views (a hash of the rule index and of what it reads) on which a rule found nothing:
     /// it finds nothing on any object with the same view, and is not evaluated on it again.
-    known_empty: Mutex<HashSet<[u8; 32]>>,
+    /// The views are BLAKE3 hashes already: the set hashes them with foldhash, not SipHash.
+    known_empty: Mutex<HashSet<[u8; 32], foldhash::fast::FixedState>>,
     /// Whether answers are reused (off to compare against evaluating everything).
     memoise: bool,
     /// How many rule evaluations on generated objects were skipped, and how many run.
@@ -379,7 +381,10 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
         for kind in &rule.kinds {
             let (group, kind) = kind.rsplit_once('/').unwrap_or(("", kind));
             let matching = matching_rules(&rules, &enabled, Target::Kubernetes, group, kind);
-            kind_rules.insert((group.to_string(), kind.to_string()), matching);
+            kind_rules
+                .entry(kind.to_string())
+                .or_insert_with(BTreeMap::new)
+                .insert(group.to_string(), matching);
         }
     }
     let other_kind_rules = matching_rules(&rules, &enabled, Target::Kubernetes, "", "");
@@ -520,16 +525,21 @@ impl PolicySet {
     /// The enabled rules on `target` about an input of this kind (`kinds` in their metadata).
     /// Kubernetes objects' rules are looked up in the index built by [`load`].
     fn rules_for(&self, target: Target, api_version: &str, kind: &str) -> Vec<usize> {
-        let group = api_version.split_once('/').map_or("", |(group, _)| group);
         if target == Target::Kubernetes {
-            let key = (group.to_string(), kind.to_string());
-            return self
-                .kind_rules
-                .get(&key)
-                .unwrap_or(&self.other_kind_rules)
-                .clone();
+            return self.object_rules(api_version, kind).to_vec();
         }
+        let group = api_version.split_once('/').map_or("", |(group, _)| group);
         matching_rules(&self.rules, &self.enabled, target, group, kind)
+    }
+
+    /// [`PolicySet::rules_for`] a Kubernetes object, borrowed: looked up for every generated
+    /// object, twice.
+    fn object_rules(&self, api_version: &str, kind: &str) -> &[usize] {
+        let group = api_version.split_once('/').map_or("", |(group, _)| group);
+        self.kind_rules
+            .get(kind)
+            .and_then(|groups| groups.get(group))
+            .unwrap_or(&self.other_kind_rules)
     }
 
     /// Every set of rules [`PolicySet::rules_for`] can return: one per target, and on spec
@@ -546,7 +556,7 @@ impl PolicySet {
                 sets.push(self.rules_for(Target::Spec, "", kind));
             }
         }
-        sets.extend(self.kind_rules.values().cloned());
+        sets.extend(self.kind_rules.values().flat_map(BTreeMap::values).cloned());
         sets
     }
 
@@ -1209,10 +1219,7 @@ impl PolicySet {
 
 impl crate::emit::ObjectCheck for PolicySet {
     fn wants(&self, api_version: &str, kind: &str) -> bool {
-        is_guard(kind)
-            || !self
-                .rules_for(Target::Kubernetes, api_version, kind)
-                .is_empty()
+        is_guard(kind) || !self.object_rules(api_version, kind).is_empty()
     }
 
     fn check_folder(
@@ -1228,14 +1235,11 @@ impl crate::emit::ObjectCheck for PolicySet {
         let mut worker = self.worker();
         let mut diagnostics = Vec::new();
         for (path, file, provenance, object) in objects {
-            let rules = self.rules_for(
-                Target::Kubernetes,
-                &provenance.api_version,
-                &provenance.kind,
-            );
+            let rules = self.object_rules(&provenance.api_version, &provenance.kind);
             if rules.is_empty() {
                 continue;
             }
+            let rules = rules.to_vec();
             let input = self.generated_input(
                 path,
                 file,

@@ -1146,12 +1146,22 @@ fn not_empty(value: &Value, steps: &[Step]) -> bool {
     match step {
         Step::Any => true,
         Step::Key(key) => match value {
-            Value::Object(map) => map
-                .get(&Value::from(key.as_str()))
-                .is_some_and(|child| not_empty(child, rest)),
+            Value::Object(map) => member(map, key).is_some_and(|child| not_empty(child, rest)),
             _ => false,
         },
     }
+}
+
+/// The member `key` of an object. A generated object's maps are small: looked for among them
+/// rather than by building the engine's string for `key` (an allocation per lookup, most of the
+/// cost of a view).
+fn member<'v>(map: &'v regorus::value::Object, key: &str) -> Option<&'v Value> {
+    if map.len() > 16 {
+        return map.get(&Value::from(key));
+    }
+    map.iter()
+        .find(|(k, _)| matches!(k, Value::String(k) if k.as_ref() == key))
+        .map(|(_, v)| v)
 }
 
 fn view(value: &Value, node: &Node, out: &mut Vec<u8>) {
@@ -1205,7 +1215,7 @@ fn view(value: &Value, node: &Node, out: &mut Vec<u8>) {
                 for (key, child_node) in &node.children {
                     out.extend_from_slice(key.as_bytes());
                     out.extend_from_slice(&[0]);
-                    match map.get(&Value::from(key.as_str())) {
+                    match member(map, key) {
                         Some(child) => {
                             out.extend_from_slice(&[1]);
                             view(child, child_node, out);
