@@ -277,6 +277,7 @@ fn base_context<'a>(
         namespace: names.namespace,
         platform: names.platform,
         account: names.account,
+        partition: super::foundation::partition(region),
         external_name: String::new(),
     })
 }

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 
 /// The placeholders a template may use besides `${params.NAME}`.
-pub const PLACEHOLDERS: [&str; 11] = [
+pub const PLACEHOLDERS: [&str; 12] = [
     "resource.name",
     "resource.identifier",
     "resource.externalName",
@@ -23,6 +23,7 @@ pub const PLACEHOLDERS: [&str; 11] = [
     "environment.name",
     "environment.type",
     "region",
+    "partition",
     "tenant.name",
     "tenant.namespace",
     "platform.name",
@@ -42,6 +43,8 @@ pub struct TemplateContext<'a> {
     pub platform: &'a str,
     /// The environment's AWS account ID.
     pub account: &'a str,
+    /// The region's AWS partition (`aws`, `aws-cn`, `aws-us-gov`), for ARNs.
+    pub partition: &'a str,
     /// The name of the cloud resource (a `crossplane` type's `spec.externalName`); empty while
     /// that name's own template is filled.
     pub external_name: String,
@@ -65,6 +68,7 @@ impl TemplateContext<'_> {
             "tenant.namespace" => self.namespace,
             "platform.name" => self.platform,
             "environment.account" => self.account,
+            "partition" => self.partition,
             "resource.externalName" => &self.external_name,
             _ => return None,
         };
@@ -453,6 +457,7 @@ mod tests {
             namespace: "shop-prod",
             platform: "acme",
             account: "111111111111",
+            partition: "aws",
             external_name: "shop-prod-api-flags".into(),
         }
     }
