@@ -86,7 +86,7 @@ impl AwsLocation {
     }
 }
 
-fn partition(region: &str) -> &'static str {
+pub(crate) fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {
         "aws-cn"
     } else if region.starts_with("us-gov-") {
@@ -262,6 +262,7 @@ fn terraform_instances(
     let platform = spec.platform.name();
     let (data_subnet_ids, security_group_id) = network_expressions();
     let no_params = BTreeMap::new();
+    let account = super::environment_account(spec, env_name);
     let mut out: BTreeMap<(String, String), TerraformInstance> = BTreeMap::new();
     let mut shared_out: BTreeMap<String, SharedTerraformInstance> = BTreeMap::new();
     for service in &spec.services {
@@ -272,11 +273,10 @@ fn terraform_instances(
         let names = super::resource::UnitNames {
             platform,
             namespace: &namespace,
+            account: &account,
         };
         for resource_use in &instance.requires {
-            let Some(data) = &resource_use.data else {
-                continue;
-            };
+            let data = &resource_use.data;
             let Some(terraform) = &data.spec.terraform else {
                 continue;
             };
@@ -325,6 +325,7 @@ fn terraform_instances(
                     params: &no_params,
                     tenant: "",
                     namespace: "",
+                    external_name: String::new(),
                     ..ctx
                 };
                 let block_name = |name: &str| shared_block_name(&data.name, name);
@@ -373,9 +374,10 @@ fn terraform_instances(
     )
 }
 
-/// The IAM statements the `terraform` types a service requests give its role (their `access`),
-/// naming the resources' own blocks in the cluster's root module.
-fn terraform_access(
+/// The IAM statements the `terraform` and `crossplane` types a service requests give its role
+/// (their `access`), naming the resources' own blocks in the cluster's root module or their
+/// cloud resources by external name.
+fn resource_type_access(
     spec: &ResolvedSpec,
     instance: &crate::resolve::ServiceInstance,
     tenant: &str,
@@ -383,22 +385,35 @@ fn terraform_access(
     namespace: &str,
     region: &str,
 ) -> Vec<Permission> {
+    let account = super::environment_account(spec, &instance.environment);
     let names = super::resource::UnitNames {
         platform: spec.platform.name(),
         namespace,
+        account: &account,
     };
     let mut out = Vec::new();
     for resource_use in &instance.requires {
-        let Some((data_name, terraform)) = resource_use
-            .data
-            .as_ref()
-            .and_then(|d| Some((&d.name, d.spec.terraform.as_ref()?)))
-        else {
-            continue;
-        };
+        let data_name = &resource_use.data.name;
         let resource = resource_use.resource_name(service);
         let Some(ctx) = super::resource::template_context(resource_use, &resource, region, &names)
         else {
+            continue;
+        };
+        // A `crossplane` type's statements name its cloud resource by its external name.
+        if let Some(crossplane) = &resource_use.data.spec.crossplane {
+            for statement in &crossplane.access {
+                out.push(Permission {
+                    actions: statement.actions.clone(),
+                    resources: statement
+                        .resources
+                        .iter()
+                        .map(|r| type_template::render_text(r, &ctx))
+                        .collect(),
+                    conditions: Vec::new(),
+                });
+            }
+        }
+        let Some(terraform) = &resource_use.data.spec.terraform else {
             continue;
         };
         let address = |a: &str| request_address(data_name, tenant, &resource, a);
@@ -465,17 +480,13 @@ pub(crate) fn data_ports(spec: &ResolvedSpec, env_name: &str) -> Vec<u16> {
         .filter_map(|service| service.instances.iter().find(|i| i.environment == env_name))
         .flat_map(|instance| &instance.requires)
         // Atlas runs outside the VPC.
-        .filter(|resource_use| resource_use.resource_type != crate::parse::ResourceType::Mongodb)
-        .filter_map(|resource_use| match &resource_use.data {
-            Some(data) => data
-                .spec
-                .crossplane
+        .filter(|resource_use| !resource_use.uses_atlas())
+        .filter_map(|resource_use| {
+            let spec = &resource_use.data.spec;
+            spec.crossplane
                 .as_ref()
                 .and_then(|c| c.network_port)
-                .or_else(|| data.spec.terraform.as_ref()?.network_port),
-            None => {
-                super::resource::database_settings(resource_use.resource_type, "").map(|d| d.port)
-            }
+                .or_else(|| spec.terraform.as_ref()?.network_port)
         })
         .collect::<BTreeSet<u16>>()
         .into_iter()
@@ -488,7 +499,7 @@ pub(crate) fn uses_atlas(spec: &ResolvedSpec, env_name: &str) -> bool {
         .iter()
         .filter_map(|service| service.instances.iter().find(|i| i.environment == env_name))
         .flat_map(|instance| &instance.requires)
-        .any(|resource_use| resource_use.resource_type == crate::parse::ResourceType::Mongodb)
+        .any(crate::resolve::ResourceUse::uses_atlas)
 }
 
 /// An IAM role's access to a cluster: an EKS access entry (type `STANDARD`).
@@ -935,15 +946,8 @@ fn regional(
             certificates.insert(ingress.value.host.clone());
         }
         let namespace = crate::resolve::namespace_name(&service.tenant, env_name);
-        let aws = with_resource_access(
-            &instance.aws,
-            instance,
-            service.name(),
-            platform,
-            &namespace,
-            region,
-        );
-        let terraform_permissions = terraform_access(
+        let aws = &instance.aws;
+        let terraform_permissions = resource_type_access(
             spec,
             instance,
             &service.tenant,
@@ -954,7 +958,7 @@ fn regional(
         if aws.is_empty() && terraform_permissions.is_empty() {
             continue;
         }
-        let mut service_permissions = permissions(&aws, &location);
+        let mut service_permissions = permissions(aws, &location);
         service_permissions.extend(terraform_permissions);
         identities.push(WorkloadIdentity {
             owner: IdentityOwner::Service {
@@ -1243,45 +1247,6 @@ const SECRETS_READ: &[&str] = &[
     "secretsmanager:DescribeSecret",
     "secretsmanager:GetSecretValue",
 ];
-
-/// The service's declared AWS access plus read-write on the buckets and send-consume on the queues
-/// it requires (in this region).
-fn with_resource_access(
-    declared: &AwsAccess,
-    instance: &crate::resolve::ServiceInstance,
-    service: &str,
-    platform: &str,
-    namespace: &str,
-    region: &str,
-) -> AwsAccess {
-    let names = super::resource::UnitNames {
-        platform,
-        namespace,
-    };
-    let mut aws = declared.clone();
-    for resource_use in &instance.requires {
-        let name = resource_use.resource_name(service);
-        let external =
-            super::resource::external_name(&names, resource_use.resource_type, &name, region);
-        match resource_use.resource_type {
-            crate::parse::ResourceType::S3Bucket => aws.s3.push(crate::parse::S3Access {
-                bucket: external,
-                prefix: None,
-                access: ReadWrite::ReadWrite,
-            }),
-            crate::parse::ResourceType::SqsQueue => aws.sqs.push(crate::parse::SqsAccess {
-                queue: external,
-                access: QueueAccess::ConsumeSend,
-            }),
-            crate::parse::ResourceType::Postgres
-            | crate::parse::ResourceType::Mysql
-            | crate::parse::ResourceType::Redis
-            | crate::parse::ResourceType::Mongodb
-            | crate::parse::ResourceType::Platform(_) => {}
-        }
-    }
-    aws
-}
 
 /// The hosts of the add-ons running in `env_name` (their catalogue entries' `host`), as their
 /// values name them on the cluster in `location`.

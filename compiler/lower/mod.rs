@@ -25,8 +25,8 @@ pub use foundation::{
 };
 
 pub use resource::{
-    DatabaseSettings, EnvVarSource, ExternalSecretKey, OUTPUTS_CONFIG_MAP, PlannedEnvVar,
-    PlannedExternalSecret, PlannedResource, RegionalResources, resource_name,
+    EnvVarSource, ExternalSecretKey, OUTPUTS_CONFIG_MAP, PlannedEnvVar, PlannedExternalSecret,
+    PlannedResource, RegionalResources, resource_name,
 };
 
 use crate::parse::score::InitKind;
@@ -169,21 +169,22 @@ pub struct ScaledWorkload {
 pub struct CrossplanePlan {
     /// Emit v1 claims and cluster-scoped managed resources (Crossplane 1.x).
     pub claims: bool,
-    /// Every type of the catalogue with its parameters (each gets an XRD and a Composition).
+    /// The `crossplane` types some service requests (each gets its XRD and Composition).
     pub types: Vec<PlannedResourceType>,
     /// The Platform spec file.
     pub source: FileId,
 }
 
-/// A resource type and the parameters of its composite resources.
+/// A `crossplane` type's XRD and Composition, as its spec gives them.
 #[derive(Debug, Clone)]
 pub struct PlannedResourceType {
     pub resource_type: crate::parse::ResourceType,
-    pub description: String,
-    /// Parameter name to its JSON type and description.
-    pub params: BTreeMap<String, (crate::parse::ParamType, String)>,
-    /// A data-defined type's XRD and Composition, as its spec gives them, and that spec's file.
-    pub shipped: Option<(Json, Json, FileId)>,
+    /// The v2 XRD (with claims, `emit` derives the v1 one from it).
+    pub definition: Json,
+    /// The v2 Composition, or with claims the type's `claims` one.
+    pub composition: Json,
+    /// The `ResourceType` spec's file.
+    pub file: FileId,
 }
 
 /// The Git repository that holds the generated tree.
@@ -685,9 +686,11 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
                 tenant.parsed.spec.cost_center.clone(),
             );
             let namespace = crate::resolve::namespace_name(tenant.name(), env_name);
+            let account_id = environment_account(spec, env_name);
             let names = resource::UnitNames {
                 platform: spec.platform.name(),
                 namespace: &namespace,
+                account: &account_id,
             };
             let otlp = otlp_endpoint(spec, env_name);
             let workloads: Vec<Workload> = services
@@ -713,20 +716,12 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
                     Some(workload)
                 })
                 .collect();
-            let account_id = spec
-                .platform
-                .spec
-                .accounts
-                .get(&env.parsed.spec.account)
-                .cloned()
-                .unwrap_or_default();
             let resources = regional_resources(
                 services,
                 env_name,
                 &env.parsed.spec.regions,
                 &labels,
                 &names,
-                &account_id,
             );
             TenantEnvironment {
                 tenant: tenant.name().to_string(),
@@ -810,41 +805,31 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
                 .types
                 .iter()
                 .filter_map(|(resource_type, entry)| {
-                    let shipped = match &entry.data {
-                        None => None,
-                        Some(data) => {
-                            let crossplane = data.spec.crossplane.as_ref()?;
-                            // A data-defined type's XRD and Composition only where it is used
-                            // (stdlib's `mssql` is not in every control plane).
-                            let used = spec.services.iter().any(|service| {
-                                service.instances.iter().any(|instance| {
-                                    instance
-                                        .requires
-                                        .iter()
-                                        .any(|u| u.resource_type == *resource_type)
-                                })
-                            });
-                            if !used {
-                                return None;
-                            }
-                            Some((
-                                crossplane.definition.clone(),
-                                crossplane.composition.clone(),
-                                data.file,
-                            ))
-                        }
+                    let crossplane = entry.data.spec.crossplane.as_ref()?;
+                    // A type's XRD and Composition only where it is used (stdlib's `mssql` is
+                    // not in every control plane).
+                    let used = spec.services.iter().any(|service| {
+                        service.instances.iter().any(|instance| {
+                            instance
+                                .requires
+                                .iter()
+                                .any(|u| u.resource_type == *resource_type)
+                        })
+                    });
+                    if !used {
+                        return None;
+                    }
+                    let composition = if platform.spec.crossplane.claims {
+                        &crossplane.claims.as_ref()?.composition
+                    } else {
+                        &crossplane.composition
                     };
-                    Some((resource_type, entry, shipped))
-                })
-                .map(|(resource_type, entry, shipped)| PlannedResourceType {
-                    shipped,
-                    resource_type: *resource_type,
-                    description: entry.description.clone(),
-                    params: entry
-                        .params
-                        .iter()
-                        .map(|(k, d)| (k.clone(), (d.param_type, d.description.clone())))
-                        .collect(),
+                    Some(PlannedResourceType {
+                        resource_type: *resource_type,
+                        definition: crossplane.definition.clone(),
+                        composition: composition.clone(),
+                        file: entry.data.file,
+                    })
                 })
                 .collect(),
             source: platform.doc.file,
@@ -949,7 +934,6 @@ fn regional_resources(
     regions: &[String],
     unit_labels: &BTreeMap<String, String>,
     names: &resource::UnitNames<'_>,
-    account_id: &str,
 ) -> Vec<RegionalResources> {
     let mut out = Vec::new();
     for region in regions {
@@ -965,32 +949,29 @@ fn regional_resources(
                     continue;
                 };
                 let name = resource_name(service.name(), resource_use);
-                if let Some(data) = &resource_use.data {
-                    // Outputs that differ by region are read from the outputs ConfigMap.
-                    for output in &data.spec.outputs {
-                        // One that joins others in is read as its pieces (`resource::wiring`).
-                        if output.value.as_deref().is_some_and(|v| {
-                            !crate::resolve::type_template::output_references(v).is_empty()
-                        }) {
-                            continue;
-                        }
-                        if let resource::DataOutput::Regional(values) =
-                            resource::data_output(data, resource_use, &name, &output.name, names)
-                            && let Some(value) = values.get(region)
-                        {
-                            regional_outputs
-                                .insert(format!("{name}.{}", output.name), value.clone());
-                        }
-                    }
-                    // An existing service, or (`terraform`) blocks in the cluster's root module
-                    // (`foundation::terraform_instances`): nothing in the cluster.
-                    if matches!(
-                        data.mode(),
-                        crate::parse::ProvisionMode::External
-                            | crate::parse::ProvisionMode::Terraform
-                    ) {
+                let data = &resource_use.data;
+                // Outputs that differ by region are read from the outputs ConfigMap.
+                for output in &data.spec.outputs {
+                    // One that joins others in is read as its pieces (`resource::wiring`).
+                    if output.value.as_deref().is_some_and(|v| {
+                        !crate::resolve::type_template::output_references(v).is_empty()
+                    }) {
                         continue;
                     }
+                    if let resource::DataOutput::Regional(values) =
+                        resource::data_output(data, resource_use, &name, &output.name, names)
+                        && let Some(value) = values.get(region)
+                    {
+                        regional_outputs.insert(format!("{name}.{}", output.name), value.clone());
+                    }
+                }
+                // An existing service, or (`terraform`) blocks in the cluster's root module
+                // (`foundation::terraform_instances`): nothing in the cluster.
+                if matches!(
+                    data.mode(),
+                    crate::parse::ProvisionMode::External | crate::parse::ProvisionMode::Terraform
+                ) {
+                    continue;
                 }
                 let entry = resources.entry(name.clone()).or_insert_with(|| {
                     let mut labels = unit_labels.clone();
@@ -1000,25 +981,22 @@ fn regional_resources(
                     );
                     labels.insert("pave.dev/resource-class".into(), resource_use.class.clone());
                     let external_name =
-                        resource::external_name(names, resource_use.resource_type, &name, region);
+                        resource::resource_external_name(names, resource_use, &name, region);
                     PlannedResource {
-                        composite: resource_use.data.as_ref().and_then(|data| {
-                            data.spec
-                                .crossplane
-                                .as_ref()
-                                .and_then(|c| crate::resolve::composite_kind(&c.definition))
-                        }),
-                        objects: resource_use.data.as_ref().map_or_else(Vec::new, |data| {
-                            resource::data_objects(data, resource_use, &name, region, names)
-                        }),
-                        dead_letter_queue_arn: (resource_use.resource_type
-                            == crate::parse::ResourceType::SqsQueue)
-                            .then(|| {
-                                format!("arn:aws:sqs:{region}:{account_id}:{external_name}-dlq")
-                            }),
+                        composite: data
+                            .spec
+                            .crossplane
+                            .as_ref()
+                            .and_then(|c| crate::resolve::composite_kind(&c.definition)),
+                        composite_spec: resource::composite_spec(
+                            resource_use,
+                            &name,
+                            region,
+                            names,
+                        ),
+                        objects: resource::data_objects(data, resource_use, &name, region, names),
                         external_name,
                         secret_prefix: resource::secret_prefix(names, &name),
-                        database: resource::database_settings(resource_use.resource_type, &name),
                         name: name.clone(),
                         resource_type: resource_use.resource_type,
                         class: resource_use.class.clone(),
@@ -1067,25 +1045,23 @@ fn regional_resources(
         if resources.is_empty() && regional_outputs.is_empty() {
             continue;
         }
-        let mut outputs = regional_outputs;
-        for resource in resources.values() {
-            for (output, source) in resource.resource_type.outputs() {
-                if *source != crate::parse::OutputSource::Regional {
-                    continue;
-                }
-                if let Some(value) = resource::known_output(resource, output, account_id) {
-                    outputs.insert(format!("{}.{output}", resource.name), value);
-                }
-            }
-        }
         out.push(RegionalResources {
             region: region.clone(),
             cluster: format!("{env_name}-{region}"),
             resources: resources.into_values().collect(),
-            outputs,
+            outputs: regional_outputs,
         });
     }
     out
+}
+
+/// The AWS account ID of an environment (from the Platform's `accounts`).
+pub(crate) fn environment_account(spec: &ResolvedSpec, env_name: &str) -> String {
+    spec.environments
+        .get(env_name)
+        .and_then(|env| spec.platform.spec.accounts.get(&env.parsed.spec.account))
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// One cluster per environment and region, with the add-ons enabled in that environment.

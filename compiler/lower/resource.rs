@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use crate::parse::{OutputSource, ProvisionMode, ResourceType};
+use crate::parse::{ProvisionMode, ResourceType};
 use crate::resolve::type_template::{self, TemplateContext};
 use crate::resolve::{DataType, EnvPart, ResourceUse, SecretRef, Service, ServiceInstance};
 use crate::source::{FileId, Span};
@@ -41,13 +41,12 @@ pub struct PlannedResource {
     pub external_name: String,
     /// Secrets Manager names of its secret outputs are `<secret_prefix>/<output>`.
     pub secret_prefix: String,
-    /// Static outputs the composition needs (database name, user name, port).
-    pub database: Option<DatabaseSettings>,
-    /// The ARN of a queue's dead-letter queue.
-    pub dead_letter_queue_arn: Option<String>,
     /// A data-defined `crossplane` type's composite: its `apiVersion` and `kind` (from the XRD
     /// the type ships).
     pub composite: Option<(String, String)>,
+    /// The type's `compositeSpec` filled for this resource and region: more fields of the
+    /// composite's `spec`.
+    pub composite_spec: serde_json::Map<String, Json>,
     /// A data-defined `kubernetes` type's objects, filled in for this resource and region.
     pub objects: Vec<Json>,
     /// The services that use it, sorted.
@@ -74,9 +73,8 @@ impl std::hash::Hash for PlannedResource {
             region,
             external_name,
             secret_prefix,
-            database,
-            dead_letter_queue_arn,
             composite,
+            composite_spec,
             objects,
             consumers,
             labels,
@@ -96,9 +94,8 @@ impl std::hash::Hash for PlannedResource {
         region.hash(state);
         external_name.hash(state);
         secret_prefix.hash(state);
-        database.hash(state);
-        dead_letter_queue_arn.hash(state);
         composite.hash(state);
+        Json::Object(composite_spec.clone()).to_string().hash(state);
         objects.len().hash(state);
         for object in objects {
             object.to_string().hash(state);
@@ -107,14 +104,6 @@ impl std::hash::Hash for PlannedResource {
         labels.hash(state);
         source.hash(state);
     }
-}
-
-/// The fixed outputs of a database or cache.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct DatabaseSettings {
-    pub database_name: String,
-    pub username: String,
-    pub port: u16,
 }
 
 /// An env var of a container's `env` list.
@@ -165,6 +154,8 @@ pub(super) struct WorkloadWiring {
 pub(super) struct UnitNames<'a> {
     pub platform: &'a str,
     pub namespace: &'a str,
+    /// The environment's AWS account ID.
+    pub account: &'a str,
 }
 
 /// The name of a resource in the namespace.
@@ -177,29 +168,49 @@ pub(super) fn secret_prefix(names: &UnitNames<'_>, resource: &str) -> String {
     format!("{}/{}/{resource}", names.platform, names.namespace)
 }
 
-/// The AWS name of a resource: `<namespace>-<resource>` (plus the region and platform for a
-/// bucket, whose names are global), cut to `max` with a hash of the whole when longer.
-pub(super) fn external_name(
+/// The AWS name of a requested resource (`${resource.externalName}`, a `crossplane` type's
+/// `spec.externalName`): its type's `externalName.value` (by default `<namespace>-<resource>`),
+/// cut to `externalName.maxLength` (63) with a hash of the whole when longer.
+pub(super) fn resource_external_name(
     names: &UnitNames<'_>,
-    resource_type: ResourceType,
+    resource_use: &ResourceUse,
     resource: &str,
     region: &str,
 ) -> String {
-    let (full, max) = match resource_type {
-        ResourceType::Postgres | ResourceType::Mysql => {
-            (format!("{}-{resource}", names.namespace), 63)
-        }
-        ResourceType::Redis => (format!("{}-{resource}", names.namespace), 40),
-        ResourceType::S3Bucket => (
-            format!("{}-{}-{resource}-{region}", names.platform, names.namespace),
-            63,
-        ),
-        ResourceType::SqsQueue => (format!("{}-{resource}", names.namespace), 80),
-        // Atlas keeps 23 characters of a cluster's name in its host names.
-        ResourceType::Mongodb => (format!("{}-{resource}", names.namespace), 23),
-        ResourceType::Platform(_) => (format!("{}-{resource}", names.namespace), 63),
+    let rule = resource_use
+        .data
+        .spec
+        .crossplane
+        .as_ref()
+        .map(|crossplane| &crossplane.external_name);
+    let template = rule.and_then(|r| r.value.as_ref());
+    let full = match (
+        template,
+        base_context(resource_use, resource, region, names),
+    ) {
+        (Some(template), Some(ctx)) => type_template::render_text(template, &ctx),
+        _ => format!("{}-{resource}", names.namespace),
     };
-    shorten(&full, max)
+    shorten(&full, rule.and_then(|r| r.max_length).unwrap_or(63))
+}
+
+/// A `crossplane` type's `compositeSpec`, filled for one resource in `region`.
+pub(super) fn composite_spec(
+    resource_use: &ResourceUse,
+    resource: &str,
+    region: &str,
+    names: &UnitNames<'_>,
+) -> serde_json::Map<String, Json> {
+    let (Some(crossplane), Some(ctx)) = (
+        resource_use.data.spec.crossplane.as_ref(),
+        template_context(resource_use, resource, region, names),
+    ) else {
+        return serde_json::Map::new();
+    };
+    match type_template::render_json(&Json::Object(crossplane.composite_spec.clone()), &ctx) {
+        Json::Object(fields) => fields,
+        _ => serde_json::Map::new(),
+    }
 }
 
 fn shorten(name: &str, max: usize) -> String {
@@ -219,63 +230,6 @@ fn fnv1a(text: &str) -> u32 {
         hash = hash.wrapping_mul(0x0100_0193);
     }
     hash
-}
-
-/// The fixed outputs of databases and caches.
-pub(super) fn database_settings(
-    resource_type: ResourceType,
-    resource: &str,
-) -> Option<DatabaseSettings> {
-    let database_name = {
-        let name = resource.replace('-', "_");
-        if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            name
-        } else {
-            format!("db_{name}")
-        }
-    };
-    let port = match resource_type {
-        ResourceType::Postgres => 5432,
-        ResourceType::Mysql => 3306,
-        ResourceType::Redis => 6379,
-        ResourceType::Mongodb => 27017,
-        ResourceType::S3Bucket | ResourceType::SqsQueue | ResourceType::Platform(_) => {
-            return None;
-        }
-    };
-    Some(DatabaseSettings {
-        database_name,
-        username: "app".into(),
-        port,
-    })
-}
-
-/// The value of an output known when compiling; `None` for secret outputs.
-pub(super) fn known_output(
-    resource: &PlannedResource,
-    output: &str,
-    account_id: &str,
-) -> Option<String> {
-    let db = resource.database.as_ref();
-    let region = &resource.region;
-    let name = &resource.external_name;
-    match (resource.resource_type, output) {
-        (_, "port") => db.map(|d| d.port.to_string()),
-        (ResourceType::Postgres | ResourceType::Mysql | ResourceType::Mongodb, "name") => {
-            db.map(|d| d.database_name.clone())
-        }
-        (_, "username") => db.map(|d| d.username.clone()),
-        (ResourceType::S3Bucket | ResourceType::SqsQueue, "name") => Some(name.clone()),
-        (_, "region") => Some(region.clone()),
-        (ResourceType::S3Bucket, "arn") => Some(format!("arn:aws:s3:::{name}")),
-        (ResourceType::SqsQueue, "arn") => {
-            Some(format!("arn:aws:sqs:{region}:{account_id}:{name}"))
-        }
-        (ResourceType::SqsQueue, "url") => Some(format!(
-            "https://sqs.{region}.amazonaws.com/{account_id}/{name}"
-        )),
-        _ => None,
-    }
 }
 
 /// How a data-defined type's output reaches a workload in one environment.
@@ -299,6 +253,18 @@ pub(super) fn template_context<'a>(
     region: &'a str,
     names: &'a UnitNames<'_>,
 ) -> Option<TemplateContext<'a>> {
+    let mut ctx = base_context(resource_use, resource, region, names)?;
+    ctx.external_name = resource_external_name(names, resource_use, resource, region);
+    Some(ctx)
+}
+
+/// The same without the external name (which its own template may not name).
+fn base_context<'a>(
+    resource_use: &'a ResourceUse,
+    resource: &'a str,
+    region: &'a str,
+    names: &'a UnitNames<'_>,
+) -> Option<TemplateContext<'a>> {
     let decided = resource_use.regions.get(region)?;
     Some(TemplateContext {
         resource,
@@ -310,6 +276,9 @@ pub(super) fn template_context<'a>(
         tenant: &resource_use.tenant,
         namespace: names.namespace,
         platform: names.platform,
+        account: names.account,
+        partition: super::foundation::partition(region),
+        external_name: String::new(),
     })
 }
 
@@ -354,6 +323,9 @@ pub(super) fn data_output(
     names: &UnitNames<'_>,
 ) -> DataOutput {
     let secret = data.output(output).is_some_and(|o| o.secret);
+    // `regional: true`: read from the outputs ConfigMap of each cluster even where every
+    // region's value is the same (a bucket's name has its region in it).
+    let regional = data.output(output).is_some_and(|o| o.regional);
     let mut values: BTreeMap<String, String> = BTreeMap::new();
     for region in resource_use.regions.keys() {
         let (Some(ctx), Some(template)) = (
@@ -383,6 +355,9 @@ pub(super) fn data_output(
         };
         return DataOutput::Secret { remote, property };
     }
+    if regional {
+        return DataOutput::Regional(values);
+    }
     let mut distinct = values.values();
     match distinct.next() {
         Some(first) if values.values().all(|v| v == first) => DataOutput::Text(first.clone()),
@@ -405,8 +380,10 @@ fn expand_joined_outputs(
     for part in parts {
         if let EnvPart::Output { resource, output } = part
             && let Some(resource_use) = uses.get(resource.as_str())
-            && let Some(data) = &resource_use.data
-            && let Some(template) = data.output(output).and_then(|o| o.value.as_deref())
+            && let Some(template) = resource_use
+                .data
+                .output(output)
+                .and_then(|o| o.value.as_deref())
             && !type_template::output_references(template).is_empty()
         {
             let xr = resource_name(service, resource_use);
@@ -489,56 +466,26 @@ pub(super) fn wiring(
                     let Some(resource_use) = uses.get(resource.as_str()) else {
                         continue;
                     };
-                    let resource_type = resource_use.resource_type;
                     let xr = resource_name(service.name(), resource_use);
-                    let data_source = resource_use
-                        .data
-                        .as_ref()
-                        .map(|data| data_output(data, resource_use, &xr, output, names));
-                    let source = match data_source {
-                        Some(DataOutput::Text(value)) => {
-                            literal.push_str(&value);
-                            k8s_value.push_str(&value.replace('$', "$$"));
-                            continue;
-                        }
-                        Some(DataOutput::Regional(_)) => EnvVarSource::ConfigMap {
-                            name: OUTPUTS_CONFIG_MAP.into(),
-                            key: format!("{xr}.{output}"),
-                        },
-                        Some(DataOutput::Secret { remote, property }) => {
-                            let key = format!("{xr}.{output}");
-                            data.insert(
-                                key.clone(),
-                                ExternalSecretKey {
-                                    key: key.clone(),
-                                    remote,
-                                    property,
-                                },
-                            );
-                            EnvVarSource::Secret {
-                                secret: secret_name.clone(),
-                                key,
-                            }
-                        }
-                        None => match resource_type.output(output) {
-                            Some(OutputSource::Static) => {
-                                let value = static_output(resource_type, &xr, output);
+                    let source =
+                        match data_output(&resource_use.data, resource_use, &xr, output, names) {
+                            DataOutput::Text(value) => {
                                 literal.push_str(&value);
                                 k8s_value.push_str(&value.replace('$', "$$"));
                                 continue;
                             }
-                            Some(OutputSource::Regional) => EnvVarSource::ConfigMap {
+                            DataOutput::Regional(_) => EnvVarSource::ConfigMap {
                                 name: OUTPUTS_CONFIG_MAP.into(),
                                 key: format!("{xr}.{output}"),
                             },
-                            Some(OutputSource::Secret) | None => {
+                            DataOutput::Secret { remote, property } => {
                                 let key = format!("{xr}.{output}");
                                 data.insert(
                                     key.clone(),
                                     ExternalSecretKey {
                                         key: key.clone(),
-                                        remote: format!("{}/{output}", secret_prefix(names, &xr)),
-                                        property: None,
+                                        remote,
+                                        property,
                                     },
                                 );
                                 EnvVarSource::Secret {
@@ -546,8 +493,7 @@ pub(super) fn wiring(
                                     key,
                                 }
                             }
-                        },
-                    };
+                        };
                     let helper = helper_name(&resource_use.name, output);
                     k8s_value.push_str(&format!("$({helper})"));
                     literal.clear();
@@ -629,48 +575,21 @@ fn helper_name(request: &str, output: &str) -> String {
         .replace('-', "_")
 }
 
-/// A static output's value (the same in every region).
-fn static_output(resource_type: ResourceType, resource: &str, output: &str) -> String {
-    let db = database_settings(resource_type, resource);
-    match output {
-        "port" => db.map(|d| d.port.to_string()).unwrap_or_default(),
-        "name" => db.map(|d| d.database_name).unwrap_or_default(),
-        "username" => db.map(|d| d.username).unwrap_or_default(),
-        _ => String::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn names() -> UnitNames<'static> {
-        UnitNames {
-            platform: "acme",
-            namespace: "payments-prod",
-        }
-    }
-
     #[test]
-    fn aws_names_fit_their_limits_and_stay_unique() {
-        let short = external_name(&names(), ResourceType::Postgres, "orders-db", "us-east-1");
-        assert_eq!(short, "payments-prod-orders-db");
-        let cache = external_name(
-            &names(),
-            ResourceType::Redis,
-            "order-service-sessions",
-            "us-east-1",
+    fn long_aws_names_are_cut_to_their_limit_and_stay_unique() {
+        assert_eq!(
+            shorten("payments-prod-orders-db", 63),
+            "payments-prod-orders-db"
         );
+        // ElastiCache's 40 characters (stdlib's redis: `externalName.maxLength`).
+        let cache = shorten("payments-prod-order-service-sessions-cache", 40);
         assert!(cache.len() <= 40, "{cache}");
-        let other = external_name(
-            &names(),
-            ResourceType::Redis,
-            "order-service-sessionz",
-            "us-east-1",
-        );
+        let other = shorten("payments-prod-order-service-sessionz-cache", 40);
         assert_ne!(cache, other);
-        let bucket = external_name(&names(), ResourceType::S3Bucket, "uploads", "eu-west-1");
-        assert_eq!(bucket, "acme-payments-prod-uploads-eu-west-1");
     }
 
     #[test]
@@ -679,12 +598,5 @@ mod tests {
             helper_name("partner-files", "name"),
             "PAVE_PARTNER_FILES_NAME"
         );
-    }
-
-    #[test]
-    fn database_names_start_with_a_letter() {
-        let db = database_settings(ResourceType::Postgres, "2fa-db").map(|d| d.database_name);
-        assert_eq!(db.as_deref(), Some("db_2fa_db"));
-        assert_eq!(database_settings(ResourceType::S3Bucket, "files"), None);
     }
 }

@@ -3,8 +3,8 @@
 //! ([`parse_yaml`]), each file on its own, so it holds for a platform that does not check: a
 //! half-typed buffer loses its own names, not the others'.
 
+use crate::parse::API_VERSION;
 use crate::parse::yaml::{Node, Value, parse_yaml};
-use crate::parse::{API_VERSION, ResourceType};
 use crate::source::{FileId, Origin, STDLIB_RESOURCES, SourceMap, Span, stdlib_file};
 
 /// A name in a platform, by what it names.
@@ -540,25 +540,9 @@ fn placeholder_names(
 }
 
 /// The resource types a request may name, and each one's outputs with whether it is secret:
-/// the built-in ones, the stdlib's data-defined ones (`stdlib/resources/`, `kind: ResourceType`
-/// without `builtin`) and the platform's own `ResourceType` specs.
+/// stdlib's (`stdlib/resources/`) and the platform's own `ResourceType` specs.
 pub(crate) fn resource_types(index: &Index) -> Vec<(String, Vec<(String, bool)>)> {
-    let mut types: Vec<(String, Vec<(String, bool)>)> = ResourceType::ALL
-        .iter()
-        .map(|t| {
-            let outputs = t
-                .outputs()
-                .iter()
-                .map(|(name, source)| {
-                    (
-                        (*name).to_string(),
-                        *source == crate::parse::OutputSource::Secret,
-                    )
-                })
-                .collect();
-            (t.as_str().to_string(), outputs)
-        })
-        .collect();
+    let mut types: Vec<(String, Vec<(String, bool)>)> = Vec::new();
     let stdlib = crate::source::STDLIB
         .iter()
         .filter(|(path, _)| path.starts_with(STDLIB_RESOURCES))
@@ -579,15 +563,12 @@ pub(crate) fn resource_types(index: &Index) -> Vec<(String, Vec<(String, bool)>)
     types
 }
 
-/// A `kind: ResourceType` document's name and outputs; `None` for a built-in's declaration.
+/// A `kind: ResourceType` document's name and outputs.
 fn data_type(root: &Node) -> Option<(String, Vec<(String, bool)>)> {
     if root.get("kind")?.as_str()? != "ResourceType" {
         return None;
     }
     let spec = root.get("spec")?;
-    if spec.get("builtin").is_some() {
-        return None;
-    }
     let name = root.get("metadata")?.get("name")?.as_str()?.to_string();
     let outputs = match &spec.get("outputs")?.value {
         Value::Seq(items) => items

@@ -44,13 +44,13 @@ pub use platform::{
     IngressSettings, Layout, PlatformDefaults, PlatformSpec, PolicySettings, TerraformSettings,
 };
 pub use resource::{
-    ClassRule, OutputSource, ParamDefinition, ParamType, PlatformResourceClasses, ResourceClass,
-    ResourceRequest, ResourceRequestOverride, ResourceType, ResourceTypeDefinition, RuleMatch,
-    StdlibResourceType,
+    ClassRule, OutputSource, PlatformResourceClasses, ResourceClass, ResourceRequest,
+    ResourceRequestOverride, ResourceType, RuleMatch,
 };
 pub use resource_type::{
-    AccessStatement, CrossplaneProvision, ExternalProvision, ExternalValues, KubernetesProvision,
-    OutputDefinition, ProvisionMode, ResourceTypeSpec, SHARED_PREFIX, SharedBlocks,
+    AccessStatement, CrossplaneClaims, CrossplaneProvision, ExternalNameRule, ExternalProvision,
+    ExternalValues, KubernetesProvision, OutputDefinition, ProvisionMode, ResourceTypeSpec,
+    SHARED_PREFIX, SharedBlocks,
     TerraformProvision,
 };
 pub use schema::{SchemaSet, SpecKind, check_against_schema};
@@ -98,8 +98,6 @@ pub struct ParsedSpecs {
     pub resource_types: Vec<Parsed<ResourceTypeSpec>>,
     /// The embedded add-on catalogue, by file name.
     pub stdlib_addons: Vec<StdlibAddon>,
-    /// The embedded resource catalogue, one entry per type.
-    pub stdlib_resources: Vec<StdlibResourceType>,
 }
 
 impl AnySpec {
@@ -298,7 +296,6 @@ fn parse_recording(
         return Err(diagnostics);
     };
     let stdlib_addons = stdlib_addons(source_map, &mut diagnostics);
-    let stdlib_resources = stdlib_resources(source_map, &mut diagnostics);
     finish(
         ParsedSpecs {
             platform,
@@ -308,7 +305,6 @@ fn parse_recording(
             waivers,
             resource_types,
             stdlib_addons,
-            stdlib_resources,
         },
         diagnostics,
     )
@@ -431,8 +427,8 @@ fn score_services(
     services
 }
 
-/// Reads stdlib's data-defined resource types (`kind: ResourceType` files of
-/// `stdlib/resources/` not named after a built-in type), checked like a platform's.
+/// Reads stdlib's resource types (the `kind: ResourceType` files of `stdlib/resources/`),
+/// checked like a platform's.
 fn stdlib_resource_types(
     source_map: &SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
@@ -447,7 +443,7 @@ fn stdlib_resource_types(
                 .name
                 .strip_prefix(crate::source::STDLIB_RESOURCES)
                 .and_then(|n| n.strip_suffix(".yaml"))
-                .is_some_and(|n| ResourceType::from_name(n).is_none());
+                .is_some();
         if !is_data_type {
             continue;
         }
@@ -457,59 +453,6 @@ fn stdlib_resource_types(
             AnySpec::ResourceType(r) => Some(*r),
             _ => None,
         }));
-    }
-    out
-}
-
-/// Reads the embedded resource catalogue's built-in types: `kind: ResourceType` files with
-/// `builtin`, named after a variant of [`ResourceType`] (pave's own data: a file that does not
-/// read is a bug, and a unit test reads every one). Their parameters' schema is flat (each a
-/// string, integer or boolean), as the XRDs pave generates need.
-fn stdlib_resources(
-    source_map: &SourceMap,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<StdlibResourceType> {
-    let Ok(schemas) = SchemaSet::shared() else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (file, source) in source_map.files() {
-        let builtin = (source.origin == crate::source::Origin::Stdlib)
-            .then(|| {
-                source
-                    .name
-                    .strip_prefix(crate::source::STDLIB_RESOURCES)
-                    .and_then(|n| n.strip_suffix(".yaml"))
-                    .and_then(ResourceType::from_name)
-            })
-            .flatten();
-        let Some(resource_type) = builtin else {
-            continue;
-        };
-        let internal = |message: String, span| {
-            Diagnostic::new(
-                DiagnosticKind::Internal {
-                    message: format!("stdlib file `{}`: {message}", source.name),
-                },
-                span,
-            )
-        };
-        let result = parse_file(schemas, file, &source.name, &source.text);
-        diagnostics.extend(result.diagnostics);
-        for spec in result.specs {
-            let AnySpec::ResourceType(parsed) = spec else {
-                continue;
-            };
-            match ResourceTypeDefinition::from_spec(&parsed.spec) {
-                Ok(definition) => out.push(StdlibResourceType {
-                    resource_type,
-                    doc: parsed.doc,
-                    definition,
-                    outputs: parsed.spec.outputs,
-                }),
-                Err(message) => diagnostics.push(internal(message, parsed.doc.head_span())),
-            }
-        }
     }
     out
 }
@@ -785,35 +728,28 @@ fn source_problems(source_map: &SourceMap) -> Vec<Diagnostic> {
 mod tests {
     use super::*;
 
-    /// Each built-in type's file declares exactly the outputs pave computes for it, with the
-    /// same source (secret, regional or static), so the data and the Rust cannot drift apart.
+    /// stdlib's types read as a platform's do, without a diagnostic, each named after its file,
+    /// and each of the six original types (which Score workloads name) is one of them.
     #[test]
-    fn built_in_types_declare_the_outputs_pave_computes() {
+    fn stdlib_types_read_without_diagnostics_and_are_named_after_their_files() {
         let source_map = crate::source::read_platform_from(std::path::Path::new("."), Vec::new());
         let mut diagnostics = Vec::new();
-        let types = stdlib_resources(&source_map, &mut diagnostics);
+        let types = stdlib_resource_types(&source_map, &mut diagnostics);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
-        assert_eq!(types.len(), ResourceType::ALL.len());
-        for entry in types {
-            let declared: Vec<(String, OutputSource)> = entry
-                .outputs
-                .iter()
-                .map(|o| {
-                    let source = match (o.secret, o.regional) {
-                        (true, _) => OutputSource::Secret,
-                        (false, true) => OutputSource::Regional,
-                        (false, false) => OutputSource::Static,
-                    };
-                    (o.name.clone(), source)
-                })
-                .collect();
-            let computed: Vec<(String, OutputSource)> = entry
-                .resource_type
-                .outputs()
-                .iter()
-                .map(|(n, s)| ((*n).to_string(), *s))
-                .collect();
-            assert_eq!(declared, computed, "{}", entry.resource_type.as_str());
+        let mut names = Vec::new();
+        for parsed in &types {
+            let file = &source_map.get(parsed.doc.file).name;
+            assert_eq!(
+                file,
+                &format!("{}{}.yaml", crate::source::STDLIB_RESOURCES, parsed.name())
+            );
+            names.push(parsed.name().to_string());
+        }
+        for original in ResourceType::ALL {
+            assert!(
+                names.contains(&original.as_str().to_string()),
+                "{original:?}"
+            );
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The `ResourceType` spec: a resource type the platform defines as data (its parameters' JSON
 //! Schema, outputs, classes and how it is provided), so a new kind of dependency needs no change
-//! to pave. `resolve` adds it to the resource catalogue beside the built-in types.
+//! to pave. stdlib's types (`stdlib/resources/`) are written the same way; `resolve` adds
+//! both to the resource catalogue.
 
 use std::collections::BTreeMap;
 
@@ -26,14 +27,7 @@ pub struct ResourceTypeSpec {
     pub kubernetes: Option<KubernetesProvision>,
     pub external: Option<ExternalProvision>,
     pub terraform: Option<TerraformProvision>,
-    /// pave generates the XRD and Composition: the six built-in types of stdlib.
-    pub builtin: Option<BuiltinProvision>,
 }
-
-/// `spec.builtin`: pave's own provisioner (nothing to say).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BuiltinProvision {}
 
 /// How a data-defined type is provided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +36,6 @@ pub enum ProvisionMode {
     Kubernetes,
     External,
     Terraform,
-    Builtin,
 }
 
 impl ProvisionMode {
@@ -52,7 +45,6 @@ impl ProvisionMode {
             ProvisionMode::Kubernetes => "kubernetes",
             ProvisionMode::External => "external",
             ProvisionMode::Terraform => "terraform",
-            ProvisionMode::Builtin => "builtin",
         }
     }
 }
@@ -66,8 +58,6 @@ impl ResourceTypeSpec {
             ProvisionMode::Kubernetes
         } else if self.terraform.is_some() {
             ProvisionMode::Terraform
-        } else if self.builtin.is_some() {
-            ProvisionMode::Builtin
         } else {
             ProvisionMode::External
         }
@@ -84,7 +74,7 @@ pub struct OutputDefinition {
     /// Read from AWS Secrets Manager through an ExternalSecret.
     #[serde(default)]
     pub secret: bool,
-    /// A `builtin` type's output known when compiling that differs by region.
+    /// Read from each cluster's outputs ConfigMap even where every region's value is the same.
     #[serde(default)]
     pub regional: bool,
     /// A template known when compiling.
@@ -99,7 +89,38 @@ pub struct CrossplaneProvision {
     /// The port the composed resource listens on in the environment's data network: the
     /// foundation admits it and the cluster gets the EnvironmentConfig `pave-network`.
     pub network_port: Option<u16>,
+    /// How the cloud resource's name (`spec.externalName`) is cut.
+    #[serde(default)]
+    pub external_name: ExternalNameRule,
+    /// More fields of each composite's `spec`: templates, filled as output values are.
+    #[serde(default)]
+    pub composite_spec: serde_json::Map<String, Json>,
+    /// IAM statements given to the identity of every workload that requests the type, on its
+    /// own cloud resource (`${resource.externalName}`).
+    #[serde(default)]
+    pub access: Vec<AccessStatement>,
     pub definition: Json,
+    pub composition: Json,
+    /// Crossplane v1 (claims): the Composition of the cluster-scoped `X<kind>`; the v1 XRD is
+    /// derived from `definition`.
+    #[serde(default)]
+    pub claims: Option<CrossplaneClaims>,
+}
+
+/// `spec.crossplane.externalName`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExternalNameRule {
+    /// A template of the name (`<namespace>-<resource>` when not given).
+    pub value: Option<String>,
+    /// The longest name the cloud service accepts (63 when not given).
+    pub max_length: Option<usize>,
+}
+
+/// `spec.crossplane.claims`: what a type needs to be used with Crossplane v1 claims.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CrossplaneClaims {
     pub composition: Json,
 }
 
@@ -168,7 +189,7 @@ pub struct SharedBlocks {
 /// The prefix of a shared block's address in a template (`shared.TYPE.NAME`).
 pub const SHARED_PREFIX: &str = "shared.";
 
-/// One allow statement of a `terraform` type's `access`.
+/// One allow statement of a `terraform` or `crossplane` type's `access`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AccessStatement {

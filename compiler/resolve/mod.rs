@@ -29,8 +29,9 @@ pub use foundation::{
     role_arn_problem, workload_role_name,
 };
 pub use resource::{
-    CatalogueClass, CatalogueType, ClassChoice, DataType, DecidedParams, EnvPart, MatchedRule,
-    ParamSource, ResourceCatalogue, ResourceUse, composite_kind,
+    ATLAS_ENVIRONMENT_CONFIG, CatalogueClass, CatalogueType, ClassChoice, DataType, DecidedParams,
+    EnvPart, MatchedRule, NETWORK_ENVIRONMENT_CONFIG, ParamSource, ResourceCatalogue, ResourceUse,
+    composite_kind,
 };
 pub use score::{ContainerInstance, ResolvedContent, ResolvedFile};
 pub use stdlib::{StdDefaults, StdLimitRange, StdProbes, Stdlib};
@@ -209,16 +210,14 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
     let environment_names: Vec<String> = environments.keys().cloned().collect();
     let resource_catalogue = resource::resource_catalogue(
         &platform,
-        &specs.stdlib_resources,
         &specs.resource_types,
         &environment_names,
         &mut diagnostics,
     );
     let mut catalogue_docs: BTreeMap<crate::source::FileId, &Document> = specs
-        .stdlib_resources
+        .resource_types
         .iter()
-        .map(|entry| (entry.doc.file, &entry.doc))
-        .chain(specs.resource_types.iter().map(|r| (r.doc.file, &r.doc)))
+        .map(|r| (r.doc.file, &r.doc))
         .collect();
     catalogue_docs.insert(platform.doc.file, &platform.doc);
 

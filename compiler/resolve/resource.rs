@@ -10,9 +10,8 @@ use serde_json::Value as Json;
 use super::type_template::{self, Known};
 use crate::diagnostic::{Diagnostic, DiagnosticKind, RefKind};
 use crate::parse::{
-    Document, OutputDefinition, OutputSource, ParamDefinition, Parsed, PlatformSpec, ProvisionMode,
-    ResourceClass, ResourceRequest, ResourceRequestOverride, ResourceType, ResourceTypeSpec,
-    StdlibResourceType, Tier,
+    Document, OutputDefinition, OutputSource, Parsed, PlatformSpec, ProvisionMode, ResourceClass,
+    ResourceRequest, ResourceRequestOverride, ResourceType, ResourceTypeSpec, Tier,
 };
 use crate::source::{FileId, Span};
 
@@ -32,12 +31,10 @@ pub struct ResourceCatalogue {
 #[derive(Debug, Clone)]
 pub struct CatalogueType {
     pub description: String,
-    /// A built-in type's parameters; a data-defined type's are in its schema.
-    pub params: BTreeMap<String, ParamDefinition>,
     pub default_class: String,
     pub classes: BTreeMap<String, CatalogueClass>,
-    /// A data-defined type's spec (`None` for the six built-in types).
-    pub data: Option<std::sync::Arc<DataType>>,
+    /// Its `ResourceType` spec.
+    pub data: std::sync::Arc<DataType>,
 }
 
 /// A type defined by a `ResourceType` spec (the platform's or stdlib's).
@@ -51,9 +48,40 @@ pub struct DataType {
     pub span: Span,
 }
 
+/// The EnvironmentConfig with a cluster's network placement of databases and caches:
+/// `dbSubnetGroupName`, `cacheSubnetGroupName`, `securityGroupIds`, `dataSubnetIds`, in each
+/// cluster's folder (`emit::crossplane::environment`), filled from what the cluster's Terraform
+/// created; a `crossplane` type with `networkPort` reads it.
+pub const NETWORK_ENVIRONMENT_CONFIG: &str = "pave-network";
+
+/// The EnvironmentConfig with the Atlas project MongoDB clusters are created in: `projectId`,
+/// from the Environment's `spec.atlas`, in each cluster's folder with the Atlas provider's
+/// config. A `crossplane` type whose Composition reads it needs the Environment's `spec.atlas`.
+pub const ATLAS_ENVIRONMENT_CONFIG: &str = "pave-atlas";
+
 impl DataType {
     pub fn mode(&self) -> ProvisionMode {
         self.spec.mode()
+    }
+
+    /// Whether its Compositions (v2 or claims) load the EnvironmentConfig `name`
+    /// (function-environment-configs' `Reference` by name).
+    pub fn reads_environment_config(&self, name: &str) -> bool {
+        let Some(crossplane) = &self.spec.crossplane else {
+            return false;
+        };
+        let claims = crossplane.claims.as_ref().map(|c| &c.composition);
+        [Some(&crossplane.composition), claims]
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.pointer("/spec/pipeline").and_then(Json::as_array))
+            .flatten()
+            .filter_map(|step| {
+                step.pointer("/input/spec/environmentConfigs")
+                    .and_then(Json::as_array)
+            })
+            .flatten()
+            .any(|config| config.pointer("/ref/name").and_then(Json::as_str) == Some(name))
     }
 
     /// The parameters the schema names (`properties`), sorted.
@@ -71,6 +99,15 @@ impl DataType {
         self.spec.outputs.iter().find(|o| o.name == name)
     }
 
+    /// How an output reaches a workload; `None` when the type has no such output.
+    pub fn output_source(&self, name: &str) -> Option<OutputSource> {
+        self.output(name).map(|o| match (o.secret, o.regional) {
+            (true, _) => OutputSource::Secret,
+            (false, true) => OutputSource::Regional,
+            (false, false) => OutputSource::Static,
+        })
+    }
+
     /// The schema of the parameters (an open object when the type declares none).
     pub fn schema(&self) -> Json {
         self.spec
@@ -83,28 +120,17 @@ impl DataType {
 impl ResourceCatalogue {
     /// The outputs a type has, in declaration order.
     pub fn output_names(&self, resource_type: ResourceType) -> Vec<String> {
-        match self.types.get(&resource_type).and_then(|t| t.data.as_ref()) {
-            Some(data) => data.spec.outputs.iter().map(|o| o.name.clone()).collect(),
-            None => resource_type
-                .outputs()
-                .iter()
-                .map(|(n, _)| (*n).to_string())
-                .collect(),
-        }
+        self.types
+            .get(&resource_type)
+            .map(|t| t.data.spec.outputs.iter().map(|o| o.name.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// How an output reaches a workload; `None` when the type has no such output.
     pub fn output_source(&self, resource_type: ResourceType, output: &str) -> Option<OutputSource> {
-        match self.types.get(&resource_type).and_then(|t| t.data.as_ref()) {
-            Some(data) => data.output(output).map(|o| {
-                if o.secret {
-                    OutputSource::Secret
-                } else {
-                    OutputSource::Static
-                }
-            }),
-            None => resource_type.output(output),
-        }
+        self.types
+            .get(&resource_type)
+            .and_then(|t| t.data.output_source(output))
     }
 }
 
@@ -135,8 +161,9 @@ pub struct ResourceUse {
     pub class_chosen_at: ClassChoice,
     /// The class's definition (in a stdlib file or the Platform spec).
     pub class_defined_at: Span,
-    /// A data-defined type's spec, and where it is used (what its templates are filled with).
-    pub data: Option<std::sync::Arc<DataType>>,
+    /// Its type's spec; the fields below say where it is used (what its templates are filled
+    /// with).
+    pub data: std::sync::Arc<DataType>,
     pub tenant: String,
     pub environment: String,
     pub tier: Tier,
@@ -154,23 +181,18 @@ pub enum ClassChoice {
 impl ResourceUse {
     /// How an output reaches a workload.
     pub fn output_source(&self, output: &str) -> Option<OutputSource> {
-        match &self.data {
-            Some(data) => data.output(output).map(|o| {
-                if o.secret {
-                    OutputSource::Secret
-                } else {
-                    OutputSource::Static
-                }
-            }),
-            None => self.resource_type.output(output),
-        }
+        self.data.output_source(output)
     }
 
-    /// Whether Crossplane provides it (a built-in type, or a data-defined `crossplane` one).
+    /// Whether it is created in the environment's Atlas project (its type's Composition reads
+    /// the EnvironmentConfig `pave-atlas`, as stdlib's `mongodb` does).
+    pub fn uses_atlas(&self) -> bool {
+        self.data.reads_environment_config(ATLAS_ENVIRONMENT_CONFIG)
+    }
+
+    /// Whether Crossplane provides it (a `crossplane` type).
     pub fn uses_crossplane(&self) -> bool {
-        self.data
-            .as_ref()
-            .is_none_or(|d| d.mode() == ProvisionMode::Crossplane)
+        self.data.mode() == ProvisionMode::Crossplane
     }
 
     /// Its name in the tenant's namespace: the `id`, or `<service>-<request>`.
@@ -242,56 +264,15 @@ fn catalogue_classes(
         .collect()
 }
 
-/// Builds the catalogue from the stdlib files and the Platform's `resourceClasses`.
+/// Builds the catalogue from the `ResourceType` specs (stdlib's first, then the platform's) and
+/// the Platform's `resourceClasses`.
 pub(super) fn resource_catalogue(
     platform: &Parsed<PlatformSpec>,
-    stdlib: &[StdlibResourceType],
     data_types: &[Parsed<ResourceTypeSpec>],
     environments: &[String],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> ResourceCatalogue {
     let mut catalogue = ResourceCatalogue::default();
-    for entry in stdlib {
-        // pave's own data: checked like the Platform's, so a mistake points into the file.
-        for (name, class) in &entry.definition.classes {
-            let path = ["spec".to_string(), "classes".into(), name.clone()];
-            check_class_params(
-                &entry.definition.params,
-                class,
-                &entry.doc,
-                &path,
-                true,
-                diagnostics,
-            );
-        }
-        if !entry
-            .definition
-            .classes
-            .contains_key(&entry.definition.default_class)
-        {
-            diagnostics.push(Diagnostic::new(
-                DiagnosticKind::Internal {
-                    message: format!(
-                        "stdlib resource type `{}` has no class `{}`",
-                        entry.resource_type.as_str(),
-                        entry.definition.default_class
-                    ),
-                },
-                entry.doc.span(&["spec", "defaultClass"]),
-            ));
-        }
-        let classes = catalogue_classes(&entry.definition.classes, entry.doc.file);
-        catalogue.types.insert(
-            entry.resource_type,
-            CatalogueType {
-                description: entry.definition.description.clone(),
-                params: entry.definition.params.clone(),
-                default_class: entry.definition.default_class.clone(),
-                classes,
-                data: None,
-            },
-        );
-    }
     let mut defined_at: BTreeMap<ResourceType, Span> = BTreeMap::new();
     for parsed in data_types {
         let resource_type = ResourceType::named(parsed.name());
@@ -309,30 +290,6 @@ pub(super) fn resource_catalogue(
             );
             continue;
         }
-        if parsed.spec.builtin.is_some() {
-            diagnostics.push(Diagnostic::new(
-                DiagnosticKind::InvalidValue {
-                    message: "only pave's built-in types are provided by `builtin`".into(),
-                    help: Some(
-                        "provide the type with `crossplane`, `kubernetes`, `external` or `terraform` (docs/resource-types.md)"
-                            .into(),
-                    ),
-                },
-                parsed.doc.key_span(&["spec", "builtin"]),
-            ));
-            catalogue.rejected.insert(resource_type);
-            continue;
-        }
-        if resource_type.is_builtin() {
-            diagnostics.push(Diagnostic::new(
-                DiagnosticKind::DuplicateName {
-                    kind: "resource type".into(),
-                    name: parsed.name().into(),
-                },
-                name_span,
-            ));
-            continue;
-        }
         defined_at.insert(resource_type, name_span);
         let data = DataType {
             name: parsed.name().to_string(),
@@ -346,10 +303,9 @@ pub(super) fn resource_catalogue(
             resource_type,
             CatalogueType {
                 description: data.spec.description.clone(),
-                params: BTreeMap::new(),
                 default_class: data.spec.default_class.clone(),
                 classes,
-                data: Some(std::sync::Arc::new(data)),
+                data: std::sync::Arc::new(data),
             },
         );
     }
@@ -362,10 +318,7 @@ pub(super) fn resource_catalogue(
         for (name, class) in &over.classes {
             let mut path: Vec<String> = type_path.to_vec();
             path.extend(["classes".to_string(), name.clone()]);
-            match &entry.data {
-                Some(data) => check_data_class(data, class, doc, &path, environments, diagnostics),
-                None => check_class_params(&entry.params, class, doc, &path, true, diagnostics),
-            }
+            check_data_class(&entry.data, class, doc, &path, environments, diagnostics);
             entry.classes.insert(
                 name.clone(),
                 CatalogueClass {
@@ -614,6 +567,49 @@ fn check_data_type(
     }
     if let Some(crossplane) = &spec.crossplane {
         check_crossplane(crossplane, doc, diagnostics);
+        if let Some(value) = &crossplane.external_name.value {
+            let path = ["spec", "crossplane", "externalName", "value"].map(str::to_string);
+            if value.contains("${resource.externalName}") {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::InvalidValue {
+                        message: "the external name cannot name itself".into(),
+                        help: Some(
+                            "build it from `${resource.name}`, `${tenant.namespace}`, `${region}`, ..."
+                                .into(),
+                        ),
+                    },
+                    doc.span(&path),
+                ));
+            }
+            strings.push((path.to_vec(), value.as_str()));
+        }
+        for (i, statement) in crossplane.access.iter().enumerate() {
+            for (j, resource) in statement.resources.iter().enumerate() {
+                let path = ["spec", "crossplane", "access", &i.to_string(), "resources"]
+                    .map(str::to_string)
+                    .into_iter()
+                    .chain([j.to_string()])
+                    .collect::<Vec<_>>();
+                if !resource.contains("${resource.externalName}") {
+                    diagnostics.push(Diagnostic::new(
+                        DiagnosticKind::InvalidValue {
+                            message: "this resource does not name the type's own cloud resource"
+                                .into(),
+                            help: Some(
+                                "build the ARN from `${resource.externalName}` (for a bucket `arn:aws:s3:::${resource.externalName}/*`): a workload's role gets access to what its request creates, nothing else"
+                                    .into(),
+                            ),
+                        },
+                        doc.span(&path),
+                    ));
+                }
+                strings.push((path, resource.as_str()));
+            }
+        }
+        for (field, value) in &crossplane.composite_spec {
+            let path = ["spec", "crossplane", "compositeSpec", field.as_str()].map(str::to_string);
+            type_template::strings(value, &path, &mut strings);
+        }
     }
     let plain = Known {
         params: &params,
@@ -816,27 +812,41 @@ fn check_crossplane(
         ));
         return;
     };
-    let type_ref = crossplane.composition.pointer("/spec/compositeTypeRef");
-    let matches = type_ref.is_some_and(|r| {
-        r.get("apiVersion").and_then(Json::as_str) == Some(api_version.as_str())
-            && r.get("kind").and_then(Json::as_str) == Some(kind.as_str())
-    });
-    if !matches {
-        diagnostics.push(Diagnostic::new(
-            DiagnosticKind::InvalidValue {
-                message: format!("the Composition does not compose the XRD's `{kind}`"),
-                help: Some(format!(
-                    "set `spec.compositeTypeRef` to `apiVersion: {api_version}`, `kind: {kind}`"
-                )),
-            },
-            doc.span(&[
-                "spec",
-                "crossplane",
-                "composition",
-                "spec",
-                "compositeTypeRef",
-            ]),
-        ));
+    // The v2 Composition composes the XRD's kind; the v1 one (claims) the derived `X<kind>`.
+    let claims_kind = format!("X{kind}");
+    let compositions = [
+        (Some(&crossplane.composition), kind.as_str(), "composition"),
+        (
+            crossplane.claims.as_ref().map(|c| &c.composition),
+            claims_kind.as_str(),
+            "claims",
+        ),
+    ];
+    for (composition, kind, field) in compositions {
+        let Some(composition) = composition else {
+            continue;
+        };
+        let type_ref = composition.pointer("/spec/compositeTypeRef");
+        let matches = type_ref.is_some_and(|r| {
+            r.get("apiVersion").and_then(Json::as_str) == Some(api_version.as_str())
+                && r.get("kind").and_then(Json::as_str) == Some(kind)
+        });
+        if !matches {
+            let mut path = vec!["spec", "crossplane", field];
+            if field == "claims" {
+                path.push("composition");
+            }
+            path.extend(["spec", "compositeTypeRef"]);
+            diagnostics.push(Diagnostic::new(
+                DiagnosticKind::InvalidValue {
+                    message: format!("the Composition does not compose the XRD's `{kind}`"),
+                    help: Some(format!(
+                        "set `spec.compositeTypeRef` to `apiVersion: {api_version}`, `kind: {kind}`"
+                    )),
+                },
+                doc.span(&path),
+            ));
+        }
     }
 }
 
@@ -973,97 +983,6 @@ pub(super) fn check_params_schema(
     crate::parse::check_against_schema(&schema, doc, &value)
 }
 
-/// A Platform class must give every parameter of its type, each of the right type; its rules
-/// only parameters of the type.
-fn check_class_params(
-    known: &BTreeMap<String, ParamDefinition>,
-    class: &ResourceClass,
-    doc: &Document,
-    path: &[String],
-    complete: bool,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
-    let at = |extra: &[&str]| {
-        let mut p = path.to_vec();
-        p.extend(extra.iter().map(|s| s.to_string()));
-        p
-    };
-    check_params(known, &class.params, doc, &at(&["params"]), diagnostics);
-    if complete {
-        for name in known.keys() {
-            if !class.params.contains_key(name) {
-                diagnostics.push(Diagnostic::new(
-                    DiagnosticKind::MissingField {
-                        field: name.clone(),
-                    },
-                    doc.span(&at(&["params"])),
-                ));
-            }
-        }
-    }
-    for (i, rule) in class.rules.iter().enumerate() {
-        let index = i.to_string();
-        check_params(
-            known,
-            &rule.params,
-            doc,
-            &at(&["rules", index.as_str(), "params"]),
-            diagnostics,
-        );
-    }
-}
-
-/// Each parameter must be one the type takes, with a value of its type.
-fn check_params(
-    known: &BTreeMap<String, ParamDefinition>,
-    params: &BTreeMap<String, Json>,
-    doc: &Document,
-    path: &[String],
-    diagnostics: &mut Vec<Diagnostic>,
-) -> bool {
-    let mut ok = true;
-    for (name, value) in params {
-        let mut key_path = path.to_vec();
-        key_path.push(name.clone());
-        match known.get(name) {
-            None => {
-                ok = false;
-                diagnostics.push(Diagnostic::new(
-                    DiagnosticKind::UnknownResourceParam {
-                        param: name.clone(),
-                        known: known.keys().cloned().collect(),
-                    },
-                    doc.key_span(&key_path),
-                ));
-            }
-            Some(definition) if !definition.param_type.accepts(value) => {
-                ok = false;
-                diagnostics.push(Diagnostic::new(
-                    DiagnosticKind::WrongType {
-                        expected: definition.param_type.as_str().into(),
-                        found: json_type(value).into(),
-                    },
-                    doc.span(&key_path),
-                ));
-            }
-            Some(_) => {}
-        }
-    }
-    ok
-}
-
-fn json_type(value: &Json) -> &'static str {
-    match value {
-        Json::Null => "null",
-        Json::Bool(_) => "boolean",
-        Json::Number(n) if n.is_i64() || n.is_u64() => "integer",
-        Json::Number(_) => "number",
-        Json::String(_) => "string",
-        Json::Array(_) => "array",
-        Json::Object(_) => "object",
-    }
-}
-
 fn unknown_class(
     resource_type: ResourceType,
     name: &str,
@@ -1171,40 +1090,16 @@ pub(super) fn resource_uses(
             continue;
         };
         let path_of = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let (request_ok, over_ok) = match &entry.data {
-            Some(data) => {
-                let schema = data.schema();
-                let mut check = |params: &BTreeMap<String, Json>, path: &[&str]| {
-                    let path = path_of(&[path, &["params"]].concat());
-                    let found = check_params_schema(&schema, params, service_doc, &path, false);
-                    let ok = found.is_empty();
-                    diagnostics.extend(found);
-                    ok
-                };
-                let request_ok = check(&request.params, &request_path);
-                let over_ok = over.is_none_or(|o| check(&o.params, &over_path));
-                (request_ok, over_ok)
-            }
-            None => {
-                let request_ok = check_params(
-                    &entry.params,
-                    &request.params,
-                    service_doc,
-                    &path_of(&[&request_path[..], &["params"]].concat()),
-                    diagnostics,
-                );
-                let over_ok = over.is_none_or(|o| {
-                    check_params(
-                        &entry.params,
-                        &o.params,
-                        service_doc,
-                        &path_of(&[&over_path[..], &["params"]].concat()),
-                        diagnostics,
-                    )
-                });
-                (request_ok, over_ok)
-            }
+        let schema = entry.data.schema();
+        let mut check = |params: &BTreeMap<String, Json>, path: &[&str]| {
+            let path = path_of(&[path, &["params"]].concat());
+            let found = check_params_schema(&schema, params, service_doc, &path, false);
+            let ok = found.is_empty();
+            diagnostics.extend(found);
+            ok
         };
+        let request_ok = check(&request.params, &request_path);
+        let over_ok = over.is_none_or(|o| check(&o.params, &over_path));
         if !request_ok || !over_ok {
             continue;
         }
@@ -1281,9 +1176,8 @@ pub(super) fn resource_uses(
         if unavailable {
             continue;
         }
-        if let Some(data) = &entry.data
-            && let Some(external) = &data.spec.external
-        {
+        let data = &entry.data;
+        if let Some(external) = &data.spec.external {
             for region in regions.keys() {
                 for output in &data.spec.outputs {
                     let given = external.values.iter().any(|entry| {
@@ -1536,15 +1430,28 @@ mod tests {
             (("shop".to_string(), "cart".to_string()), Vec::new()),
         ]);
         let depends_on = ["users".to_string(), "billing/invoices".to_string()];
+        let spec: Result<ResourceTypeSpec, _> = serde_json::from_value(serde_json::json!({
+            "description": "PostgreSQL",
+            "outputs": [{"name": "host", "secret": true}, {"name": "port", "value": "5432"}],
+            "defaultClass": "small",
+            "classes": {},
+            "crossplane": {"definition": {}, "composition": {}},
+        }));
+        assert!(spec.is_ok(), "{spec:?}");
+        let data = DataType {
+            name: "postgres".into(),
+            spec: spec.unwrap_or_else(|_| unreachable!()),
+            file: FileId::new(0),
+            span: Span::new(FileId::new(0), 0, 0),
+        };
         let catalogue = ResourceCatalogue {
             types: BTreeMap::from([(
                 ResourceType::Postgres,
                 CatalogueType {
                     description: String::new(),
-                    params: BTreeMap::new(),
                     default_class: String::new(),
                     classes: BTreeMap::new(),
-                    data: None,
+                    data: std::sync::Arc::new(data),
                 },
             )]),
             rejected: BTreeSet::new(),

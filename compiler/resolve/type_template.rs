@@ -16,12 +16,16 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 
 /// The placeholders a template may use besides `${params.NAME}`.
-pub const PLACEHOLDERS: [&str; 8] = [
+pub const PLACEHOLDERS: [&str; 12] = [
     "resource.name",
+    "resource.identifier",
+    "resource.externalName",
     "resource.class",
     "environment.name",
     "environment.type",
+    "environment.account",
     "region",
+    "partition",
     "tenant.name",
     "tenant.namespace",
     "platform.name",
@@ -29,10 +33,12 @@ pub const PLACEHOLDERS: [&str; 8] = [
 
 /// The placeholders of a template filled once per cluster (a `terraform` type's shared blocks):
 /// those that do not depend on a request.
-pub const CLUSTER_PLACEHOLDERS: [&str; 4] = [
+pub const CLUSTER_PLACEHOLDERS: [&str; 6] = [
     "environment.name",
     "environment.type",
+    "environment.account",
     "region",
+    "partition",
     "platform.name",
 ];
 
@@ -93,12 +99,22 @@ pub struct TemplateContext<'a> {
     pub tenant: &'a str,
     pub namespace: &'a str,
     pub platform: &'a str,
+    /// The environment's AWS account ID.
+    pub account: &'a str,
+    /// The region's AWS partition (`aws`, `aws-cn`, `aws-us-gov`), for ARNs.
+    pub partition: &'a str,
+    /// The name of the cloud resource (a `crossplane` type's `spec.externalName`); empty while
+    /// that name's own template is filled.
+    pub external_name: String,
 }
 
 impl TemplateContext<'_> {
     fn value(&self, name: &str) -> Option<Json> {
         if let Some(param) = name.strip_prefix("params.") {
             return self.params.get(param).cloned();
+        }
+        if name == "resource.identifier" {
+            return Some(Json::String(identifier(self.resource)));
         }
         let text = match name {
             "resource.name" => self.resource,
@@ -109,9 +125,24 @@ impl TemplateContext<'_> {
             "tenant.name" => self.tenant,
             "tenant.namespace" => self.namespace,
             "platform.name" => self.platform,
+            "environment.account" => self.account,
+            "partition" => self.partition,
+            "resource.externalName" => &self.external_name,
             _ => return None,
         };
         Some(Json::String(text.to_string()))
+    }
+}
+
+/// A resource's name as a database identifier (`${resource.identifier}`): `-` becomes `_`, and
+/// a name that does not start with a letter gets `db_` before it (PostgreSQL, MySQL and SQL
+/// Server all take such a name unquoted).
+pub fn identifier(resource: &str) -> String {
+    let name = resource.replace('-', "_");
+    if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name
+    } else {
+        format!("db_{name}")
     }
 }
 
@@ -526,6 +557,12 @@ pub fn strings<'v>(value: &'v Json, path: &[String], out: &mut Vec<(Vec<String>,
 mod tests {
     use super::*;
 
+    #[test]
+    fn identifiers_start_with_a_letter() {
+        assert_eq!(identifier("orders-db"), "orders_db");
+        assert_eq!(identifier("2fa-db"), "db_2fa_db");
+    }
+
     fn ctx(params: &BTreeMap<String, Json>) -> TemplateContext<'_> {
         TemplateContext {
             resource: "api-flags",
@@ -537,6 +574,9 @@ mod tests {
             tenant: "shop",
             namespace: "shop-prod",
             platform: "acme",
+            account: "111111111111",
+            partition: "aws",
+            external_name: "shop-prod-api-flags".into(),
         }
     }
 

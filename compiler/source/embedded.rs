@@ -358,7 +358,7 @@ mod tests {
             .map(|(path, _)| (*path).to_string())
             .collect();
         assert_eq!(embedded, on_disk);
-        // Every built-in type has its file; the other files are data-defined types.
+        // Each of stdlib's six original types (the named `ResourceType`s) has its file.
         let missing: Vec<String> = crate::parse::ResourceType::ALL
             .iter()
             .map(|t| format!("{STDLIB_RESOURCES}{}.yaml", t.as_str()))

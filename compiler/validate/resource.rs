@@ -18,12 +18,14 @@ pub(super) fn check_required_addons(resolved: &ResolvedSpec, diagnostics: &mut V
         let doc = &service.parsed.doc;
         for instance in &service.instances {
             let env = instance.environment.as_str();
-            // A data-defined `crossplane` type ships a v2 XRD: namespaced composites, no claims.
+            // A `crossplane` type ships a v2 XRD: with claims it needs its v1 Composition too.
             if claims
                 && let Some(resource_use) = instance.requires.iter().find(|u| {
                     u.data
+                        .spec
+                        .crossplane
                         .as_ref()
-                        .is_some_and(|d| d.mode() == crate::parse::ProvisionMode::Crossplane)
+                        .is_some_and(|c| c.claims.is_none())
                 })
             {
                 diagnostics.push(Diagnostic::new(
@@ -33,7 +35,7 @@ pub(super) fn check_required_addons(resolved: &ResolvedSpec, diagnostics: &mut V
                             resource_use.resource_type.as_str()
                         ),
                         help: Some(
-                            "a `crossplane` resource type ships a v2 XRD (namespaced composite resources); leave `spec.crossplane.claims` off to use it"
+                            "this `crossplane` resource type ships no `claims` Composition (for cluster-scoped managed resources); give it one, or leave `spec.crossplane.claims` off to use it"
                                 .into(),
                         ),
                     },
@@ -42,11 +44,10 @@ pub(super) fn check_required_addons(resolved: &ResolvedSpec, diagnostics: &mut V
             }
             // A `terraform` type's blocks go into the cluster's root module.
             if resolved.platform.spec.terraform.is_none()
-                && let Some(resource_use) = instance.requires.iter().find(|u| {
-                    u.data
-                        .as_ref()
-                        .is_some_and(|d| d.mode() == crate::parse::ProvisionMode::Terraform)
-                })
+                && let Some(resource_use) = instance
+                    .requires
+                    .iter()
+                    .find(|u| u.data.mode() == crate::parse::ProvisionMode::Terraform)
             {
                 diagnostics.push(Diagnostic::new(
                     DiagnosticKind::InvalidValue {
@@ -79,10 +80,7 @@ pub(super) fn check_required_addons(resolved: &ResolvedSpec, diagnostics: &mut V
                 .environments
                 .get(env)
                 .is_some_and(|e| e.parsed.spec.atlas.is_some());
-            if let Some(mongodb) = instance
-                .requires
-                .iter()
-                .find(|u| u.resource_type == crate::parse::ResourceType::Mongodb)
+            if let Some(mongodb) = instance.requires.iter().find(|u| u.uses_atlas())
                 && !atlas
             {
                 diagnostics.push(Diagnostic::new(

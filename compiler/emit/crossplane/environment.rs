@@ -35,17 +35,19 @@ use std::collections::BTreeMap;
 use serde_json::{Value as Json, json};
 
 use super::PROVIDER_CONFIG;
-use super::composition::{ATLAS_ENVIRONMENT_CONFIG, NETWORK_ENVIRONMENT_CONFIG};
 use crate::emit::folder::Folder;
 use crate::emit::kubernetes::CLUSTER_SECRET_STORE;
 use crate::emit::{OutputFile, Provenance};
 use crate::lower::{Cluster, CrossplaneEnvironment, ZONES};
+use crate::resolve::{ATLAS_ENVIRONMENT_CONFIG, NETWORK_ENVIRONMENT_CONFIG};
 use crate::source::SourceMap;
 
 type Labels = BTreeMap<String, String>;
 
 /// The fields of the EnvironmentConfig `pave-network` the Compositions read.
 pub(crate) const DB_SUBNET_GROUP: &str = "dbSubnetGroupName";
+/// The field of `pave-atlas`: the Atlas project's id.
+pub(crate) const ATLAS_PROJECT_ID: &str = "projectId";
 pub(crate) const CACHE_SUBNET_GROUP: &str = "cacheSubnetGroupName";
 pub(crate) const SECURITY_GROUP_IDS: &str = "securityGroupIds";
 /// The one security group id in Secrets Manager (and Flux's variable), listed as
@@ -131,7 +133,7 @@ pub(crate) fn emit(
             &environment_config(
                 &cluster.labels,
                 ATLAS_ENVIRONMENT_CONFIG,
-                json!({"projectId": atlas.project_id}),
+                json!({ATLAS_PROJECT_ID: atlas.project_id}),
             ),
             source,
         )?;
@@ -277,7 +279,7 @@ mod tests {
         Ok(())
     }
 
-    /// stdlib's data-defined types read only fields the network EnvironmentConfigs carry, and
+    /// stdlib's types read only fields the network EnvironmentConfigs (and `pave-atlas`) carry, and
     /// those that select a zone config do so by the label pave writes, from a parameter whose
     /// values are exactly the label's values (a drift would select nothing on a cluster).
     #[test]
@@ -290,6 +292,7 @@ mod tests {
             SECURITY_GROUP_IDS,
             DATA_SUBNET_IDS,
             ZONE_SUBNET_IDS,
+            ATLAS_PROJECT_ID,
         ];
         let mut selecting = 0;
         let mut problems = Vec::new();
@@ -344,28 +347,27 @@ mod tests {
     /// The network's fields are the ones the Compositions read.
     #[test]
     fn network_fields_are_the_ones_the_compositions_read() -> Result<(), String> {
-        let packages = super::super::packages::Packages::from_manifests(
-            &super::super::tests::crossplane_addon().manifests,
-        );
-        for (resource_type, fields) in [
-            (
-                crate::parse::ResourceType::Postgres,
-                [DB_SUBNET_GROUP, SECURITY_GROUP_IDS],
-            ),
-            (
-                crate::parse::ResourceType::Redis,
-                [CACHE_SUBNET_GROUP, SECURITY_GROUP_IDS],
-            ),
+        let compositions = super::super::tests::stdlib_compositions();
+        for (file, fields) in [
+            ("postgres", [DB_SUBNET_GROUP, SECURITY_GROUP_IDS]),
+            ("mysql", [DB_SUBNET_GROUP, SECURITY_GROUP_IDS]),
+            ("redis", [CACHE_SUBNET_GROUP, SECURITY_GROUP_IDS]),
         ] {
-            let composition =
-                super::super::composition::composition(resource_type, false, "X", &packages)?;
-            let text = composition.to_string();
-            for field in fields {
-                assert!(
-                    text.contains(&format!("\"fromFieldPath\":\"{field}\"")),
-                    "the {} Composition reads `{field}`",
-                    resource_type.as_str()
-                );
+            let path = format!("{}{file}.yaml", crate::source::STDLIB_RESOURCES);
+            let found: Vec<&Json> = compositions
+                .iter()
+                .filter(|(p, _, _)| *p == path)
+                .map(|(_, _, c)| c)
+                .collect();
+            assert_eq!(found.len(), 2, "{path} ships a v2 and a claims Composition");
+            for composition in found {
+                let text = composition.to_string();
+                for field in fields {
+                    assert!(
+                        text.contains(&format!("\"fromFieldPath\":\"{field}\"")),
+                        "the {file} Composition reads `{field}`"
+                    );
+                }
             }
         }
         Ok(())

@@ -1,9 +1,10 @@
 //! The Crossplane target.
 //!
 //! - `control-plane/crossplane/`: the AWS providers' config (credentials from EKS Pod Identity)
-//!   and, for each resource type, the platform's CompositeResourceDefinition and its Composition
-//!   (pipeline mode, function-patch-and-transform, composing the AWS providers' managed
-//!   resources). Every cluster's Flux applies it once the `crossplane` add-on's packages
+//!   and, for each `crossplane` resource type some service requests, the
+//!   CompositeResourceDefinition and Composition its `ResourceType` spec ships (stdlib's in
+//!   `stdlib/resources/`; pave generates none: with claims it derives the v1 XRD from the v2
+//!   one). Every cluster's Flux applies it once the `crossplane` add-on's packages
 //!   (Providers and Functions, its manifests, in the configs layer) are Healthy, and its tenants'
 //!   resources once every XRD is Established.
 //! - `control-plane/clusters/<cluster>/`: what the Compositions read on one cluster
@@ -19,12 +20,8 @@
 
 #[cfg(test)]
 mod composed_schemas;
-mod composition;
 pub(crate) mod environment;
 pub(crate) mod packages;
-mod schema;
-
-use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -32,19 +29,11 @@ use serde_json::{Value as Json, json};
 
 use super::folder::Folder;
 use super::{ObjectContext, OutputFile, OutputTree, Provenance};
-use crate::lower::{
-    Plan, PlannedResource, PlannedResourceType, RegionalResources, TenantEnvironment,
-};
-use crate::parse::ResourceType;
+use crate::lower::{Plan, PlannedResource, RegionalResources, TenantEnvironment};
 use crate::source::SourceMap;
 
-/// The API group of the platform's composite resources.
-pub(crate) const GROUP: &str = "platform.pave.dev";
-pub(crate) const VERSION: &str = "v1alpha1";
 /// The folder of the XRDs and Compositions, relative to the output root.
 pub(crate) const CONTROL_PLANE_DIR: &str = "control-plane/crossplane";
-/// The label compositions are selected by.
-pub(crate) const TYPE_LABEL: &str = "pave.dev/resource-type";
 
 /// The folder of a tenant's resources in one region.
 pub(crate) fn resources_dir(unit: &TenantEnvironment, region: &str) -> String {
@@ -52,20 +41,6 @@ pub(crate) fn resources_dir(unit: &TenantEnvironment, region: &str) -> String {
         "tenants/{}/{}/resources/{region}",
         unit.tenant, unit.environment
     )
-}
-
-/// The kind of a type's composite resource (v2) or claim (v1), and its plural.
-pub(crate) fn kind(resource_type: ResourceType) -> (&'static str, &'static str) {
-    match resource_type {
-        ResourceType::Postgres => ("PostgreSQLInstance", "postgresqlinstances"),
-        ResourceType::Mysql => ("MySQLInstance", "mysqlinstances"),
-        ResourceType::Redis => ("RedisCache", "rediscaches"),
-        ResourceType::S3Bucket => ("S3Bucket", "s3buckets"),
-        ResourceType::SqsQueue => ("SQSQueue", "sqsqueues"),
-        ResourceType::Mongodb => ("MongoDBDatabase", "mongodbdatabases"),
-        // Its kind is its XRD's (`PlannedResource::composite`).
-        ResourceType::Platform(_) => ("", ""),
-    }
 }
 
 /// Adds the control-plane folder (when any type is in use, or always with resources) and every
@@ -80,7 +55,7 @@ pub(super) fn emit(
         // Only data-defined `kubernetes` or `external` types: their folders, no control plane.
         for unit in units {
             for regional in &unit.resources {
-                for (path, file) in resources_folder(plan, unit, regional, source_map)? {
+                for (path, file) in resources_folder(unit, regional, source_map)? {
                     tree.insert(path, file)?;
                 }
             }
@@ -89,56 +64,23 @@ pub(super) fn emit(
     }
     let source = &source_map.get(plan.crossplane.source).name;
     let mut folder = Folder::new(CONTROL_PLANE_DIR.to_string());
-    let packages = packages::Packages::from_plan(plan);
     for planned_type in &plan.crossplane.types {
-        if let Some((definition, composition, file)) = &planned_type.shipped {
-            // A data-defined type's own XRD and Composition, as its spec gives them.
-            let source = &source_map.get(*file).name;
-            for object in [definition, composition] {
-                let text = |key: &str| object.get(key).and_then(Json::as_str).unwrap_or_default();
-                let name = object
-                    .pointer("/metadata/name")
-                    .and_then(Json::as_str)
-                    .unwrap_or_default();
-                folder.add_object(text("apiVersion"), text("kind"), name, object, source)?;
-            }
-            continue;
-        }
-        let (kind, plural) = kind(planned_type.resource_type);
-        let (xr_kind, xr_plural) = if plan.crossplane.claims {
-            (format!("X{kind}"), format!("x{plural}"))
+        // The type's own XRD and Composition, as its spec gives them; with claims, its v1
+        // Composition and the v1 XRD derived from its v2 one.
+        let source = &source_map.get(planned_type.file).name;
+        let definition = if plan.crossplane.claims {
+            claims_definition(&planned_type.definition, &planned_type.composition)
         } else {
-            (kind.to_string(), plural.to_string())
+            planned_type.definition.clone()
         };
-        let xrd = xrd(
-            planned_type,
-            plan.crossplane.claims,
-            &xr_kind,
-            &xr_plural,
-            kind,
-            plural,
-        );
-        folder.add_object(
-            xrd_api_version(plan.crossplane.claims),
-            "CompositeResourceDefinition",
-            &format!("{xr_plural}.{GROUP}"),
-            &xrd,
-            source,
-        )?;
-        let composition = composition::composition(
-            planned_type.resource_type,
-            plan.crossplane.claims,
-            &xr_kind,
-            &packages,
-        )?;
-        let name = composition::name(planned_type.resource_type);
-        folder.add_object(
-            "apiextensions.crossplane.io/v1",
-            "Composition",
-            &name,
-            &composition,
-            source,
-        )?;
+        for object in [&definition, &planned_type.composition] {
+            let text = |key: &str| object.get(key).and_then(Json::as_str).unwrap_or_default();
+            let name = object
+                .pointer("/metadata/name")
+                .and_then(Json::as_str)
+                .unwrap_or_default();
+            folder.add_object(text("apiVersion"), text("kind"), name, object, source)?;
+        }
     }
     let (api_version, kind) = provider_config_kind(plan.crossplane.claims);
     folder.add_object(
@@ -162,7 +104,7 @@ pub(super) fn emit(
     }
     for unit in units {
         for regional in &unit.resources {
-            for (path, file) in resources_folder(plan, unit, regional, source_map)? {
+            for (path, file) in resources_folder(unit, regional, source_map)? {
                 tree.insert(path, file)?;
             }
         }
@@ -263,8 +205,8 @@ fn xrd_api_version(claims: bool) -> &'static str {
     }
 }
 
-/// Whether any tenant requires a resource Crossplane provides (a built-in type or a data-defined
-/// `crossplane` one): then the control plane is written.
+/// Whether any tenant requires a resource Crossplane provides (of a `crossplane` type): then the
+/// control plane is written.
 pub(crate) fn uses_resources(plan: &Plan) -> bool {
     plan.units.iter().any(|u| {
         u.resources.iter().any(|r| {
@@ -275,46 +217,60 @@ pub(crate) fn uses_resources(plan: &Plan) -> bool {
     })
 }
 
-/// The XRD of a type. v2: a namespaced XR of kind `kind`; v1: a cluster-scoped `X<kind>` with
-/// a namespaced claim of kind `kind` (`apiextensions.crossplane.io/v1`).
-fn xrd(
-    planned_type: &PlannedResourceType,
-    claims: bool,
-    xr_kind: &str,
-    xr_plural: &str,
-    claim_kind: &str,
-    claim_plural: &str,
-) -> Json {
-    let version = json!({
-        "name": VERSION,
-        "served": true,
-        "referenceable": true,
-        "schema": {"openAPIV3Schema": schema::open_api_schema(planned_type)},
-    });
-    let mut spec = json!({
-        "group": GROUP,
-        "names": {"kind": xr_kind, "plural": xr_plural},
-    });
-    if claims {
-        spec["claimNames"] = json!({"kind": claim_kind, "plural": claim_plural});
-    } else {
-        spec["scope"] = json!("Namespaced");
+/// The v1 XRD (Crossplane 1.x, claims) of a type that ships a v2 one: the cluster-scoped
+/// composite is `X<kind>` (plural `x<plural>`), its claim is named as the v2 composite (so the
+/// objects in tenants' namespaces keep their kind), and the type's v1 Composition is the default
+/// one. Everything else (versions, schemas, labels) is the v2 XRD's; `scope` is v2's only.
+/// (Crossplane's "Composite Resource Definitions" docs for v1: `claimNames`, and
+/// `defaultCompositionRef` selecting the Composition of a claim that names none.)
+fn claims_definition(definition: &Json, composition: &Json) -> Json {
+    let mut xrd = definition.clone();
+    let text = |pointer: &str| {
+        definition
+            .pointer(pointer)
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (kind, plural, group) = (
+        text("/spec/names/kind"),
+        text("/spec/names/plural"),
+        text("/spec/group"),
+    );
+    xrd["apiVersion"] = json!(xrd_api_version(true));
+    xrd["metadata"]["name"] = json!(format!("x{plural}.{group}"));
+    let composition_name = composition
+        .pointer("/metadata/name")
+        .cloned()
+        .unwrap_or_default();
+    if let Some(spec) = xrd.get_mut("spec").and_then(Json::as_object_mut) {
+        let mut v1 = serde_json::Map::new();
+        for (key, value) in std::mem::take(spec) {
+            match key.as_str() {
+                "scope" | "claimNames" | "defaultCompositionRef" => {}
+                "names" => {
+                    v1.insert(
+                        key,
+                        json!({"kind": format!("X{kind}"), "plural": format!("x{plural}")}),
+                    );
+                    v1.insert("claimNames".into(), json!({"kind": kind, "plural": plural}));
+                    v1.insert(
+                        "defaultCompositionRef".into(),
+                        json!({"name": composition_name}),
+                    );
+                }
+                _ => {
+                    v1.insert(key, value);
+                }
+            }
+        }
+        *spec = v1;
     }
-    spec["versions"] = json!([version]);
-    json!({
-        "apiVersion": xrd_api_version(claims),
-        "kind": "CompositeResourceDefinition",
-        "metadata": {
-            "name": format!("{xr_plural}.{GROUP}"),
-            "labels": {"app.kubernetes.io/managed-by": "pave", TYPE_LABEL: planned_type.resource_type.as_str()},
-        },
-        "spec": spec,
-    })
+    xrd
 }
 
 /// A tenant's composite resources (or claims) in one cluster, and its outputs ConfigMap.
 fn resources_folder(
-    plan: &Plan,
     unit: &TenantEnvironment,
     regional: &RegionalResources,
     source_map: &SourceMap,
@@ -371,15 +327,15 @@ fn resources_folder(
             }
             continue;
         }
-        let object = composite(resource, unit, plan.crossplane.claims);
-        let (api_version, kind) = match &resource.composite {
-            Some((api_version, kind)) => (api_version.clone(), kind.clone()),
-            None => (
-                format!("{GROUP}/{VERSION}"),
-                kind(resource.resource_type).0.to_string(),
-            ),
+        let Some((api_version, kind)) = &resource.composite else {
+            return Err(format!(
+                "resource `{}` of type `{}` has no composite kind",
+                resource.name,
+                resource.resource_type.as_str()
+            ));
         };
-        folder.add_object(&api_version, &kind, &resource.name, &object, source)?;
+        let object = composite(resource, unit, api_version, kind);
+        folder.add_object(api_version, kind, &resource.name, &object, source)?;
     }
     if !regional.outputs.is_empty() {
         let config_map = ConfigMap {
@@ -397,15 +353,25 @@ fn resources_folder(
     folder.finish(tenant_source)
 }
 
-/// The composite resource of a data-defined `crossplane` type: the XRD's kind, with the decided
-/// parameters, the region and the Secrets Manager prefix its Composition writes secret outputs
-/// under; the XRD's default Composition composes it.
-fn data_composite(
+/// The composite resource (v2) or claim (v1, of the same kind) of a `crossplane` type: the
+/// XRD's kind, with the decided parameters, the region, the cloud resource's name, the Secrets
+/// Manager prefix its Composition writes secret outputs under and the type's `compositeSpec`;
+/// the XRD's default Composition composes it.
+fn composite(
     resource: &PlannedResource,
     unit: &TenantEnvironment,
     api_version: &str,
     kind: &str,
 ) -> Json {
+    let mut spec = serde_json::Map::new();
+    spec.insert("parameters".into(), json!(resource.params));
+    spec.insert("region".into(), json!(resource.region));
+    spec.insert("externalName".into(), json!(resource.external_name));
+    spec.insert("secretPrefix".into(), json!(resource.secret_prefix));
+    // The type's own fields (`compositeSpec`); its schema keeps them off pave's.
+    for (key, value) in &resource.composite_spec {
+        spec.entry(key.clone()).or_insert_with(|| value.clone());
+    }
     json!({
         "apiVersion": api_version,
         "kind": kind,
@@ -413,67 +379,6 @@ fn data_composite(
             "name": resource.name,
             "namespace": unit.namespace,
             "labels": resource.labels,
-            "annotations": {"pave.dev/consumers": resource.consumers.join(", ")},
-        },
-        "spec": {
-            "parameters": resource.params,
-            "region": resource.region,
-            "externalName": resource.external_name,
-            "secretPrefix": resource.secret_prefix,
-        },
-    })
-}
-
-/// The composite resource (v2) or claim (v1) of one planned resource.
-fn composite(resource: &PlannedResource, unit: &TenantEnvironment, claims: bool) -> Json {
-    if let Some((api_version, kind)) = &resource.composite {
-        return data_composite(resource, unit, api_version, kind);
-    }
-    let (kind, _) = kind(resource.resource_type);
-    let selector = json!({"matchLabels": {TYPE_LABEL: resource.resource_type.as_str()}});
-    let mut spec = serde_json::Map::new();
-    if claims {
-        spec.insert("compositionSelector".into(), selector);
-    } else {
-        spec.insert(
-            "crossplane".into(),
-            json!({"compositionSelector": selector}),
-        );
-    }
-    spec.insert("region".into(), json!(resource.region));
-    spec.insert("externalName".into(), json!(resource.external_name));
-    spec.insert("secretPrefix".into(), json!(resource.secret_prefix));
-    if let Some(db) = &resource.database {
-        spec.insert(
-            "database".into(),
-            json!({"name": db.database_name, "username": db.username, "port": db.port}),
-        );
-    }
-    if resource.resource_type == ResourceType::Mongodb {
-        // Atlas names regions after AWS's, upper case with underscores.
-        spec.insert(
-            "atlasRegion".into(),
-            json!(resource.region.to_uppercase().replace('-', "_")),
-        );
-    }
-    if let Some(arn) = &resource.dead_letter_queue_arn {
-        spec.insert("deadLetterQueueArn".into(), json!(arn));
-    }
-    spec.insert("class".into(), json!(resource.class));
-    let params: serde_json::Map<String, Json> = resource
-        .params
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    spec.insert("parameters".into(), Json::Object(params));
-    let labels: &BTreeMap<String, String> = &resource.labels;
-    json!({
-        "apiVersion": format!("{GROUP}/{VERSION}"),
-        "kind": kind,
-        "metadata": {
-            "name": resource.name,
-            "namespace": unit.namespace,
-            "labels": labels,
             "annotations": {"pave.dev/consumers": resource.consumers.join(", ")},
         },
         "spec": spec,
@@ -498,6 +403,29 @@ mod tests {
         definition.unwrap_or_else(|_| unreachable!())
     }
 
+    /// The Compositions stdlib's `crossplane` types ship, with their file and which one it is
+    /// (`composition`, v2, or `claims`, v1).
+    pub(super) fn stdlib_compositions() -> Vec<(String, &'static str, Json)> {
+        let mut out = Vec::new();
+        let files = crate::source::STDLIB
+            .iter()
+            .filter(|(path, _)| path.starts_with(crate::source::STDLIB_RESOURCES));
+        for (path, text) in files {
+            let (nodes, _) = parse_yaml(FileId::new(0), text);
+            let json = nodes.first().map(|n| n.to_json()).unwrap_or_default();
+            let crossplane = &json["spec"]["crossplane"];
+            for (which, composition) in [
+                ("composition", &crossplane["composition"]),
+                ("claims", &crossplane["claims"]["composition"]),
+            ] {
+                if composition.is_object() {
+                    out.push(((*path).to_string(), which, composition.clone()));
+                }
+            }
+        }
+        out
+    }
+
     /// Whether the catalogue entry installs the Function a Composition step names.
     fn function_installed(addon: &AddonDefinition, function: &str) -> bool {
         addon
@@ -519,46 +447,10 @@ mod tests {
         }
     }
 
-    /// What a cluster resolves when it composes: every step's Function, every composed
-    /// resource's Provider, installed by the catalogue entry, in both API modes.
-    #[test]
-    fn every_composition_uses_installed_functions_and_providers() {
-        let addon = crossplane_addon();
-        let packages = Packages::from_manifests(&addon.manifests);
-        let mut problems = Vec::new();
-        for claims in [false, true] {
-            for resource_type in crate::parse::ResourceType::ALL {
-                let composition = composition::composition(resource_type, claims, "X", &packages);
-                let Ok(composition) = composition else {
-                    problems.push(format!("{resource_type:?}: {composition:?}"));
-                    continue;
-                };
-                let pipeline = composition["spec"]["pipeline"].as_array().cloned();
-                for step in pipeline.unwrap_or_default() {
-                    let function = step["functionRef"]["name"].as_str().unwrap_or_default();
-                    if !function_installed(&addon, function) {
-                        problems.push(format!("{resource_type:?}: no Function `{function}`"));
-                    }
-                    let resources = step["input"]["resources"].as_array().cloned();
-                    for resource in resources.unwrap_or_default() {
-                        let api = resource["base"]["apiVersion"].as_str().unwrap_or_default();
-                        if let Some(provider) = provider_of(api)
-                            && packages.provider(&provider).is_none()
-                        {
-                            problems.push(format!("{resource_type:?}: no Provider for {api}"));
-                        }
-                    }
-                }
-            }
-        }
-        assert_eq!(problems, Vec::<String>::new());
-    }
-
-    /// What a cluster resolves when it composes one of stdlib's data-defined types (`mssql`,
-    /// `amqp`, ...): every step's Function and every composed managed resource's Provider are
-    /// installed by the catalogue entry, and any other composed kind but a core Secret is
-    /// granted to Crossplane by a ClusterRole aggregated to its own (Crossplane composes other
-    /// kinds only then).
+    /// What a cluster resolves when it composes one of stdlib's types (v2 or claims): every
+    /// step's Function and every composed managed resource's Provider are installed by the
+    /// catalogue entry, and any other composed kind but a core Secret is granted to Crossplane
+    /// by a ClusterRole aggregated to its own (Crossplane composes other kinds only then).
     #[test]
     fn stdlib_compositions_use_installed_functions_providers_and_granted_kinds() {
         let addon = crossplane_addon();
@@ -583,13 +475,7 @@ mod tests {
         };
         let mut problems = Vec::new();
         let mut composed = 0;
-        let files = crate::source::STDLIB
-            .iter()
-            .filter(|(path, _)| path.starts_with(crate::source::STDLIB_RESOURCES));
-        for (path, text) in files {
-            let (nodes, _) = parse_yaml(FileId::new(0), text);
-            let json = nodes.first().map(|n| n.to_json()).unwrap_or_default();
-            let composition = &json["spec"]["crossplane"]["composition"];
+        for (path, _, composition) in stdlib_compositions() {
             for step in composition["spec"]["pipeline"]
                 .as_array()
                 .into_iter()

@@ -596,6 +596,8 @@ impl<'a> Translator<'a> {
                                 let mut known = ResourceType::known();
                                 known.extend(self.sources.resource_types.keys().cloned());
                                 known.sort();
+                                // stdlib's `postgres`, ... are Score names and catalogue types.
+                                known.dedup();
                                 known
                             },
                         },
