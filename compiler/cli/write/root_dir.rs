@@ -145,6 +145,8 @@ mod imp {
 
     fn entry_of(stat: &rustix::fs::Stat) -> Entry {
         match FileType::from_raw_mode(stat.st_mode) {
+            // The stat fields' types differ across Unix platforms.
+            #[allow(clippy::unnecessary_cast)]
             FileType::RegularFile => {
                 let size = u64::try_from(stat.st_size).unwrap_or_default();
                 let nanos =
