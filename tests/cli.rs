@@ -127,6 +127,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             a_reused_folder_with_a_file_deleted_or_edited_by_hand_is_restored,
         ),
         Trial::test(
+            "cli::a_same_size_edit_with_its_mtime_put_back_is_caught_after_stamps_are_recorded",
+            a_same_size_edit_with_its_mtime_put_back_is_caught_after_stamps_are_recorded,
+        ),
+        Trial::test(
             "cli::a_comment_atop_a_service_requesting_a_terraform_type_reuses_every_folder",
             a_comment_atop_a_service_requesting_a_terraform_type_reuses_every_folder,
         ),
@@ -1520,6 +1524,68 @@ fn a_reused_folder_with_a_file_deleted_or_edited_by_hand_is_restored() -> Result
     check(
         run.stderr.contains("; 8 of 9 tenant folders reused"),
         format!("only the changed folder is generated again: {}", run.stderr),
+    )?;
+    match crate::support::tree_difference(&expected, &compiled.tree()) {
+        None => Ok(()),
+        Some(difference) => Err(format!("not restored:\n{difference}").into()),
+    }
+}
+
+/// Once a compile has recorded the stamps of reused folders' files (only for files older than the
+/// writer's settling time, 2 s), later compiles trust them instead of reading the files: an edit
+/// that keeps the size and puts the modification time back must still be caught (the change time
+/// differs) and restored.
+fn a_same_size_edit_with_its_mtime_put_back_is_caught_after_stamps_are_recorded()
+-> Result<(), Failed> {
+    let compiled = Compiled::new()?;
+    let expected = compiled.tree();
+    let units_path = compiled.root().join("gitops/.pave/units.json");
+    let recorded_stamps = || {
+        std::fs::read_to_string(&units_path)
+            .map(|text| text.matches("\"stamps\"").count())
+            .unwrap_or_default()
+    };
+    check(
+        recorded_stamps() == 0,
+        "stamps of files just written were recorded",
+    )?;
+    // Let the files' stamps settle, then have a compile read them and record their stamps.
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    let run = compiled.pave(&["compile", "platform"], &[]);
+    check(
+        run.status == 0 && run.stderr.contains("; 9 of 9 tenant folders reused"),
+        run.stderr,
+    )?;
+    check(
+        recorded_stamps() == 9,
+        format!(
+            "expected the 9 folders' stamps recorded: {}",
+            recorded_stamps()
+        ),
+    )?;
+    let edited = compiled
+        .root()
+        .join("gitops/tenants/backend/prod/workloads/user-service.yaml");
+    let modified = std::fs::metadata(&edited)
+        .and_then(|m| m.modified())
+        .map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(&edited).map_err(|e| e.to_string())?;
+    let changed = text.replacen("user-service", "user-servicf", 1);
+    check(
+        changed != text && changed.len() == text.len(),
+        "the example's workload changed",
+    )?;
+    std::fs::write(&edited, &changed).map_err(|e| e.to_string())?;
+    std::fs::File::options()
+        .write(true)
+        .open(&edited)
+        .and_then(|file| file.set_modified(modified))
+        .map_err(|e| e.to_string())?;
+    let run = compiled.pave(&["compile", "platform"], &[]);
+    check(run.status == 0, run.stderr.clone())?;
+    check(
+        run.stderr.contains("; 8 of 9 tenant folders reused"),
+        format!("the edited folder must be generated again: {}", run.stderr),
     )?;
     match crate::support::tree_difference(&expected, &compiled.tree()) {
         None => Ok(()),

@@ -99,7 +99,7 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
     }
     // The folder stays locked from here until written, so what it says is reusable stays so.
     let start = Instant::now();
-    let folder = match OutputFolder::open(&out_dir) {
+    let mut folder = match OutputFolder::open(&out_dir) {
         Ok(folder) => folder,
         Err(diagnostics) => {
             ui.report(format, &diagnostics, &source_map);

@@ -1,7 +1,7 @@
 //! The ownership manifest, `.pave/manifest.json`: every file pave generated in an output folder,
 //! with the BLAKE3 hash of its contents; and the reuse cache, `.pave/units.json`: the fingerprint
-//! of every tenant-environment folder as last written (see `emit::reuse`), with its file count and
-//! size so a folder changed by hand is noticed.
+//! of every tenant-environment folder as last written (see `emit::reuse`), with its file count,
+//! size and file stamps so a folder changed by hand is noticed.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -107,6 +107,11 @@ pub(super) struct UnitRecord {
     /// How many files the folder holds, and their total size in bytes.
     pub(super) files: usize,
     pub(super) bytes: u64,
+    /// A digest of each file's path, recorded hash and stamp (see `OutputFolder::reusable`),
+    /// taken when the files were last read and found to hash to what the manifest records, and
+    /// only once their stamps had settled; absent until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) stamps: Option<String>,
 }
 
 /// The path of the reuse cache, relative to the output folder.

@@ -4,14 +4,19 @@
 //! Ownership: `.pave/manifest.json` in the output folder lists every generated file with a hash
 //! of its contents, and every generated file starts with the generated-file header; a file with
 //! neither is the user's. Freshness: a file is unchanged only if its bytes on disk are the bytes
-//! generated (or, in a reused unit folder, hash to what the manifest records): sizes and the
-//! manifest are never trusted for that, since a repository can commit any file and any manifest.
-//! There is deliberately no stat fast path (size + mtime + inode + ctime recorded when pave wrote
-//! the file): Linux stamps mtime and ctime from a coarse clock (one scheduler tick, 1 to 10 ms;
-//! finer "multigrain" stamps only since 6.13, on some filesystems), so an edit in the same tick
-//! as pave's write keeps all four, and git's "racy git" answer (re-hash whatever is not older than
-//! the record) still leaves a window for an edit made while pave runs. `--check` and `diff` are
-//! the gate and must not have one.
+//! generated, or, in a unit folder `pave compile` reuses, hash to what the manifest records.
+//! Sizes and the committed manifest are never trusted for that: a repository can commit any file
+//! and any manifest.
+//! Stat fast path, for reused unit folders only: once a folder's files were read and found to
+//! hash to the manifest's record, the local reuse cache (`.pave/units.json`, never committed)
+//! keeps a digest of their stamps (size, mtime, ctime, inode, device), and a later compile that
+//! finds the same stamps does not read them again. Linux stamps times from a coarse clock (one
+//! scheduler tick; 1 s or 2 s on some file systems), so an edit in the same tick as the read
+//! could keep every stamp; git's index has that "racy" window. Here it is closed: stamps are
+//! recorded only when both times are more than `SETTLE` before the run began, so any change made
+//! after the read is stamped later than the record; and ctime, which no program can set, catches
+//! an edit whose mtime was put back. Files written in a run are read once more by the next run
+//! before their stamps count. `--check` and `diff` are the gate and read every file.
 //! Confinement: every path is reached through [`RootDir`] without following a link, and every
 //! path read from pave's own state files is checked to be a plain path inside the output folder.
 //! Atomicity: see [`transaction`]. Exclusion: `.pave/lock`, taken only by `pave compile`; `compile
@@ -303,6 +308,19 @@ pub(super) struct OutputFolder {
     _lock: Lock,
     manifest: Manifest,
     units: Units,
+    /// The stamp digest of each unit folder `reusable` found intact, to record if reused.
+    stamps: BTreeMap<String, Option<String>>,
+}
+
+/// How long before a run a file's stamps must date for them to be recorded: more than any file
+/// system's time granularity (2 s on FAT; one scheduler tick on Linux's local file systems).
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The time now, in nanoseconds since the epoch (0 if the clock is before it).
+fn now_nanos() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
 }
 
 impl OutputFolder {
@@ -329,51 +347,91 @@ impl OutputFolder {
             _lock: lock,
             manifest,
             units,
+            stamps: BTreeMap::new(),
         })
     }
 
     /// The fingerprints (by unit folder) of the units a compile may reuse: those whose files are
     /// all in the manifest and on disk as last written: same number of files, and each file's
-    /// bytes hash to what the manifest records.
-    pub(super) fn reusable(&self) -> BTreeMap<String, String> {
-        self.units
+    /// bytes hash to what the manifest records, or (the stat fast path, see the module's notes)
+    /// each file's stamp is what it was when that was last found true.
+    pub(super) fn reusable(&mut self) -> BTreeMap<String, String> {
+        let settled_before = now_nanos() - SETTLE.as_nanos() as i128;
+        let intact: Vec<(String, String, Option<String>)> = self
+            .units
             .units
             .par_iter()
-            .filter(|(dir, record)| self.intact(dir, record))
-            .map(|(dir, record)| (dir.clone(), record.fingerprint.clone()))
-            .collect()
+            .filter_map(|(dir, record)| {
+                let stamps = self.intact(dir, record, settled_before)?;
+                Some((dir.clone(), record.fingerprint.clone(), stamps))
+            })
+            .collect();
+        let mut reusable = BTreeMap::new();
+        for (dir, fingerprint, stamps) in intact {
+            self.stamps.insert(dir.clone(), stamps);
+            reusable.insert(dir, fingerprint);
+        }
+        reusable
     }
 
-    fn intact(&self, dir: &str, record: &UnitRecord) -> bool {
+    /// `None` if the unit folder `dir` is not as `record` and the manifest describe it; else the
+    /// digest of its files' stamps to record, if they have all settled before `settled_before`.
+    fn intact(
+        &self,
+        dir: &str,
+        record: &UnitRecord,
+        settled_before: i128,
+    ) -> Option<Option<String>> {
         // Each file the manifest lists in the folder (whatever else is there was not generated,
-        // and does not change the folder's objects), read relative to its open folder and
-        // hashed: a hand edit that keeps the size is caught here as anywhere.
+        // and does not change the folder's objects), stat'ed relative to its open folder.
         let mut files = 0;
         let mut bytes = 0;
-        let mut dir_open: Option<(&str, root_dir::Dir)> = None;
+        let mut digest = blake3::Hasher::new();
+        let mut stamped = true;
+        let mut listed = Vec::new();
+        let mut dir_open: Option<(&str, std::sync::Arc<root_dir::Dir>)> = None;
         for (path, recorded) in unit_files(&self.manifest.files, dir) {
             let (parent, name) = split_parent(path);
             if dir_open.as_ref().is_none_or(|(open, _)| *open != parent) {
-                let Ok(opened) = self.root.dir(parent, false) else {
-                    return false;
-                };
-                dir_open = Some((parent, opened));
+                let opened = self.root.dir(parent, false).ok()?;
+                dir_open = Some((parent, std::sync::Arc::new(opened)));
             }
-            let Some((_, open)) = dir_open.as_ref() else {
-                return false;
+            let (_, open) = dir_open.as_ref()?;
+            let Ok(Some(Entry::File { size, stamp })) = open.entry(name) else {
+                return None;
             };
-            if !matches!(open.entry(name), Ok(Some(Entry::File { .. }))) {
-                return false;
+            files += 1;
+            bytes += size;
+            digest.update(path.as_bytes());
+            digest.update(&[0]);
+            digest.update(recorded.as_bytes());
+            if let Some(stamp) = &stamp {
+                digest.update(&stamp.bytes());
+            } else {
+                stamped = false;
             }
-            match open.read(name) {
-                Ok(contents) if hash(&contents) == *recorded => {
-                    files += 1;
-                    bytes += contents.len() as u64;
-                }
-                _ => return false,
-            }
+            listed.push((open.clone(), name, recorded, size, stamp));
         }
-        files == record.files && bytes == record.bytes
+        if files != record.files || bytes != record.bytes {
+            return None;
+        }
+        let digest = stamped.then(|| digest.finalize().to_hex().to_string());
+        if digest.is_some() && digest == record.stamps {
+            return Some(digest);
+        }
+        // Read and hash each file: a hand edit that keeps the size is caught here as anywhere. An
+        // edit after the stat above but before this read fails the hash; one after the read
+        // changes the stamp.
+        let mut settled = true;
+        for (open, name, recorded, size, stamp) in &listed {
+            match open.read(name) {
+                Ok(contents) if contents.len() as u64 == *size && hash(&contents) == **recorded => {
+                }
+                _ => return None,
+            }
+            settled &= stamp.is_some_and(|stamp| stamp.settled_before(settled_before));
+        }
+        Some(digest.filter(|_| settled))
     }
 
     /// Writes `tree`: nothing at all when a file in the way is not pave's.
@@ -421,7 +479,10 @@ impl OutputFolder {
             .iter()
             .filter_map(|(dir, fingerprint)| {
                 let record = if tree.reused.contains(dir) {
-                    self.units.units.get(dir)?.clone()
+                    UnitRecord {
+                        stamps: self.stamps.get(dir).cloned().flatten(),
+                        ..self.units.units.get(dir)?.clone()
+                    }
                 } else {
                     let (files, bytes) = unit_files(&tree.files, dir)
                         .fold((0, 0), |(n, b), (_, f)| {
@@ -431,6 +492,7 @@ impl OutputFolder {
                         fingerprint: fingerprint.clone(),
                         files,
                         bytes,
+                        stamps: None,
                     }
                 };
                 Some((dir.clone(), record))

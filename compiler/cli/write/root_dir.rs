@@ -59,6 +59,40 @@ pub(super) fn relative_path_problem(path: &str) -> Option<&'static str> {
     None
 }
 
+/// What the file system says about a regular file that changes whenever its contents can: size,
+/// modification and status-change times (nanoseconds since the epoch), inode and device. The
+/// status-change time cannot be set by a program, so a write followed by `touch -d` to restore
+/// the modification time still changes the stamp, as long as the change is stamped later than the
+/// recorded times (see `Stamp::settled_before`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Stamp {
+    pub(super) size: u64,
+    pub(super) mtime: i128,
+    pub(super) ctime: i128,
+    pub(super) ino: u64,
+    pub(super) dev: u64,
+}
+
+impl Stamp {
+    /// Whether both times are before `time` (nanoseconds since the epoch): then any later change
+    /// to the file, stamped at least at `time` less the file system's granularity, gives it a
+    /// different stamp.
+    pub(super) fn settled_before(&self, time: i128) -> bool {
+        self.mtime < time && self.ctime < time
+    }
+
+    /// The stamp as bytes, for a digest.
+    pub(super) fn bytes(&self) -> [u8; 56] {
+        let mut out = [0; 56];
+        out[..8].copy_from_slice(&self.size.to_le_bytes());
+        out[8..24].copy_from_slice(&self.mtime.to_le_bytes());
+        out[24..40].copy_from_slice(&self.ctime.to_le_bytes());
+        out[40..48].copy_from_slice(&self.ino.to_le_bytes());
+        out[48..].copy_from_slice(&self.dev.to_le_bytes());
+        out
+    }
+}
+
 /// Splits `a/b/c.yaml` into `("a/b", "c.yaml")` (`""` for a file at the top).
 pub(super) fn split_parent(path: &str) -> (&str, &str) {
     path.rsplit_once('/').unwrap_or(("", path))
@@ -75,7 +109,11 @@ fn join(parent: &str, name: &str) -> String {
 /// What is at a path, not following a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Entry {
-    File { size: u64 },
+    /// A regular file, with its stamp where the platform gives a sound one (Unix).
+    File {
+        size: u64,
+        stamp: Option<Stamp>,
+    },
     Dir,
     Symlink,
     Other,
@@ -91,7 +129,7 @@ mod imp {
     use rustix::fs::{AtFlags, FileType, Mode, OFlags};
     use rustix::io::Errno;
 
-    use super::{Entry, FsError, join};
+    use super::{Entry, FsError, Stamp, join};
 
     const DIR_FLAGS: OFlags = OFlags::RDONLY
         .union(OFlags::DIRECTORY)
@@ -107,9 +145,23 @@ mod imp {
 
     fn entry_of(stat: &rustix::fs::Stat) -> Entry {
         match FileType::from_raw_mode(stat.st_mode) {
-            FileType::RegularFile => Entry::File {
-                size: u64::try_from(stat.st_size).unwrap_or_default(),
-            },
+            // The stat fields' types differ across Unix platforms.
+            #[allow(clippy::unnecessary_cast)]
+            FileType::RegularFile => {
+                let size = u64::try_from(stat.st_size).unwrap_or_default();
+                let nanos =
+                    |secs: i64, nsec: i64| i128::from(secs) * 1_000_000_000 + i128::from(nsec);
+                Entry::File {
+                    size,
+                    stamp: Some(Stamp {
+                        size,
+                        mtime: nanos(stat.st_mtime as i64, stat.st_mtime_nsec as i64),
+                        ctime: nanos(stat.st_ctime as i64, stat.st_ctime_nsec as i64),
+                        ino: stat.st_ino as u64,
+                        dev: stat.st_dev as u64,
+                    }),
+                }
+            }
             FileType::Directory => Entry::Dir,
             FileType::Symlink => Entry::Symlink,
             _ => Entry::Other,
@@ -324,7 +376,11 @@ mod imp {
         } else if file_type.is_dir() {
             Entry::Dir
         } else if file_type.is_file() {
-            Entry::File { size: meta.len() }
+            // No status-change time here: no stamp, so every check reads the file.
+            Entry::File {
+                size: meta.len(),
+                stamp: None,
+            }
         } else {
             Entry::Other
         }
