@@ -50,8 +50,7 @@ pub use resource::{
 pub use resource_type::{
     AccessStatement, CrossplaneClaims, CrossplaneProvision, ExternalNameRule, ExternalProvision,
     ExternalValues, KubernetesProvision, OutputDefinition, ProvisionMode, ResourceTypeSpec,
-    SHARED_PREFIX, SharedBlocks,
-    TerraformProvision,
+    SHARED_PREFIX, SharedBlocks, TerraformProvision,
 };
 pub use schema::{SchemaSet, SpecKind, check_against_schema};
 pub use service::{
