@@ -583,29 +583,17 @@ fn check_data_type(
             }
             strings.push((path.to_vec(), value.as_str()));
         }
-        for (i, statement) in crossplane.access.iter().enumerate() {
-            for (j, resource) in statement.resources.iter().enumerate() {
-                let path = ["spec", "crossplane", "access", &i.to_string(), "resources"]
-                    .map(str::to_string)
-                    .into_iter()
-                    .chain([j.to_string()])
-                    .collect::<Vec<_>>();
-                if !resource.contains("${resource.externalName}") {
-                    diagnostics.push(Diagnostic::new(
-                        DiagnosticKind::InvalidValue {
-                            message: "this resource does not name the type's own cloud resource"
-                                .into(),
-                            help: Some(
-                                "build the ARN from `${resource.externalName}` (for a bucket `arn:aws:s3:::${resource.externalName}/*`): a workload's role gets access to what its request creates, nothing else"
-                                    .into(),
-                            ),
-                        },
-                        doc.span(&path),
-                    ));
-                }
-                strings.push((path, resource.as_str()));
-            }
-        }
+        check_access(
+            ("crossplane", &crossplane.access),
+            |resource| resource.contains("${resource.externalName}"),
+            (
+                "this resource does not name the type's own cloud resource",
+                "build the ARN from `${resource.externalName}` (for a bucket `arn:aws:s3:::${resource.externalName}/*`): a workload's role gets access to what its request creates, nothing else",
+            ),
+            doc,
+            diagnostics,
+            &mut strings,
+        );
         for (field, value) in &crossplane.composite_spec {
             let path = ["spec", "crossplane", "compositeSpec", field.as_str()].map(str::to_string);
             type_template::strings(value, &path, &mut strings);
@@ -627,6 +615,43 @@ fn check_data_type(
 /// type's own blocks included; a shared block's only to shared blocks and the cluster's
 /// placeholders), and each statement's resources naming one of those blocks, so a workload's
 /// role is never given a resource the type does not create.
+/// Checks that each resource of a type's `access` statements (`spec.<mode>.access`) names what
+/// the type itself creates (`names_own`), and collects them for the placeholder checks: a
+/// workload's role gets access to what its request creates and nothing else.
+fn check_access<'a>(
+    (mode, access): (&str, &'a [crate::parse::AccessStatement]),
+    names_own: impl Fn(&str) -> bool,
+    (message, help): (&str, &str),
+    doc: &Document,
+    diagnostics: &mut Vec<Diagnostic>,
+    strings: &mut Vec<(Vec<String>, &'a str)>,
+) {
+    for (i, statement) in access.iter().enumerate() {
+        for (j, resource) in statement.resources.iter().enumerate() {
+            let path = [
+                "spec",
+                mode,
+                "access",
+                &i.to_string(),
+                "resources",
+                &j.to_string(),
+            ]
+            .map(str::to_string)
+            .to_vec();
+            if !names_own(resource) {
+                diagnostics.push(Diagnostic::new(
+                    DiagnosticKind::InvalidValue {
+                        message: message.into(),
+                        help: Some(help.into()),
+                    },
+                    doc.span(&path),
+                ));
+            }
+            strings.push((path, resource.as_str()));
+        }
+    }
+}
+
 fn check_terraform(
     terraform: &crate::parse::TerraformProvision,
     doc: &Document,
@@ -721,28 +746,17 @@ fn check_terraform(
             }
         }
     }
-    for (i, statement) in terraform.access.iter().enumerate() {
-        for (j, resource) in statement.resources.iter().enumerate() {
-            let path = ["spec", "terraform", "access", &i.to_string(), "resources"]
-                .map(str::to_string)
-                .into_iter()
-                .chain([j.to_string()])
-                .collect::<Vec<_>>();
-            if !type_template::has_terraform_reference(resource) {
-                diagnostics.push(Diagnostic::new(
-                    DiagnosticKind::InvalidValue {
-                        message: "this resource names none of the type's own blocks".into(),
-                        help: Some(
-                            "name the ARN of a block the type creates, for example `${terraform.aws_dynamodb_table.table.arn}`: a workload's role gets access to what its request creates, nothing else"
-                                .into(),
-                        ),
-                    },
-                    doc.span(&path),
-                ));
-            }
-            strings.push((path, resource.as_str()));
-        }
-    }
+    check_access(
+        ("terraform", &terraform.access),
+        type_template::has_terraform_reference,
+        (
+            "this resource names none of the type's own blocks",
+            "name the ARN of a block the type creates, for example `${terraform.aws_dynamodb_table.table.arn}`: a workload's role gets access to what its request creates, nothing else",
+        ),
+        doc,
+        diagnostics,
+        &mut strings,
+    );
     // Access statements included: no network placeholder without the network.
     for (path, text) in strings.iter().chain(&shared_strings) {
         if terraform.network_port.is_none() {
