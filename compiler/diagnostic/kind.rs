@@ -2126,18 +2126,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn suggests_close_names_only() {
-        assert_eq!(suggest("replcas", &["replicas", "size"]), Some("replicas"));
-        assert_eq!(suggest("colour", &["replicas", "size"]), None);
-        assert_eq!(suggest("payment", &["payments", "web"]), Some("payments"));
-    }
-}
-
 /// A fixed text of pave's in a kind (an explanation, a field's name). An alias, so that serde's
 /// derive does not take it for a text borrowed from the input (which would tie every kind's
 /// `Deserialize` to `'static` input); [`static_str`] reads it.
@@ -2148,4 +2136,16 @@ type StaticStr = &'static str;
 fn static_str<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<&'static str, D::Error> {
     let text: String = serde::Deserialize::deserialize(deserializer)?;
     Ok(Box::leak(text.into_boxed_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(suggest("replcas", &["replicas", "size"]), Some("replicas"));
+        assert_eq!(suggest("colour", &["replicas", "size"]), None);
+        assert_eq!(suggest("payment", &["payments", "web"]), Some("payments"));
+    }
 }
