@@ -3,10 +3,12 @@
 //! reports exactly what a check from scratch (`pipeline::compile`) reports, after edits of every
 //! kind: one service changed, a comment that moves every span, a file renamed, a shared spec
 //! changed, a policy added or changed; and a cache recorded for other inputs is used only where
-//! it still holds (tenant folders, and the answers of the rules on spec documents). The parse
-//! cache rides along: every cached check reads the files it recorded from it, and a compile
-//! through both caches (`pipeline::check_cached`, as `pave compile` runs) generates the same
-//! tree, byte for byte, and reports the same as one from scratch.
+//! it still holds (tenant folders, and the answers of the rules on spec documents). After each
+//! of those checks, the same inputs checked again replay what was recorded, and that is what the
+//! check from scratch reports too (unless it had an I/O or internal diagnostic, which is not
+//! recorded). The parse cache rides along: every cached check reads the files it recorded from
+//! it, and a compile through both caches (`pipeline::check_cached`, as `pave compile` runs)
+//! generates the same tree, byte for byte, and reports the same as one from scratch.
 
 use std::path::{Path, PathBuf};
 
