@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::cache::CheckCache;
 use crate::cache::parse::ParseCache;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::emit::{OutputTree, emit};
 use crate::lower::lower;
 use crate::parse::{ParsedSpecs, parse, parse_reusing};
@@ -23,7 +23,7 @@ pub struct Timings {
 }
 
 impl Timings {
-    fn time<T>(&mut self, stage: &'static str, f: impl FnOnce() -> T) -> T {
+    pub fn time<T>(&mut self, stage: &'static str, f: impl FnOnce() -> T) -> T {
         let start = Instant::now();
         let value = f();
         self.stages.push((stage, start.elapsed()));
@@ -174,11 +174,11 @@ pub struct CachedCheck {
     /// How many tenant folders were not generated again (their fingerprints were in the cache),
     /// of how many.
     pub reused_units: (usize, usize),
-    /// What the cache spared: nothing, the generated tree, or everything.
+    /// What the cache spared: nothing, or everything.
     pub skipped: Skipped,
     /// The generated tree (without contents), for a caller that exits next to leave unfreed.
     pub tree: OutputTree,
-    /// The parse cache to write, when it differs from the one given.
+    /// The parse cache to write, when it differs from the one read.
     pub parse_cache: Option<ParseCache>,
 }
 
@@ -188,58 +188,64 @@ pub enum Skipped {
     /// Some input changed (or there was no cache): the specs were checked, the changed tenant
     /// folders generated.
     Nothing,
-    /// The tree: the last check with these inputs found nothing in it; the specs were checked.
-    Tree,
-    /// Everything: the last check with these inputs reported nothing.
+    /// Everything: the last check had these inputs, and what it reported is reported again.
     Everything,
 }
 
 /// Checks the platform as [`compile`] does and reports the same diagnostics, skipping what
-/// `cache` shows an earlier check already proved (see [`crate::cache`]): with the inputs of a
-/// check that reported nothing, everything; with the inputs of a check whose generated tree
-/// had nothing to report, the tree; else the tenant folders whose fingerprints are unchanged
-/// since a check whose tree had nothing to report. Writes nothing: the caller stores
-/// [`CachedCheck::cache`].
+/// `cache` shows an earlier check already proved (see [`crate::cache`]): with the inputs of the
+/// last check, everything (its diagnostics are replayed); else the tenant folders whose
+/// fingerprints are unchanged since a check whose tree had nothing to report. The parse cache is
+/// read (`parse_cache`) only when the specs are parsed. Writes nothing: the caller stores
+/// [`CachedCheck::cache`] and [`CachedCheck::parse_cache`].
 pub fn check_reusing(
     source_map: &SourceMap,
     options: &Options,
     cache: &CheckCache,
-    parse_cache: &ParseCache,
+    parse_cache: impl FnOnce() -> ParseCache,
     timings: &mut Timings,
 ) -> CachedCheck {
     let inputs = timings.time("cache", || crate::cache::inputs(source_map, options));
     let same_inputs = options.evaluate_policies && cache.inputs.as_deref() == Some(&inputs);
     let all_units = (cache.units.len(), cache.units.len());
-    let done = |result, reused_units, skipped, parse_cache| CachedCheck {
-        result,
-        cache: None,
-        reused_units,
-        skipped,
-        tree: OutputTree::default(),
-        parse_cache,
-    };
-    if same_inputs && cache.quiet {
-        return done(Ok(Vec::new()), all_units, Skipped::Everything, None);
+    if same_inputs {
+        // Recorded sorted, so `finish` only tells errors from warnings again.
+        let result =
+            crate::diagnostic::finish((), cache.reported.clone()).map(|((), warnings)| warnings);
+        return CachedCheck {
+            result,
+            cache: None,
+            reused_units: all_units,
+            skipped: Skipped::Everything,
+            tree: OutputTree::default(),
+            parse_cache: None,
+        };
     }
+    let parse_cache = timings.time("read parse", parse_cache);
     let (checked, recorded) = check_inner(
         source_map,
         options,
         Some(&cache.specs),
-        Some(parse_cache),
+        Some(&parse_cache),
         timings,
     );
-    let recorded = recorded.filter(|recorded| recorded != parse_cache);
+    let recorded = recorded.filter(|recorded| *recorded != parse_cache);
+    drop(parse_cache);
     let (validated, policies, mut diagnostics, specs) = match checked {
         Ok(checked) => checked,
         Err(diagnostics) => {
-            return done(Err(diagnostics), (0, 0), Skipped::Nothing, recorded);
+            let result = Err(diagnostics);
+            let new_cache = reported(cache.clone(), inputs, &result, options);
+            return CachedCheck {
+                result,
+                cache: (new_cache != *cache).then_some(new_cache),
+                reused_units: (0, 0),
+                skipped: Skipped::Nothing,
+                tree: OutputTree::default(),
+                parse_cache: recorded,
+            };
         }
     };
-    if same_inputs {
-        add_paths(&mut diagnostics, source_map);
-        let result = crate::diagnostic::finish((), diagnostics).map(|((), warnings)| warnings);
-        return done(result, all_units, Skipped::Tree, recorded);
-    }
     // Whether a waiver waived anything needs every object evaluated: with waivers in force no
     // unit is reused (the fingerprints are still computed, to record).
     let empty = BTreeMap::new();
@@ -269,22 +275,23 @@ pub fn check_reusing(
     diagnostics.extend(found);
     add_paths(&mut diagnostics, source_map);
     let result = crate::diagnostic::finish((), diagnostics).map(|((), warnings)| warnings);
-    let quiet = result.as_ref().is_ok_and(Vec::is_empty);
-    // What the rules found nothing on stays true whatever the tree had; the inputs and units
-    // only when the tree had nothing to report.
-    let new_cache = if tree_clean && options.evaluate_policies {
-        CheckCache {
-            inputs: Some(inputs),
-            quiet,
-            units: tree.units.clone(),
-            specs,
-        }
+    // What the rules found nothing on stays true whatever the tree had; the units only when the
+    // tree had nothing to report.
+    let units = if tree_clean && options.evaluate_policies {
+        tree.units.clone()
     } else {
+        cache.units.clone()
+    };
+    let new_cache = reported(
         CheckCache {
+            units,
             specs,
             ..cache.clone()
-        }
-    };
+        },
+        inputs,
+        &result,
+        options,
+    );
     CachedCheck {
         result,
         cache: (new_cache != *cache).then_some(new_cache),
@@ -292,6 +299,34 @@ pub fn check_reusing(
         skipped: Skipped::Nothing,
         tree,
         parse_cache: recorded,
+    }
+}
+
+/// `cache` with what a check of `inputs` reported, to replay for the same inputs; unchanged when
+/// the policies did not run (that check reports less than one with them) or the check found a bug
+/// in pave or could not read something (which may not happen again).
+fn reported(
+    cache: CheckCache,
+    inputs: String,
+    result: &Result<Vec<Diagnostic>, Vec<Diagnostic>>,
+    options: &Options,
+) -> CheckCache {
+    let diagnostics = match result {
+        Ok(diagnostics) | Err(diagnostics) => diagnostics,
+    };
+    let replayable = diagnostics.iter().all(|diagnostic| {
+        !matches!(
+            *diagnostic.kind,
+            DiagnosticKind::Internal { .. } | DiagnosticKind::Io { .. }
+        )
+    });
+    if !options.evaluate_policies || !replayable {
+        return cache;
+    }
+    CheckCache {
+        inputs: Some(inputs),
+        reported: diagnostics.clone(),
+        ..cache
     }
 }
 

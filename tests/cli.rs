@@ -43,6 +43,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             check_records_its_cache_and_distrusts_a_corrupt_or_foreign_one,
         ),
         Trial::test(
+            "cli::check_replays_what_it_reported_for_the_same_inputs",
+            check_replays_what_it_reported_for_the_same_inputs,
+        ),
+        Trial::test(
             "cli::compile_keeps_a_parse_cache_that_changes_nothing_it_reports",
             compile_keeps_a_parse_cache_that_changes_nothing_it_reports,
         ),
@@ -632,6 +636,78 @@ fn check_records_its_cache_and_distrusts_a_corrupt_or_foreign_one() -> Result<()
     )?;
     let after = std::fs::read_to_string(&elsewhere).map_err(|e| e.to_string())?;
     check(after == recorded, "pave wrote through a link")
+}
+
+/// A check with the inputs of the last one replays what that one reported (the cache holds the
+/// diagnostics): an error in a spec, in the human and the JSON format alike, with the same exit
+/// status as a check from scratch; once the error is fixed, the specs are checked again.
+fn check_replays_what_it_reported_for_the_same_inputs() -> Result<(), Failed> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let root = temp.path().join("platform");
+    copy_example(&root)?;
+    let service = std::fs::read_dir(root.join("tenants/backend/services"))
+        .map_err(|e| e.to_string())?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|ext| ext == "yaml"))
+        .min()
+        .ok_or("no service in the example")?;
+    let text = std::fs::read_to_string(&service).map_err(|e| e.to_string())?;
+    check(
+        text.contains("\nspec:\n"),
+        "the service has no `spec:` line",
+    )?;
+    write(
+        &service,
+        &text.replacen("\nspec:\n", "\nspec:\n  replayProbe: 1\n", 1),
+    )?;
+    let pave = |args: &[&str]| crate::support::pave_with_env(&root, args, &[("PAVE_NO_CACHE", "")]);
+    // `--timings` prints its block, ending with the cache's line, before the diagnostics.
+    let before_timings = |stderr: &str| -> String {
+        let Some(start) = stderr.find("timings:\n") else {
+            return stderr.to_string();
+        };
+        let end = stderr[start..]
+            .find("\n  cache: ")
+            .and_then(|at| {
+                stderr[start + at + 1..]
+                    .find('\n')
+                    .map(|n| start + at + 2 + n)
+            })
+            .unwrap_or(stderr.len());
+        format!("{}{}", &stderr[..start], &stderr[end..])
+    };
+    for format in ["human", "json"] {
+        let cold = pave(&["check", "--no-cache", "--output", format]);
+        check(
+            cold.status == 1
+                && (cold.stderr.contains("replayProbe") || cold.stdout.contains("replayProbe")),
+            format!("{format}: {}{}", cold.stdout, cold.stderr),
+        )?;
+        for run in 0..2 {
+            let cached = pave(&["check", "--timings", "--output", format]);
+            let replayed = cached.stderr.contains("the last check's report replayed");
+            check(
+                replayed == (run == 1 || format == "json"),
+                format!("{format}, run {run}: {}", cached.stderr),
+            )?;
+            check(
+                cached.status == cold.status
+                    && cached.stdout == cold.stdout
+                    && before_timings(&cached.stderr) == cold.stderr,
+                format!(
+                    "{format}, run {run}:\n{}{}\nfrom scratch:\n{}{}",
+                    cached.stdout, cached.stderr, cold.stdout, cold.stderr
+                ),
+            )?;
+        }
+    }
+    write(&service, &text)?;
+    let fixed = pave(&["check", "--timings"]);
+    check(
+        fixed.status == 0 && !fixed.stderr.contains("replayed"),
+        &fixed.stderr,
+    )
 }
 
 /// A platform copied into a temp folder and compiled once: the "old" tree.

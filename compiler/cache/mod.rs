@@ -2,30 +2,31 @@
 //! redoes only what changed (`.pave/cache/check.json` under the platform root; the CLI reads and
 //! writes it, this module only hashes, parses and prints it).
 //!
-//! It is recorded only by a check whose generated tree had nothing to report (no finding of the
-//! policies on generated objects, of the wiring check, no unused waiver), so that replaying it
-//! only ever stands for "nothing to report there"; what the specs themselves get (parse, resolve,
-//! validate, the rules on specs) is recomputed unless the whole check reported nothing:
-//!
-//! - `inputs`: a BLAKE3 hash of everything a check reads: pave itself (`PAVE_BUILD_ID`), the
-//!   options (today's date, against which waivers expire) and every file of the [`SourceMap`]
-//!   (name, origin, read problem, text) and every skipped link. The same hash next time means the
-//!   same check: the tree is not generated, and when `quiet` (nothing reported at all) nothing is
-//!   parsed either.
+//! - `inputs` and `reported`: a BLAKE3 hash of everything a check reads: pave itself
+//!   (`PAVE_BUILD_ID`), the options (today's date, against which waivers expire) and every file of
+//!   the [`SourceMap`] (name, origin, read problem, text) and every skipped link; and what the last
+//!   check with those inputs reported, its diagnostics as they were, sorted, with their paths.
+//!   The same hash next time means the same check: nothing is parsed, and the diagnostics are
+//!   replayed (their spans are byte ranges in files numbered as the same inputs number them).
+//!   Recorded by every check that ran with its policies, whatever it found, unless it found a bug
+//!   in pave (an `internal` diagnostic, which is not replayed: it may not happen again).
 //! - `units`: each tenant-environment folder's fingerprint (`emit::reuse`, computed from the
 //!   lowered plan: the unit's own plan, the whole shared plan, the policies' digest, the spec
-//!   files' names and pave's build). A unit whose fingerprint is recorded is not generated, nor
-//!   are its objects evaluated or wired again: the same fingerprint generates the same objects
-//!   beside the same shared objects, in which nothing was found. A platform with waivers in force
-//!   reuses no unit: whether a waiver is used needs every object.
-//!
+//!   files' names and pave's build), recorded only by a check whose generated tree had nothing to
+//!   report (no finding of the policies on generated objects, of the wiring check, no unused
+//!   waiver), so that reusing a unit only ever stands for "nothing to report there". A unit whose
+//!   fingerprint is recorded is not generated, nor are its objects evaluated or wired again: the
+//!   same fingerprint generates the same objects beside the same shared objects, in which nothing
+//!   was found. A platform with waivers in force reuses no unit: whether a waiver is used needs
+//!   every object.
 //! - `specs`: the keys of the spec documents on which the rules on specs found nothing
 //!   (`PolicySet::check_specs_reusing`: a hash of the document, its own context, the rules run on
 //!   it, the policies' digest and pave's build); those are not evaluated again. Recorded by every
 //!   check that gets to the rules, whatever else it found: a key stands for one evaluation.
 //!
 //! A cache that does not parse, has another format or another build's id is ignored (a cold
-//! check); nothing in it is used but equality with hashes computed afresh.
+//! check); nothing in it is used but equality with hashes computed afresh, and the diagnostics
+//! recorded beside the hash of exactly these inputs.
 
 pub mod parse;
 
@@ -33,6 +34,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::diagnostic::Diagnostic;
 use crate::pipeline::Options;
 use crate::source::SourceMap;
 
@@ -45,15 +47,15 @@ pub const CACHE_DIR: &str = ".pave/cache";
 pub const MAX_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The layout of `check.json`; a different one is ignored.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What an earlier clean check proved (see the module doc). `Default` is the empty cache.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CheckCache {
-    /// The hash of the inputs of the last check whose generated tree had nothing to report.
+    /// The hash of the inputs of the last check.
     pub inputs: Option<String>,
-    /// Whether that check reported nothing at all (the specs had nothing to report either).
-    pub quiet: bool,
+    /// What that check reported (sorted, with paths), replayed by a check with the same inputs.
+    pub reported: Vec<Diagnostic>,
     /// Unit folder to the fingerprint it had when a check's tree had nothing to report.
     pub units: BTreeMap<String, String>,
     /// The keys of the spec documents on which the rules on specs found nothing
@@ -68,7 +70,7 @@ struct CacheFile {
     format: u32,
     build: String,
     inputs: Option<String>,
-    quiet: bool,
+    reported: Vec<Diagnostic>,
     units: BTreeMap<String, String>,
     specs: BTreeSet<String>,
 }
@@ -80,7 +82,7 @@ impl CheckCache {
             Ok(file) if file.format == FORMAT && file.build == env!("PAVE_BUILD_ID") => {
                 CheckCache {
                     inputs: file.inputs,
-                    quiet: file.quiet,
+                    reported: file.reported,
                     units: file.units,
                     specs: file.specs,
                 }
@@ -95,7 +97,7 @@ impl CheckCache {
             format: FORMAT,
             build: env!("PAVE_BUILD_ID").to_string(),
             inputs: self.inputs.clone(),
-            quiet: self.quiet,
+            reported: self.reported.clone(),
             units: self.units.clone(),
             specs: self.specs.clone(),
         };
@@ -132,9 +134,35 @@ mod tests {
 
     #[test]
     fn a_cache_round_trips() {
+        use crate::diagnostic::{DiagnosticKind, PolicyViolation, Severity};
+        use crate::source::{FileId, Span};
+        let span = |start| Span::new(FileId::new(2), start, start + 3);
+        let reported = vec![
+            Diagnostic::new(
+                DiagnosticKind::ReservedName {
+                    name: "flux".into(),
+                    reason: "a reason kept as a `&'static str`",
+                },
+                span(4),
+            )
+            .with_path("metadata.name")
+            .with_related(span(10), "and here"),
+            Diagnostic::new(
+                DiagnosticKind::PolicyViolation(Box::new(PolicyViolation {
+                    rule: "pinned-image".into(),
+                    severity: Severity::Warning,
+                    message: "\"quoted\" é".into(),
+                    title: "t".into(),
+                    label: "l".into(),
+                    help: None,
+                })),
+                span(20),
+            ),
+            Diagnostic::unplaced(DiagnosticKind::NoPlatform),
+        ];
         let cache = CheckCache {
             inputs: Some("ab".into()),
-            quiet: true,
+            reported,
             units: [("tenants/a/dev".to_string(), "cd".to_string())].into(),
             specs: ["ef".to_string()].into(),
         };
@@ -145,7 +173,7 @@ mod tests {
     fn a_corrupt_or_foreign_cache_is_empty() {
         let cache = CheckCache {
             inputs: Some("ab".into()),
-            quiet: false,
+            reported: Vec::new(),
             units: BTreeMap::new(),
             specs: BTreeSet::new(),
         };
@@ -155,7 +183,7 @@ mod tests {
             "{".to_string(),
             "[]".to_string(),
             text.replace(env!("PAVE_BUILD_ID"), "another-build"),
-            text.replace("\"format\": 1", "\"format\": 2"),
+            text.replace("\"format\": 2", "\"format\": 1"),
             text.replace("\"inputs\"", "\"extra\": 1, \"inputs\""),
             text[..text.len() / 2].to_string(),
         ] {

@@ -14,9 +14,9 @@ use crate::pipeline::{CachedCheck, Options, Skipped, Timings, check_reusing, com
 /// without writing the tree (fast; for pre-commit hooks and CI).
 #[derive(Debug, Args)]
 #[command(after_help = "\
-A check that reports nothing records what it proved in `.pave/cache/` under the platform root
-(ignored by Git through its own `.gitignore`); the next check skips the tenant folders whose
-inputs did not change, and everything when no input changed.
+A check records what it proved and reported in `.pave/cache/` under the platform root (ignored
+by Git through its own `.gitignore`); the next check skips the tenant folders whose inputs did
+not change, and when no input changed replays what the last one reported.
 
 Examples:
   pave check
@@ -55,16 +55,14 @@ pub(super) fn run(args: &CheckArgs, ui: &Ui) -> i32 {
     let no_cache = args.no_cache
         || std::env::var_os("PAVE_NO_CACHE").is_some_and(|v| !v.is_empty() && v != "0");
     let cache_path = source_map.root().join(CACHE_FILE);
-    let (cache, parse_cache) = if no_cache {
-        (CheckCache::default(), ParseCache::default())
-    } else {
-        (read_cache(&cache_path), read_parse_cache(source_map.root()))
-    };
     let checked = if no_cache {
         // Without a cache, nothing is hashed for one: the plain pipeline.
         plain_check(&source_map, &options, &mut timings)
     } else {
-        check_reusing(&source_map, &options, &cache, &parse_cache, &mut timings)
+        let cache = timings.time("read cache", || read_cache(&cache_path));
+        // The parse cache (megabytes) is read only when the specs are parsed.
+        let parse_cache = || read_parse_cache(source_map.root());
+        check_reusing(&source_map, &options, &cache, parse_cache, &mut timings)
     };
     // A cache that cannot be written (a read-only checkout) only costs the next check time.
     if !no_cache && let Some(cache) = &checked.cache {
@@ -78,8 +76,9 @@ pub(super) fn run(args: &CheckArgs, ui: &Ui) -> i32 {
         let (reused, units) = checked.reused_units;
         match checked.skipped {
             _ if no_cache => eprintln!("  cache: not used"),
-            Skipped::Everything => eprintln!("  cache: no input changed, nothing to report"),
-            Skipped::Tree => eprintln!("  cache: no input changed, the tree not generated"),
+            Skipped::Everything => {
+                eprintln!("  cache: no input changed, the last check's report replayed");
+            }
             Skipped::Nothing => eprintln!("  cache: {reused} of {units} tenant folders reused"),
         }
     }

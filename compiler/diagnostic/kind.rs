@@ -1,10 +1,17 @@
 //! The catalogue of diagnostics. Code, message, label and help come from matches without a
 //! wildcard arm, so a new kind does not compile until it has all four.
+//!
+//! The kinds derive `Serialize` and `Deserialize` for one reader only: the check cache, which
+//! records what a check reported and replays it for the same inputs (`crate::cache`). That form is
+//! private to a build of pave (the cache holds the build's id), so it may change freely; the
+//! public JSON format is `render_json`'s.
 
 use std::fmt::Write as _;
 
 /// How serious a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Severity {
     Error,
     Warning,
@@ -20,7 +27,7 @@ impl Severity {
 }
 
 /// What kind of thing a name refers to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RefKind {
     Tenant,
     Environment,
@@ -95,7 +102,7 @@ impl RefKind {
 }
 
 /// An add-on and a dependency of it that is off where it runs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DisabledDependency {
     pub addon: String,
     pub dependency: String,
@@ -104,7 +111,7 @@ pub struct DisabledDependency {
 }
 
 /// What is wrong with a CIDR block.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CidrProblem {
     /// Bits set below the prefix (`10.0.0.1/16`); holds the network address meant.
     HostBits { network: String },
@@ -115,7 +122,7 @@ pub enum CidrProblem {
 }
 
 /// Why a role given for cluster access is not one an EKS access entry can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RoleArnProblem {
     /// An STS session (`arn:aws:sts::<account>:assumed-role/<role>/<session>`): temporary,
     /// which access entries refuse.
@@ -129,7 +136,7 @@ pub enum RoleArnProblem {
 }
 
 /// Two VPC blocks that share addresses: the later region's, and the earlier one's.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CidrOverlap {
     pub region: String,
     pub cidr: String,
@@ -138,7 +145,7 @@ pub struct CidrOverlap {
 }
 
 /// One violation of a policy rule, as a diagnostic shows it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PolicyViolation {
     /// The rule id (`custom.id` of the policy's METADATA): the diagnostic's code.
     pub rule: String,
@@ -155,12 +162,15 @@ pub struct PolicyViolation {
 }
 
 /// Why a Score placeholder (`${...}`) does not resolve.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PlaceholderProblem {
     /// The first part is neither `metadata` nor `resources`.
     UnknownRoot { root: String },
     /// `${metadata}` or `${resources}` alone.
-    MissingKey { root: &'static str },
+    MissingKey {
+        #[serde(deserialize_with = "static_str")]
+        root: StaticStr,
+    },
     /// A metadata key the workload does not have.
     UnknownMetadataKey { key: String, known: Vec<String> },
     /// A key looked up in a metadata value that is not a mapping.
@@ -187,7 +197,7 @@ pub enum PlaceholderProblem {
 }
 
 /// Every problem pave reports.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum DiagnosticKind {
     /// A file or folder could not be read or written.
     Io {
@@ -354,7 +364,8 @@ pub enum DiagnosticKind {
     ReservedName {
         name: String,
         /// Why, and what to do instead.
-        reason: &'static str,
+        #[serde(deserialize_with = "static_str")]
+        reason: StaticStr,
     },
     /// Add-ons that depend on each other in a circle.
     AddonDependencyCycle {
@@ -448,7 +459,8 @@ pub enum DiagnosticKind {
     },
     /// A name pave derives for an AWS resource is longer than AWS allows.
     AwsNameTooLong {
-        what: &'static str,
+        #[serde(deserialize_with = "static_str")]
+        what: StaticStr,
         name: String,
         max: usize,
     },
@@ -608,7 +620,8 @@ pub enum DiagnosticKind {
     RequiredAddonDisabled {
         addon: String,
         environment: String,
-        what: &'static str,
+        #[serde(deserialize_with = "static_str")]
+        what: StaticStr,
     },
     /// A service requires `mongodb` in an environment with no Atlas project (`spec.atlas`).
     AtlasProjectMissing {
@@ -639,7 +652,7 @@ pub enum DiagnosticKind {
 }
 
 /// What kind of reference a generated object makes that nothing produces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Reference {
     /// A Flux Kustomization's `spec.path`.
     FluxPath,
@@ -860,7 +873,7 @@ impl Reference {
 }
 
 /// A reference nothing produces: what refers, to what.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UnresolvedReference {
     pub reference: Reference,
     /// What is referred to, with its namespace where it has one: "Secret `db` in `shop-dev`".
@@ -2111,6 +2124,18 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// A fixed text of pave's in a kind (an explanation, a field's name). An alias, so that serde's
+/// derive does not take it for a text borrowed from the input (which would tie every kind's
+/// `Deserialize` to `'static` input); [`static_str`] reads it.
+type StaticStr = &'static str;
+
+/// Reads a [`StaticStr`] back from the check cache. Those texts are few and short, and the cache
+/// is read once per run, so leaking them costs a few bytes for the life of the process.
+fn static_str<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<&'static str, D::Error> {
+    let text: String = serde::Deserialize::deserialize(deserializer)?;
+    Ok(Box::leak(text.into_boxed_str()))
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ pub(crate) use render::{github_data, github_property};
 use crate::source::Span;
 
 /// A problem found in the input (or, for [`DiagnosticKind::Internal`], in pave itself).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     /// Boxed: kinds carry names, and diagnostics travel in `Result`s.
     pub kind: Box<DiagnosticKind>,

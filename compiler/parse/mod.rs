@@ -11,6 +11,7 @@ mod cidr;
 mod common;
 mod document;
 mod environment;
+mod node_deserializer;
 mod platform;
 mod resource;
 mod resource_type;
@@ -523,6 +524,9 @@ fn read_documents(
     let mut score_sources = Vec::new();
     // A syntax error may hide the Platform document; don't also report it missing.
     let mut saw_platform = diagnostics.iter().any(Diagnostic::is_error);
+    // A tree the YAML reader found nothing in has no duplicate key, so the typed model can be read
+    // from the tree itself; any other is read from its JSON, as the schema saw it.
+    let from_tree = diagnostics.is_empty();
     for root in nodes {
         let doc = Document { file, root };
         // An overrides file is plain data beside its Score workload: no `apiVersion`, no `kind`.
@@ -558,16 +562,16 @@ fn read_documents(
             ));
             continue;
         }
-        let json = doc.root.to_json();
-        let errors = if schema_checked {
-            Vec::new()
-        } else {
-            schemas.check(kind, &doc, &json)
+        let json = (!schema_checked || !from_tree).then(|| doc.root.to_json());
+        let errors = match &json {
+            Some(json) if !schema_checked => schemas.check(kind, &doc, json),
+            _ => Vec::new(),
         };
         if !errors.is_empty() {
             diagnostics.extend(errors);
             continue;
         }
+        let json = json.filter(|_| !from_tree);
         let spec = match kind {
             SpecKind::Platform => typed(doc, json).map(|p| AnySpec::Platform(Box::new(p))),
             SpecKind::Environment => typed(doc, json).map(|e| AnySpec::Environment(Box::new(e))),
@@ -591,46 +595,50 @@ fn read_documents(
     }
 }
 
-/// Reads a schema-valid document into its typed form. The schema is meant to accept exactly
-/// what the model reads, so a failure here is a bug in pave.
+/// Reads a schema-valid document into its typed form: from its tree, or (`json`, for a file whose
+/// YAML had a diagnostic) from its JSON; both read alike (see [`node_deserializer`]). The schema
+/// is meant to accept exactly what the model reads, so a failure here is a bug in pave.
 fn typed<T: DeserializeOwned>(
     doc: Document,
-    json: serde_json::Value,
+    json: Option<serde_json::Value>,
 ) -> Result<Parsed<T>, Diagnostic> {
+    /// `apiVersion` and `kind` are ignored (no `deny_unknown_fields`); a missing `spec` reads as
+    /// an empty one.
     #[derive(serde::Deserialize)]
     struct Whole<T> {
         metadata: Metadata,
         spec: T,
     }
     let head = doc.head_span();
-    let mut json = json;
-    if let Some(object) = json.as_object_mut() {
-        object.remove("apiVersion");
-        object.remove("kind");
-        object
-            .entry("spec")
-            .or_insert_with(|| serde_json::json!({}));
-    }
-    match serde_path_to_error::deserialize::<_, Whole<T>>(json) {
+    let read = match json {
+        None => serde_path_to_error::deserialize::<_, Whole<T>>(
+            node_deserializer::NodeDeserializer::root(&doc.root),
+        )
+        .map_err(|error| (error_path(error.path()), error.inner().to_string())),
+        Some(mut json) => {
+            if let Some(object) = json.as_object_mut() {
+                object
+                    .entry("spec")
+                    .or_insert_with(|| serde_json::json!({}));
+            }
+            serde_path_to_error::deserialize::<_, Whole<T>>(json)
+                .map_err(|error| (error_path(error.path()), error.inner().to_string()))
+        }
+    };
+    match read {
         Ok(whole) => Ok(Parsed {
             doc,
             metadata: whole.metadata,
             spec: whole.spec,
         }),
-        Err(error) => {
-            let path = error_path(error.path());
-            Err(not_an_integer(&doc, &path).unwrap_or_else(|| {
-                Diagnostic::new(
-                    DiagnosticKind::Internal {
-                        message: format!(
-                            "the schema accepted a document the model rejects: {}",
-                            error.inner()
-                        ),
-                    },
-                    head,
-                )
-            }))
-        }
+        Err((path, message)) => Err(not_an_integer(&doc, &path).unwrap_or_else(|| {
+            Diagnostic::new(
+                DiagnosticKind::Internal {
+                    message: format!("the schema accepted a document the model rejects: {message}"),
+                },
+                head,
+            )
+        })),
     }
 }
 

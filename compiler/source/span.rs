@@ -1,7 +1,9 @@
 //! Locations in source files.
 
 /// Identifies a file in the [`SourceMap`](super::SourceMap) of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct FileId(u32);
 
 impl FileId {
@@ -15,7 +17,9 @@ impl FileId {
 }
 
 /// A byte range in one source file. Line and column are computed only when rendering.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Span {
     pub file: FileId,
     pub start: u32,
