@@ -99,20 +99,28 @@ impl<'a> Folder<'a> {
             Some(checker) if !checker.contents => String::new(),
             _ => to_yaml(object)?,
         };
-        let json = if super::output_tree::wiring_reads(kind, &self.dir) {
-            let value = serde_json::to_value(object)
-                .map_err(|e| format!("converting `{file_name}` for the wiring check: {e}"))?;
-            Some(std::sync::Arc::new(super::output_tree::for_wiring(
-                kind, value,
-            )))
+        // One conversion serves both: the policy engine's value, and the wiring check's JSON made
+        // from it (see `output_tree::for_wiring`).
+        let wanted = self
+            .checker
+            .filter(|checker| checker.check.wants(api_version, kind))
+            .is_some();
+        let read = super::output_tree::wiring_reads(kind, &self.dir);
+        let value = if wanted || read {
+            Some(
+                super::engine_value::to_value(object)
+                    .map_err(|e| format!("converting `{file_name}` for the checks: {e}"))?,
+            )
         } else {
             None
         };
-        if let Some(checker) = self.checker
-            && checker.check.wants(api_version, kind)
-        {
-            let value = super::engine_value::to_value(object)
-                .map_err(|e| format!("converting `{file_name}` for the policies: {e}"))?;
+        let json = match &value {
+            Some(value) if read => Some(std::sync::Arc::new(super::output_tree::for_wiring(
+                kind, value,
+            ))),
+            _ => None,
+        };
+        if wanted && let Some(value) = value {
             let (file, document) = match self.grouped.get(&file_name) {
                 Some(&index) => (
                     index,
