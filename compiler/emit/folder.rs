@@ -95,9 +95,10 @@ impl<'a> Folder<'a> {
                 file_name_part(name)
             ),
         };
-        let body = match self.checker {
-            Some(checker) if !checker.contents => String::new(),
-            _ => to_yaml(object)?,
+        let body = if self.contents() {
+            to_yaml(object)?
+        } else {
+            String::new()
         };
         // One conversion serves both: the policy engine's value, and the wiring check's JSON made
         // from it (see `output_tree::for_wiring`).
@@ -157,8 +158,18 @@ impl<'a> Folder<'a> {
         self.resources.push(relative.to_string());
     }
 
+    /// Whether the folder's files get their contents (see [`super::Checker::contents`]).
+    fn contents(&self) -> bool {
+        self.checker.is_none_or(|checker| checker.contents)
+    }
+
     fn push(&mut self, file_name: String, body: String, source: &str, document: OutputDocument) {
-        let contents = format!("{}\n{body}", header(source));
+        // Without contents, not even the header: at 10,000 services, 20 MB of `pave check`.
+        let contents = if self.contents() {
+            format!("{}\n{body}", header(source))
+        } else {
+            String::new()
+        };
         self.files.push((
             format!("{}/{file_name}", self.dir),
             OutputFile {
@@ -191,7 +202,11 @@ impl<'a> Folder<'a> {
             kind: "Kustomization",
             resources: &self.resources,
         };
-        let body = to_yaml(&kustomization)?;
+        let body = if self.contents() {
+            to_yaml(&kustomization)?
+        } else {
+            String::new()
+        };
         let json = serde_json::to_value(&kustomization)
             .map_err(|e| format!("converting a kustomization.yaml for the wiring check: {e}"))?;
         let document = OutputDocument {
