@@ -98,36 +98,92 @@ const UNREAD_CONTAINER_FIELDS: [&str; 10] = [
     "terminationMessagePolicy",
 ];
 
-/// `object` (of `kind`) as the wiring check keeps it: a workload's pod template without its
-/// metadata (labels and annotations, which no check reads of a pod) and its containers without
-/// [`UNREAD_CONTAINER_FIELDS`]. List items are never removed, so every pointer the check
-/// reports stays that of the object as written.
-pub(crate) fn for_wiring(kind: &str, mut object: serde_json::Value) -> serde_json::Value {
-    let template = match kind {
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => "/spec/template",
-        "CronJob" => "/spec/jobTemplate/spec/template",
-        _ => return object,
-    };
-    let template = object
-        .pointer_mut(template)
-        .and_then(serde_json::Value::as_object_mut);
-    if let Some(template) = template {
-        template.shift_remove("metadata");
-        for field in ["initContainers", "containers", "ephemeralContainers"] {
-            let containers = template
-                .get_mut("spec")
-                .and_then(|pod| pod.get_mut(field))
-                .and_then(serde_json::Value::as_array_mut);
-            for container in containers.into_iter().flatten() {
-                if let Some(container) = container.as_object_mut() {
-                    for unread in UNREAD_CONTAINER_FIELDS {
-                        container.shift_remove(unread);
-                    }
-                }
+/// `object` (of `kind`, as the policy engine's value, [`super::engine_value::to_value`]) as the
+/// wiring check keeps it, as JSON: without what no check reads ([`unread`]), which is never
+/// built. List items are never removed, so every pointer the check reports stays that of the
+/// object as written. Keys come in sorted order (the engine's), not the type's field order: no
+/// check depends on the order of an object's keys.
+///
+/// Converting the engine's value, which the policies need anyway, rather than serialising the
+/// typed object a second time halved the cost of keeping a Deployment for the check (the
+/// serialisation built the whole object, then the unread half was removed).
+pub(crate) fn for_wiring(kind: &str, object: &regorus::Value) -> serde_json::Value {
+    let mut path = Vec::new();
+    to_json(kind, object, &mut path)
+}
+
+/// `value` as JSON, at `path` (the keys from the object's root) of an object of `kind`.
+fn to_json<'v>(
+    kind: &str,
+    value: &'v regorus::Value,
+    path: &mut Vec<&'v str>,
+) -> serde_json::Value {
+    use regorus::Value;
+    use serde_json::Value as Json;
+    match value {
+        Value::Null | Value::Undefined => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::String(s) => Json::String(s.to_string()),
+        // An integral number as an integer (as the engine reads the written text), else a float;
+        // beyond 64 bits, as the engine's own serializer writes it.
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(n), _, _) => Json::from(n),
+            (None, Some(n), _) => Json::from(n),
+            (None, None, Some(f)) if !n.is_integer() => {
+                serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number)
             }
+            _ => serde_json::to_value(value).unwrap_or(Json::Null),
+        },
+        Value::Array(items) => Json::Array(items.iter().map(|v| to_json(kind, v, path)).collect()),
+        Value::Set(items) => Json::Array(items.iter().map(|v| to_json(kind, v, path)).collect()),
+        Value::Object(entries) => {
+            let mut map = serde_json::Map::with_capacity(entries.len());
+            for (key, value) in entries.iter_sorted() {
+                let Value::String(key) = key else {
+                    continue;
+                };
+                if unread(kind, path, key) {
+                    continue;
+                }
+                path.push(key);
+                let value = to_json(kind, value, path);
+                path.pop();
+                map.insert(key.to_string(), value);
+            }
+            Json::Object(map)
         }
     }
-    object
+}
+
+/// Whether no wiring check reads `key` at `path` of an object of `kind`: a workload's pod
+/// template's metadata and its containers' [`UNREAD_CONTAINER_FIELDS`]; every object's labels
+/// but a Namespace's (Capsule's tenant and the Pod Security level), and its annotations but a
+/// ServiceAccount's (IRSA's role) and a StorageClass's (the default class). A workload's and a
+/// ServiceAccount's labels were a third of what the check kept.
+fn unread(kind: &str, path: &[&str], key: &str) -> bool {
+    if path == ["metadata"] {
+        return match key {
+            "labels" => kind != "Namespace",
+            "annotations" => !matches!(kind, "ServiceAccount" | "StorageClass"),
+            _ => false,
+        };
+    }
+    let template: &[&str] = match kind {
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => &["spec", "template"],
+        "CronJob" => &["spec", "jobTemplate", "spec", "template"],
+        _ => return false,
+    };
+    let Some(rest) = path.strip_prefix(template) else {
+        return false;
+    };
+    match rest {
+        [] => key == "metadata",
+        [
+            "spec",
+            "initContainers" | "containers" | "ephemeralContainers",
+        ] => UNREAD_CONTAINER_FIELDS.contains(&key),
+        _ => false,
+    }
 }
 
 /// Every generated file by `/`-separated path relative to the output root, sorted.
@@ -173,6 +229,12 @@ mod tests {
     use serde_json::json;
 
     use super::{UNREAD_CONTAINER_FIELDS, for_wiring};
+    use crate::emit::engine_value::to_value;
+
+    /// `object` kept for the wiring check, through the policy engine's value as emit does.
+    fn kept(kind: &str, object: &serde_json::Value) -> serde_json::Value {
+        for_wiring(kind, &to_value(object).unwrap_or(regorus::Value::Null))
+    }
 
     #[test]
     fn a_workload_is_kept_for_the_wiring_check_without_what_its_containers_run() {
@@ -182,28 +244,56 @@ mod tests {
             "env": [{"name": "A", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]});
         let pod = json!({"serviceAccountName": "app", "volumes": [{"name": "tmp", "emptyDir": {}}],
             "initContainers": [container.clone()], "containers": [container.clone(), container]});
-        let deployment = json!({"kind": "Deployment", "metadata": {"name": "app", "labels": {"a": "b"}},
+        let deployment = json!({"kind": "Deployment",
+            "metadata": {"name": "app", "labels": {"a": "b"}, "annotations": {"c": "d"}},
             "spec": {"replicas": 2, "template": {"metadata": {"labels": {"a": "b"}}, "spec": pod}}});
-        let kept = for_wiring("Deployment", deployment.clone());
+        let kept_deployment = kept("Deployment", &deployment);
         let read = json!({"name": "app", "securityContext": {"privileged": false},
             "ports": [{"hostPort": 80}],
             "env": [{"name": "A", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]});
         assert_eq!(
-            kept,
-            json!({"kind": "Deployment", "metadata": {"name": "app", "labels": {"a": "b"}},
+            kept_deployment,
+            json!({"kind": "Deployment", "metadata": {"name": "app"},
                 "spec": {"replicas": 2, "template": {"spec": {"serviceAccountName": "app",
                     "volumes": [{"name": "tmp", "emptyDir": {}}],
                     "initContainers": [read.clone()], "containers": [read.clone(), read]}}}})
         );
-        // A CronJob's pod template is deeper; other kinds are kept whole.
+        // A CronJob's pod template is deeper.
         let cron = json!({"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template":
             deployment["spec"]["template"].clone()}}}});
         assert_eq!(
-            for_wiring("CronJob", cron)["spec"]["jobTemplate"]["spec"]["template"],
-            kept["spec"]["template"]
+            kept("CronJob", &cron)["spec"]["jobTemplate"]["spec"]["template"],
+            kept_deployment["spec"]["template"]
         );
-        let service = json!({"kind": "Service", "spec": {"template": {"metadata": {}}}});
-        assert_eq!(for_wiring("Service", service.clone()), service);
+    }
+
+    #[test]
+    fn labels_and_annotations_are_kept_only_where_the_wiring_check_reads_them() {
+        let metadata = json!({"name": "x", "labels": {"a": "b"}, "annotations": {"c": "d"}});
+        let labels = |kind: &str| kept(kind, &json!({"metadata": metadata}))["metadata"].clone();
+        assert_eq!(
+            labels("Namespace"),
+            json!({"name": "x", "labels": {"a": "b"}})
+        );
+        for kind in ["ServiceAccount", "StorageClass"] {
+            assert_eq!(
+                labels(kind),
+                json!({"name": "x", "annotations": {"c": "d"}})
+            );
+        }
+        assert_eq!(labels("Secret"), json!({"name": "x"}));
+    }
+
+    /// Apart from what is left out, the object is its JSON: strings, numbers (integers stay
+    /// integers, floats floats), nulls, lists and nested objects; and a kind that is not a
+    /// workload keeps a `template` whole.
+    #[test]
+    fn the_rest_is_kept_as_its_json() {
+        let service = json!({"kind": "Service", "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"template": {"metadata": {"name": "t"}}, "ports": [{"port": 80,
+            "targetPort": "http"}], "weight": 0.5, "offset": -3, "big": u64::MAX, "none": null,
+            "flag": true, "empty": {}, "list": []}});
+        assert_eq!(kept("Service", &service), service);
     }
 
     /// The wiring check's sources name none of the fields left out for it (`resources` only as
@@ -242,6 +332,19 @@ mod tests {
             assert!(
                 !source.contains("template/metadata"),
                 "wiring/{file} reads a pod template's metadata"
+            );
+            // Labels are read of Namespaces only, annotations of ServiceAccounts (IRSA) and
+            // StorageClasses (the default class): see `unread`.
+            let labels = source.contains("/metadata/labels") || source.contains("\"labels\"");
+            assert!(
+                !labels || matches!(file, "capsule.rs" | "pod_security.rs"),
+                "wiring/{file} reads labels"
+            );
+            let annotations =
+                source.contains("/metadata/annotations") || source.contains("\"annotations\"");
+            assert!(
+                !annotations || matches!(file, "identity.rs" | "index.rs"),
+                "wiring/{file} reads annotations"
             );
         }
     }

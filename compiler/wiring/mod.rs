@@ -11,8 +11,10 @@
 //! Capsule admits the user Flux creates it as;
 //! and each namespace's Pod Security level against the pods pave writes into it.
 //!
-//! In: the [`OutputTree`] (each object of a kind the check reads, as emit converted it, without
-//! the fields of a workload no check here reads: `emit::output_tree::for_wiring`;
+//! In: the [`OutputTree`] (each object of a kind the check reads, as emit converted it from the
+//! policies' engine value, without what no check here reads: a workload's pod template metadata
+//! and what its containers run, labels but a Namespace's, annotations but a ServiceAccount's and
+//! a StorageClass's; `emit::output_tree::for_wiring`;
 //! Terraform JSON parsed) and the [`Facts`] of the
 //! add-on catalogue. Out: diagnostics, placed through each file's `Provenance` (the spec node or
 //! catalogue entry behind the object). Objects are grouped per cluster as Flux applies them:
