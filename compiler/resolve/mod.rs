@@ -285,7 +285,7 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
         unique.push((parsed, tenant, tenant_name));
     }
     // Each service's instances on their own, in parallel; diagnostics kept in service order.
-    let resolved: Vec<(Service, Vec<Diagnostic>)> = unique
+    let (mut services, found): (Vec<Service>, Vec<Vec<Diagnostic>>) = unique
         .into_par_iter()
         .map(|(parsed, tenant, tenant_name)| {
             let mut found = Vec::new();
@@ -308,12 +308,8 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
             };
             (service, found)
         })
-        .collect();
-    let mut services = Vec::with_capacity(resolved.len());
-    for (service, found) in resolved {
-        diagnostics.extend(found);
-        services.push(service);
-    }
+        .unzip();
+    diagnostics.extend(found.into_iter().flatten());
     services.sort_by(|a, b| (&a.tenant, a.name()).cmp(&(&b.tenant, b.name())));
 
     // Dependencies, once every service is known.

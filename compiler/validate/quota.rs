@@ -13,6 +13,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::parse::score::InitKind;
 use crate::parse::{Quantity, Quota, Resources, WorkloadKind};
@@ -148,38 +150,28 @@ pub(super) fn check_quotas(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagno
             .or_default()
             .push(service);
     }
-    // Per tenant and environment with services there: per service, what it needs.
-    let mut needs: Vec<(&Tenant, &String, &Quota, BTreeMap<&str, Need>)> = Vec::new();
-    for tenant in resolved.tenants.values() {
-        let services = services_of
-            .get(tenant.name())
-            .map_or(&[][..], Vec::as_slice);
-        for (env_name, quota) in &tenant.quotas {
-            let mut need: BTreeMap<&str, Need> = BTreeMap::new();
-            for service in services {
-                for instance in service
-                    .instances
-                    .iter()
-                    .filter(|i| &i.environment == env_name)
-                {
-                    let main = amounts(&instance.resources.value);
-                    if refused_by_limit_range(&main, instance, max) {
-                        continue;
-                    }
-                    let pod = pod_amounts(main, instance);
-                    let entry = need.entry(service.name()).or_insert([(0, [0; 4]); 2]);
-                    for (at, at_max) in entry.iter_mut().zip([false, true]) {
-                        let n = pods(service, instance, at_max);
-                        at.0 += n;
-                        add(&mut at.1, &pod.map(|a| a * n));
-                    }
-                }
-            }
-            if !need.is_empty() {
-                needs.push((tenant, env_name, quota, need));
-            }
-        }
-    }
+    // Per tenant and environment with services there: per service, what it needs. Tenants in
+    // parallel, kept in order.
+    let tenants: Vec<&Tenant> = resolved.tenants.values().collect();
+    let needs: Vec<(&Tenant, &String, &Quota, BTreeMap<&str, Need>)> = tenants
+        .into_par_iter()
+        .map(|tenant| {
+            let services = services_of
+                .get(tenant.name())
+                .map_or(&[][..], Vec::as_slice);
+            tenant
+                .quotas
+                .iter()
+                .filter_map(|(env_name, quota)| {
+                    let need = environment_need(services, env_name, max);
+                    (!need.is_empty()).then_some((tenant, env_name, quota, need))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .collect();
     let mut found = Vec::new();
     for at_max in [false, true] {
         for (tenant, env_name, quota, need) in &needs {
@@ -208,6 +200,36 @@ pub(super) fn check_quotas(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagno
             diagnostics.push(diagnostic);
         }
     }
+}
+
+/// What each of a tenant's `services` needs in one environment, by service name; `max` is the
+/// LimitRange's maximum CPU and memory (a container above it is refused, not counted).
+fn environment_need<'a>(
+    services: &[&'a Service],
+    env_name: &str,
+    max: [u128; 2],
+) -> BTreeMap<&'a str, Need> {
+    let mut need: BTreeMap<&str, Need> = BTreeMap::new();
+    for service in services {
+        for instance in service
+            .instances
+            .iter()
+            .filter(|i| i.environment == env_name)
+        {
+            let main = amounts(&instance.resources.value);
+            if refused_by_limit_range(&main, instance, max) {
+                continue;
+            }
+            let pod = pod_amounts(main, instance);
+            let entry = need.entry(service.name()).or_insert([(0, [0; 4]); 2]);
+            for (at, at_max) in entry.iter_mut().zip([false, true]) {
+                let n = pods(service, instance, at_max);
+                at.0 += n;
+                add(&mut at.1, &pod.map(|a| a * n));
+            }
+        }
+    }
+    need
 }
 
 /// The findings on one tenant's quota in one environment, its services needing `need`, at their
