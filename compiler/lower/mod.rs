@@ -1682,8 +1682,9 @@ fn workload(
     let mut selector = BTreeMap::new();
     selector.insert(catalog::NAME_LABEL.to_string(), name.clone());
     let mut labels = unit_labels.clone();
-    labels.extend(service.parsed.metadata.labels.clone());
-    labels.extend(selector.clone());
+    for (key, value) in service.parsed.metadata.labels.iter().chain(&selector) {
+        labels.insert(key.clone(), value.clone());
+    }
     labels.insert(
         "app.kubernetes.io/part-of".to_string(),
         service.tenant.clone(),

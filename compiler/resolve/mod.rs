@@ -242,29 +242,33 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
     }
 
     let ports = port_table(&specs.services);
-    // Services are unique per tenant; the key is `tenant/name`.
-    let mut seen: HashMap<(String, String), Span> = HashMap::new();
-    let mut unique = Vec::new();
+    // Services are unique per tenant; the key is `tenant/name`, the value the first one's index
+    // in `unique` (spans are looked up only for a diagnostic).
+    let mut seen: HashMap<(String, String), usize> = HashMap::with_capacity(specs.services.len());
+    let mut unique: Vec<(Parsed<ServiceSpec>, &Tenant, String)> =
+        Vec::with_capacity(specs.services.len());
     // Services dropped for an unknown tenant: that one error is enough, references to them by
     // name are not reported again as unknown services.
     let mut orphans: BTreeSet<String> = BTreeSet::new();
     for parsed in specs.services {
         let tenant_name = parsed.metadata.tenant.clone().unwrap_or_default();
-        let tenant_span = parsed.doc.span(&["metadata", "tenant"]);
         let Some(tenant) = tenants.get(&tenant_name) else {
             orphans.insert(parsed.name().to_string());
             check_ref(
                 RefKind::Tenant,
                 &tenant_name,
                 &tenants,
-                tenant_span,
+                parsed.doc.span(&["metadata", "tenant"]),
                 &mut diagnostics,
             );
             continue;
         };
         let key = (tenant_name.clone(), parsed.name().to_string());
-        let name_span = parsed.doc.span(&["metadata", "name"]);
-        if let Some(first) = seen.get(&key) {
+        if let Some(&first) = seen.get(&key) {
+            let name_span = parsed.doc.span(&["metadata", "name"]);
+            let first_span = unique.get(first).map_or(name_span, |(first, _, _)| {
+                first.doc.span(&["metadata", "name"])
+            });
             diagnostics.push(
                 Diagnostic::new(
                     DiagnosticKind::DuplicateName {
@@ -273,15 +277,15 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
                     },
                     name_span,
                 )
-                .with_related(*first, "first defined here"),
+                .with_related(first_span, "first defined here"),
             );
             continue;
         }
-        seen.insert(key, name_span);
+        seen.insert(key, unique.len());
         unique.push((parsed, tenant, tenant_name));
     }
     // Each service's instances on their own, in parallel; diagnostics kept in service order.
-    let resolved: Vec<(Service, Vec<Diagnostic>)> = unique
+    let (mut services, found): (Vec<Service>, Vec<Vec<Diagnostic>>) = unique
         .into_par_iter()
         .map(|(parsed, tenant, tenant_name)| {
             let mut found = Vec::new();
@@ -304,12 +308,8 @@ pub fn resolve(specs: ParsedSpecs) -> StageResult<ResolvedSpec> {
             };
             (service, found)
         })
-        .collect();
-    let mut services = Vec::with_capacity(resolved.len());
-    for (service, found) in resolved {
-        diagnostics.extend(found);
-        services.push(service);
-    }
+        .unzip();
+    diagnostics.extend(found.into_iter().flatten());
     services.sort_by(|a, b| (&a.tenant, a.name()).cmp(&(&b.tenant, b.name())));
 
     // Dependencies, once every service is known.
@@ -621,7 +621,6 @@ fn service_instances(
         }
     }
     let no_override = ServiceOverride::default();
-    let mut instances = Vec::new();
     let mut env_names: Vec<&String> = tenant.parsed.spec.environments.iter().collect();
     env_names.sort();
     env_names.dedup();
@@ -643,13 +642,13 @@ fn service_instances(
         }
         env_names.retain(|name| only.contains(name));
     }
+    let mut instances = Vec::with_capacity(env_names.len());
     for env_name in env_names {
         let Some(env) = environments.get(env_name) else {
             continue;
         };
         let over = spec.environments.get(env_name).unwrap_or(&no_override);
-        let over_path =
-            |field: &str| ["spec", "environments", env_name.as_str(), field].map(str::to_string);
+        let over_path = |field| ["spec", "environments", env_name.as_str(), field];
         let env_doc = &env.parsed.doc;
 
         let image = match &over.image {
@@ -667,24 +666,36 @@ fn service_instances(
             span: image.span,
         };
 
-        let replicas = first_of([
-            over.replicas.map(|r| (r, doc.span(&over_path("replicas")))),
-            spec.replicas.map(|r| (r, doc.span(&["spec", "replicas"]))),
-            env.parsed
-                .spec
-                .defaults
-                .replicas
-                .map(|r| (r, env_doc.span(&["spec", "defaults", "replicas"]))),
-            platform
-                .spec
-                .defaults
-                .replicas
-                .map(|r| (r, platform.doc.span(&["spec", "defaults", "replicas"]))),
-        ])
-        .unwrap_or(Sourced {
-            value: stdlib.defaults.replicas,
-            span: None,
-        });
+        // The most specific layer that sets it; only its span is looked up.
+        let sourced = |value, span| Sourced {
+            value,
+            span: Some(span),
+        };
+        let replicas = over
+            .replicas
+            .map(|r| sourced(r, doc.span(&over_path("replicas"))))
+            .or_else(|| {
+                spec.replicas
+                    .map(|r| sourced(r, doc.span(&["spec", "replicas"])))
+            })
+            .or_else(|| {
+                env.parsed
+                    .spec
+                    .defaults
+                    .replicas
+                    .map(|r| sourced(r, env_doc.span(&["spec", "defaults", "replicas"])))
+            })
+            .or_else(|| {
+                platform
+                    .spec
+                    .defaults
+                    .replicas
+                    .map(|r| sourced(r, platform.doc.span(&["spec", "defaults", "replicas"])))
+            })
+            .unwrap_or(Sourced {
+                value: stdlib.defaults.replicas,
+                span: None,
+            });
 
         let resources = decide_resources(
             service,
@@ -705,19 +716,16 @@ fn service_instances(
 
         let mut env_vars: BTreeMap<String, String> = BTreeMap::new();
         let mut resource_env: BTreeMap<String, Vec<EnvPart>> = BTreeMap::new();
-        let mut values: BTreeMap<&String, (&EnvValue, Vec<String>)> = BTreeMap::new();
+        // Each variable's value and whether the environment's override sets it; the path to
+        // its node is built only for a value with references, which needs its span.
+        let mut values: BTreeMap<&String, (&EnvValue, bool)> = BTreeMap::new();
         for (k, v) in &spec.env {
-            values.insert(
-                k,
-                (v, ["spec", "env", k.as_str()].map(str::to_string).to_vec()),
-            );
+            values.insert(k, (v, false));
         }
         for (k, v) in &over.env {
-            let mut path = over_path("env").to_vec();
-            path.push(k.clone());
-            values.insert(k, (v, path));
+            values.insert(k, (v, true));
         }
-        for (k, (v, path)) in values {
+        for (k, (v, overridden)) in values {
             let EnvValue::Text(text) = v else {
                 env_vars.insert(k.clone(), v.to_text());
                 continue;
@@ -726,7 +734,11 @@ fn service_instances(
                 env_vars.insert(k.clone(), text.clone());
                 continue;
             }
-            let span = doc.span(&path);
+            let span = if overridden {
+                doc.span(&["spec", "environments", env_name.as_str(), "env", k.as_str()])
+            } else {
+                doc.span(&["spec", "env", k.as_str()])
+            };
             // The offset of the text inside the node: plain scalars and quoted ones without
             // escapes; otherwise diagnostics underline the whole value.
             let offset = match (span.end - span.start)
@@ -882,17 +894,6 @@ fn port_table(services: &[Parsed<ServiceSpec>]) -> score::PortTable {
     table
 }
 
-fn first_of<T, const N: usize>(options: [Option<(T, Span)>; N]) -> Option<Sourced<T>> {
-    options
-        .into_iter()
-        .flatten()
-        .next()
-        .map(|(value, span)| Sourced {
-            value,
-            span: Some(span),
-        })
-}
-
 /// CPU and memory: the most specific layer wins (environment override, service, environment
 /// default, platform default, stdlib); within a layer explicit `resources` beat `size`.
 #[allow(clippy::too_many_arguments)]
@@ -908,7 +909,7 @@ fn decide_resources(
 ) -> Sourced<Resources> {
     let doc = &service.doc;
     let spec = &service.spec;
-    let over_path = |field: &str| ["spec", "environments", env_name, field].map(str::to_string);
+    let over_path = |field| ["spec", "environments", env_name, field];
     if let Some(resources) = &over.resources {
         return Sourced {
             value: resources.clone(),

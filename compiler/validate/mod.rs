@@ -14,6 +14,8 @@ mod resource;
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
+
 use crate::diagnostic::{Diagnostic, DiagnosticKind, StageResult, finish};
 use crate::parse::{Replicas, WorkloadKind};
 use crate::resolve::{ResolvedSpec, Service, StdLimitRange};
@@ -39,17 +41,21 @@ pub fn validate(resolved: ResolvedSpec) -> StageResult<ValidatedSpec> {
     check_output_path(&resolved, &mut diagnostics);
     check_promotions(&resolved, &mut diagnostics);
     check_namespace_names(&resolved, &mut diagnostics);
-    for service in &resolved.services {
-        check_score_name(service, &mut diagnostics);
-        check_workload(service, &mut diagnostics);
-        check_ports_and_probes(service, &mut diagnostics);
-        check_env(service, &mut diagnostics);
-        check_resources(
-            service,
-            &resolved.stdlib.defaults.limit_range,
-            &mut diagnostics,
-        );
-    }
+    // Each service's own checks, in parallel; findings kept in service order.
+    let per_service: Vec<Vec<Diagnostic>> = resolved
+        .services
+        .par_iter()
+        .map(|service| {
+            let mut found = Vec::new();
+            check_score_name(service, &mut found);
+            check_workload(service, &mut found);
+            check_ports_and_probes(service, &mut found);
+            check_env(service, &mut found);
+            check_resources(service, &resolved.stdlib.defaults.limit_range, &mut found);
+            found
+        })
+        .collect();
+    diagnostics.extend(per_service.into_iter().flatten());
     check_self_dependencies(&resolved, &mut diagnostics);
     quota::check_quotas(&resolved, &mut diagnostics);
     check_dependency_consent(&resolved, &mut diagnostics);

@@ -13,10 +13,12 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::parse::score::InitKind;
-use crate::parse::{Quantity, Resources, WorkloadKind};
-use crate::resolve::{ResolvedSpec, Service, ServiceInstance, StdLimitRange};
+use crate::parse::{Quantity, Quota, Resources, WorkloadKind};
+use crate::resolve::{ResolvedSpec, Service, ServiceInstance, Tenant};
 use crate::source::Span;
 
 /// The quota's amounts, as the ResourceQuota names them.
@@ -47,8 +49,9 @@ fn amounts(resources: &Resources) -> Amounts {
 }
 
 /// What one pod of the instance counts against the quota.
-fn pod_amounts(instance: &ServiceInstance) -> Amounts {
-    let mut running = amounts(&instance.resources.value);
+/// `main` is the main container's amounts.
+fn pod_amounts(main: Amounts, instance: &ServiceInstance) -> Amounts {
+    let mut running = main;
     let mut init_peak: Amounts = [0; 4];
     // Sidecars started so far, in the order the pod lists its init containers.
     let mut sidecars: Amounts = [0; 4];
@@ -79,19 +82,16 @@ fn add(total: &mut Amounts, more: &Amounts) {
     }
 }
 
-/// Whether a container's limit is above the LimitRange's maximum: the namespace refuses the pod
-/// whatever the quota, and `limit-above-maximum` already says so; one mistake, one error.
-fn refused_by_limit_range(instance: &ServiceInstance, limit_range: &StdLimitRange) -> bool {
-    let max = [
-        milli_or_bytes(&limit_range.max.cpu, true),
-        milli_or_bytes(&limit_range.max.memory, false),
-    ];
-    std::iter::once(&instance.resources.value)
-        .chain(instance.sidecars.iter().map(|c| &c.resources))
-        .any(|r| {
-            let own = amounts(r);
-            own[2] > max[0] || own[3] > max[1]
-        })
+/// Whether a container's limit is above the LimitRange's maximum (`max`: CPU and memory, in
+/// millicores and bytes): the namespace refuses the pod whatever the quota, and
+/// `limit-above-maximum` already says so; one mistake, one error.
+fn refused_by_limit_range(main: &Amounts, instance: &ServiceInstance, max: [u128; 2]) -> bool {
+    let above = |own: &Amounts| own[2] > max[0] || own[3] > max[1];
+    above(main)
+        || instance
+            .sidecars
+            .iter()
+            .any(|c| above(&amounts(&c.resources)))
 }
 
 /// The pods a service runs at its minimum (`at_max` false) or maximum replicas.
@@ -126,12 +126,63 @@ fn format_amount(value: u128, cpu: bool) -> String {
     value.to_string()
 }
 
+/// What one service's pods in one environment count against its tenant's quota: at the
+/// minimum replicas (index 0) and at the maximum (index 1), how many pods and what they all count.
+type Need = [(u128, Amounts); 2];
+
 /// A quota below what the services need at their minimum replicas is an error (some never
 /// start); below what they need at their maximum only, a warning (the autoscaler stops short).
+///
+/// Each instance's amounts are computed once, for both replica counts, from its tenant's
+/// services only; the services' lists are formatted only for a quota found too small (at 10,000
+/// services, scanning every service per tenant and environment and formatting every amount took
+/// most of validate).
 pub(super) fn check_quotas(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagnostic>) {
+    let limit_range = &resolved.stdlib.defaults.limit_range;
+    let max = [
+        milli_or_bytes(&limit_range.max.cpu, true),
+        milli_or_bytes(&limit_range.max.memory, false),
+    ];
+    let mut services_of: BTreeMap<&str, Vec<&Service>> = BTreeMap::new();
+    for service in &resolved.services {
+        services_of
+            .entry(service.tenant.as_str())
+            .or_default()
+            .push(service);
+    }
+    // Per tenant and environment with services there: per service, what it needs. Tenants in
+    // parallel, kept in order.
+    let tenants: Vec<&Tenant> = resolved.tenants.values().collect();
+    let needs: Vec<(&Tenant, &String, &Quota, BTreeMap<&str, Need>)> = tenants
+        .into_par_iter()
+        .map(|tenant| {
+            let services = services_of
+                .get(tenant.name())
+                .map_or(&[][..], Vec::as_slice);
+            tenant
+                .quotas
+                .iter()
+                .filter_map(|(env_name, quota)| {
+                    let need = environment_need(services, env_name, max);
+                    (!need.is_empty()).then_some((tenant, env_name, quota, need))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .collect();
     let mut found = Vec::new();
     for at_max in [false, true] {
-        check_quotas_at(resolved, at_max, &mut found);
+        for (tenant, env_name, quota, need) in &needs {
+            check_quota(
+                resolved,
+                (tenant, env_name, quota),
+                need,
+                at_max,
+                &mut found,
+            );
+        }
     }
     // One finding per quota field: the error when there is one.
     let mut seen = std::collections::BTreeSet::new();
@@ -151,92 +202,104 @@ pub(super) fn check_quotas(resolved: &ResolvedSpec, diagnostics: &mut Vec<Diagno
     }
 }
 
-fn check_quotas_at(resolved: &ResolvedSpec, at_max: bool, diagnostics: &mut Vec<Diagnostic>) {
-    for tenant in resolved.tenants.values() {
-        for (env_name, quota) in &tenant.quotas {
-            // Per service: pods, and what they all count.
-            let mut need: BTreeMap<&str, (u128, Amounts)> = BTreeMap::new();
-            for service in resolved
-                .services
-                .iter()
-                .filter(|s| s.tenant == tenant.name())
-            {
-                let limit_range = &resolved.stdlib.defaults.limit_range;
-                for instance in service.instances.iter().filter(|i| {
-                    &i.environment == env_name && !refused_by_limit_range(i, limit_range)
-                }) {
-                    let n = pods(service, instance, at_max);
-                    let pod = pod_amounts(instance);
-                    let entry = need.entry(service.name()).or_insert((0, [0; 4]));
-                    entry.0 += n;
-                    add(&mut entry.1, &pod.map(|a| a * n));
-                }
-            }
-            if need.is_empty() {
+/// What each of a tenant's `services` needs in one environment, by service name; `max` is the
+/// LimitRange's maximum CPU and memory (a container above it is refused, not counted).
+fn environment_need<'a>(
+    services: &[&'a Service],
+    env_name: &str,
+    max: [u128; 2],
+) -> BTreeMap<&'a str, Need> {
+    let mut need: BTreeMap<&str, Need> = BTreeMap::new();
+    for service in services {
+        for instance in service
+            .instances
+            .iter()
+            .filter(|i| i.environment == env_name)
+        {
+            let main = amounts(&instance.resources.value);
+            if refused_by_limit_range(&main, instance, max) {
                 continue;
             }
-            let limits = [
-                quota.requests.cpu.as_ref(),
-                quota.requests.memory.as_ref(),
-                quota.limits.cpu.as_ref(),
-                quota.limits.memory.as_ref(),
-            ];
-            let mut checks: Vec<(&str, u128, u128, bool, Vec<String>)> = Vec::new();
-            if let Some(max) = quota.pods {
-                let total: u128 = need.values().map(|(n, _)| n).sum();
-                let parts = need
-                    .iter()
-                    .map(|(name, (n, _))| format!("{name} {n}"))
-                    .collect();
-                checks.push(("pods", u128::from(max), total, false, parts));
-            }
-            for (i, (field, limit)) in FIELDS.iter().zip(limits).enumerate() {
-                let Some(limit) = limit else { continue };
-                let cpu = field.ends_with("cpu");
-                let total: u128 = need.values().map(|(_, a)| a[i]).sum();
-                let parts = need
-                    .iter()
-                    .map(|(name, (_, a))| format!("{name} {}", format_amount(a[i], cpu)))
-                    .collect();
-                checks.push((field, milli_or_bytes(limit, cpu), total, cpu, parts));
-            }
-            for (field, limit, total, cpu, parts) in checks {
-                if total <= limit {
-                    continue;
-                }
-                let format = |v: u128| {
-                    if field == "pods" {
-                        v.to_string()
-                    } else {
-                        format_amount(v, cpu)
-                    }
-                };
-                let span = quota_span(resolved, tenant, env_name, field);
-                diagnostics.push(Diagnostic::new(
-                    DiagnosticKind::QuotaTooSmall {
-                        field: field.to_string(),
-                        tenant: tenant.name().to_string(),
-                        environment: env_name.clone(),
-                        quota: format(limit),
-                        needed: format(total),
-                        services: parts.join(", "),
-                        at_max,
-                    },
-                    span,
-                ));
+            let pod = pod_amounts(main, instance);
+            let entry = need.entry(service.name()).or_insert([(0, [0; 4]); 2]);
+            for (at, at_max) in entry.iter_mut().zip([false, true]) {
+                let n = pods(service, instance, at_max);
+                at.0 += n;
+                add(&mut at.1, &pod.map(|a| a * n));
             }
         }
+    }
+    need
+}
+
+/// The findings on one tenant's quota in one environment, its services needing `need`, at their
+/// minimum replicas or their maximum (`at_max`).
+fn check_quota(
+    resolved: &ResolvedSpec,
+    (tenant, env_name, quota): (&Tenant, &String, &Quota),
+    need: &BTreeMap<&str, Need>,
+    at_max: bool,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let at = usize::from(at_max);
+    let limits = [
+        quota.requests.cpu.as_ref(),
+        quota.requests.memory.as_ref(),
+        quota.limits.cpu.as_ref(),
+        quota.limits.memory.as_ref(),
+    ];
+    // Field, limit, total, whether CPU, and the field's amount of a service (`None`: pods).
+    let mut checks: Vec<(&str, u128, u128, bool, Option<usize>)> = Vec::new();
+    if let Some(max) = quota.pods {
+        let total: u128 = need.values().map(|n| n[at].0).sum();
+        checks.push(("pods", u128::from(max), total, false, None));
+    }
+    for (i, (field, limit)) in FIELDS.iter().zip(limits).enumerate() {
+        let Some(limit) = limit else { continue };
+        let cpu = field.ends_with("cpu");
+        let total: u128 = need.values().map(|n| n[at].1[i]).sum();
+        checks.push((field, milli_or_bytes(limit, cpu), total, cpu, Some(i)));
+    }
+    for (field, limit, total, cpu, amount) in checks {
+        if total <= limit {
+            continue;
+        }
+        let format = |v: u128| {
+            if field == "pods" {
+                v.to_string()
+            } else {
+                format_amount(v, cpu)
+            }
+        };
+        let parts: Vec<String> = need
+            .iter()
+            .map(|(name, n)| {
+                let (pods, amounts) = &n[at];
+                match amount {
+                    None => format!("{name} {pods}"),
+                    Some(i) => format!("{name} {}", format_amount(amounts[i], cpu)),
+                }
+            })
+            .collect();
+        let span = quota_span(resolved, tenant, env_name, field);
+        diagnostics.push(Diagnostic::new(
+            DiagnosticKind::QuotaTooSmall {
+                field: field.to_string(),
+                tenant: tenant.name().to_string(),
+                environment: env_name.clone(),
+                quota: format(limit),
+                needed: format(total),
+                services: parts.join(", "),
+                at_max,
+            },
+            span,
+        ));
     }
 }
 
 /// Where the quota's value is set: the tenant's `spec.quotas.<env>`, else the Environment's
 /// `spec.defaults.quota`, else (pave's default for the tier) the tenant's environment entry.
-fn quota_span(
-    resolved: &ResolvedSpec,
-    tenant: &crate::resolve::Tenant,
-    env_name: &str,
-    field: &str,
-) -> Span {
+fn quota_span(resolved: &ResolvedSpec, tenant: &Tenant, env_name: &str, field: &str) -> Span {
     let path: Vec<&str> = field.split('.').collect();
     let is_set = |quota: &crate::parse::Quota| match path.as_slice() {
         ["pods"] => quota.pods.is_some(),
