@@ -28,6 +28,7 @@
 //! check); nothing in it is used but equality with hashes computed afresh.
 
 pub mod parse;
+pub mod policy;
 
 use std::collections::{BTreeMap, BTreeSet};
 
