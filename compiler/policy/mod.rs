@@ -170,7 +170,7 @@ struct Compiled {
     /// By policy file, in the source map's order: its package, as regorus named it.
     packages: Vec<String>,
     /// The RVM program (`vm::Programs::to_parts`), unless the RVM does not compile the rules.
-    program: Option<(Vec<u8>, Vec<(Vec<usize>, usize)>)>,
+    program: Option<vm::Parts>,
     /// By rule index, the reads analysis (`reads.rs`).
     reads: Vec<Option<reads::Reads>>,
 }

@@ -29,6 +29,10 @@ const MAX_INSTRUCTIONS: usize = 1 << 40;
 /// The `data` key of the rules an execution skips (by position in its set).
 const SKIP: &str = "pave_eval_internal_skip";
 
+/// A program in regorus's binary form, and the entry point of each rule set (rule indices to
+/// entry point index).
+pub(super) type Parts = (Vec<u8>, Vec<(Vec<usize>, usize)>);
+
 /// The compiled program and the entry point of each rule set.
 pub(super) struct Programs {
     program: Arc<Program>,
@@ -91,7 +95,7 @@ impl Programs {
 
     /// The program in regorus's binary form (`Program::serialize_binary`, versioned; postcard)
     /// and the entry points, for the policy cache.
-    pub(super) fn to_parts(&self) -> Option<(Vec<u8>, Vec<(Vec<usize>, usize)>)> {
+    pub(super) fn to_parts(&self) -> Option<Parts> {
         let bytes = self.program.serialize_binary().ok()?;
         let entries = self
             .entries
