@@ -7,11 +7,12 @@ use std::time::{Duration, Instant};
 
 use crate::cache::CheckCache;
 use crate::cache::parse::ParseCache;
+use crate::cache::policy::PolicyCache;
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::emit::{OutputTree, emit};
 use crate::lower::lower;
 use crate::parse::{ParsedSpecs, parse, parse_reusing};
-use crate::policy::{Date, PolicySet, add_paths, load};
+use crate::policy::{Date, PolicySet, add_paths, load_reusing};
 use crate::resolve::resolve;
 use crate::source::SourceMap;
 use crate::validate::{ValidatedSpec, validate};
@@ -74,7 +75,7 @@ pub fn check(
     options: &Options,
     timings: &mut Timings,
 ) -> Result<(ValidatedSpec, PolicySet, Vec<Diagnostic>), Vec<Diagnostic>> {
-    check_inner(source_map, options, None, None, timings)
+    check_inner(source_map, options, None, None, None, timings)
         .0
         .map(|(validated, policies, warnings, _)| (validated, policies, warnings))
 }
@@ -89,17 +90,26 @@ pub type CachedSpecs = (
 );
 
 /// [`check`] with the caches `pave compile` keeps: the files `parse_cache` holds are not parsed
-/// again, and the rules on specs skip the documents `known` lists (the check cache's `specs`,
-/// see [`PolicySet::check_specs_reusing`]). Reports what [`check`] reports.
+/// again, the policies are read from `policy_cache` when it holds them (the policy cache to
+/// record is [`PolicySet::recorded_cache`]), and the rules on specs skip the documents `known`
+/// lists (the check cache's `specs`, see [`PolicySet::check_specs_reusing`]). Reports what
+/// [`check`] reports.
 pub fn check_cached(
     source_map: &SourceMap,
     options: &Options,
     known: &BTreeSet<String>,
     parse_cache: &ParseCache,
+    policy_cache: &PolicyCache,
     timings: &mut Timings,
 ) -> CachedSpecs {
-    let (checked, recorded) =
-        check_inner(source_map, options, Some(known), Some(parse_cache), timings);
+    let (checked, recorded) = check_inner(
+        source_map,
+        options,
+        Some(known),
+        Some(parse_cache),
+        Some(policy_cache),
+        timings,
+    );
     let (result, found_nothing) = match checked {
         Ok((validated, policies, warnings, found_nothing)) => {
             (Ok((validated, policies, warnings)), found_nothing)
@@ -114,14 +124,16 @@ pub fn check_cached(
 type Checked = (ValidatedSpec, PolicySet, Vec<Diagnostic>, BTreeSet<String>);
 
 /// [`check`], the rules on specs skipping the documents `known` lists (see
-/// [`PolicySet::check_specs_reusing`]), parse reading the files `parse_cache` holds from it; also
-/// returns the keys of the documents the rules found nothing on, and (given a parse cache) the
-/// parse cache to record, whatever the result.
+/// [`PolicySet::check_specs_reusing`]), parse reading the files `parse_cache` holds from it, the
+/// policies read from `policy_cache` when it holds them; also returns the keys of the documents
+/// the rules found nothing on, and (given a parse cache) the parse cache to record, whatever the
+/// result.
 fn check_inner(
     source_map: &SourceMap,
     options: &Options,
     known: Option<&BTreeSet<String>>,
     parse_cache: Option<&ParseCache>,
+    policy_cache: Option<&PolicyCache>,
     timings: &mut Timings,
 ) -> (Result<Checked, Vec<Diagnostic>>, Option<ParseCache>) {
     let (parsed, recorded) = timings.time("parse", || match parse_cache {
@@ -132,7 +144,15 @@ fn check_inner(
         None => (parse(source_map), None),
     });
     let checked = parsed.and_then(|(parsed, warnings)| {
-        check_parsed(parsed, warnings, source_map, options, known, timings)
+        check_parsed(
+            parsed,
+            warnings,
+            source_map,
+            options,
+            known,
+            policy_cache,
+            timings,
+        )
     });
     (checked, recorded)
 }
@@ -144,6 +164,7 @@ fn check_parsed(
     source_map: &SourceMap,
     options: &Options,
     known: Option<&BTreeSet<String>>,
+    policy_cache: Option<&PolicyCache>,
     timings: &mut Timings,
 ) -> Result<Checked, Vec<Diagnostic>> {
     let (resolved, more) = timings.time("resolve", || resolve(parsed))?;
@@ -151,7 +172,8 @@ fn check_parsed(
     let (validated, more) = timings.time("validate", || validate(resolved))?;
     warnings.extend(more);
     let (policies, more, found_nothing) = timings.time("policy", || {
-        let (policies, mut diagnostics) = load(validated.spec(), source_map, options.today)?;
+        let (policies, mut diagnostics) =
+            load_reusing(validated.spec(), source_map, options.today, policy_cache)?;
         if !options.evaluate_policies {
             return Ok::<_, Vec<Diagnostic>>((policies, Vec::new(), BTreeSet::new()));
         }
@@ -180,6 +202,8 @@ pub struct CachedCheck {
     pub tree: OutputTree,
     /// The parse cache to write, when it differs from the one read.
     pub parse_cache: Option<ParseCache>,
+    /// The policy cache to write, when the one given did not hold these policies.
+    pub policy_cache: Option<PolicyCache>,
 }
 
 /// What [`check_reusing`] did not run, the inputs being those of an earlier check.
@@ -203,6 +227,7 @@ pub fn check_reusing(
     options: &Options,
     cache: &CheckCache,
     parse_cache: impl FnOnce() -> ParseCache,
+    policy_cache: &PolicyCache,
     timings: &mut Timings,
 ) -> CachedCheck {
     let inputs = timings.time("cache", || crate::cache::inputs(source_map, options));
@@ -219,6 +244,7 @@ pub fn check_reusing(
             skipped: Skipped::Everything,
             tree: OutputTree::default(),
             parse_cache: None,
+            policy_cache: None,
         };
     }
     let parse_cache = timings.time("read parse", parse_cache);
@@ -227,6 +253,7 @@ pub fn check_reusing(
         options,
         Some(&cache.specs),
         Some(&parse_cache),
+        Some(policy_cache),
         timings,
     );
     let recorded = recorded.filter(|recorded| *recorded != parse_cache);
@@ -243,9 +270,11 @@ pub fn check_reusing(
                 skipped: Skipped::Nothing,
                 tree: OutputTree::default(),
                 parse_cache: recorded,
+                policy_cache: None,
             };
         }
     };
+    let recorded_policies = policies.recorded_cache().cloned();
     // Whether a waiver waived anything needs every object evaluated: with waivers in force no
     // unit is reused (the fingerprints are still computed, to record).
     let empty = BTreeMap::new();
@@ -299,6 +328,7 @@ pub fn check_reusing(
         skipped: Skipped::Nothing,
         tree,
         parse_cache: recorded,
+        policy_cache: recorded_policies,
     }
 }
 

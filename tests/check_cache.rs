@@ -6,9 +6,11 @@
 //! it still holds (tenant folders, and the answers of the rules on spec documents). After each
 //! of those checks, the same inputs checked again replay what was recorded, and that is what the
 //! check from scratch reports too (unless it had an I/O or internal diagnostic, which is not
-//! recorded). The parse cache rides along: every cached check reads the files it recorded from
-//! it, and a compile through both caches (`pipeline::check_cached`, as `pave compile` runs)
-//! generates the same tree, byte for byte, and reports the same as one from scratch.
+//! recorded). The parse cache and the policy cache ride along: every cached check reads the files
+//! it recorded from the one and the compiled policies from the other (after the edits of a
+//! policy, compiled again and recorded), and a compile through the caches
+//! (`pipeline::check_cached`, as `pave compile` runs) generates the same tree, byte for byte, and
+//! reports the same as one from scratch.
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +18,7 @@ use libtest_mimic::{Failed, Trial};
 
 use pave::cache::CheckCache;
 use pave::cache::parse::ParseCache;
+use pave::cache::policy::PolicyCache;
 use pave::pipeline::{Options, Skipped, Timings, check_cached, check_reusing, compile, generate};
 
 use crate::support::{copy_specs, repo};
@@ -87,11 +90,12 @@ fn cold(root: &Path) -> Result<String, Failed> {
     Ok(format!("{result:#?}"))
 }
 
-/// The check cache and the parse cache, as `.pave/cache/` holds them.
+/// The check cache, the parse cache and the policy cache, as `.pave/cache/` holds them.
 #[derive(Debug, Clone, Default)]
 struct Caches {
     check: CheckCache,
     parse: ParseCache,
+    policy: PolicyCache,
 }
 
 /// A cached check of `root` against `cache`: what it reports, and the caches after it.
@@ -102,11 +106,13 @@ fn cached(root: &Path, cache: &Caches) -> Result<(String, Caches, Skipped), Fail
         &options(),
         &cache.check,
         || cache.parse.clone(),
+        &cache.policy,
         &mut Timings::default(),
     );
     let next = Caches {
         check: checked.cache.unwrap_or_else(|| cache.check.clone()),
         parse: checked.parse_cache.unwrap_or_else(|| cache.parse.clone()),
+        policy: checked.policy_cache.unwrap_or_else(|| cache.policy.clone()),
     };
     Ok((format!("{:#?}", checked.result), next, checked.skipped))
 }
@@ -128,6 +134,7 @@ fn compiled(root: &Path, cache: Option<&Caches>) -> Result<String, Failed> {
                 &options,
                 &cache.check.specs,
                 &cache.parse,
+                &cache.policy,
                 &mut timings,
             );
             checked.and_then(|(validated, policies, warnings)| {
@@ -401,6 +408,9 @@ fn random_platforms() -> Result<(), Failed> {
         if cache.parse.is_empty() {
             return Err(format!("seed {seed}: no file was recorded in the parse cache").into());
         }
+        if cache.policy.is_empty() {
+            return Err(format!("seed {seed}: the policies were not recorded").into());
+        }
         if round == 1 && cache.check.inputs.is_none() {
             return Err(format!(
                 "seed {seed}: the platform that passes the rules reported\n{}",
@@ -422,9 +432,25 @@ fn random_platforms() -> Result<(), Failed> {
                 &options(),
                 &before.check,
                 || before.parse.clone(),
+                &before.policy,
                 &mut Timings::default(),
             );
             reused += checked.reused_units.0;
+            // The compiled policies are read back unless a policy file changed (a shared spec
+            // may hold a policy parameter; an error stops before the policies).
+            let recompiled = checked.policy_cache.is_some();
+            let expected = match kind {
+                "policy" | "policy-change" => Some(true),
+                "service" | "comment" | "rename" | "error" => Some(false),
+                _ => None,
+            };
+            if expected.is_some_and(|expected| expected != recompiled) {
+                return Err(format!(
+                    "seed {seed}: after the `{kind}` edit the policies were {}compiled again",
+                    if recompiled { "" } else { "not " }
+                )
+                .into());
+            }
         }
     }
     if reused == 0 {

@@ -51,6 +51,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             compile_keeps_a_parse_cache_that_changes_nothing_it_reports,
         ),
         Trial::test(
+            "cli::compile_and_check_keep_a_policy_cache_that_changes_nothing_they_report",
+            compile_and_check_keep_a_policy_cache_that_changes_nothing_they_report,
+        ),
+        Trial::test(
             "cli::a_failed_compile_leaves_the_old_tree",
             a_failed_compile_leaves_the_old_tree,
         ),
@@ -563,6 +567,113 @@ fn compile_keeps_a_parse_cache_that_changes_nothing_it_reports() -> Result<(), F
     check(
         std::fs::read(&parse_cache).map_err(|e| e.to_string())? == recorded,
         "the corrupt cache was not replaced",
+    )
+}
+
+/// `pave compile` and `pave check` record the compiled policies (`.pave/cache/policy.bin`) and
+/// read them back while no policy file or switch changed (the file is then not written again);
+/// through it they write and report what they do without it: as recorded, after a policy file
+/// or a switch changed (each recorded anew), and with a truncated or corrupt cache (replaced).
+fn compile_and_check_keep_a_policy_cache_that_changes_nothing_they_report() -> Result<(), Failed> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let root = temp.path().join("platform");
+    copy_example(&root)?;
+    let cached =
+        |args: &[&str]| crate::support::pave_with_env(&root, args, &[("PAVE_NO_CACHE", "")]);
+    let policy_cache = root.join(".pave/cache/policy.bin");
+    let run = crate::support::pave(&root, &["compile", "--out", "cold"]);
+    check(
+        run.status == 0 && !policy_cache.exists(),
+        "PAVE_NO_CACHE=1 wrote the policy cache",
+    )?;
+    let run = cached(&["compile", "--check", "--out", "cold"]);
+    check(
+        run.status == 0 && !policy_cache.exists(),
+        "`--check` wrote the policy cache",
+    )?;
+    let run = cached(&["compile", "--out", "warm"]);
+    check(run.status == 0 && policy_cache.exists(), &run.stderr)?;
+    let read = || std::fs::read(&policy_cache).map_err(|e| Failed::from(e.to_string()));
+    let modified = || {
+        std::fs::metadata(&policy_cache)
+            .and_then(|m| m.modified())
+            .map_err(|e| Failed::from(e.to_string()))
+    };
+    let same = |step: &str| -> Result<(), Failed> {
+        let warm = cached(&["compile", "--out", "warm"]);
+        let cold = crate::support::pave(&root, &["compile", "--out", "cold"]);
+        check(
+            warm.status == cold.status
+                && warm.stderr.replace("warm", "cold") == cold.stderr
+                && read_tree(&root.join("warm")) == read_tree(&root.join("cold")),
+            format!(
+                "{step}: through the cache:
+{}
+without:
+{}",
+                warm.stderr, cold.stderr
+            ),
+        )?;
+        let warm = cached(&["check"]);
+        let cold = crate::support::pave(&root, &["check"]);
+        check(
+            warm.status == cold.status && warm.stderr == cold.stderr,
+            format!(
+                "{step}: check through the cache:
+{}
+without:
+{}",
+                warm.stderr, cold.stderr
+            ),
+        )
+    };
+    let recorded = read()?;
+    let when = modified()?;
+    same("the policies as recorded")?;
+    check(
+        read()? == recorded && modified()? == when,
+        "the policy cache was written again though no policy changed",
+    )?;
+    for (step, damaged) in [
+        ("a truncated cache", recorded[..recorded.len() / 2].to_vec()),
+        ("a corrupt cache", {
+            let mut corrupt = recorded.clone();
+            let middle = corrupt.len() / 2;
+            corrupt[middle] ^= 0xff;
+            corrupt
+        }),
+    ] {
+        std::fs::write(&policy_cache, damaged).map_err(|e| e.to_string())?;
+        same(step)?;
+        check(read()? == recorded, format!("{step} was not replaced"))?;
+    }
+    let rule = root.join("policies/owners-name-a-person.rego");
+    let text = std::fs::read_to_string(&rule).map_err(|e| e.to_string())?;
+    write(
+        &rule,
+        &format!(
+            "{text}
+# changed
+"
+        ),
+    )?;
+    same("a changed policy file")?;
+    let changed = read()?;
+    check(changed != recorded, "a changed policy file kept the cache")?;
+    let platform = root.join("pave.yaml");
+    let text = std::fs::read_to_string(&platform).map_err(|e| e.to_string())?;
+    write(
+        &platform,
+        &text.replacen(
+            "  policies:\n",
+            "  policies:\n    disabled: [allowed-registries]\n",
+            1,
+        ),
+    )?;
+    same("a rule switched off")?;
+    check(
+        read()? != changed && read()? != recorded,
+        "a switched-off rule kept the cache",
     )
 }
 

@@ -29,6 +29,7 @@
 //! recorded beside the hash of exactly these inputs.
 
 pub mod parse;
+pub mod policy;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::{EXIT_OK, RootArgs, Ui, failure_status, load, report_discover_error};
 use crate::cache::parse::{MAX_PARSE_CACHE_BYTES, PARSE_CACHE_FILE, ParseCache};
+use crate::cache::policy::{MAX_POLICY_CACHE_BYTES, POLICY_CACHE_FILE, PolicyCache};
 use crate::cache::{CACHE_DIR, CACHE_FILE, CheckCache, MAX_CACHE_BYTES};
 use crate::pipeline::{CachedCheck, Options, Skipped, Timings, check_reusing, compile};
 
@@ -62,7 +63,15 @@ pub(super) fn run(args: &CheckArgs, ui: &Ui) -> i32 {
         let cache = timings.time("read cache", || read_cache(&cache_path));
         // The parse cache (megabytes) is read only when the specs are parsed.
         let parse_cache = || read_parse_cache(source_map.root());
-        check_reusing(&source_map, &options, &cache, parse_cache, &mut timings)
+        let policy_cache = read_policy_cache(source_map.root());
+        check_reusing(
+            &source_map,
+            &options,
+            &cache,
+            parse_cache,
+            &policy_cache,
+            &mut timings,
+        )
     };
     // A cache that cannot be written (a read-only checkout) only costs the next check time.
     if !no_cache && let Some(cache) = &checked.cache {
@@ -70,6 +79,9 @@ pub(super) fn run(args: &CheckArgs, ui: &Ui) -> i32 {
     }
     if !no_cache && let Some(parse_cache) = &checked.parse_cache {
         let _ = write_cache_file(source_map.root(), PARSE_CACHE_FILE, &parse_cache.render());
+    }
+    if !no_cache && let Some(policy_cache) = &checked.policy_cache {
+        let _ = write_cache_file(source_map.root(), POLICY_CACHE_FILE, &policy_cache.render());
     }
     if args.timings {
         eprint!("{}", timings.render());
@@ -111,6 +123,14 @@ pub(super) fn read_cache(path: &Path) -> CheckCache {
 pub(super) fn read_parse_cache(root: &Path) -> ParseCache {
     read_cache_file(&root.join(PARSE_CACHE_FILE), MAX_PARSE_CACHE_BYTES)
         .map(|bytes| ParseCache::read(&bytes))
+        .unwrap_or_default()
+}
+
+/// The policy cache under `root`: empty when there is none, it is not a plain file, too large,
+/// or not this pave's.
+pub(super) fn read_policy_cache(root: &Path) -> PolicyCache {
+    read_cache_file(&root.join(POLICY_CACHE_FILE), MAX_POLICY_CACHE_BYTES)
+        .map(|bytes| PolicyCache::read(&bytes))
         .unwrap_or_default()
 }
 
@@ -175,5 +195,6 @@ fn plain_check(
         skipped: Skipped::Nothing,
         tree,
         parse_cache: None,
+        policy_cache: None,
     }
 }

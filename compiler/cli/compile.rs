@@ -5,13 +5,16 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::check::{read_cache, read_parse_cache, write_cache, write_cache_file};
+use super::check::{
+    read_cache, read_parse_cache, read_policy_cache, write_cache, write_cache_file,
+};
 use super::write::{OutputFolder, WriteReport, check_tree};
 use super::{
     EXIT_FAILURE, EXIT_INVALID, EXIT_OK, RootArgs, Ui, display, failure_status, load,
     report_discover_error,
 };
 use crate::cache::parse::PARSE_CACHE_FILE;
+use crate::cache::policy::POLICY_CACHE_FILE;
 use crate::cache::{CACHE_FILE, CheckCache};
 use crate::pipeline::{self, Timings, generate};
 
@@ -185,12 +188,24 @@ fn check_caching(
     let start = Instant::now();
     let cache = read_cache(&root.join(CACHE_FILE));
     let parse_cache = read_parse_cache(root);
+    let policy_cache = read_policy_cache(root);
     timings.add("cache", start.elapsed());
-    let (result, specs, recorded) =
-        pipeline::check_cached(source_map, options, &cache.specs, &parse_cache, timings);
+    let (result, specs, recorded) = pipeline::check_cached(
+        source_map,
+        options,
+        &cache.specs,
+        &parse_cache,
+        &policy_cache,
+        timings,
+    );
     let start = Instant::now();
     if recorded != parse_cache {
         let _ = write_cache_file(root, PARSE_CACHE_FILE, &recorded.render());
+    }
+    if let Ok((_, policies, _)) = &result
+        && let Some(policy_cache) = policies.recorded_cache()
+    {
+        let _ = write_cache_file(root, POLICY_CACHE_FILE, &policy_cache.render());
     }
     // The keys are those of a run that got to the rules on specs, and only such a run's.
     if result.is_ok() && options.evaluate_policies && specs != cache.specs {

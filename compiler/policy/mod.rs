@@ -22,7 +22,7 @@ mod value;
 mod vm;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use rayon::prelude::*;
 use regorus::Engine;
@@ -33,6 +33,7 @@ pub use rule::{Rule, RuleParameters, Target};
 
 use value::{at, field, record, string, strings, text};
 
+use crate::cache::policy::{Key, PolicyCache};
 use crate::diagnostic::{
     Diagnostic, DiagnosticKind, PolicyViolation, Severity, StageResult, suggest,
 };
@@ -47,7 +48,15 @@ pub type Date = jiff::civil::Date;
 
 /// Every rule, compiled once, with the Platform's switches and the waivers in force.
 pub struct PolicySet {
-    engine: Engine,
+    /// The interpreter, with every policy: built by [`load`] when it compiles the policies
+    /// from source, else on first need (an input the compiled program cannot evaluate, or
+    /// whose evaluation failed and needs the interpreter's wording of the error).
+    engine: OnceLock<Engine>,
+    /// The name and text of every policy file, to build the interpreter from.
+    policy_files: Vec<(String, String)>,
+    /// The compiled form to record in the policy cache, when a cache was given and did not
+    /// hold this one (see [`load_reusing`]).
+    recorded: Option<PolicyCache>,
     /// Sorted by id.
     rules: Vec<Rule>,
     /// The source text of each rule's file, by rule index (for Gatekeeper).
@@ -151,18 +160,105 @@ struct Owner<'a> {
 /// included: they do not stop the rules from running, so an expired waiver is reported with the
 /// violations it no longer waives.
 pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageResult<PolicySet> {
+    load_reusing(spec, source_map, today, None)
+}
+
+/// What the policy cache keeps of the policies (`cache/policy.rs`): what [`load`] derives from
+/// the Rego text and the Platform's switches alone, encoded with postcard.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Compiled {
+    /// By policy file, in the source map's order: its package, as regorus named it.
+    packages: Vec<String>,
+    /// The RVM program (`vm::Programs::to_parts`), unless the RVM does not compile the rules.
+    program: Option<vm::Parts>,
+    /// By rule index, the reads analysis (`reads.rs`).
+    reads: Vec<Option<reads::Reads>>,
+}
+
+/// [`Compiled`], decoded and its program read back.
+struct Reused {
+    packages: Vec<String>,
+    programs: Option<vm::Programs>,
+    reads: Vec<Option<reads::Reads>>,
+}
+
+impl Reused {
+    /// `None` unless every part reads back whole.
+    fn decode(bytes: &[u8]) -> Option<Reused> {
+        let compiled: Compiled = postcard::from_bytes(bytes).ok()?;
+        let programs = match compiled.program {
+            Some((program, entries)) => Some(vm::Programs::from_parts(&program, entries)?),
+            None => None,
+        };
+        Some(Reused {
+            packages: compiled.packages,
+            programs,
+            reads: compiled.reads,
+        })
+    }
+}
+
+/// The key of the compiled policies in the policy cache: BLAKE3 of pave's build (regorus's
+/// version with it), every policy file's name, origin and text in order, and the Platform's
+/// `spec.policies` (switches, parameters, Gatekeeper).
+pub fn cache_key(spec: &ResolvedSpec, source_map: &SourceMap) -> Key {
+    let mut hasher = blake3::Hasher::new();
+    let mut field = |bytes: &[u8]| {
+        // Length-prefixed, so no two sequences of fields hash alike.
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    field(env!("PAVE_BUILD_ID").as_bytes());
+    for (_, file) in source_map.files().filter(|(_, f)| f.is_policy()) {
+        field(file.name.as_bytes());
+        field(format!("{:?}", file.origin).as_bytes());
+        field(file.text.as_bytes());
+    }
+    field(format!("{:?}", spec.platform.spec.policies).as_bytes());
+    *hasher.finalize().as_bytes()
+}
+
+/// [`load`] through the policy cache (`cache/policy.rs`): with `cache` holding the compiled form
+/// of these policies ([`cache_key`]), the program, the reads analysis and the packages are read
+/// from it, and the interpreter is built only if a run needs it; else they are compiled from
+/// source and, given a cache, recorded ([`PolicySet::recorded_cache`]). Reports what [`load`]
+/// reports: only policies that compiled without a diagnostic are recorded, and the rest of
+/// `load` (switches, waivers, context) runs every time.
+pub fn load_reusing(
+    spec: &ResolvedSpec,
+    source_map: &SourceMap,
+    today: Date,
+    cache: Option<&PolicyCache>,
+) -> StageResult<PolicySet> {
+    let key = cache.map(|_| cache_key(spec, source_map));
+    let policy_files: Vec<(FileId, &crate::source::SourceFile)> =
+        source_map.files().filter(|(_, f)| f.is_policy()).collect();
+    let reused = cache
+        .zip(key.as_ref())
+        .and_then(|(cache, key)| cache.get(key))
+        .and_then(Reused::decode)
+        .filter(|reused| reused.packages.len() == policy_files.len());
     let mut diagnostics = Vec::new();
-    let mut engine = Engine::new();
+    // From source only: a cached compile has the packages.
+    let mut engine = reused.is_none().then(Engine::new);
+    let mut file_packages = Vec::new();
     let mut rules: Vec<(Rule, String)> = Vec::new();
     let mut libraries = Vec::new();
-    for (file, source) in source_map.files().filter(|(_, f)| f.is_policy()) {
-        let package = match engine.add_policy(source.name.clone(), source.text.clone()) {
-            Ok(package) => package,
-            Err(error) => {
-                diagnostics.push(rego_error(&error.to_string(), file, source_map));
-                continue;
+    for (i, &(file, source)) in policy_files.iter().enumerate() {
+        let package = match (&reused, engine.as_mut()) {
+            (Some(reused), _) => reused.packages.get(i).cloned().unwrap_or_default(),
+            (None, Some(engine)) => {
+                match engine.add_policy(source.name.clone(), source.text.clone()) {
+                    Ok(package) => package,
+                    Err(error) => {
+                        diagnostics.push(rego_error(&error.to_string(), file, source_map));
+                        continue;
+                    }
+                }
             }
+            (None, None) => continue,
         };
+        file_packages.push(package.clone());
         match rule::read(file, &source.text, &package) {
             Ok(rule::Declared::Rule(mut rule)) => {
                 rule.file_name.clone_from(&source.name);
@@ -371,7 +467,9 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
     }
 
     // Analyse the policies now, once, rather than in every clone.
-    if let Err(error) = engine.eval_query("true".into(), false) {
+    if let Some(engine) = engine.as_mut()
+        && let Err(error) = engine.eval_query("true".into(), false)
+    {
         return Err(vec![Diagnostic::unplaced(DiagnosticKind::PolicyError {
             message: error.to_string(),
         })]);
@@ -389,7 +487,12 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
     }
     let other_kind_rules = matching_rules(&rules, &enabled, Target::Kubernetes, "", "");
     let mut set = PolicySet {
-        engine,
+        engine: engine.map(OnceLock::from).unwrap_or_default(),
+        policy_files: policy_files
+            .iter()
+            .map(|(_, f)| (f.name.clone(), f.text.clone()))
+            .collect(),
+        recorded: None,
         rules,
         sources,
         libraries,
@@ -408,8 +511,34 @@ pub fn load(spec: &ResolvedSpec, source_map: &SourceMap, today: Date) -> StageRe
         memoise: true,
         memo_counts: Mutex::default(),
     };
-    set.programs = vm::Programs::compile(&set.engine, &set.rules, set.rule_sets());
-    set.reads = set.analyse_reads();
+    let sets = set.rule_sets();
+    match reused {
+        Some(reused) if reused.reads.len() == set.rules.len() => {
+            set.programs = match reused.programs {
+                Some(programs) if !programs.covers(&sets) => {
+                    vm::Programs::compile(set.engine(), &set.rules, sets)
+                }
+                programs => programs,
+            };
+            set.reads = reused.reads;
+        }
+        _ => {
+            set.programs = vm::Programs::compile(set.engine(), &set.rules, sets);
+            set.reads = set.analyse_reads();
+            // Recorded only when whole: a program that does not serialize is compiled again.
+            let program = set.programs.as_ref().map(vm::Programs::to_parts);
+            if let (Some(key), false) = (key, matches!(program, Some(None))) {
+                let compiled = Compiled {
+                    packages: file_packages,
+                    program: program.flatten(),
+                    reads: set.reads.clone(),
+                };
+                set.recorded = postcard::to_allocvec(&compiled)
+                    .ok()
+                    .map(|body| PolicyCache::new(key, body));
+            }
+        }
+    }
     Ok((set, diagnostics))
 }
 
@@ -468,6 +597,59 @@ fn spec_documents(spec: &ResolvedSpec) -> Vec<&Document> {
     docs
 }
 
+/// Appends a node's value to `out`, unambiguously (a tag before each value, lengths before
+/// strings and collections): two nodes with the same bytes have the same value, so the same
+/// [`Node::to_json`](crate::parse::yaml::Node::to_json). Spans are left out.
+fn write_value(node: &crate::parse::yaml::Node, out: &mut Vec<u8>) {
+    use crate::parse::yaml::Value;
+    let text = |tag: u8, text: &str, out: &mut Vec<u8>| {
+        out.push(tag);
+        out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+        out.extend_from_slice(text.as_bytes());
+    };
+    match &node.value {
+        Value::Null => out.push(0),
+        Value::Bool(b) => out.extend_from_slice(&[1, u8::from(*b)]),
+        Value::Int(i) => {
+            out.push(2);
+            out.extend_from_slice(&i.to_le_bytes());
+        }
+        Value::Float(f) => {
+            out.push(3);
+            out.extend_from_slice(&f.to_bits().to_le_bytes());
+        }
+        Value::String(s) => text(4, s, out),
+        Value::Seq(items) => {
+            out.push(5);
+            out.extend_from_slice(&(items.len() as u64).to_le_bytes());
+            for item in items {
+                write_value(item, out);
+            }
+        }
+        Value::Map(entries) => {
+            out.push(6);
+            out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
+            for entry in entries {
+                text(7, &entry.key, out);
+                write_value(&entry.value, out);
+            }
+        }
+    }
+}
+
+/// A spec document, what the rules on specs see of it, and its key (see
+/// [`PolicySet::check_specs_reusing`]).
+struct SpecInput<'a> {
+    doc: &'a Document,
+    kind: &'a str,
+    name: &'a str,
+    tenant: Option<&'a str>,
+    service: Option<&'a str>,
+    file: &'a str,
+    rules: Vec<usize>,
+    key: Option<String>,
+}
+
 /// One thing to evaluate.
 struct Input<'a> {
     /// The rules to evaluate on it.
@@ -502,6 +684,27 @@ impl PolicySet {
     /// The rules, sorted by id.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// The policy cache to write: the compiled form of these policies, when [`load_reusing`] was
+    /// given a cache that did not hold it.
+    pub fn recorded_cache(&self) -> Option<&PolicyCache> {
+        self.recorded.as_ref()
+    }
+
+    /// The interpreter (built on first need, see [`PolicySet::engine`]'s field).
+    fn engine(&self) -> &Engine {
+        self.engine.get_or_init(|| {
+            let mut engine = Engine::new();
+            for (name, text) in &self.policy_files {
+                // They compiled when the cache was recorded: an error here cannot be new, and
+                // the rule's evaluation reports it if it were.
+                let _ = engine.add_policy(name.clone(), text.clone());
+            }
+            // Analysed once, rather than in every clone.
+            let _ = engine.eval_query("true".into(), false);
+            engine
+        })
     }
 
     /// Whether some waiver is in force (whether it waived anything then needs every object).
@@ -581,51 +784,85 @@ impl PolicySet {
     ) -> (Vec<Diagnostic>, BTreeSet<String>) {
         let known = known.filter(|_| self.waivers.is_empty());
         let digest = known.map(|_| self.digest());
+        // Each document's rules, context and key, in parallel: on a warm check nearly every
+        // document is known, and this is all that is done with it.
+        let documents: Vec<SpecInput<'_>> = spec_documents(spec)
+            .into_par_iter()
+            .map_init(Vec::new, |buffer, doc| {
+                let kind = doc.root.get("kind").and_then(|n| n.as_str()).unwrap_or("");
+                let rules = self.rules_for(Target::Spec, "", kind);
+                if rules.is_empty() {
+                    return None;
+                }
+                let name = doc
+                    .node(&["metadata", "name"])
+                    .and_then(|n| n.as_str())
+                    .unwrap_or("");
+                let tenant = match kind {
+                    "Tenant" => Some(name),
+                    "Service" => doc.node(&["metadata", "tenant"]).and_then(|n| n.as_str()),
+                    _ => None,
+                };
+                let service = (kind == "Service").then_some(name);
+                let file = source_map.get(doc.file).name.as_str();
+                // The document's value is written from its tree, not through JSON (which most
+                // documents, unchanged, never need): the keys of a warm check's 10,000
+                // unchanged documents took 150 ms through `to_json` and its text.
+                let key = digest.as_ref().map(|digest| {
+                    buffer.clear();
+                    let mut part = |bytes: &[u8]| {
+                        buffer.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+                        buffer.extend_from_slice(bytes);
+                    };
+                    part(env!("PAVE_BUILD_ID").as_bytes());
+                    part(digest.as_bytes());
+                    for text in [Some(file), Some(kind), Some(name), tenant, service] {
+                        // Absent and empty differ.
+                        match text {
+                            Some(text) => part(text.as_bytes()),
+                            None => part(&[0xff]),
+                        }
+                    }
+                    for &rule in &rules {
+                        part(&(rule as u64).to_le_bytes());
+                    }
+                    write_value(&doc.root, buffer);
+                    blake3::hash(buffer).to_hex().to_string()
+                });
+                Some(SpecInput {
+                    doc,
+                    kind,
+                    name,
+                    tenant,
+                    service,
+                    file,
+                    rules,
+                    key,
+                })
+            })
+            .flatten()
+            .collect();
         let mut inputs = Vec::new();
         let mut keys = Vec::new();
         let mut found_nothing = BTreeSet::new();
-        for doc in spec_documents(spec) {
-            let kind = doc.root.get("kind").and_then(|n| n.as_str()).unwrap_or("");
-            let rules = self.rules_for(Target::Spec, "", kind);
-            if rules.is_empty() {
-                continue;
-            }
-            let name = doc
-                .node(&["metadata", "name"])
-                .and_then(|n| n.as_str())
-                .unwrap_or("");
-            let tenant = match kind {
-                "Tenant" => Some(name),
-                "Service" => doc.node(&["metadata", "tenant"]).and_then(|n| n.as_str()),
-                _ => None,
-            };
-            let service = (kind == "Service").then_some(name);
-            let file = &source_map.get(doc.file).name;
-            let json = doc.root.to_json();
-            let key = digest.as_ref().map(|digest| {
-                let own = Json::from(vec![
-                    Json::from(file.as_str()),
-                    Json::from(kind),
-                    Json::from(name),
-                    Json::from(tenant),
-                    Json::from(service),
-                    Json::from(rules.clone()),
-                    json.clone(),
-                ]);
-                let mut hasher = blake3::Hasher::new();
-                hasher.update(env!("PAVE_BUILD_ID").as_bytes());
-                hasher.update(&[0]);
-                hasher.update(digest.as_bytes());
-                hasher.update(&[0]);
-                hasher.update(own.to_string().as_bytes());
-                hasher.finalize().to_hex().to_string()
-            });
+        for document in documents {
+            let SpecInput {
+                doc,
+                kind,
+                name,
+                tenant,
+                service,
+                file,
+                rules,
+                key,
+            } = document;
             if let (Some(key), Some(known)) = (&key, known)
                 && known.contains(key)
             {
                 found_nothing.insert(key.clone());
                 continue;
             }
+            let json = doc.root.to_json();
             let mut context = vec![
                 ("source", string("spec")),
                 ("file", string(file)),
@@ -933,7 +1170,7 @@ impl PolicySet {
             "[{}] with input as input.object with data.pave as input.pave",
             packages.join(", ")
         );
-        let engine = worker.engine.get_or_insert_with(|| self.engine.clone());
+        let engine = worker.engine.get_or_insert_with(|| self.engine().clone());
         let mut both = regorus::Value::new_object();
         if let Ok(map) = both.as_object_mut() {
             map.insert(regorus::Value::from("object"), object);

@@ -22,9 +22,10 @@ use regorus::Value;
 use regorus::unstable::{
     AssignOp, BoolOp, Expr, Literal, LiteralStmt, Module, Parser, Query, Rule as Ast, RuleHead,
 };
+use serde::{Deserialize, Serialize};
 
 /// Where a read starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub(super) enum Root {
     /// The object, `input`.
     Input,
@@ -33,7 +34,7 @@ pub(super) enum Root {
 }
 
 /// One step of a path: a known key, or any key or index.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 enum Step {
     Key(String),
     Any,
@@ -42,7 +43,7 @@ enum Step {
 type Path = (Root, Vec<Step>);
 
 /// What a use of a value depends on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 enum Mark {
     /// All of it.
     Whole,
@@ -125,8 +126,9 @@ impl Abs {
 /// Why the analysis gave up on a rule.
 type Unsupported = ();
 
-/// The marks of one rule, as a tree per root (see [`Reads::view`]).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The marks of one rule, as a tree per root (see [`Reads::view`]). Kept in the policy cache
+/// (`cache/policy.rs`), so it derives serde (postcard).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(super) struct Reads {
     input: Node,
     context: Node,
@@ -137,7 +139,7 @@ pub(super) struct Reads {
 }
 
 /// The marks at one node of the input, and below it.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct Node {
     marks: BTreeSet<Mark>,
     children: BTreeMap<String, Node>,

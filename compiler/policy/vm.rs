@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use regorus::languages::rego::compiler::Compiler;
-use regorus::rvm::program::Program;
+use regorus::rvm::program::{DeserializationResult, Program};
 use regorus::rvm::vm::RegoVM;
 use regorus::{Engine, Rc, Value};
 
@@ -28,6 +28,10 @@ const MAX_INSTRUCTIONS: usize = 1 << 40;
 
 /// The `data` key of the rules an execution skips (by position in its set).
 const SKIP: &str = "pave_eval_internal_skip";
+
+/// A program in regorus's binary form, and the entry point of each rule set (rule indices to
+/// entry point index).
+pub(super) type Parts = (Vec<u8>, Vec<(Vec<usize>, usize)>);
 
 /// The compiled program and the entry point of each rule set.
 pub(super) struct Programs {
@@ -87,6 +91,37 @@ impl Programs {
         let refs: Vec<&str> = entry_names.iter().map(String::as_str).collect();
         let program = Compiler::compile_from_policy(&policy, &refs).ok()?;
         Some(Programs { program, entries })
+    }
+
+    /// The program in regorus's binary form (`Program::serialize_binary`, versioned; postcard)
+    /// and the entry points, for the policy cache.
+    pub(super) fn to_parts(&self) -> Option<Parts> {
+        let bytes = self.program.serialize_binary().ok()?;
+        let entries = self
+            .entries
+            .iter()
+            .map(|(set, &n)| (set.clone(), n))
+            .collect();
+        Some((bytes, entries))
+    }
+
+    /// The program [`Programs::to_parts`] wrote; `None` unless regorus reads all of it back
+    /// (`DeserializationResult::Complete`: a `Partial` program, from another format version,
+    /// would need recompiling from source).
+    pub(super) fn from_parts(bytes: &[u8], entries: Vec<(Vec<usize>, usize)>) -> Option<Self> {
+        match Program::deserialize_binary(bytes).ok()? {
+            DeserializationResult::Complete(program) => Some(Programs {
+                program: Arc::new(program),
+                entries: entries.into_iter().collect(),
+            }),
+            DeserializationResult::Partial(_) => None,
+        }
+    }
+
+    /// Whether it has an entry point for each of these rule sets (the empty set needs none).
+    pub(super) fn covers(&self, sets: &[Vec<usize>]) -> bool {
+        sets.iter()
+            .all(|set| set.is_empty() || self.entries.contains_key(set))
     }
 
     /// A VM of this program, for one thread.
