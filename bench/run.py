@@ -431,6 +431,9 @@ def bench_size(n: int, args, pave: str, baseline: str | None, workdir: str) -> d
     def compile_once(i: int) -> dict:
         nonlocal out, tree, use_baseline
         out = os.path.join(sdir, f"out.{i}")
+        # From scratch: no output tree and none of pave's caches under the platform root (the
+        # first run writes them, and the later runs would parse and compile nothing again).
+        rmtree(os.path.join(root, ".pave"))
         settle()
         r = require_ok(run_measured([pave, "compile", root, "--out", out, "--timings"], cap),
                        "pave compile")
