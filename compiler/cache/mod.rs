@@ -129,6 +129,27 @@ pub fn inputs(source_map: &SourceMap, options: &Options) -> String {
     hasher.finalize().to_hex().to_string()
 }
 
+/// The framing of the binary caches (`parse.bin`, `policy.bin`): `header` (a line naming the
+/// cache, its format and pave's build), the body, then a BLAKE3 hash of both.
+fn seal(header: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(header.len() + body.len() + 32);
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(body);
+    let sum = blake3::hash(&out);
+    out.extend_from_slice(sum.as_bytes());
+    out
+}
+
+/// The body of a cache [`seal`]ed with `header`; `None` when the bytes are truncated, corrupt,
+/// or another cache's, format's or build's.
+fn unseal<'a>(bytes: &'a [u8], header: &str) -> Option<&'a [u8]> {
+    let (framed, sum) = bytes.split_at_checked(bytes.len().checked_sub(32)?)?;
+    if blake3::hash(framed).as_bytes() != sum {
+        return None;
+    }
+    framed.strip_prefix(header.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -65,12 +65,7 @@ impl ParseCache {
     }
 
     fn try_read(bytes: &[u8]) -> Option<ParseCache> {
-        let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(32)?)?;
-        if blake3::hash(body).as_bytes() != sum {
-            return None;
-        }
-        let header = header();
-        let mut rest = body.strip_prefix(header.as_bytes())?;
+        let mut rest = super::unseal(bytes, &header())?;
         let mut files = BTreeMap::new();
         while !rest.is_empty() {
             let (key, after) = rest.split_first_chunk::<32>()?;
@@ -85,20 +80,17 @@ impl ParseCache {
     /// The cache file's bytes (deterministic: entries sorted by key).
     pub fn render(&self) -> Vec<u8> {
         let size: usize = self.files.values().map(|e| e.len() + 36).sum();
-        let mut out = Vec::with_capacity(size + 128);
-        out.extend_from_slice(header().as_bytes());
+        let mut body = Vec::with_capacity(size);
         for (key, encoded) in &self.files {
             // An entry over 4 GiB cannot come from a spec file (those are capped far below).
             let Ok(len) = u32::try_from(encoded.len()) else {
                 continue;
             };
-            out.extend_from_slice(key);
-            out.extend_from_slice(&len.to_le_bytes());
-            out.extend_from_slice(encoded);
+            body.extend_from_slice(key);
+            body.extend_from_slice(&len.to_le_bytes());
+            body.extend_from_slice(encoded);
         }
-        let sum = blake3::hash(&out);
-        out.extend_from_slice(sum.as_bytes());
-        out
+        super::seal(&header(), &body)
     }
 }
 

@@ -53,13 +53,8 @@ impl PolicyCache {
     }
 
     fn try_read(bytes: &[u8]) -> Option<PolicyCache> {
-        let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(32)?)?;
-        if blake3::hash(body).as_bytes() != sum {
-            return None;
-        }
-        let rest = body.strip_prefix(header().as_bytes())?;
-        let (key, rest) = rest.split_first_chunk::<32>()?;
-        Some(PolicyCache::new(*key, rest.to_vec()))
+        let (key, body) = super::unseal(bytes, &header())?.split_first_chunk::<32>()?;
+        Some(PolicyCache::new(*key, body.to_vec()))
     }
 
     /// The cache file's bytes (empty for the empty cache).
@@ -67,12 +62,7 @@ impl PolicyCache {
         let Some((key, body)) = &self.entry else {
             return Vec::new();
         };
-        let mut out = header().into_bytes();
-        out.extend_from_slice(key);
-        out.extend_from_slice(body);
-        let sum = blake3::hash(&out);
-        out.extend_from_slice(sum.as_bytes());
-        out
+        super::seal(&header(), &[key.as_slice(), body].concat())
     }
 }
 
