@@ -502,6 +502,46 @@ fn check_writes_nothing() -> Result<(), Failed> {
     check(!root.join("gitops").exists(), "pave check wrote output")
 }
 
+/// `cache` (a file under `.pave/cache/`) is written neither by a compile without caches
+/// (`support::pave` sets `PAVE_NO_CACHE`) nor by `compile --check`, and is by a cached compile
+/// into `warm` (after which `cold` holds the tree compiled without caches).
+fn recorded_only_by_a_cached_compile(root: &Path, cache: &Path) -> Result<(), Failed> {
+    let cached =
+        |args: &[&str]| crate::support::pave_with_env(root, args, &[("PAVE_NO_CACHE", "")]);
+    let run = crate::support::pave(root, &["compile", "--out", "cold"]);
+    check(
+        run.status == 0 && !cache.exists(),
+        format!("PAVE_NO_CACHE=1 wrote {}", cache.display()),
+    )?;
+    let run = cached(&["compile", "--check", "--out", "cold"]);
+    check(
+        run.status == 0 && !cache.exists(),
+        format!("`--check` wrote {}", cache.display()),
+    )?;
+    let run = cached(&["compile", "--out", "warm"]);
+    check(run.status == 0 && cache.exists(), &run.stderr)
+}
+
+/// A compile through the caches (into `warm`) and one without (into `cold`) exit alike, report
+/// alike and write the same tree.
+fn compiles_alike_through_the_caches(root: &Path, step: &str) -> Result<(), Failed> {
+    let warm = crate::support::pave_with_env(
+        root,
+        &["compile", "--out", "warm"],
+        &[("PAVE_NO_CACHE", "")],
+    );
+    let cold = crate::support::pave(root, &["compile", "--out", "cold"]);
+    check(
+        warm.status == cold.status
+            && warm.stderr.replace("warm", "cold") == cold.stderr
+            && read_tree(&root.join("warm")) == read_tree(&root.join("cold")),
+        format!(
+            "{step}: through the cache:\n{}\nwithout:\n{}",
+            warm.stderr, cold.stderr
+        ),
+    )
+}
+
 /// `pave compile` records the parse cache (`.pave/cache/parse.bin`), and a compile through them writes and reports what one without them does: after a
 /// change, after an error put into a file the cache holds (placed at the same line and column),
 /// with a corrupt cache; `PAVE_NO_CACHE` and `--check` write neither.
@@ -509,21 +549,8 @@ fn compile_keeps_a_parse_cache_that_changes_nothing_it_reports() -> Result<(), F
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let root = temp.path().join("platform");
     copy_example(&root)?;
-    let cached =
-        |args: &[&str]| crate::support::pave_with_env(&root, args, &[("PAVE_NO_CACHE", "")]);
     let parse_cache = root.join(".pave/cache/parse.bin");
-    let run = crate::support::pave(&root, &["compile", "--out", "cold"]);
-    check(
-        run.status == 0 && !parse_cache.exists(),
-        "PAVE_NO_CACHE=1 wrote the cache",
-    )?;
-    let run = cached(&["compile", "--check", "--out", "cold"]);
-    check(
-        run.status == 0 && !parse_cache.exists(),
-        "`--check` wrote the cache",
-    )?;
-    let run = cached(&["compile", "--out", "warm"]);
-    check(run.status == 0 && parse_cache.exists(), &run.stderr)?;
+    recorded_only_by_a_cached_compile(&root, &parse_cache)?;
     let recorded = std::fs::read(&parse_cache).map_err(|e| e.to_string())?;
     let service = std::fs::read_dir(root.join("tenants/backend/services"))
         .map_err(|e| e.to_string())?
@@ -532,19 +559,7 @@ fn compile_keeps_a_parse_cache_that_changes_nothing_it_reports() -> Result<(), F
         .find(|p| p.extension().is_some_and(|e| e == "yaml"))
         .ok_or("no service")?;
     let text = std::fs::read_to_string(&service).map_err(|e| e.to_string())?;
-    let same = |step: &str| -> Result<(), Failed> {
-        let warm = cached(&["compile", "--out", "warm"]);
-        let cold = crate::support::pave(&root, &["compile", "--out", "cold"]);
-        check(
-            warm.status == cold.status
-                && warm.stderr.replace("warm", "cold") == cold.stderr
-                && read_tree(&root.join("warm")) == read_tree(&root.join("cold")),
-            format!(
-                "{step}: through the cache:\n{}\nwithout:\n{}",
-                warm.stderr, cold.stderr
-            ),
-        )
-    };
+    let same = |step: &str| compiles_alike_through_the_caches(&root, step);
     // An error in a file the cache holds (the one before it parsed cleanly).
     write(
         &service,
@@ -581,18 +596,7 @@ fn compile_and_check_keep_a_policy_cache_that_changes_nothing_they_report() -> R
     let cached =
         |args: &[&str]| crate::support::pave_with_env(&root, args, &[("PAVE_NO_CACHE", "")]);
     let policy_cache = root.join(".pave/cache/policy.bin");
-    let run = crate::support::pave(&root, &["compile", "--out", "cold"]);
-    check(
-        run.status == 0 && !policy_cache.exists(),
-        "PAVE_NO_CACHE=1 wrote the policy cache",
-    )?;
-    let run = cached(&["compile", "--check", "--out", "cold"]);
-    check(
-        run.status == 0 && !policy_cache.exists(),
-        "`--check` wrote the policy cache",
-    )?;
-    let run = cached(&["compile", "--out", "warm"]);
-    check(run.status == 0 && policy_cache.exists(), &run.stderr)?;
+    recorded_only_by_a_cached_compile(&root, &policy_cache)?;
     let read = || std::fs::read(&policy_cache).map_err(|e| Failed::from(e.to_string()));
     let modified = || {
         std::fs::metadata(&policy_cache)
@@ -600,20 +604,7 @@ fn compile_and_check_keep_a_policy_cache_that_changes_nothing_they_report() -> R
             .map_err(|e| Failed::from(e.to_string()))
     };
     let same = |step: &str| -> Result<(), Failed> {
-        let warm = cached(&["compile", "--out", "warm"]);
-        let cold = crate::support::pave(&root, &["compile", "--out", "cold"]);
-        check(
-            warm.status == cold.status
-                && warm.stderr.replace("warm", "cold") == cold.stderr
-                && read_tree(&root.join("warm")) == read_tree(&root.join("cold")),
-            format!(
-                "{step}: through the cache:
-{}
-without:
-{}",
-                warm.stderr, cold.stderr
-            ),
-        )?;
+        compiles_alike_through_the_caches(&root, step)?;
         let warm = cached(&["check"]);
         let cold = crate::support::pave(&root, &["check"]);
         check(
