@@ -150,6 +150,25 @@ fn unseal<'a>(bytes: &'a [u8], header: &str) -> Option<&'a [u8]> {
     framed.strip_prefix(header.as_bytes())
 }
 
+/// A sealed cache's bytes spoilt every way the readers must refuse: empty, not a cache,
+/// truncated at either end, a bit flipped, another build's.
+#[cfg(test)]
+fn damaged(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut flipped = bytes.to_vec();
+    flipped[bytes.len() / 2] ^= 1;
+    let foreign = String::from_utf8_lossy(bytes)
+        .replace(env!("PAVE_BUILD_ID"), "another-build")
+        .into_bytes();
+    vec![
+        Vec::new(),
+        b"pave".to_vec(),
+        bytes[..bytes.len() - 1].to_vec(),
+        bytes[1..].to_vec(),
+        flipped,
+        foreign,
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

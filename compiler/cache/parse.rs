@@ -230,19 +230,7 @@ mod tests {
         let mut cache = ParseCache::default();
         cache.insert(key("a.yaml", TEXT), vec![1, 2, 3]);
         let bytes = cache.render();
-        let mut flipped = bytes.clone();
-        flipped[bytes.len() / 2] ^= 1;
-        let foreign = String::from_utf8_lossy(&bytes)
-            .replace(env!("PAVE_BUILD_ID"), "another-build")
-            .into_bytes();
-        for bytes in [
-            Vec::new(),
-            b"pave".to_vec(),
-            bytes[..bytes.len() - 1].to_vec(),
-            bytes[1..].to_vec(),
-            flipped,
-            foreign,
-        ] {
+        for bytes in super::super::damaged(&bytes) {
             assert_eq!(ParseCache::read(&bytes), ParseCache::default());
         }
         assert_eq!(decode(&[0xff, 0xff], FileId::new(0)), None);

@@ -87,19 +87,7 @@ mod tests {
     #[test]
     fn a_corrupt_or_foreign_cache_is_empty() {
         let bytes = PolicyCache::new([1; 32], vec![1, 2, 3]).render();
-        let mut flipped = bytes.clone();
-        flipped[bytes.len() / 2] ^= 1;
-        let foreign = String::from_utf8_lossy(&bytes)
-            .replace(env!("PAVE_BUILD_ID"), "another-build")
-            .into_bytes();
-        for bytes in [
-            Vec::new(),
-            b"pave".to_vec(),
-            bytes[..bytes.len() - 1].to_vec(),
-            bytes[1..].to_vec(),
-            flipped,
-            foreign,
-        ] {
+        for bytes in super::super::damaged(&bytes) {
             assert_eq!(PolicyCache::read(&bytes), PolicyCache::default());
         }
     }
