@@ -10,7 +10,7 @@ use crate::cache::parse::ParseCache;
 use crate::cache::policy::PolicyCache;
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::emit::{OutputTree, emit};
-use crate::lower::lower;
+use crate::lower::{lower, lower_reusing};
 use crate::parse::{ParsedSpecs, parse, parse_reusing};
 use crate::policy::{Date, PolicySet, add_paths, load_reusing};
 use crate::resolve::resolve;
@@ -384,12 +384,13 @@ pub fn compile(
 
 /// Generates the output tree of a checked platform, in memory: all of it, or with `reuse` (the
 /// unit fingerprints the output folder holds, by unit folder) all but the unit folders that would
-/// come out as they are (see [`emit`]); then runs the policies on the generated objects.
+/// come out as they are: those are neither lowered nor emitted (see `lower::lower_reusing`);
+/// then runs the policies on the generated objects.
 ///
 /// A reused unit's objects are not generated, so not evaluated: that is sound because the
-/// policies are part of every unit's fingerprint (`Plan::policies`), so a unit is reused only
-/// when neither it nor the policies changed since the compile that wrote it passed them. Only
-/// `unused-waiver` needs every object, and is left out when a unit is reused.
+/// policies are part of every unit's fingerprint (`Policies::digest`), so a unit is reused only
+/// when neither its input nor the policies changed since the compile that wrote it passed them.
+/// Only `unused-waiver` needs every object, and is left out when a unit is reused.
 pub fn generate(
     validated: ValidatedSpec,
     policies: &PolicySet,
@@ -401,7 +402,21 @@ pub fn generate(
 ) -> Result<Compilation, Vec<Diagnostic>> {
     let output_path = validated.spec().platform.spec.gitops.path.clone();
     let facts = crate::wiring::Facts::new(validated.spec());
-    let plan = timings.time("lower", || lower(&validated, &policies.lowered()));
+    let lowered_policies = policies.lowered();
+    // With `reuse`, only the units whose fingerprint (of their input, see `lower::unit`) is not
+    // the one recorded for their folder are lowered and emitted.
+    let plan = timings.time("lower", || match reuse {
+        None => lower(&validated, &lowered_policies),
+        Some(previous) => {
+            let reused = |tenant: &str, environment: &str, fingerprint: &str| {
+                previous
+                    .get(&crate::emit::unit_dir(tenant, environment))
+                    .map(String::as_str)
+                    == Some(fingerprint)
+            };
+            lower_reusing(&validated, &lowered_policies, source_map, &reused)
+        }
+    });
     // The tenant folders' objects are evaluated as they are generated; the rest of the tree
     // (control plane, Flux, Terraform) once it is built.
     let object_check = options
@@ -415,7 +430,7 @@ pub fn generate(
         // are dropped here, before the tree is built.
         let _ = std::thread::Builder::new().spawn_scoped(scope, move || drop(validated));
         timings.time("emit", || {
-            emit(plan, source_map, reuse, object_check, options.contents)
+            emit(plan, source_map, object_check, options.contents)
         })
     });
     let (mut tree, findings) = match emitted {

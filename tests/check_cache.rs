@@ -11,6 +11,14 @@
 //! policy, compiled again and recorded), and a compile through the caches
 //! (`pipeline::check_cached`, as `pave compile` runs) generates the same tree, byte for byte, and
 //! reports the same as one from scratch.
+//!
+//! Recompiles too: a compile that reuses the tenant folders the last one wrote (their
+//! fingerprints, computed from each unit's input before lowering, as `pave compile` keeps them in
+//! `.pave/units.json`), with those folders' files taken from the last one's tree as the writer
+//! keeps them on disk, has the files of a compile from scratch, byte for byte, after each edit
+//! and after it is undone; among the edits on random platforms are those that change one
+//! tenant's folders by editing another's specs (a dependency across tenants, a tenant's consent)
+//! and a resource shared by two services.
 
 use std::path::{Path, PathBuf};
 
@@ -19,7 +27,11 @@ use libtest_mimic::{Failed, Trial};
 use pave::cache::CheckCache;
 use pave::cache::parse::ParseCache;
 use pave::cache::policy::PolicyCache;
-use pave::pipeline::{Options, Skipped, Timings, check_cached, check_reusing, compile, generate};
+use std::collections::BTreeMap;
+
+use pave::pipeline::{
+    Options, Skipped, Timings, check, check_cached, check_reusing, compile, generate,
+};
 
 use crate::support::{copy_specs, repo};
 
@@ -186,6 +198,123 @@ fn compare_compiles(root: &Path, cache: &Caches, step: &str) -> Result<(), Faile
     Ok(())
 }
 
+/// The tree a compile left in its output folder, as far as reuse goes: every file's contents,
+/// and each unit folder's fingerprint (`.pave/units.json`).
+#[derive(Debug, Clone, Default)]
+struct Written {
+    files: BTreeMap<String, String>,
+    units: BTreeMap<String, String>,
+}
+
+/// Compiles `root` reusing what `previous` wrote, as `pave compile` does: the units whose
+/// fingerprint is unchanged are neither lowered nor emitted, and their folders' files stay as
+/// `previous` has them. `None` when the compile fails (nothing is written then).
+fn recompiled(root: &Path, previous: &Written) -> Result<Option<Written>, Failed> {
+    let source_map = read(root)?;
+    let options = Options {
+        contents: true,
+        ..options()
+    };
+    let mut timings = Timings::default();
+    let compilation =
+        check(&source_map, &options, &mut timings).and_then(|(validated, policies, warnings)| {
+            generate(
+                validated,
+                &policies,
+                &options,
+                warnings,
+                &source_map,
+                Some(&previous.units),
+                &mut timings,
+            )
+        });
+    let Ok(compilation) = compilation else {
+        return Ok(None);
+    };
+    let tree = compilation.tree;
+    let mut files: BTreeMap<String, String> = tree
+        .files
+        .into_iter()
+        .map(|(path, file)| (path, file.contents))
+        .collect();
+    for dir in &tree.reused {
+        let prefix = format!("{dir}/");
+        for (path, contents) in previous.files.range(prefix.clone()..) {
+            if !path.starts_with(&prefix) {
+                break;
+            }
+            if files.insert(path.clone(), contents.clone()).is_some() {
+                return Err(format!("{path} is both generated and in a reused folder").into());
+            }
+        }
+    }
+    Ok(Some(Written {
+        files,
+        units: tree.units,
+    }))
+}
+
+/// Recompiles `root` over `previous` and compares the files with a compile from scratch; returns
+/// what is written after it (`previous` when the compile failed), and how many units it reused.
+fn compare_recompile(
+    root: &Path,
+    previous: &Written,
+    step: &str,
+) -> Result<(Written, usize), Failed> {
+    let source_map = read(root)?;
+    let options = Options {
+        contents: true,
+        ..options()
+    };
+    let reference = compile(&source_map, &options, &mut Timings::default()).map(|compilation| {
+        compilation
+            .tree
+            .files
+            .into_iter()
+            .map(|(path, file)| (path, file.contents))
+            .collect::<BTreeMap<String, String>>()
+    });
+    let written = recompiled(root, previous)?;
+    match (reference, written) {
+        (Err(_), None) => Ok((previous.clone(), 0)),
+        (Ok(reference), Some(written)) => {
+            if written.files != reference {
+                let differ: Vec<&String> = reference
+                    .keys()
+                    .chain(written.files.keys())
+                    .filter(|path| reference.get(*path) != written.files.get(*path))
+                    .collect();
+                return Err(format!(
+                    "{}, after {step}: the recompile's tree differs from scratch's at {differ:#?}",
+                    root.display()
+                )
+                .into());
+            }
+            let reused = written
+                .units
+                .iter()
+                .filter(|(dir, fingerprint)| previous.units.get(*dir) == Some(fingerprint))
+                .count();
+            Ok((written, reused))
+        }
+        (reference, written) => Err(format!(
+            "{}, after {step}: from scratch {}, the recompile {}",
+            root.display(),
+            if reference.is_ok() {
+                "compiled"
+            } else {
+                "failed"
+            },
+            if written.is_some() {
+                "compiled"
+            } else {
+                "failed"
+            },
+        )
+        .into()),
+    }
+}
+
 /// Checks `root` cached against `cache` and from scratch; returns the cache after it.
 fn compare(root: &Path, cache: &Caches, step: &str) -> Result<Caches, Failed> {
     let reference = cold(root)?;
@@ -254,13 +383,32 @@ fn yaml_files(root: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// The edits a cached check is compared after.
+/// The edits a cached check is compared after, on every case and example.
 /// (The error last: no later check gets past parse.)
-const EDITS: [&str; 7] = [
+const EDITS: [&str; 8] = [
     "service",
     "comment",
     "rename",
     "shared",
+    "tenant",
+    "policy",
+    "policy-change",
+    "error",
+];
+
+/// The edits on random platforms, in this order: first those of one tenant's specs that change
+/// another's folders or the platform's (a resource shared by two services; a tenant's consent,
+/// then a dependency on it from another tenant), each leaving other tenants' folders to reuse
+/// while the cluster folders are generated again; then every edit of [`EDITS`].
+const PLATFORM_EDITS: [&str; 11] = [
+    "resource",
+    "consent",
+    "depends-across",
+    "service",
+    "comment",
+    "rename",
+    "shared",
+    "tenant",
     "policy",
     "policy-change",
     "error",
@@ -292,6 +440,38 @@ fn edit(root: &Path, kind: &str, random: &mut fastrand::Rng) -> Result<(), Faile
                 std::fs::write(root.join(path), changed).map_err(io)?;
             }
         }
+        // A Tenant's cost centre (every label of its objects) changed.
+        "tenant" => {
+            if let Some((path, text)) = pick(random, &|t| t.contains("costCenter: ")) {
+                let changed = text.replacen("costCenter: ", "costCenter: x", 1);
+                std::fs::write(root.join(path), changed).map_err(io)?;
+            }
+        }
+        // On a random platform (`memo::write_platform`): two services of `tenant-0` share a
+        // bucket (Crossplane's control plane, the tenant's resources folders and the cluster's
+        // Kustomizations of them appear).
+        "resource" => {
+            for service in ["svc-0-0", "svc-0-1"] {
+                edit_document(
+                    root,
+                    &format!("  name: {service}\n  tenant: tenant-0\nspec:\n"),
+                    "  requires:\n    files: {type: s3-bucket, id: shared-files}\n",
+                )?;
+            }
+        }
+        // `tenant-1` lets `tenant-0` call it: its own file changes.
+        "consent" => edit_document(
+            root,
+            "kind: Tenant\nmetadata:\n  name: tenant-1\nspec:\n",
+            "  network:\n    allowFrom: [tenant-0]\n",
+        )?,
+        // A service of `tenant-0` calls one of `tenant-1`: only `tenant-0`'s file changes, and
+        // `tenant-1`'s folders must admit the caller's namespace.
+        "depends-across" => edit_document(
+            root,
+            "  name: svc-0-0\n  tenant: tenant-0\nspec:\n",
+            "  dependsOn: [tenant-1/svc-1-0]\n",
+        )?,
         // A field no schema knows, in a Service: a file the parse cache holds, now in error.
         "error" => {
             if let Some((path, text)) = pick(random, &|t| t.contains("\nspec:\n")) {
@@ -342,6 +522,20 @@ fn edit(root: &Path, kind: &str, random: &mut fastrand::Rng) -> Result<(), Faile
     Ok(())
 }
 
+/// Inserts `text` after `after` in the YAML file under `root` that holds it, if one does.
+fn edit_document(root: &Path, after: &str, text: &str) -> Result<(), Failed> {
+    for path in yaml_files(root) {
+        let path = root.join(path);
+        let old = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        if let Some(at) = old.find(after) {
+            let at = at + after.len();
+            let new = format!("{}{text}{}", &old[..at], &old[at..]);
+            return std::fs::write(&path, new).map_err(|e| e.to_string().into());
+        }
+    }
+    Ok(())
+}
+
 fn write_probe(root: &Path, condition: &str) -> Result<(), Failed> {
     std::fs::create_dir_all(root.join("policies")).map_err(|e| e.to_string())?;
     std::fs::write(
@@ -364,16 +558,19 @@ fn cases_and_examples(roots: &[PathBuf]) -> Result<(), Failed> {
         let reference = cold(dir.path())?;
         let cache = compare_with(dir.path(), &Caches::default(), "no cache", &reference)?;
         let cache = compare_with(dir.path(), &cache, "nothing (its own cache)", &reference)?;
+        let (written, _) = compare_recompile(dir.path(), &Written::default(), "nothing")?;
         let kind = EDITS[random.usize(..EDITS.len())];
         edit(dir.path(), kind, &mut random)?;
         let failed = |e: Failed| format!("seed {seed}: {}", e.message().unwrap_or(""));
         let after = compare(dir.path(), &cache, kind).map_err(failed)?;
         compare_compiles(dir.path(), &cache, kind).map_err(failed)?;
+        let (written, _) = compare_recompile(dir.path(), &written, kind).map_err(failed)?;
         // The edit undone: the files as they were, read from the cache recorded after it.
         copy_specs(root, dir.path())?;
         let _ = std::fs::remove_file(dir.path().join("policies/zz-cache-probe.rego"));
         remove_renamed(dir.path())?;
         compare_with(dir.path(), &after, "the edit undone", &reference).map_err(failed)?;
+        compare_recompile(dir.path(), &written, "the edit undone").map_err(failed)?;
     }
     Ok(())
 }
@@ -396,6 +593,7 @@ fn seed() -> u64 {
 fn random_platforms() -> Result<(), Failed> {
     let seed = seed();
     let mut reused = 0;
+    let mut recompile_reused = 0;
     for round in 0..2 {
         let mut random = fastrand::Rng::with_seed(seed.wrapping_add(round));
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -421,11 +619,17 @@ fn random_platforms() -> Result<(), Failed> {
         if cache.check.specs.is_empty() {
             return Err(format!("seed {seed}: no spec document's answer was recorded").into());
         }
-        for kind in EDITS {
+        let (mut written, _) =
+            compare_recompile(dir.path(), &Written::default(), "nothing").map_err(fail)?;
+        for kind in PLATFORM_EDITS {
             edit(dir.path(), kind, &mut random)?;
             let before = cache.clone();
             cache = compare(dir.path(), &cache, kind).map_err(fail)?;
             compare_compiles(dir.path(), &before, kind).map_err(fail)?;
+            let reused_folders;
+            (written, reused_folders) =
+                compare_recompile(dir.path(), &written, kind).map_err(fail)?;
+            recompile_reused += reused_folders;
             let source_map = read(dir.path())?;
             let checked = check_reusing(
                 &source_map,
@@ -456,6 +660,9 @@ fn random_platforms() -> Result<(), Failed> {
     if reused == 0 {
         // The second platform passes the rules, so its cache is recorded and used.
         return Err(format!("seed {seed}: no tenant folder was ever reused").into());
+    }
+    if recompile_reused == 0 {
+        return Err(format!("seed {seed}: no recompile reused a tenant folder").into());
     }
     Ok(())
 }

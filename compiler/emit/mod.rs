@@ -14,14 +14,18 @@ pub(crate) mod kubernetes;
 mod output_tree;
 pub mod port;
 mod provenance;
-mod reuse;
 pub mod terraform;
 pub mod yaml;
 
 pub use output_tree::{OutputDocument, OutputFile, OutputTree, wiring_reads};
 pub use provenance::{ObjectContext, Provenance};
 
-use std::collections::BTreeMap;
+/// The folder of a tenant's unit in an environment (`tenants/<tenant>/<env>`): what the reuse
+/// cache's and the check cache's units are keyed by.
+pub fn unit_dir(tenant: &str, environment: &str) -> String {
+    format!("tenants/{tenant}/{environment}")
+}
+
 use std::sync::Mutex;
 
 use crate::diagnostic::Diagnostic;
@@ -52,10 +56,11 @@ pub(crate) struct Checker<'a> {
 
 /// Every file of the GitOps tree for a plan.
 ///
-/// With `reuse` (the unit fingerprints a previous compile recorded, by unit folder), the tree
-/// records every unit's fingerprint, and a unit whose fingerprint is unchanged is not generated:
-/// its folder is listed in [`OutputTree::reused`] for the writer to keep as it is. Without,
-/// everything is generated (what `diff` and `compile --check` compare against the disk).
+/// A plan made reusing an earlier compile's units (`lower::lower_reusing`) gives every unit's
+/// fingerprint, recorded in [`OutputTree::units`], and leaves out the units whose fingerprint is
+/// unchanged: their folders are listed in [`OutputTree::reused`] for the writer to keep as they
+/// are. Otherwise everything is generated (what `diff` and `compile --check` compare against the
+/// disk).
 ///
 /// With `check`, the tenant folders' objects are evaluated as they are generated (and marked
 /// [`OutputFile::checked`]); its findings are returned beside the tree, in no particular order.
@@ -68,41 +73,24 @@ pub(crate) struct Checker<'a> {
 pub fn emit(
     mut plan: Plan,
     source_map: &SourceMap,
-    reuse: Option<&BTreeMap<String, String>>,
     check: Option<&dyn ObjectCheck>,
     contents: bool,
 ) -> Result<(OutputTree, Vec<Diagnostic>), String> {
     let mut tree = OutputTree::default();
-    let generate = match reuse {
-        None => vec![true; plan.units.len()],
-        Some(previous) => {
-            let dirs: Vec<String> = plan.units.iter().map(kubernetes::unit_dir).collect();
-            let fingerprints = reuse::fingerprints(&plan, source_map);
-            let generate = reuse::to_generate(&dirs, &fingerprints, previous);
-            for (((dir, fingerprint), generated), unit) in dirs
-                .into_iter()
-                .zip(fingerprints)
-                .zip(&generate)
-                .zip(&plan.units)
-            {
-                if !generated {
-                    tree.reused.insert(dir.clone());
-                    tree.reused_namespaces
-                        .insert(dir.clone(), unit.namespace.clone());
-                }
-                tree.units.insert(dir, fingerprint);
-            }
-            generate
+    for outline in &plan.outlines {
+        let dir = unit_dir(&outline.tenant, &outline.environment);
+        if !outline.lowered {
+            tree.reused.insert(dir.clone());
+            tree.reused_namespaces
+                .insert(dir.clone(), outline.namespace.clone());
         }
-    };
+        if let Some(fingerprint) = &outline.fingerprint {
+            tree.units.insert(dir, fingerprint.clone());
+        }
+    }
     {
         // The units whose folders this tree holds; the others are reused as they are on disk.
-        let units: Vec<&TenantEnvironment> = plan
-            .units
-            .iter()
-            .zip(&generate)
-            .filter_map(|(unit, &generated)| generated.then_some(unit))
-            .collect();
+        let units: Vec<&TenantEnvironment> = plan.units.iter().collect();
         crossplane::emit(&plan, &units, source_map, &mut tree)?;
         flux::emit(&plan, &units, source_map, &mut tree)?;
         terraform::emit(&plan, source_map, &mut tree)?;
@@ -116,11 +104,7 @@ pub fn emit(
         }
     }
     // The tenant folders last: they take the units, and free each once its folder is built.
-    let units: Vec<TenantEnvironment> = std::mem::take(&mut plan.units)
-        .into_iter()
-        .zip(generate)
-        .filter_map(|(unit, generated)| generated.then_some(unit))
-        .collect();
+    let units: Vec<TenantEnvironment> = std::mem::take(&mut plan.units);
     let checker = check.map(|check| Checker {
         check,
         contents,

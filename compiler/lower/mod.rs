@@ -9,6 +9,7 @@
 pub mod catalog;
 mod foundation;
 mod resource;
+mod unit;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -38,8 +39,10 @@ use crate::resolve::{
     Addon, ContainerInstance, ResolvedContent, ResolvedFile, ResolvedSpec, Service,
     ServiceInstance, StdLimitRange, StdProbes, Tenant, substitute_json,
 };
-use crate::source::{FileId, Span};
+use crate::source::{FileId, SourceMap, Span};
+
 use crate::validate::ValidatedSpec;
+pub use unit::{SCHEME, UnitInput, UnitOutline, UnitShared};
 
 /// Everything to generate, sorted by tenant and environment.
 #[derive(Debug, Clone)]
@@ -47,7 +50,11 @@ pub struct Plan {
     pub platform: String,
     /// The software catalog, when the Platform asks for one (`spec.catalog`).
     pub catalog: Option<catalog::Catalog>,
+    /// The units lowered: all of them, or (from [`lower_reusing`]) those whose folder is not
+    /// reused.
     pub units: Vec<TenantEnvironment>,
+    /// Every unit, lowered or not, in order: what the rest of the plan reads of it.
+    pub outlines: Vec<UnitOutline>,
     /// Where Flux reads the tree from; `None` when the Platform names no repository.
     pub gitops: Option<GitOpsSource>,
     /// One per environment and region, sorted by name.
@@ -538,8 +545,13 @@ pub struct Workload {
 impl Workload {
     /// Whether an autoscaler owns the replica count: a long-running workload with a range.
     pub fn autoscaled(&self) -> bool {
-        self.kind.is_long_running() && self.replicas.min() != self.replicas.max()
+        autoscaled(self.kind, self.replicas)
     }
+}
+
+/// Whether an autoscaler owns a workload's replica count: a long-running one with a range.
+fn autoscaled(kind: WorkloadKind, replicas: Replicas) -> bool {
+    kind.is_long_running() && replicas.min() != replicas.max()
 }
 
 /// A span carried for diagnostics only. It hashes to nothing: a unit's reuse fingerprint is of
@@ -651,121 +663,68 @@ pub const CLUSTER_LABEL: &str = "pave.dev/cluster";
 pub const ADDON_LABEL: &str = "pave.dev/addon";
 
 pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
+    lower_units(validated, policies, None)
+}
+
+/// [`lower`], lowering only the units whose fingerprint `reused` does not accept: `reused`
+/// gets each unit's tenant, environment and fingerprint (see [`unit`]), and says whether the
+/// unit's folder as an earlier compile wrote it can be kept. Every unit has its outline and
+/// fingerprint in [`Plan::outlines`]; [`Plan::units`] holds the lowered ones.
+pub fn lower_reusing(
+    validated: &ValidatedSpec,
+    policies: &Policies,
+    source_map: &SourceMap,
+    reused: &(dyn Fn(&str, &str, &str) -> bool + Sync),
+) -> Plan {
+    lower_units(validated, policies, Some((source_map, reused)))
+}
+
+/// What [`lower_reusing`] is given.
+type Reuse<'a> = (&'a SourceMap, &'a (dyn Fn(&str, &str, &str) -> bool + Sync));
+
+fn lower_units(validated: &ValidatedSpec, policies: &Policies, reuse: Option<Reuse<'_>>) -> Plan {
     let spec = validated.spec();
     let callers = cross_tenant_callers(spec);
-    // Each tenant's services, indexed once (in spec order): a scan of every service per tenant
-    // is 2 million comparisons at 10,000 services.
-    let mut services_of: BTreeMap<&str, Vec<&Service>> = BTreeMap::new();
-    for service in &spec.services {
-        services_of
-            .entry(service.tenant.as_str())
-            .or_default()
-            .push(service);
-    }
-    // Every tenant-environment, in order; each is lowered on its own, in parallel.
-    let pairs: Vec<_> = spec
-        .tenants
-        .values()
-        .flat_map(|tenant| {
-            tenant.quotas.iter().filter_map(move |(env_name, quota)| {
-                let env = spec.environments.get(env_name)?;
-                Some((tenant, env_name, quota, env))
-            })
-        })
-        .collect();
-    let units: Vec<TenantEnvironment> = pairs
-        .into_par_iter()
-        .map(|(tenant, env_name, quota, env)| {
-            let services: &[&Service] = services_of.get(tenant.name()).map_or(&[], Vec::as_slice);
-            let mut labels = BTreeMap::new();
-            labels.insert(MANAGED_BY.to_string(), "pave".to_string());
-            labels.insert(TENANT_LABEL.to_string(), tenant.name().to_string());
-            labels.insert(ENVIRONMENT_LABEL.to_string(), env_name.clone());
-            labels.insert(
-                COST_CENTER_LABEL.to_string(),
-                tenant.parsed.spec.cost_center.clone(),
-            );
-            let namespace = crate::resolve::namespace_name(tenant.name(), env_name);
-            let account_id = environment_account(spec, env_name);
-            let names = resource::UnitNames {
-                platform: spec.platform.name(),
-                namespace: &namespace,
-                account: &account_id,
+    let shared = unit::UnitShared {
+        platform: spec.platform.name(),
+        ingress: &spec.platform.spec.ingress,
+        probes: &spec.stdlib.defaults.probes,
+        limit_range: &spec.stdlib.defaults.limit_range,
+    };
+    let inputs = unit::unit_inputs(spec, &shared, &callers);
+    let fingerprints: Vec<Option<String>> = match reuse {
+        None => vec![None; inputs.len()],
+        Some((source_map, _)) => {
+            unit::fingerprints(spec, &inputs, source_map, &policies.digest, &shared)
+                .into_iter()
+                .map(Some)
+                .collect()
+        }
+    };
+    // Each unit on its own, in parallel.
+    let lowered: Vec<(Option<TenantEnvironment>, UnitOutline)> = inputs
+        .par_iter()
+        .zip(fingerprints)
+        .map(|(input, fingerprint)| {
+            let keep = match (reuse, &fingerprint) {
+                (Some((_, reused)), Some(fingerprint)) => {
+                    reused(input.tenant.name(), input.environment, fingerprint)
+                }
+                _ => false,
             };
-            let otlp = otlp_endpoint(spec, env_name);
-            let workloads: Vec<Workload> = services
-                .iter()
-                .filter_map(|service| {
-                    let instance = service
-                        .instances
-                        .iter()
-                        .find(|i| &i.environment == env_name)?;
-                    let callers =
-                        callers.get(&(service.tenant.as_str(), service.name(), env_name.as_str()));
-                    let mut workload = workload(
-                        service,
-                        instance,
-                        &labels,
-                        &spec.stdlib.defaults.probes,
-                        callers,
-                        &names,
-                    );
-                    if let Some(otlp) = &otlp {
-                        add_otlp_env(&mut workload, otlp);
-                    }
-                    Some(workload)
-                })
-                .collect();
-            let resources = regional_resources(
-                services,
-                env_name,
-                &env.parsed.spec.regions,
-                &labels,
-                &names,
-            );
-            TenantEnvironment {
-                tenant: tenant.name().to_string(),
-                environment: env_name.clone(),
-                tier: env.tier,
-                kubernetes_version: env.parsed.spec.kubernetes_version.clone(),
-                namespace,
-                namespace_labels: capsule_label(spec, env_name, tenant),
-                labels,
-                quota: quota.clone(),
-                limit_range: spec.stdlib.defaults.limit_range.clone(),
-                owners: tenant.parsed.spec.owners.clone(),
-                owner_role: owner_role(env.tier),
-                ingress_controller_namespace: spec
-                    .platform
-                    .spec
-                    .ingress
-                    .controller_namespace
-                    .clone(),
-                ingress_source_cidrs: spec.platform.spec.ingress.source_cidrs.clone(),
-                ingress_class: spec.platform.spec.ingress.class_name.clone(),
-                claims: workloads
-                    .iter()
-                    .flat_map(|w| &w.claims)
-                    .filter_map(|name| {
-                        let volume = tenant.parsed.spec.volumes.get(name)?;
-                        let at = tenant.parsed.doc.span(&["spec", "volumes", name]);
-                        Some((name.clone(), (volume.clone(), Origin(at))))
-                    })
-                    .collect(),
-                workloads,
-                resources,
-                source: tenant.parsed.doc.file,
-                document: Origin(tenant.parsed.doc.head_span()),
-                quota_span: Origin(
-                    match tenant.parsed.doc.node(&["spec", "quotas", env_name]) {
-                        Some(_) => tenant.parsed.doc.span(&["spec", "quotas", env_name]),
-                        None => tenant.parsed.doc.head_span(),
-                    },
-                ),
-                owners_span: Origin(tenant.parsed.doc.span(&["spec", "owners"])),
+            if keep {
+                let resources = unit::unit_resources(input);
+                (None, unit::outline(input, &resources, fingerprint, false))
+            } else {
+                let unit = unit::lower_unit(input);
+                let outline = unit::outline(input, &unit.resources, fingerprint, true);
+                (Some(unit), outline)
             }
         })
         .collect();
+    let (units, outlines): (Vec<Option<TenantEnvironment>>, Vec<UnitOutline>) =
+        lowered.into_iter().unzip();
+    let units: Vec<TenantEnvironment> = units.into_iter().flatten().collect();
     let platform = &spec.platform;
     let gitops = platform
         .spec
@@ -786,12 +745,13 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
                 .to_string(),
             source: platform.doc.file,
         });
-    let gatekeeper = gatekeeper(spec, policies, &units);
+    let gatekeeper = gatekeeper(spec, policies, &outlines);
     Plan {
         platform: platform.name().to_string(),
         catalog: (platform.spec.catalog.backstage || platform.spec.catalog.port)
             .then(|| catalog::catalog(spec)),
         units,
+        outlines,
         gitops,
         clusters: clusters(spec),
         foundation: foundation::foundation(spec),
@@ -841,7 +801,7 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
 fn gatekeeper(
     spec: &ResolvedSpec,
     policies: &Policies,
-    units: &[TenantEnvironment],
+    outlines: &[UnitOutline],
 ) -> Option<GatekeeperPlan> {
     let settings = &spec.platform.spec.policies.gatekeeper;
     if !settings.enabled {
@@ -873,27 +833,25 @@ fn gatekeeper(
         .collect();
     let mut public_ingress: BTreeMap<String, Vec<DeclaredService>> = BTreeMap::new();
     let mut autoscaled: BTreeMap<String, Vec<ScaledWorkload>> = BTreeMap::new();
-    for unit in units {
-        for workload in &unit.workloads {
-            if workload.ingress.as_ref().is_some_and(|i| i.public) {
-                public_ingress
-                    .entry(unit.environment.clone())
-                    .or_default()
-                    .push(DeclaredService {
-                        namespace: unit.namespace.clone(),
-                        service: workload.name.clone(),
-                    });
-            }
-            if workload.autoscaled() {
-                autoscaled
-                    .entry(unit.environment.clone())
-                    .or_default()
-                    .push(ScaledWorkload {
-                        namespace: unit.namespace.clone(),
-                        kind: workload.kind.as_str().to_string(),
-                        name: workload.name.clone(),
-                    });
-            }
+    for unit in outlines {
+        for service in &unit.public_ingress {
+            public_ingress
+                .entry(unit.environment.clone())
+                .or_default()
+                .push(DeclaredService {
+                    namespace: unit.namespace.clone(),
+                    service: service.clone(),
+                });
+        }
+        for (kind, name) in &unit.autoscaled {
+            autoscaled
+                .entry(unit.environment.clone())
+                .or_default()
+                .push(ScaledWorkload {
+                    namespace: unit.namespace.clone(),
+                    kind: kind.as_str().to_string(),
+                    name: name.clone(),
+                });
         }
     }
     for list in public_ingress.values_mut() {

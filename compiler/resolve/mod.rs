@@ -867,8 +867,11 @@ fn service_instances(
 }
 
 /// The ports of every service, by tenant and name, under the names other workloads may call them
-/// (as `lower` names them, and a Score port's own name).
-fn port_table(services: &[Parsed<ServiceSpec>]) -> score::PortTable {
+/// (as `lower` names them, and a Score port's own name). The only thing a service's resolution
+/// reads of other services (`lower::unit` fingerprints it whole).
+pub(crate) fn port_table<'a>(
+    services: impl IntoIterator<Item = &'a Parsed<ServiceSpec>>,
+) -> score::PortTable {
     let mut table = score::PortTable::new();
     for service in services {
         let tenant = service.metadata.tenant.clone().unwrap_or_default();

@@ -52,7 +52,7 @@ pub enum ResolvedContent {
 
 /// The ports of every workload, by `(tenant, name)`: each port's names (its Kubernetes name and,
 /// for Score workloads, its Score name) and number.
-pub(super) type PortTable = BTreeMap<(String, String), Vec<(Vec<String>, u16)>>;
+pub(crate) type PortTable = BTreeMap<(String, String), Vec<(Vec<String>, u16)>>;
 
 /// What filling in a workload's placeholders in one environment needs.
 pub(super) struct Context<'a> {

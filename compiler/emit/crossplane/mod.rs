@@ -36,10 +36,10 @@ use crate::source::SourceMap;
 pub(crate) const CONTROL_PLANE_DIR: &str = "control-plane/crossplane";
 
 /// The folder of a tenant's resources in one region.
-pub(crate) fn resources_dir(unit: &TenantEnvironment, region: &str) -> String {
+pub(crate) fn resources_dir(tenant: &str, environment: &str, region: &str) -> String {
     format!(
-        "tenants/{}/{}/resources/{region}",
-        unit.tenant, unit.environment
+        "{}/resources/{region}",
+        super::unit_dir(tenant, environment)
     )
 }
 
@@ -208,13 +208,7 @@ fn xrd_api_version(claims: bool) -> &'static str {
 /// Whether any tenant requires a resource Crossplane provides (of a `crossplane` type): then the
 /// control plane is written.
 pub(crate) fn uses_resources(plan: &Plan) -> bool {
-    plan.units.iter().any(|u| {
-        u.resources.iter().any(|r| {
-            r.resources
-                .iter()
-                .any(|resource| resource.objects.is_empty())
-        })
-    })
+    plan.outlines.iter().any(|u| u.crossplane_resources)
 }
 
 /// The v1 XRD (Crossplane 1.x, claims) of a type that ships a v2 one: the cluster-scoped
@@ -276,7 +270,11 @@ fn resources_folder(
     source_map: &SourceMap,
 ) -> Result<Vec<(String, OutputFile)>, String> {
     let tenant_source = &source_map.get(unit.source).name;
-    let mut folder = Folder::new(resources_dir(unit, &regional.region));
+    let mut folder = Folder::new(resources_dir(
+        &unit.tenant,
+        &unit.environment,
+        &regional.region,
+    ));
     for resource in &regional.resources {
         let source = &source_map.get(resource.source).name;
         // Where each parameter was decided: the class, one of its rules, or the request.

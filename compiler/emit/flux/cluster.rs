@@ -14,7 +14,7 @@ use super::{
     FLUX_NAMESPACE, INFRA_CONFIGS, INFRA_CONTROLLERS, INFRA_POLICIES, INFRA_POLICY_TEMPLATES,
     INFRA_TENANCY, KUSTOMIZE_CONTROLLER, addons, meta, repository_path, tenant,
 };
-use crate::lower::{Cluster, DnsRecordRouting, GitOpsSource, Plan, TenantEnvironment};
+use crate::lower::{Cluster, DnsRecordRouting, GitOpsSource, Plan};
 use crate::parse::AddonLayer;
 use crate::source::SourceMap;
 
@@ -215,16 +215,21 @@ pub(super) fn emit(
         folder.add(&kustomization, CROSSPLANE_ENVIRONMENT, source)?;
     }
 
+    // Every unit, lowered or reused: from its outline.
     for unit in plan
-        .units
+        .outlines
         .iter()
         .filter(|u| u.environment == cluster.environment && cluster.tenants.contains(&u.tenant))
     {
         // The tenant's managed resources in this cluster's region: applied by the platform (a
         // tenant cannot change how its databases are provided), after the XRDs and the
         // tenant's namespace. Not `wait`: a database takes longer than a reconcile.
-        if let Some(regional) = unit.resources.iter().find(|r| r.cluster == cluster.name) {
-            let name = format!("{}-resources", tenant::platform_kustomization(unit));
+        if let Some((_, region)) = unit
+            .resource_clusters
+            .iter()
+            .find(|(name, _)| *name == cluster.name)
+        {
+            let name = format!("{}-resources", tenant::platform_kustomization(&unit.tenant));
             // Only data-defined `kubernetes` or `external` types: no control plane to wait for.
             let mut depends_on = if control_plane {
                 after(CONTROL_PLANE)
@@ -234,7 +239,7 @@ pub(super) fn emit(
             if environment.is_some() {
                 depends_on.extend(after(CROSSPLANE_ENVIRONMENT));
             }
-            depends_on.extend(after(&tenant::platform_kustomization(unit)));
+            depends_on.extend(after(&tenant::platform_kustomization(&unit.tenant)));
             let kustomization = Kustomization::new(
                 meta(&name, Some(FLUX_NAMESPACE), labels),
                 KustomizationSpec {
@@ -245,7 +250,11 @@ pub(super) fn emit(
                     source_ref: source_ref(),
                     path: repository_path(
                         gitops,
-                        &crate::emit::crossplane::resources_dir(unit, &regional.region),
+                        &crate::emit::crossplane::resources_dir(
+                            &unit.tenant,
+                            &unit.environment,
+                            region,
+                        ),
                     ),
                     prune: true,
                     wait: false,
@@ -259,10 +268,10 @@ pub(super) fn emit(
             );
             folder.add(&kustomization, &name, source)?;
         }
-        let name = tenant::platform_kustomization(unit);
+        let name = tenant::platform_kustomization(&unit.tenant);
         let patches = match &cluster.dns_routing {
-            Some(routing) if unit.workloads.iter().any(|w| w.ingress.is_some()) => {
-                vec![record_routing(unit, routing)?]
+            Some(routing) if unit.ingress => {
+                vec![record_routing(&unit.tenant, &unit.namespace, routing)?]
             }
             _ => Vec::new(),
         };
@@ -285,7 +294,7 @@ pub(super) fn emit(
                 retry_interval: "2m",
                 timeout: "5m",
                 source_ref: source_ref(),
-                path: repository_path(gitops, &tenant::dir(unit)),
+                path: repository_path(gitops, &tenant::dir(&unit.tenant, &unit.environment)),
                 prune: true,
                 wait: false,
                 health_checks: vec![HealthCheck {
@@ -311,7 +320,11 @@ pub(super) fn emit(
 /// into them: the platform's Kustomization (this cluster's) patches the tenant's Kustomization
 /// as it applies it, and that one patches every Ingress it applies (a strategic merge patch
 /// with a `target`, whose own name kustomize ignores: Flux docs, Kustomization "Patches").
-fn record_routing(unit: &TenantEnvironment, routing: &DnsRecordRouting) -> Result<Patch, String> {
+fn record_routing(
+    tenant: &str,
+    namespace: &str,
+    routing: &DnsRecordRouting,
+) -> Result<Patch, String> {
     const INGRESS: (&str, &str, &str) = ("networking.k8s.io", "v1", "Ingress");
     let annotations: serde_json::Map<String, serde_json::Value> = routing
         .annotations()
@@ -329,7 +342,7 @@ fn record_routing(unit: &TenantEnvironment, routing: &DnsRecordRouting) -> Resul
     let tenant_patch = serde_json::json!({
         "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
         "kind": "Kustomization",
-        "metadata": {"name": unit.tenant, "namespace": unit.namespace},
+        "metadata": {"name": tenant, "namespace": namespace},
         "spec": {"patches": [{
             "patch": text(&ingress_patch)?,
             "target": {"group": INGRESS.0, "version": INGRESS.1, "kind": INGRESS.2},
@@ -341,8 +354,8 @@ fn record_routing(unit: &TenantEnvironment, routing: &DnsRecordRouting) -> Resul
             group: "kustomize.toolkit.fluxcd.io",
             version: "v1",
             kind: "Kustomization",
-            name: Some(unit.tenant.clone()),
-            namespace: Some(unit.namespace.clone()),
+            name: Some(tenant.to_string()),
+            namespace: Some(namespace.to_string()),
         },
     })
 }

@@ -22,13 +22,13 @@ use crate::source::SourceMap;
 use crate::validate::TENANT_RECONCILER;
 
 /// The folder the platform's `tenant-<name>` Kustomization applies.
-pub(super) fn dir(unit: &TenantEnvironment) -> String {
-    format!("{}/flux", unit_dir(unit))
+pub(super) fn dir(tenant: &str, environment: &str) -> String {
+    format!("{}/flux", crate::emit::unit_dir(tenant, environment))
 }
 
 /// The name of the platform's Kustomization for a tenant, in `flux-system`.
-pub(super) fn platform_kustomization(unit: &TenantEnvironment) -> String {
-    format!("tenant-{}", unit.tenant)
+pub(super) fn platform_kustomization(tenant: &str) -> String {
+    format!("tenant-{tenant}")
 }
 
 pub(super) fn emit(
@@ -40,7 +40,7 @@ pub(super) fn emit(
     let namespace = unit.namespace.as_str();
     let mut labels: BTreeMap<String, String> = unit.labels.clone();
     labels.insert(FLUX_TENANT_LABEL.to_string(), unit.tenant.clone());
-    let mut folder = Folder::new(dir(unit));
+    let mut folder = Folder::new(dir(&unit.tenant, &unit.environment));
     folder.trace(Provenance::new(
         Some(unit.document.0),
         &super::super::kubernetes::unit_context(unit, None),
@@ -103,7 +103,7 @@ pub(super) fn emit(
         meta(&unit.tenant, Some(namespace), &labels),
         KustomizationSpec {
             depends_on: vec![Dependency {
-                name: platform_kustomization(unit),
+                name: platform_kustomization(&unit.tenant),
                 namespace: Some(FLUX_NAMESPACE.to_string()),
             }],
             interval: "10m",

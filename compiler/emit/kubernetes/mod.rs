@@ -23,7 +23,7 @@ use crate::source::SourceMap;
 
 /// The folder of a tenant in an environment, relative to the output root.
 pub(super) fn unit_dir(unit: &TenantEnvironment) -> String {
-    format!("tenants/{}/{}", unit.tenant, unit.environment)
+    super::unit_dir(&unit.tenant, &unit.environment)
 }
 
 /// What the objects of a unit (and of one of its services) belong to.
