@@ -139,6 +139,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             a_same_size_edit_with_its_mtime_put_back_is_caught_after_stamps_are_recorded,
         ),
         Trial::test(
+            "cli::a_reuse_cache_of_another_version_is_not_trusted",
+            a_reuse_cache_of_another_version_is_not_trusted,
+        ),
+        Trial::test(
             "cli::a_comment_atop_a_service_requesting_a_terraform_type_reuses_every_folder",
             a_comment_atop_a_service_requesting_a_terraform_type_reuses_every_folder,
         ),
@@ -1709,6 +1713,32 @@ fn a_reused_folder_with_a_file_deleted_or_edited_by_hand_is_restored() -> Result
     }
 }
 
+/// A `.pave/units.json` whose version is not this pave's (fingerprints of another scheme) reuses
+/// nothing, and the next compile records this version's again.
+fn a_reuse_cache_of_another_version_is_not_trusted() -> Result<(), Failed> {
+    let compiled = Compiled::new()?;
+    let expected = compiled.tree();
+    let units_path = compiled.root().join("gitops/.pave/units.json");
+    let text = std::fs::read_to_string(&units_path).map_err(|e| e.to_string())?;
+    let older = text.replacen("\"version\": 2", "\"version\": 1", 1);
+    check(older != text, format!("not version 2: {text}"))?;
+    std::fs::write(&units_path, older).map_err(|e| e.to_string())?;
+    let run = compiled.pave(&["compile", "platform"], &[]);
+    check(
+        run.status == 0 && !run.stderr.contains("tenant folders reused"),
+        format!("an older reuse cache was used: {}", run.stderr),
+    )?;
+    let run = compiled.pave(&["compile", "platform"], &[]);
+    check(
+        run.status == 0 && run.stderr.contains("; 9 of 9 tenant folders reused"),
+        format!("the cache was not recorded again: {}", run.stderr),
+    )?;
+    match crate::support::tree_difference(&expected, &compiled.tree()) {
+        None => Ok(()),
+        Some(difference) => Err(format!("the tree changed:\n{difference}").into()),
+    }
+}
+
 /// Once a compile has recorded the stamps of reused folders' files (only for files older than the
 /// writer's settling time, 2 s), later compiles trust them instead of reading the files: an edit
 /// that keeps the size and puts the modification time back must still be caught (the change time
@@ -1980,7 +2010,7 @@ fn a_planted_manifest_or_units_cache_touches_nothing_outside_the_output_folder()
     let units = out.join(".pave/units.json");
     write(
         &units,
-        r#"{"generator": "pave", "version": 1, "units": {"/etc": {"fingerprint": "x", "files": 0, "bytes": 0}}}"#,
+        r#"{"generator": "pave", "version": 2, "units": {"/etc": {"fingerprint": "x", "files": 0, "bytes": 0}}}"#,
     )?;
     let run = compiled.pave(&["compile", "platform"], &[]);
     check(

@@ -10,9 +10,10 @@
 //!   replayed (their spans are byte ranges in files numbered as the same inputs number them).
 //!   Recorded by every check that ran with its policies, whatever it found, unless it found a bug
 //!   in pave (an `internal` diagnostic, which is not replayed: it may not happen again).
-//! - `units`: each tenant-environment folder's fingerprint (`emit::reuse`, computed from the
-//!   lowered plan: the unit's own plan, the whole shared plan, the policies' digest, the spec
-//!   files' names and pave's build), recorded only by a check whose generated tree had nothing to
+//! - `units`: each tenant-environment folder's fingerprint (`lower::unit`, computed from the
+//!   unit's input before lowering: its tenant's and services' files, the tenants calling it, the
+//!   platform-wide files, the port table, the policies' digest, the spec files' names and pave's
+//!   build; the same fingerprints `pave compile` records in `.pave/units.json`), recorded only by a check whose generated tree had nothing to
 //!   report (no finding of the policies on generated objects, of the wiring check, no unused
 //!   waiver), so that reusing a unit only ever stands for "nothing to report there". A unit whose
 //!   fingerprint is recorded is not generated, nor are its objects evaluated or wired again: the

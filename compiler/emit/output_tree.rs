@@ -190,7 +190,7 @@ fn unread(kind: &str, path: &[&str], key: &str) -> bool {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutputTree {
     pub files: BTreeMap<String, OutputFile>,
-    /// Each tenant-environment folder's fingerprint (see `emit::reuse`); empty when the tree was
+    /// Each tenant-environment folder's fingerprint (see `lower::unit`); empty when the tree was
     /// generated without reuse.
     pub units: BTreeMap<String, String>,
     /// The unit folders not generated, because the tree on disk already holds them as these

@@ -554,9 +554,9 @@ fn autoscaled(kind: WorkloadKind, replicas: Replicas) -> bool {
     kind.is_long_running() && replicas.min() != replicas.max()
 }
 
-/// A span carried for diagnostics only. It hashes to nothing: a unit's reuse fingerprint is of
-/// what is generated, and where a value was written in its spec is not part of that (a reused
-/// unit is not evaluated by the policies, so its spans are never used).
+/// A span carried for diagnostics only (a reused unit is not evaluated by the policies, so its
+/// spans are never used; `unit` fingerprints documents without their spans). It hashes to
+/// nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Origin(pub Span);
 

@@ -9,20 +9,23 @@
 //! [fingerprint](fingerprints) covers the folder when it covers each field of the input; it does,
 //! field by field (the destructuring in [`unit_fingerprint`] names every one):
 //!
-//! - the resolved tenant and services are functions of their spec files' texts, of the
-//!   platform-wide files (Platform, Environments, ResourceTypes, waivers, policies, Score
-//!   overrides, assets, anything else: every file that holds no Tenant or Service document, or
-//!   holds another kind of document too) and of the other services' ports (`${services.*}`,
-//!   Score `service-port`): the unit hashes its tenant's and services' files, the global part
-//!   hashes every platform-wide file and the whole port table;
+//! - the resolved tenant and services are functions of their documents (the typed spec is read
+//!   from the document's tree; spans only place diagnostics), of the platform-wide files
+//!   (Platform, Environments, ResourceTypes, waivers, policies, Score overrides, the files a
+//!   Score workload reads, anything else: every file that holds no Tenant or Service document,
+//!   or holds another kind of document too) and of the other services' ports (`${services.*}`,
+//!   Score `service-port`): the unit hashes its tenant's and services' documents, values without
+//!   spans (a Score workload, whose other parts ride beside its document: its file's text) and
+//!   the file each is in; the global part hashes every platform-wide file and the whole port
+//!   table;
 //! - the other tenants calling its services are hashed as they are (tenant names);
 //! - the values taken from the platform (account, telemetry endpoint, namespace labels, ingress,
 //!   stdlib defaults) are hashed as they are, besides their files being in the global part.
 //!
 //! The global part also holds pave's build (`PAVE_BUILD_ID`), every file's name in order, the
 //! policies' digest (`Policies::digest`: rules, switches, parameters, waivers in force) and
-//! [`SCHEME`]. So an edit of one service's file changes its tenant's units; an edit of a Tenant
-//! its units; a new dependency across tenants the callee's units too (its `called_by_tenants`);
+//! [`SCHEME`]. So an edit of one service's document changes its tenant's units (a comment
+//! nothing); an edit of a Tenant its units; a new dependency across tenants the callee's units too (its `called_by_tenants`);
 //! a port the whole platform's; anything else (a platform file, a file added or renamed, a new
 //! pave) every unit. Never reads files: the texts come from the `SourceMap`.
 
@@ -35,7 +38,8 @@ use super::{
     TenantEnvironment, Workload, add_otlp_env, capsule_label, environment_account, otlp_endpoint,
     owner_role, regional_resources, resource, workload,
 };
-use crate::parse::{IngressSettings, Quota, WorkloadKind};
+use crate::parse::yaml::{Entry, Node, Value};
+use crate::parse::{Document, IngressSettings, Quota, WorkloadKind};
 use crate::resolve::{
     Environment, ResolvedSpec, Service, ServiceInstance, StdLimitRange, StdProbes, Tenant,
 };
@@ -384,23 +388,85 @@ pub(super) fn fingerprints(
         }
     }
     let global = global.0.finalize();
-    // Each unit file's text hashed once (a tenant's file is read by each of its environments).
-    let texts: BTreeMap<FileId, blake3::Hash> = unit_files
-        .into_par_iter()
-        .map(|id| (id, blake3::hash(source_map.get(id).text.as_bytes())))
+    // Each Tenant's and Service's document hashed once (a tenant's services are read by each of
+    // its environments).
+    let tenants: BTreeMap<&str, blake3::Hash> = spec
+        .tenants
+        .par_iter()
+        .map(|(name, tenant)| (name.as_str(), document_hash(&tenant.parsed.doc)))
         .collect();
-    let text = |id: FileId| texts.get(&id).map_or([0; 32], |hash| *hash.as_bytes());
+    let services: BTreeMap<(&str, &str), blake3::Hash> = spec
+        .services
+        .par_iter()
+        .map(|service| {
+            let hash = if service.parsed.spec.score.is_some() {
+                // A Score workload's parts beyond its Service-shaped document (other
+                // containers, files, volumes) are read from the file itself: its whole text.
+                blake3::hash(source_map.get(service.parsed.doc.file).text.as_bytes())
+            } else {
+                document_hash(&service.parsed.doc)
+            };
+            ((service.tenant.as_str(), service.name()), hash)
+        })
+        .collect();
     inputs
         .par_iter()
-        .map(|input| unit_fingerprint(input, global.as_bytes(), &text))
+        .map(|input| unit_fingerprint(input, global.as_bytes(), &tenants, &services))
         .collect()
+}
+
+/// A document's hash: every node's value, without the spans (where a value is written reaches
+/// diagnostics only, and a reused unit has none: a comment atop a file changes nothing).
+fn document_hash(document: &Document) -> blake3::Hash {
+    fn walk(out: &mut Vec<u8>, node: &Node) {
+        // Every field by name: a new one must be decided here.
+        let Node {
+            span: _,
+            value,
+            flow: _,
+        } = node;
+        let bytes = |out: &mut Vec<u8>, tag: u8, bytes: &[u8]| {
+            out.push(tag);
+            out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            out.extend_from_slice(bytes);
+        };
+        match value {
+            Value::Null => out.push(0),
+            Value::Bool(b) => bytes(out, 1, &[u8::from(*b)]),
+            Value::Int(i) => bytes(out, 2, &i.to_le_bytes()),
+            Value::Float(f) => bytes(out, 3, &f.to_bits().to_le_bytes()),
+            Value::String(text) => bytes(out, 4, text.as_bytes()),
+            Value::Seq(items) => {
+                bytes(out, 5, &(items.len() as u64).to_le_bytes());
+                for item in items {
+                    walk(out, item);
+                }
+            }
+            Value::Map(entries) => {
+                bytes(out, 6, &(entries.len() as u64).to_le_bytes());
+                for Entry {
+                    key,
+                    key_span: _,
+                    value,
+                } in entries
+                {
+                    bytes(out, 7, key.as_bytes());
+                    walk(out, value);
+                }
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(4096);
+    walk(&mut out, &document.root);
+    blake3::hash(&out)
 }
 
 /// One unit's fingerprint: every field of its input, each by what decides it.
 fn unit_fingerprint(
     input: &UnitInput<'_>,
     global: &[u8; 32],
-    text: &(impl Fn(FileId) -> [u8; 32] + Sync),
+    tenants: &BTreeMap<&str, blake3::Hash>,
+    services: &BTreeMap<(&str, &str), blake3::Hash>,
 ) -> String {
     let UnitInput {
         tenant,
@@ -408,7 +474,7 @@ fn unit_fingerprint(
         // Its file is platform-wide.
         env: _,
         quota,
-        services,
+        services: unit_services,
         callers,
         account,
         otlp,
@@ -416,16 +482,22 @@ fn unit_fingerprint(
         // In the global part.
         shared: _,
     } = input;
+    let hash = |hash: Option<&blake3::Hash>| hash.map_or([0; 32], |hash| *hash.as_bytes());
     let mut fields = Fields::new();
     fields.field(global);
     fields.field(environment.as_bytes());
     fields.field(tenant.name().as_bytes());
-    fields.field(&text(tenant.parsed.doc.file));
+    fields.field(&hash(tenants.get(tenant.name())));
+    fields.field(&tenant.parsed.doc.file.index().to_le_bytes());
     fields.debug(quota);
-    for (service, callers) in services.iter().zip(callers) {
+    for (service, callers) in unit_services.iter().zip(callers) {
         fields.field(service.tenant.as_bytes());
         fields.field(service.name().as_bytes());
-        fields.field(&text(service.parsed.doc.file));
+        fields.field(&hash(
+            services.get(&(service.tenant.as_str(), service.name())),
+        ));
+        // The file it is in (the headers name it).
+        fields.field(&service.parsed.doc.file.index().to_le_bytes());
         fields.debug(callers);
     }
     fields.debug(&(account, otlp, namespace_labels));

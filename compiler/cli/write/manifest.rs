@@ -1,6 +1,6 @@
 //! The ownership manifest, `.pave/manifest.json`: every file pave generated in an output folder,
 //! with the BLAKE3 hash of its contents; and the reuse cache, `.pave/units.json`: the fingerprint
-//! of every tenant-environment folder as last written (see `emit::reuse`), with its file count,
+//! of every tenant-environment folder as last written (see `lower::unit`), with its file count,
 //! size and file stamps so a folder changed by hand is noticed.
 
 use std::borrow::Cow;
@@ -114,6 +114,10 @@ pub(super) struct UnitRecord {
     pub(super) stamps: Option<String>,
 }
 
+/// The reuse cache's version: changed with what its fingerprints mean (2: of each unit's input,
+/// before lower, `lower::unit::SCHEME`), so an older cache is never trusted.
+const UNITS_VERSION: u32 = 2;
+
 /// The path of the reuse cache, relative to the output folder.
 pub(super) const UNITS_PATH: &str = ".pave/units.json";
 
@@ -126,7 +130,7 @@ impl Units {
             .map_err(|e| fs_diagnostic(root.path(), e))?;
         let units = bytes
             .and_then(|bytes| serde_json::from_slice::<Units>(&bytes).ok())
-            .filter(|units| units.version == VERSION)
+            .filter(|units| units.version == UNITS_VERSION)
             .unwrap_or_default();
         if let Some(problem) = units.units.keys().find_map(|path| state_path_problem(path)) {
             return Err(invalid_state(root.path(), UNITS_PATH, &problem));
@@ -137,7 +141,7 @@ impl Units {
     pub(super) fn new(units: BTreeMap<String, UnitRecord>) -> Units {
         Units {
             generator: "pave".into(),
-            version: VERSION,
+            version: UNITS_VERSION,
             units,
         }
     }
