@@ -67,8 +67,8 @@ pub struct Plan {
     /// How managed resources reach Crossplane, and the types in use.
     pub crossplane: CrossplanePlan,
     /// A digest of everything the policies decide (rules, switches, parameters, waivers in
-    /// force): part of every unit's reuse fingerprint, so that a unit's objects are evaluated
-    /// again whenever the policies change.
+    /// force), as the units' fingerprints took it (`Policies::digest`), so that a unit's objects
+    /// are evaluated again whenever the policies change.
     pub policies: String,
     /// How the tenant folders' objects are split into files (`spec.gitops.layout`).
     pub layout: crate::parse::Layout,
@@ -86,7 +86,7 @@ pub struct Policies {
     /// The context every input shares (`data.pave`: platform, parameters, environments).
     pub context: Json,
     /// A digest of everything the policies decide (rules, switches, parameters, waivers in
-    /// force): see [`Plan::policies`].
+    /// force): part of every unit's fingerprint (see `lower::unit`).
     pub digest: String,
 }
 
@@ -667,7 +667,7 @@ pub fn lower(validated: &ValidatedSpec, policies: &Policies) -> Plan {
 }
 
 /// [`lower`], lowering only the units whose fingerprint `reused` does not accept: `reused`
-/// gets each unit's tenant, environment and fingerprint (see [`unit`]), and says whether the
+/// gets each unit's tenant, environment and fingerprint (see `lower::unit`), and says whether the
 /// unit's folder as an earlier compile wrote it can be kept. Every unit has its outline and
 /// fingerprint in [`Plan::outlines`]; [`Plan::units`] holds the lowered ones.
 pub fn lower_reusing(
