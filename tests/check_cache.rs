@@ -1,14 +1,14 @@
 //! The check cache (`compiler/cache/`, `pipeline::check_reusing`) is sound: on every golden case,
 //! every example and randomised platforms, a check that reuses what an earlier check recorded
 //! reports exactly what a check from scratch (`pipeline::compile`) reports, after edits of every
-//! kind: one service changed, a comment that moves every span, a file renamed, a shared spec
-//! changed, a policy added or changed; and a cache recorded for other inputs is used only where
-//! it still holds (tenant folders, and the answers of the rules on spec documents). After each
-//! of those checks, the same inputs checked again replay what was recorded, and that is what the
-//! check from scratch reports too (unless it had an I/O or internal diagnostic, which is not
-//! recorded). The parse cache and the policy cache ride along: every cached check reads the files
-//! it recorded from the one and the compiled policies from the other (after the edits of a
-//! policy, compiled again and recorded), and a compile through the caches
+//! kind: one service changed, a Score workload's overrides changed, a comment that moves every
+//! span, a file renamed, a shared spec changed, a policy added or changed; and a cache recorded for
+//! other inputs is used only where it still holds (tenant folders, and the answers of the rules on
+//! spec documents). After each of those checks, the same inputs checked again replay what was
+//! recorded, and that is what the check from scratch reports too (unless it had an I/O or internal
+//! diagnostic, which is not recorded). The parse cache and the policy cache ride along: every
+//! cached check reads the files it recorded from the one and the compiled policies from the other
+//! (after the edits of a policy, compiled again and recorded), and a compile through the caches
 //! (`pipeline::check_cached`, as `pave compile` runs) generates the same tree, byte for byte, and
 //! reports the same as one from scratch.
 //!
@@ -387,6 +387,7 @@ fn yaml_files(root: &Path) -> Vec<PathBuf> {
 /// (The error last: no later check gets past parse.)
 const EDITS: [&str; 8] = [
     "service",
+    "score-overrides",
     "comment",
     "rename",
     "shared",
@@ -472,6 +473,32 @@ fn edit(root: &Path, kind: &str, random: &mut fastrand::Rng) -> Result<(), Faile
             "  name: svc-0-0\n  tenant: tenant-0\nspec:\n",
             "  dependsOn: [tenant-1/svc-1-0]\n",
         )?,
+        // A Score workload's overrides file changed (its first value), the workload not: the
+        // Service pave builds from both is not read verbatim from one file, so the rules on
+        // specs key it by its value, not by its file.
+        "score-overrides" => {
+            let overrides = files
+                .iter()
+                .filter(|p| p.to_string_lossy().ends_with(".overrides.yaml"))
+                .collect::<Vec<_>>();
+            if !overrides.is_empty() {
+                let path = overrides[random.usize(..overrides.len())];
+                let text = std::fs::read_to_string(root.join(path)).map_err(io)?;
+                let changed: Vec<String> = text
+                    .lines()
+                    .scan(false, |done, line| {
+                        let edit = !*done && line.contains(": ") && !line.ends_with(':');
+                        *done |= edit;
+                        Some(if edit {
+                            format!("{line}-edited")
+                        } else {
+                            line.to_string()
+                        })
+                    })
+                    .collect();
+                std::fs::write(root.join(path), changed.join("\n") + "\n").map_err(io)?;
+            }
+        }
         // A field no schema knows, in a Service: a file the parse cache holds, now in error.
         "error" => {
             if let Some((path, text)) = pick(random, &|t| t.contains("\nspec:\n")) {
@@ -645,7 +672,7 @@ fn random_platforms() -> Result<(), Failed> {
             let recompiled = checked.policy_cache.is_some();
             let expected = match kind {
                 "policy" | "policy-change" => Some(true),
-                "service" | "comment" | "rename" | "error" => Some(false),
+                "service" | "score-overrides" | "comment" | "rename" | "error" => Some(false),
                 _ => None,
             };
             if expected.is_some_and(|expected| expected != recompiled) {

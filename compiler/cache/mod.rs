@@ -4,7 +4,8 @@
 //!
 //! - `inputs` and `reported`: a BLAKE3 hash of everything a check reads: pave itself
 //!   (`PAVE_BUILD_ID`), the options (today's date, against which waivers expire) and every file of
-//!   the [`SourceMap`] (name, origin, read problem, text) and every skipped link; and what the last
+//!   the [`SourceMap`] (origin, read problem, and the hash of its name and text,
+//!   [`crate::source::SourceFile::hash`]) and every skipped link; and what the last
 //!   check with those inputs reported, its diagnostics as they were, sorted, with their paths.
 //!   The same hash next time means the same check: nothing is parsed, and the diagnostics are
 //!   replayed (their spans are byte ranges in files numbered as the same inputs number them).
@@ -21,7 +22,8 @@
 //!   was found. A platform with waivers in force reuses no unit: whether a waiver is used needs
 //!   every object.
 //! - `specs`: the keys of the spec documents on which the rules on specs found nothing
-//!   (`PolicySet::check_specs_reusing`: a hash of the document, its own context, the rules run on
+//!   (`PolicySet::check_specs_reusing`: a hash of the document (for one read verbatim from its
+//!   file, that file's hash and the document's place in it), its own context, the rules run on
 //!   it, the policies' digest and pave's build); those are not evaluated again. Recorded by every
 //!   check that gets to the rules, whatever else it found: a key stands for one evaluation.
 //!
@@ -122,10 +124,12 @@ pub fn inputs(source_map: &SourceMap, options: &Options) -> String {
     for skipped in source_map.skipped() {
         field(format!("{skipped:?}").as_bytes());
     }
+    // Each file by its hash (its name and text), computed in parallel and kept for parse and the
+    // rules on specs, which key on it too.
+    source_map.hash_files();
     for (_, file) in source_map.files() {
-        field(file.name.as_bytes());
         field(format!("{:?} {:?}", file.origin, file.problem).as_bytes());
-        field(file.text.as_bytes());
+        field(file.hash());
     }
     hasher.finalize().to_hex().to_string()
 }

@@ -17,7 +17,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, SeqAccess, VariantAccess, Visitor,
+};
 
 use crate::parse::yaml::{Entry, Node, Value};
 use crate::source::{FileId, Span};
@@ -30,8 +33,8 @@ pub const MAX_PARSE_CACHE_BYTES: u64 = 1024 * 1024 * 1024;
 /// The layout of `parse.bin`; a different one is ignored.
 const FORMAT: u32 = 1;
 
-/// A file's key: the BLAKE3 hash of its name and text.
-pub type Key = [u8; 32];
+/// A file's key: the BLAKE3 hash of its name and text ([`crate::source::SourceFile::hash`]).
+pub type Key = crate::source::FileHash;
 
 /// The encoded trees of the files that parsed cleanly, by key. `Default` is the empty cache.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -98,108 +101,253 @@ fn header() -> String {
     format!("pave parse cache {FORMAT} {}\n", env!("PAVE_BUILD_ID"))
 }
 
-/// A file's key: its name and text, length-prefixed so no two pairs hash alike.
-pub fn key(name: &str, text: &str) -> Key {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(&(name.len() as u64).to_le_bytes());
-    hasher.update(name.as_bytes());
-    hasher.update(text.as_bytes());
-    *hasher.finalize().as_bytes()
-}
+// A node as stored: its byte range without the file, then whether it is a flow collection, then
+// its value, tagged: 0 null, 1 bool, 2 int, 3 float, 4 string, 5 list of nodes, 6 mapping (a list
+// of entries, each its key, the key's range and its node); postcard writes a struct as its
+// fields in order and an enum as its variant's index then its content. Written from the tree and
+// read straight into it (no intermediate form, which cost a copy of every tree on each warm
+// check).
 
-/// A node as stored: its byte range without the file.
-#[derive(Serialize, Deserialize)]
-struct LeanNode {
-    start: u32,
-    end: u32,
-    flow: bool,
-    value: LeanValue,
-}
+/// Writes a [`Node`] without its file.
+struct Lean<'a>(&'a Node);
 
-#[derive(Serialize, Deserialize)]
-enum LeanValue {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    String(String),
-    Seq(Vec<LeanNode>),
-    Map(Vec<LeanEntry>),
-}
-
-#[derive(Serialize, Deserialize)]
-struct LeanEntry {
-    key: String,
-    key_start: u32,
-    key_end: u32,
-    value: LeanNode,
-}
-
-fn lean(node: &Node) -> LeanNode {
-    LeanNode {
-        start: node.span.start,
-        end: node.span.end,
-        flow: node.flow,
-        value: match &node.value {
-            Value::Null => LeanValue::Null,
-            Value::Bool(b) => LeanValue::Bool(*b),
-            Value::Int(i) => LeanValue::Int(*i),
-            Value::Float(f) => LeanValue::Float(*f),
-            Value::String(s) => LeanValue::String(s.clone()),
-            Value::Seq(items) => LeanValue::Seq(items.iter().map(lean).collect()),
-            Value::Map(entries) => LeanValue::Map(
-                entries
-                    .iter()
-                    .map(|entry| LeanEntry {
-                        key: entry.key.clone(),
-                        key_start: entry.key_span.start,
-                        key_end: entry.key_span.end,
-                        value: lean(&entry.value),
-                    })
-                    .collect(),
-            ),
-        },
+impl Serialize for Lean<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let node = self.0;
+        let mut tuple = serializer.serialize_tuple(4)?;
+        tuple.serialize_element(&node.span.start)?;
+        tuple.serialize_element(&node.span.end)?;
+        tuple.serialize_element(&node.flow)?;
+        tuple.serialize_element(&LeanValue(&node.value))?;
+        tuple.end()
     }
 }
 
-fn node(lean: LeanNode, file: FileId) -> Node {
-    let span = |start: u32, end: u32| Span::new(file, start as usize, end as usize);
-    Node {
-        span: span(lean.start, lean.end),
-        flow: lean.flow,
-        value: match lean.value {
-            LeanValue::Null => Value::Null,
-            LeanValue::Bool(b) => Value::Bool(b),
-            LeanValue::Int(i) => Value::Int(i),
-            LeanValue::Float(f) => Value::Float(f),
-            LeanValue::String(s) => Value::String(s),
-            LeanValue::Seq(items) => Value::Seq(items.into_iter().map(|n| node(n, file)).collect()),
-            LeanValue::Map(entries) => Value::Map(
-                entries
-                    .into_iter()
-                    .map(|entry| Entry {
-                        key: entry.key,
-                        key_span: span(entry.key_start, entry.key_end),
-                        value: node(entry.value, file),
-                    })
-                    .collect(),
-            ),
-        },
+struct LeanValue<'a>(&'a Value);
+
+impl Serialize for LeanValue<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        const NAME: &str = "Value";
+        match self.0 {
+            Value::Null => serializer.serialize_unit_variant(NAME, 0, "Null"),
+            Value::Bool(b) => serializer.serialize_newtype_variant(NAME, 1, "Bool", b),
+            Value::Int(i) => serializer.serialize_newtype_variant(NAME, 2, "Int", i),
+            Value::Float(f) => serializer.serialize_newtype_variant(NAME, 3, "Float", f),
+            Value::String(s) => serializer.serialize_newtype_variant(NAME, 4, "String", s),
+            Value::Seq(items) => {
+                serializer.serialize_newtype_variant(NAME, 5, "Seq", &LeanSeq(items))
+            }
+            Value::Map(entries) => {
+                serializer.serialize_newtype_variant(NAME, 6, "Map", &LeanMap(entries))
+            }
+        }
+    }
+}
+
+struct LeanSeq<'a>(&'a [Node]);
+
+impl Serialize for LeanSeq<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(Lean))
+    }
+}
+
+struct LeanMap<'a>(&'a [Entry]);
+
+impl Serialize for LeanMap<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|entry| {
+            (
+                &entry.key,
+                entry.key_span.start,
+                entry.key_span.end,
+                Lean(&entry.value),
+            )
+        }))
+    }
+}
+
+/// Reads a [`Node`] written by [`Lean`] into `file`.
+#[derive(Clone, Copy)]
+struct NodeSeed {
+    file: FileId,
+}
+
+impl NodeSeed {
+    fn span(self, start: u32, end: u32) -> Span {
+        Span::new(self.file, start as usize, end as usize)
+    }
+}
+
+fn missing<E: de::Error>() -> E {
+    E::custom("a truncated node")
+}
+
+impl<'de> DeserializeSeed<'de> for NodeSeed {
+    type Value = Node;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node, D::Error> {
+        deserializer.deserialize_tuple(4, self)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeSeed {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a node")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let start: u32 = seq.next_element()?.ok_or_else(missing)?;
+        let end: u32 = seq.next_element()?.ok_or_else(missing)?;
+        let flow: bool = seq.next_element()?.ok_or_else(missing)?;
+        let value = seq
+            .next_element_seed(ValueSeed(self))?
+            .ok_or_else(missing)?;
+        Ok(Node {
+            span: self.span(start, end),
+            value,
+            flow,
+        })
+    }
+}
+
+struct ValueSeed(NodeSeed);
+
+impl<'de> DeserializeSeed<'de> for ValueSeed {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        const VARIANTS: &[&str] = &["Null", "Bool", "Int", "Float", "String", "Seq", "Map"];
+        deserializer.deserialize_enum("Value", VARIANTS, self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a value")
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        let (tag, variant): (u32, _) = data.variant()?;
+        Ok(match tag {
+            0 => {
+                variant.unit_variant()?;
+                Value::Null
+            }
+            1 => Value::Bool(variant.newtype_variant()?),
+            2 => Value::Int(variant.newtype_variant()?),
+            3 => Value::Float(variant.newtype_variant()?),
+            4 => Value::String(variant.newtype_variant()?),
+            5 => Value::Seq(variant.newtype_variant_seed(SeqSeed(self.0))?),
+            6 => Value::Map(variant.newtype_variant_seed(MapSeed(self.0))?),
+            _ => return Err(de::Error::custom("an unknown value tag")),
+        })
+    }
+}
+
+struct SeqSeed(NodeSeed);
+
+impl<'de> DeserializeSeed<'de> for SeqSeed {
+    type Value = Vec<Node>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<Node>, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SeqSeed {
+    type Value = Vec<Node>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of nodes")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Node>, A::Error> {
+        // The length is the encoder's; it is bounded by the bytes left, not trusted beyond them.
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(node) = seq.next_element_seed(self.0)? {
+            items.push(node);
+        }
+        Ok(items)
+    }
+}
+
+struct MapSeed(NodeSeed);
+
+impl<'de> DeserializeSeed<'de> for MapSeed {
+    type Value = Vec<Entry>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<Entry>, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MapSeed {
+    type Value = Vec<Entry>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of entries")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Entry>, A::Error> {
+        let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(entry) = seq.next_element_seed(EntrySeed(self.0))? {
+            entries.push(entry);
+        }
+        Ok(entries)
+    }
+}
+
+struct EntrySeed(NodeSeed);
+
+impl<'de> DeserializeSeed<'de> for EntrySeed {
+    type Value = Entry;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Entry, D::Error> {
+        deserializer.deserialize_tuple(4, self)
+    }
+}
+
+impl<'de> Visitor<'de> for EntrySeed {
+    type Value = Entry;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an entry")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Entry, A::Error> {
+        let key: String = seq.next_element()?.ok_or_else(missing)?;
+        let start: u32 = seq.next_element()?.ok_or_else(missing)?;
+        let end: u32 = seq.next_element()?.ok_or_else(missing)?;
+        let value = seq.next_element_seed(self.0)?.ok_or_else(missing)?;
+        Ok(Entry {
+            key,
+            key_span: self.0.span(start, end),
+            value,
+        })
     }
 }
 
 /// A file's documents, encoded.
 pub fn encode(documents: &[Node]) -> Vec<u8> {
-    let lean: Vec<LeanNode> = documents.iter().map(lean).collect();
-    postcard::to_allocvec(&lean).unwrap_or_default()
+    postcard::to_allocvec(&LeanSeq(documents)).unwrap_or_default()
 }
 
 /// A file's documents, decoded into `file`; `None` when the bytes are not an encoding of them.
 /// (Nesting is bounded: only trees the YAML reader accepted, at most 128 deep, are encoded, and
 /// the whole cache is checked against its hash before any entry is decoded.)
 pub fn decode(encoded: &[u8], file: FileId) -> Option<Vec<Node>> {
-    let lean: Vec<LeanNode> = postcard::from_bytes(encoded).ok()?;
-    Some(lean.into_iter().map(|n| node(n, file)).collect())
+    let mut deserializer = postcard::Deserializer::from_bytes(encoded);
+    let nodes = SeqSeed(NodeSeed { file })
+        .deserialize(&mut deserializer)
+        .ok()?;
+    // Trailing bytes are not an encoding of the documents.
+    deserializer.finalize().ok()?.is_empty().then_some(nodes)
 }
 
 #[cfg(test)]
@@ -207,6 +355,11 @@ mod tests {
     use super::*;
 
     const TEXT: &str = "a: 1\nb: [x, {c: 2.5}]\n---\n- true\n- ~\n- \"s\"\n";
+
+    fn key(name: &str, text: &str) -> Key {
+        use crate::source::{Origin, SourceFile};
+        *SourceFile::new(name.into(), text.into(), Origin::User).hash()
+    }
 
     #[test]
     fn a_tree_round_trips_with_its_spans() {

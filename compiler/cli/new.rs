@@ -314,6 +314,7 @@ fn new(
     let parameters = Document {
         file: parameters_file,
         root,
+        verbatim: true,
     };
     let rendered = match render(&template, &parameters, &context) {
         Ok(rendered) => rendered,

@@ -9,6 +9,10 @@ use crate::source::{FileId, Span};
 pub struct Document {
     pub file: FileId,
     pub root: Node,
+    /// Whether `root` is the file's own tree as the YAML reader built it (not one pave built, as
+    /// a Score workload's Service is): then the file's name and text (its
+    /// [`crate::source::SourceFile::hash`]) and the root's place determine the tree.
+    pub verbatim: bool,
 }
 
 impl Document {

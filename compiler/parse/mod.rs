@@ -26,6 +26,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
+use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
 
 pub use addon::{
@@ -64,7 +65,7 @@ pub use waiver::WaiverSpec;
 
 use crate::cache::parse::{Key, ParseCache};
 use crate::diagnostic::{Diagnostic, DiagnosticKind, StageResult, finish};
-use crate::source::{FileId, SourceMap};
+use crate::source::{FileId, SourceFile, SourceMap};
 
 /// The `apiVersion` of every pave spec.
 pub const API_VERSION: &str = "pave.dev/v1alpha1";
@@ -168,20 +169,19 @@ fn parse_recording(
         }
     };
     let mut source_diagnostics = source_problems(source_map);
-    let files: Vec<(FileId, &str, &str)> = source_map
+    let files: Vec<(FileId, &SourceFile)> = source_map
         .files()
         .filter(|(_, file)| {
             file.origin == crate::source::Origin::User
                 && !file.is_policy()
                 && file.problem.is_none()
         })
-        .map(|(id, file)| (id, file.name.as_str(), file.text.as_str()))
         .collect();
     let per_file: Vec<(FileResult, Option<CacheEntry>)> = files
         .par_iter()
-        .map(|&(file, name, text)| match cache {
-            None => (parse_file(schemas, file, name, text), None),
-            Some(cache) => parse_file_reusing(schemas, cache, file, name, text),
+        .map(|&(file, source)| match cache {
+            None => (parse_file(schemas, file, &source.name, &source.text), None),
+            Some(cache) => parse_file_reusing(schemas, cache, file, source),
         })
         .collect();
     let per_file: Vec<FileResult> = per_file
@@ -206,7 +206,10 @@ fn parse_recording(
     let mut saw_platform = false;
     // Files that Score workloads read (`files[].source`) are data, even when they are YAML: what
     // parsing them as specs found is dropped, and they are looked up like the other files.
-    let by_name: BTreeMap<&str, FileId> = files.iter().map(|&(id, name, _)| (name, id)).collect();
+    let by_name: BTreeMap<&str, FileId> = files
+        .iter()
+        .map(|&(id, source)| (source.name.as_str(), id))
+        .collect();
     let data_files: BTreeMap<String, FileId> = per_file
         .iter()
         .flat_map(|result| result.score_sources.iter())
@@ -363,7 +366,11 @@ fn stdlib_documents<'a, T: DeserializeOwned>(
             ));
             continue;
         };
-        let doc = Document { file, root };
+        let doc = Document {
+            file,
+            root,
+            verbatim: true,
+        };
         match serde_json::from_value(doc.root.to_json()) {
             Ok(definition) => out.push((name, doc, definition)),
             Err(error) => diagnostics.push(internal(error.to_string(), doc.head_span())),
@@ -484,10 +491,10 @@ fn parse_file_reusing<'a>(
     schemas: &SchemaSet,
     cache: &'a ParseCache,
     file: FileId,
-    name: &str,
-    text: &str,
+    source: &SourceFile,
 ) -> (FileResult, Option<CacheEntry<'a>>) {
-    let key = crate::cache::parse::key(name, text);
+    let (name, text) = (source.name.as_str(), source.text.as_str());
+    let key = *source.hash();
     let cached = cache
         .get(&key)
         .and_then(|encoded| Some((encoded, crate::cache::parse::decode(encoded, file)?)));
@@ -528,7 +535,11 @@ fn read_documents(
     // from the tree itself; any other is read from its JSON, as the schema saw it.
     let from_tree = diagnostics.is_empty();
     for root in nodes {
-        let doc = Document { file, root };
+        let doc = Document {
+            file,
+            root,
+            verbatim: true,
+        };
         // An overrides file is plain data beside its Score workload: no `apiVersion`, no `kind`.
         let plain = matches!(doc.root.value, yaml::Value::Map(_))
             && doc.root.get("apiVersion").is_none()
@@ -611,10 +622,15 @@ fn typed<T: DeserializeOwned>(
     }
     let head = doc.head_span();
     let read = match json {
-        None => serde_path_to_error::deserialize::<_, Whole<T>>(
-            node_deserializer::NodeDeserializer::root(&doc.root),
-        )
-        .map_err(|error| (error_path(error.path()), error.inner().to_string())),
+        // Read without tracking the path, which costs on every node; only a document that fails
+        // is read again with it, to name the node.
+        None => Whole::<T>::deserialize(node_deserializer::NodeDeserializer::root(&doc.root))
+            .or_else(|_| {
+                serde_path_to_error::deserialize::<_, Whole<T>>(
+                    node_deserializer::NodeDeserializer::root(&doc.root),
+                )
+            })
+            .map_err(|error| (error_path(error.path()), error.inner().to_string())),
         Some(mut json) => {
             if let Some(object) = json.as_object_mut() {
                 object

@@ -184,15 +184,22 @@ enum Frame {
         anchor: usize,
         entries: Vec<Entry>,
         key: Option<(String, Span)>,
-        /// Each key's first span, so a duplicate is found in constant time (a mapping of
-        /// 100,000 keys was quadratic). Only looked up, never iterated: output order is
-        /// `entries`'.
-        seen: KeyIndex,
+        /// Each key's first span once the mapping has [`SMALL_MAP`] entries, so a duplicate is
+        /// found in constant time (a mapping of 100,000 keys was quadratic); a smaller mapping's
+        /// `entries` are scanned instead, which spares most mappings a table and a copy of
+        /// each key. Only looked up, never iterated: output order is `entries`'.
+        seen: Option<KeyIndex>,
+        /// The first merge key's span (a merge key's value is dropped, so it is not in
+        /// `entries`).
+        merge_key: Option<Span>,
     },
 }
 
 /// The keys of a mapping seen so far.
 type KeyIndex = HashMap<String, Span, foldhash::fast::FixedState>;
+
+/// The size from which a mapping's keys are indexed rather than scanned for duplicates.
+const SMALL_MAP: usize = 16;
 
 struct Builder<'t> {
     file: FileId,
@@ -318,7 +325,8 @@ impl Builder<'_> {
                     anchor,
                     entries: Vec::new(),
                     key: None,
-                    seen: KeyIndex::default(),
+                    seen: None,
+                    merge_key: None,
                 },
                 span,
             ),
@@ -397,7 +405,11 @@ impl Builder<'_> {
                 Ok(())
             }
             Some(Frame::Map {
-                entries, key, seen, ..
+                entries,
+                key,
+                seen,
+                merge_key,
+                ..
             }) => match key.take() {
                 None => {
                     let name = match node.value {
@@ -421,7 +433,14 @@ impl Builder<'_> {
                         ));
                     }
                     // Not fatal: the rest of the file is still checked, and the stage fails.
-                    if let Some(&first_span) = seen.get(&name) {
+                    let first_span = if name == "<<" {
+                        let first = *merge_key;
+                        merge_key.get_or_insert(node.span);
+                        first
+                    } else {
+                        first_key_span(entries, seen, &name, node.span)
+                    };
+                    if let Some(first_span) = first_span {
                         self.diagnostics.push(
                             Diagnostic::new(
                                 DiagnosticKind::DuplicateKey { key: name.clone() },
@@ -430,7 +449,6 @@ impl Builder<'_> {
                             .with_related(first_span, "first defined here"),
                         );
                     }
-                    seen.entry(name.clone()).or_insert(node.span);
                     *key = Some((name, node.span));
                     Ok(())
                 }
@@ -446,6 +464,34 @@ impl Builder<'_> {
                 }
             },
         }
+    }
+}
+
+/// The span of the first key `name` of a mapping before this one (at `span`), and records this
+/// one: `entries` are the mapping's entries so far, each key's first span indexed in `seen` once
+/// there are [`SMALL_MAP`] of them.
+fn first_key_span(
+    entries: &[Entry],
+    seen: &mut Option<KeyIndex>,
+    name: &str,
+    span: Span,
+) -> Option<Span> {
+    if seen.is_none() && entries.len() >= SMALL_MAP {
+        let mut index = KeyIndex::default();
+        for entry in entries {
+            index.entry(entry.key.clone()).or_insert(entry.key_span);
+        }
+        *seen = Some(index);
+    }
+    match seen {
+        Some(index) => {
+            let first = index.get(name).copied();
+            if first.is_none() {
+                index.insert(name.to_string(), span);
+            }
+            first
+        }
+        None => entries.iter().find(|e| e.key == name).map(|e| e.key_span),
     }
 }
 
@@ -614,6 +660,41 @@ mod tests {
             DiagnosticKind::DuplicateKey { key: "a".into() }
         );
         assert_eq!(span, Some(10));
+    }
+
+    /// Small mappings are scanned for duplicates and large ones indexed: either way each
+    /// duplicate is reported at itself, with its first occurrence, and a merge key's too.
+    #[test]
+    fn duplicates_are_found_in_small_and_large_mappings_alike() {
+        for size in [1, SMALL_MAP - 1, SMALL_MAP, SMALL_MAP + 1, 3 * SMALL_MAP] {
+            let mut text: String = (0..size).map(|i| format!("k{i}: {i}\n")).collect();
+            let first = text.len();
+            text.push_str("x: 1\n<<: {a: 1}\n");
+            let middle = text.len();
+            text.push_str("x: 2\n<<: {b: 1}\nk0: 3\n");
+            let (_, errors) = parse(&text);
+            let found: Vec<(String, Option<u32>, Option<u32>)> = errors
+                .iter()
+                .filter_map(|e| match &*e.kind {
+                    DiagnosticKind::DuplicateKey { key } => Some((
+                        key.clone(),
+                        e.span.map(|s| s.start),
+                        e.related.first().map(|(s, _)| s.start),
+                    )),
+                    _ => None,
+                })
+                .collect();
+            let at = |offset: usize| Some(u32::try_from(offset).unwrap_or(u32::MAX));
+            assert_eq!(
+                found,
+                vec![
+                    ("x".to_string(), at(middle), at(first)),
+                    ("<<".to_string(), at(middle + 5), at(first + 5)),
+                    ("k0".to_string(), at(middle + 16), at(0)),
+                ],
+                "{size} keys"
+            );
+        }
     }
 
     #[test]

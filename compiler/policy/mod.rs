@@ -773,7 +773,8 @@ impl PolicySet {
     /// with `known`, the keys of this run's documents on which nothing was found. A document's
     /// key (hex BLAKE3) hashes everything its evaluation reads: pave's build, [`Self::digest`]
     /// (every rule's and library's source, the switches, the shared context, the waivers), the
-    /// rules run on it, its own context (file, kind, name, tenant, service) and its value. With
+    /// rules run on it, its own context (file, kind, name, tenant, service) and its value (for a
+    /// document read verbatim, [`Document::verbatim`], its file's hash and its place there). With
     /// waivers in force nothing is skipped or returned: whether a waiver is used needs every
     /// finding.
     pub fn check_specs_reusing(
@@ -805,9 +806,12 @@ impl PolicySet {
                 };
                 let service = (kind == "Service").then_some(name);
                 let file = source_map.get(doc.file).name.as_str();
-                // The document's value is written from its tree, not through JSON (which most
-                // documents, unchanged, never need): the keys of a warm check's 10,000
-                // unchanged documents took 150 ms through `to_json` and its text.
+                // A document read verbatim from its file is named by the file's hash, which the
+                // inputs' hash and parse computed already, and the root's place in it: the same
+                // name and text give the same trees, so the same value at the same place (hashing
+                // every tree again took most of a warm check's rules on specs). A tree pave built
+                // (a Score workload's Service) is written out from its nodes, not through JSON
+                // (which most documents, unchanged, never need).
                 let key = digest.as_ref().map(|digest| {
                     buffer.clear();
                     let mut part = |bytes: &[u8]| {
@@ -826,7 +830,15 @@ impl PolicySet {
                     for &rule in &rules {
                         part(&(rule as u64).to_le_bytes());
                     }
-                    write_value(&doc.root, buffer);
+                    if doc.verbatim {
+                        buffer.push(0);
+                        buffer.extend_from_slice(source_map.get(doc.file).hash());
+                        buffer.extend_from_slice(&doc.root.span.start.to_le_bytes());
+                        buffer.extend_from_slice(&doc.root.span.end.to_le_bytes());
+                    } else {
+                        buffer.push(1);
+                        write_value(&doc.root, buffer);
+                    }
                     blake3::hash(buffer).to_hex().to_string()
                 });
                 Some(SpecInput {

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use super::{
@@ -119,18 +120,27 @@ pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
     for link in links {
         source_map.add_skipped(link);
     }
-    for (name, path) in named {
-        let io = |error| DiscoverError::Io {
-            path: path.clone(),
-            error,
-        };
-        let size = std::fs::metadata(&path).map_err(io)?.len();
-        if size > MAX_SPEC_BYTES {
-            source_map.add(SourceFile::too_large(name, size, Origin::User));
-            continue;
+    // Read and checked in parallel (most of the time is the check of each file's characters),
+    // added in order.
+    let read: Vec<Result<Option<SourceFile>, DiscoverError>> = named
+        .into_par_iter()
+        .map(|(name, path)| {
+            let io = |error| DiscoverError::Io {
+                path: path.clone(),
+                error,
+            };
+            let size = std::fs::metadata(&path).map_err(io)?.len();
+            if size > MAX_SPEC_BYTES {
+                return Ok(Some(SourceFile::too_large(name, size, Origin::User)));
+            }
+            let bytes = std::fs::read(&path).map_err(io)?;
+            Ok(user_file(name, bytes))
+        })
+        .collect();
+    for file in read {
+        if let Some(file) = file? {
+            source_map.add(file);
         }
-        let bytes = std::fs::read(&path).map_err(io)?;
-        add_user_file(&mut source_map, name, bytes);
     }
     add_score_assets(root, &mut source_map)?;
     add_stdlib(&mut source_map);
@@ -307,14 +317,23 @@ fn add_score_assets(root: &Path, source_map: &mut SourceMap) -> Result<(), Disco
 
 /// Adds a user's spec file, unless pave generated it.
 pub(super) fn add_user_file(source_map: &mut SourceMap, name: String, bytes: Vec<u8>) {
+    if let Some(file) = user_file(name, bytes) {
+        source_map.add(file);
+    }
+}
+
+/// A spec file from its bytes, or `None` for a file pave generated.
+fn user_file(name: String, bytes: Vec<u8>) -> Option<SourceFile> {
     if bytes.len() as u64 > MAX_SPEC_BYTES {
-        source_map.add(SourceFile::too_large(
+        Some(SourceFile::too_large(
             name,
             bytes.len() as u64,
             Origin::User,
-        ));
+        ))
     } else if !bytes.starts_with(GENERATED_HEADER.as_bytes()) {
-        source_map.add(SourceFile::from_bytes(name, bytes, Origin::User));
+        Some(SourceFile::from_bytes(name, bytes, Origin::User))
+    } else {
+        None
     }
 }
 

@@ -54,7 +54,12 @@ pub struct SourceFile {
     pub problem: Option<SourceProblem>,
     /// The byte offset of each line's start, computed on first use.
     line_starts: OnceLock<Vec<usize>>,
+    /// [`SourceFile::hash`], computed on first use.
+    hash: OnceLock<FileHash>,
 }
+
+/// A BLAKE3 hash of a file's name and text: see [`SourceFile::hash`].
+pub type FileHash = [u8; 32];
 
 impl SourceFile {
     pub fn new(name: String, text: String, origin: Origin) -> Self {
@@ -64,6 +69,7 @@ impl SourceFile {
             origin,
             problem: None,
             line_starts: OnceLock::new(),
+            hash: OnceLock::new(),
         }
     }
 
@@ -82,6 +88,20 @@ impl SourceFile {
             problem: Some(SourceProblem::TooLarge { size }),
             ..SourceFile::new(name, String::new(), origin)
         }
+    }
+
+    /// A BLAKE3 hash of the file's name and text (length-prefixed, so no two pairs hash alike),
+    /// computed once per run and shared by what keys on a file: the check cache's hash of the
+    /// inputs, the parse cache's key, and the key of a document for the rules on specs. The same
+    /// hash means the same name and text, so the same trees.
+    pub fn hash(&self) -> &FileHash {
+        self.hash.get_or_init(|| {
+            let mut hasher = blake3::Hasher::new();
+            hasher.update(&(self.name.len() as u64).to_le_bytes());
+            hasher.update(self.name.as_bytes());
+            hasher.update(self.text.as_bytes());
+            *hasher.finalize().as_bytes()
+        })
     }
 
     /// Whether the file is a Rego policy (the user's or stdlib's) rather than YAML.
@@ -225,6 +245,14 @@ impl SourceMap {
             .iter()
             .enumerate()
             .map(|(i, file)| (FileId::new(i), file))
+    }
+
+    /// Computes every file's [`SourceFile::hash`], in parallel.
+    pub fn hash_files(&self) {
+        use rayon::prelude::*;
+        self.files.par_iter().for_each(|file| {
+            file.hash();
+        });
     }
 
     /// Paths among the specs that were not read, sorted by name; `parse` reports them.

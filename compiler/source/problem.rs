@@ -83,9 +83,7 @@ pub(super) fn decode(bytes: Vec<u8>) -> (String, Option<SourceProblem>) {
 fn decode_raw(bytes: Vec<u8>) -> (String, Option<SourceProblem>) {
     match String::from_utf8(bytes) {
         Ok(text) => {
-            let problem = text
-                .char_indices()
-                .find(|&(_, c)| !is_yaml_printable(c))
+            let problem = first_unprintable(&text)
                 .map(|(offset, character)| SourceProblem::ControlCharacter { offset, character });
             // UTF-16 text of ASCII characters is valid UTF-8 with a zero byte every other byte.
             let problem = match problem {
@@ -112,6 +110,27 @@ fn decode_raw(bytes: Vec<u8>) -> (String, Option<SourceProblem>) {
             let text = String::from_utf8_lossy(&bytes).into_owned();
             (text, Some(SourceProblem::NotUtf8 { offset, encoding }))
         }
+    }
+}
+
+/// The first character YAML does not allow, with its offset. Printable ASCII, nearly all of a
+/// spec, is passed over byte by byte; only the other bytes are decoded and checked as characters
+/// (a character by character scan of every file was most of reading a large platform).
+fn first_unprintable(text: &str) -> Option<(usize, char)> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    loop {
+        let at = from
+            + bytes
+                .get(from..)?
+                .iter()
+                .position(|&b| !matches!(b, b'\t' | b'\n' | b'\r' | b' '..=b'~'))?;
+        // Every byte before `at` is ASCII or ends a character checked below, so `at` starts one.
+        let character = text.get(at..)?.chars().next()?;
+        if !is_yaml_printable(character) {
+            return Some((at, character));
+        }
+        from = at + character.len_utf8();
     }
 }
 
@@ -185,6 +204,29 @@ mod tests {
         let (text, problem) = decode(b"a: \x00\nb: caf\xe9\n".to_vec());
         let offset = problem.map_or(usize::MAX, SourceProblem::offset);
         assert_eq!(text.get(offset..), Some("\u{FFFD}\n"));
+    }
+
+    /// The byte-wise scan finds what a scan of every character finds, on ASCII, other text and
+    /// each kind of character YAML refuses, anywhere.
+    #[test]
+    fn the_first_unprintable_character_is_found_as_a_character_scan_finds_it() {
+        let by_character = |text: &str| text.char_indices().find(|&(_, c)| !is_yaml_printable(c));
+        let bad = [
+            '\0', '\u{1B}', '\u{7F}', '\u{80}', '\u{9F}', '\u{FFFE}', '\u{FFFF}',
+        ];
+        for tail in ["", "café ✓ 𝄞 \u{85}\u{A0}", "\t\r\n"] {
+            assert_eq!(first_unprintable(tail), by_character(tail));
+            for bad in bad {
+                for text in [
+                    format!("{bad}{tail}"),
+                    format!("a: é{bad}{tail}"),
+                    format!("{tail}{bad}x{bad}"),
+                ] {
+                    assert_eq!(first_unprintable(&text), by_character(&text), "{text:?}");
+                    assert!(first_unprintable(&text).is_some(), "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]

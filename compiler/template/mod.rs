@@ -80,7 +80,11 @@ pub fn load(source_map: &SourceMap, file: FileId) -> Result<Template, Vec<Diagno
             Some(Span::new(file, 0, 0)),
         )]);
     };
-    let doc = Document { file, root };
+    let doc = Document {
+        file,
+        root,
+        verbatim: true,
+    };
     let json = doc.root.to_json();
     let mut problems = Vec::new();
     let mut text = |path: &[&str]| -> String {

@@ -255,6 +255,7 @@ mod tests {
             let doc = Document {
                 file: FileId::new(0),
                 root,
+                verbatim: true,
             };
             let json = doc.root.to_json();
             out.extend(

@@ -173,6 +173,7 @@ pub fn translate<'a>(
         doc: Document {
             file: score.file,
             root,
+            verbatim: false,
         },
         metadata: Metadata {
             name,
