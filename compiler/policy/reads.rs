@@ -1588,8 +1588,9 @@ mod tests {
                     (to_value(&service), to_value_masked(&service, mask)),
                     (to_value(&deployment), to_value_masked(&deployment, mask)),
                 ] {
+                    assert!(whole.is_ok() && masked.is_ok(), "{package}");
                     let (Ok(whole), Ok(masked)) = (whole, masked) else {
-                        panic!("{package}: a conversion failed");
+                        continue;
                     };
                     let (mut a, mut b) = (Vec::new(), Vec::new());
                     reads.view(&whole, &context, &mut a);
