@@ -36,7 +36,145 @@ impl ser::Error for Error {
 
 /// `value` as the policy engine's value, shaped as its JSON would be.
 pub(crate) fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, Error> {
-    value.serialize(Serializer)
+    value.serialize(Serializer { mask: None })
+}
+
+/// What of an object to convert (see [`to_value_masked`]): all of a subtree, or some of its
+/// fields.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mask {
+    /// All of it.
+    Full,
+    /// An object's or array's members: each named key by its mask, else every key or element
+    /// by `any`; with `keys`, an object's other keys too, each with a null value (a key set is
+    /// read). An array keeps every element (its length is read), null where `any` is `None`.
+    Fields {
+        children: BTreeMap<String, Mask>,
+        any: Option<Box<Mask>>,
+        keys: bool,
+    },
+}
+
+impl Mask {
+    /// The mask of every key or element, nothing converted below.
+    pub fn empty() -> Mask {
+        Mask::Fields {
+            children: BTreeMap::new(),
+            any: None,
+            keys: false,
+        }
+    }
+
+    /// All of the subtree at `path` (`None` steps: any key or element).
+    pub fn path(path: &[Option<&str>]) -> Mask {
+        match path.split_first() {
+            None => Mask::Full,
+            Some((step, rest)) => {
+                let below = Mask::path(rest);
+                match step {
+                    Some(key) => Mask::Fields {
+                        children: BTreeMap::from([((*key).to_string(), below)]),
+                        any: None,
+                        keys: false,
+                    },
+                    None => Mask::Fields {
+                        children: BTreeMap::new(),
+                        any: Some(Box::new(below)),
+                        keys: false,
+                    },
+                }
+            }
+        }
+    }
+
+    /// What either mask converts.
+    pub fn union(&self, other: &Mask) -> Mask {
+        let (
+            Mask::Fields {
+                children: a,
+                any: a_any,
+                keys: a_keys,
+            },
+            Mask::Fields {
+                children: b,
+                any: b_any,
+                keys: b_keys,
+            },
+        ) = (self, other)
+        else {
+            return Mask::Full;
+        };
+        // A key one mask names and the other reaches through `any` gets both.
+        let either = |x: Option<&Mask>, y: Option<&Mask>| match (x, y) {
+            (Some(x), Some(y)) => Some(x.union(y)),
+            (Some(only), None) | (None, Some(only)) => Some(only.clone()),
+            (None, None) => None,
+        };
+        let children = a
+            .keys()
+            .chain(b.keys())
+            .filter_map(|key| {
+                let x = a.get(key).or(a_any.as_deref());
+                let y = b.get(key).or(b_any.as_deref());
+                Some((key.clone(), either(x, y)?))
+            })
+            .collect();
+        Mask::Fields {
+            children,
+            any: either(a_any.as_deref(), b_any.as_deref()).map(Box::new),
+            keys: *a_keys || *b_keys,
+        }
+    }
+}
+
+/// `value` as the policy engine's value, with only what `mask` asks for: the same value as
+/// [`to_value`]'s wherever `mask` reaches, and nothing else built. A rule's view of an object
+/// (`policy/reads.rs`) reads no more than the mask the policies derive from it, so it is the
+/// same from either value, and an object whose answers are all known is never converted whole.
+pub(crate) fn to_value_masked<T: Serialize + ?Sized>(
+    value: &T,
+    mask: &Mask,
+) -> Result<Value, Error> {
+    value.serialize(Serializer { mask: Some(mask) })
+}
+
+/// What becomes of a member under a mask.
+enum Member<'m> {
+    /// Converted, with this mask (`None`: whole).
+    Convert(Option<&'m Mask>),
+    /// Only its presence counts: a null stands for it.
+    Placeholder,
+    /// Left out.
+    Skip,
+}
+
+/// The member `key` of an object under `mask`.
+fn member<'m>(mask: Option<&'m Mask>, key: &str) -> Member<'m> {
+    match mask {
+        None | Some(Mask::Full) => Member::Convert(None),
+        Some(Mask::Fields {
+            children,
+            any,
+            keys,
+        }) => match children.get(key).or(any.as_deref()) {
+            Some(Mask::Full) => Member::Convert(None),
+            Some(mask) => Member::Convert(Some(mask)),
+            None if *keys => Member::Placeholder,
+            None => Member::Skip,
+        },
+    }
+}
+
+/// An element of an array under `mask`.
+fn element(mask: Option<&Mask>) -> Member<'_> {
+    match mask {
+        None | Some(Mask::Full) => Member::Convert(None),
+        Some(Mask::Fields { any, .. }) => match any.as_deref() {
+            Some(Mask::Full) => Member::Convert(None),
+            Some(mask) => Member::Convert(Some(mask)),
+            None => Member::Placeholder,
+        },
+    }
 }
 
 std::thread_local! {
@@ -80,18 +218,25 @@ fn float(v: f64) -> Result<Value, Error> {
     }
 }
 
-struct Serializer;
+/// Converts what `mask` asks for (`None`: everything).
+#[derive(Clone, Copy)]
+struct Serializer<'m> {
+    mask: Option<&'m Mask>,
+}
 
-impl ser::Serializer for Serializer {
+/// The whole of a value.
+const WHOLE: Serializer<'static> = Serializer { mask: None };
+
+impl<'m> ser::Serializer for Serializer<'m> {
     type Ok = Value;
     type Error = Error;
-    type SerializeSeq = Seq;
-    type SerializeTuple = Seq;
-    type SerializeTupleStruct = Seq;
-    type SerializeTupleVariant = Seq;
-    type SerializeMap = Map;
-    type SerializeStruct = Map;
-    type SerializeStructVariant = Map;
+    type SerializeSeq = Seq<'m>;
+    type SerializeTuple = Seq<'m>;
+    type SerializeTupleStruct = Seq<'m>;
+    type SerializeTupleVariant = Seq<'m>;
+    type SerializeMap = Map<'m>;
+    type SerializeStruct = Map<'m>;
+    type SerializeStructVariant = Map<'m>;
 
     fn serialize_bool(self, v: bool) -> Result<Value, Error> {
         Ok(Value::from(v))
@@ -179,18 +324,20 @@ impl ser::Serializer for Serializer {
         name: &'static str,
         value: &T,
     ) -> Result<Value, Error> {
-        Ok(variant(name, value.serialize(Serializer)?))
+        // A variant is converted whole under any mask: a superset of what the mask asks for.
+        Ok(variant(name, value.serialize(WHOLE)?))
     }
-    fn serialize_seq(self, len: Option<usize>) -> Result<Seq, Error> {
+    fn serialize_seq(self, len: Option<usize>) -> Result<Seq<'m>, Error> {
         Ok(Seq {
             items: Vec::with_capacity(len.unwrap_or(0)),
             variant: None,
+            mask: self.mask,
         })
     }
-    fn serialize_tuple(self, len: usize) -> Result<Seq, Error> {
+    fn serialize_tuple(self, len: usize) -> Result<Seq<'m>, Error> {
         self.serialize_seq(Some(len))
     }
-    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<Seq, Error> {
+    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<Seq<'m>, Error> {
         self.serialize_seq(Some(len))
     }
     fn serialize_tuple_variant(
@@ -199,20 +346,22 @@ impl ser::Serializer for Serializer {
         _index: u32,
         name: &'static str,
         len: usize,
-    ) -> Result<Seq, Error> {
+    ) -> Result<Seq<'m>, Error> {
         Ok(Seq {
             items: Vec::with_capacity(len),
             variant: Some(name),
+            mask: None,
         })
     }
-    fn serialize_map(self, len: Option<usize>) -> Result<Map, Error> {
+    fn serialize_map(self, len: Option<usize>) -> Result<Map<'m>, Error> {
         Ok(Map {
             entries: Vec::with_capacity(len.unwrap_or(0)),
             key: None,
             variant: None,
+            mask: self.mask,
         })
     }
-    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Map, Error> {
+    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Map<'m>, Error> {
         self.serialize_map(Some(len))
     }
     fn serialize_struct_variant(
@@ -221,24 +370,31 @@ impl ser::Serializer for Serializer {
         _index: u32,
         name: &'static str,
         len: usize,
-    ) -> Result<Map, Error> {
+    ) -> Result<Map<'m>, Error> {
         Ok(Map {
             entries: Vec::with_capacity(len),
             key: None,
             variant: Some(name),
+            mask: None,
         })
     }
 }
 
-struct Seq {
+struct Seq<'m> {
     items: Vec<Value>,
     /// The variant, for a tuple variant.
     variant: Option<&'static str>,
+    /// What of each element to convert (`None`: all).
+    mask: Option<&'m Mask>,
 }
 
-impl Seq {
+impl Seq<'_> {
     fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.items.push(value.serialize(Serializer)?);
+        let item = match element(self.mask) {
+            Member::Convert(mask) => value.serialize(Serializer { mask })?,
+            Member::Placeholder | Member::Skip => Value::Null,
+        };
+        self.items.push(item);
         Ok(())
     }
     fn finish(self) -> Value {
@@ -253,7 +409,7 @@ impl Seq {
 /// serde's four sequence traits, each adding one element.
 macro_rules! sequence {
     ($($trait:ident::$method:ident),*) => {$(
-        impl ser::$trait for Seq {
+        impl ser::$trait for Seq<'_> {
             type Ok = Value;
             type Error = Error;
             fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
@@ -273,15 +429,34 @@ sequence!(
     SerializeTupleVariant::serialize_field
 );
 
-struct Map {
+struct Map<'m> {
     entries: Vec<(Value, Value)>,
-    /// A map key waiting for its value.
-    key: Option<Value>,
+    /// A map key waiting for its value, and what becomes of the value.
+    key: Option<(Value, Member<'m>)>,
     /// The variant, for a struct variant.
     variant: Option<&'static str>,
+    /// What of each member to convert (`None`: all).
+    mask: Option<&'m Mask>,
 }
 
-impl Map {
+impl<'m> Map<'m> {
+    fn add<T: Serialize + ?Sized>(
+        &mut self,
+        key: Value,
+        member: Member<'m>,
+        value: &T,
+    ) -> Result<(), Error> {
+        match member {
+            Member::Convert(mask) => {
+                self.entries
+                    .push((key, value.serialize(Serializer { mask })?));
+            }
+            Member::Placeholder => self.entries.push((key, Value::Null)),
+            Member::Skip => {}
+        }
+        Ok(())
+    }
+
     fn finish(self) -> Value {
         let map = object(self.entries);
         match self.variant {
@@ -291,28 +466,27 @@ impl Map {
     }
 }
 
-impl ser::SerializeMap for Map {
+impl ser::SerializeMap for Map<'_> {
     type Ok = Value;
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
         let text = crate::emit::yaml::key_text(key).map_err(|e| Error(e.to_string()))?;
-        self.key = Some(string(&text));
+        self.key = Some((string(&text), member(self.mask, &text)));
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let key = self
+        let (key, member) = self
             .key
             .take()
             .ok_or_else(|| Error("a map value without its key".into()))?;
-        self.entries.push((key, value.serialize(Serializer)?));
-        Ok(())
+        self.add(key, member, value)
     }
     fn end(self) -> Result<Value, Error> {
         Ok(self.finish())
     }
 }
 
-impl ser::SerializeStruct for Map {
+impl ser::SerializeStruct for Map<'_> {
     type Ok = Value;
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(
@@ -320,15 +494,18 @@ impl ser::SerializeStruct for Map {
         name: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        self.entries.push((key(name), value.serialize(Serializer)?));
-        Ok(())
+        let member = member(self.mask, name);
+        if matches!(member, Member::Skip) {
+            return Ok(());
+        }
+        self.add(key(name), member, value)
     }
     fn end(self) -> Result<Value, Error> {
         Ok(self.finish())
     }
 }
 
-impl ser::SerializeStructVariant for Map {
+impl ser::SerializeStructVariant for Map<'_> {
     type Ok = Value;
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(

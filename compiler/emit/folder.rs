@@ -100,13 +100,27 @@ impl<'a> Folder<'a> {
         } else {
             String::new()
         };
+        self.provenance.api_version = api_version.to_string();
+        self.provenance.kind = kind.to_string();
         // One conversion serves both: the policy engine's value, and the wiring check's JSON made
         // from it (see `output_tree::for_wiring`).
-        let wanted = self
+        let mut wanted = self
             .checker
             .filter(|checker| checker.check.wants(api_version, kind))
             .is_some();
         let read = super::output_tree::wiring_reads(kind, &self.dir);
+        // An object only the checks read: converted whole only if their answers on it are not
+        // known already, from the part of it they read.
+        if wanted
+            && !read
+            && let Some(checker) = self.checker
+            && let Some(mask) = checker.check.mask(api_version, kind)
+        {
+            let masked = super::engine_value::to_value_masked(object, mask)
+                .map_err(|e| format!("converting `{file_name}` for the checks: {e}"))?;
+            let path = format!("{}/{file_name}", self.dir);
+            wanted = !checker.check.answered(&path, &self.provenance, &masked);
+        }
         let value = if wanted || read {
             Some(
                 super::engine_value::to_value(object)
@@ -131,8 +145,6 @@ impl<'a> Folder<'a> {
             };
             self.objects.push((file, document, value));
         }
-        self.provenance.api_version = api_version.to_string();
-        self.provenance.kind = kind.to_string();
         let document = OutputDocument {
             provenance: self.provenance.clone(),
             object: json,

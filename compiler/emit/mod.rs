@@ -17,6 +17,7 @@ mod provenance;
 pub mod terraform;
 pub mod yaml;
 
+pub use engine_value::Mask;
 pub use output_tree::{OutputDocument, OutputFile, OutputTree, wiring_reads};
 pub use provenance::{ObjectContext, Provenance};
 
@@ -38,6 +39,13 @@ use crate::source::SourceMap;
 pub trait ObjectCheck: Sync {
     /// Whether the check reads objects of this kind (`apiVersion` as written).
     fn wants(&self, api_version: &str, kind: &str) -> bool;
+    /// What of an object of this kind decides whether the check can tell at once that it
+    /// finds nothing on it ([`ObjectCheck::answered`]), if it can tell from part of it.
+    fn mask(&self, api_version: &str, kind: &str) -> Option<&Mask>;
+    /// Whether the check is known to find nothing on the object at `path`, from `masked`, the
+    /// object converted through [`ObjectCheck::mask`]: if so, it is not converted whole nor
+    /// given to [`ObjectCheck::check_folder`].
+    fn answered(&self, path: &str, provenance: &Provenance, masked: &regorus::Value) -> bool;
     /// Evaluates one folder's objects that it wants: (path, file, the object's provenance, the
     /// object's value).
     fn check_folder(

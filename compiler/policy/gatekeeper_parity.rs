@@ -536,7 +536,7 @@ impl PolicySet {
         }
         let mut input = self.generated_input(
             path,
-            file,
+            &file.source,
             provenance,
             super::Target::Kubernetes,
             regorus::Value::from(object.clone()),

@@ -91,6 +91,10 @@ pub struct PolicySet {
     /// it finds nothing on any object with the same view, and is not evaluated on it again.
     /// The views are BLAKE3 hashes already: the set hashes them with foldhash, not SipHash.
     known_empty: Mutex<HashSet<[u8; 32], foldhash::fast::FixedState>>,
+    /// By rule set (as [`PolicySet::object_rules`] returns them), the mask of what an object
+    /// needs converted for their views (`ObjectCheck::mask`), when every rule's reads are known
+    /// and none reads `data.pave.related`; built on first need.
+    masks: OnceLock<BTreeMap<Vec<usize>, Option<crate::emit::Mask>>>,
     /// Whether answers are reused (off to compare against evaluating everything).
     memoise: bool,
     /// How many rule evaluations on generated objects were skipped, and how many run.
@@ -508,6 +512,7 @@ pub fn load_reusing(
         used: Mutex::default(),
         reads: Vec::new(),
         known_empty: Mutex::default(),
+        masks: OnceLock::new(),
         memoise: true,
         memo_counts: Mutex::default(),
     };
@@ -1010,8 +1015,15 @@ impl PolicySet {
                         }
                         let object = document(&values, i);
                         let provenance = file.provenance(i);
-                        let input = self
-                            .generated_input(path, file, provenance, target, object, rules, guards);
+                        let input = self.generated_input(
+                            path,
+                            &file.source,
+                            provenance,
+                            target,
+                            object,
+                            rules,
+                            guards,
+                        );
                         diagnostics.extend(self.evaluate_one(worker, input));
                     }
                     diagnostics
@@ -1030,7 +1042,7 @@ impl PolicySet {
     fn generated_input<'a>(
         &'a self,
         path: &str,
-        file: &'a crate::emit::OutputFile,
+        source: &str,
         provenance: &'a Provenance,
         target: Target,
         object: regorus::Value,
@@ -1097,7 +1109,7 @@ impl PolicySet {
             context,
             place: Place::Generated {
                 provenance,
-                fallback: self.heads.get(&file.source).copied(),
+                fallback: self.heads.get(source).copied(),
             },
             owner: Owner {
                 tenant: ctx.tenant.as_deref(),
@@ -1315,6 +1327,42 @@ impl PolicySet {
             .collect()
     }
 
+    /// The mask of each rule set on Kubernetes objects (see [`PolicySet::masks`]): what the
+    /// rules' views read, and what [`PolicySet::generated_input`] reads of the object.
+    fn object_masks(&self) -> BTreeMap<Vec<usize>, Option<crate::emit::Mask>> {
+        use crate::emit::Mask;
+        let context: [&[Option<&str>]; 5] = [
+            &[Some("apiVersion")],
+            &[Some("kind")],
+            &[Some("metadata"), Some("name")],
+            &[Some("metadata"), Some("namespace")],
+            &[
+                Some("spec"),
+                Some("template"),
+                Some("metadata"),
+                Some("labels"),
+            ],
+        ];
+        let sets = self
+            .kind_rules
+            .values()
+            .flat_map(BTreeMap::values)
+            .chain([&self.other_kind_rules]);
+        sets.map(|set| {
+            let mask = set.iter().try_fold(Mask::empty(), |mask, &i| {
+                let reads = self.reads.get(i)?.as_ref()?;
+                Some(mask.union(&reads.object_mask()?))
+            });
+            let mask = mask.map(|mask| {
+                context
+                    .iter()
+                    .fold(mask, |mask, path| mask.union(&Mask::path(path)))
+            });
+            (set.clone(), mask)
+        })
+        .collect()
+    }
+
     /// Records the views of the rules that were evaluated and found nothing.
     fn remember_empty(
         &self,
@@ -1471,6 +1519,49 @@ impl crate::emit::ObjectCheck for PolicySet {
         is_guard(kind) || !self.object_rules(api_version, kind).is_empty()
     }
 
+    fn mask(&self, api_version: &str, kind: &str) -> Option<&crate::emit::Mask> {
+        // A guard is read whole for `related`; without the program, nothing is reused.
+        if is_guard(kind) || !self.memoise || self.programs.is_none() {
+            return None;
+        }
+        let rules = self.object_rules(api_version, kind);
+        if rules.is_empty() {
+            return None;
+        }
+        self.masks
+            .get_or_init(|| self.object_masks())
+            .get(rules)?
+            .as_ref()
+    }
+
+    fn answered(&self, path: &str, provenance: &Provenance, masked: &regorus::Value) -> bool {
+        let rules = self.object_rules(&provenance.api_version, &provenance.kind);
+        if rules.is_empty() || self.programs.is_none() {
+            return false;
+        }
+        // Without the folder's guards: no rule with a mask reads `related`.
+        let input = self.generated_input(
+            path,
+            "",
+            provenance,
+            Target::Kubernetes,
+            masked.clone(),
+            rules.to_vec(),
+            &Guards::default(),
+        );
+        let views = self.views(&input.rules, &input.object, &input.context);
+        let known = match self.known_empty.lock() {
+            Ok(known) => views
+                .iter()
+                .all(|view| view.is_some_and(|v| known.contains(&v))),
+            Err(_) => false,
+        };
+        if known && let Ok(mut counts) = self.memo_counts.lock() {
+            counts.0 += views.len() as u64;
+        }
+        known
+    }
+
     fn check_folder(
         &self,
         objects: Vec<(&str, &crate::emit::OutputFile, &Provenance, regorus::Value)>,
@@ -1491,7 +1582,7 @@ impl crate::emit::ObjectCheck for PolicySet {
             let rules = rules.to_vec();
             let input = self.generated_input(
                 path,
-                file,
+                &file.source,
                 provenance,
                 Target::Kubernetes,
                 object,

@@ -24,6 +24,8 @@ use regorus::unstable::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::emit::Mask;
+
 /// Where a read starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub(super) enum Root {
@@ -1133,6 +1135,69 @@ impl Reads {
     }
 }
 
+impl Reads {
+    /// What of an object [`Reads::view`] reads, as a mask for converting it
+    /// ([`crate::emit::engine_value::to_value_masked`]): the view of the masked value is the
+    /// view of the whole. `None` when the view reads `data.pave.related` (which emit does not
+    /// know while it converts an object: it depends on the folder's other objects), or reads
+    /// the context whole or by its key set.
+    pub(super) fn object_mask(&self) -> Option<Mask> {
+        let context_ok = |context: &Node| {
+            context.marks.is_empty()
+                && context.any.is_none()
+                && !context.children.contains_key("related")
+        };
+        if !context_ok(&self.context) {
+            return None;
+        }
+        let mut mask = self.input.mask();
+        for (guard, input, context) in &self.guarded {
+            if !context_ok(context) {
+                return None;
+            }
+            mask = mask.union(&input.mask());
+            for (root, steps) in guard {
+                match root {
+                    // `not_empty` follows the path: all of what it reaches, to be sure.
+                    Root::Input => {
+                        let path: Vec<Option<&str>> = steps
+                            .iter()
+                            .map(|step| match step {
+                                Step::Key(key) => Some(key.as_str()),
+                                Step::Any => None,
+                            })
+                            .collect();
+                        mask = mask.union(&Mask::path(&path));
+                    }
+                    Root::Context => match steps.first() {
+                        Some(Step::Key(key)) if key != "related" => {}
+                        _ => return None,
+                    },
+                }
+            }
+        }
+        Some(mask)
+    }
+}
+
+impl Node {
+    /// What [`view`] reads of a value at this node, as a mask.
+    fn mask(&self) -> Mask {
+        if self.marks.contains(&Mark::Whole) || self.marks.contains(&Mark::Present) {
+            return Mask::Full;
+        }
+        Mask::Fields {
+            children: self
+                .children
+                .iter()
+                .map(|(key, child)| (key.clone(), child.mask()))
+                .collect(),
+            any: self.any.as_ref().map(|any| Box::new(any.mask())),
+            keys: self.marks.contains(&Mark::Keys) || self.any.is_some(),
+        }
+    }
+}
+
 /// Whether the value at `steps` may have elements: false only when it is absent or an empty
 /// collection (a step through any key may reach a non-empty one).
 fn not_empty(value: &Value, steps: &[Step]) -> bool {
@@ -1450,5 +1515,95 @@ mod tests {
         );
         assert!(a.is_some());
         assert_ne!(a, b);
+    }
+
+    /// Every Kubernetes rule among the stdlib's and `extra`, with its reads.
+    fn all_reads(extra: &[(&str, &str)]) -> Vec<(String, Reads)> {
+        let sources: Vec<(&str, &str)> = STDLIB
+            .iter()
+            .filter(|(p, _)| p.starts_with(STDLIB_POLICIES))
+            .map(|(p, t)| (*p, *t))
+            .chain(extra.iter().copied())
+            .collect();
+        let Some(modules) = Modules::parse(sources.iter().copied()) else {
+            return Vec::new();
+        };
+        sources
+            .iter()
+            .filter_map(|(_, text)| {
+                let package = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("package "))?
+                    .trim();
+                Some((package.to_string(), modules.reads(package)?))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_view_of_the_masked_object_is_the_view_of_the_whole() {
+        use crate::emit::engine_value::{to_value, to_value_masked};
+        use k8s_openapi::api::apps::v1::Deployment;
+        use k8s_openapi::api::core::v1::Service;
+
+        // Rules that read a key set, iterate every key and element, and guard on a collection.
+        let keys = "package custom.keys\nimport rego.v1\ndeny contains \"x\" if {\n\tcount(input.metadata.labels) > 2\n\tsome port in input.spec.ports\n\tport.port == 22\n}\n";
+        let every = "package custom.every\nimport rego.v1\ndeny contains msg if {\n\tsome key, value in input.metadata.annotations\n\tstartswith(value, \"x\")\n\tmsg := sprintf(\"%v\", [key])\n}\n";
+        let guarded = "package custom.guarded\nimport rego.v1\ndeny contains \"x\" if {\n\tsome c in input.spec.template.spec.containers\n\tc.name == input.metadata.name\n}\n";
+        let extra = [
+            ("keys.rego", keys),
+            ("every.rego", every),
+            ("guarded.rego", guarded),
+        ];
+        let all = all_reads(&extra);
+        assert!(all.len() >= 14, "{} rules analysed", all.len());
+        let service: Service = serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "web", "namespace": "shop-prod",
+                "labels": {"app": "web", "tier": "front", "team": "a"},
+                "annotations": {"a": "xyz", "b": "no"}},
+            "spec": {"type": "LoadBalancer", "selector": {"app": "web"},
+                "ports": [{"name": "http", "port": 80, "targetPort": 8080}, {"port": 22}]}
+        }))
+        .unwrap_or_default();
+        let deployment: Deployment = serde_json::from_value(deployment(
+            "web",
+            "registry.example.com/web:1.0",
+            json!({"requests": {"cpu": "1"}, "limits": {"memory": "1Gi"}}),
+        ))
+        .unwrap_or_default();
+        assert!(service.spec.is_some() && deployment.spec.is_some());
+        let context = Value::from(json!({"tier": "production", "file": "a.yaml",
+            "declared": {"publicIngress": [{"namespace": "shop-prod", "service": "web"}]}}));
+        let mut union = Mask::empty();
+        let mut masked_rules = 0;
+        for (package, reads) in &all {
+            let Some(mask) = reads.object_mask() else {
+                continue;
+            };
+            masked_rules += 1;
+            union = union.union(&mask);
+            for mask in [&mask, &union] {
+                for (whole, masked) in [
+                    (to_value(&service), to_value_masked(&service, mask)),
+                    (to_value(&deployment), to_value_masked(&deployment, mask)),
+                ] {
+                    assert!(whole.is_ok() && masked.is_ok(), "{package}");
+                    let (Ok(whole), Ok(masked)) = (whole, masked) else {
+                        continue;
+                    };
+                    let (mut a, mut b) = (Vec::new(), Vec::new());
+                    reads.view(&whole, &context, &mut a);
+                    reads.view(&masked, &context, &mut b);
+                    assert_eq!(a, b, "{package}");
+                }
+            }
+        }
+        assert!(masked_rules >= 10, "{masked_rules} rules with a mask");
+        // The mask leaves out what no rule reads.
+        assert_ne!(
+            to_value_masked(&service, &union).ok(),
+            to_value(&service).ok()
+        );
     }
 }
