@@ -104,7 +104,7 @@ fn names_at<'v>(
             }
         }
         Json::Object(map) => {
-            if let Some(child) = map.get(*first) {
+            if let Some(child) = map.get(first) {
                 names_at(child, rest, format!("{pointer}/{}", escape(first)), found);
             }
         }
