@@ -220,6 +220,7 @@ impl<'a> Folder<'a> {
             String::new()
         };
         let json = serde_json::to_value(&kustomization)
+            .map(super::Json::from)
             .map_err(|e| format!("converting a kustomization.yaml for the wiring check: {e}"))?;
         let document = OutputDocument {
             provenance: self.provenance.clone(),

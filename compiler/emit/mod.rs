@@ -10,6 +10,7 @@ pub(crate) mod engine_value;
 pub(crate) mod flux;
 mod folder;
 mod gatekeeper;
+mod json;
 pub(crate) mod kubernetes;
 mod output_tree;
 pub mod port;
@@ -18,6 +19,7 @@ pub mod terraform;
 pub mod yaml;
 
 pub use engine_value::Mask;
+pub use json::{Json, JsonObject};
 pub use output_tree::{OutputDocument, OutputFile, OutputTree, wiring_reads};
 pub use provenance::{ObjectContext, Provenance};
 

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Provenance;
+use super::json::{Json, JsonObject};
 
 /// One generated file: one object, several (a workload's, as a multi-document YAML stream), or a
 /// file that is not Kubernetes objects (Terraform JSON, a catalog).
@@ -25,11 +26,11 @@ pub struct OutputFile {
 pub struct OutputDocument {
     /// The spec nodes the object came from, for policy and wiring diagnostics.
     pub provenance: Provenance,
-    /// The object as JSON, converted from the typed object as it was generated, for the wiring
-    /// check (only of the kinds it reads, [`wiring_reads`], and without the fields it never
+    /// The object as compact JSON ([`Json`]), converted from the typed object as it was
+    /// generated, for the wiring check (only of the kinds it reads, [`wiring_reads`], and without the fields it never
     /// reads, [`for_wiring`]), so that it does not parse the written YAML back. Dropped once the
     /// check has run.
-    pub object: Option<std::sync::Arc<serde_json::Value>>,
+    pub object: Option<std::sync::Arc<Json>>,
 }
 
 impl OutputFile {
@@ -99,7 +100,7 @@ const UNREAD_CONTAINER_FIELDS: [&str; 10] = [
 ];
 
 /// `object` (of `kind`, as the policy engine's value, [`super::engine_value::to_value`]) as the
-/// wiring check keeps it, as JSON: without what no check reads ([`unread`]), which is never
+/// wiring check keeps it, as compact JSON sharing the engine value's strings ([`Json`]): without what no check reads ([`unread`]), which is never
 /// built. List items are never removed, so every pointer the check reports stays that of the
 /// object as written. Keys come in sorted order (the engine's), not the type's field order: no
 /// check depends on the order of an object's keys.
@@ -107,37 +108,33 @@ const UNREAD_CONTAINER_FIELDS: [&str; 10] = [
 /// Converting the engine's value, which the policies need anyway, rather than serialising the
 /// typed object a second time halved the cost of keeping a Deployment for the check (the
 /// serialisation built the whole object, then the unread half was removed).
-pub(crate) fn for_wiring(kind: &str, object: &regorus::Value) -> serde_json::Value {
+pub(crate) fn for_wiring(kind: &str, object: &regorus::Value) -> Json {
     let mut path = Vec::new();
     to_json(kind, object, &mut path)
 }
 
 /// `value` as JSON, at `path` (the keys from the object's root) of an object of `kind`.
-fn to_json<'v>(
-    kind: &str,
-    value: &'v regorus::Value,
-    path: &mut Vec<&'v str>,
-) -> serde_json::Value {
+fn to_json<'v>(kind: &str, value: &'v regorus::Value, path: &mut Vec<&'v str>) -> Json {
     use regorus::Value;
-    use serde_json::Value as Json;
     match value {
         Value::Null | Value::Undefined => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
-        Value::String(s) => Json::String(s.to_string()),
+        // Shared with the engine's value (its keys are interned: one copy for the whole tree).
+        Value::String(s) => Json::String(s.clone()),
         // An integral number as an integer (as the engine reads the written text), else a float;
         // beyond 64 bits, as the engine's own serializer writes it.
         Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-            (Some(n), _, _) => Json::from(n),
-            (None, Some(n), _) => Json::from(n),
+            (Some(n), _, _) => Json::Number(n.into()),
+            (None, Some(n), _) => Json::Number(n.into()),
             (None, None, Some(f)) if !n.is_integer() => {
                 serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number)
             }
-            _ => serde_json::to_value(value).unwrap_or(Json::Null),
+            _ => serde_json::to_value(value).map_or(Json::Null, Json::from),
         },
         Value::Array(items) => Json::Array(items.iter().map(|v| to_json(kind, v, path)).collect()),
         Value::Set(items) => Json::Array(items.iter().map(|v| to_json(kind, v, path)).collect()),
         Value::Object(entries) => {
-            let mut map = serde_json::Map::with_capacity(entries.len());
+            let mut map = Vec::with_capacity(entries.len());
             for (key, value) in entries.iter_sorted() {
                 let Value::String(key) = key else {
                     continue;
@@ -148,9 +145,9 @@ fn to_json<'v>(
                 path.push(key);
                 let value = to_json(kind, value, path);
                 path.pop();
-                map.insert(key.to_string(), value);
+                map.push((key.clone(), value));
             }
-            Json::Object(map)
+            Json::Object(JsonObject::new(map))
         }
     }
 }
@@ -233,7 +230,10 @@ mod tests {
 
     /// `object` kept for the wiring check, through the policy engine's value as emit does.
     fn kept(kind: &str, object: &serde_json::Value) -> serde_json::Value {
-        for_wiring(kind, &to_value(object).unwrap_or(regorus::Value::Null))
+        serde_json::Value::from(&for_wiring(
+            kind,
+            &to_value(object).unwrap_or(regorus::Value::Null),
+        ))
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value as Json;
+use crate::emit::Json;
 
 use super::Report;
 use super::index::{Index, items};

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use serde_json::Value as Json;
+use crate::emit::Json;
 
 use super::Report;
 use super::index::{Index, Scope, join};
@@ -186,7 +186,7 @@ mod tests {
             {"kind": "Group", "name": "shop-engineers", "clusterRoles": ["edit"]},
             {"name": "no-kind"},
         ]);
-        let subjects = subjects(Some(&list));
+        let subjects = subjects(Some(&Json::from(list)));
         assert_eq!(subjects.len(), 2);
         assert!(subjects.contains(&(
             "ServiceAccount".to_string(),

@@ -6,7 +6,7 @@
 //! ServiceAccount (named by that runtime config) with a Pod Identity association in the
 //! cluster's Terraform.
 
-use serde_json::Value as Json;
+use crate::emit::Json;
 
 use super::Report;
 use super::index::{Index, Object, Scope};

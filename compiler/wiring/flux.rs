@@ -7,7 +7,7 @@
 //! /helm/helmreleases): a reference's `namespace` defaults to the referring object's; `path` is
 //! relative to the source's root (here the repository, whose `spec.gitops.path` holds the tree).
 
-use serde_json::Value as Json;
+use crate::emit::Json;
 
 use super::index::{Index, join};
 use super::{Facts, Report};

@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value as Json;
+use crate::emit::Json;
 
 use super::index::{Index, Scope};
 use super::{Facts, Report};
@@ -105,11 +105,11 @@ fn roles(index: &Index<'_>, files: &[usize]) -> Vec<(String, String, String)> {
         .map(|(address, role)| {
             let name = role.get("name").and_then(Json::as_str).unwrap_or_default();
             let trust = match role.get("assume_role_policy") {
-                Some(Json::String(text)) => text.clone(),
+                Some(Json::String(text)) => text.to_string(),
                 Some(other) => other.to_string(),
                 None => String::new(),
             };
-            (address.clone(), name.to_string(), trust)
+            (address.to_string(), name.to_string(), trust)
         })
         .collect()
 }

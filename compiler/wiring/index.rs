@@ -4,8 +4,8 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use crate::emit::Json;
 use rayon::prelude::*;
-use serde_json::Value as Json;
 
 use crate::emit::{OutputFile, OutputTree, Provenance};
 use crate::parse::yaml::parse_yaml;
@@ -447,9 +447,9 @@ fn parse<'t>(path: &'t str, file: &'t OutputFile) -> Vec<Object<'t>> {
             .filter_map(|(i, document)| Some((i, Cow::Borrowed(document.object.as_deref()?))))
             .collect()
     } else if path.ends_with(".tf.json") {
-        serde_json::from_str(&file.contents)
+        serde_json::from_str::<serde_json::Value>(&file.contents)
             .into_iter()
-            .map(|value| (0, Cow::Owned(value)))
+            .map(|value| (0, Cow::Owned(Json::from(value))))
             .collect()
     } else if path.ends_with(".yaml") || path.ends_with(".yml") {
         let (nodes, _) = parse_yaml(FileId::new(0), &file.contents);
@@ -457,7 +457,7 @@ fn parse<'t>(path: &'t str, file: &'t OutputFile) -> Vec<Object<'t>> {
             .iter()
             .enumerate()
             .filter(|&(i, _)| read(i))
-            .map(|(i, node)| (i, Cow::Owned(node.to_json())))
+            .map(|(i, node)| (i, Cow::Owned(Json::from(node.to_json()))))
             .collect()
     } else {
         Vec::new()

@@ -12,7 +12,7 @@
 //! and each namespace's Pod Security level against the pods pave writes into it.
 //!
 //! In: the [`OutputTree`] (each object of a kind the check reads, as emit converted it from the
-//! policies' engine value, without what no check here reads: a workload's pod template metadata
+//! policies' engine value to a compact `emit::Json`, without what no check here reads: a workload's pod template metadata
 //! and what its containers run, labels but a Namespace's, annotations but a ServiceAccount's and
 //! a StorageClass's; `emit::output_tree::for_wiring`;
 //! Terraform JSON parsed) and the [`Facts`] of the

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value as Json;
+use crate::emit::Json;
 
 use super::index::{Index, items};
 use super::{Facts, Report};
@@ -152,7 +152,7 @@ impl Cloud {
                 })
                 .filter_map(Json::as_object)
                 .flatten()
-                .map(|(name, block)| (name.clone(), block.clone()))
+                .map(|(name, block)| (name.to_string(), block.clone()))
                 .collect()
         };
         let text = |block: &Json, field: &str| -> String {
@@ -168,7 +168,7 @@ impl Cloud {
                 .and_then(Json::as_object)
                 .into_iter()
                 .flatten()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .filter_map(|(k, v)| Some((k.to_string(), v.as_str()?.to_string())))
                 .collect()
         };
         let roles: BTreeMap<String, String> = blocks("aws_iam_role")

@@ -3,7 +3,7 @@
 //! a PersistentVolumeClaim or `volumeClaimTemplates` entry, an Ingress host's certificate
 //! and DNS zone, and a cert-manager Certificate's issuer.
 
-use serde_json::Value as Json;
+use crate::emit::Json;
 
 use super::Report;
 use super::index::{Index, Object, Scope, items};

@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value as Json;
+use crate::emit::Json;
 
 use super::index::{Index, items};
 use super::{Facts, Report};

@@ -5,7 +5,7 @@
 //! chart's pods would resolve it: a chart's `existingSecret` left pointing at nothing is a pod
 //! stuck in `CreateContainerConfigError`, and with `wait: true` the whole layer with it.
 
-use serde_json::Value as Json;
+use crate::emit::Json;
 
 use super::index::{Index, Object};
 use super::{Facts, Report};
@@ -104,7 +104,7 @@ fn names_at<'v>(
             }
         }
         Json::Object(map) => {
-            if let Some(child) = map.get(*first) {
+            if let Some(child) = map.get(first) {
                 names_at(child, rest, format!("{pointer}/{}", escape(first)), found);
             }
         }
@@ -123,10 +123,11 @@ fn names_at<'v>(
 mod tests {
     use super::*;
 
-    fn names(values: &Json, pattern: &str) -> Vec<(String, String)> {
+    fn names(values: &serde_json::Value, pattern: &str) -> Vec<(String, String)> {
         let segments: Vec<&str> = pattern.split('.').collect();
         let mut found = Vec::new();
-        names_at(values, &segments, String::new(), &mut found);
+        let values = Json::from(values);
+        names_at(&values, &segments, String::new(), &mut found);
         found
             .into_iter()
             .map(|(pointer, name)| (pointer, name.to_string()))
