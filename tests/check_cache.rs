@@ -467,12 +467,18 @@ fn edit(root: &Path, kind: &str, random: &mut fastrand::Rng) -> Result<(), Faile
             "  network:\n    allowFrom: [tenant-0]\n",
         )?,
         // A service of `tenant-0` calls one of `tenant-1`: only `tenant-0`'s file changes, and
-        // `tenant-1`'s folders must admit the caller's namespace.
-        "depends-across" => edit_document(
-            root,
-            "  name: svc-0-0\n  tenant: tenant-0\nspec:\n",
-            "  dependsOn: [tenant-1/svc-1-0]\n",
-        )?,
+        // `tenant-1`'s folders must admit the caller's namespace. (A platform of one tenant has
+        // no such service: the edit would only be an unknown reference, so it is not made.)
+        "depends-across" => {
+            let callee = |t: &str| t.contains("  name: svc-1-0\n  tenant: tenant-1\nspec:\n");
+            if texts.iter().any(|(_, text)| callee(text)) {
+                edit_document(
+                    root,
+                    "  name: svc-0-0\n  tenant: tenant-0\nspec:\n",
+                    "  dependsOn: [tenant-1/svc-1-0]\n",
+                )?;
+            }
+        }
         // A Score workload's overrides file changed (its first value), the workload not: the
         // Service pave builds from both is not read verbatim from one file, so the rules on
         // specs key it by its value, not by its file.
