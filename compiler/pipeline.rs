@@ -307,7 +307,7 @@ pub fn check_reusing(
     // What the rules found nothing on stays true whatever the tree had; the units only when the
     // tree had nothing to report.
     let units = if tree_clean && options.evaluate_policies {
-        tree.units.clone()
+        tree.reusable_units()
     } else {
         cache.units.clone()
     };
@@ -389,8 +389,10 @@ pub fn compile(
 ///
 /// A reused unit's objects are not generated, so not evaluated: that is sound because the
 /// policies are part of every unit's fingerprint (`Policies::digest`), so a unit is reused only
-/// when neither its input nor the policies changed since the compile that wrote it passed them.
-/// Only `unused-waiver` needs every object, and is left out when a unit is reused.
+/// when neither its input nor the policies changed since the compile that wrote it passed them
+/// with nothing to say: the units the policies found something on, and those of tenants with
+/// waivers, are marked [`OutputTree::unreusable`] and generated again by the next run, so a
+/// recompile reports every warning and unused waiver a compile from scratch does.
 pub fn generate(
     validated: ValidatedSpec,
     policies: &PolicySet,
@@ -446,9 +448,9 @@ pub fn generate(
         let findings = timings.time("policy", || policies.check_tree(&tree));
         // Policy findings on specs and on the tree, and the earlier warnings, reported together.
         warnings.extend(findings);
-        if tree.reused.is_empty() {
-            warnings.extend(policies.unused_waivers());
-        }
+        // Every object a waiver may cover was evaluated: no folder of a tenant with waivers is
+        // ever reused (`ObjectCheck::evaluates_every_time`).
+        warnings.extend(policies.unused_waivers());
         // Whether the tree is deployable as a whole: its errors stop the write like policy errors.
         let broken = timings.time("wiring", || crate::wiring::check(&tree, &facts, source_map));
         warnings.extend(broken);

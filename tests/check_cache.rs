@@ -209,7 +209,7 @@ struct Written {
 /// Compiles `root` reusing what `previous` wrote, as `pave compile` does: the units whose
 /// fingerprint is unchanged are neither lowered nor emitted, and their folders' files stay as
 /// `previous` has them. `None` when the compile fails (nothing is written then).
-fn recompiled(root: &Path, previous: &Written) -> Result<Option<Written>, Failed> {
+fn recompiled(root: &Path, previous: &Written) -> Result<Recompiled, Failed> {
     let source_map = read(root)?;
     let options = Options {
         contents: true,
@@ -228,10 +228,14 @@ fn recompiled(root: &Path, previous: &Written) -> Result<Option<Written>, Failed
                 &mut timings,
             )
         });
-    let Ok(compilation) = compilation else {
-        return Ok(None);
+    let compilation = match compilation {
+        Ok(compilation) => compilation,
+        Err(diagnostics) => return Ok(Err(format!("{diagnostics:#?}"))),
     };
+    let warnings = format!("{:#?}", compilation.warnings);
     let tree = compilation.tree;
+    // As the writer records them.
+    let units = tree.reusable_units();
     let mut files: BTreeMap<String, String> = tree
         .files
         .into_iter()
@@ -248,11 +252,11 @@ fn recompiled(root: &Path, previous: &Written) -> Result<Option<Written>, Failed
             }
         }
     }
-    Ok(Some(Written {
-        files,
-        units: tree.units,
-    }))
+    Ok(Ok((Written { files, units }, warnings)))
 }
+
+/// What [`recompiled`] wrote and reported (`Err`: what it reported, having written nothing).
+type Recompiled = Result<(Written, String), String>;
 
 /// Recompiles `root` over `previous` and compares the files with a compile from scratch; returns
 /// what is written after it (`previous` when the compile failed), and how many units it reused.
@@ -267,17 +271,36 @@ fn compare_recompile(
         ..options()
     };
     let reference = compile(&source_map, &options, &mut Timings::default()).map(|compilation| {
-        compilation
+        let files = compilation
             .tree
             .files
             .into_iter()
             .map(|(path, file)| (path, file.contents))
-            .collect::<BTreeMap<String, String>>()
+            .collect::<BTreeMap<String, String>>();
+        (files, format!("{:#?}", compilation.warnings))
     });
     let written = recompiled(root, previous)?;
     match (reference, written) {
-        (Err(_), None) => Ok((previous.clone(), 0)),
-        (Ok(reference), Some(written)) => {
+        (Err(reference), Err(reported)) => {
+            let reference = format!("{reference:#?}");
+            if reported != reference {
+                return Err(format!(
+                    "{}, after {step}: the recompile reported\n{reported}\nfrom scratch\n{reference}",
+                    root.display()
+                )
+                .into());
+            }
+            Ok((previous.clone(), 0))
+        }
+        (Ok((reference, reference_warnings)), Ok((written, warnings))) => {
+            // Every warning again, those on the objects of reused folders included.
+            if warnings != reference_warnings {
+                return Err(format!(
+                    "{}, after {step}: the recompile warned\n{warnings}\nfrom scratch\n{reference_warnings}",
+                    root.display()
+                )
+                .into());
+            }
             if written.files != reference {
                 let differ: Vec<&String> = reference
                     .keys()
@@ -305,7 +328,7 @@ fn compare_recompile(
             } else {
                 "failed"
             },
-            if written.is_some() {
+            if written.is_ok() {
                 "compiled"
             } else {
                 "failed"
@@ -400,8 +423,11 @@ const EDITS: [&str; 9] = [
 /// The edits on random platforms, in this order: first those of one tenant's specs that change
 /// another's folders or the platform's (a resource shared by two services; a tenant's consent,
 /// then a dependency on it from another tenant), each leaving other tenants' folders to reuse
-/// while the cluster folders are generated again; then every edit of [`EDITS`].
-const PLATFORM_EDITS: [&str; 11] = [
+/// while the cluster folders are generated again; then every edit of [`EDITS`], with, once the
+/// probe rule warns on every Deployment (`policy`), a comment that changes no fingerprint (the
+/// recompile must warn again on the folders it could have reused), a waiver of the probe for
+/// `tenant-0`, and the comment again (the waiver must be found used).
+const PLATFORM_EDITS: [&str; 14] = [
     "resource",
     "consent",
     "depends-across",
@@ -411,6 +437,9 @@ const PLATFORM_EDITS: [&str; 11] = [
     "shared",
     "tenant",
     "policy",
+    "comment-services",
+    "waiver",
+    "comment-services",
     "policy-change",
     "error",
 ];
@@ -505,6 +534,20 @@ fn edit(root: &Path, kind: &str, random: &mut fastrand::Rng) -> Result<(), Faile
                 std::fs::write(root.join(path), changed.join("\n") + "\n").map_err(io)?;
             }
         }
+        // A comment atop a file of Services: no unit's fingerprint changes (a recompile reuses
+        // every folder it may).
+        "comment-services" => {
+            if let Some((path, text)) = pick(random, &|t| t.contains("kind: Service")) {
+                std::fs::write(root.join(path), format!("# a comment\n{text}")).map_err(io)?;
+            }
+        }
+        // A waiver of the probe rule (`policy`) for `tenant-0`: its findings waived, and its
+        // folders evaluated on every run for the waiver to be known used.
+        "waiver" => std::fs::write(
+            root.join("policies/zz-cache-probe-waiver.yaml"),
+            "apiVersion: pave.dev/v1alpha1\nkind: Waiver\nmetadata: {name: probe}\nspec:\n  rule: zz-cache-probe\n  tenant: tenant-0\n  reason: The cache test's probe.\n  expires: 2026-12-01\n",
+        )
+        .map_err(io)?,
         // A field no schema knows, in a Service: a file the parse cache holds, now in error.
         "error" => {
             if let Some((path, text)) = pick(random, &|t| t.contains("\nspec:\n")) {
@@ -678,7 +721,8 @@ fn random_platforms() -> Result<(), Failed> {
             let recompiled = checked.policy_cache.is_some();
             let expected = match kind {
                 "policy" | "policy-change" => Some(true),
-                "service" | "score-overrides" | "comment" | "rename" | "error" => Some(false),
+                "service" | "score-overrides" | "comment" | "comment-services" | "rename"
+                | "error" => Some(false),
                 _ => None,
             };
             if expected.is_some_and(|expected| expected != recompiled) {

@@ -135,6 +135,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             a_reused_folder_with_a_file_deleted_or_edited_by_hand_is_restored,
         ),
         Trial::test(
+            "cli::a_recompile_reports_the_warnings_and_waivers_of_the_folders_it_could_reuse",
+            a_recompile_reports_the_warnings_and_waivers_of_the_folders_it_could_reuse,
+        ),
+        Trial::test(
             "cli::a_same_size_edit_with_its_mtime_put_back_is_caught_after_stamps_are_recorded",
             a_same_size_edit_with_its_mtime_put_back_is_caught_after_stamps_are_recorded,
         ),
@@ -1713,6 +1717,81 @@ fn a_reused_folder_with_a_file_deleted_or_edited_by_hand_is_restored() -> Result
     }
 }
 
+/// What a compile reports is what a compile from scratch reports, whatever it reuses: a warning
+/// the policies find on a tenant folder's objects (which does not stop the write) is reported by
+/// the next compile too, that folder being generated again though its inputs did not change; and
+/// a tenant whose findings a waiver covers has its folders evaluated on every compile, so the
+/// waiver is never reported unused while it is used.
+fn a_recompile_reports_the_warnings_and_waivers_of_the_folders_it_could_reuse() -> Result<(), Failed>
+{
+    let compiled = Compiled::new()?;
+    let policies = compiled.root().join("policies");
+    std::fs::write(
+        policies.join("zz-probe.rego"),
+        "# METADATA\n# title: Probe\n# description: Warns on backend's production Deployments.\n# custom:\n#   id: zz-probe\n#   severity: warn\n#   input: kubernetes\n#   kinds: [apps/Deployment]\npackage zz.probe\n\nimport rego.v1\n\nwarn contains {\"msg\": \"probed\", \"path\": [\"metadata\"]} if {\n\tinput.metadata.namespace == \"backend-prod\"\n}\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let codes = |run: &crate::support::Run| -> Result<Vec<String>, Failed> {
+        check(run.status == 0, run.stderr.clone())?;
+        let json: serde_json::Value =
+            serde_json::from_str(&run.stdout).map_err(|e| format!("{e}: {}", run.stdout))?;
+        Ok(json["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| d["code"].as_str().unwrap_or_default().to_string())
+            .collect())
+    };
+    let compile = || compiled.pave(&["compile", "platform", "--output", "json"], &[]);
+    let first = compile();
+    let warned = codes(&first)?;
+    check(
+        warned.iter().filter(|code| *code == "zz-probe").count() >= 2,
+        format!("the probe found nothing: {warned:?}"),
+    )?;
+    let again = compile();
+    check(
+        codes(&again)? == warned,
+        format!(
+            "the recompile reported {:?}, not {warned:?}",
+            codes(&again)?
+        ),
+    )?;
+    // backend's production folder, on whose objects the probe warned, is generated again.
+    check(
+        again.stderr.contains("; 8 of 9 tenant folders reused"),
+        format!("expected all but backend/prod reused: {}", again.stderr),
+    )?;
+    std::fs::write(
+        policies.join("zz-probe-waiver.yaml"),
+        "apiVersion: pave.dev/v1alpha1\nkind: Waiver\nmetadata: {name: probe}\nspec:\n  rule: zz-probe\n  tenant: backend\n  reason: The test's probe.\n  expires: 2099-01-01\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let waived = codes(&compile())?;
+    check(
+        !waived
+            .iter()
+            .any(|code| code == "zz-probe" || code == "unused-waiver"),
+        format!("the waiver did not cover the probe's findings: {waived:?}"),
+    )?;
+    let again = compile();
+    check(
+        codes(&again)? == waived,
+        format!(
+            "the recompile reported {:?}, not {waived:?}",
+            codes(&again)?
+        ),
+    )?;
+    // backend's three folders are evaluated for the waiver to be known used.
+    check(
+        again.stderr.contains("; 6 of 9 tenant folders reused"),
+        format!(
+            "expected all but backend's folders reused: {}",
+            again.stderr
+        ),
+    )
+}
+
 /// A `.pave/units.json` whose version is not this pave's (fingerprints of another scheme) reuses
 /// nothing, and the next compile records this version's again.
 fn a_reuse_cache_of_another_version_is_not_trusted() -> Result<(), Failed> {
@@ -1720,8 +1799,8 @@ fn a_reuse_cache_of_another_version_is_not_trusted() -> Result<(), Failed> {
     let expected = compiled.tree();
     let units_path = compiled.root().join("gitops/.pave/units.json");
     let text = std::fs::read_to_string(&units_path).map_err(|e| e.to_string())?;
-    let older = text.replacen("\"version\": 2", "\"version\": 1", 1);
-    check(older != text, format!("not version 2: {text}"))?;
+    let older = text.replacen("\"version\": 3", "\"version\": 2", 1);
+    check(older != text, format!("not version 3: {text}"))?;
     std::fs::write(&units_path, older).map_err(|e| e.to_string())?;
     let run = compiled.pave(&["compile", "platform"], &[]);
     check(
@@ -2010,7 +2089,7 @@ fn a_planted_manifest_or_units_cache_touches_nothing_outside_the_output_folder()
     let units = out.join(".pave/units.json");
     write(
         &units,
-        r#"{"generator": "pave", "version": 2, "units": {"/etc": {"fingerprint": "x", "files": 0, "bytes": 0}}}"#,
+        r#"{"generator": "pave", "version": 3, "units": {"/etc": {"fingerprint": "x", "files": 0, "bytes": 0}}}"#,
     )?;
     let run = compiled.pave(&["compile", "platform"], &[]);
     check(

@@ -252,6 +252,10 @@ impl<'a> Folder<'a> {
                     Ok(mut all) => all.extend(findings),
                     Err(poisoned) => poisoned.into_inner().extend(findings),
                 }
+                match checker.flagged.lock() {
+                    Ok(mut flagged) => flagged.insert(self.dir.clone()),
+                    Err(poisoned) => poisoned.into_inner().insert(self.dir.clone()),
+                };
             }
         }
         Ok(self.files)

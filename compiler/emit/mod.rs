@@ -29,7 +29,8 @@ pub fn unit_dir(tenant: &str, environment: &str) -> String {
     format!("tenants/{tenant}/{environment}")
 }
 
-use std::sync::Mutex;
+use std::collections::BTreeSet;
+use std::sync::{Mutex, PoisonError};
 
 use crate::diagnostic::Diagnostic;
 use crate::lower::{Plan, TenantEnvironment};
@@ -54,6 +55,10 @@ pub trait ObjectCheck: Sync {
         &self,
         objects: Vec<(&str, &OutputFile, &Provenance, regorus::Value)>,
     ) -> Vec<Diagnostic>;
+    /// Whether `tenant`'s folders must be evaluated on every run, whatever their fingerprint:
+    /// what the check reports about them depends on more than their objects (a waiver of the
+    /// tenant's is reported unused unless some object of theirs used it).
+    fn evaluates_every_time(&self, tenant: &str) -> bool;
 }
 
 /// An [`ObjectCheck`] and what it found so far, shared by the folders being generated.
@@ -62,6 +67,8 @@ pub(crate) struct Checker<'a> {
     /// Whether the checked folders' files get their contents.
     contents: bool,
     findings: Mutex<Vec<Diagnostic>>,
+    /// The folders (relative to the output root) on whose objects something was found.
+    flagged: Mutex<BTreeSet<String>>,
 }
 
 /// Every file of the GitOps tree for a plan.
@@ -94,6 +101,9 @@ pub fn emit(
             tree.reused_namespaces
                 .insert(dir.clone(), outline.namespace.clone());
         }
+        if check.is_some_and(|check| check.evaluates_every_time(&outline.tenant)) {
+            tree.unreusable.insert(dir.clone());
+        }
         if let Some(fingerprint) = &outline.fingerprint {
             tree.units.insert(dir, fingerprint.clone());
         }
@@ -119,13 +129,26 @@ pub fn emit(
         check,
         contents,
         findings: Mutex::default(),
+        flagged: Mutex::default(),
     });
     let layout = plan.layout;
     kubernetes::emit(units, layout, source_map, &mut tree, checker.as_ref())?;
-    let findings = match checker.map(|checker| checker.findings.into_inner()) {
-        None => Vec::new(),
-        Some(Ok(findings)) => findings,
-        Some(Err(poisoned)) => poisoned.into_inner(),
+    let Some(checker) = checker else {
+        return Ok((tree, Vec::new()));
     };
+    let flagged = checker
+        .flagged
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    // A folder's parent is its unit's folder (`<unit>/tenancy`, `<unit>/workloads`).
+    tree.unreusable.extend(
+        flagged
+            .iter()
+            .filter_map(|folder| Some(folder.rsplit_once('/')?.0.to_string())),
+    );
+    let findings = checker
+        .findings
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
     Ok((tree, findings))
 }

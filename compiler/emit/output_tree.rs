@@ -195,6 +195,12 @@ pub struct OutputTree {
     pub reused: BTreeSet<String>,
     /// Each reused unit folder's namespace: what the wiring check cannot see into.
     pub reused_namespaces: BTreeMap<String, String>,
+    /// The unit folders a later run must generate and evaluate again whatever their
+    /// fingerprint, so that it reports what this one did: the policies found something on their
+    /// objects (a warning, which does not stop the write), or their tenant has waivers (whether
+    /// a waiver is used is known only from every object it may cover). Their fingerprints are in
+    /// `units` but are not recorded for reuse.
+    pub unreusable: BTreeSet<String>,
 }
 
 impl OutputTree {
@@ -205,6 +211,14 @@ impl OutputTree {
         }
         self.files.insert(path, file);
         Ok(())
+    }
+
+    /// The unit folders' fingerprints a later run may reuse them by: [`OutputTree::units`]
+    /// but the [`OutputTree::unreusable`].
+    pub fn reusable_units(&self) -> BTreeMap<String, String> {
+        let mut units = self.units.clone();
+        units.retain(|dir, _| !self.unreusable.contains(dir));
+        units
     }
 
     pub fn len(&self) -> usize {

@@ -1593,6 +1593,18 @@ impl crate::emit::ObjectCheck for PolicySet {
         }
         diagnostics
     }
+
+    fn evaluates_every_time(&self, tenant: &str) -> bool {
+        // Only a rule on Kubernetes objects reads a tenant folder (a waiver of a rule on specs
+        // is used or not whatever the folders hold).
+        self.waivers.iter().any(|waiver| {
+            waiver.tenant == tenant
+                && self
+                    .rules
+                    .iter()
+                    .any(|rule| rule.id == waiver.rule && rule.target == Target::Kubernetes)
+        })
+    }
 }
 
 /// A document of a generated file (its index) and the rules to evaluate on it.

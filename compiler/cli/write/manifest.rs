@@ -115,8 +115,9 @@ pub(super) struct UnitRecord {
 }
 
 /// The reuse cache's version: changed with what its fingerprints mean (2: of each unit's input,
-/// before lower, `lower::unit::SCHEME`), so an older cache is never trusted.
-const UNITS_VERSION: u32 = 2;
+/// before lower, `lower::unit::SCHEME`; 3: only of units the policies found nothing on, whose
+/// tenant has no waiver, see `OutputTree::unreusable`), so an older cache is never trusted.
+const UNITS_VERSION: u32 = 3;
 
 /// The path of the reuse cache, relative to the output folder.
 pub(super) const UNITS_PATH: &str = ".pave/units.json";

@@ -475,27 +475,27 @@ impl OutputFolder {
     /// The reuse cache after writing `tree`: each unit's fingerprint, with its files as generated
     /// now, or as recorded when it was reused.
     fn unit_records(&self, tree: &OutputTree) -> BTreeMap<String, UnitRecord> {
-        tree.units
-            .iter()
+        tree.reusable_units()
+            .into_iter()
             .filter_map(|(dir, fingerprint)| {
-                let record = if tree.reused.contains(dir) {
+                let record = if tree.reused.contains(&dir) {
                     UnitRecord {
-                        stamps: self.stamps.get(dir).cloned().flatten(),
-                        ..self.units.units.get(dir)?.clone()
+                        stamps: self.stamps.get(&dir).cloned().flatten(),
+                        ..self.units.units.get(&dir)?.clone()
                     }
                 } else {
-                    let (files, bytes) = unit_files(&tree.files, dir)
+                    let (files, bytes) = unit_files(&tree.files, &dir)
                         .fold((0, 0), |(n, b), (_, f)| {
                             (n + 1, b + f.contents.len() as u64)
                         });
                     UnitRecord {
-                        fingerprint: fingerprint.clone(),
+                        fingerprint,
                         files,
                         bytes,
                         stamps: None,
                     }
                 };
-                Some((dir.clone(), record))
+                Some((dir, record))
             })
             .collect()
     }
