@@ -219,8 +219,9 @@ pub enum Skipped {
 /// Checks the platform as [`compile`] does and reports the same diagnostics, skipping what
 /// `cache` shows an earlier check already proved (see [`crate::cache`]): with the inputs of the
 /// last check, everything (its diagnostics are replayed); else the tenant folders whose
-/// fingerprints are unchanged since a check whose tree had nothing to report. The parse cache is
-/// read (`parse_cache`) only when the specs are parsed. Writes nothing: the caller stores
+/// fingerprints are unchanged since a check or compile that found nothing on their objects. The
+/// parse cache is read (`parse_cache`) only when the specs are parsed. Writes nothing: the caller
+/// stores
 /// [`CachedCheck::cache`] and [`CachedCheck::parse_cache`].
 pub fn check_reusing(
     source_map: &SourceMap,
@@ -275,15 +276,15 @@ pub fn check_reusing(
         }
     };
     let recorded_policies = policies.recorded_cache().cloned();
-    // Whether a waiver waived anything needs every object evaluated: with waivers in force no
-    // unit is reused (the fingerprints are still computed, to record).
+    // No folder a waiver may cover is among the cache's units (`OutputTree::unreusable`), so
+    // whether each waiver is used is still known.
     let empty = BTreeMap::new();
-    let reusable = if policies.has_waivers() || !options.evaluate_policies {
-        &empty
-    } else {
+    let reusable = if options.evaluate_policies {
         &cache.units
+    } else {
+        &empty
     };
-    // The tree's findings apart from the specs', to know whether the tree had any.
+    // The tree's findings apart from the specs'.
     let generated = generate(
         validated,
         &policies,
@@ -293,20 +294,17 @@ pub fn check_reusing(
         Some(reusable),
         timings,
     );
-    let (tree, found, tree_clean) = match generated {
-        Ok(compilation) => {
-            let clean = compilation.warnings.is_empty();
-            (compilation.tree, compilation.warnings, clean)
-        }
+    let (tree, found, generated) = match generated {
+        Ok(compilation) => (compilation.tree, compilation.warnings, true),
         Err(found) => (OutputTree::default(), found, false),
     };
     let reused_units = (tree.reused.len(), tree.units.len());
     diagnostics.extend(found);
     add_paths(&mut diagnostics, source_map);
     let result = crate::diagnostic::finish((), diagnostics).map(|((), warnings)| warnings);
-    // What the rules found nothing on stays true whatever the tree had; the units only when the
-    // tree had nothing to report.
-    let units = if tree_clean && options.evaluate_policies {
+    // What the rules found nothing on stays true whatever the tree had; the units when the tree
+    // was generated, but those it had something to report on (`OutputTree::reusable_units`).
+    let units = if generated && options.evaluate_policies {
         tree.reusable_units()
     } else {
         cache.units.clone()
@@ -330,6 +328,36 @@ pub fn check_reusing(
         parse_cache: recorded,
         policy_cache: recorded_policies,
     }
+}
+
+/// The check cache after a compile that generated `compilation` and wrote it, as `pave compile`
+/// records it beside its own caches: a `pave check` of the same inputs then replays what the
+/// compile reported (the same as a check reports: the same stages, the same rules), and one after
+/// a change reuses the tenant folders the compile generated or reused with nothing to report
+/// (`OutputTree::reusable_units`). `specs`: the spec documents the rules found nothing on.
+pub fn compiled_cache(
+    cache: CheckCache,
+    specs: BTreeSet<String>,
+    compilation: &Compilation,
+    source_map: &SourceMap,
+    options: &Options,
+) -> CheckCache {
+    let inputs = crate::cache::inputs(source_map, options);
+    let units = if options.evaluate_policies {
+        compilation.tree.reusable_units()
+    } else {
+        cache.units.clone()
+    };
+    reported(
+        CheckCache {
+            units,
+            specs,
+            ..cache
+        },
+        inputs,
+        &Ok(compilation.warnings.clone()),
+        options,
+    )
 }
 
 /// `cache` with what a check of `inputs` reported, to replay for the same inputs; unchanged when

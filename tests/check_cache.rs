@@ -204,6 +204,9 @@ fn compare_compiles(root: &Path, cache: &Caches, step: &str) -> Result<(), Faile
 struct Written {
     files: BTreeMap<String, String>,
     units: BTreeMap<String, String>,
+    /// The check cache the compile recorded (`pipeline::compiled_cache`), as `pave compile` does
+    /// for `pave check`.
+    check: CheckCache,
 }
 
 /// Compiles `root` reusing what `previous` wrote, as `pave compile` does: the units whose
@@ -233,6 +236,13 @@ fn recompiled(root: &Path, previous: &Written) -> Result<Recompiled, Failed> {
         Err(diagnostics) => return Ok(Err(format!("{diagnostics:#?}"))),
     };
     let warnings = format!("{:#?}", compilation.warnings);
+    let check = pave::pipeline::compiled_cache(
+        CheckCache::default(),
+        Default::default(),
+        &compilation,
+        &source_map,
+        &options,
+    );
     let tree = compilation.tree;
     // As the writer records them.
     let units = tree.reusable_units();
@@ -252,7 +262,14 @@ fn recompiled(root: &Path, previous: &Written) -> Result<Recompiled, Failed> {
             }
         }
     }
-    Ok(Ok((Written { files, units }, warnings)))
+    Ok(Ok((
+        Written {
+            files,
+            units,
+            check,
+        },
+        warnings,
+    )))
 }
 
 /// What [`recompiled`] wrote and reported (`Err`: what it reported, having written nothing).
@@ -313,6 +330,16 @@ fn compare_recompile(
                 )
                 .into());
             }
+            // A check with what the compile recorded replays what a check from scratch reports.
+            let compiled = Caches {
+                check: written.check.clone(),
+                ..Caches::default()
+            };
+            compare(
+                root,
+                &compiled,
+                &format!("{step}, with the compile's cache"),
+            )?;
             let reused = written
                 .units
                 .iter()
@@ -699,6 +726,12 @@ fn random_platforms() -> Result<(), Failed> {
             compare_recompile(dir.path(), &Written::default(), "nothing").map_err(fail)?;
         for kind in PLATFORM_EDITS {
             edit(dir.path(), kind, &mut random)?;
+            // A check with what the last compile recorded reuses its folders soundly.
+            let compiled = Caches {
+                check: written.check.clone(),
+                ..Caches::default()
+            };
+            compare(dir.path(), &compiled, &format!("{kind}, after a compile")).map_err(fail)?;
             let before = cache.clone();
             cache = compare(dir.path(), &cache, kind).map_err(fail)?;
             compare_compiles(dir.path(), &before, kind).map_err(fail)?;

@@ -135,6 +135,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             a_reused_folder_with_a_file_deleted_or_edited_by_hand_is_restored,
         ),
         Trial::test(
+            "cli::check_after_a_compile_replays_or_reuses_what_the_compile_proved",
+            check_after_a_compile_replays_or_reuses_what_the_compile_proved,
+        ),
+        Trial::test(
             "cli::a_recompile_reports_the_warnings_and_waivers_of_the_folders_it_could_reuse",
             a_recompile_reports_the_warnings_and_waivers_of_the_folders_it_could_reuse,
         ),
@@ -818,6 +822,56 @@ fn check_replays_what_it_reported_for_the_same_inputs() -> Result<(), Failed> {
         fixed.status == 0 && !fixed.stderr.contains("replayed"),
         &fixed.stderr,
     )
+}
+
+/// A `pave check` after a `pave compile` uses what the compile proved (it records the check
+/// cache too): with the same inputs it replays the compile's report, and after one service
+/// changed it reuses every tenant folder but that service's tenant's (the example has a waiver,
+/// of a rule on specs: it keeps no folder from being reused); each time it reports what a check
+/// from scratch reports, and exits as it does.
+fn check_after_a_compile_replays_or_reuses_what_the_compile_proved() -> Result<(), Failed> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let root = temp.path().join("platform");
+    copy_example(&root)?;
+    let pave = |args: &[&str]| crate::support::pave_with_env(&root, args, &[("PAVE_NO_CACHE", "")]);
+    let same_as_cold = |cached: &crate::support::Run, step: &str| -> Result<(), Failed> {
+        let cold = pave(&["check", "--no-cache", "--output", "json"]);
+        check(
+            cached.status == cold.status && cached.stdout == cold.stdout,
+            format!(
+                "{step}: the cached check reported\n{}\nfrom scratch\n{}",
+                cached.stdout, cold.stdout
+            ),
+        )
+    };
+    let compiled = pave(&["compile"]);
+    check(compiled.status == 0, compiled.stderr.clone())?;
+    let cached = pave(&["check", "--timings", "--output", "json"]);
+    check(
+        cached
+            .stderr
+            .contains("cache: no input changed, the last check's report replayed"),
+        format!("the compile's report was not replayed: {}", cached.stderr),
+    )?;
+    same_as_cold(&cached, "after the compile")?;
+    let spec = root.join("tenants/backend/services/order-service.yaml");
+    let text = std::fs::read_to_string(&spec).map_err(|e| e.to_string())?;
+    check(text.contains("order-service:2.7.0"), "the example changed")?;
+    write(
+        &spec,
+        &text.replace("order-service:2.7.0", "order-service:2.7.1"),
+    )?;
+    let cached = pave(&["check", "--timings", "--output", "json"]);
+    check(
+        cached
+            .stderr
+            .contains("cache: 6 of 9 tenant folders reused"),
+        format!(
+            "expected all but backend's folders reused: {}",
+            cached.stderr
+        ),
+    )?;
+    same_as_cold(&cached, "after one service changed")
 }
 
 /// A platform copied into a temp folder and compiled once: the "old" tree.

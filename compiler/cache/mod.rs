@@ -60,7 +60,8 @@ pub struct CheckCache {
     pub inputs: Option<String>,
     /// What that check reported (sorted, with paths), replayed by a check with the same inputs.
     pub reported: Vec<Diagnostic>,
-    /// Unit folder to the fingerprint it had when a check's tree had nothing to report.
+    /// Unit folder to the fingerprint it had when a check or compile generated it (or reused
+    /// it) and the policies found nothing on its objects (`OutputTree::reusable_units`).
     pub units: BTreeMap<String, String>,
     /// The keys of the spec documents on which the rules on specs found nothing
     /// (`PolicySet::check_specs_reusing`), as of the last check that got that far.

@@ -57,11 +57,20 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
         Err(error) => return report_discover_error(&error, format, ui),
     };
     timings.add("load", start.elapsed());
-    let checked = if args.check || no_cache() {
+    let (checked, record) = if args.check || no_cache() {
         // `--check` writes nothing, its caches included.
-        pipeline::check(&source_map, &ui.options, &mut timings)
+        let checked = pipeline::check(&source_map, &ui.options, &mut timings);
+        (checked, None)
     } else {
         check_caching(&source_map, &ui.options, &mut timings)
+    };
+    // Until a tree is written, only what the rules on specs found nothing on is recorded.
+    let record_specs = |record: Option<CheckRecord>| {
+        if let Some(CheckRecord { read, specs }) = record
+            && specs != read.specs
+        {
+            let _ = write_cache(source_map.root(), &CheckCache { specs, ..read });
+        }
     };
     let (validated, policies, warnings) = match checked {
         Ok(checked) => checked,
@@ -105,6 +114,7 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
     let mut folder = match OutputFolder::open(&out_dir) {
         Ok(folder) => folder,
         Err(diagnostics) => {
+            record_specs(record);
             ui.report(format, &diagnostics, &source_map);
             return write_failure_status(&diagnostics);
         }
@@ -122,6 +132,7 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
     ) {
         Ok(compilation) => compilation,
         Err(diagnostics) => {
+            record_specs(record);
             ui.report(format, &diagnostics, &source_map);
             return failure_status(&diagnostics);
         }
@@ -132,11 +143,28 @@ pub(super) fn run(args: &CompileArgs, ui: &Ui) -> i32 {
     timings.add("write", write_time);
     let status = match result {
         Ok(report) => {
+            // What this compile proved, for `pave check` to replay or reuse (written after the
+            // tree: a check never trusts folders a failed write left unwritten).
+            if let Some(CheckRecord { read, specs }) = record {
+                let start = Instant::now();
+                let cache = pipeline::compiled_cache(
+                    read.clone(),
+                    specs,
+                    &compilation,
+                    &source_map,
+                    &ui.options,
+                );
+                if cache != read {
+                    let _ = write_cache(source_map.root(), &cache);
+                }
+                timings.add("cache", start.elapsed());
+            }
             ui.report(format, &compilation.warnings, &source_map);
             eprintln!("{}", describe(&report, &out_dir));
             EXIT_OK
         }
         Err(diagnostics) => {
+            record_specs(record);
             ui.report(format, &diagnostics, &source_map);
             write_failure_status(&diagnostics)
         }
@@ -168,22 +196,37 @@ fn no_cache() -> bool {
     std::env::var_os("PAVE_NO_CACHE").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
+/// The check cache as read, and the spec documents this compile's rules on specs found nothing
+/// on: what the compile records in it once done (see [`pipeline::compiled_cache`]).
+struct CheckRecord {
+    read: CheckCache,
+    specs: std::collections::BTreeSet<String>,
+}
+
+/// What [`check_caching`] returns: [`pipeline::check`]'s result, and what to record in the check
+/// cache (`None` when the specs did not get to the rules on specs).
+type CheckedCaching = (
+    Result<
+        (
+            crate::validate::ValidatedSpec,
+            crate::policy::PolicySet,
+            Vec<crate::diagnostic::Diagnostic>,
+        ),
+        Vec<crate::diagnostic::Diagnostic>,
+    >,
+    Option<CheckRecord>,
+);
+
 /// [`pipeline::check`] through the caches `pave check` keeps in `.pave/cache/` under the
 /// platform root: files parsed before are not parsed again, spec documents on which the rules
-/// found nothing are not evaluated again; what changed is recorded for the next run (a cache
-/// that cannot be written only costs that run time).
+/// found nothing are not evaluated again; the parse and policy caches are recorded for the next
+/// run at once (a cache that cannot be written only costs that run time), the check cache by the
+/// caller once it knows how the compile ended.
 fn check_caching(
     source_map: &crate::source::SourceMap,
     options: &pipeline::Options,
     timings: &mut Timings,
-) -> Result<
-    (
-        crate::validate::ValidatedSpec,
-        crate::policy::PolicySet,
-        Vec<crate::diagnostic::Diagnostic>,
-    ),
-    Vec<crate::diagnostic::Diagnostic>,
-> {
+) -> CheckedCaching {
     let root = source_map.root();
     let start = Instant::now();
     let cache = read_cache(&root.join(CACHE_FILE));
@@ -207,12 +250,11 @@ fn check_caching(
     {
         let _ = write_cache_file(root, POLICY_CACHE_FILE, &policy_cache.render());
     }
-    // The keys are those of a run that got to the rules on specs, and only such a run's.
-    if result.is_ok() && options.evaluate_policies && specs != cache.specs {
-        let _ = write_cache(root, &CheckCache { specs, ..cache });
-    }
     timings.add("cache", start.elapsed());
-    result
+    // The keys are those of a run that got to the rules on specs, and only such a run's.
+    let record =
+        (result.is_ok() && options.evaluate_policies).then_some(CheckRecord { read: cache, specs });
+    (result, record)
 }
 
 /// What the repository put in the output folder (a file pave does not own, a symbolic link, a

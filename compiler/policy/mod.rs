@@ -712,11 +712,6 @@ impl PolicySet {
         })
     }
 
-    /// Whether some waiver is in force (whether it waived anything then needs every object).
-    pub fn has_waivers(&self) -> bool {
-        !self.waivers.is_empty()
-    }
-
     /// Whether the rules run as compiled bytecode (else by the interpreter, several times
     /// slower: some rule uses what regorus's VM does not compile). `--timings` says which.
     pub fn compiled(&self) -> bool {
