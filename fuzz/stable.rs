@@ -62,6 +62,21 @@ fn main() {
     let mut executions = 0u64;
     let mut statuses = [0u64; 2];
     let mut failures: Vec<(Vec<File>, String)> = Vec::new();
+    // The corpus first, each input as it is: every one is a finding once made, so every run
+    // checks it again, whatever the budget and the random sequence.
+    if !loader {
+        for (name, files) in corpus(root) {
+            executions += 1;
+            let result = common::check(&files);
+            tally(
+                result,
+                files,
+                &format!(" (corpus/{name})"),
+                &mut statuses,
+                &mut failures,
+            );
+        }
+    }
     while executions < runs && deadline.is_none_or(|d| Instant::now() < d) {
         let Some(base) = seeds.get(rng.usize(..seeds.len().max(1))) else {
             break;
@@ -82,19 +97,9 @@ fn main() {
         } else {
             common::check(&files)
         };
-        match result {
-            Ok(status) => {
-                if let Some(count) = statuses.get_mut(usize::try_from(status).unwrap_or(0)) {
-                    *count += 1;
-                }
-            }
-            Err(problem) => {
-                eprintln!("fuzz: finding #{}: {problem}", failures.len() + 1);
-                failures.push((files, problem));
-                if failures.len() >= 10 {
-                    break;
-                }
-            }
+        tally(result, files, "", &mut statuses, &mut failures);
+        if failures.len() >= 10 {
+            break;
         }
     }
     let elapsed = started.elapsed();
@@ -125,6 +130,27 @@ fn main() {
             eprintln!("fuzz: finding written to {}", dir.display());
         }
         std::process::exit(1);
+    }
+}
+
+/// Counts one input's exit status, or keeps it as a finding (`origin` says where it came from).
+fn tally(
+    result: Result<i32, String>,
+    files: Vec<File>,
+    origin: &str,
+    statuses: &mut [u64; 2],
+    failures: &mut Vec<(Vec<File>, String)>,
+) {
+    match result {
+        Ok(status) => {
+            if let Some(count) = statuses.get_mut(usize::try_from(status).unwrap_or(0)) {
+                *count += 1;
+            }
+        }
+        Err(problem) => {
+            eprintln!("fuzz: finding #{}{origin}: {problem}", failures.len() + 1);
+            failures.push((files, problem));
+        }
     }
 }
 
@@ -163,17 +189,25 @@ fn seeds(root: &Path) -> Vec<Vec<File>> {
         }
         platforms.push(files);
     }
-    let corpus = root.join("fuzz/corpus");
-    if let Ok(entries) = std::fs::read_dir(&corpus) {
-        let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-        paths.sort();
-        for path in paths {
-            if let Ok(bytes) = std::fs::read(path) {
-                platforms.push(common::decode(&bytes));
-            }
-        }
-    }
+    platforms.extend(corpus(root).into_iter().map(|(_, files)| files));
     platforms
+}
+
+/// The inputs of `fuzz/corpus/`, by file name, in name order.
+fn corpus(root: &Path) -> Vec<(String, Vec<File>)> {
+    let Ok(entries) = std::fs::read_dir(root.join("fuzz/corpus")) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let bytes = std::fs::read(&path).ok()?;
+            let name = path.file_name()?.to_string_lossy().into_owned();
+            Some((name, common::decode(&bytes)))
+        })
+        .collect()
 }
 
 /// Scalars and keys seen in the seeds, and values that have broken parsers before.

@@ -151,7 +151,8 @@ pub fn read_platform(root: &Path) -> Result<SourceMap, DiscoverError> {
 /// bytes), read as [`read_platform`] reads a folder: specs sorted with `pave.yaml` first, pave's
 /// own files skipped, each checked ([`SourceProblem`](super::SourceProblem)); the other files in
 /// a Score workload's folder as its assets; then the embedded catalogue. For the fuzzer and
-/// tests, which build platforms without a disk.
+/// tests, which build platforms without a disk. Names are those of a folder, each given once; of
+/// a name given twice, the first given is read.
 pub fn read_platform_from(root: &Path, files: Vec<(String, Vec<u8>)>) -> SourceMap {
     let file_name = |name: &str| name.rsplit('/').next().unwrap_or(name).to_string();
     let hidden = |name: &str| {
