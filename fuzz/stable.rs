@@ -3,7 +3,8 @@
 //! output whatever the file order).
 //!
 //! Seeds: every platform in `examples/` and every golden case's `input/`, plus the inputs in
-//! `fuzz/corpus/` (each one file, see `common.rs`). A mutation works on the text (bytes, lines,
+//! `fuzz/corpus/` (each one file, see `common.rs`), which the platform target also checks as
+//! they are before its random inputs. A mutation works on the text (bytes, lines,
 //! indentation, interesting characters and scalars taken from the seeds), on the YAML structure
 //! (a document parsed, a node deleted, moved, retyped or duplicated, and written back) or on
 //! the files (dropped, copied, renamed). The random sequence is fixed by a seed, so a run is
