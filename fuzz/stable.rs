@@ -29,7 +29,8 @@ use serde_json::Value as Json;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let seeds = seeds(root);
+    let corpus = corpus(root);
+    let seeds = seeds(root, &corpus);
     let env_number = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
     let deadline = env_number("PAVE_FUZZ_SECONDS").map(|s| Instant::now() + Duration::from_secs(s));
     let runs =
@@ -66,7 +67,7 @@ fn main() {
     // The corpus first, each input as it is: every one is a finding once made, so every run
     // checks it again, whatever the budget and the random sequence.
     if !loader {
-        for (name, files) in corpus(root) {
+        for (name, files) in corpus {
             executions += 1;
             let result = common::check(&files);
             tally(
@@ -156,7 +157,7 @@ fn tally(
 }
 
 /// Every seed platform: the examples, the golden cases' inputs, the corpus.
-fn seeds(root: &Path) -> Vec<Vec<File>> {
+fn seeds(root: &Path, corpus: &[(String, Vec<File>)]) -> Vec<Vec<File>> {
     let mut platforms = Vec::new();
     let mut folders: Vec<PathBuf> = Vec::new();
     for dir in ["examples", "tests/cases"] {
@@ -190,7 +191,7 @@ fn seeds(root: &Path) -> Vec<Vec<File>> {
         }
         platforms.push(files);
     }
-    platforms.extend(corpus(root).into_iter().map(|(_, files)| files));
+    platforms.extend(corpus.iter().map(|(_, files)| files.clone()));
     platforms
 }
 
